@@ -1,0 +1,2 @@
+// Replaced by the Postgres provisioning of the test harness.
+export default function setup(): void {}
