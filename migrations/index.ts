@@ -1,0 +1,10 @@
+// Every migration, in the order they apply. Add a new file here when you add one to this folder
+// (a test checks that this list and the folder agree).
+import type { Migration } from "kysely";
+import * as syncBookkeeping from "./2026-11-23T1500_sync-bookkeeping.js";
+import * as eventTables from "./2026-11-23T1510_event-tables.js";
+
+export const migrations: Record<string, Migration> = {
+  "2026-11-23T1500_sync-bookkeeping": syncBookkeeping,
+  "2026-11-23T1510_event-tables": eventTables,
+};

@@ -1,0 +1,106 @@
+/**
+ * Encodes event rows into PostgreSQL's COPY text format, checking every value against its column on the
+ * way so that a wrong type is a clear LoaderInputError naming the table, row and column, not a cryptic
+ * COPY failure (or worse, a silently coerced value).
+ */
+import { LoaderInputError } from "../errors.js";
+import type { ColumnKind, EventColumn, EventTable } from "./event-tables.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const INTEGER_TEXT = /^-?\d+$/;
+const DECIMAL_TEXT = /^-?\d+(\.\d+)?$/;
+const DATE_TEXT = /^\d{4}-\d{2}-\d{2}$/;
+const NEEDS_ESCAPE = /[\\\n\r\t]/;
+
+/** Escapes text for COPY: backslash, newline, carriage return and tab. */
+export function escapeCopyText(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return text;
+  return text.replace(/[\\\n\r\t]/g, (c) => (c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t"));
+}
+
+function describe(value: unknown): string {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? "an invalid Date" : "a Date";
+  if (typeof value === "string") return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  if (typeof value === "object") return value === null ? "null" : Array.isArray(value) ? "an array" : "an object";
+  return `${typeof value} ${String(value)}`;
+}
+
+const EXPECTED: Record<ColumnKind, string> = {
+  uuid: "a UUID string",
+  text: "a string",
+  integer: "a 32-bit integer",
+  bigint: "an integer (number or digit string)",
+  double: "a finite number",
+  numeric: "a decimal (finite number or decimal string)",
+  boolean: "a boolean",
+  timestamptz: "a valid Date",
+  date: "a YYYY-MM-DD string",
+  jsonb: "a JSON value",
+};
+
+/** The COPY text form of one value, or undefined when it does not fit the column. */
+function encodeValue(kind: ColumnKind, value: unknown): string | undefined {
+  switch (kind) {
+    case "text":
+      return typeof value === "string" ? escapeCopyText(value.replaceAll("\u0000", "")) : undefined;
+    case "uuid":
+      return typeof value === "string" && UUID.test(value) ? value : undefined;
+    case "integer":
+      return typeof value === "number" && Number.isInteger(value) && Math.abs(value) <= 2147483647 ? String(value) : undefined;
+    case "bigint":
+      if (typeof value === "number") return Number.isSafeInteger(value) ? String(value) : undefined;
+      if (typeof value === "bigint") return value.toString();
+      return typeof value === "string" && INTEGER_TEXT.test(value) ? value : undefined;
+    case "double":
+      return typeof value === "number" && Number.isFinite(value) ? String(value) : undefined;
+    case "numeric":
+      if (typeof value === "number") return Number.isFinite(value) ? String(value) : undefined;
+      return typeof value === "string" && DECIMAL_TEXT.test(value) ? value : undefined;
+    case "boolean":
+      return typeof value === "boolean" ? (value ? "t" : "f") : undefined;
+    case "timestamptz":
+      return value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : undefined;
+    case "date":
+      return typeof value === "string" && DATE_TEXT.test(value) ? value : undefined;
+    case "jsonb": {
+      if (value === undefined) return undefined;
+      // Postgres jsonb cannot hold U+0000; the raw record keeps everything else exactly.
+      const json = JSON.stringify(value).replaceAll("\\u0000", "");
+      return escapeCopyText(json);
+    }
+  }
+}
+
+/** Encodes rows as COPY text lines (tab-separated, `\N` for null), checking each value. */
+export function encodeCopyRows<Row>(table: EventTable<Row>, rows: readonly Row[]): string {
+  const columns: ReadonlyArray<EventColumn<Row>> = table.columns;
+  const lines: string[] = new Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as Row;
+    if (row === null || typeof row !== "object") {
+      throw new LoaderInputError(`${table.name}: row ${r} is ${describe(row)}, expected an object`, "");
+    }
+    const fields: string[] = new Array(columns.length);
+    for (let c = 0; c < columns.length; c++) {
+      const column = columns[c] as EventColumn<Row>;
+      const value = row[column.name];
+      if (value === null || value === undefined) {
+        if (!column.nullable) {
+          throw new LoaderInputError(`${table.name}: row ${r}: column ${column.name} is required, got ${describe(value)}`, column.name);
+        }
+        fields[c] = "\\N";
+        continue;
+      }
+      const encoded = encodeValue(column.kind, value);
+      if (encoded === undefined) {
+        throw new LoaderInputError(
+          `${table.name}: row ${r}: column ${column.name} expects ${EXPECTED[column.kind]}, got ${describe(value)}`,
+          column.name,
+        );
+      }
+      fields[c] = encoded;
+    }
+    lines[r] = fields.join("\t");
+  }
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+}

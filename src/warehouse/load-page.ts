@@ -1,0 +1,166 @@
+/**
+ * The loader: one page of a stream — its events, its rejects, the stream's new cursor and the page's
+ * counters — committed in a single transaction, so a crash replays at most the page in flight and a
+ * cursor never moves past rows that are not stored (design notes, promise 4).
+ *
+ * Bulk path: the rows are streamed with COPY into a temporary staging table, then moved with one
+ * INSERT … SELECT … ON CONFLICT (event_key) DO NOTHING; the number of rows that statement inserts is the
+ * number of new events, the rest were duplicates. No statement per row.
+ */
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
+import { LoaderInputError } from "../errors.js";
+import { encodeCopyRows } from "./copy-text.js";
+import type { ColumnKind, EventTable } from "./event-tables.js";
+
+const PG_TYPE: Record<ColumnKind, string> = {
+  uuid: "uuid",
+  text: "text",
+  integer: "integer",
+  bigint: "bigint",
+  double: "double precision",
+  numeric: "numeric",
+  boolean: "boolean",
+  timestamptz: "timestamptz",
+  date: "date",
+  jsonb: "jsonb",
+};
+
+export interface RejectedRecord {
+  /** What is wrong with it: the field and what was expected. */
+  reason: string;
+  /** The record exactly as the API sent it. */
+  payload: unknown;
+}
+
+export interface PageToLoad<Row> {
+  streamId: number;
+  runId: number;
+  events: readonly Row[];
+  rejects?: readonly RejectedRecord[];
+  /** The stream's cursor once this page is stored; omitted: the cursor stays where it is. */
+  cursor?: Date;
+  /** Keys merged into the stream's paging state (sync.streams.state). */
+  state?: Record<string, unknown>;
+  /** Added to the stream-run counters. `eventsFetched` defaults to events + rejects. */
+  counters?: { requests?: number; retries?: number; eventsFetched?: number };
+}
+
+export interface PageLoaded {
+  inserted: number;
+  duplicates: number;
+  rejects: number;
+}
+
+type Queryable = Pick<pg.PoolClient, "query">;
+
+function check<Row>(table: EventTable<Row>, page: PageToLoad<Row>): void {
+  for (const [field, value] of [["streamId", page.streamId], ["runId", page.runId]] as const) {
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new LoaderInputError(`${table.name}: ${field} must be a positive integer, got ${String(value)}`, field);
+    }
+  }
+  if (!Array.isArray(page.events)) throw new LoaderInputError(`${table.name}: events must be an array`, "events");
+  if (page.cursor !== undefined && !(page.cursor instanceof Date && !Number.isNaN(page.cursor.getTime()))) {
+    throw new LoaderInputError(`${table.name}: cursor must be a valid Date, got ${String(page.cursor)}`, "cursor");
+  }
+  for (const [i, reject] of (page.rejects ?? []).entries()) {
+    if (typeof reject?.reason !== "string" || reject.payload === undefined) {
+      throw new LoaderInputError(`${table.name}: rejects[${i}] needs a reason string and a payload`, "rejects");
+    }
+  }
+}
+
+/** Loads one page in one transaction on a connection from `pool`. */
+export async function loadPage<Row>(pool: pg.Pool, table: EventTable<Row>, page: PageToLoad<Row>): Promise<PageLoaded> {
+  check(table, page);
+  // Encoding first: a bad value fails before any transaction is opened.
+  const copyText = encodeCopyRows(table, page.events);
+  const client = await pool.connect();
+  try {
+    await client.query("begin");
+    const result = await loadInTransaction(client, table, page, copyText);
+    await client.query("commit");
+    return result;
+  } catch (err) {
+    await client.query("rollback").catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+async function loadInTransaction<Row>(
+  client: pg.PoolClient,
+  table: EventTable<Row>,
+  page: PageToLoad<Row>,
+  copyText: string,
+): Promise<PageLoaded> {
+  const names = table.columns.map((c) => c.name).join(", ");
+  let inserted = 0;
+  if (page.events.length > 0) {
+    const staged = table.columns.map((c) => `${c.name} ${PG_TYPE[c.kind]}`).join(", ");
+    await client.query(`create temp table stage (${staged}) on commit drop`);
+    await pipeline(Readable.from([copyText]), client.query(copyFrom(`copy stage (${names}) from stdin`)));
+    const moved = await client.query(
+      `insert into ${table.name} (${names}, stream_id, run_id) select ${names}, $1, $2 from stage on conflict (event_key) do nothing`,
+      [page.streamId, page.runId],
+    );
+    inserted = moved.rowCount ?? 0;
+  }
+  const rejects = page.rejects ?? [];
+  if (rejects.length > 0) await insertRejects(client, page.streamId, page.runId, rejects);
+  await moveCursor(client, page);
+  const duplicates = page.events.length - inserted;
+  await addCounters(client, page, { inserted, duplicates, rejects: rejects.length });
+  return { inserted, duplicates, rejects: rejects.length };
+}
+
+async function insertRejects(client: Queryable, streamId: number, runId: number, rejects: readonly RejectedRecord[]) {
+  await client.query(
+    `insert into sync.rejects (stream_id, run_id, reason, payload)
+     select $1, $2, r.reason, r.payload from unnest($3::text[], $4::jsonb[]) as r(reason, payload)`,
+    [streamId, runId, rejects.map((r) => r.reason), rejects.map((r) => JSON.stringify(r.payload).replaceAll("\\u0000", ""))],
+  );
+}
+
+async function moveCursor<Row>(client: Queryable, page: PageToLoad<Row>) {
+  const moved = await client.query(
+    `update sync.streams
+        set cursor = coalesce($2::timestamptz, cursor), state = state || $3::jsonb, updated_at = now()
+      where stream_id = $1`,
+    [page.streamId, page.cursor ?? null, JSON.stringify(page.state ?? {})],
+  );
+  if (moved.rowCount !== 1) throw new LoaderInputError(`no stream with stream_id ${page.streamId}`, "streamId");
+}
+
+async function addCounters<Row>(client: Queryable, page: PageToLoad<Row>, loaded: PageLoaded) {
+  const counters = page.counters ?? {};
+  await client.query(
+    `insert into sync.stream_runs as sr
+       (run_id, stream_id, requests, retries, pages, events_fetched, events_inserted, events_duplicate, rejects, cursor_after)
+     values ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9)
+     on conflict (run_id, stream_id) do update set
+       requests = sr.requests + excluded.requests,
+       retries = sr.retries + excluded.retries,
+       pages = sr.pages + 1,
+       events_fetched = sr.events_fetched + excluded.events_fetched,
+       events_inserted = sr.events_inserted + excluded.events_inserted,
+       events_duplicate = sr.events_duplicate + excluded.events_duplicate,
+       rejects = sr.rejects + excluded.rejects,
+       cursor_after = coalesce(excluded.cursor_after, sr.cursor_after)`,
+    [
+      page.runId,
+      page.streamId,
+      counters.requests ?? 0,
+      counters.retries ?? 0,
+      counters.eventsFetched ?? page.events.length + loaded.rejects,
+      loaded.inserted,
+      loaded.duplicates,
+      loaded.rejects,
+      page.cursor ?? null,
+    ],
+  );
+}

@@ -1,0 +1,42 @@
+import type { Kysely, MigrationResult } from "kysely";
+import { Migrator } from "kysely";
+import { migrations } from "../../migrations/index.js";
+
+function migrator<DB>(db: Kysely<DB>): Migrator {
+  return new Migrator({
+    db: db as Kysely<unknown>,
+    provider: { getMigrations: async () => migrations },
+    migrationTableSchema: "public",
+    migrationTableName: "eventlog_sync_migrations",
+    migrationLockTableName: "eventlog_sync_migrations_lock",
+  });
+}
+
+function settle(results: { error?: unknown; results?: MigrationResult[] }, what: string): MigrationResult[] {
+  if (results.error) {
+    const failed = results.results?.find((r) => r.status === "Error");
+    const name = failed ? ` (${failed.migrationName})` : "";
+    throw new Error(`${what} failed${name}`, { cause: results.error });
+  }
+  return results.results ?? [];
+}
+
+/**
+ * Applies every pending migration. Kysely takes a Postgres advisory lock for the whole run, so two processes
+ * starting at once apply each migration exactly once; applying when nothing is pending changes nothing.
+ */
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationResult[]> {
+  return settle(await migrator(db).migrateToLatest(), "migrating the warehouse");
+}
+
+/** Reverts the last `steps` applied migrations (all of them with `Infinity`). */
+export async function migrateDown<DB>(db: Kysely<DB>, steps = 1): Promise<MigrationResult[]> {
+  const m = migrator(db);
+  const done: MigrationResult[] = [];
+  for (let i = 0; i < steps; i++) {
+    const results = settle(await m.migrateDown(), "reverting a migration");
+    if (results.length === 0) break;
+    done.push(...results);
+  }
+  return done;
+}

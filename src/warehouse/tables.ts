@@ -1,0 +1,143 @@
+/**
+ * Table types of the warehouse, written by hand to match migrations/. Times are Date, bigint ids are
+ * numbers (see database.ts), numeric amounts are strings so no decimal is lost.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json = ColumnType<unknown, string, string>;
+
+export type SourceName = "altcraft" | "yandex_direct";
+export type StreamStatus = "new" | "running" | "succeeded" | "partial" | "failed";
+export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "interrupted";
+export type StreamRunStatus = RunStatus | "skipped";
+
+export interface RunsTable {
+  run_id: Generated<number>;
+  command: string;
+  host: string;
+  pid: number;
+  started_at: DefaultTimestamp;
+  finished_at: Timestamp | null;
+  status: ColumnType<RunStatus, RunStatus | undefined, RunStatus>;
+  error: string | null;
+}
+
+export interface StreamsTable {
+  stream_id: Generated<number>;
+  source: SourceName;
+  account: string;
+  stream_key: string;
+  cursor: Timestamp | null;
+  status: ColumnType<StreamStatus, StreamStatus | undefined, StreamStatus>;
+  last_error: string | null;
+  last_run_id: number | null;
+  state: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+  last_success_at: Timestamp | null;
+}
+
+export interface StreamRunsTable {
+  run_id: number;
+  stream_id: number;
+  started_at: DefaultTimestamp;
+  finished_at: Timestamp | null;
+  status: ColumnType<StreamRunStatus, StreamRunStatus | undefined, StreamRunStatus>;
+  requests: Generated<number>;
+  retries: Generated<number>;
+  pages: Generated<number>;
+  events_fetched: Generated<number>;
+  events_inserted: Generated<number>;
+  events_duplicate: Generated<number>;
+  rejects: Generated<number>;
+  cursor_before: Timestamp | null;
+  cursor_after: Timestamp | null;
+  completeness_gap: number | null;
+  error: string | null;
+}
+
+export interface RejectsTable {
+  reject_id: Generated<number>;
+  stream_id: number;
+  run_id: number;
+  rejected_at: DefaultTimestamp;
+  reason: string;
+  payload: Json;
+}
+
+export interface AltcraftCampaignsTable {
+  account: string;
+  campaign_id: number;
+  name: string | null;
+  type: string | null;
+  is_active: boolean | null;
+  is_completed: boolean | null;
+  status: string | null;
+  ui_tags: Json | null;
+  groups: Json | null;
+  raw: Json;
+  first_seen_at: DefaultTimestamp;
+  last_seen_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+interface EventColumns {
+  event_key: string;
+  stream_id: number;
+  account: string;
+  occurrence: number;
+  raw: Json;
+  run_id: number;
+  loaded_at: DefaultTimestamp;
+}
+
+export interface AltcraftCampaignLogTable extends EventColumns {
+  campaign_id: number;
+  time: Timestamp;
+  level: string | null;
+  message: string | null;
+  state: string | null;
+  value: string | null;
+  value_ms: number | null;
+}
+
+export interface YandexDirectEventsTable extends EventColumns {
+  login: string;
+  event_time: Timestamp;
+  event_type: string;
+  event_name: string | null;
+  campaign_id: number | null;
+  banner_id: number | null;
+  phrase_id: number | null;
+  account_id: number | null;
+  text_description: string | null;
+  moderation_result: string | null;
+  is_edited_by_moderator: boolean | null;
+  min_price: string | null;
+  rest: string | null;
+  payed: string | null;
+  currency: string | null;
+  finish_date: ColumnType<string, string, string> | null;
+  old_place: string | null;
+  stop_time: Timestamp | null;
+}
+
+export interface Database {
+  "sync.runs": RunsTable;
+  "sync.streams": StreamsTable;
+  "sync.stream_runs": StreamRunsTable;
+  "sync.rejects": RejectsTable;
+  "altcraft.campaigns": AltcraftCampaignsTable;
+  "altcraft.campaign_log": AltcraftCampaignLogTable;
+  "yandex_direct.events": YandexDirectEventsTable;
+}
+
+export type Stream = Selectable<StreamsTable>;
+export type NewStream = Insertable<StreamsTable>;
+export type StreamUpdate = Updateable<StreamsTable>;
+export type Run = Selectable<RunsTable>;
+export type StreamRun = Selectable<StreamRunsTable>;
+export type AltcraftCampaignLogRow = Selectable<AltcraftCampaignLogTable>;
+export type YandexDirectEventRow = Selectable<YandexDirectEventsTable>;

@@ -1,0 +1,49 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { openWarehouse, type Warehouse } from "../../src/warehouse/database.js";
+import { withDatabase } from "./database-url.js";
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  warehouse: Warehouse;
+  /** Closes the pool and drops the database. */
+  drop(): Promise<void>;
+}
+
+async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: inject("pgAdminUrl") });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function create(template: string | undefined): Promise<TestDatabase> {
+  const name = `eventlog_test_${randomBytes(6).toString("hex")}`;
+  await admin((c) => c.query(`create database ${name}${template ? ` template ${template}` : ""}`));
+  const url = withDatabase(inject("pgAdminUrl"), name);
+  const warehouse = openWarehouse(url);
+  return {
+    name,
+    url,
+    warehouse,
+    drop: async () => {
+      await warehouse.close();
+      await admin((c) => c.query(`drop database if exists ${name} with (force)`));
+    },
+  };
+}
+
+/** A database of its own for one test file, cloned from the migrated template. */
+export function createTestDatabase(): Promise<TestDatabase> {
+  return create(inject("pgTemplate"));
+}
+
+/** An empty database (no migrations applied), for testing the migrations themselves. */
+export function createEmptyDatabase(): Promise<TestDatabase> {
+  return create(undefined);
+}
