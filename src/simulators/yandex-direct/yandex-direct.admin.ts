@@ -1,0 +1,99 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBody } from "../common/http-server.js";
+import { CURRENCIES, LOCALES, type Currency, type InjectableCode, type Locale } from "./yandex-direct.options.js";
+import type { AddedEvent } from "./yandex-direct.render.js";
+import type { BurstSpec, YandexDirectSimulator } from "./yandex-direct.simulator.js";
+
+/**
+ * Admin routes: the handle over HTTP, for tools outside the process. Never counted, limited or faulted.
+ *
+ *   GET  /__admin/accounts                     → [{ token, login, role, clients, campaignIds, accountId }]
+ *   GET  /__admin/events?login=L[&from=ISO|ms][&to=ISO|ms][&currency=RUB][&locale=en][&withTextDescription=Yes]
+ *                                              → { data: [EventsLogItem…] } (ground truth, ascending, [from, to])
+ *   GET  /__admin/count[?login=L]              → { count } events up to the clock
+ *   POST /__admin/events?login=L   body [AddedEvent…]                       → { added }
+ *   POST /__admin/burst?login=L    body { at, count, event? }                → { event }
+ *   GET  /__admin/requests                     → { [token]: { [method]: n } };  DELETE resets them
+ *   GET  /__admin/options                      → current runtime options
+ *   POST /__admin/options          body { …partial runtime options }        → the options after the change
+ *   POST /__admin/fail-next        body { token, code, count? }              → { ok: true }
+ *   GET  /__admin/stats                        → { generatedBuckets, generatedEvents, extraEvents, packedBytes }
+ * A bad request gets HTTP 400 `{ "error": "…" }`.
+ */
+export async function handleAdmin(sim: Omit<YandexDirectSimulator, "url" | "endpoint" | "close">, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const route = `${req.method ?? "GET"} ${url.pathname.replace(/\/$/, "")}`;
+  const q = url.searchParams;
+  const send = (status: number, value: unknown): void => {
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+    res.end(JSON.stringify(value));
+  };
+  const time = (name: string): string | number | undefined => {
+    const value = q.get(name);
+    if (value === null) return undefined;
+    return /^-?\d+$/.test(value) ? Number(value) : value;
+  };
+  const login = (): string => {
+    const value = q.get("login");
+    if (!value) throw new TypeError("Expected the `login` query parameter");
+    return value;
+  };
+  const body = async (): Promise<unknown> => JSON.parse(await readBody(req)) as unknown;
+  try {
+    switch (route) {
+      case "GET /__admin/accounts":
+        return send(200, sim.accounts.map((a) => ({ ...a, ...sim.ids(a.login) })));
+      case "GET /__admin/events": {
+        const currency = q.get("currency") ?? "RUB";
+        const locale = q.get("locale") ?? "en";
+        if (!CURRENCIES.includes(currency as Currency)) throw new TypeError(`Unknown currency \`${currency}\``);
+        if (!LOCALES.includes(locale as Locale)) throw new TypeError(`Unknown locale \`${locale}\``);
+        const from = time("from");
+        const to = time("to");
+        const data = sim.events({
+          login: login(),
+          ...(from === undefined ? {} : { from }),
+          ...(to === undefined ? {} : { to }),
+          currency: currency as Currency,
+          locale: locale as Locale,
+          withTextDescription: q.get("withTextDescription") === "Yes",
+        });
+        return send(200, { data });
+      }
+      case "GET /__admin/count": {
+        const value = q.get("login");
+        return send(200, { count: sim.countEvents(value ?? undefined) });
+      }
+      case "POST /__admin/events": {
+        const items = await body();
+        if (!Array.isArray(items)) throw new TypeError("Expected a JSON array of events");
+        sim.addEvents(login(), items as AddedEvent[]);
+        return send(200, { added: items.length });
+      }
+      case "POST /__admin/burst":
+        return send(200, { event: sim.addBurst(login(), (await body()) as BurstSpec) });
+      case "GET /__admin/requests":
+        return send(200, sim.requestCounts());
+      case "DELETE /__admin/requests":
+        sim.resetRequestCounts();
+        return send(200, { ok: true });
+      case "GET /__admin/options":
+        return send(200, sim.options());
+      case "POST /__admin/options":
+        sim.setOptions((await body()) as Parameters<typeof sim.setOptions>[0]);
+        return send(200, sim.options());
+      case "POST /__admin/fail-next": {
+        const spec = (await body()) as { token?: unknown; code?: unknown; count?: unknown };
+        if (typeof spec.token !== "string") throw new TypeError("Expected `token` to be a string");
+        sim.failNext(spec.token, spec.code as InjectableCode, typeof spec.count === "number" ? spec.count : 1);
+        return send(200, { ok: true });
+      }
+      case "GET /__admin/stats":
+        return send(200, sim.stats());
+      default:
+        return send(404, { error: `No admin route ${route}` });
+    }
+  } catch (err) {
+    return send(400, { error: err instanceof Error ? err.message : String(err) });
+  }
+}

@@ -1,0 +1,194 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import { drawFault, writeFault } from "../common/faults.js";
+import { readBody } from "../common/http-server.js";
+import { deriveSeed, type Random } from "../common/random.js";
+import type { RequestCounters } from "../common/request-counters.js";
+import type { RequestLimiter } from "../common/request-limits.js";
+import type { EventStore, SimulatedAccount } from "./yandex-direct.data.js";
+import {
+  INJECTABLE_CODES,
+  LOCALES,
+  type InjectableCode,
+  type Locale,
+  type ResolvedBehaviourOptions,
+  type ResolvedDataOptions,
+} from "./yandex-direct.options.js";
+import { runQuery } from "./yandex-direct.query.js";
+import { renderItem } from "./yandex-direct.render.js";
+import { parseGetEventsLog } from "./yandex-direct.request.js";
+import { ApiError, errorBody } from "./yandex-direct.texts.js";
+import { DAY_MS, offsetMinutes } from "./yandex-direct.time.js";
+
+/** Everything a request reads or changes; owned by the simulator, shared with the admin routes. */
+export interface SimulatorState {
+  readonly data: ResolvedDataOptions;
+  behaviour: ResolvedBehaviourOptions;
+  readonly store: EventStore;
+  readonly accounts: ReadonlyMap<string, SimulatedAccount>;
+  readonly counters: RequestCounters;
+  readonly limiter: RequestLimiter;
+  /** Per token: codes still to inject, first one next (`failNext`). */
+  readonly failQueue: Map<string, InjectableCode[]>;
+  /** Per token: calls made and points spent on the clock's current UTC day. */
+  readonly quotas: Map<string, { day: number; calls: number; points: number }>;
+  readonly faultRandom: Random;
+  readonly errorRandom: Random;
+  readonly lateRandom: Random;
+  requestSeq: number;
+}
+
+type Outcome = { kind: "json"; body: string } | { kind: "http502" };
+
+const BAD_GATEWAY =
+  "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>";
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function injectedCode(state: SimulatorState, token: string): InjectableCode | undefined {
+  const queued = state.failQueue.get(token);
+  if (queued && queued.length > 0) {
+    const code = queued.shift();
+    if (queued.length === 0) state.failQueue.delete(token);
+    return code;
+  }
+  const roll = state.errorRandom.next();
+  let edge = 0;
+  for (const code of INJECTABLE_CODES) {
+    edge += state.behaviour.apiErrorRates[code] ?? 0;
+    if (roll < edge) return code;
+  }
+  return undefined;
+}
+
+function spendQuota(state: SimulatorState, token: string, points: number): void {
+  const o = state.behaviour;
+  const day = Math.floor(state.data.clock() / DAY_MS);
+  let quota = state.quotas.get(token);
+  if (!quota || quota.day !== day) {
+    quota = { day, calls: 0, points: 0 };
+    state.quotas.set(token, quota);
+  }
+  if (points === 0) {
+    if (o.dailyCallLimit > 0 && quota.calls >= o.dailyCallLimit) {
+      throw new ApiError(56, `${o.dailyCallLimit} calls per day; the limit resets at 00:00 UTC`);
+    }
+    quota.calls++;
+    return;
+  }
+  if (quota.points + points > o.pointsPerDay) {
+    throw new ApiError(152, `${o.pointsPerDay - quota.points} of ${o.pointsPerDay} points left today`);
+  }
+  quota.points += points;
+}
+
+function getEventsLog(state: SimulatorState, account: SimulatedAccount, param: unknown, locale: Locale): string {
+  const o = state.behaviour;
+  const request = parseGetEventsLog(param, account, o);
+  const nowMs = state.data.clock();
+  const nowSec = Math.floor(nowMs / 1000);
+  if (o.lateEventRate > 0) {
+    for (const login of request.logins) {
+      if (!state.lateRandom.chance(o.lateEventRate)) continue;
+      for (let i = 0; i < o.lateEventCount; i++) {
+        const ts = nowSec - state.lateRandom.int(1, o.lateEventMaxAgeSec);
+        state.store.add(login, state.store.draw(login, ts, state.lateRandom));
+      }
+    }
+  }
+  const records = runQuery(
+    state.store,
+    {
+      logins: request.logins,
+      fromMs: request.fromMs,
+      fromInclusive: o.fromInclusive,
+      // Without TimestampTo the log is read "up to the current time", the clock included.
+      toMs: request.toMs ?? nowMs,
+      toInclusive: request.toMs === undefined ? true : o.toInclusive,
+      filter: request.filter,
+      lastEventOnly: request.lastEventOnly,
+      order: o.order,
+      ...(request.limit === undefined ? {} : { limit: request.limit }),
+      offset: request.offset,
+    },
+    nowSec,
+    state.data.seed,
+  );
+  const ctx = {
+    currency: request.currency,
+    locale,
+    withTextDescription: request.withTextDescription,
+    zoneless: o.zonelessTimestamps,
+    offsetMin: offsetMinutes(o.zoneOffset),
+  };
+  return JSON.stringify({ data: records.map((r) => renderItem(r, ctx)) });
+}
+
+/** Runs one API call up to its answer. Admission to the limiter is released when the response closes. */
+async function answer(state: SimulatorState, raw: string, res: ServerResponse): Promise<{ outcome: Outcome; locale: Locale }> {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    body = undefined;
+  }
+  const envelope = isRecord(body) ? body : {};
+  const locale = LOCALES.includes(envelope.locale as Locale) ? (envelope.locale as Locale) : "en";
+  const token = typeof envelope.token === "string" ? envelope.token : "";
+  const method = typeof envelope.method === "string" ? envelope.method : "";
+  state.counters.count(token || "(none)", method || "(none)");
+  const fail = (error: ApiError) => ({ outcome: { kind: "json", body: errorBody(error, locale) } as Outcome, locale });
+  if (!isRecord(body)) return fail(new ApiError(71, "The request body is not a JSON object"));
+
+  const injected = injectedCode(state, token);
+  if (injected === 502) return { outcome: { kind: "http502" }, locale };
+  if (injected !== undefined) return fail(new ApiError(injected, "Injected by the simulator"));
+
+  const account = state.accounts.get(token);
+  if (!account) return fail(new ApiError(53, token ? "Unknown or expired token" : "The token field is required"));
+  const admission = state.limiter.admit(token, state.data.clock());
+  if (admission !== "admitted") {
+    const what = admission === "rate-limited" ? "requests per second" : "simultaneous requests";
+    return fail(new ApiError(506, `Too many ${what} for this user`));
+  }
+  res.once("close", () => state.limiter.release(token));
+  if (state.behaviour.latencyMs > 0) await sleep(state.behaviour.latencyMs);
+  try {
+    spendQuota(state, token, 0);
+    if (method !== "GetEventsLog") {
+      throw new ApiError(state.behaviour.unknownMethodCode, `Method ${JSON.stringify(method)} is not supported`);
+    }
+    if (state.behaviour.pointsPerCall > 0) spendQuota(state, token, state.behaviour.pointsPerCall);
+    return { outcome: { kind: "json", body: getEventsLog(state, account, envelope.param, locale) }, locale };
+  } catch (err) {
+    if (err instanceof ApiError) return fail(err);
+    throw err;
+  }
+}
+
+/** POST /live/v4/json/: the Live 4 JSON endpoint. HTTP 200 for API errors; transport faults as configured. */
+export async function handleApi(state: SimulatorState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== "POST") {
+    res.writeHead(405, { allow: "POST", "content-type": "text/plain; charset=utf-8" });
+    res.end("Use POST");
+    return;
+  }
+  const raw = await readBody(req);
+  const fault = drawFault(state.faultRandom, state.behaviour.faults);
+  const { outcome } = await answer(state, raw, res);
+  if (outcome.kind === "http502") {
+    res.writeHead(502, { "content-type": "text/html; charset=utf-8" });
+    res.end(BAD_GATEWAY);
+    return;
+  }
+  if (fault) {
+    writeFault(res, fault, outcome.body);
+    return;
+  }
+  state.requestSeq++;
+  const requestId = `${deriveSeed(state.data.seed, "request", state.requestSeq)}${String(state.requestSeq).padStart(6, "0")}`;
+  res.writeHead(200, { "content-type": "application/json; charset=utf-8", RequestId: requestId });
+  res.end(outcome.body);
+}

@@ -1,0 +1,233 @@
+import type { FaultOptions } from "../common/faults.js";
+
+/** The nine EventType values of GetEventsLog, in the order the seed page lists them. */
+export const EVENT_TYPES = [
+  "BannerModerated",
+  "CampaignFinished",
+  "LowCTR",
+  "MoneyOut",
+  "MoneyWarning",
+  "MoneyIn",
+  "PausedByDayBudget",
+  "WarnMinPrice",
+  "WarnPlace",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Values accepted by `Currency`. Money is stored in RUB and converted with `CURRENCY_RATES`. */
+export const CURRENCIES = ["RUB", "CHF", "EUR", "KZT", "TRY", "UAH", "USD", "BYN"] as const;
+export type Currency = (typeof CURRENCIES)[number];
+
+export const LOCALES = ["ru", "uk", "en"] as const;
+export type Locale = (typeof LOCALES)[number];
+
+/** Codes that `failNext` and `apiErrorRates` can inject. 502 is a transport failure (HTTP 502, no API body). */
+export const INJECTABLE_CODES = [52, 500, 503, 504, 502] as const;
+export type InjectableCode = (typeof INJECTABLE_CODES)[number];
+
+export type EventOrder = "ascending" | "descending" | "shuffled-within-second";
+
+/**
+ * Options fixed when the simulator starts: they shape the generated log, so changing them later would
+ * change history already served.
+ */
+export interface YandexDirectDataOptions {
+  /** Loopback port; 0 picks a free one. Default 0. */
+  port?: number;
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host?: string;
+  /** Seed of every generated event, request id and injected fault. Default 1. */
+  seed?: number;
+  /** Number of agency clients (logins `client-1`…`client-N`, each also with its own token). Default 3. */
+  clientLogins?: number;
+  /** Mean generated events per login per hour (each hour draws between half and one and a half of it). Default 6. */
+  eventsPerHour?: number;
+  /** Days of history before the clock at start; the log then keeps growing with the clock. Default 7. */
+  historyDays?: number;
+  /** Campaigns per login (ids are `3193279 + 1000 × loginNumber + slot`). Default 5, maximum 255. */
+  campaignsPerLogin?: number;
+  /** Ads per campaign. Default 4, maximum 255. */
+  bannersPerCampaign?: number;
+  /** Phrases per ad. Default 3, maximum 255. */
+  phrasesPerBanner?: number;
+  /** Chance per (login, hour) that the hour holds one burst of identical events in one second. Default 0. */
+  burstRate?: number;
+  /** Events in a generated burst (make it larger than the client's page to test paging). Default 1,500. */
+  burstSize?: number;
+  /** Token of the agency. Default `agency-token`; its login is `agency`. */
+  agencyToken?: string;
+  /** Token of a direct advertiser (not an agency) with its own log. Default `advertiser-token`; login `advertiser`. */
+  advertiserToken?: string;
+  /** The simulator's clock, ms since the epoch. Only events at or before it are served. Default `Date.now`. */
+  clock?: () => number;
+}
+
+/** Options that can also be changed while the simulator runs (`setOptions`, `POST /__admin/options`). */
+export interface YandexDirectBehaviourOptions {
+  /** Order of returned events: by Timestamp up or down, or up with each second shuffled (seeded). Default `ascending`. */
+  order?: EventOrder;
+  /** Whether an event exactly at `TimestampFrom` is returned. Default true. */
+  fromInclusive?: boolean;
+  /** Whether an event exactly at `TimestampTo` is returned. Default true. */
+  toInclusive?: boolean;
+  /**
+   * When true, response Timestamps (and StopTime) carry no zone and are written in `zoneOffset`; request
+   * timestamps without a zone are always read in the rendering zone (UTC when false). Default false.
+   */
+  zonelessTimestamps?: boolean;
+  /** Offset used by `zonelessTimestamps`, `±HH:MM`. Default `+03:00` (Moscow). */
+  zoneOffset?: string;
+  /** Largest accepted `Limit`; 0 means no maximum. Default 0. */
+  maxLimit?: number;
+  /** What a `Limit` above `maxLimit` does: `clamp` (silently) or `reject` (error 8). Default `clamp`. */
+  overMaxLimit?: "clamp" | "reject";
+  /** Error code for an unknown `method`: 55 (operation not found) or 509 (not available in this version). Default 55. */
+  unknownMethodCode?: 55 | 509;
+  /** Chance per GetEventsLog request that late events are inserted into the past of each requested log. Default 0. */
+  lateEventRate?: number;
+  /** How far into the past a late event may land, in seconds before the clock. Default 3,600. */
+  lateEventMaxAgeSec?: number;
+  /** Late events inserted per log when the chance hits. Default 1. */
+  lateEventCount?: number;
+  /** Requests in flight at once per token; more get error 506. 0 disables. Default 5. */
+  concurrentRequests?: number;
+  /** Requests per second per token (sliding window); more get error 506. 0 disables. Default 0. */
+  requestsPerSecond?: number;
+  /** Calls per token per UTC day of the clock; later calls get error 56. 0 disables. Default 50,000. */
+  dailyCallLimit?: number;
+  /** Points awarded per token per UTC day of the clock. Default 32,000. */
+  pointsPerDay?: number;
+  /** Points one GetEventsLog call costs; a call that does not fit into the day's rest gets 152. Default 0. */
+  pointsPerCall?: number;
+  /** Share of requests (0–1) answered with an injected error, per code; 502 is HTTP 502. Default none. */
+  apiErrorRates?: Partial<Record<InjectableCode, number>>;
+  /** Transport faults (5xx, hangs, truncated, non-JSON and HTML bodies), see common/faults.ts. Default none. */
+  faults?: FaultOptions;
+  /** Delay before every API answer, ms (lets tests hold requests in flight). Default 0. */
+  latencyMs?: number;
+}
+
+export type YandexDirectSimulatorOptions = YandexDirectDataOptions & YandexDirectBehaviourOptions;
+
+export type ResolvedDataOptions = Required<YandexDirectDataOptions>;
+export type ResolvedBehaviourOptions = Required<YandexDirectBehaviourOptions>;
+
+export const DATA_DEFAULTS: Omit<ResolvedDataOptions, "clock"> = {
+  port: 0,
+  host: "127.0.0.1",
+  seed: 1,
+  clientLogins: 3,
+  eventsPerHour: 6,
+  historyDays: 7,
+  campaignsPerLogin: 5,
+  bannersPerCampaign: 4,
+  phrasesPerBanner: 3,
+  burstRate: 0,
+  burstSize: 1500,
+  agencyToken: "agency-token",
+  advertiserToken: "advertiser-token",
+};
+
+export const BEHAVIOUR_DEFAULTS: ResolvedBehaviourOptions = {
+  order: "ascending",
+  fromInclusive: true,
+  toInclusive: true,
+  zonelessTimestamps: false,
+  zoneOffset: "+03:00",
+  maxLimit: 0,
+  overMaxLimit: "clamp",
+  unknownMethodCode: 55,
+  lateEventRate: 0,
+  lateEventMaxAgeSec: 3600,
+  lateEventCount: 1,
+  concurrentRequests: 5,
+  requestsPerSecond: 0,
+  dailyCallLimit: 50_000,
+  pointsPerDay: 32_000,
+  pointsPerCall: 0,
+  apiErrorRates: {},
+  faults: {},
+  latencyMs: 0,
+};
+
+const BEHAVIOUR_KEYS = Object.keys(BEHAVIOUR_DEFAULTS) as Array<keyof YandexDirectBehaviourOptions>;
+
+function expectInt(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new TypeError(`Expected \`${name}\` to be an integer in [${min}, ${max}], got \`${String(value)}\``);
+  }
+}
+
+function expectNumber(name: string, value: unknown, min: number, max = Number.POSITIVE_INFINITY): void {
+  if (typeof value !== "number" || Number.isNaN(value) || value < min || value > max) {
+    throw new TypeError(`Expected \`${name}\` to be a number in [${min}, ${max}], got \`${String(value)}\``);
+  }
+}
+
+function expectOneOf(name: string, value: unknown, allowed: readonly unknown[]): void {
+  if (!allowed.includes(value)) {
+    throw new TypeError(`Expected \`${name}\` to be one of ${allowed.map(String).join(", ")}, got \`${String(value)}\``);
+  }
+}
+
+export function resolveDataOptions(options: YandexDirectSimulatorOptions): ResolvedDataOptions {
+  const resolved: ResolvedDataOptions = { ...DATA_DEFAULTS, clock: Date.now };
+  for (const key of Object.keys(DATA_DEFAULTS) as Array<keyof typeof DATA_DEFAULTS>) {
+    if (options[key] !== undefined) Object.assign(resolved, { [key]: options[key] });
+  }
+  if (options.clock !== undefined) resolved.clock = options.clock;
+  expectInt("port", resolved.port, 0, 65_535);
+  expectInt("seed", resolved.seed, 0, 0xffff_ffff);
+  expectInt("clientLogins", resolved.clientLogins, 0, 100_000);
+  expectNumber("eventsPerHour", resolved.eventsPerHour, 0, 3000);
+  expectNumber("historyDays", resolved.historyDays, 0, 3650);
+  expectInt("campaignsPerLogin", resolved.campaignsPerLogin, 1, 255);
+  expectInt("bannersPerCampaign", resolved.bannersPerCampaign, 1, 255);
+  expectInt("phrasesPerBanner", resolved.phrasesPerBanner, 1, 255);
+  expectNumber("burstRate", resolved.burstRate, 0, 1);
+  expectInt("burstSize", resolved.burstSize, 1, 1_000_000);
+  if (typeof resolved.clock !== "function") throw new TypeError("Expected `clock` to be a function returning ms");
+  return resolved;
+}
+
+/** Merges `partial` into `current`, checking every field; throws naming the option and value received. */
+export function mergeBehaviourOptions(
+  current: ResolvedBehaviourOptions,
+  partial: Partial<YandexDirectBehaviourOptions>,
+): ResolvedBehaviourOptions {
+  const next: ResolvedBehaviourOptions = { ...current };
+  for (const [key, value] of Object.entries(partial)) {
+    if (value === undefined) continue;
+    if (!BEHAVIOUR_KEYS.includes(key as keyof YandexDirectBehaviourOptions)) {
+      throw new TypeError(`Unknown or start-only option \`${key}\``);
+    }
+    Object.assign(next, { [key]: value });
+  }
+  expectOneOf("order", next.order, ["ascending", "descending", "shuffled-within-second"]);
+  expectOneOf("fromInclusive", next.fromInclusive, [true, false]);
+  expectOneOf("toInclusive", next.toInclusive, [true, false]);
+  expectOneOf("zonelessTimestamps", next.zonelessTimestamps, [true, false]);
+  if (typeof next.zoneOffset !== "string" || !/^[+-]\d{2}:\d{2}$/.test(next.zoneOffset)) {
+    throw new TypeError(`Expected \`zoneOffset\` to look like +03:00, got \`${String(next.zoneOffset)}\``);
+  }
+  expectInt("maxLimit", next.maxLimit, 0);
+  expectOneOf("overMaxLimit", next.overMaxLimit, ["clamp", "reject"]);
+  expectOneOf("unknownMethodCode", next.unknownMethodCode, [55, 509]);
+  expectNumber("lateEventRate", next.lateEventRate, 0, 1);
+  expectInt("lateEventMaxAgeSec", next.lateEventMaxAgeSec, 1);
+  expectInt("lateEventCount", next.lateEventCount, 0, 100_000);
+  expectInt("concurrentRequests", next.concurrentRequests, 0);
+  expectInt("requestsPerSecond", next.requestsPerSecond, 0);
+  expectInt("dailyCallLimit", next.dailyCallLimit, 0);
+  expectNumber("pointsPerDay", next.pointsPerDay, 0);
+  expectNumber("pointsPerCall", next.pointsPerCall, 0);
+  expectNumber("latencyMs", next.latencyMs, 0);
+  for (const [code, rate] of Object.entries(next.apiErrorRates)) {
+    expectOneOf("apiErrorRates code", Number(code), INJECTABLE_CODES);
+    expectNumber(`apiErrorRates.${code}`, rate, 0, 1);
+  }
+  for (const [name, rate] of Object.entries(next.faults)) {
+    expectNumber(`faults.${name}`, rate, 0, name === "hangMs" ? Number.POSITIVE_INFINITY : 1);
+  }
+  return next;
+}
