@@ -1,0 +1,78 @@
+/**
+ * bench:loader — the loader against a raw COPY of the same rows into an identical table, in one run.
+ *   npm run bench:loader -- [--events 300000] [--batch 5000]
+ * Prints throughputs, their ratio (target ≥ 0.5), peak RSS, and the all-duplicates re-load throughput
+ * (target: no slower than the first load). Prints; does not assert.
+ */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { from as copyFrom } from "pg-copy-streams";
+import { encodeCopyRows } from "../../src/warehouse/copy-text.js";
+import { yandexDirectEventsTable } from "../../src/warehouse/event-tables.js";
+import { loadPage } from "../../src/warehouse/load-page.js";
+import { startRun } from "../../src/warehouse/runs.repository.js";
+import { ensureStream } from "../../src/warehouse/streams.repository.js";
+import { syntheticEvents } from "../support/synthetic-events.js";
+import { numberArg, openBenchDatabase, peakRssMiB } from "./bench-database.js";
+
+const events = numberArg("events", 300_000);
+const batch = numberArg("batch", 5_000);
+const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
+
+const bench = await openBenchDatabase("eventlog_bench_loader");
+const { pool, db } = bench.warehouse;
+try {
+  const runId = await startRun(db, "bench");
+  const stream = await ensureStream(db, { source: "yandex_direct", account: "bench", streamKey: "client-1" });
+  const rows = syntheticEvents(events, { login: "client-1" });
+  const batches = Array.from({ length: Math.ceil(rows.length / batch) }, (_, i) => rows.slice(i * batch, (i + 1) * batch));
+  console.log(`bench:loader — ${events.toLocaleString("en")} events in batches of ${batch.toLocaleString("en")}, on ${bench.where}`);
+
+  // An identical table: same columns, keys, indexes and foreign keys.
+  await pool.query(`
+    create table public.raw_events (like yandex_direct.events including all);
+    alter table public.raw_events
+      add foreign key (stream_id) references sync.streams (stream_id),
+      add foreign key (run_id) references sync.runs (run_id),
+      alter column stream_id set default ${stream.stream_id},
+      alter column run_id set default ${runId};`);
+  const names = yandexDirectEventsTable.columns.map((c) => c.name).join(", ");
+  let started = performance.now();
+  for (const part of batches) {
+    const client = await pool.connect();
+    try {
+      await pipeline(Readable.from([encodeCopyRows(yandexDirectEventsTable, part)]), client.query(copyFrom(`copy public.raw_events (${names}) from stdin`)));
+    } finally {
+      client.release();
+    }
+  }
+  const rawMs = performance.now() - started;
+
+  const loadAll = async () => {
+    let inserted = 0;
+    let duplicates = 0;
+    const t0 = performance.now();
+    for (const part of batches) {
+      const last = part[part.length - 1];
+      const result = await loadPage(pool, yandexDirectEventsTable, { streamId: stream.stream_id, runId, events: part, ...(last ? { cursor: last.event_time } : {}) });
+      inserted += result.inserted;
+      duplicates += result.duplicates;
+    }
+    return { ms: performance.now() - t0, inserted, duplicates };
+  };
+  const first = await loadAll();
+  const again = await loadAll();
+  started = performance.now();
+
+  const rawRate = rate(events, rawMs);
+  const loaderRate = rate(events, first.ms);
+  const againRate = rate(events, again.ms);
+  console.log(`raw COPY into an identical table : ${rawRate.toLocaleString("en")} rows/s (${(rawMs / 1000).toFixed(1)} s)`);
+  console.log(`loader (new events)              : ${loaderRate.toLocaleString("en")} rows/s (${(first.ms / 1000).toFixed(1)} s; ${first.inserted} inserted, ${first.duplicates} duplicates)`);
+  console.log(`loader ÷ raw COPY                : ${(loaderRate / rawRate).toFixed(2)}   (target ≥ 0.50)`);
+  console.log(`loader (all duplicates)          : ${againRate.toLocaleString("en")} rows/s (${(again.ms / 1000).toFixed(1)} s; ${again.inserted} inserted, ${again.duplicates} duplicates)`);
+  console.log(`duplicates ÷ first load          : ${(againRate / loaderRate).toFixed(2)}   (target ≥ 1.00)`);
+  console.log(`peak RSS of this process         : ${peakRssMiB()} MiB`);
+} finally {
+  await bench.close();
+}
