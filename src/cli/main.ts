@@ -1,0 +1,85 @@
+/**
+ * eventlog-sync command line: argv → wiring → commands. The only module that decides exit codes.
+ * Exit codes: 0 done; 1 could not start or failed (bad options, database unreachable); 2 reserved for
+ * runs in which some streams failed while the others loaded.
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { toError } from "../errors.js";
+import { createLogger } from "../log/logger.js";
+import { migrateDown } from "../warehouse/migrate.js";
+import { withWarehouse } from "./warehouse-session.js";
+
+function positiveInteger(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`Expected \`${name}\` to be a positive integer, got \`${value}\``);
+    return n;
+  };
+}
+
+interface GlobalOptions {
+  databaseUrl?: string;
+  dataDir?: string;
+  pgPort?: number;
+  logLevel: string;
+}
+
+export function buildProgram(): Command {
+  const program = new Command("eventlog-sync")
+    .description("Syncs the Altcraft campaign log and the Yandex.Direct events log into typed, deduplicated PostgreSQL tables.")
+    .option("--database-url <url>", "PostgreSQL connection string (default: $DATABASE_URL; without it an embedded PostgreSQL is started)")
+    .option("--data-dir <dir>", "data directory of the embedded PostgreSQL (default: $EVENTLOG_SYNC_DATA_DIR or ./.eventlog-sync/postgres)")
+    .option("--pg-port <port>", "port of the embedded PostgreSQL on 127.0.0.1 (default: a free port)", positiveInteger("--pg-port"))
+    .option("--log-level <level>", "log level: trace, debug, info, warn, error, silent", "info")
+    .showHelpAfterError()
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ eventlog-sync migrate                                  # embedded PostgreSQL in ./.eventlog-sync/postgres
+  $ DATABASE_URL=postgres://user:pass@db:5432/warehouse eventlog-sync migrate`,
+    );
+
+  const globals = (): GlobalOptions & { log: ReturnType<typeof createLogger> } => {
+    const o = program.opts<GlobalOptions>();
+    return { ...o, log: createLogger({ level: o.logLevel }) };
+  };
+  const session = (g: ReturnType<typeof globals>) => ({
+    databaseUrl: g.databaseUrl ?? process.env.DATABASE_URL,
+    dataDir: g.dataDir ?? process.env.EVENTLOG_SYNC_DATA_DIR,
+    port: g.pgPort,
+    log: g.log,
+  });
+
+  program
+    .command("migrate")
+    .description("Apply pending warehouse migrations (under an advisory lock; safe to run from several processes)")
+    .option("--down <steps>", "revert the last <steps> migrations instead", positiveInteger("--down"))
+    .addHelpText("after", "\nExamples:\n  $ eventlog-sync migrate\n  $ eventlog-sync migrate --down 1")
+    .action(async (options: { down?: number }) => {
+      const g = globals();
+      await withWarehouse({ ...session(g), migrate: options.down === undefined }, async ({ warehouse }) => {
+        if (options.down !== undefined) {
+          const reverted = await migrateDown(warehouse.db, options.down);
+          for (const m of reverted) console.log(`reverted ${m.migrationName}`);
+          if (reverted.length === 0) console.log("nothing to revert");
+          return;
+        }
+        console.log("warehouse is up to date");
+      });
+    });
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+    return 0;
+  } catch (err) {
+    const error = toError(err);
+    console.error(`eventlog-sync: ${error.message}`);
+    if (error.cause) console.error(`  caused by: ${toError(error.cause).message}`);
+    return 1;
+  }
+}

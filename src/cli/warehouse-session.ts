@@ -1,0 +1,65 @@
+/**
+ * Opens the warehouse for one command: DATABASE_URL, or an embedded PostgreSQL started for the command and
+ * stopped after it — on success, on errors, and on SIGINT/SIGTERM. The first signal asks the command to
+ * stop (it sees `signal.aborted`); a second one stops the embedded server and exits at once.
+ */
+import type { Logger } from "../log/logger.js";
+import { provisionDatabase, type ProvisionedDatabase } from "../postgres/provision.js";
+import { openWarehouse, type Warehouse } from "../warehouse/database.js";
+import { migrateToLatest } from "../warehouse/migrate.js";
+
+export interface WarehouseSessionOptions {
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
+  port?: number | undefined;
+  log: Logger;
+  /** Apply pending migrations before the command. Default true. */
+  migrate?: boolean;
+}
+
+export interface WarehouseSession {
+  database: ProvisionedDatabase;
+  warehouse: Warehouse;
+  /** Aborted by the first SIGINT or SIGTERM. */
+  signal: AbortSignal;
+}
+
+export async function withWarehouse<T>(options: WarehouseSessionOptions, command: (session: WarehouseSession) => Promise<T>): Promise<T> {
+  const { log } = options;
+  const controller = new AbortController();
+  let database: ProvisionedDatabase | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) {
+      log.warn({ signal }, "stopping: finishing the work in flight (send the signal again to stop at once)");
+      controller.abort(new Error(`stopped by ${signal}`));
+      return;
+    }
+    log.warn({ signal }, "stopping at once");
+    void (database?.release() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    database = await provisionDatabase({
+      databaseUrl: options.databaseUrl,
+      embeddedDataDir: options.dataDir,
+      embeddedPort: options.port,
+      onLog: (line) => log.debug({ postgres: line }, "embedded postgres"),
+    });
+    if (database.kind === "embedded") log.info({ dataDir: database.dataDir }, "embedded PostgreSQL started");
+    const warehouse = openWarehouse(database.url);
+    try {
+      if (options.migrate !== false) {
+        const applied = await migrateToLatest(warehouse.db);
+        if (applied.length > 0) log.info({ migrations: applied.map((m) => m.migrationName) }, "migrations applied");
+      }
+      return await command({ database, warehouse, signal: controller.signal });
+    } finally {
+      await warehouse.close();
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await database?.release();
+  }
+}
