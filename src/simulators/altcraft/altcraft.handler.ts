@@ -94,7 +94,7 @@ function answerFor(
   method: AltcraftMethod,
   params: Params,
   token: string,
-  release: (hold: boolean) => void,
+  admitted: () => void,
 ): Answer {
   const grant = state.options.tokens.find((g) => g.token === token);
   if (!grant) return failure(state, 401, token === "" ? "no token given" : "unknown token");
@@ -102,7 +102,7 @@ function answerFor(
   if (admission !== "admitted") {
     return failure(state, 429, admission === "rate-limited" ? "requests per second" : "concurrent requests");
   }
-  release(true);
+  admitted();
   const injected = takeFailure(state, token);
   if (injected !== undefined) return failure(state, injected, "injected failure");
   const used = (state.tariffUsed.get(token) ?? 0) + 1;
@@ -138,20 +138,18 @@ export async function handleApi(state: ApiState, req: IncomingMessage, res: Serv
   const token = typeof rawToken === "string" ? rawToken : String(rawToken);
   state.counters.count(token, name);
 
-  let held = false;
+  // An admitted request stays in flight (for the concurrency limit) until its response is closed.
   const limiter = state.limiter;
-  const release = (hold: boolean): void => {
-    held = hold;
+  const admitted = (): void => {
+    res.once("close", () => limiter.release(token));
   };
   let answer: Answer;
   if (!parsed.ok) answer = failure(state, 400, parsed.reason);
   else if (format !== "json" && format !== "xml") answer = failure(state, 400, `unknown format ${JSON.stringify(format)}`);
   else if (req.method !== "POST") answer = failure(state, 400, `use POST, not ${req.method ?? "?"}`);
   else if (!(ALTCRAFT_METHODS as readonly string[]).includes(name)) answer = failure(state, 404, `unknown method ${name}`);
-  else answer = answerFor(state, name as AltcraftMethod, params, token, release);
+  else answer = answerFor(state, name as AltcraftMethod, params, token, admitted);
 
-  // An admitted request stays in flight (for the concurrency limit) until its response is closed.
-  if (held) res.once("close", () => limiter.release(token));
   const latency = state.options.latencyMs;
   if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
   send(res, state, answer, format === "xml" ? "xml" : "json");

@@ -97,6 +97,7 @@ function list(ctx: MethodContext): Envelope {
   const type = ctx.params["type"];
   if (type !== undefined && typeof type !== "string") throw badRequest("`type` must be a string");
   const isActive = boolParam(ctx.params, "is_active");
+  // An unknown `type` matches nothing (an empty page), as a filter would; it is not an error.
   const matching = ctx.book
     .visible(ctx.now)
     .filter((c) => mayRead(ctx.grant, c.id))
