@@ -133,6 +133,24 @@ const RUNTIME_DEFAULTS: ResolvedRuntimeOptions = {
   faults: {},
 };
 
+/** Every default in one place (the clock defaults to `Date.now`), e.g. for a CLI's `--help`. */
+export const ALTCRAFT_SIMULATOR_DEFAULTS = {
+  ...RUNTIME_DEFAULTS,
+  seed: 1,
+  port: 0,
+  host: "127.0.0.1",
+  tokens: [DEFAULT_TOKEN],
+  campaigns: 5,
+  campaignsCreatedLater: 0,
+  campaignCreationIntervalMs: 3_600_000,
+  historyDays: 7,
+  runsPerDay: 4,
+  rowsPerRun: 20,
+  rowGapMs: 2_000,
+  completedShare: 0.2,
+  inactiveShare: 0.1,
+} as const satisfies Omit<ResolvedOptions, "clock" | "tokens"> & { tokens: readonly string[] };
+
 function show(value: unknown): string {
   return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
 }
@@ -200,7 +218,7 @@ export function validateRuntimeOptions(partial: AltcraftRuntimeOptions): Altcraf
 /** Applies defaults and validates every option; throws a TypeError naming the first wrong option. */
 export function resolveOptions(options: AltcraftSimulatorOptions = {}): ResolvedOptions {
   const o = options;
-  const tokens = (o.tokens ?? [DEFAULT_TOKEN]).map((t) => (typeof t === "string" ? { token: t } : { ...t }));
+  const tokens = (o.tokens ?? ALTCRAFT_SIMULATOR_DEFAULTS.tokens).map((t) => (typeof t === "string" ? { token: t } : { ...t }));
   for (const grant of tokens) {
     if (typeof grant.token !== "string" || grant.token === "") {
       throw new TypeError(`Expected \`tokens\` to hold non-empty strings, got \`${show(grant.token)}\``);
@@ -209,26 +227,33 @@ export function resolveOptions(options: AltcraftSimulatorOptions = {}): Resolved
   if (o.clock !== undefined && typeof o.clock !== "function") {
     throw new TypeError(`Expected \`clock\` to be a function returning ms, got \`${show(o.clock)}\``);
   }
-  const num = (name: keyof AltcraftSimulatorOptions, fallback: number, min: number, max: number, integer: boolean) =>
-    o[name] === undefined ? fallback : expectNumber(name, o[name], min, max, integer);
-  return {
+  const d = ALTCRAFT_SIMULATOR_DEFAULTS;
+  const num = (name: keyof typeof d & keyof AltcraftSimulatorOptions, min: number, max: number, integer: boolean) =>
+    o[name] === undefined ? (d[name] as number) : expectNumber(name, o[name], min, max, integer);
+  const resolved: ResolvedOptions = {
     ...RUNTIME_DEFAULTS,
     ...validateRuntimeOptions(o),
-    seed: num("seed", 1, 0, 0xffffffff, true),
-    port: num("port", 0, 0, 65_535, true),
-    host: o.host ?? "127.0.0.1",
+    seed: num("seed", 0, 0xffffffff, true),
+    port: num("port", 0, 65_535, true),
+    host: o.host ?? d.host,
     clock: o.clock ?? Date.now,
     tokens,
-    campaigns: num("campaigns", 5, 0, 1_000_000, true),
-    campaignsCreatedLater: num("campaignsCreatedLater", 0, 0, 1_000_000, true),
-    campaignCreationIntervalMs: num("campaignCreationIntervalMs", 3_600_000, 1, INT, true),
-    historyDays: num("historyDays", 7, 0, 36_500, false),
-    runsPerDay: num("runsPerDay", 4, 0.001, 86_400, false),
-    rowsPerRun: num("rowsPerRun", 20, 4, 10_000_000, true),
-    rowGapMs: num("rowGapMs", 2_000, 0, INT, true),
-    completedShare: num("completedShare", 0.2, 0, 1, false),
-    inactiveShare: num("inactiveShare", 0.1, 0, 1, false),
+    campaigns: num("campaigns", 0, 1_000_000, true),
+    campaignsCreatedLater: num("campaignsCreatedLater", 0, 1_000_000, true),
+    campaignCreationIntervalMs: num("campaignCreationIntervalMs", 1, INT, true),
+    historyDays: num("historyDays", 0, 36_500, false),
+    runsPerDay: num("runsPerDay", 0.001, 86_400, false),
+    rowsPerRun: num("rowsPerRun", 4, 10_000_000, true),
+    rowGapMs: num("rowGapMs", 0, INT, true),
+    completedShare: num("completedShare", 0, 1, false),
+    inactiveShare: num("inactiveShare", 0, 1, false),
   };
+  if (resolved.completedShare + resolved.inactiveShare > 1) {
+    throw new TypeError(
+      `Expected \`completedShare\` + \`inactiveShare\` to be ≤ 1, got \`${resolved.completedShare + resolved.inactiveShare}\``,
+    );
+  }
+  return resolved;
 }
 
 /** The runtime part of resolved options (a copy). */

@@ -9,6 +9,7 @@ export {
 } from "./altcraft.simulator.js";
 export {
   ALTCRAFT_METHODS,
+  ALTCRAFT_SIMULATOR_DEFAULTS,
   type AltcraftMethod,
   type AltcraftRuntimeOptions,
   type AltcraftSimulatorOptions,
