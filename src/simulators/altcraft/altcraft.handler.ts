@@ -7,6 +7,9 @@
  * says `error: 429`), whatever `httpStatusMirrorsError` says; so do injected 5xx codes. Other API errors carry
  * the same HTTP status as `error` by default, or HTTP 200 when `httpStatusMirrorsError` is false.
  * Transport faults are drawn after the answer is computed, so a faulted request still has its side effects.
+ *
+ * Token: body `token`, else `Authorization: Bearer`, else `?token=`. Response format: `format` in the body, else in
+ * the query string, else XML when the Accept header asks only for XML or the request body was XML, else JSON.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { drawFault, writeFault } from "../common/faults.js";

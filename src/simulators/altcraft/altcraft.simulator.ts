@@ -57,7 +57,10 @@ export interface AltcraftSimulator {
   now(): number;
   /** Campaigns that exist at the clock, ascending by id, with status and lifecycle. */
   campaigns(): CampaignView[];
-  /** Rows the server holds for a campaign with from ≤ time ≤ to and time ≤ clock, ascending by time then insertion; times with `Z`. */
+  /**
+   * Rows the server holds for a campaign with from ≤ time ≤ to and time ≤ clock, ascending by time then insertion
+   * (a generated run counts as inserted when the clock first reaches its start); times always with `Z`.
+   */
   log(campaignId: number, range?: { from?: TimeInput; to?: TimeInput }): LogRow[];
   addLogRows(campaignId: number, rows: readonly LogRowInput[]): void;
   addBurst(campaignId: number, burst: BurstInput): void;
