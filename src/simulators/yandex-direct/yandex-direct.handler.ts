@@ -127,7 +127,7 @@ function getEventsLog(state: SimulatorState, account: SimulatedAccount, param: u
 }
 
 /** Runs one API call up to its answer. Admission to the limiter is released when the response closes. */
-async function answer(state: SimulatorState, raw: string, res: ServerResponse): Promise<{ outcome: Outcome; locale: Locale }> {
+async function answer(state: SimulatorState, raw: string, res: ServerResponse): Promise<Outcome> {
   let body: unknown;
   try {
     body = JSON.parse(raw);
@@ -139,11 +139,11 @@ async function answer(state: SimulatorState, raw: string, res: ServerResponse): 
   const token = typeof envelope.token === "string" ? envelope.token : "";
   const method = typeof envelope.method === "string" ? envelope.method : "";
   state.counters.count(token || "(none)", method || "(none)");
-  const fail = (error: ApiError) => ({ outcome: { kind: "json", body: errorBody(error, locale) } as Outcome, locale });
+  const fail = (error: ApiError): Outcome => ({ kind: "json", body: errorBody(error, locale) });
   if (!isRecord(body)) return fail(new ApiError(71, "The request body is not a JSON object"));
 
   const injected = injectedCode(state, token);
-  if (injected === 502) return { outcome: { kind: "http502" }, locale };
+  if (injected === 502) return { kind: "http502" };
   if (injected !== undefined) return fail(new ApiError(injected, "Injected by the simulator"));
 
   const account = state.accounts.get(token);
@@ -161,7 +161,7 @@ async function answer(state: SimulatorState, raw: string, res: ServerResponse): 
       throw new ApiError(state.behaviour.unknownMethodCode, `Method ${JSON.stringify(method)} is not supported`);
     }
     if (state.behaviour.pointsPerCall > 0) spendQuota(state, token, state.behaviour.pointsPerCall);
-    return { outcome: { kind: "json", body: getEventsLog(state, account, envelope.param, locale) }, locale };
+    return { kind: "json", body: getEventsLog(state, account, envelope.param, locale) };
   } catch (err) {
     if (err instanceof ApiError) return fail(err);
     throw err;
@@ -177,7 +177,7 @@ export async function handleApi(state: SimulatorState, req: IncomingMessage, res
   }
   const raw = await readBody(req);
   const fault = drawFault(state.faultRandom, state.behaviour.faults);
-  const { outcome } = await answer(state, raw, res);
+  const outcome = await answer(state, raw, res);
   if (outcome.kind === "http502") {
     res.writeHead(502, { "content-type": "text/html; charset=utf-8" });
     res.end(BAD_GATEWAY);
