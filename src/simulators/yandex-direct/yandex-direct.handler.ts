@@ -148,7 +148,8 @@ async function answer(state: SimulatorState, raw: string, res: ServerResponse): 
 
   const account = state.accounts.get(token);
   if (!account) return fail(new ApiError(53, token ? "Unknown or expired token" : "The token field is required"));
-  const admission = state.limiter.admit(token, state.data.clock());
+  // Wall time, not the simulator clock: a test that freezes the clock must not freeze the rate window.
+  const admission = state.limiter.admit(token);
   if (admission !== "admitted") {
     const what = admission === "rate-limited" ? "requests per second" : "simultaneous requests";
     return fail(new ApiError(506, `Too many ${what} for this user`));

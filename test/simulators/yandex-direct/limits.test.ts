@@ -43,6 +43,8 @@ describe("limits", () => {
     const answers = [];
     for (let i = 0; i < 3; i++) answers.push(await getEventsLog(sim, param));
     expect(codes(answers)).toEqual(["ok", "ok", 506]);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(codes([await getEventsLog(sim, param)])).toEqual(["ok"]);
   });
 
   test("after the daily number of calls a token gets 56 until the next UTC day", async () => {
