@@ -40,3 +40,61 @@ export class LoaderInputError extends Error {
     super(message);
   }
 }
+
+/** Shortens a response body for an error message: one line, at most `max` characters. */
+export function snippet(body: string, max = 200): string {
+  const line = body.replace(/\s+/g, " ").trim();
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}
+
+/** An HTTP status ≥ 400 (or any other non-success) without an API error body. */
+export class HttpError extends Error {
+  override readonly name = "HttpError";
+  constructor(
+    readonly status: number,
+    readonly bodySnippet: string,
+    /** From a Retry-After header, in ms. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(`HTTP ${status}${bodySnippet ? `: ${bodySnippet}` : ""}`);
+  }
+}
+
+/** The connection failed (refused, reset, DNS) before a response arrived. */
+export class NetworkError extends Error {
+  override readonly name = "NetworkError";
+}
+
+/** No complete response within the request timeout. */
+export class TimeoutError extends Error {
+  override readonly name = "TimeoutError";
+  constructor(readonly timeoutMs: number) {
+    super(`no response within ${timeoutMs} ms`);
+  }
+}
+
+/** A response that is not in the API's format (not JSON, cut off, an HTML page, wrong shape). */
+export class MalformedResponseError extends Error {
+  override readonly name = "MalformedResponseError";
+  constructor(
+    message: string,
+    readonly bodySnippet: string,
+  ) {
+    super(`${message}: ${bodySnippet || "(empty body)"}`);
+  }
+}
+
+/** An error reported by the API itself, with its own code. */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  constructor(
+    readonly source: "altcraft" | "yandex_direct",
+    readonly code: number,
+    readonly text: string,
+    readonly detail = "",
+    /** From a Retry-After header, in ms. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(`${source} API error ${code}: ${text}${detail ? ` (${detail})` : ""}`);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The rate-limit gate of one account token: at most `concurrency` requests in flight and at most
+ * `requestsPerSecond` started per second, shared by all the account's streams. Retries happen outside
+ * the gate, so a request backing off does not hold a slot.
+ */
+import PQueue from "p-queue";
+
+export interface RequestGateOptions {
+  /** Requests in flight at once. */
+  concurrency: number;
+  /** Requests started per second; 0 means no cap. */
+  requestsPerSecond: number;
+}
+
+export interface RequestGate {
+  run<T>(task: () => Promise<T>): Promise<T>;
+  /** Requests waiting for a slot. */
+  readonly waiting: number;
+}
+
+export function createRequestGate(options: RequestGateOptions): RequestGate {
+  if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
+    throw new TypeError(`Expected \`concurrency\` to be an integer ≥ 1, got \`${options.concurrency}\``);
+  }
+  if (!(options.requestsPerSecond >= 0)) {
+    throw new TypeError(`Expected \`requestsPerSecond\` to be a number ≥ 0, got \`${options.requestsPerSecond}\``);
+  }
+  // Requests are spaced evenly (one per interval) rather than sent in bursts of `requestsPerSecond`; the
+  // extra millisecond keeps timer jitter from ever putting one request too many into a server's second.
+  const queue =
+    options.requestsPerSecond > 0
+      ? new PQueue({ concurrency: options.concurrency, intervalCap: 1, interval: Math.ceil(1000 / options.requestsPerSecond) + 1 })
+      : new PQueue({ concurrency: options.concurrency });
+  return {
+    run: (task) => queue.add(task),
+    get waiting() {
+      return queue.size;
+    },
+  };
+}

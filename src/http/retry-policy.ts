@@ -1,0 +1,38 @@
+/**
+ * The one place that decides what a failed request means:
+ * - retryable: try again after a backoff (transient server trouble, limits on concurrency or rate,
+ *   network errors, timeouts, bodies not in the API's format);
+ * - quota: a daily limit or the points are spent — waiting in-process would take hours, so the stream
+ *   stops with status `partial`, progress kept, and the next run continues;
+ * - fatal: retrying cannot help (credentials, rights, parameters, a retired method).
+ */
+import { ApiError, HttpError, MalformedResponseError, NetworkError, TimeoutError } from "../errors.js";
+
+export type FailureClass = "retryable" | "quota" | "fatal";
+
+const API_CODES: Record<ApiError["source"], { retryable: ReadonlySet<number>; quota: ReadonlySet<number> }> = {
+  // Live 4: 52 auth server unavailable, 57/506 too many concurrent requests, 500/503/504 server trouble;
+  // 56 daily call limit, 152 points. Everything else (53 token, 54 rights, 58, 245 currency, 509 retired
+  // method, 513, parameter errors) is fatal.
+  yandex_direct: { retryable: new Set([52, 57, 500, 503, 504, 506]), quota: new Set([56, 152]) },
+  // v1.1 mirrors HTTP: 402 tariff limit; 429 and 5xx transient; 400, 401, 403, 404 fatal.
+  altcraft: { retryable: new Set([429, 500, 502, 503, 504]), quota: new Set([402]) },
+};
+
+export function classifyFailure(err: unknown): FailureClass {
+  if (err instanceof ApiError) {
+    const codes = API_CODES[err.source];
+    if (codes.quota.has(err.code)) return "quota";
+    if (codes.retryable.has(err.code) || (err.source === "altcraft" && err.code >= 500)) return "retryable";
+    return "fatal";
+  }
+  if (err instanceof HttpError) return err.status === 429 || err.status >= 500 || err.status === 408 ? "retryable" : "fatal";
+  if (err instanceof NetworkError || err instanceof TimeoutError || err instanceof MalformedResponseError) return "retryable";
+  return "fatal";
+}
+
+/** The delay a server asked for (Retry-After), if any. */
+export function requestedDelayMs(err: unknown): number | undefined {
+  if (err instanceof HttpError || err instanceof ApiError) return err.retryAfterMs;
+  return undefined;
+}

@@ -1,0 +1,65 @@
+/**
+ * Retries a request while the retry policy calls its failure retryable: exponential backoff with jitter,
+ * a bounded number of attempts, and at least the delay a server asks for with Retry-After.
+ */
+import pRetry, { AbortError } from "p-retry";
+import { toError } from "../errors.js";
+import { classifyFailure, requestedDelayMs } from "./retry-policy.js";
+
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 6. */
+  retries: number;
+  /** First backoff, ms (doubled each retry, times a random factor in [1, 2)). Default 500. */
+  minDelayMs: number;
+  /** Longest backoff, ms. Default 30,000. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryOptions = { retries: 6, minDelayMs: 500, maxDelayMs: 30_000 };
+
+export interface RetryHooks {
+  signal?: AbortSignal | undefined;
+  /** Called before each retry with the error that caused it and the attempt that failed (1-based). */
+  onRetry?: (error: Error, attempt: number) => void;
+}
+
+export async function withRetries<T>(attempt: () => Promise<T>, options: RetryOptions, hooks: RetryHooks = {}): Promise<T> {
+  return pRetry(
+    async () => {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (hooks.signal?.aborted || classifyFailure(err) !== "retryable") throw new AbortError(toError(err));
+        throw toError(err);
+      }
+    },
+    {
+      retries: options.retries,
+      minTimeout: options.minDelayMs,
+      maxTimeout: options.maxDelayMs,
+      factor: 2,
+      randomize: true,
+      signal: hooks.signal,
+      onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft === 0) return;
+        hooks.onRetry?.(error, attemptNumber);
+        // p-retry adds its own backoff after this; a server's Retry-After comes on top, capped.
+        const asked = requestedDelayMs(error);
+        if (asked !== undefined && asked > 0) await sleep(Math.min(asked, options.maxDelayMs), hooks.signal);
+      },
+    },
+  ).catch((err: unknown) => {
+    // p-retry rethrows an AbortError's original error; keep that contract explicit for callers.
+    throw err instanceof AbortError ? err.originalError : err;
+  });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

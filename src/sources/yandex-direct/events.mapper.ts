@@ -1,0 +1,135 @@
+/**
+ * One GetEventsLog item → the typed columns of yandex_direct.events, or the reason it cannot be stored.
+ * Unknown fields are not an error: the raw record keeps them. A missing Timestamp or EventType, or a
+ * known field with a value of the wrong type, rejects the record (it goes to sync.rejects with its payload).
+ */
+import { parseTimestamp } from "../../time/timestamp.js";
+
+export interface YandexDirectEvent {
+  event_time: Date;
+  event_type: string;
+  event_name: string | null;
+  campaign_id: number | null;
+  banner_id: number | null;
+  phrase_id: number | null;
+  account_id: number | null;
+  text_description: string | null;
+  moderation_result: string | null;
+  is_edited_by_moderator: boolean | null;
+  min_price: string | null;
+  rest: string | null;
+  payed: string | null;
+  currency: string | null;
+  finish_date: string | null;
+  old_place: string | null;
+  stop_time: Date | null;
+}
+
+export type Mapped = { ok: true; event: YandexDirectEvent } | { ok: false; reason: string };
+
+class Reject extends Error {}
+
+function describe(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : JSON.stringify(value) ?? String(value);
+}
+
+function fail(field: string, expected: string, value: unknown): never {
+  throw new Reject(`${field}: expected ${expected}, got ${describe(value)}`);
+}
+
+const absent = (v: unknown) => v === undefined || v === null;
+
+function text(field: string, value: unknown): string | null {
+  if (absent(value)) return null;
+  if (typeof value === "string") return value;
+  return fail(field, "a string", value);
+}
+
+function id(field: string, value: unknown): number | null {
+  if (absent(value)) return null;
+  if (typeof value === "number" && Number.isSafeInteger(value)) return value;
+  if (typeof value === "string" && /^\d{1,15}$/.test(value)) return Number(value);
+  return fail(field, "an integer id", value);
+}
+
+function money(field: string, value: unknown): string | null {
+  if (absent(value)) return null;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  if (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value)) return value;
+  return fail(field, "a number", value);
+}
+
+function yesNo(field: string, value: unknown): boolean | null {
+  if (absent(value)) return null;
+  if (value === "Yes" || value === true) return true;
+  if (value === "No" || value === false) return false;
+  return fail(field, "Yes or No", value);
+}
+
+function date(field: string, value: unknown): string | null {
+  if (absent(value)) return null;
+  if (typeof value === "string") {
+    const m = /^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$/.exec(value);
+    if (m?.[1] && !Number.isNaN(Date.parse(`${m[1]}T00:00:00Z`))) return m[1];
+  }
+  return fail(field, "a date YYYY-MM-DD", value);
+}
+
+function time(field: string, value: unknown, zone: string): Date | null {
+  if (absent(value)) return null;
+  const parsed = typeof value === "string" ? parseTimestamp(value, zone) : undefined;
+  return parsed ?? fail(field, "an ISO 8601 timestamp", value);
+}
+
+function record(field: string, value: unknown): Record<string, unknown> | null {
+  if (absent(value)) return null;
+  if (typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+  return fail(field, "an object", value);
+}
+
+/** Maps one item; `zone` reads timestamps that come without a zone. */
+export function mapEvent(item: unknown, zone: string): Mapped {
+  try {
+    const r = record("record", item);
+    if (!r) return fail("record", "an object", item);
+    if (absent(r.Timestamp)) return fail("Timestamp", "an ISO 8601 timestamp", r.Timestamp);
+    const eventTime = time("Timestamp", r.Timestamp, zone) as Date;
+    if (typeof r.EventType !== "string" || r.EventType === "") return fail("EventType", "an event type", r.EventType);
+    const a = record("Attributes", r.Attributes) ?? {};
+    return {
+      ok: true,
+      event: {
+        event_time: eventTime,
+        event_type: r.EventType,
+        event_name: text("EventName", r.EventName),
+        campaign_id: id("CampaignID", r.CampaignID),
+        banner_id: id("BannerID", r.BannerID),
+        phrase_id: id("PhraseID", r.PhraseID),
+        account_id: id("AccountID", r.AccountID),
+        text_description: text("TextDescription", r.TextDescription),
+        moderation_result: text("Attributes.ModerationResult", a.ModerationResult),
+        is_edited_by_moderator: yesNo("Attributes.IsEditedByModerator", a.IsEditedByModerator),
+        min_price: money("Attributes.MinPrice", a.MinPrice),
+        rest: money("Attributes.Rest", a.Rest),
+        payed: money("Attributes.Payed", a.Payed),
+        currency: text("Attributes.Currency", a.Currency),
+        finish_date: date("Attributes.FinishDate", a.FinishDate),
+        old_place: absent(a.OldPlace) ? null : typeof a.OldPlace === "number" ? String(a.OldPlace) : text("Attributes.OldPlace", a.OldPlace),
+        stop_time: time("Attributes.StopTime", a.StopTime, zone),
+      },
+    };
+  } catch (err) {
+    if (err instanceof Reject) return { ok: false, reason: err.message };
+    throw err;
+  }
+}
+
+/**
+ * The part of an item that identifies the event. EventName and TextDescription are left out: they are
+ * descriptions in the requested locale, so changing the locale must not make old events look new.
+ */
+export function eventIdentity(item: unknown): unknown {
+  if (item === null || typeof item !== "object" || Array.isArray(item)) return item;
+  const { EventName: _name, TextDescription: _text, ...identity } = item as Record<string, unknown>;
+  return identity;
+}
