@@ -34,7 +34,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       stream_key text not null,
       cursor timestamptz,
       status text not null default 'new'
-        check (status in ('new', 'running', 'succeeded', 'partial', 'failed')),
+        check (status in ('new', 'running', 'succeeded', 'partial', 'failed', 'interrupted')),
       last_error text,
       last_run_id bigint references sync.runs (run_id),
       state jsonb not null default '{}',
@@ -49,7 +49,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     comment on column sync.streams.account is 'Account name from the configuration (one set of credentials and endpoint)';
     comment on column sync.streams.stream_key is 'Stream within the account: the Altcraft campaign id, or the Yandex.Direct client login';
     comment on column sync.streams.cursor is 'Position in source time (from_time / TimestampFrom) up to which events are loaded; moved in the same transaction as the rows';
-    comment on column sync.streams.status is 'Result of the last run of the stream: new, running, succeeded, partial (stopped by a quota, progress kept), failed';
+    comment on column sync.streams.status is 'Result of the last run of the stream: new, running, succeeded, partial (stopped by a quota, progress kept), failed, interrupted (stopped by a signal, progress kept)';
     comment on column sync.streams.last_error is 'Error of the last run that did not succeed; null after a success';
     comment on column sync.streams.last_run_id is 'Last run that synced the stream';
     comment on column sync.streams.state is 'Source-specific paging state kept between runs (learned window size, largest page the server returned, polling schedule)';

@@ -7,6 +7,8 @@ import { Command, InvalidArgumentError } from "commander";
 import { toError } from "../errors.js";
 import { createLogger } from "../log/logger.js";
 import { migrateDown } from "../warehouse/migrate.js";
+import { registerSimulateCommand } from "./simulate.command.js";
+import { registerSyncCommand } from "./sync.command.js";
 import { withWarehouse } from "./warehouse-session.js";
 
 function positiveInteger(name: string) {
@@ -24,7 +26,7 @@ interface GlobalOptions {
   logLevel: string;
 }
 
-export function buildProgram(): Command {
+export function buildProgram(setExitCode: (code: number) => void = () => undefined): Command {
   const program = new Command("eventlog-sync")
     .description("Syncs the Altcraft campaign log and the Yandex.Direct events log into typed, deduplicated PostgreSQL tables.")
     .option("--database-url <url>", "PostgreSQL connection string (default: $DATABASE_URL; without it an embedded PostgreSQL is started)")
@@ -69,13 +71,17 @@ Examples:
       });
     });
 
+  registerSyncCommand(program, { log: () => globals().log, session: () => session(globals()) }, setExitCode);
+  registerSimulateCommand(program);
+
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
   try {
-    await buildProgram().parseAsync([...argv]);
-    return 0;
+    await buildProgram((c) => (code = c)).parseAsync([...argv]);
+    return code;
   } catch (err) {
     const error = toError(err);
     console.error(`eventlog-sync: ${error.message}`);

@@ -15,6 +15,8 @@ export interface WarehouseSessionOptions {
   log: Logger;
   /** Apply pending migrations before the command. Default true. */
   migrate?: boolean;
+  /** Size of the connection pool. Default 10. */
+  maxConnections?: number;
 }
 
 export interface WarehouseSession {
@@ -47,7 +49,7 @@ export async function withWarehouse<T>(options: WarehouseSessionOptions, command
       onLog: (line) => log.debug({ postgres: line }, "embedded postgres"),
     });
     if (database.kind === "embedded") log.info({ dataDir: database.dataDir }, "embedded PostgreSQL started");
-    const warehouse = openWarehouse(database.url);
+    const warehouse = openWarehouse(database.url, { maxConnections: options.maxConnections ?? 10 });
     try {
       if (options.migrate !== false) {
         const applied = await migrateToLatest(warehouse.db);

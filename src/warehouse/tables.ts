@@ -9,7 +9,7 @@ type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | strin
 type Json = ColumnType<unknown, string, string>;
 
 export type SourceName = "altcraft" | "yandex_direct";
-export type StreamStatus = "new" | "running" | "succeeded" | "partial" | "failed";
+export type StreamStatus = "new" | "running" | "succeeded" | "partial" | "failed" | "interrupted";
 export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "interrupted";
 export type StreamRunStatus = RunStatus | "skipped";
 

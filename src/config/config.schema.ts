@@ -1,0 +1,133 @@
+/**
+ * The configuration file (YAML or JSON) after `${VAR}` references are resolved. Every field is documented
+ * with its unit and default; durations are written `60s`, `15m`, `1h`, `30d`; times are ISO 8601 with a zone
+ * or a duration before now (`30d` = thirty days ago).
+ */
+import { z } from "zod";
+import { parseDurationMs } from "../time/duration.js";
+import { isValidZone, parseTimestamp } from "../time/timestamp.js";
+
+const CURRENCIES = ["RUB", "CHF", "EUR", "KZT", "TRY", "UAH", "USD", "BYN"] as const;
+const EVENT_TYPES = ["BannerModerated", "CampaignFinished", "LowCTR", "MoneyOut", "MoneyWarning", "MoneyIn", "PausedByDayBudget", "WarnMinPrice", "WarnPlace"] as const;
+
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.string().refine((v): v is T[number] => (values as readonly string[]).includes(v), {
+    error: (issue) => `expected one of ${values.join(", ")}, got ${JSON.stringify(issue.input)}`,
+  }) as unknown as z.ZodType<T[number]>;
+
+/** A duration in ms, written as `90s`, `15m`, `1h`, `2d` or a number of seconds. */
+const duration = z.union([z.number().nonnegative().transform((s) => s * 1000), z.string()]).transform((v, ctx) => {
+  if (typeof v === "number") return v;
+  const ms = parseDurationMs(v);
+  if (ms === undefined || ms < 0) {
+    ctx.addIssue({ code: "custom", message: `expected a duration such as 60s, 15m, 1h or 30d, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A start time: ISO 8601 with a zone, or a duration meaning that long before the first run. */
+const startTime = z.string().transform((v, ctx) => {
+  const ago = parseDurationMs(v);
+  if (ago !== undefined) return { agoMs: ago } as const;
+  const at = /[zZ]|[+-]\d{2}:?\d{2}$/.test(v) ? parseTimestamp(v) : undefined;
+  if (!at) {
+    ctx.addIssue({ code: "custom", message: `expected an ISO 8601 time with a zone (2026-01-01T00:00:00Z) or a duration (30d), got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return { at: at as Date } as const;
+});
+
+const zone = z.string().refine(isValidZone, { error: (issue) => `expected UTC, an offset such as +03:00, or an IANA zone such as Europe/Moscow, got ${JSON.stringify(issue.input)}` });
+
+const secret = z.string().min(1, "must not be empty");
+const positiveInt = z.number().int().positive();
+const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected letters, digits, _ . or -");
+
+/** Limits of the request gate of one account. */
+const requests = {
+  /** Requests in flight at once per token. Default 3 (Yandex.Direct allows 5). */
+  concurrency: positiveInt.max(5, { error: (issue) => `expected at most 5 (Yandex.Direct allows 5 simultaneous requests per user), got ${String(issue.input)}` }).default(3),
+  /** Requests started per second per token; 0 = no cap. Default 0. */
+  requestsPerSecond: z.number().nonnegative().default(0),
+  /** Whole-request timeout. Default 60s. */
+  timeout: duration.default(60_000),
+  /** Retries of a transient failure. Default 6. */
+  retries: z.number().int().nonnegative().max(20).default(6),
+  /** First retry backoff (doubles, with jitter). Default 500ms. */
+  retryMinDelay: duration.default(500),
+  /** Longest retry backoff. Default 30s. */
+  retryMaxDelay: duration.default(30_000),
+};
+
+export const yandexDirectAccountSchema = z
+  .object({
+    /** Account name, used in the warehouse (`account` columns) and in logs. */
+    name,
+    /** OAuth token: `${ENV_VAR}` only, never written in the file. */
+    token: secret,
+    /** `production`, `sandbox`, or the URL of a Live 4 JSON endpoint (e.g. the simulator). Default production. */
+    endpoint: z.string().default("production"),
+    /** Currency of money values. */
+    currency: oneOf(CURRENCIES),
+    /** Agency client logins: one stream each. Without them, one stream reads the token owner's own log. */
+    logins: z.array(z.string().min(1)).optional(),
+    /** GetEventsLog Filter. */
+    filter: z
+      .object({
+        campaignIds: z.array(positiveInt).optional(),
+        bannerIds: z.array(positiveInt).optional(),
+        phraseIds: z.array(positiveInt).optional(),
+        accountIds: z.array(positiveInt).optional(),
+        eventTypes: z.array(oneOf(EVENT_TYPES)).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Ask for TextDescription. Default true. */
+    withTextDescription: z.boolean().default(true),
+    /** Language of EventName: en, ru, uk. Default en. */
+    locale: oneOf(["en", "ru", "uk"] as const).default("en"),
+    /** Where the first run starts. Default 30d (thirty days before it). */
+    startTime: startTime.default({ agoMs: 30 * 86_400_000 }),
+    /** How far before the cursor each run re-reads, for events registered late. Default 1h. */
+    lookback: duration.default(3_600_000),
+    /** How far behind now windows end, so that a second is complete when read. Default 60s. */
+    settleLag: duration.default(60_000),
+    /** Zone of timestamps the API sends without one. Default UTC. */
+    timestampZone: zone.default("UTC"),
+    /** `Limit` of one request, events. Default 1000. */
+    pageLimit: positiveInt.max(100_000).default(1000),
+    /** Largest window of one request. Default 1d. */
+    maxWindow: duration.default(86_400_000),
+    ...requests,
+  })
+  .strict();
+
+export const syncSettingsSchema = z
+  .object({
+    /** Streams synced at once (each also holds a database connection). Default 4. */
+    parallelStreams: positiveInt.max(64).default(4),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    /** PostgreSQL connection string; DATABASE_URL wins over it. Default: embedded PostgreSQL. */
+    database: z.object({ url: z.string().min(1).optional() }).strict().optional(),
+    sync: syncSettingsSchema.default({ parallelStreams: 4 }),
+    sources: z
+      .object({
+        yandex_direct: z.object({ accounts: z.array(yandexDirectAccountSchema) }).strict().optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type YandexDirectAccountConfig = z.infer<typeof yandexDirectAccountSchema>;
+
+/** The start time of a first run: a fixed time, or a duration before `now`. */
+export function resolveStartTime(spec: { at?: Date | undefined; agoMs?: number | undefined }, now: Date): Date {
+  return spec.at ?? new Date(now.getTime() - (spec.agoMs ?? 0));
+}

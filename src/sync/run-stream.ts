@@ -1,0 +1,145 @@
+/**
+ * The engine's unit of work: sync one stream. Take the stream's lock (or skip it, saying so), read its
+ * pages from the cursor on, and store each page — rows, rejects, cursor, counters — in one transaction.
+ * Every failure ends in the stream's own status; nothing thrown here stops the other streams.
+ *
+ * Terminology: see design notes — source, account, stream, cursor, window, page, run.
+ */
+import { classifyFailure } from "../http/retry-policy.js";
+import type { Logger } from "../log/logger.js";
+import { toError } from "../errors.js";
+import type { Warehouse } from "../warehouse/database.js";
+import type { EventTable } from "../warehouse/event-tables.js";
+import { loadPage, type RejectedRecord } from "../warehouse/load-page.js";
+import { beginStreamRun, finishStreamRun, recordSkippedStream } from "../warehouse/stream-runs.repository.js";
+import { ensureStream, getStream, type StreamIdentity } from "../warehouse/streams.repository.js";
+import { tryLockStream } from "./stream-lock.js";
+
+export interface RequestTally {
+  requests: number;
+  retries: number;
+}
+
+/** One page of a stream, ready for the loader. */
+export interface StreamPage<Row> {
+  events: Row[];
+  rejects: RejectedRecord[];
+  /** Cursor once the page is stored. */
+  cursor: Date;
+  /** Paging state to keep for the next run. */
+  state: Record<string, unknown>;
+  /** Events received, rejects included. */
+  fetched: number;
+}
+
+export interface StreamJob<Row> {
+  identity: StreamIdentity;
+  table: EventTable<Row>;
+  /** Reads pages from the stored cursor and state; counts requests into `tally`. */
+  read(start: { streamId: number; cursor: Date | null; state: Record<string, unknown> }, tally: RequestTally, signal: AbortSignal): AsyncIterable<StreamPage<Row>>;
+}
+
+export type StreamResult = "succeeded" | "partial" | "failed" | "interrupted" | "skipped";
+
+export interface StreamOutcome {
+  identity: StreamIdentity;
+  status: StreamResult;
+  error?: string;
+  inserted: number;
+  duplicates: number;
+  rejects: number;
+  pages: number;
+  requests: number;
+  retries: number;
+  cursor: Date | null;
+}
+
+export interface EngineContext {
+  warehouse: Warehouse;
+  runId: number;
+  log: Logger;
+  /** Aborted on shutdown: no new page is taken, the page in flight is finished. */
+  signal: AbortSignal;
+  /** Called after each stored page (progress reporting). */
+  onPage?: (identity: StreamIdentity, page: { cursor: Date; inserted: number; duplicates: number }) => void;
+}
+
+const label = (id: StreamIdentity) => `${id.source}/${id.account}/${id.streamKey}`;
+
+export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>): Promise<StreamOutcome> {
+  const { warehouse, runId } = context;
+  const log = context.log.child({ source: job.identity.source, account: job.identity.account, stream: job.identity.streamKey });
+  const outcome: StreamOutcome = { identity: job.identity, status: "succeeded", inserted: 0, duplicates: 0, rejects: 0, pages: 0, requests: 0, retries: 0, cursor: null };
+  const registered = await ensureStream(warehouse.db, job.identity);
+  const lock = await tryLockStream(warehouse.pool, registered.stream_id);
+  if (!lock) {
+    log.info("stream is being synced by another process: skipped");
+    await recordSkippedStream(warehouse.db, runId, registered.stream_id, "held by another process");
+    return { ...outcome, status: "skipped", cursor: registered.cursor };
+  }
+  const tally: RequestTally = { requests: 0, retries: 0 };
+  const flushed: RequestTally = { requests: 0, retries: 0 };
+  try {
+    // Read again under the lock: another process may have moved the cursor since.
+    const stream = (await getStream(warehouse.db, registered.stream_id)) ?? registered;
+    outcome.cursor = stream.cursor;
+    await beginStreamRun(warehouse.db, runId, stream.stream_id, stream.cursor);
+    log.info({ cursor: stream.cursor }, "stream started");
+    let status: StreamResult = "succeeded";
+    let error: string | null = null;
+    try {
+      const pages = job.read({ streamId: stream.stream_id, cursor: stream.cursor, state: stream.state }, tally, context.signal);
+      for await (const page of pages) {
+        const counters = { requests: tally.requests - flushed.requests, retries: tally.retries - flushed.retries, eventsFetched: page.fetched };
+        const loaded = await loadPage(warehouse.pool, job.table, {
+          streamId: stream.stream_id,
+          runId,
+          events: page.events,
+          rejects: page.rejects,
+          cursor: page.cursor,
+          state: page.state,
+          counters,
+        });
+        flushed.requests += counters.requests;
+        flushed.retries += counters.retries;
+        outcome.pages++;
+        outcome.inserted += loaded.inserted;
+        outcome.duplicates += loaded.duplicates;
+        outcome.rejects += loaded.rejects;
+        outcome.cursor = page.cursor;
+        if (loaded.rejects > 0) log.warn({ rejects: loaded.rejects, first: page.rejects[0]?.reason }, "records rejected");
+        context.onPage?.(job.identity, { cursor: page.cursor, inserted: loaded.inserted, duplicates: loaded.duplicates });
+        if (context.signal.aborted) break;
+      }
+      if (context.signal.aborted) {
+        status = "interrupted";
+        error = "interrupted by a signal before the stream was up to date";
+      }
+    } catch (err) {
+      const failure = toError(err);
+      const where = `${label(job.identity)} at cursor ${outcome.cursor?.toISOString() ?? "(start)"}`;
+      if (context.signal.aborted) {
+        status = "interrupted";
+        error = `interrupted by a signal (${where})`;
+      } else {
+        status = classifyFailure(err) === "quota" ? "partial" : "failed";
+        error = `${failure.message} (${where})`;
+        log[status === "partial" ? "warn" : "error"]({ err: failure, cursor: outcome.cursor }, status === "partial" ? "quota reached: stream stopped, progress kept" : "stream failed");
+      }
+    }
+    await finishStreamRun(warehouse.db, runId, stream.stream_id, {
+      status,
+      error,
+      unpagedRequests: tally.requests - flushed.requests,
+      unpagedRetries: tally.retries - flushed.retries,
+    });
+    outcome.status = status;
+    if (error) outcome.error = error;
+    outcome.requests = tally.requests;
+    outcome.retries = tally.retries;
+    log.info({ status, inserted: outcome.inserted, duplicates: outcome.duplicates, rejects: outcome.rejects, requests: tally.requests, retries: tally.retries, cursor: outcome.cursor }, "stream finished");
+    return outcome;
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,74 @@
+import { type Kysely, sql } from "kysely";
+import type { Database, StreamRunStatus, StreamStatus } from "./tables.js";
+
+/** Opens the stream's row for this run (status running) and marks the stream running. */
+export async function beginStreamRun(db: Kysely<Database>, runId: number, streamId: number, cursorBefore: Date | null): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto("sync.stream_runs")
+      .values({ run_id: runId, stream_id: streamId, cursor_before: cursorBefore, cursor_after: cursorBefore, finished_at: null, completeness_gap: null, error: null })
+      .onConflict((oc) => oc.columns(["run_id", "stream_id"]).doUpdateSet({ status: "running", cursor_before: cursorBefore, started_at: sql`now()` }))
+      .execute();
+    await tx.updateTable("sync.streams").set({ status: "running", last_run_id: runId, updated_at: sql`now()` }).where("stream_id", "=", streamId).execute();
+  });
+}
+
+/** Records a stream the run did not sync because another process held it. */
+export async function recordSkippedStream(db: Kysely<Database>, runId: number, streamId: number, reason: string): Promise<void> {
+  await db
+    .insertInto("sync.stream_runs")
+    .values({ run_id: runId, stream_id: streamId, status: "skipped", finished_at: new Date(), cursor_before: null, cursor_after: null, completeness_gap: null, error: reason })
+    .onConflict((oc) => oc.columns(["run_id", "stream_id"]).doNothing())
+    .execute();
+}
+
+export interface StreamRunEnd {
+  status: Exclude<StreamRunStatus, "running" | "skipped">;
+  error: string | null;
+  completenessGap?: number | null;
+  /** Requests and retries made after the last stored page (they belong to no page). */
+  unpagedRequests?: number;
+  unpagedRetries?: number;
+}
+
+/** Closes the stream's row for this run and carries the result to the stream itself. */
+export async function finishStreamRun(db: Kysely<Database>, runId: number, streamId: number, end: StreamRunEnd): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const stream = await tx.selectFrom("sync.streams").select("cursor").where("stream_id", "=", streamId).executeTakeFirstOrThrow();
+    await tx
+      .updateTable("sync.stream_runs")
+      .set((eb) => ({
+        status: end.status,
+        error: end.error,
+        finished_at: sql`now()`,
+        cursor_after: stream.cursor,
+        requests: eb("requests", "+", end.unpagedRequests ?? 0),
+        retries: eb("retries", "+", end.unpagedRetries ?? 0),
+        ...(end.completenessGap === undefined ? {} : { completeness_gap: end.completenessGap }),
+      }))
+      .where("run_id", "=", runId)
+      .where("stream_id", "=", streamId)
+      .execute();
+    const status: StreamStatus = end.status;
+    await tx
+      .updateTable("sync.streams")
+      .set({
+        status,
+        last_error: end.error,
+        updated_at: sql`now()`,
+        ...(end.status === "succeeded" ? { last_success_at: sql`now()` } : {}),
+      })
+      .where("stream_id", "=", streamId)
+      .execute();
+  });
+}
+
+/** Totals of one stream in one run, as the loader counted them. */
+export async function streamRunTotals(db: Kysely<Database>, runId: number, streamId: number) {
+  return db
+    .selectFrom("sync.stream_runs")
+    .select(["requests", "retries", "pages", "events_fetched", "events_inserted", "events_duplicate", "rejects", "cursor_before", "cursor_after"])
+    .where("run_id", "=", runId)
+    .where("stream_id", "=", streamId)
+    .executeTakeFirst();
+}
