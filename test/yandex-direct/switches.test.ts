@@ -1,0 +1,88 @@
+// The client must be exact under every plausible reading of the API's open questions (api-contracts §4):
+// order of events, inclusive or exclusive bounds, timestamps without a zone, a silently clamped Limit.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { EventOrder } from "../../src/simulators/yandex-direct/index.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { HOUR, startYandexScenario, type YandexScenario } from "../support/yandex-scenario.js";
+
+let database: TestDatabase;
+let scenario: YandexScenario | undefined;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterEach(async () => {
+  await scenario?.close();
+  scenario = undefined;
+  await database.warehouse.pool.query("truncate yandex_direct.events, sync.rejects, sync.stream_runs, sync.streams, sync.runs cascade");
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+const orders: EventOrder[] = ["ascending", "descending", "shuffled-within-second"];
+const cases = orders.flatMap((order) =>
+  [true, false].flatMap((fromInclusive) => [true, false].map((toInclusive) => ({ order, fromInclusive, toInclusive }))),
+);
+
+describe("Yandex.Direct sync under every reading of the API", () => {
+  it.each(cases)("is exact with order $order, TimestampFrom inclusive $fromInclusive, TimestampTo inclusive $toInclusive", async (behaviour) => {
+    scenario = await startYandexScenario({
+      logins: ["client-1"],
+      simulator: { ...behaviour, burstRate: 0.05, burstSize: 40, eventsPerHour: 20 },
+      account: { pageLimit: 100 },
+    });
+    expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
+    await scenario.expectGroundTruth(database.warehouse);
+    scenario.clock.now += 5 * HOUR;
+    const second = await scenario.run(database.warehouse);
+    expect(second.streams[0]?.inserted).toBeGreaterThan(0);
+    await scenario.expectGroundTruth(database.warehouse);
+  });
+
+  it("reads timestamps without a zone in the account's configured zone", async () => {
+    scenario = await startYandexScenario({
+      logins: ["client-1", "client-2"],
+      simulator: { zonelessTimestamps: true, zoneOffset: "+03:00" },
+      account: { timestampZone: "Europe/Moscow" },
+    });
+    expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
+    await scenario.expectGroundTruth(database.warehouse);
+    const sample = await database.warehouse.pool.query<{ raw: { Timestamp: string }; event_time: Date }>("select raw, event_time from yandex_direct.events limit 1");
+    const row = sample.rows[0];
+    expect(row?.raw.Timestamp).not.toMatch(/Z|[+-]\d\d:\d\d$/);
+    expect(row?.event_time.toISOString().slice(0, 19)).toBe(new Date(`${row?.raw.Timestamp}+03:00`).toISOString().slice(0, 19));
+  });
+
+  it("fails the stream with a clear message when the configured zone does not match the API's", async () => {
+    scenario = await startYandexScenario({ logins: ["client-1"], simulator: { zonelessTimestamps: true, zoneOffset: "+03:00" } });
+    const run = await scenario.run(database.warehouse);
+    expect(run.streams[0]?.status).toBe("failed");
+    expect(run.streams[0]?.error).toMatch(/set the account's timestamp zone \(now UTC\)/);
+    const rows = await database.warehouse.pool.query<{ n: number }>("select count(*)::int as n from yandex_direct.events");
+    // What was stored before the mismatch showed up is still exact: nothing is misplaced.
+    expect(rows.rows[0]?.n).toBe(0);
+  });
+
+  it("is exact when the server silently clamps Limit to a smaller maximum", async () => {
+    scenario = await startYandexScenario({
+      logins: ["client-1", "client-3"],
+      simulator: { maxLimit: 60, overMaxLimit: "clamp", eventsPerHour: 40 },
+      account: { pageLimit: 1000 },
+    });
+    expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
+    await scenario.expectGroundTruth(database.warehouse);
+    const state = await database.warehouse.pool.query<{ state: { largestPage?: number } }>("select state from sync.streams limit 1");
+    expect(state.rows[0]?.state.largestPage).toBe(60);
+  });
+
+  it("fails clearly when the server rejects the configured Limit, and works once it fits", async () => {
+    scenario = await startYandexScenario({ logins: ["client-1"], simulator: { maxLimit: 500, overMaxLimit: "reject" }, account: { pageLimit: 1000 } });
+    const run = await scenario.run(database.warehouse);
+    expect(run.streams[0]?.status).toBe("failed");
+    expect(run.streams[0]?.error).toMatch(/API error 8/);
+    await scenario.close();
+    scenario = await startYandexScenario({ logins: ["client-1"], simulator: { maxLimit: 500, overMaxLimit: "reject" }, account: { pageLimit: 500 } });
+    expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
+    await scenario.expectGroundTruth(database.warehouse);
+  });
+});
