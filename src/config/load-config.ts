@@ -61,8 +61,11 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.
   const resolved = resolveReferences(document ?? {}, env, [], problems);
   const result = configSchema.safeParse(resolved);
   if (!result.success) {
+    // A reference that could not be resolved is already reported; its empty value needs no second line.
+    const reported = new Set(problems.map((p) => p.slice(0, p.indexOf(": "))));
     for (const issue of result.error.issues) {
-      problems.push(`${showPath(issue.path as Path) || "(top level)"}: ${issue.message}`);
+      const where = showPath(issue.path as Path) || "(top level)";
+      if (!reported.has(where)) problems.push(`${where}: ${issue.message}`);
     }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
