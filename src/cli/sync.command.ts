@@ -25,6 +25,7 @@ function collect(value: string, previous: string[] = []): string[] {
 
 export function printSummary(summary: RunSummary): void {
   console.log(`run ${summary.runId}: ${summary.status}`);
+  for (const a of summary.accounts) console.log(`  ${`${a.source}/${a.account}`.padEnd(40)} failed      ${a.error}`);
   for (const s of summary.streams) {
     const id = `${s.identity.source}/${s.identity.account}/${s.identity.streamKey}`;
     const cursor = s.cursor ? s.cursor.toISOString() : "-";

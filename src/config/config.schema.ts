@@ -47,7 +47,7 @@ const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected letters, digits, _ 
 /** Limits of the request gate of one account. */
 const requests = {
   /** Requests in flight at once per token. Default 3 (Yandex.Direct allows 5). */
-  concurrency: positiveInt.max(5, { error: (issue) => `expected at most 5 (Yandex.Direct allows 5 simultaneous requests per user), got ${String(issue.input)}` }).default(3),
+  concurrency: positiveInt.max(5, { error: (issue) => `expected at most 5 (the APIs allow 5 simultaneous requests per user), got ${String(issue.input)}` }).default(3),
   /** Requests started per second per token; 0 = no cap. Default 0. */
   requestsPerSecond: z.number().nonnegative().default(0),
   /** Whole-request timeout. Default 60s. */
@@ -103,6 +103,48 @@ export const yandexDirectAccountSchema = z
   })
   .strict();
 
+export const altcraftAccountSchema = z
+  .object({
+    /** Account name, used in the warehouse (`account` columns) and in logs. */
+    name,
+    /** API token: `${ENV_VAR}` only, never written in the file. */
+    token: secret,
+    /** Base URL of the Altcraft platform (API root is `<url>/api/v1.1/`). Default https://ru.altkraft.com (Altcraft Cloud). */
+    url: z.url({ protocol: /^https?$/ }).default("https://ru.altkraft.com"),
+    /** Where the token travels: `body` (the `token` field) or `header` (Authorization: Bearer). Never the URL. Default body. */
+    tokenIn: oneOf(["body", "header"] as const).default("body"),
+    /** Wire format: json or xml. Default json. */
+    format: oneOf(["json", "xml"] as const).default("json"),
+    /** Which campaigns become streams. Default: all. */
+    campaigns: z
+      .object({
+        /** Only these campaign ids. */
+        ids: z.array(positiveInt).optional(),
+        /** Only this campaign type (broadcast, regular, trigger, …). */
+        type: z.string().min(1).optional(),
+        /** Only active (true) or inactive (false) campaigns. */
+        isActive: z.boolean().optional(),
+        /** Only campaigns with one of these UI tags. */
+        tags: z.array(z.string().min(1)).optional(),
+      })
+      .strict()
+      .default({}),
+    /** Where the first run of a campaign starts. Default 30d (thirty days before it). */
+    startTime: startTime.default({ agoMs: 30 * 86_400_000 }),
+    /** How far before the cursor each run re-reads, for rows registered late. Default 0 (only the last millisecond). */
+    lookback: duration.default(0),
+    /** Zone of times the API sends without one. Default UTC. */
+    timestampZone: zone.default("UTC"),
+    /** `limit` of one log_v2 or campaigns/list request, rows. Default 1000. */
+    pageLimit: positiveInt.max(100_000).default(1000),
+    /** Largest `limit` used when one millisecond holds more rows than a page. Default 20000. */
+    maxPageLimit: positiveInt.max(1_000_000).default(20_000),
+    /** How often a finished campaign (inactive, completed, its log ended) is polled. Default 24h. */
+    slowPollInterval: duration.default(86_400_000),
+    ...requests,
+  })
+  .strict();
+
 export const syncSettingsSchema = z
   .object({
     /** Streams synced at once (each also holds a database connection). Default 4. */
@@ -117,6 +159,7 @@ export const configSchema = z
     sync: syncSettingsSchema.default({ parallelStreams: 4 }),
     sources: z
       .object({
+        altcraft: z.object({ accounts: z.array(altcraftAccountSchema) }).strict().optional(),
         yandex_direct: z.object({ accounts: z.array(yandexDirectAccountSchema) }).strict().optional(),
       })
       .strict()
@@ -126,6 +169,7 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type YandexDirectAccountConfig = z.infer<typeof yandexDirectAccountSchema>;
+export type AltcraftAccountConfig = z.infer<typeof altcraftAccountSchema>;
 
 /** The start time of a first run: a fixed time, or a duration before `now`. */
 export function resolveStartTime(spec: { at?: Date | undefined; agoMs?: number | undefined }, now: Date): Date {

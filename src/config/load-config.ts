@@ -69,10 +69,12 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.
     }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-  const names = new Set<string>();
-  for (const [i, account] of (result.data.sources.yandex_direct?.accounts ?? []).entries()) {
-    if (names.has(account.name)) problems.push(`sources.yandex_direct.accounts[${i}].name: ${account.name} is used twice`);
-    names.add(account.name);
+  for (const source of ["altcraft", "yandex_direct"] as const) {
+    const names = new Set<string>();
+    for (const [i, account] of (result.data.sources[source]?.accounts ?? []).entries()) {
+      if (names.has(account.name)) problems.push(`sources.${source}.accounts[${i}].name: ${account.name} is used twice`);
+      names.add(account.name);
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(result.data);

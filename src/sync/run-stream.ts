@@ -24,8 +24,8 @@ export interface RequestTally {
 export interface StreamPage<Row> {
   events: Row[];
   rejects: RejectedRecord[];
-  /** Cursor once the page is stored. */
-  cursor: Date;
+  /** Cursor once the page is stored; omitted: it stays where it is. */
+  cursor?: Date;
   /** Paging state to keep for the next run. */
   state: Record<string, unknown>;
   /** Events received, rejects included. */
@@ -37,6 +37,8 @@ export interface StreamJob<Row> {
   table: EventTable<Row>;
   /** Reads pages from the stored cursor and state; counts requests into `tally`. */
   read(start: { streamId: number; cursor: Date | null; state: Record<string, unknown> }, tally: RequestTally, signal: AbortSignal): AsyncIterable<StreamPage<Row>>;
+  /** After a successful read: bookkeeping of the source, and the completeness gap (events the API reports that the warehouse does not hold). */
+  finish?(warehouse: Warehouse, streamId: number): Promise<{ completenessGap: number | null }>;
 }
 
 export type StreamResult = "succeeded" | "partial" | "failed" | "interrupted" | "skipped";
@@ -61,7 +63,7 @@ export interface EngineContext {
   /** Aborted on shutdown: no new page is taken, the page in flight is finished. */
   signal: AbortSignal;
   /** Called after each stored page (progress reporting). */
-  onPage?: (identity: StreamIdentity, page: { cursor: Date; inserted: number; duplicates: number }) => void;
+  onPage?: (identity: StreamIdentity, page: { cursor: Date | null; inserted: number; duplicates: number }) => void;
 }
 
 const label = (id: StreamIdentity) => `${id.source}/${id.account}/${id.streamKey}`;
@@ -96,7 +98,7 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
           runId,
           events: page.events,
           rejects: page.rejects,
-          cursor: page.cursor,
+          ...(page.cursor ? { cursor: page.cursor } : {}),
           state: page.state,
           counters,
         });
@@ -106,9 +108,9 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
         outcome.inserted += loaded.inserted;
         outcome.duplicates += loaded.duplicates;
         outcome.rejects += loaded.rejects;
-        outcome.cursor = page.cursor;
+        outcome.cursor = page.cursor ?? outcome.cursor;
         if (loaded.rejects > 0) log.warn({ rejects: loaded.rejects, first: page.rejects[0]?.reason }, "records rejected");
-        context.onPage?.(job.identity, { cursor: page.cursor, inserted: loaded.inserted, duplicates: loaded.duplicates });
+        context.onPage?.(job.identity, { cursor: outcome.cursor, inserted: loaded.inserted, duplicates: loaded.duplicates });
         if (context.signal.aborted) break;
       }
       if (context.signal.aborted) {
@@ -127,9 +129,11 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
         log[status === "partial" ? "warn" : "error"]({ err: failure, cursor: outcome.cursor }, status === "partial" ? "quota reached: stream stopped, progress kept" : "stream failed");
       }
     }
+    const completenessGap = status === "succeeded" && job.finish ? (await job.finish(warehouse, stream.stream_id)).completenessGap : undefined;
     await finishStreamRun(warehouse.db, runId, stream.stream_id, {
       status,
       error,
+      ...(completenessGap === undefined ? {} : { completenessGap }),
       unpagedRequests: tally.requests - flushed.requests,
       unpagedRetries: tally.retries - flushed.retries,
     });

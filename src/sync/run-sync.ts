@@ -9,6 +9,8 @@ import type { Warehouse } from "../warehouse/database.js";
 import { finishRun, startRun } from "../warehouse/runs.repository.js";
 import type { RunStatus } from "../warehouse/tables.js";
 import { type EngineContext, runStream, type StreamJob, type StreamOutcome } from "./run-stream.js";
+import { toError } from "../errors.js";
+import { planAltcraftJobs } from "./altcraft.jobs.js";
 import { yandexDirectJobs } from "./yandex-direct.jobs.js";
 
 export interface SyncSelection {
@@ -20,10 +22,18 @@ export interface SyncSelection {
   streams?: readonly string[];
 }
 
+/** An account whose streams could not even be planned (e.g. campaigns/list refused the token). */
+export interface AccountFailure {
+  source: string;
+  account: string;
+  error: string;
+}
+
 export interface RunSummary {
   runId: number;
   status: RunStatus;
   streams: StreamOutcome[];
+  accounts: AccountFailure[];
 }
 
 export interface SyncDependencies {
@@ -38,6 +48,7 @@ export interface SyncDependencies {
 }
 
 function selected(selection: SyncSelection, job: StreamJob<unknown>): boolean {
+  // Sources and accounts are chosen while planning; this also checks the streams.
   const { source, account, streamKey } = job.identity;
   return (
     (!selection.sources?.length || selection.sources.includes(source)) &&
@@ -46,13 +57,34 @@ function selected(selection: SyncSelection, job: StreamJob<unknown>): boolean {
   );
 }
 
-/** Builds the jobs of every configured account. */
-export function buildJobs(config: Config, now: () => Date): StreamJob<unknown>[] {
+/**
+ * Plans the jobs of every selected account. Altcraft lists its campaigns first; an account that cannot be
+ * planned is reported, and the others go on.
+ */
+export async function planJobs(
+  deps: Pick<SyncDependencies, "config" | "warehouse" | "log" | "signal">,
+  selection: SyncSelection,
+  now: () => Date,
+): Promise<{ jobs: StreamJob<unknown>[]; failures: AccountFailure[] }> {
   const jobs: StreamJob<unknown>[] = [];
-  for (const account of config.sources.yandex_direct?.accounts ?? []) {
-    jobs.push(...(yandexDirectJobs(account, now) as StreamJob<unknown>[]));
+  const failures: AccountFailure[] = [];
+  const wanted = (source: string, account: string) =>
+    (!selection.sources?.length || selection.sources.includes(source)) && (!selection.accounts?.length || selection.accounts.includes(account));
+  for (const account of deps.config.sources.altcraft?.accounts ?? []) {
+    if (!wanted("altcraft", account.name)) continue;
+    try {
+      const plan = await planAltcraftJobs(account, { warehouse: deps.warehouse, now, log: deps.log, signal: deps.signal });
+      jobs.push(...(plan.jobs as StreamJob<unknown>[]));
+    } catch (err) {
+      const error = `${toError(err).message} (altcraft/${account.name}: campaigns/list)`;
+      deps.log.error({ err: toError(err), source: "altcraft", account: account.name }, "account failed: its campaigns could not be listed");
+      failures.push({ source: "altcraft", account: account.name, error });
+    }
   }
-  return jobs;
+  for (const account of deps.config.sources.yandex_direct?.accounts ?? []) {
+    if (wanted("yandex_direct", account.name)) jobs.push(...(yandexDirectJobs(account, now) as StreamJob<unknown>[]));
+  }
+  return { jobs: jobs.filter((job) => selected(selection, job)), failures };
 }
 
 /** The run's status from its streams' results. */
@@ -64,9 +96,16 @@ export function runStatus(outcomes: readonly StreamOutcome[]): RunStatus {
 
 export async function runSync(deps: SyncDependencies, selection: SyncSelection = {}): Promise<RunSummary> {
   const now = deps.now ?? (() => new Date());
-  const jobs = buildJobs(deps.config, now).filter((job) => selected(selection, job));
   const runId = await startRun(deps.warehouse.db, deps.command);
   const log = deps.log.child({ run: runId });
+  let planned: Awaited<ReturnType<typeof planJobs>>;
+  try {
+    planned = await planJobs({ ...deps, log }, selection, now);
+  } catch (err) {
+    await finishRun(deps.warehouse.db, runId, "failed", toError(err).message);
+    throw err;
+  }
+  const { jobs, failures } = planned;
   log.info({ streams: jobs.length }, "run started");
   const context: EngineContext = { warehouse: deps.warehouse, runId, log, signal: deps.signal, ...(deps.onPage ? { onPage: deps.onPage } : {}) };
   const outcomes: StreamOutcome[] = [];
@@ -83,8 +122,10 @@ export async function runSync(deps: SyncDependencies, selection: SyncSelection =
     await finishRun(deps.warehouse.db, runId, "failed", err instanceof Error ? err.message : String(err));
     throw err;
   }
-  const status = deps.signal.aborted && outcomes.length < jobs.length ? "interrupted" : runStatus(outcomes);
-  await finishRun(deps.warehouse.db, runId, status, status === "interrupted" ? "interrupted by a signal" : null);
-  log.info({ status, streams: outcomes.length }, "run finished");
-  return { runId, status, streams: outcomes };
+  const streamsStatus = deps.signal.aborted && outcomes.length < jobs.length ? "interrupted" : runStatus(outcomes);
+  const status = streamsStatus === "succeeded" && failures.length > 0 ? "partial" : streamsStatus;
+  const error = status === "interrupted" ? "interrupted by a signal" : failures.length > 0 ? failures.map((f) => f.error).join("; ") : null;
+  await finishRun(deps.warehouse.db, runId, status, error);
+  log.info({ status, streams: outcomes.length, failedAccounts: failures.length }, "run finished");
+  return { runId, status, streams: outcomes, accounts: failures };
 }

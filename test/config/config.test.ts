@@ -39,7 +39,7 @@ describe("config", () => {
       'sources.yandex_direct.accounts[1].filter.eventTypes[0]: expected one of BannerModerated, CampaignFinished, LowCTR, MoneyOut, MoneyWarning, MoneyIn, PausedByDayBudget, WarnMinPrice, WarnPlace, got "Foo"',
       'sources.yandex_direct.accounts[1].startTime: expected an ISO 8601 time with a zone (2026-01-01T00:00:00Z) or a duration (30d), got "yesterday"',
       'sources.yandex_direct.accounts[1].lookback: expected a duration such as 60s, 15m, 1h or 30d, got "5x"',
-      "sources.yandex_direct.accounts[1].concurrency: expected at most 5 (Yandex.Direct allows 5 simultaneous requests per user), got 9",
+      "sources.yandex_direct.accounts[1].concurrency: expected at most 5 (the APIs allow 5 simultaneous requests per user), got 9",
       'sources.yandex_direct.accounts[1]: Unrecognized key: "color"',
     ]);
   });

@@ -1,0 +1,87 @@
+/**
+ * Altcraft Platform API v1.1: `POST <root><method>` with the parameters in a JSON (or XML) body. The token
+ * goes in the body or in an `Authorization: Bearer` header — never in a URL, never in a log line.
+ * `error != 0` or HTTP ≥ 400 is an API error; a body in neither format is a malformed response.
+ */
+import { ApiError, HttpError, MalformedResponseError, snippet } from "../../errors.js";
+import { parseRetryAfter, post } from "../../http/post.js";
+import type { RequestGate } from "../../http/request-gate.js";
+import { type RetryOptions, withRetries } from "../../http/with-retries.js";
+import { type Envelope, envelopeSchema, type Format, parseXmlEnvelope } from "./altcraft.schemas.js";
+
+export interface AltcraftClientOptions {
+  /** API root, e.g. `https://ru.altkraft.com/api/v1.1/`. */
+  apiRoot: string;
+  token: string;
+  tokenIn: "body" | "header";
+  format: Format;
+  timeoutMs: number;
+  gate: RequestGate;
+  retry: RetryOptions;
+}
+
+export interface RequestTally {
+  requests: number;
+  retries: number;
+}
+
+export interface AltcraftClient {
+  /** One API call (retried when transient). */
+  call(method: string, params: Record<string, string | number | boolean>, tally: RequestTally, signal?: AbortSignal): Promise<Envelope>;
+}
+
+const xmlEscape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+function encodeBody(params: Record<string, string | number | boolean>, format: Format): string {
+  if (format === "json") return JSON.stringify(params);
+  return `<xml>${Object.entries(params)
+    .map(([k, v]) => `<${k}>${xmlEscape(String(v))}</${k}>`)
+    .join("")}</xml>`;
+}
+
+/** Reads a response: the envelope on success, ApiError for `error != 0` or HTTP ≥ 400, MalformedResponseError otherwise. */
+export function parseEnvelope(method: string, status: number, body: string, format: Format, retryAfterMs?: number): Envelope {
+  let document: unknown;
+  try {
+    document = format === "xml" && body.trimStart().startsWith("<") ? parseXmlEnvelope(body) : JSON.parse(body);
+  } catch {
+    if (status >= 400) throw new HttpError(status, snippet(body), retryAfterMs);
+    throw new MalformedResponseError(`${method} answered with a body that is not ${format.toUpperCase()}`, snippet(body));
+  }
+  const parsed = envelopeSchema.safeParse(document);
+  if (!parsed.success || (parsed.data.error === undefined && status < 400)) {
+    if (status >= 400) throw new HttpError(status, snippet(body), retryAfterMs);
+    throw new MalformedResponseError(`${method} answered without the API envelope`, snippet(body));
+  }
+  const envelope = parsed.data;
+  const code = envelope.error ?? 0;
+  if (code !== 0 || status >= 400) {
+    throw new ApiError("altcraft", code !== 0 ? code : status, envelope.error_text ?? "", "", retryAfterMs);
+  }
+  return envelope;
+}
+
+export function createAltcraftClient(options: AltcraftClientOptions): AltcraftClient {
+  const root = options.apiRoot.endsWith("/") ? options.apiRoot : `${options.apiRoot}/`;
+  return {
+    call(method, params, tally, signal) {
+      const withToken = options.tokenIn === "body" ? { token: options.token, ...params } : params;
+      const body = encodeBody({ ...withToken, format: options.format }, options.format);
+      const headers: Record<string, string> = {
+        "content-type": options.format === "json" ? "application/json; charset=utf-8" : "application/xml; charset=utf-8",
+        accept: options.format === "json" ? "application/json" : "application/xml",
+        ...(options.tokenIn === "header" ? { authorization: `Bearer ${options.token}` } : {}),
+      };
+      return withRetries(
+        () =>
+          options.gate.run(async () => {
+            tally.requests++;
+            const response = await post(`${root}${method}`, body, { timeoutMs: options.timeoutMs, headers, ...(signal ? { signal } : {}) });
+            return parseEnvelope(method, response.status, response.body, options.format, parseRetryAfter(response.headers["retry-after"]));
+          }),
+        options.retry,
+        { signal, onRetry: () => void tally.retries++ },
+      );
+    },
+  };
+}

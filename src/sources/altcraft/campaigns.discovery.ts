@@ -1,0 +1,55 @@
+/** Campaign discovery: every page of campaigns/list (keyset paging by from_id / next_from_id), and statuses. */
+import { MalformedResponseError, snippet } from "../../errors.js";
+import type { AltcraftClient, RequestTally } from "./altcraft.client.js";
+import { type CampaignItem, type CampaignStatus, campaignSchema, statusSchema } from "./altcraft.schemas.js";
+
+export interface CampaignFilter {
+  /** API filter `type`. */
+  type?: string;
+  /** API filter `is_active`. */
+  isActive?: boolean;
+  /** Only these ids (checked here). */
+  ids?: readonly number[];
+  /** Only campaigns with one of these UI tags (checked here). */
+  tags?: readonly string[];
+}
+
+function tagsOf(item: CampaignItem): string[] {
+  const tags = item.ui_tags;
+  if (!Array.isArray(tags)) return typeof tags === "string" && tags ? [tags] : [];
+  return tags.map((t) => (typeof t === "string" ? t : typeof t === "object" && t && "name" in t ? String((t as { name: unknown }).name) : String(t)));
+}
+
+/** Lists campaigns page by page until a page is empty (a short page does not prove the end). */
+export async function listCampaigns(client: AltcraftClient, filter: CampaignFilter, tally: RequestTally, pageLimit: number, signal?: AbortSignal): Promise<CampaignItem[]> {
+  const found: CampaignItem[] = [];
+  let fromId = 1;
+  for (;;) {
+    const params: Record<string, string | number | boolean> = { from_id: fromId, limit: pageLimit };
+    if (filter.type) params.type = filter.type;
+    if (filter.isActive !== undefined) params.is_active = filter.isActive;
+    const envelope = await client.call("campaigns/list", params, tally, signal);
+    const data = Array.isArray(envelope.data) ? envelope.data : envelope.data ? [envelope.data] : [];
+    if (data.length === 0) break;
+    let maxId = 0;
+    for (const raw of data) {
+      const item = campaignSchema.safeParse(raw);
+      if (!item.success) throw new MalformedResponseError("campaigns/list returned an item without a numeric id", snippet(JSON.stringify(raw)));
+      found.push(item.data);
+      maxId = Math.max(maxId, item.data.id);
+    }
+    const next = envelope.next_from_id !== undefined && envelope.next_from_id > fromId ? envelope.next_from_id : maxId + 1;
+    if (next <= fromId) throw new MalformedResponseError(`campaigns/list does not advance past from_id ${fromId}`, snippet(JSON.stringify(envelope)));
+    fromId = next;
+  }
+  const ids = filter.ids ? new Set(filter.ids) : undefined;
+  const tags = filter.tags ? new Set(filter.tags) : undefined;
+  return found.filter((c) => (!ids || ids.has(c.id)) && (!tags || tagsOf(c).some((t) => tags.has(t))));
+}
+
+export async function getCampaignStatus(client: AltcraftClient, campaignId: number, tally: RequestTally, signal?: AbortSignal): Promise<CampaignStatus> {
+  const envelope = await client.call("campaigns/get_status", { id: campaignId }, tally, signal);
+  const status = statusSchema.safeParse(envelope.data);
+  if (!status.success) throw new MalformedResponseError("campaigns/get_status answered without a status", snippet(JSON.stringify(envelope)));
+  return status.data;
+}

@@ -1,0 +1,192 @@
+/**
+ * Altcraft streams as engine jobs. Each run first lists the account's campaigns (and records them in
+ * altcraft.campaigns); every listed campaign is a stream, a new one starting at the configured start time.
+ * A campaign that is inactive, completed and whose log has ended is polled on the slow schedule until its
+ * list item changes. A 401 or 403 fails the whole account: its remaining streams fail without requests.
+ */
+import { type AltcraftAccountConfig, resolveStartTime } from "../config/config.schema.js";
+import { ApiError } from "../errors.js";
+import { createRequestGate } from "../http/request-gate.js";
+import type { Logger } from "../log/logger.js";
+import { type AltcraftClient, createAltcraftClient } from "../sources/altcraft/altcraft.client.js";
+import type { CampaignItem } from "../sources/altcraft/altcraft.schemas.js";
+import { mapLogRow } from "../sources/altcraft/campaign-log.mapper.js";
+import { type CampaignLogSettings, readCampaignLog } from "../sources/altcraft/campaign-log.stream.js";
+import { getCampaignStatus, listCampaigns } from "../sources/altcraft/campaigns.discovery.js";
+import { heldRows, saveCampaignStatus, streamStates, upsertCampaigns } from "../warehouse/campaigns.repository.js";
+import type { Warehouse } from "../warehouse/database.js";
+import { type CampaignLogRowInput, campaignLogTable } from "../warehouse/event-tables.js";
+import type { RejectedRecord } from "../warehouse/load-page.js";
+import { eventKey, numberOccurrences, streamIdentity } from "./event-identity.js";
+import type { RequestTally, StreamJob } from "./run-stream.js";
+
+/** Polling state of a campaign stream, kept in sync.streams.state with the paging state. */
+interface PollState {
+  /** The campaign is finished: inactive, completed, its log ended. */
+  finished?: boolean;
+  /** When a finished campaign is polled next, ms since the epoch. */
+  nextPollAt?: number;
+}
+
+export interface AltcraftPlan {
+  jobs: StreamJob<CampaignLogRowInput>[];
+  /** Campaigns listed, and those left out because they are on the slow schedule. */
+  listed: number;
+  slowPolled: number;
+  discoveryRequests: number;
+}
+
+function accountFailure(err: unknown): boolean {
+  return err instanceof ApiError && (err.code === 401 || err.code === 403);
+}
+
+export async function planAltcraftJobs(
+  account: AltcraftAccountConfig,
+  deps: { warehouse: Warehouse; now: () => Date; log: Logger; signal: AbortSignal },
+): Promise<AltcraftPlan> {
+  const client = createAltcraftClient({
+    apiRoot: `${account.url.replace(/\/+$/, "")}/api/v1.1/`,
+    token: account.token,
+    tokenIn: account.tokenIn,
+    format: account.format,
+    timeoutMs: account.timeout,
+    gate: createRequestGate({ concurrency: account.concurrency, requestsPerSecond: account.requestsPerSecond }),
+    retry: { retries: account.retries, minDelayMs: account.retryMinDelay, maxDelayMs: account.retryMaxDelay },
+  });
+  const tally: RequestTally = { requests: 0, retries: 0 };
+  const campaigns = await listCampaigns(
+    client,
+    {
+      ...(account.campaigns.type ? { type: account.campaigns.type } : {}),
+      ...(account.campaigns.isActive === undefined ? {} : { isActive: account.campaigns.isActive }),
+      ...(account.campaigns.ids ? { ids: account.campaigns.ids } : {}),
+      ...(account.campaigns.tags ? { tags: account.campaigns.tags } : {}),
+    },
+    tally,
+    account.pageLimit,
+    deps.signal,
+  );
+  const changed = await upsertCampaigns(
+    deps.warehouse.db,
+    account.name,
+    campaigns.map((c) => ({ campaign_id: c.id, name: c.name ?? null, type: c.type ?? null, is_active: c.is_active ?? null, ui_tags: c.ui_tags, groups: c.groups, raw: c })),
+  );
+  const states = await streamStates(deps.warehouse.db, "altcraft", account.name);
+  const now = deps.now().getTime();
+  const startTime = resolveStartTime(account.startTime, deps.now());
+  const shared = { client, account, startTime, failure: undefined as Error | undefined, log: deps.log };
+  const jobs: StreamJob<CampaignLogRowInput>[] = [];
+  let slowPolled = 0;
+  for (const campaign of campaigns) {
+    const poll = (states.get(String(campaign.id)) ?? {}) as PollState;
+    if (campaign.is_active === false && poll.finished && !changed.has(campaign.id) && now < (poll.nextPollAt ?? 0)) {
+      slowPolled++;
+      continue;
+    }
+    jobs.push(campaignJob(shared, campaign, changed.has(campaign.id), deps.now));
+  }
+  deps.log.info({ account: account.name, listed: campaigns.length, streams: jobs.length, slowPolled, requests: tally.requests }, "campaigns listed");
+  return { jobs, listed: campaigns.length, slowPolled, discoveryRequests: tally.requests };
+}
+
+interface Shared {
+  client: AltcraftClient;
+  account: AltcraftAccountConfig;
+  startTime: Date;
+  /** Set by the first 401/403: the account's other streams fail with it. */
+  failure: Error | undefined;
+  log: Logger;
+}
+
+function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolean, now: () => Date): StreamJob<CampaignLogRowInput> {
+  const { account, client } = shared;
+  const identity = { source: "altcraft" as const, account: account.name, streamKey: String(campaign.id) };
+  const keyPrefix = streamIdentity(identity.source, identity.account, identity.streamKey);
+  const settings: CampaignLogSettings = {
+    campaignId: campaign.id,
+    pageLimit: account.pageLimit,
+    maxPageLimit: Math.max(account.pageLimit, account.maxPageLimit),
+    zone: account.timestampZone,
+    startTime: shared.startTime,
+    lookbackMs: account.lookback,
+  };
+  let last: { totalCount: number | undefined; fromTime: Date } | undefined;
+  let status: { is_active?: boolean | undefined; is_completed?: boolean | undefined; status?: string | undefined } | undefined;
+  return {
+    identity,
+    table: campaignLogTable,
+    async *read(start, tally, signal) {
+      if (shared.failure) throw shared.failure;
+      let lastState: string | null | undefined;
+      let lastTime = -Infinity;
+      let newRows = false;
+      try {
+        for await (const page of readCampaignLog(client, settings, { cursor: start.cursor, state: start.state }, tally, signal)) {
+          const events: CampaignLogRowInput[] = [];
+          const rejects: RejectedRecord[] = [];
+          for (const { record, canonical, occurrence } of numberOccurrences(page.rows)) {
+            const mapped = mapLogRow(record, settings.zone);
+            if (!mapped.ok) {
+              rejects.push({ reason: mapped.reason, payload: record });
+              continue;
+            }
+            const at = mapped.entry.time.getTime();
+            if (at < shared.startTime.getTime()) continue;
+            if (at >= lastTime) {
+              lastTime = at;
+              lastState = mapped.entry.state;
+            }
+            newRows = true;
+            events.push({ ...mapped.entry, event_key: eventKey(keyPrefix, canonical, occurrence), account: account.name, campaign_id: campaign.id, occurrence, raw: record });
+          }
+          last = { totalCount: page.totalCount, fromTime: page.fromTime };
+          yield { events, rejects, ...(page.cursor ? { cursor: page.cursor } : {}), state: { ...page.state }, fetched: page.rows.length };
+        }
+        const previous = start.state as PollState & { lastState?: string | null };
+        const decided = await pollState(shared, campaign, {
+          lastState: lastState === undefined ? previous.lastState : lastState,
+          recheck: newRows || listChanged || previous.finished === undefined || now().getTime() >= (previous.nextPollAt ?? 0),
+        }, tally, now, signal);
+        if (decided) {
+          status = decided.status;
+          const moved = Object.entries(decided.state).some(([k, v]) => (previous as Record<string, unknown>)[k] !== v);
+          if (moved) yield { events: [], rejects: [], state: decided.state, fetched: 0 };
+        }
+      } catch (err) {
+        if (accountFailure(err)) shared.failure ??= err as Error;
+        throw err;
+      }
+    },
+    async finish(warehouse, streamId) {
+      if (status) await saveCampaignStatus(warehouse.db, account.name, campaign.id, status);
+      if (last?.totalCount === undefined) return { completenessGap: null };
+      // total_count counts either every row of the campaign or the rows at or after from_time: report the
+      // gap under the reading that fits best (0 when either fits exactly).
+      const held = await heldRows(warehouse.db, streamId, last.fromTime);
+      const gaps = [last.totalCount - held.all, last.totalCount - held.since];
+      return { completenessGap: gaps.reduce((best, gap) => (Math.abs(gap) < Math.abs(best) ? gap : best)) };
+    },
+  };
+}
+
+/**
+ * Decides the polling schedule after a read. A campaign the list shows inactive whose log ends with an
+ * `end` row is asked for its status — once, not every run: again only when new rows came, its list item
+ * changed, or its slow-schedule time came. Completed, it moves to the slow schedule.
+ */
+async function pollState(
+  shared: Shared,
+  campaign: CampaignItem,
+  seen: { lastState: string | null | undefined; recheck: boolean },
+  tally: RequestTally,
+  now: () => Date,
+  signal: AbortSignal,
+): Promise<{ state: Record<string, unknown>; status?: Awaited<ReturnType<typeof getCampaignStatus>> } | undefined> {
+  if (campaign.is_active !== false || seen.lastState !== "end") {
+    return { state: { finished: false, lastState: seen.lastState ?? null } };
+  }
+  if (!seen.recheck) return undefined;
+  const status = await getCampaignStatus(shared.client, campaign.id, tally, signal);
+  const finished = status.is_completed === true && status.is_active !== true;
+  return { state: { finished, nextPollAt: now().getTime() + shared.account.slowPollInterval, lastState: seen.lastState }, status };
+}

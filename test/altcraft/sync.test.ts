@@ -1,0 +1,59 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type AltcraftScenario, HOUR, startAltcraftScenario } from "../support/altcraft-scenario.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+
+let database: TestDatabase;
+let scenario: AltcraftScenario | undefined;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterEach(async () => {
+  await scenario?.close();
+  scenario = undefined;
+  await database.warehouse.pool.query("truncate altcraft.campaign_log, altcraft.campaigns, sync.rejects, sync.stream_runs, sync.streams, sync.runs cascade");
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+describe("Altcraft sync", () => {
+  it("backfills many campaigns, then loads only what is new, then nothing", async () => {
+    scenario = await startAltcraftScenario({ simulator: { campaigns: 12 } });
+    const first = await scenario.run(database.warehouse);
+    expect(first.status).toBe("succeeded");
+    expect(first.streams.length).toBe(scenario.sim.campaigns().length);
+    const backfilled = await scenario.expectGroundTruth(database.warehouse);
+    expect(backfilled).toBeGreaterThan(100);
+    const campaigns = await database.warehouse.db.selectFrom("altcraft.campaigns").selectAll().execute();
+    expect(campaigns.map((c) => c.campaign_id).sort((a, b) => a - b)).toEqual(scenario.sim.campaigns().map((c) => c.id));
+
+    scenario.clock.now += 12 * HOUR;
+    const second = await scenario.run(database.warehouse);
+    expect(second.status).toBe("succeeded");
+    const inserted = second.streams.reduce((n, s) => n + s.inserted, 0);
+    expect(inserted).toBeGreaterThan(0);
+    expect(await scenario.expectGroundTruth(database.warehouse)).toBe(backfilled + inserted);
+
+    const third = await scenario.run(database.warehouse);
+    expect(third.streams.reduce((n, s) => n + s.inserted, 0)).toBe(0);
+    expect(await scenario.expectGroundTruth(database.warehouse)).toBe(backfilled + inserted);
+    const gaps = await database.warehouse.pool.query<{ gap: number | null }>("select completeness_gap as gap from sync.stream_runs where run_id = $1 and status = 'succeeded'", [third.runId]);
+    expect(gaps.rows.length).toBeGreaterThan(0);
+    expect(gaps.rows.every((r) => r.gap === 0)).toBe(true);
+  });
+
+  it("types the log: millisecond times, levels, states, values and durations in milliseconds", async () => {
+    scenario = await startAltcraftScenario({ simulator: { campaigns: 3 } });
+    await scenario.run(database.warehouse);
+    const rows = await database.warehouse.pool.query<{ message: string; value: string; value_ms: number | null; level: string; state: string; time: Date; raw: { time: string } }>(
+      "select message, value, value_ms, level, state, time, raw from altcraft.campaign_log order by time",
+    );
+    const spent = rows.rows.filter((r) => r.message === "Total time spent");
+    expect(spent.length).toBeGreaterThan(0);
+    expect(spent.filter((r) => r.value_ms === null || r.value_ms < 0)).toEqual([]);
+    const inMs = spent.find((r) => /^\d+(\.\d+)?ms$/.test(r.value));
+    expect(inMs?.value_ms).toBeCloseTo(Number(inMs?.value.slice(0, -2)), 6);
+    expect(new Set(rows.rows.map((r) => r.state))).toEqual(new Set(["start", "end", ""]));
+    expect(rows.rows.every((r) => r.time.toISOString() === r.raw.time)).toBe(true);
+  });
+});
