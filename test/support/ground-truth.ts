@@ -1,0 +1,143 @@
+/**
+ * The warehouse against the simulator's ground truth, for tests that do not drive the engine in-process
+ * (the CLI as a child process, with the simulator's real clock). For every stream of one account: the rows
+ * stored before the stream's cursor equal, as a multiset of canonical raw records, the events the simulator
+ * holds for that login in [startTime, cursor); a stream without a cursor holds no rows. Rows at or after
+ * the cursor (a run killed while it re-read its lookback leaves the cursor behind rows it had already
+ * stored in an earlier run) must each be a real event, none stored twice: a sub-multiset of the simulator's
+ * events in [cursor, now]. Also: no two rows of the whole events table share (account, login, canonical
+ * raw, occurrence) — the identity event_key hashes.
+ */
+import { expect } from "vitest";
+import type { Currency, Locale, YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
+import { canonicalJson } from "../../src/sync/event-identity.js";
+import type { Warehouse } from "../../src/warehouse/database.js";
+
+/** A stream of the account: a client login, or the token owner's stream stored as `streamKey` (e.g. `(owner)`). */
+export type GroundTruthStream = string | { streamKey: string; login: string };
+
+export interface GroundTruthCheck {
+  sim: YandexDirectSimulator;
+  warehouse: Warehouse;
+  /** Account name as configured. */
+  account: string;
+  streams: readonly GroundTruthStream[];
+  /** The account's startTime, ms. */
+  startTime: number;
+  currency?: Currency;
+  locale?: Locale;
+  withTextDescription?: boolean;
+}
+
+export interface StreamComparison {
+  streamKey: string;
+  cursor: Date | null;
+  stored: number;
+  expected: number;
+  /** Canonical records in the simulator but not in the warehouse (with multiplicity), first few. */
+  missing: string[];
+  /** Canonical records in the warehouse but not in the simulator (with multiplicity), first few. */
+  extra: string[];
+  /** Rows at or after the cursor. */
+  beyondCursor: number;
+  /** Rows at or after the cursor that are not events of the simulator after the cursor (with multiplicity), first few. */
+  extraBeyondCursor: string[];
+}
+
+function multisetDifference(a: readonly string[], b: readonly string[], max = 5): string[] {
+  const counts = new Map<string, number>();
+  for (const x of b) counts.set(x, (counts.get(x) ?? 0) + 1);
+  const out: string[] = [];
+  for (const x of a) {
+    const n = counts.get(x) ?? 0;
+    if (n > 0) counts.set(x, n - 1);
+    else if (out.push(x) >= max) break;
+  }
+  return out;
+}
+
+/** Compares every stream of the account with the simulator; asserts nothing. */
+export async function compareWithGroundTruth(check: GroundTruthCheck): Promise<StreamComparison[]> {
+  const out: StreamComparison[] = [];
+  for (const entry of check.streams) {
+    const { streamKey, login } = typeof entry === "string" ? { streamKey: entry, login: entry } : entry;
+    const stream = await check.warehouse.db
+      .selectFrom("sync.streams")
+      .select(["cursor"])
+      .where("source", "=", "yandex_direct")
+      .where("account", "=", check.account)
+      .where("stream_key", "=", streamKey)
+      .executeTakeFirst();
+    const cursor = stream?.cursor ?? null;
+    const truth =
+      cursor === null
+        ? []
+        : check.sim
+            .events({
+              login,
+              from: check.startTime,
+              to: cursor.getTime() - 1000,
+              currency: check.currency ?? "RUB",
+              locale: check.locale ?? "en",
+              withTextDescription: check.withTextDescription ?? true,
+            })
+            .map((e) => canonicalJson(e))
+            .sort();
+    const rows = await check.warehouse.db.selectFrom("yandex_direct.events").select(["raw", "event_time"]).where("account", "=", check.account).where("login", "=", streamKey).execute();
+    const before = (r: (typeof rows)[number]) => cursor !== null && r.event_time.getTime() < cursor.getTime();
+    const stored = rows.filter(before).map((r) => canonicalJson(r.raw)).sort();
+    const beyond = rows.filter((r) => !before(r)).map((r) => canonicalJson(r.raw));
+    const later =
+      cursor === null || beyond.length === 0
+        ? []
+        : check.sim
+            .events({ login, from: cursor.getTime(), currency: check.currency ?? "RUB", locale: check.locale ?? "en", withTextDescription: check.withTextDescription ?? true })
+            .map((e) => canonicalJson(e));
+    out.push({
+      streamKey,
+      cursor,
+      stored: stored.length,
+      expected: truth.length,
+      missing: multisetDifference(truth, stored),
+      extra: multisetDifference(stored, truth),
+      beyondCursor: beyond.length,
+      extraBeyondCursor: cursor === null ? beyond.slice(0, 5) : multisetDifference(beyond, later),
+    });
+  }
+  return out;
+}
+
+/**
+ * Asserts that every stream of the account equals ground truth exactly before its cursor and holds only
+ * real, distinct events after it (`beyondCursor: "none"`: no rows after it at all, as after a completed run).
+ * Returns the rows checked.
+ */
+export async function expectGroundTruth(check: GroundTruthCheck & { label?: string; beyondCursor?: "none" | "subset" }): Promise<number> {
+  const comparisons = await compareWithGroundTruth(check);
+  let checked = 0;
+  for (const c of comparisons) {
+    const where = `${check.label ? `${check.label}: ` : ""}${check.account}/${c.streamKey} up to ${c.cursor?.toISOString() ?? "(no cursor)"}`;
+    expect({ stored: c.stored, missing: c.missing, extra: c.extra, extraBeyondCursor: c.extraBeyondCursor }, where).toEqual({
+      stored: c.expected,
+      missing: [],
+      extra: [],
+      extraBeyondCursor: [],
+    });
+    if (check.beyondCursor !== "subset") expect(c.beyondCursor, `${where}: rows at or after the cursor`).toBe(0);
+    checked += c.stored + c.beyondCursor;
+  }
+  return checked;
+}
+
+/** Rows (of every account) that share account, login, canonical raw record and occurrence with another row. */
+export async function duplicateIdentities(warehouse: Warehouse): Promise<string[]> {
+  const rows = await warehouse.db.selectFrom("yandex_direct.events").select(["account", "login", "raw", "occurrence"]).execute();
+  const seen = new Set<string>();
+  const duplicates: string[] = [];
+  for (const r of rows) {
+    const identity = `${r.account}\u0000${r.login}\u0000${canonicalJson(r.raw)}\u0000${r.occurrence}`;
+    if (seen.has(identity)) duplicates.push(identity.replaceAll("\u0000", " | "));
+    else seen.add(identity);
+  }
+  return duplicates;
+}
