@@ -160,10 +160,11 @@ function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolea
     async finish(warehouse, streamId) {
       if (status) await saveCampaignStatus(warehouse.db, account.name, campaign.id, status);
       if (last?.totalCount === undefined) return { completenessGap: null };
-      // total_count counts either every row of the campaign or the rows at or after from_time: report the
-      // gap under the reading that fits best (0 when either fits exactly).
+      // total_count counts either every row of the campaign (rows before the start time included) or the
+      // rows from from_time on (inclusive or not): report the gap under the reading that fits best, 0 when
+      // one fits exactly.
       const held = await heldRows(warehouse.db, streamId, last.fromTime);
-      const gaps = [last.totalCount - held.all, last.totalCount - held.since];
+      const gaps = [last.totalCount - held.atOrAfter, last.totalCount - held.after, last.totalCount - held.all];
       return { completenessGap: gaps.reduce((best, gap) => (Math.abs(gap) < Math.abs(best) ? gap : best)) };
     },
   };

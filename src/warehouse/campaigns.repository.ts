@@ -42,14 +42,18 @@ export async function saveCampaignStatus(db: Kysely<Database>, account: string, 
     .execute();
 }
 
-/** Rows held for a campaign: all of them, and those at or after `since`. */
-export async function heldRows(db: Kysely<Database>, streamId: number, since: Date): Promise<{ all: number; since: number }> {
+/** Rows held for a campaign: all of them, those at or after `since`, and those after it. */
+export async function heldRows(db: Kysely<Database>, streamId: number, since: Date): Promise<{ all: number; atOrAfter: number; after: number }> {
   const r = await db
     .selectFrom("altcraft.campaign_log")
-    .select([sql<number>`count(*)::int`.as("all"), sql<number>`count(*) filter (where time >= ${since})::int`.as("since")])
+    .select([
+      sql<number>`count(*)::int`.as("all"),
+      sql<number>`count(*) filter (where time >= ${since})::int`.as("atOrAfter"),
+      sql<number>`count(*) filter (where time > ${since})::int`.as("after"),
+    ])
     .where("stream_id", "=", streamId)
     .executeTakeFirstOrThrow();
-  return { all: r.all, since: r.since };
+  return { all: r.all, atOrAfter: r.atOrAfter, after: r.after };
 }
 
 /** Stored paging state of every stream of an account, by stream key. */

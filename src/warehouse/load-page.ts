@@ -40,7 +40,7 @@ export interface PageToLoad<Row> {
   runId: number;
   events: readonly Row[];
   rejects?: readonly RejectedRecord[];
-  /** The stream's cursor once this page is stored; omitted: the cursor stays where it is. */
+  /** The stream's cursor once this page is stored; it only moves forward (omitted: it stays where it is). */
   cursor?: Date;
   /** Keys merged into the stream's paging state (sync.streams.state). */
   state?: Record<string, unknown>;
@@ -129,7 +129,7 @@ async function insertRejects(client: Queryable, streamId: number, runId: number,
 async function moveCursor<Row>(client: Queryable, page: PageToLoad<Row>) {
   const moved = await client.query(
     `update sync.streams
-        set cursor = coalesce($2::timestamptz, cursor), state = state || $3::jsonb, updated_at = now()
+        set cursor = greatest(cursor, $2::timestamptz), state = state || $3::jsonb, updated_at = now()
       where stream_id = $1`,
     [page.streamId, page.cursor ?? null, JSON.stringify(page.state ?? {})],
   );

@@ -59,6 +59,14 @@ describe("loadPage", () => {
     expect(counters).toMatchObject({ requests: 2, retries: 1, pages: 1, events_fetched: 500, events_inserted: 500, events_duplicate: 0 });
   });
 
+  it("only moves the cursor forward (a lookback re-read does not pull it back)", async () => {
+    const stream = await newStream("forward");
+    const later = new Date("2026-05-01T00:00:00Z");
+    await loadPage(database.warehouse.pool, yandexDirectEventsTable, { streamId: stream.stream_id, runId, events: [], cursor: later });
+    await loadPage(database.warehouse.pool, yandexDirectEventsTable, { streamId: stream.stream_id, runId, events: [], cursor: new Date("2026-04-30T23:00:00Z") });
+    expect((await getStream(database.warehouse.db, stream.stream_id))?.cursor?.toISOString()).toBe(later.toISOString());
+  });
+
   it("adds nothing when the same page is loaded twice", async () => {
     const stream = await newStream("twice");
     const events = syntheticEvents(300, { login: stream.stream_key });
