@@ -132,7 +132,9 @@ function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolea
             }
             const at = mapped.entry.time.getTime();
             if (at < shared.startTime.getTime()) continue;
-            if (at >= lastTime) {
+            // The log has ended when its latest run marker (a start or end row) is an end row; a
+            // "Total time spent" row may follow it.
+            if (mapped.entry.state && at >= lastTime) {
               lastTime = at;
               lastState = mapped.entry.state;
             }

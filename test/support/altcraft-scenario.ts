@@ -30,9 +30,6 @@ export interface AltcraftScenarioOptions {
   account?: Record<string, unknown>;
   accountName?: string;
   now?: number;
-  /** Extra accounts of the config (raw). */
-  moreAccounts?: Array<Record<string, unknown>>;
-  env?: Record<string, string>;
 }
 
 export async function startAltcraftScenario(options: AltcraftScenarioOptions = {}): Promise<AltcraftScenario> {
@@ -55,12 +52,11 @@ export async function startAltcraftScenario(options: AltcraftScenarioOptions = {
               retryMaxDelay: "50ms",
               ...options.account,
             },
-            ...(options.moreAccounts ?? []),
           ],
         },
       },
     },
-    { AC_TOKEN: sim.tokens[0] ?? "", ...options.env },
+    { AC_TOKEN: sim.tokens[0] ?? "" },
   );
   const log = createLogger({ level: "silent" });
   return {
