@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { toError } from "../errors.js";
 import { createLogger } from "../log/logger.js";
 import { migrateDown } from "../warehouse/migrate.js";
+import { registerDemoCommand } from "./demo.command.js";
 import { registerSimulateCommand } from "./simulate.command.js";
 import { registerSyncCommand } from "./sync.command.js";
 import { withWarehouse } from "./warehouse-session.js";
@@ -47,8 +48,8 @@ Examples:
     return { ...o, log: createLogger({ level: o.logLevel }) };
   };
   const session = (g: ReturnType<typeof globals>) => ({
-    databaseUrl: g.databaseUrl ?? process.env.DATABASE_URL,
-    dataDir: g.dataDir ?? process.env.EVENTLOG_SYNC_DATA_DIR,
+    databaseUrl: g.databaseUrl || process.env.DATABASE_URL || undefined,
+    dataDir: g.dataDir || process.env.EVENTLOG_SYNC_DATA_DIR || undefined,
     port: g.pgPort,
     log: g.log,
   });
@@ -71,13 +72,19 @@ Examples:
       });
     });
 
-  registerSyncCommand(program, { log: () => globals().log, session: () => session(globals()) }, setExitCode);
+  const context = { log: () => globals().log, session: () => session(globals()) };
+  registerSyncCommand(program, context, setExitCode);
+  registerDemoCommand(program, context);
   registerSimulateCommand(program);
 
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // Output piped into `head` and the like: stop writing, but finish the work and clean up.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+  });
   let code = 0;
   try {
     await buildProgram((c) => (code = c)).parseAsync([...argv]);

@@ -16,7 +16,7 @@ export function exitCodeOf(summary: RunSummary): number {
 }
 
 export function configPath(option: string | undefined): string {
-  return option ?? process.env.EVENTLOG_SYNC_CONFIG ?? "eventlog-sync.yaml";
+  return option || process.env.EVENTLOG_SYNC_CONFIG || "eventlog-sync.yaml";
 }
 
 function collect(value: string, previous: string[] = []): string[] {

@@ -1,0 +1,143 @@
+/**
+ * `eventlog-sync demo`: the whole job on embedded defaults — an embedded PostgreSQL (unless DATABASE_URL
+ * is set), both API simulators on loopback, a backfill and then an incremental run, a summary per stream,
+ * three analyst queries, and how to connect a BI tool. The data persists, so a second demo is incremental.
+ */
+import type { Command } from "commander";
+import { sql } from "kysely";
+import type { Config } from "../config/config.schema.js";
+import { parseConfig } from "../config/load-config.js";
+import { startAltcraftSimulator } from "../simulators/altcraft/index.js";
+import { startYandexDirectSimulator } from "../simulators/yandex-direct/index.js";
+import { type RunSummary, runSync } from "../sync/run-sync.js";
+import type { Warehouse } from "../warehouse/database.js";
+import type { CommandContext } from "./sync.command.js";
+import { withWarehouse } from "./warehouse-session.js";
+
+/** The demo's embedded PostgreSQL listens here when the port is free, so the connection string stays the same. */
+const DEMO_PORT = 54329;
+
+function demoConfig(yandexEndpoint: string, altcraftUrl: string, tokens: { agency: string; advertiser: string; altcraft: string }): Config {
+  return parseConfig(
+    {
+      sync: { parallelStreams: 4 },
+      sources: {
+        altcraft: { accounts: [{ name: "demo", token: "${ALTCRAFT_TOKEN}", url: altcraftUrl, startTime: "30d", concurrency: 5 }] },
+        yandex_direct: {
+          accounts: [
+            { name: "demo-agency", token: "${AGENCY_TOKEN}", endpoint: yandexEndpoint, currency: "RUB", logins: ["client-1", "client-2", "client-3"], startTime: "30d", concurrency: 5 },
+            { name: "demo-advertiser", token: "${ADVERTISER_TOKEN}", endpoint: yandexEndpoint, currency: "EUR", locale: "ru", startTime: "30d" },
+          ],
+        },
+      },
+    },
+    { AGENCY_TOKEN: tokens.agency, ADVERTISER_TOKEN: tokens.advertiser, ALTCRAFT_TOKEN: tokens.altcraft },
+  );
+}
+
+function summarise(title: string, summary: RunSummary, seconds: number): void {
+  const by = new Map<string, { streams: number; inserted: number; duplicates: number; requests: number; failed: number }>();
+  for (const s of summary.streams) {
+    const key = `${s.identity.source}/${s.identity.account}`;
+    const t = by.get(key) ?? { streams: 0, inserted: 0, duplicates: 0, requests: 0, failed: 0 };
+    t.streams++;
+    t.inserted += s.inserted;
+    t.duplicates += s.duplicates;
+    t.requests += s.requests;
+    if (s.status !== "succeeded" && s.status !== "skipped") t.failed++;
+    by.set(key, t);
+  }
+  console.log(`\n${title}: run ${summary.runId} ${summary.status} in ${seconds.toFixed(1)} s`);
+  for (const [key, t] of by) {
+    console.log(`  ${key.padEnd(34)} ${String(t.streams).padStart(4)} streams  ${String(t.inserted).padStart(8)} new  ${String(t.duplicates).padStart(6)} already held  ${String(t.requests).padStart(5)} requests${t.failed ? `  ${t.failed} not succeeded` : ""}`);
+  }
+}
+
+async function table(warehouse: Warehouse, title: string, query: string): Promise<void> {
+  const result = await sql.raw<Record<string, unknown>>(query).execute(warehouse.db);
+  console.log(`\n${title}\n${query.replace(/^/gm, "    ")}`);
+  const columns = result.rows[0] ? Object.keys(result.rows[0]) : [];
+  const show = (v: unknown) => (v instanceof Date ? v.toISOString().replace(".000Z", "Z") : v === null ? "" : String(v));
+  const widths = columns.map((c) => Math.max(c.length, ...result.rows.map((r) => show(r[c]).length)));
+  console.log(`  ${columns.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ")}`);
+  for (const row of result.rows) console.log(`  ${columns.map((c, i) => show(row[c]).padEnd(widths[i] ?? 0)).join("  ")}`);
+}
+
+const QUERIES: Array<[string, string]> = [
+  [
+    "Money credited per Yandex.Direct login and day (last 7 days):",
+    `select login, to_char(event_time, 'YYYY-MM-DD') as day, currency, sum(payed) as credited, count(*) as payments
+  from yandex_direct.events
+ where event_type = 'MoneyIn' and event_time > now() - interval '7 days'
+ group by 1, 2, 3 order by 2 desc, 1 limit 8`,
+  ],
+  [
+    "Altcraft campaigns: runs, warnings and errors, time spent (top 5 by runs):",
+    `select campaign_id, count(*) filter (where state = 'start') as runs,
+       count(*) filter (where level = 'WARNING') as warnings, count(*) filter (where level = 'ERROR') as errors,
+       round(avg(value_ms) filter (where message = 'Total time spent'))::bigint as avg_ms_spent
+  from altcraft.campaign_log group by 1 order by 2 desc, 1 limit 5`,
+  ],
+  [
+    "Freshness of every stream (how far each cursor is behind now):",
+    `select source, account, stream_key as stream, status, date_trunc('second', now() - cursor)::text as behind
+  from sync.streams order by behind desc nulls first, 1, 2, 3 limit 8`,
+  ],
+];
+
+export function registerDemoCommand(program: Command, context: CommandContext): void {
+  program
+    .command("demo")
+    .description("Run the whole job on embedded defaults: embedded PostgreSQL, both API simulators, a backfill and an incremental run, example queries")
+    .option("--serve", "keep PostgreSQL (and the simulators) running afterwards, until Ctrl-C, to connect psql or a BI tool")
+    .addHelpText("after", "\nExamples:\n  $ npx eventlog-sync demo\n  $ npx eventlog-sync demo --serve     # then: psql postgres://eventlog:eventlog@127.0.0.1:54329/eventlog")
+    .action(async (options: { serve?: boolean }) => {
+      const log = context.log();
+      // The demo prints its own summary; log lines only for what goes wrong, unless asked for.
+      if (program.getOptionValueSource("logLevel") === "default") log.level = "warn";
+      const session = context.session();
+      const [yandex, altcraft] = await Promise.all([
+        startYandexDirectSimulator({ seed: 1, clientLogins: 3, historyDays: 30, eventsPerHour: 8 }),
+        startAltcraftSimulator({ seed: 1, campaigns: 25, historyDays: 30 }),
+      ]);
+      try {
+        const config = demoConfig(yandex.endpoint, altcraft.url, { agency: yandex.agency.token, advertiser: yandex.advertiser.token, altcraft: altcraft.tokens[0] ?? "" });
+        const port = session.port ?? (session.databaseUrl ? undefined : await freeOr(DEMO_PORT));
+        await withWarehouse({ ...session, port, log, maxConnections: 12 }, async ({ warehouse, database, signal }) => {
+          console.log(`Warehouse: ${database.kind === "embedded" ? `embedded PostgreSQL, data in ${database.dataDir}` : "DATABASE_URL"}`);
+          console.log(`Simulators: Yandex.Direct ${yandex.endpoint} · Altcraft ${altcraft.url}/api/v1.1/`);
+          const before = await warehouse.db.selectFrom("sync.runs").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
+          const fresh = before.n === 0;
+          if (!fresh) console.log("The warehouse already holds earlier demo runs: both runs below are incremental.");
+          for (const title of [fresh ? "Backfill (first run)" : "Incremental run", "Incremental run"]) {
+            const started = performance.now();
+            const summary = await runSync({ warehouse, config, log, signal, command: "demo" });
+            summarise(title, summary, (performance.now() - started) / 1000);
+            if (signal.aborted) return;
+          }
+          for (const [title, query] of QUERIES) await table(warehouse, title, query);
+          const url = database.kind === "embedded" ? database.url : "(your DATABASE_URL)";
+          console.log(`\nConnect psql or a BI tool (Metabase, Superset, Grafana, Excel over ODBC) to:\n  ${url}`);
+          if (database.kind === "embedded") {
+            console.log("  host 127.0.0.1, port", new URL(database.url).port, "database eventlog, user eventlog, password eventlog");
+            if (!options.serve) console.log("  The embedded server stops with this command: run `npx eventlog-sync demo --serve` to keep it up.");
+          }
+          if (options.serve) {
+            console.log("\nServing until Ctrl-C…");
+            await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+          }
+        });
+      } finally {
+        await Promise.all([yandex.close(), altcraft.close()]);
+      }
+    });
+}
+
+async function freeOr(port: number): Promise<number | undefined> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(undefined));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(port)));
+  });
+}
