@@ -1,0 +1,367 @@
+/**
+ * bench:yandex — the Yandex.Direct sync end to end against the offline simulator, in one run:
+ *   npm run bench:yandex -- [--events 1000000] [--logins 10] [--per-hour 140] [--page-limit 2000] [--rps 20]
+ * 1. End to end vs loader alone: a full backfill of `--events` events with runSync (simulator in this
+ *    process, no rate limit), then the loader alone on the same rows in the same pages and parallelism,
+ *    into a second fresh database (target: end to end ≥ 0.7 × loader alone).
+ * 2. Memory: peak RSS of the sync at events/10 and at events, each in a child process of its own; the
+ *    simulator stays in this process, so the child measures the sync only (target: ratio ≤ 1.5).
+ * 3. Rate limit: simulator and account both at `--rps` requests/s and 5 concurrent; achieved rate and
+ *    the limit errors (506) the client had to retry (target ≥ 0.9 × rps, no 506).
+ * Prints; does not assert. `--child-rss` (internal) runs one sync and prints its peak RSS as JSON.
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { parseConfig } from "../../src/config/load-config.js";
+import type { Config } from "../../src/config/config.schema.js";
+import { createLogger } from "../../src/log/logger.js";
+import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
+import { eventIdentity, mapEvent } from "../../src/sources/yandex-direct/events.mapper.js";
+import { eventKey, numberOccurrences, streamIdentity } from "../../src/sync/event-identity.js";
+import { runSync, type RunSummary } from "../../src/sync/run-sync.js";
+import { openWarehouse } from "../../src/warehouse/database.js";
+import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../../src/warehouse/event-tables.js";
+import { loadPage } from "../../src/warehouse/load-page.js";
+import { startRun } from "../../src/warehouse/runs.repository.js";
+import { ensureStream } from "../../src/warehouse/streams.repository.js";
+import { numberArg, openBenchDatabase, peakRssMiB } from "./bench-database.js";
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const SETTLE_LAG = 60_000;
+/** The simulator's clock and the sync's now: fixed, so every run holds exactly the same events. */
+const CLOCK = Date.UTC(2026, 10, 20, 12);
+const ACCOUNT = "bench";
+const TOKEN = "agency-token";
+const CURRENCY = "RUB";
+
+function stringArg(name: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i < 0 ? undefined : process.argv[i + 1];
+  if (value === undefined) throw new Error(`Expected \`--${name}\``);
+  return value;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en");
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const loginNames = (n: number) => Array.from({ length: n }, (_, i) => `client-${i + 1}`);
+
+interface AccountSettings {
+  endpoint: string;
+  logins: number;
+  pageLimit: number;
+  concurrency: number;
+  requestsPerSecond: number;
+  parallelStreams: number;
+}
+
+function benchConfig(s: AccountSettings, startTime: number): Config {
+  return parseConfig(
+    {
+      sync: { parallelStreams: s.parallelStreams },
+      sources: {
+        yandex_direct: {
+          accounts: [
+            {
+              name: ACCOUNT,
+              token: "${YD_TOKEN}",
+              endpoint: s.endpoint,
+              currency: CURRENCY,
+              logins: loginNames(s.logins),
+              startTime: new Date(startTime).toISOString(),
+              settleLag: `${SETTLE_LAG / 1000}s`,
+              pageLimit: s.pageLimit,
+              concurrency: s.concurrency,
+              requestsPerSecond: s.requestsPerSecond,
+              timeout: "30s",
+            },
+          ],
+        },
+      },
+    },
+    { YD_TOKEN: TOKEN },
+  );
+}
+
+/** A simulator holding about `events` events over `logins` logins at `perHour` events per login-hour. */
+async function startVolume(events: number, logins: number, perHour: number, limits: { requestsPerSecond: number; concurrentRequests: number }) {
+  const historyDays = events / (logins * perHour * 24);
+  const sim = await startYandexDirectSimulator({ seed: 11, clientLogins: logins, eventsPerHour: perHour, historyDays, clock: () => CLOCK, ...limits });
+  // The first generated hour; the sync starts there and ends `SETTLE_LAG` before the clock.
+  const startTime = Math.floor((CLOCK - historyDays * DAY) / HOUR) * HOUR;
+  const end = CLOCK - SETTLE_LAG;
+  let expected = 0;
+  for (const login of loginNames(logins)) {
+    expected += sim.countEvents(login) - sim.events({ login, from: end, to: CLOCK }).length;
+  }
+  return { sim, startTime, end, expected, historyDays };
+}
+
+async function countRows(url: string): Promise<number> {
+  const warehouse = openWarehouse(url, { maxConnections: 1 });
+  try {
+    const { rows } = await warehouse.pool.query<{ n: number }>("select count(*)::int as n from yandex_direct.events");
+    return rows[0]?.n ?? 0;
+  } finally {
+    await warehouse.close();
+  }
+}
+
+/** The child: one sync against a running simulator and database; prints its own peak RSS as JSON. */
+async function child(): Promise<void> {
+  const config = benchConfig(
+    {
+      endpoint: stringArg("endpoint"),
+      logins: numberArg("logins", 10),
+      pageLimit: numberArg("page-limit", 2000),
+      concurrency: 5,
+      requestsPerSecond: 0,
+      parallelStreams: numberArg("parallel-streams", 4),
+    },
+    numberArg("start", 1),
+  );
+  const warehouse = openWarehouse(stringArg("database"), { maxConnections: config.sync.parallelStreams * 2 + 2 });
+  try {
+    const started = performance.now();
+    const summary = await runSync({ warehouse, config, log: createLogger({ level: "silent" }), signal: new AbortController().signal, command: "bench", now: () => new Date(CLOCK) });
+    const ms = performance.now() - started;
+    const inserted = summary.streams.reduce((sum, s) => sum + s.inserted, 0);
+    process.stdout.write(`${JSON.stringify({ status: summary.status, inserted, ms, rssMiB: peakRssMiB(), heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) })}\n`);
+  } finally {
+    await warehouse.close();
+  }
+}
+
+interface ChildResult {
+  status: string;
+  inserted: number;
+  ms: number;
+  rssMiB: number;
+  heapMiB: number;
+}
+
+function runChild(args: string[]): Promise<ChildResult> {
+  const script = fileURLToPath(import.meta.url);
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ["--import", "tsx", script, "--child-rss", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    proc.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+    proc.on("error", reject);
+    proc.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`the child sync exited with ${String(code)}: ${out}`));
+      const line = out.trim().split("\n").pop() ?? "";
+      try {
+        resolve(JSON.parse(line) as ChildResult);
+      } catch {
+        reject(new Error(`the child sync printed no result: ${out}`));
+      }
+    });
+  });
+}
+
+interface PageShape {
+  cursor: Date | null;
+  size: number;
+}
+
+/** The rows of one login's pages, built from the simulator's ground truth the way yandex-direct.jobs.ts does. */
+type BuiltPage = { cursor: Date | null; rows: YandexDirectEventRowInput[] };
+
+function buildPages(sim: YandexDirectSimulator, login: string, from: number, end: number, shapes: readonly PageShape[]): BuiltPage[] {
+  const items = sim.events({ login, from, to: end - 1000, currency: CURRENCY, locale: "en", withTextDescription: true });
+  const keyPrefix = streamIdentity("yandex_direct", ACCOUNT, login);
+  const pages: BuiltPage[] = [];
+  let at = 0;
+  for (const shape of shapes) {
+    const rows: YandexDirectEventRowInput[] = [];
+    for (const { record, canonical, occurrence } of numberOccurrences(items.slice(at, at + shape.size), eventIdentity)) {
+      const mapped = mapEvent(record, "UTC");
+      if (!mapped.ok) throw new Error(`ground truth event rejected: ${mapped.reason}`);
+      rows.push({ ...mapped.event, event_key: eventKey(keyPrefix, canonical, occurrence), account: ACCOUNT, login, occurrence, raw: record });
+    }
+    at += shape.size;
+    pages.push({ cursor: shape.cursor, rows });
+  }
+  if (at !== items.length) throw new Error(`${login}: the sync's pages hold ${at} events, the ground truth ${items.length}`);
+  return pages;
+}
+
+const summarize = (summary: RunSummary) => ({
+  inserted: summary.streams.reduce((sum, s) => sum + s.inserted, 0),
+  duplicates: summary.streams.reduce((sum, s) => sum + s.duplicates, 0),
+  pages: summary.streams.reduce((sum, s) => sum + s.pages, 0),
+  requests: summary.streams.reduce((sum, s) => sum + s.requests, 0),
+  retries: summary.streams.reduce((sum, s) => sum + s.retries, 0),
+});
+
+async function main(): Promise<void> {
+  const events = numberArg("events", 1_000_000);
+  const logins = numberArg("logins", 10);
+  const perHour = numberArg("per-hour", 140);
+  const pageLimit = numberArg("page-limit", 2000);
+  const parallelStreams = numberArg("parallel-streams", 4);
+  const rps = numberArg("rps", 20);
+  const log = createLogger({ level: "silent" });
+  const say = (line: string) => console.log(line);
+
+  // ── 1. End to end vs loader alone ─────────────────────────────────────────────────────────────
+  const volume = await startVolume(events, logins, perHour, { requestsPerSecond: 0, concurrentRequests: 0 });
+  const { sim } = volume;
+  const account: AccountSettings = { endpoint: sim.endpoint, logins, pageLimit, concurrency: 5, requestsPerSecond: 0, parallelStreams };
+  console.log(
+    `bench:yandex — ${fmt(volume.expected)} events to sync (${logins} logins × ${perHour}/h × ${volume.historyDays.toFixed(2)} days), ` +
+      `pageLimit ${pageLimit}, concurrency 5, parallelStreams ${parallelStreams}`,
+  );
+  const shapes = new Map<string, PageShape[]>();
+  let e2e: { ms: number; inserted: number; duplicates: number; pages: number; requests: number; retries: number; stored: number; served: number; status: string };
+  {
+    const bench = await openBenchDatabase("eventlog_bench_yandex_e2e");
+    try {
+      sim.resetRequestCounts();
+      const config = benchConfig(account, volume.startTime);
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      const summary = await runSync({
+        warehouse: bench.warehouse,
+        config,
+        log,
+        signal: new AbortController().signal,
+        command: "bench",
+        now: () => new Date(CLOCK),
+        onPage: (identity, page) => {
+          const list = shapes.get(identity.streamKey) ?? [];
+          list.push({ cursor: page.cursor, size: page.inserted + page.duplicates });
+          shapes.set(identity.streamKey, list);
+        },
+      });
+      const ms = performance.now() - started;
+      const used = process.cpuUsage(cpu);
+      const stored = await countRows(bench.url);
+      e2e = { ms, ...summarize(summary), stored, served: sim.requestCounts()[TOKEN]?.GetEventsLog ?? 0, status: summary.status };
+      console.log(`  (end to end: this process used ${seconds((used.user + used.system) / 1000)} of CPU in ${seconds(ms)}, simulator included)`);
+    } finally {
+      await bench.close();
+    }
+  }
+
+  const pagesByLogin = new Map<string, BuiltPage[]>();
+  for (const login of loginNames(logins)) pagesByLogin.set(login, buildPages(sim, login, volume.startTime, volume.end, shapes.get(login) ?? []));
+  let alone: { ms: number; inserted: number; duplicates: number; pages: number };
+  {
+    const bench = await openBenchDatabase("eventlog_bench_yandex_loader");
+    try {
+      const { db, pool } = bench.warehouse;
+      const runId = await startRun(db, "bench");
+      const streams = new Map<string, number>();
+      for (const login of loginNames(logins)) {
+        streams.set(login, (await ensureStream(db, { source: "yandex_direct", account: ACCOUNT, streamKey: login })).stream_id);
+      }
+      const queue = [...pagesByLogin.entries()];
+      let inserted = 0;
+      let duplicates = 0;
+      let pages = 0;
+      const worker = async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          const [login, list] = next;
+          for (const page of list) {
+            const loaded = await loadPage(pool, yandexDirectEventsTable, {
+              streamId: streams.get(login) ?? 0,
+              runId,
+              events: page.rows,
+              rejects: [],
+              ...(page.cursor ? { cursor: page.cursor } : {}),
+              state: { windowMs: 0, largestPage: 0 },
+              counters: { requests: 1, retries: 0, eventsFetched: page.rows.length },
+            });
+            inserted += loaded.inserted;
+            duplicates += loaded.duplicates;
+            pages++;
+          }
+        }
+      };
+      const started = performance.now();
+      await Promise.all(Array.from({ length: Math.min(parallelStreams, logins) }, worker));
+      alone = { ms: performance.now() - started, inserted, duplicates, pages };
+    } finally {
+      await bench.close();
+    }
+  }
+  pagesByLogin.clear();
+
+  // ── 2. Memory: the sync alone in a child process, the simulator here ──────────────────────────
+  const memory: Array<{ events: number; result: ChildResult; packedMiB: number }> = [];
+  for (const size of [Math.round(events / 10), events]) {
+    const owned = size === events ? undefined : await startVolume(size, logins, perHour, { requestsPerSecond: 0, concurrentRequests: 0 });
+    const v = owned ?? volume;
+    const bench = await openBenchDatabase(`eventlog_bench_yandex_rss_${size}`);
+    try {
+      const result = await runChild([
+        "--endpoint", v.sim.endpoint,
+        "--database", bench.url,
+        "--start", String(v.startTime),
+        "--logins", String(logins),
+        "--page-limit", String(pageLimit),
+        "--parallel-streams", String(parallelStreams),
+      ]);
+      if (result.inserted !== v.expected) console.log(`  (memory child at ${fmt(size)}: ${fmt(result.inserted)} inserted, ${fmt(v.expected)} expected)`);
+      memory.push({ events: v.expected, result, packedMiB: v.sim.stats().packedBytes / 2 ** 20 });
+    } finally {
+      await bench.close();
+      await owned?.sim.close();
+    }
+  }
+  await sim.close();
+
+  // ── 3. Rate limit ─────────────────────────────────────────────────────────────────────────────
+  // Enough small windows for ~12 s at `rps`: windows aim at half a page (pageLimit 20 → ~10 events).
+  const ratePageLimit = 20;
+  const rateEvents = rps * 12 * (ratePageLimit / 2);
+  const limited = await startVolume(rateEvents, logins, 60, { requestsPerSecond: rps, concurrentRequests: 5 });
+  let rate: { ms: number; served: number; requests: number; retries: number; dbRetries: number; inserted: number; expected: number; status: string };
+  {
+    const bench = await openBenchDatabase("eventlog_bench_yandex_rate");
+    try {
+      const config = benchConfig({ endpoint: limited.sim.endpoint, logins, pageLimit: ratePageLimit, concurrency: 5, requestsPerSecond: rps, parallelStreams }, limited.startTime);
+      const started = performance.now();
+      const summary = await runSync({ warehouse: bench.warehouse, config, log, signal: new AbortController().signal, command: "bench", now: () => new Date(CLOCK) });
+      const ms = performance.now() - started;
+      const { rows } = await bench.warehouse.pool.query<{ retries: number }>("select coalesce(sum(retries), 0)::int as retries from sync.stream_runs where run_id = $1", [summary.runId]);
+      rate = {
+        ms,
+        served: limited.sim.requestCounts()[TOKEN]?.GetEventsLog ?? 0,
+        ...summarize(summary),
+        dbRetries: rows[0]?.retries ?? 0,
+        expected: limited.expected,
+        status: summary.status,
+      };
+    } finally {
+      await bench.close();
+      await limited.sim.close();
+    }
+  }
+
+  // ── Report ────────────────────────────────────────────────────────────────────────────────────
+  const e2eRate = (e2e.inserted / e2e.ms) * 1000;
+  const aloneRate = (alone.inserted / alone.ms) * 1000;
+  const [small, large] = memory;
+  const achieved = (rate.served / rate.ms) * 1000;
+  console.log("");
+  say(`end to end (runSync, simulator in process) : ${fmt(e2eRate)} events/s (${seconds(e2e.ms)}; ${fmt(e2e.inserted)} inserted, ${fmt(e2e.duplicates)} duplicates, ${fmt(e2e.pages)} pages, ${fmt(e2e.served)} requests, status ${e2e.status})`);
+  say(`  rows stored ÷ ground truth               : ${fmt(e2e.stored)} / ${fmt(volume.expected)}`);
+  say(`loader alone (same pages, ${parallelStreams} streams at once): ${fmt(aloneRate)} events/s (${seconds(alone.ms)}; ${fmt(alone.inserted)} inserted, ${fmt(alone.duplicates)} duplicates, ${fmt(alone.pages)} pages)`);
+  say(`end to end ÷ loader alone                  : ${(e2eRate / aloneRate).toFixed(2)}   (target ≥ 0.70)`);
+  for (const m of memory) {
+    say(
+      `peak RSS of the sync at ${fmt(m.events).padStart(9)} events : ${m.result.rssMiB} MiB (child process; ${seconds(m.result.ms)}, ${fmt(m.result.inserted)} inserted, ` +
+        `heap at end ${m.result.heapMiB} MiB; simulator store ${m.packedMiB.toFixed(1)} MiB packed, in the parent)`,
+    );
+  }
+  if (small && large) say(`RSS at ${fmt(large.events)} ÷ at ${fmt(small.events)}         : ${(large.result.rssMiB / small.result.rssMiB).toFixed(2)}   (target ≤ 1.50)`);
+  say(`rate limit ${rps}/s, 5 concurrent (both sides)   : ${achieved.toFixed(1)} requests/s achieved (${fmt(rate.served)} requests in ${seconds(rate.ms)}; ${fmt(rate.inserted)}/${fmt(rate.expected)} events, status ${rate.status})`);
+  say(`  achieved ÷ limit                         : ${(achieved / rps).toFixed(2)}   (target ≥ 0.90)`);
+  say(`  limit errors (506) retried by the client : ${rate.retries} (sync.stream_runs.retries ${rate.dbRetries}; client attempts ${rate.requests} vs simulator count ${rate.served})   (target 0)`);
+  say(`peak RSS of this process                   : ${peakRssMiB()} MiB`);
+}
+
+if (process.argv.includes("--child-rss")) await child();
+else await main();
