@@ -3,6 +3,7 @@
  * with its unit and default; durations are written `60s`, `15m`, `1h`, `30d`; times are ISO 8601 with a zone
  * or a duration before now (`30d` = thirty days ago).
  */
+import { Cron } from "croner";
 import { z } from "zod";
 import { parseDurationMs } from "../time/duration.js";
 import { isValidZone, parseTimestamp } from "../time/timestamp.js";
@@ -152,11 +153,40 @@ export const syncSettingsSchema = z
   })
   .strict();
 
+export const daemonSchema = z
+  .object({
+    /** Cron expression of the runs (5 or 6 fields, e.g. every 15 minutes: 0,15,30,45 * * * *). Default hourly. */
+    schedule: z
+      .string()
+      .refine(
+        (v) => {
+          try {
+            new Cron(v, { paused: true }).stop();
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { error: (issue) => `expected a cron expression such as "*/15 * * * *", got ${JSON.stringify(issue.input)}` },
+      )
+      .default("0 * * * *"),
+    /** Time zone of the schedule. Default UTC. */
+    timezone: zone.default("UTC"),
+    /** Port of /healthz and /metrics; 0 turns the server off. Default 9464. */
+    port: z.number().int().min(0).max(65_535).default(9464),
+    /** Address the server listens on. Default 127.0.0.1 (use 0.0.0.0 in a container). */
+    host: z.string().min(1).default("127.0.0.1"),
+    /** Run once at start, before the first tick. Default true. */
+    runOnStart: z.boolean().default(true),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** PostgreSQL connection string; DATABASE_URL wins over it. Default: embedded PostgreSQL. */
     database: z.object({ url: z.string().min(1).optional() }).strict().optional(),
     sync: syncSettingsSchema.default({ parallelStreams: 4 }),
+    daemon: daemonSchema.default({ schedule: "0 * * * *", timezone: "UTC", port: 9464, host: "127.0.0.1", runOnStart: true }),
     sources: z
       .object({
         altcraft: z.object({ accounts: z.array(altcraftAccountSchema) }).strict().optional(),
@@ -170,6 +200,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type YandexDirectAccountConfig = z.infer<typeof yandexDirectAccountSchema>;
 export type AltcraftAccountConfig = z.infer<typeof altcraftAccountSchema>;
+export type DaemonConfig = z.infer<typeof daemonSchema>;
 
 /** The start time of a first run: a fixed time, or a duration before `now`. */
 export function resolveStartTime(spec: { at?: Date | undefined; agoMs?: number | undefined }, now: Date): Date {

@@ -25,11 +25,13 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
   if (!(options.requestsPerSecond >= 0)) {
     throw new TypeError(`Expected \`requestsPerSecond\` to be a number ≥ 0, got \`${options.requestsPerSecond}\``);
   }
-  // Requests are spaced evenly (one per interval) rather than sent in bursts of `requestsPerSecond`; the
-  // extra millisecond keeps timer jitter from ever putting one request too many into a server's second.
+  // A sliding window: never more than `cap` starts in any window of `interval` ms, the way a server counts.
+  // The 5% margin absorbs jitter between a start here and its arrival there.
+  const rate = options.requestsPerSecond;
+  const cap = Math.max(1, Math.floor(rate));
   const queue =
-    options.requestsPerSecond > 0
-      ? new PQueue({ concurrency: options.concurrency, intervalCap: 1, interval: Math.ceil(1000 / options.requestsPerSecond) + 1 })
+    rate > 0
+      ? new PQueue({ concurrency: options.concurrency, intervalCap: cap, interval: Math.ceil(((1000 * cap) / rate) * 1.05), strict: true })
       : new PQueue({ concurrency: options.concurrency });
   return {
     run: (task) => queue.add(task),

@@ -3,6 +3,7 @@
  * `status --json`); secrets are redacted wherever they appear under a known key.
  */
 import pino, { type DestinationStream, type Logger } from "pino";
+import pretty from "pino-pretty";
 
 export type { Logger };
 
@@ -14,6 +15,8 @@ export interface LoggerOptions {
   level?: string;
   /** Where lines go. Default stderr. */
   destination?: DestinationStream;
+  /** Readable lines instead of JSON (for a terminal). Default false. */
+  pretty?: boolean;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -24,6 +27,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.destination ?? pino.destination({ fd: 2, sync: true }),
+    options.destination ??
+      (options.pretty
+        ? pretty({ destination: 2, sync: true, colorize: true, translateTime: "SYS:HH:MM:ss", ignore: "pid,hostname" })
+        : pino.destination({ fd: 2, sync: true })),
   );
 }
