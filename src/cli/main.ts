@@ -7,7 +7,9 @@ import { Command, InvalidArgumentError } from "commander";
 import { toError } from "../errors.js";
 import { createLogger } from "../log/logger.js";
 import { migrateDown } from "../warehouse/migrate.js";
+import { registerDaemonCommand } from "./daemon.command.js";
 import { registerDemoCommand } from "./demo.command.js";
+import { registerMaintenanceCommands } from "./maintenance.commands.js";
 import { registerSimulateCommand } from "./simulate.command.js";
 import { registerSyncCommand } from "./sync.command.js";
 import { withWarehouse } from "./warehouse-session.js";
@@ -25,6 +27,7 @@ interface GlobalOptions {
   dataDir?: string;
   pgPort?: number;
   logLevel: string;
+  logFormat: "json" | "pretty" | "auto";
 }
 
 export function buildProgram(setExitCode: (code: number) => void = () => undefined): Command {
@@ -34,6 +37,7 @@ export function buildProgram(setExitCode: (code: number) => void = () => undefin
     .option("--data-dir <dir>", "data directory of the embedded PostgreSQL (default: $EVENTLOG_SYNC_DATA_DIR or ./.eventlog-sync/postgres)")
     .option("--pg-port <port>", "port of the embedded PostgreSQL on 127.0.0.1 (default: a free port)", positiveInteger("--pg-port"))
     .option("--log-level <level>", "log level: trace, debug, info, warn, error, silent", "info")
+    .option("--log-format <format>", "log lines: json, pretty, or auto (pretty on a terminal, JSON otherwise)", "auto")
     .showHelpAfterError()
     .addHelpText(
       "after",
@@ -45,7 +49,8 @@ Examples:
 
   const globals = (): GlobalOptions & { log: ReturnType<typeof createLogger> } => {
     const o = program.opts<GlobalOptions>();
-    return { ...o, log: createLogger({ level: o.logLevel }) };
+    const pretty = o.logFormat === "pretty" || (o.logFormat === "auto" && process.stderr.isTTY === true);
+    return { ...o, log: createLogger({ level: o.logLevel, pretty }) };
   };
   const session = (g: ReturnType<typeof globals>) => ({
     databaseUrl: g.databaseUrl || process.env.DATABASE_URL || undefined,
@@ -74,7 +79,9 @@ Examples:
 
   const context = { log: () => globals().log, session: () => session(globals()) };
   registerSyncCommand(program, context, setExitCode);
+  registerDaemonCommand(program, context);
   registerDemoCommand(program, context);
+  registerMaintenanceCommands(program, context);
   registerSimulateCommand(program);
 
   return program;

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { loadConfig } from "../config/load-config.js";
 import type { Logger } from "../log/logger.js";
 import { type RunSummary, runSync } from "../sync/run-sync.js";
+import { createProgressReporter } from "./progress.js";
 import { withWarehouse } from "./warehouse-session.js";
 
 export interface CommandContext {
@@ -56,11 +57,17 @@ Examples:
       const session = context.session();
       const summary = await withWarehouse(
         { ...session, databaseUrl: session.databaseUrl ?? config.database?.url, log, maxConnections: config.sync.parallelStreams * 2 + 2 },
-        ({ warehouse, signal }) =>
-          runSync(
-            { warehouse, config, log, signal, command: "sync" },
-            { ...(options.source ? { sources: options.source } : {}), ...(options.account ? { accounts: options.account } : {}), ...(options.stream ? { streams: options.stream } : {}) },
-          ),
+        async ({ warehouse, signal }) => {
+          const progress = createProgressReporter(log, { terminal: process.stderr.isTTY === true });
+          try {
+            return await runSync(
+              { warehouse, config, log, signal, command: "sync", onPage: progress.onPage },
+              { ...(options.source ? { sources: options.source } : {}), ...(options.account ? { accounts: options.account } : {}), ...(options.stream ? { streams: options.stream } : {}) },
+            );
+          } finally {
+            progress.stop();
+          }
+        },
       );
       printSummary(summary);
       setExitCode(exitCodeOf(summary));

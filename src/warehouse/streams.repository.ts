@@ -26,3 +26,24 @@ export async function ensureStream(db: Kysely<Database>, identity: StreamIdentit
 export async function getStream(db: Kysely<Database>, streamId: number): Promise<Stream | undefined> {
   return db.selectFrom("sync.streams").selectAll().where("stream_id", "=", streamId).executeTakeFirst();
 }
+
+/** Streams matching the given parts of their identity. */
+export async function findStreams(db: Kysely<Database>, match: { source?: string | undefined; account?: string | undefined; streamKey: string | undefined }): Promise<Stream[]> {
+  let query = db.selectFrom("sync.streams").selectAll();
+  if (match.source) query = query.where("source", "=", match.source as Stream["source"]);
+  if (match.account) query = query.where("account", "=", match.account);
+  if (match.streamKey) query = query.where("stream_key", "=", match.streamKey);
+  return query.orderBy("stream_id").execute();
+}
+
+/**
+ * Moves a stream's cursor (null: back to the configured start time) and forgets its polling state, so
+ * the next sync re-reads from there. Rows stay; the re-read ones are skipped as duplicates.
+ */
+export async function resetStream(db: Kysely<Database>, streamId: number, cursor: Date | null): Promise<void> {
+  await db
+    .updateTable("sync.streams")
+    .set({ cursor, state: JSON.stringify({}), updated_at: new Date() })
+    .where("stream_id", "=", streamId)
+    .execute();
+}

@@ -1,0 +1,73 @@
+/** `eventlog-sync reset` and `eventlog-sync config check`: the operator's maintenance commands. */
+import type { Command } from "commander";
+import { InvalidArgumentError } from "commander";
+import { loadConfig } from "../config/load-config.js";
+import { tryLockStream } from "../sync/stream-lock.js";
+import { parseTimestamp } from "../time/timestamp.js";
+import { findStreams, resetStream } from "../warehouse/streams.repository.js";
+import { type CommandContext, configPath } from "./sync.command.js";
+import { withWarehouse } from "./warehouse-session.js";
+
+function time(value: string): Date {
+  const at = /[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? parseTimestamp(value) : undefined;
+  if (!at) throw new InvalidArgumentError(`Expected \`--to\` to be an ISO 8601 time with a zone (2026-01-01T00:00:00Z), got \`${value}\``);
+  return at;
+}
+
+export function registerMaintenanceCommands(program: Command, context: CommandContext): void {
+  program
+    .command("reset")
+    .argument("<stream>", "the stream: a login or campaign id, or source/account/stream to be exact")
+    .description("Move a stream's cursor back so the next sync re-reads from there; rows already loaded stay and re-read events are skipped as duplicates")
+    .option("--to <time>", "re-read from this time (ISO 8601 with a zone); default: from the configured start time")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ eventlog-sync reset client-1 --to 2026-11-01T00:00:00Z
+  $ eventlog-sync reset altcraft/main/42            # from the start time again`,
+    )
+    .action(async (stream: string, options: { to?: string }) => {
+      const to = options.to === undefined ? null : time(options.to);
+      const log = context.log();
+      await withWarehouse({ ...context.session(), log }, async ({ warehouse }) => {
+        const parts = stream.split("/");
+        const found = await findStreams(warehouse.db, parts.length === 3 ? { source: parts[0], account: parts[1], streamKey: parts[2] } : { streamKey: stream });
+        if (found.length === 0) throw new Error(`no stream ${stream}: \`eventlog-sync status\` lists the streams`);
+        if (found.length > 1) {
+          throw new Error(`${stream} names ${found.length} streams (${found.map((s) => `${s.source}/${s.account}/${s.stream_key}`).join(", ")}): write source/account/stream`);
+        }
+        const target = found[0] as (typeof found)[number];
+        const lock = await tryLockStream(warehouse.pool, target.stream_id);
+        if (!lock) throw new Error(`${target.source}/${target.account}/${target.stream_key} is being synced right now; try again when that run ends`);
+        try {
+          await resetStream(warehouse.db, target.stream_id, to);
+        } finally {
+          await lock.release();
+        }
+        console.log(
+          `${target.source}/${target.account}/${target.stream_key}: cursor moved from ${target.cursor?.toISOString() ?? "(start)"} to ${to?.toISOString() ?? "(the configured start time)"}; the next sync re-reads from there`,
+        );
+      });
+    });
+
+  const configCommand = program.command("config").description("Configuration tools");
+  configCommand
+    .command("check")
+    .description("Validate a configuration file and list every problem with its path; prints what would be synced")
+    .option("-c, --config <file>", "configuration file (default: $EVENTLOG_SYNC_CONFIG or ./eventlog-sync.yaml)")
+    .addHelpText("after", "\nExamples:\n  $ eventlog-sync config check -c eventlog-sync.yaml")
+    .action((options: { config?: string }) => {
+      const file = configPath(options.config);
+      const config = loadConfig(file);
+      console.log(`${file}: valid`);
+      for (const a of config.sources.altcraft?.accounts ?? []) {
+        console.log(`  altcraft/${a.name}: ${a.url} (${a.format}, token in ${a.tokenIn}), campaigns discovered each run`);
+      }
+      for (const a of config.sources.yandex_direct?.accounts ?? []) {
+        const streams = a.logins?.length ? a.logins.join(", ") : "(the token owner)";
+        console.log(`  yandex_direct/${a.name}: ${a.endpoint}, ${a.currency}, streams: ${streams}`);
+      }
+      console.log(`  daemon: "${config.daemon.schedule}" (${config.daemon.timezone}), metrics on ${config.daemon.host}:${config.daemon.port}`);
+    });
+}
