@@ -1,0 +1,237 @@
+/**
+ * bench:altcraft — the Altcraft sync end to end against the offline simulator (in this process, fixed clock):
+ *   npm run bench:altcraft -- [--campaigns 2000] [--rows 500] [--parallel 8] [--concurrency 5] [--page-limit 1000]
+ * 1. A full backfill of `--campaigns` campaigns of about `--rows` log rows each with runSync → rows/s; then
+ *    the loader alone on the same rows (rebuilt as altcraft.jobs.ts builds them), in pages of the same size
+ *    and with the same parallelism, into a second fresh database → rows/s, and end to end ÷ loader alone.
+ * 2. Requests of a no-op run: the clock moves by one second after the backfill (which put the finished
+ *    campaigns on the slow schedule), then one run is counted per method. Target: campaigns/list pages plus
+ *    one log_v2 per polled campaign, no get_status, nothing for a slow-polled (finished) campaign.
+ * 3. Peak RSS (the simulator and its rows live in this process too).
+ * Prints; does not assert.
+ */
+import { parseConfig } from "../../src/config/load-config.js";
+import { createLogger } from "../../src/log/logger.js";
+import { type AltcraftSimulator, type CampaignView, startAltcraftSimulator } from "../../src/simulators/altcraft/index.js";
+import { mapLogRow } from "../../src/sources/altcraft/campaign-log.mapper.js";
+import { eventKey, numberOccurrences, streamIdentity } from "../../src/sync/event-identity.js";
+import { type RunSummary, runSync } from "../../src/sync/run-sync.js";
+import { openWarehouse, type Warehouse } from "../../src/warehouse/database.js";
+import { type CampaignLogRowInput, campaignLogTable } from "../../src/warehouse/event-tables.js";
+import { loadPage } from "../../src/warehouse/load-page.js";
+import { startRun } from "../../src/warehouse/runs.repository.js";
+import { ensureStream } from "../../src/warehouse/streams.repository.js";
+import { numberArg, openBenchDatabase, peakRssMiB } from "./bench-database.js";
+
+const DAY = 86_400_000;
+/** The simulator's clock and the sync's now: fixed, moved only on purpose. */
+const CLOCK = Date.UTC(2026, 10, 20, 12);
+const ACCOUNT = "bench";
+const RUNS_PER_DAY = 4;
+const ROWS_PER_RUN = 25;
+/**
+ * Rows per campaign ≈ historyDays × runsPerDay × rowsPerRun × this: the completed and inactive campaigns
+ * (30% by default) stop somewhere in their history (measured with seed 7: 0.944).
+ */
+const HISTORY_FILL = 0.944;
+
+const campaigns = numberArg("campaigns", 2_000);
+const rowsPerCampaign = numberArg("rows", 500);
+const parallelStreams = numberArg("parallel", 8);
+const concurrency = numberArg("concurrency", 5);
+const pageLimit = numberArg("page-limit", 1_000);
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en");
+const rate = (n: number, ms: number) => (n / ms) * 1000;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const say = (label: string, value: string) => console.log(`${label.padEnd(44)}: ${value}`);
+
+const clock = { now: CLOCK };
+const historyDays = rowsPerCampaign / (RUNS_PER_DAY * ROWS_PER_RUN * HISTORY_FILL);
+const startTime = CLOCK - Math.ceil(historyDays + 1) * DAY;
+
+function benchConfig(sim: AltcraftSimulator) {
+  return parseConfig(
+    {
+      sync: { parallelStreams },
+      sources: {
+        altcraft: {
+          accounts: [
+            {
+              name: ACCOUNT,
+              token: "${AC_TOKEN}",
+              url: sim.url,
+              startTime: new Date(startTime).toISOString(),
+              pageLimit,
+              concurrency,
+              timeout: "30s",
+            },
+          ],
+        },
+      },
+    },
+    { AC_TOKEN: sim.tokens[0] ?? "" },
+  );
+}
+
+/** A campaign's rows as the sync stores them (altcraft.jobs.ts), in pages of `pageLimit`. */
+function campaignPages(sim: AltcraftSimulator, id: number): CampaignLogRowInput[][] {
+  const rows = sim.log(id, { from: startTime, to: CLOCK });
+  const keyPrefix = streamIdentity("altcraft", ACCOUNT, String(id));
+  const pages: CampaignLogRowInput[][] = [];
+  for (let i = 0; i < rows.length; i += pageLimit) {
+    const page: CampaignLogRowInput[] = [];
+    for (const { record, canonical, occurrence } of numberOccurrences(rows.slice(i, i + pageLimit))) {
+      const mapped = mapLogRow(record, "UTC");
+      if (!mapped.ok) throw new Error(`campaign ${id}: ${mapped.reason}`);
+      page.push({ ...mapped.entry, event_key: eventKey(keyPrefix, canonical, occurrence), account: ACCOUNT, campaign_id: id, occurrence, raw: record });
+    }
+    pages.push(page);
+  }
+  return pages;
+}
+
+type Kind = "active" | "inactive" | "completed";
+const kindOf = (c: CampaignView): Kind => (c.is_active ? "active" : c.is_completed ? "completed" : "inactive");
+
+function requestsBy(summary: RunSummary, kinds: Map<number, Kind>): Record<Kind, { streams: number; requests: number }> {
+  const out: Record<Kind, { streams: number; requests: number }> = {
+    active: { streams: 0, requests: 0 },
+    inactive: { streams: 0, requests: 0 },
+    completed: { streams: 0, requests: 0 },
+  };
+  for (const s of summary.streams) {
+    const kind = kinds.get(Number(s.identity.streamKey)) ?? "active";
+    out[kind].streams++;
+    out[kind].requests += s.requests;
+  }
+  return out;
+}
+
+async function syncRun(sim: AltcraftSimulator, warehouse: Warehouse): Promise<{ summary: RunSummary; ms: number; cpuMs: number }> {
+  const log = createLogger({ level: "silent" });
+  const config = benchConfig(sim);
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  const summary = await runSync({ warehouse, config, log, signal: new AbortController().signal, command: "bench", now: () => new Date(clock.now) });
+  const used = process.cpuUsage(cpu);
+  return { summary, ms: performance.now() - t0, cpuMs: (used.user + used.system) / 1000 };
+}
+
+const sim = await startAltcraftSimulator({ seed: 7, campaigns, historyDays, runsPerDay: RUNS_PER_DAY, rowsPerRun: ROWS_PER_RUN, clock: () => clock.now });
+try {
+  const views = sim.campaigns();
+  const kinds = new Map(views.map((c) => [c.id, kindOf(c)]));
+  const count = (kind: Kind) => views.filter((c) => kindOf(c) === kind).length;
+  const truth = views.reduce((sum, c) => sum + sim.log(c.id, { from: startTime }).length, 0);
+  console.log(
+    `bench:altcraft — ${fmt(views.length)} campaigns, ${fmt(truth)} log rows (${fmt(truth / views.length)} per campaign; simulator: ` +
+      `historyDays ${historyDays.toFixed(2)}, runsPerDay ${RUNS_PER_DAY}, rowsPerRun ${ROWS_PER_RUN}); pageLimit ${pageLimit}, concurrency ${concurrency}, parallelStreams ${parallelStreams}`,
+  );
+  say("campaigns active / inactive / completed", `${count("active")} / ${count("inactive")} / ${count("completed")}`);
+
+  // 1a. End to end.
+  const e2e = await openBenchDatabase("eventlog_bench_altcraft_e2e");
+  let backfill: Awaited<ReturnType<typeof syncRun>>;
+  let noop: Awaited<ReturnType<typeof syncRun>>;
+  let noopCounts: Record<string, number>;
+  let stored: number;
+  try {
+    const warehouse = openWarehouse(e2e.url, { maxConnections: parallelStreams * 2 + 2 });
+    try {
+      sim.resetRequestCounts();
+      backfill = await syncRun(sim, warehouse);
+      const backfillCounts = sim.requestCounts()[sim.tokens[0] ?? ""] ?? {};
+      const row = await warehouse.pool.query<{ n: string }>("select count(*) as n from altcraft.campaign_log");
+      stored = Number(row.rows[0]?.n ?? 0);
+      const inserted = backfill.summary.streams.reduce((s, o) => s + o.inserted, 0);
+      console.log("\n1. Full backfill, end to end vs loader alone");
+      say("run status", `${backfill.summary.status} (${backfill.summary.streams.filter((s) => s.status !== "succeeded").length} streams not succeeded)`);
+      say("rows inserted / stored / simulator truth", `${fmt(inserted)} / ${fmt(stored)} / ${fmt(truth)}`);
+      say("requests (list / log_v2 / get_status)", `${backfillCounts["campaigns/list"] ?? 0} / ${fmt(backfillCounts["campaigns/log_v2"] ?? 0)} / ${backfillCounts["campaigns/get_status"] ?? 0}`);
+      say("end to end (runSync)", `${fmt(rate(stored, backfill.ms))} rows/s (${seconds(backfill.ms)}; node CPU ${seconds(backfill.cpuMs)} = ${(backfill.cpuMs / backfill.ms).toFixed(2)} cores)`);
+
+      // 2. A no-op run: one second later, nothing new.
+      clock.now += 1_000;
+      sim.resetRequestCounts();
+      noop = await syncRun(sim, warehouse);
+      noopCounts = sim.requestCounts()[sim.tokens[0] ?? ""] ?? {};
+    } finally {
+      await warehouse.close();
+    }
+  } finally {
+    await e2e.close();
+  }
+  const syncRss = peakRssMiB();
+
+  // 1b. The loader alone on the same rows, same page sizes and parallelism, into a fresh database.
+  const alone = await openBenchDatabase("eventlog_bench_altcraft_loader");
+  let loaderMs = 0;
+  let loaderInserted = 0;
+  let loaderPages = 0;
+  try {
+    const warehouse = openWarehouse(alone.url, { maxConnections: parallelStreams * 2 + 2 });
+    try {
+      const runId = await startRun(warehouse.db, "bench");
+      const ids = views.map((c) => c.id);
+      const streamIds = new Map<number, number>();
+      for (const id of ids) streamIds.set(id, (await ensureStream(warehouse.db, { source: "altcraft", account: ACCOUNT, streamKey: String(id) })).stream_id);
+      // Built a chunk at a time (outside the timing) so the rows of every campaign are never all in memory.
+      const CHUNK = 100;
+      for (let c = 0; c < ids.length; c += CHUNK) {
+        const work = ids.slice(c, c + CHUNK).map((id) => ({ streamId: streamIds.get(id) ?? 0, pages: campaignPages(sim, id) }));
+        let next = 0;
+        const worker = async () => {
+          while (next < work.length) {
+            const job = work[next++];
+            if (!job) break;
+            for (const events of job.pages) {
+              const last = events[events.length - 1];
+              const loaded = await loadPage(warehouse.pool, campaignLogTable, { streamId: job.streamId, runId, events, ...(last ? { cursor: last.time } : {}), state: { largestPage: events.length } });
+              loaderInserted += loaded.inserted;
+              loaderPages++;
+            }
+          }
+        };
+        const t0 = performance.now();
+        await Promise.all(Array.from({ length: Math.min(parallelStreams, work.length) }, worker));
+        loaderMs += performance.now() - t0;
+      }
+    } finally {
+      await warehouse.close();
+    }
+  } finally {
+    await alone.close();
+  }
+  const e2eRate = rate(stored, backfill.ms);
+  const loaderRate = rate(loaderInserted, loaderMs);
+  say("loader alone (loadPage)", `${fmt(loaderRate)} rows/s (${seconds(loaderMs)}; ${fmt(loaderInserted)} rows in ${fmt(loaderPages)} pages, ${parallelStreams} at a time)`);
+  say("end to end ÷ loader alone", `${(e2eRate / loaderRate).toFixed(2)}`);
+
+  // 2. Requests of the no-op run.
+  const list = noopCounts["campaigns/list"] ?? 0;
+  const logV2 = noopCounts["campaigns/log_v2"] ?? 0;
+  const status = noopCounts["campaigns/get_status"] ?? 0;
+  const polled = noop.summary.streams.length;
+  const slowPolled = views.length - polled;
+  const by = requestsBy(noop.summary, kinds);
+  const finishedCost = by.completed.requests;
+  const holds = logV2 === polled && status === 0 && finishedCost === 0;
+  const noopInserted = noop.summary.streams.reduce((s, o) => s + o.inserted, 0);
+  console.log("\n2. No-op run (clock +1 s after the backfill)");
+  say("run status / rows inserted", `${noop.summary.status} / ${fmt(noopInserted)} (${seconds(noop.ms)})`);
+  say("campaigns/list pages", `${list} (${views.length} campaigns, limit ${pageLimit}: ${Math.ceil(views.length / pageLimit) + 1} expected, the last one empty)`);
+  say("campaigns/log_v2 requests", `${fmt(logV2)} (target ${fmt(polled)}: 1 per polled campaign)`);
+  say("campaigns/get_status requests", `${fmt(status)} (target 0)`);
+  say("streams polled / slow-polled (skipped)", `${fmt(polled)} / ${fmt(slowPolled)}`);
+  say("requests: active campaigns", `${fmt(by.active.requests)} for ${fmt(by.active.streams)} streams (${count("active")} active)`);
+  say("requests: inactive, not completed", `${fmt(by.inactive.requests)} for ${fmt(by.inactive.streams)} streams (${count("inactive")} inactive)`);
+  say("requests: completed (finished)", `${fmt(finishedCost)} for ${fmt(by.completed.streams)} streams (${count("completed")} completed)`);
+  say("target holds", holds ? "yes" : "NO");
+
+  console.log("\n3. Memory");
+  say("peak RSS after the sync runs", `${syncRss} MiB (simulator included: ${fmt(sim.stats().rows)} rows)`);
+  say("peak RSS of this process", `${peakRssMiB()} MiB`);
+} finally {
+  await sim.close();
+}
