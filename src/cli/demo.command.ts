@@ -65,23 +65,23 @@ async function table(warehouse: Warehouse, title: string, query: string): Promis
 
 const QUERIES: Array<[string, string]> = [
   [
-    "Money credited per Yandex.Direct login and day (last 7 days):",
-    `select login, to_char(event_time, 'YYYY-MM-DD') as day, currency, sum(payed) as credited, count(*) as payments
-  from yandex_direct.events
- where event_type = 'MoneyIn' and event_time > now() - interval '7 days'
+    "Money credited per Yandex.Direct login and day (view yandex_direct.money_movements, last 7 days):",
+    `select login, day::text as day, currency, sum(money_in) as credited, sum(money_in_count) as payments
+  from yandex_direct.money_movements
+ where day > current_date - 7 and money_in_count > 0
  group by 1, 2, 3 order by 2 desc, 1 limit 8`,
   ],
   [
-    "Altcraft campaigns: runs, warnings and errors, time spent (top 5 by runs):",
-    `select campaign_id, count(*) filter (where state = 'start') as runs,
-       count(*) filter (where level = 'WARNING') as warnings, count(*) filter (where level = 'ERROR') as errors,
-       round(avg(value_ms) filter (where message = 'Total time spent'))::bigint as avg_ms_spent
-  from altcraft.campaign_log group by 1 order by 2 desc, 1 limit 5`,
+    "Slowest Altcraft campaign runs (view altcraft.campaign_runs):",
+    `select campaign_id, campaign_name, started_at, duration_ms::bigint as duration_ms, warnings, errors
+  from altcraft.campaign_runs
+ where status = 'finished'
+ order by duration_ms desc limit 5`,
   ],
   [
-    "Freshness of every stream (how far each cursor is behind now):",
-    `select source, account, stream_key as stream, status, date_trunc('second', now() - cursor)::text as behind
-  from sync.streams order by behind desc nulls first, 1, 2, 3 limit 8`,
+    "Freshness of every stream (view sync.stream_freshness, most behind first):",
+    `select source, account, stream, status, lag_seconds, rows_held
+  from sync.stream_freshness order by lag_seconds desc nulls first, 1, 2, 3 limit 8`,
   ],
 ];
 

@@ -11,6 +11,7 @@ import { registerDaemonCommand } from "./daemon.command.js";
 import { registerDemoCommand } from "./demo.command.js";
 import { registerMaintenanceCommands } from "./maintenance.commands.js";
 import { registerSimulateCommand } from "./simulate.command.js";
+import { registerStatusCommand } from "./status.command.js";
 import { registerSyncCommand } from "./sync.command.js";
 import { withWarehouse } from "./warehouse-session.js";
 
@@ -81,6 +82,7 @@ Examples:
   registerSyncCommand(program, context, setExitCode);
   registerDaemonCommand(program, context);
   registerDemoCommand(program, context);
+  registerStatusCommand(program, context);
   registerMaintenanceCommands(program, context);
   registerSimulateCommand(program);
 

@@ -18,7 +18,7 @@ import type { Warehouse } from "../warehouse/database.js";
 import { type CampaignLogRowInput, campaignLogTable } from "../warehouse/event-tables.js";
 import type { RejectedRecord } from "../warehouse/load-page.js";
 import { eventKey, numberOccurrences, streamIdentity } from "./event-identity.js";
-import type { RequestTally, StreamJob } from "./run-stream.js";
+import type { RequestTally, StreamJob, StreamPage } from "./run-stream.js";
 
 /** Polling state of a campaign stream, kept in sync.streams.state with the paging state. */
 interface PollState {
@@ -117,9 +117,15 @@ function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolea
     table: campaignLogTable,
     async *read(start, tally, signal) {
       if (shared.failure) throw shared.failure;
+      const cursorBefore = start.cursor?.getTime() ?? Number.NEGATIVE_INFINITY;
       let lastState: string | null | undefined;
-      let lastTime = -Infinity;
+      let lastTime = Number.NEGATIVE_INFINITY;
       let newRows = false;
+      // One page is held back until the next one is read, so the polling state can travel with the last
+      // page instead of in a transaction of its own. A page that only re-reads the previous page's last
+      // millisecond is not stored at all.
+      let held: StreamPage<CampaignLogRowInput> | undefined;
+      let heldKeys = new Set<string>();
       try {
         for await (const page of readCampaignLog(client, settings, { cursor: start.cursor, state: start.state }, tally, signal)) {
           const events: CampaignLogRowInput[] = [];
@@ -138,35 +144,45 @@ function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolea
               lastTime = at;
               lastState = mapped.entry.state;
             }
-            newRows = true;
+            if (at > cursorBefore) newRows = true;
             events.push({ ...mapped.entry, event_key: eventKey(keyPrefix, canonical, occurrence), account: account.name, campaign_id: campaign.id, occurrence, raw: record });
           }
           last = { totalCount: page.totalCount, fromTime: page.fromTime };
-          yield { events, rejects, ...(page.cursor ? { cursor: page.cursor } : {}), state: { ...page.state }, fetched: page.rows.length };
+          const next: StreamPage<CampaignLogRowInput> = { events, rejects, ...(page.cursor ? { cursor: page.cursor } : {}), state: { ...page.state }, fetched: page.rows.length };
+          if (held && rejects.length === 0 && events.every((e) => heldKeys.has(e.event_key)) && next.cursor?.getTime() === held.cursor?.getTime()) {
+            held = { ...held, state: next.state, fetched: held.fetched + next.fetched };
+            continue;
+          }
+          if (held) yield held;
+          held = next;
+          heldKeys = new Set(events.map((e) => e.event_key));
         }
         const previous = start.state as PollState & { lastState?: string | null };
         const decided = await pollState(shared, campaign, {
           lastState: lastState === undefined ? previous.lastState : lastState,
           recheck: newRows || listChanged || previous.finished === undefined || now().getTime() >= (previous.nextPollAt ?? 0),
         }, tally, now, signal);
-        if (decided) {
-          status = decided.status;
-          const moved = Object.entries(decided.state).some(([k, v]) => (previous as Record<string, unknown>)[k] !== v);
-          if (moved) yield { events: [], rejects: [], state: decided.state, fetched: 0 };
-        }
+        status = decided?.status;
+        const moved = decided !== undefined && Object.entries(decided.state).some(([k, v]) => (previous as Record<string, unknown>)[k] !== v);
+        if (held) yield moved ? { ...held, state: { ...held.state, ...decided?.state } } : held;
+        else if (moved) yield { events: [], rejects: [], state: decided.state, fetched: 0 };
       } catch (err) {
         if (accountFailure(err)) shared.failure ??= err as Error;
+        // What was read before the failure is still stored.
+        const pending = held;
+        held = undefined;
+        if (pending && !signal.aborted) yield pending;
         throw err;
       }
     },
-    async finish(warehouse, streamId) {
+    async finish(warehouse) {
       if (status) await saveCampaignStatus(warehouse.db, account.name, campaign.id, status);
       if (last?.totalCount === undefined) return { completenessGap: null };
       // total_count counts either every row of the campaign (rows before the start time included) or the
       // rows from from_time on (inclusive or not): report the gap under the reading that fits best, 0 when
       // one fits exactly.
-      const held = await heldRows(warehouse.db, streamId, last.fromTime);
-      const gaps = [last.totalCount - held.atOrAfter, last.totalCount - held.after, last.totalCount - held.all];
+      const rows = await heldRows(warehouse.db, account.name, campaign.id, last.fromTime);
+      const gaps = [last.totalCount - rows.atOrAfter, last.totalCount - rows.after, last.totalCount - rows.all];
       return { completenessGap: gaps.reduce((best, gap) => (Math.abs(gap) < Math.abs(best) ? gap : best)) };
     },
   };

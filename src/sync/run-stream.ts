@@ -38,7 +38,7 @@ export interface StreamJob<Row> {
   /** Reads pages from the stored cursor and state; counts requests into `tally`. */
   read(start: { streamId: number; cursor: Date | null; state: Record<string, unknown> }, tally: RequestTally, signal: AbortSignal): AsyncIterable<StreamPage<Row>>;
   /** After a successful read: bookkeeping of the source, and the completeness gap (events the API reports that the warehouse does not hold). */
-  finish?(warehouse: Warehouse, streamId: number): Promise<{ completenessGap: number | null }>;
+  finish?(warehouse: Warehouse): Promise<{ completenessGap: number | null }>;
 }
 
 export type StreamResult = "succeeded" | "partial" | "failed" | "interrupted" | "skipped";
@@ -129,7 +129,7 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
         log[status === "partial" ? "warn" : "error"]({ err: failure, cursor: outcome.cursor }, status === "partial" ? "quota reached: stream stopped, progress kept" : "stream failed");
       }
     }
-    const completenessGap = status === "succeeded" && job.finish ? (await job.finish(warehouse, stream.stream_id)).completenessGap : undefined;
+    const completenessGap = status === "succeeded" && job.finish ? (await job.finish(warehouse)).completenessGap : undefined;
     await finishStreamRun(warehouse.db, runId, stream.stream_id, {
       status,
       error,

@@ -43,7 +43,7 @@ export async function saveCampaignStatus(db: Kysely<Database>, account: string, 
 }
 
 /** Rows held for a campaign: all of them, those at or after `since`, and those after it. */
-export async function heldRows(db: Kysely<Database>, streamId: number, since: Date): Promise<{ all: number; atOrAfter: number; after: number }> {
+export async function heldRows(db: Kysely<Database>, account: string, campaignId: number, since: Date): Promise<{ all: number; atOrAfter: number; after: number }> {
   const r = await db
     .selectFrom("altcraft.campaign_log")
     .select([
@@ -51,7 +51,8 @@ export async function heldRows(db: Kysely<Database>, streamId: number, since: Da
       sql<number>`count(*) filter (where time >= ${since})::int`.as("atOrAfter"),
       sql<number>`count(*) filter (where time > ${since})::int`.as("after"),
     ])
-    .where("stream_id", "=", streamId)
+    .where("account", "=", account)
+    .where("campaign_id", "=", campaignId)
     .executeTakeFirstOrThrow();
   return { all: r.all, atOrAfter: r.atOrAfter, after: r.after };
 }

@@ -49,7 +49,8 @@ export async function listCampaigns(client: AltcraftClient, filter: CampaignFilt
 
 export async function getCampaignStatus(client: AltcraftClient, campaignId: number, tally: RequestTally, signal?: AbortSignal): Promise<CampaignStatus> {
   const envelope = await client.call("campaigns/get_status", { id: campaignId }, tally, signal);
-  const status = statusSchema.safeParse(envelope.data);
+  // In XML every <data> element reads as an array item; the status is the only one.
+  const status = statusSchema.safeParse(Array.isArray(envelope.data) && envelope.data.length === 1 ? envelope.data[0] : envelope.data);
   if (!status.success) throw new MalformedResponseError("campaigns/get_status answered without a status", snippet(JSON.stringify(envelope)));
   return status.data;
 }

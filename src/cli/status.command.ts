@@ -1,0 +1,47 @@
+/** `eventlog-sync status`: where every stream stands, as a table or as JSON. */
+import type { Command } from "commander";
+import { streamStatuses, type StreamStatusRow } from "../warehouse/status.repository.js";
+import type { CommandContext } from "./sync.command.js";
+import { withWarehouse } from "./warehouse-session.js";
+
+/** `3d 4h`, `12m`, `40s`: how far behind, for people. */
+export function humanLag(seconds: number | null): string {
+  if (seconds === null) return "-";
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h ${Math.round((seconds % 3600) / 60)}m`;
+  return `${Math.floor(seconds / 86_400)}d ${Math.round((seconds % 86_400) / 3600)}h`;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString().replace(".000Z", "Z") : "-");
+
+export function statusTable(rows: readonly StreamStatusRow[]): string {
+  if (rows.length === 0) return "no streams yet: run `eventlog-sync sync` first\n";
+  const header = ["STREAM", "STATUS", "CURSOR", "BEHIND", "ROWS", "LAST RUN", "GAP", "LAST ERROR"];
+  const lines = rows.map((r) => [
+    `${r.source}/${r.account}/${r.stream}`,
+    r.status,
+    iso(r.cursor),
+    humanLag(r.lag_seconds),
+    r.rows_held.toLocaleString("en"),
+    r.last_run_id === null ? "-" : `#${r.last_run_id} ${r.last_run_status ?? ""} ${iso(r.last_run_finished_at)}`,
+    r.completeness_gap === null ? "-" : String(r.completeness_gap),
+    r.last_error ? (r.last_error.length > 80 ? `${r.last_error.slice(0, 79)}…` : r.last_error) : "",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
+  return `${[header, ...lines].map((l) => l.map((c, i) => (i === l.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd()).join("\n")}\n`;
+}
+
+export function registerStatusCommand(program: Command, context: CommandContext): void {
+  program
+    .command("status")
+    .description("Show every stream: cursor, how far behind now, last run result, rows held, last error, completeness gap")
+    .option("--json", "print JSON for machines")
+    .addHelpText("after", "\nExamples:\n  $ eventlog-sync status\n  $ eventlog-sync status --json | jq '.[] | select(.status != \"succeeded\")'")
+    .action(async (options: { json?: boolean }) => {
+      await withWarehouse({ ...context.session(), log: context.log() }, async ({ warehouse }) => {
+        const rows = await streamStatuses(warehouse.db);
+        process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : statusTable(rows));
+      });
+    });
+}

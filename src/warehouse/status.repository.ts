@@ -1,0 +1,28 @@
+import { sql, type Kysely } from "kysely";
+import type { Database } from "./tables.js";
+
+export interface StreamStatusRow {
+  source: string;
+  account: string;
+  stream: string;
+  status: string;
+  cursor: Date | null;
+  lag_seconds: number | null;
+  rows_held: number;
+  last_run_id: number | null;
+  last_run_status: string | null;
+  last_run_finished_at: Date | null;
+  last_success_at: Date | null;
+  last_error: string | null;
+  completeness_gap: number | null;
+}
+
+/** Every stream as sync.stream_freshness describes it. */
+export async function streamStatuses(db: Kysely<Database>): Promise<StreamStatusRow[]> {
+  const result = await sql<StreamStatusRow>`
+    select source, account, stream, status, cursor, lag_seconds, rows_held, last_run_id, last_run_status,
+           last_run_finished_at, last_success_at, last_error, completeness_gap
+      from sync.stream_freshness
+     order by source, account, stream`.execute(db);
+  return result.rows.map((r) => ({ ...r, rows_held: Number(r.rows_held), lag_seconds: r.lag_seconds === null ? null : Number(r.lag_seconds) }));
+}
