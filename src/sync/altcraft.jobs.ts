@@ -169,9 +169,7 @@ function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolea
       } catch (err) {
         if (accountFailure(err)) shared.failure ??= err as Error;
         // What was read before the failure is still stored.
-        const pending = held;
-        held = undefined;
-        if (pending && !signal.aborted) yield pending;
+        if (held && !signal.aborted) yield held;
         throw err;
       }
     },
