@@ -48,7 +48,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     comment on column sync.streams.source is 'API family: altcraft or yandex_direct';
     comment on column sync.streams.account is 'Account name from the configuration (one set of credentials and endpoint)';
     comment on column sync.streams.stream_key is 'Stream within the account: the Altcraft campaign id, or the Yandex.Direct client login';
-    comment on column sync.streams.cursor is 'Position in source time (from_time / TimestampFrom) up to which events are loaded; moved in the same transaction as the rows';
+    comment on column sync.streams.cursor is 'Position in source time (from_time / TimestampFrom): every event before it is loaded; moved in the same transaction as the rows, only forward; each run re-reads from just before it';
     comment on column sync.streams.status is 'Result of the last run of the stream: new, running, succeeded, partial (stopped by a quota, progress kept), failed, interrupted (stopped by a signal, progress kept)';
     comment on column sync.streams.last_error is 'Error of the last run that did not succeed; null after a success';
     comment on column sync.streams.last_run_id is 'Last run that synced the stream';
