@@ -11,6 +11,7 @@ import { registerDaemonCommand } from "./daemon.command.js";
 import { registerDemoCommand } from "./demo.command.js";
 import { registerMaintenanceCommands } from "./maintenance.commands.js";
 import { registerSimulateCommand } from "./simulate.command.js";
+import { installShutdown, type Shutdown } from "./shutdown.js";
 import { registerStatusCommand } from "./status.command.js";
 import { registerSyncCommand } from "./sync.command.js";
 import { withWarehouse } from "./warehouse-session.js";
@@ -31,7 +32,7 @@ interface GlobalOptions {
   logFormat: "json" | "pretty" | "auto";
 }
 
-export function buildProgram(setExitCode: (code: number) => void = () => undefined): Command {
+export function buildProgram(setExitCode: (code: number) => void = () => undefined, shutdown: Shutdown = { signal: new AbortController().signal }): Command {
   const program = new Command("eventlog-sync")
     .description("Syncs the Altcraft campaign log and the Yandex.Direct events log into typed, deduplicated PostgreSQL tables.")
     .option("--database-url <url>", "PostgreSQL connection string (default: $DATABASE_URL; without it an embedded PostgreSQL is started)")
@@ -58,6 +59,7 @@ Examples:
     dataDir: g.dataDir || process.env.EVENTLOG_SYNC_DATA_DIR || undefined,
     port: g.pgPort,
     log: g.log,
+    signal: shutdown.signal,
   });
 
   program
@@ -96,7 +98,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   });
   let code = 0;
   try {
-    await buildProgram((c) => (code = c)).parseAsync([...argv]);
+    await buildProgram((c) => (code = c), installShutdown()).parseAsync([...argv]);
     return code;
   } catch (err) {
     const error = toError(err);

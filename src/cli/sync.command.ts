@@ -8,7 +8,7 @@ import { withWarehouse } from "./warehouse-session.js";
 
 export interface CommandContext {
   log: () => Logger;
-  session: () => { databaseUrl: string | undefined; dataDir: string | undefined; port: number | undefined };
+  session: () => { databaseUrl: string | undefined; dataDir: string | undefined; port: number | undefined; signal: AbortSignal };
 }
 
 /** Exit code of a run: 0 every stream succeeded (or was held by another process), 2 otherwise. */

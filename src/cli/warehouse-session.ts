@@ -1,7 +1,6 @@
 /**
  * Opens the warehouse for one command: DATABASE_URL, or an embedded PostgreSQL started for the command and
- * stopped after it — on success, on errors, and on SIGINT/SIGTERM. The first signal asks the command to
- * stop (it sees `signal.aborted`); a second one stops the embedded server and exits at once.
+ * stopped after it — on success, on errors, and after a shutdown signal (see shutdown.ts).
  */
 import type { Logger } from "../log/logger.js";
 import { provisionDatabase, type ProvisionedDatabase } from "../postgres/provision.js";
@@ -17,30 +16,20 @@ export interface WarehouseSessionOptions {
   migrate?: boolean;
   /** Size of the connection pool. Default 10. */
   maxConnections?: number;
+  /** Aborted on shutdown. */
+  signal: AbortSignal;
 }
 
 export interface WarehouseSession {
   database: ProvisionedDatabase;
   warehouse: Warehouse;
-  /** Aborted by the first SIGINT or SIGTERM. */
+  /** Aborted on shutdown (the first SIGINT or SIGTERM). */
   signal: AbortSignal;
 }
 
 export async function withWarehouse<T>(options: WarehouseSessionOptions, command: (session: WarehouseSession) => Promise<T>): Promise<T> {
   const { log } = options;
-  const controller = new AbortController();
   let database: ProvisionedDatabase | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (!controller.signal.aborted) {
-      log.warn({ signal }, "stopping: finishing the work in flight (send the signal again to stop at once)");
-      controller.abort(new Error(`stopped by ${signal}`));
-      return;
-    }
-    log.warn({ signal }, "stopping at once");
-    void (database?.release() ?? Promise.resolve()).finally(() => process.exit(130));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
   try {
     database = await provisionDatabase({
       databaseUrl: options.databaseUrl,
@@ -55,13 +44,11 @@ export async function withWarehouse<T>(options: WarehouseSessionOptions, command
         const applied = await migrateToLatest(warehouse.db);
         if (applied.length > 0) log.info({ migrations: applied.map((m) => m.migrationName) }, "migrations applied");
       }
-      return await command({ database, warehouse, signal: controller.signal });
+      return await command({ database, warehouse, signal: options.signal });
     } finally {
       await warehouse.close();
     }
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
     await database?.release();
   }
 }

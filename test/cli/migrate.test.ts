@@ -28,9 +28,10 @@ describe("eventlog-sync migrate", () => {
     const second = await runCli(["migrate"], { env, cwd });
     expect(second.code).toBe(0);
     expect(second.stderr).not.toContain("migrations applied");
-    const down = await runCli(["migrate", "--down", "1"], { env, cwd });
+    const down = await runCli(["migrate", "--down", "9"], { env, cwd });
     expect(down.code).toBe(0);
     expect(down.stdout).toMatch(/reverted \S+event-tables/);
+    expect(down.stdout).toMatch(/reverted \S+sync-bookkeeping/);
     const tables = await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_schema = 'yandex_direct'`.execute(database.warehouse.db);
     expect(tables.rows[0]?.n).toBe(0);
   });

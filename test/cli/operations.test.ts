@@ -123,20 +123,31 @@ describe("operating eventlog-sync", () => {
     await expectGroundTruth({ ...truth(d), beyondCursor: "none" });
   });
 
-  it("stops at once on a second signal", async () => {
+  it("stops at once on a second signal, even while the graceful stop is stuck", async () => {
     const d = await database();
     const file = await config({}, { pageLimit: 50 });
-    sim.setOptions({ latencyMs: 300 });
+    sim.setOptions({ latencyMs: 100 });
     const { child, done } = start(["sync", "-c", file], d);
     await until(async () => ((await d.warehouse.pool.query("select count(*)::int as n from sync.stream_runs")).rows[0]?.n ?? 0) > 0, 30_000, "a stream to start");
-    child.kill("SIGTERM");
-    await sleep(100);
-    const second = Date.now();
-    child.kill("SIGTERM");
-    const result = await done;
-    sim.setOptions({ latencyMs: 3 });
-    expect(Date.now() - second).toBeLessThan(3_000);
-    expect(result.code).toBe(130);
+    // Hold the bookkeeping table so the graceful stop cannot finish.
+    const blocker = await d.warehouse.pool.connect();
+    try {
+      await blocker.query("begin");
+      await blocker.query("lock table sync.stream_runs in access exclusive mode");
+      child.kill("SIGTERM");
+      await sleep(1500);
+      expect(child.exitCode).toBeNull();
+      const second = Date.now();
+      child.kill("SIGTERM");
+      const result = await done;
+      expect(Date.now() - second).toBeLessThan(3_000);
+      expect(result.code).toBe(130);
+      expect(result.stderr).toContain("SIGTERM: stopping at once");
+    } finally {
+      await blocker.query("rollback");
+      blocker.release();
+      sim.setOptions({ latencyMs: 3 });
+    }
     expect(await duplicateIdentities(d.warehouse)).toEqual([]);
   });
 
