@@ -8,8 +8,8 @@ import type { Logger } from "../log/logger.js";
 import type { Warehouse } from "../warehouse/database.js";
 import { finishRun, startRun } from "../warehouse/runs.repository.js";
 import type { RunStatus } from "../warehouse/tables.js";
-import { type EngineContext, runStream, type StreamJob, type StreamOutcome } from "./run-stream.js";
 import { toError } from "../errors.js";
+import { type EngineContext, runStream, type StreamJob, type StreamOutcome } from "./run-stream.js";
 import { planAltcraftJobs } from "./altcraft.jobs.js";
 import { yandexDirectJobs } from "./yandex-direct.jobs.js";
 
@@ -47,15 +47,7 @@ export interface SyncDependencies {
   onPage?: EngineContext["onPage"];
 }
 
-function selected(selection: SyncSelection, job: StreamJob<unknown>): boolean {
-  // Sources and accounts are chosen while planning; this also checks the streams.
-  const { source, account, streamKey } = job.identity;
-  return (
-    (!selection.sources?.length || selection.sources.includes(source)) &&
-    (!selection.accounts?.length || selection.accounts.includes(account)) &&
-    (!selection.streams?.length || selection.streams.includes(streamKey))
-  );
-}
+const chosen = (wanted: readonly string[] | undefined, value: string) => !wanted?.length || wanted.includes(value);
 
 /**
  * Plans the jobs of every selected account. Altcraft lists its campaigns first; an account that cannot be
@@ -68,8 +60,7 @@ export async function planJobs(
 ): Promise<{ jobs: StreamJob<unknown>[]; failures: AccountFailure[] }> {
   const jobs: StreamJob<unknown>[] = [];
   const failures: AccountFailure[] = [];
-  const wanted = (source: string, account: string) =>
-    (!selection.sources?.length || selection.sources.includes(source)) && (!selection.accounts?.length || selection.accounts.includes(account));
+  const wanted = (source: string, account: string) => chosen(selection.sources, source) && chosen(selection.accounts, account);
   for (const account of deps.config.sources.altcraft?.accounts ?? []) {
     if (!wanted("altcraft", account.name)) continue;
     try {
@@ -84,7 +75,7 @@ export async function planJobs(
   for (const account of deps.config.sources.yandex_direct?.accounts ?? []) {
     if (wanted("yandex_direct", account.name)) jobs.push(...(yandexDirectJobs(account, now) as StreamJob<unknown>[]));
   }
-  return { jobs: jobs.filter((job) => selected(selection, job)), failures };
+  return { jobs: jobs.filter((job) => chosen(selection.streams, job.identity.streamKey)), failures };
 }
 
 /** The run's status from its streams' results. */
@@ -113,15 +104,17 @@ export async function runSync(deps: SyncDependencies, selection: SyncSelection =
   const worker = async () => {
     while (next < jobs.length && !deps.signal.aborted) {
       const job = jobs[next++] as StreamJob<unknown>;
-      outcomes.push(await runStream(context, job));
+      try {
+        outcomes.push(await runStream(context, job));
+      } catch (err) {
+        // The stream's own bookkeeping failed (the warehouse went away, say): report it, go on.
+        const error = toError(err).message;
+        log.error({ err: toError(err), stream: job.identity }, "stream could not be synced");
+        outcomes.push({ identity: job.identity, status: "failed", error, inserted: 0, duplicates: 0, rejects: 0, pages: 0, requests: 0, retries: 0, cursor: null });
+      }
     }
   };
-  try {
-    await Promise.all(Array.from({ length: Math.min(deps.config.sync.parallelStreams, jobs.length) }, worker));
-  } catch (err) {
-    await finishRun(deps.warehouse.db, runId, "failed", err instanceof Error ? err.message : String(err));
-    throw err;
-  }
+  await Promise.all(Array.from({ length: Math.min(deps.config.sync.parallelStreams, jobs.length) }, worker));
   const streamsStatus = deps.signal.aborted && outcomes.length < jobs.length ? "interrupted" : runStatus(outcomes);
   const status = streamsStatus === "succeeded" && failures.length > 0 ? "partial" : streamsStatus;
   const error = status === "interrupted" ? "interrupted by a signal" : failures.length > 0 ? failures.map((f) => f.error).join("; ") : null;
