@@ -10,9 +10,9 @@ import { createHash } from "node:crypto";
 /**
  * JSON with object keys sorted at every depth and numbers in JavaScript's shortest form, so neither key
  * order nor number formatting (1.50, 1.5, 15e-1) changes it. Arrays keep their order; -0 is written 0.
+ * Top-level keys in `omit` are left out. Written as plain loops: it runs once for every event.
  */
-export function canonicalJson(value: unknown): string {
-  if (value === null) return "null";
+export function canonicalJson(value: unknown, omit?: ReadonlySet<string>): string {
   switch (typeof value) {
     case "string":
       return JSON.stringify(value);
@@ -22,11 +22,24 @@ export function canonicalJson(value: unknown): string {
       if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${value} is not a JSON number`);
       return Object.is(value, -0) ? "0" : JSON.stringify(value);
     case "object": {
-      if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(",")}]`;
-      const entries = Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+      if (value === null) return "null";
+      if (Array.isArray(value)) {
+        let out = "[";
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + canonicalJson(value[i]);
+        return `${out}]`;
+      }
+      const record = value as Record<string, unknown>;
+      // The default sort compares UTF-16 code units, the same order on every machine.
+      const keys = Object.keys(record).sort();
+      let out = "{";
+      let first = true;
+      for (const key of keys) {
+        const item = record[key];
+        if (item === undefined || omit?.has(key)) continue;
+        out += `${first ? "" : ","}${JSON.stringify(key)}:${canonicalJson(item)}`;
+        first = false;
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`canonicalJson: a ${typeof value} is not a JSON value`);
@@ -40,11 +53,14 @@ export interface NumberedRecord<T> {
   occurrence: number;
 }
 
-/** Numbers the occurrences of identical records within one response, keeping the response's order. */
-export function numberOccurrences<T>(records: readonly T[], identity: (record: T) => unknown = (r) => r): NumberedRecord<T>[] {
+/**
+ * Numbers the occurrences of identical records within one response, keeping the response's order.
+ * `canonicalOf` gives a record's identity as canonical JSON (default: the whole record).
+ */
+export function numberOccurrences<T>(records: readonly T[], canonicalOf: (record: T) => string = (r) => canonicalJson(r)): NumberedRecord<T>[] {
   const seen = new Map<string, number>();
   return records.map((record) => {
-    const canonical = canonicalJson(identity(record));
+    const canonical = canonicalOf(record);
     const occurrence = seen.get(canonical) ?? 0;
     seen.set(canonical, occurrence + 1);
     return { record, canonical, occurrence };

@@ -5,13 +5,13 @@
  */
 import { resolveStartTime, type YandexDirectAccountConfig } from "../config/config.schema.js";
 import { createRequestGate } from "../http/request-gate.js";
-import { eventIdentity, mapEvent } from "../sources/yandex-direct/events.mapper.js";
+import { DESCRIPTION_FIELDS, mapEvent } from "../sources/yandex-direct/events.mapper.js";
 import { type EventsStreamSettings, readEventWindows } from "../sources/yandex-direct/events.stream.js";
 import { createYandexDirectClient, PRODUCTION_ENDPOINT, SANDBOX_ENDPOINT, type YandexDirectClient } from "../sources/yandex-direct/yandex-direct.client.js";
 import type { EventsLogFilter } from "../sources/yandex-direct/yandex-direct.schemas.js";
 import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../warehouse/event-tables.js";
 import type { RejectedRecord } from "../warehouse/load-page.js";
-import { eventKey, numberOccurrences, streamIdentity } from "./event-identity.js";
+import { canonicalJson, eventKey, numberOccurrences, streamIdentity } from "./event-identity.js";
 import type { StreamJob, StreamPage } from "./run-stream.js";
 
 /** The login a stream without configured logins is stored under: the token owner. */
@@ -35,6 +35,9 @@ function filterOf(account: YandexDirectAccountConfig): EventsLogFilter | undefin
   };
   return Object.keys(filter).length > 0 ? filter : undefined;
 }
+
+/** An event's identity: the item without its locale-dependent descriptions. */
+const identityOf = (item: unknown) => canonicalJson(item, DESCRIPTION_FIELDS);
 
 export function yandexDirectJobs(account: YandexDirectAccountConfig, now: () => Date): StreamJob<YandexDirectEventRowInput>[] {
   const client = createYandexDirectClient({
@@ -79,7 +82,7 @@ function loginJob(
       for await (const window of windows) {
         const events: YandexDirectEventRowInput[] = [];
         const rejects: RejectedRecord[] = [];
-        for (const { record, canonical, occurrence } of numberOccurrences(window.items, eventIdentity)) {
+        for (const { record, canonical, occurrence } of numberOccurrences(window.items, identityOf)) {
           const mapped = mapEvent(record, settings.zone);
           if (!mapped.ok) {
             rejects.push({ reason: mapped.reason, payload: record });

@@ -74,33 +74,33 @@ function encodeValue(kind: ColumnKind, value: unknown): string | undefined {
 /** Encodes rows as COPY text lines (tab-separated, `\N` for null), checking each value. */
 export function encodeCopyRows<Row>(table: EventTable<Row>, rows: readonly Row[]): string {
   const columns: ReadonlyArray<EventColumn<Row>> = table.columns;
-  const lines: string[] = new Array(rows.length);
+  let text = "";
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r] as Row;
     if (row === null || typeof row !== "object") {
       throw new LoaderInputError(`${table.name}: row ${r} is ${describe(row)}, expected an object`, "");
     }
-    const fields: string[] = new Array(columns.length);
     for (let c = 0; c < columns.length; c++) {
       const column = columns[c] as EventColumn<Row>;
       const value = row[column.name];
+      let field: string | undefined;
       if (value === null || value === undefined) {
         if (!column.nullable) {
           throw new LoaderInputError(`${table.name}: row ${r}: column ${column.name} is required, got ${describe(value)}`, column.name);
         }
-        fields[c] = "\\N";
-        continue;
+        field = "\\N";
+      } else {
+        field = encodeValue(column.kind, value);
+        if (field === undefined) {
+          throw new LoaderInputError(
+            `${table.name}: row ${r}: column ${column.name} expects ${EXPECTED[column.kind]}, got ${describe(value)}`,
+            column.name,
+          );
+        }
       }
-      const encoded = encodeValue(column.kind, value);
-      if (encoded === undefined) {
-        throw new LoaderInputError(
-          `${table.name}: row ${r}: column ${column.name} expects ${EXPECTED[column.kind]}, got ${describe(value)}`,
-          column.name,
-        );
-      }
-      fields[c] = encoded;
+      text += c === 0 ? field : `\t${field}`;
     }
-    lines[r] = fields.join("\t");
+    text += "\n";
   }
-  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+  return text;
 }

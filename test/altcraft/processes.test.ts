@@ -5,7 +5,6 @@
  * and XML accounts load the same rows, a refused token fails only its account, and tokens never reach the
  * output or the warehouse.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,9 +17,10 @@ import { createRandom } from "../../src/simulators/common/random.js";
 import { canonicalJson } from "../../src/sync/event-identity.js";
 import type { Warehouse } from "../../src/warehouse/database.js";
 import { altcraftDuplicateIdentities, expectAltcraftGroundTruth } from "../support/altcraft-ground-truth.js";
+import { type CliExit, type CliProcess, killRunningClis, startCli as startCliProcess } from "../support/cli.js";
+import { waitForOtherSessions } from "../support/sessions.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
-const BIN = join(import.meta.dirname, "..", "..", "bin", "eventlog-sync.js");
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Distinctive tokens, so that any leak of them is found by a plain substring search. */
@@ -36,7 +36,6 @@ const CONCURRENCY = 3;
 let sim: AltcraftSimulator;
 let dir: string;
 const databases: TestDatabase[] = [];
-const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   // Real clock (Date.now); 8 campaigns with 3 days of history at 8 runs a day of ≈ 40 rows each. With
@@ -56,11 +55,11 @@ beforeAll(async () => {
 
 // A failed test leaves no process behind to compete with the next one.
 afterEach(() => {
-  for (const child of children) child.kill("SIGKILL");
+  killRunningClis();
 });
 
 afterAll(async () => {
-  for (const child of children) child.kill("SIGKILL");
+  killRunningClis();
   await sim?.close();
   for (const database of databases) await database.drop();
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -99,61 +98,8 @@ async function writeConfig(accounts: Array<Record<string, unknown>>): Promise<st
   return file;
 }
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface CliProcess {
-  pid: number;
-  /** True once the run is recorded in sync.runs and planned (its "run started" log line); false if it exited first. */
-  started: Promise<boolean>;
-  exited: Promise<Exit>;
-  kill(): boolean;
-}
-
-function startCli(args: readonly string[], env: Record<string, string>, timeoutMs = 90_000): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let stdout = "";
-  let stderr = "";
-  let onStarted: (started: boolean) => void = () => undefined;
-  const started = new Promise<boolean>((resolve) => (onStarted = resolve));
-  child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
-  child.stderr?.on("data", (c: Buffer) => {
-    stderr += c.toString();
-    if (stderr.includes('"msg":"run started"')) onStarted(true);
-  });
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  const exited = new Promise<Exit>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      onStarted(false);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  if (child.pid === undefined) throw new Error("the CLI did not start");
-  return { pid: child.pid, started, exited, kill: () => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL") };
-}
-
-const runCli = (args: readonly string[], env: Record<string, string>): Promise<Exit> => startCli(args, env).exited;
-
-/** Waits until no other session holds an advisory lock or an open transaction on the database (a killed process's backends are gone). */
-async function waitForOtherSessions(warehouse: Warehouse): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const { rows } = await sql<{ n: number }>`
-      select (select count(*) from pg_locks l join pg_database d on d.oid = l.database where l.locktype = 'advisory' and d.datname = current_database())
-           + (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid() and state in ('active', 'idle in transaction', 'idle in transaction (aborted)'))
-           as n`.execute(warehouse.db);
-    if (rows[0]?.n === 0) return;
-    await sleep(50);
-  }
-  throw new Error("sessions of a finished process still hold locks or transactions after 10 s");
-}
+const startCli = (args: readonly string[], env: Record<string, string>, timeoutMs = 90_000): CliProcess => startCliProcess(args, { env, cwd: dir, timeoutMs });
+const runCli = (args: readonly string[], env: Record<string, string>): Promise<CliExit> => startCli(args, env).exited;
 
 async function logRows(warehouse: Warehouse): Promise<number> {
   const { n } = await warehouse.db.selectFrom("altcraft.campaign_log").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
@@ -290,7 +236,7 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
       // XML strings in quotes, as the documentation's example writes them (JSON answers are unchanged).
       sim.setOptions({ xmlQuotedStrings: true });
       const before = Date.now();
-      let exit: Exit;
+      let exit: CliExit;
       try {
         exit = await runCli(["sync", "-c", config], { DATABASE_URL: database.url, AC_TOKEN: TOKEN });
       } finally {

@@ -1,4 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/load-config.js";
+import { createLogger } from "../../src/log/logger.js";
+import { planJobs } from "../../src/sync/run-sync.js";
 import { type AltcraftScenario, HOUR, startAltcraftScenario } from "../support/altcraft-scenario.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -55,5 +58,24 @@ describe("Altcraft sync", () => {
     expect(inMs?.value_ms).toBeCloseTo(Number(inMs?.value.slice(0, -2)), 6);
     expect(new Set(rows.rows.map((r) => r.state))).toEqual(new Set(["start", "end", ""]));
     expect(rows.rows.every((r) => r.time.toISOString() === r.raw.time)).toBe(true);
+  });
+
+  it("syncs only the campaigns the configuration chooses (ids, type, active flag, tags)", async () => {
+    scenario = await startAltcraftScenario({ simulator: { campaigns: 12 } });
+    const all = scenario.sim.campaigns();
+    const streamsOf = async (campaigns: Record<string, unknown>) => {
+      const sim = scenario?.sim;
+      const config = parseConfig({ sources: { altcraft: { accounts: [{ name: "main", token: "${T}", url: sim?.url, campaigns }] } } }, { T: sim?.tokens[0] ?? "" });
+      const plan = await planJobs({ config, warehouse: database.warehouse, log: createLogger({ level: "silent" }), signal: new AbortController().signal }, {}, () => new Date(scenario?.clock.now ?? 0));
+      return plan.jobs.map((j) => Number(j.identity.streamKey)).sort((a, b) => a - b);
+    };
+    const ids = all.slice(0, 3).map((c) => c.id);
+    expect(await streamsOf({ ids })).toEqual(ids);
+    const type = all[0]?.type as string;
+    expect(await streamsOf({ type })).toEqual(all.filter((c) => c.type === type).map((c) => c.id));
+    expect(await streamsOf({ isActive: true })).toEqual(all.filter((c) => c.is_active).map((c) => c.id));
+    const tag = all[1]?.ui_tags[0] as string;
+    expect(await streamsOf({ tags: [tag] })).toEqual(all.filter((c) => c.ui_tags.includes(tag)).map((c) => c.id));
+    expect((await streamsOf({ ids, type })).every((id) => ids.includes(id))).toBe(true);
   });
 });

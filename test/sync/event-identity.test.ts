@@ -48,7 +48,7 @@ describe("numberOccurrences", () => {
   });
 
   it("can number on a chosen identity", () => {
-    const numbered = numberOccurrences([{ id: 1, noise: 1 }, { id: 1, noise: 2 }], (r) => ({ id: r.id }));
+    const numbered = numberOccurrences([{ id: 1, noise: 1 }, { id: 1, noise: 2 }], (r) => canonicalJson(r, new Set(["noise"])));
     expect(numbered.map((n) => n.occurrence)).toEqual([0, 1]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { eventIdentity, mapEvent } from "../../src/sources/yandex-direct/events.mapper.js";
+import { DESCRIPTION_FIELDS, mapEvent } from "../../src/sources/yandex-direct/events.mapper.js";
+import { canonicalJson } from "../../src/sync/event-identity.js";
 
 const base = { Timestamp: "2026-03-01T10:00:00Z", EventType: "MoneyIn", EventName: "Money in", CampaignID: 3193279 };
 
@@ -64,11 +65,13 @@ describe("mapEvent", () => {
   });
 });
 
-describe("eventIdentity", () => {
+describe("event identity", () => {
   it("leaves out the locale-dependent descriptions, keeps everything else", () => {
+    const identity = (item: unknown) => canonicalJson(item, DESCRIPTION_FIELDS);
     const en = { ...base, EventName: "Money in", TextDescription: "Credited", Attributes: { Payed: 1 } };
     const ru = { ...base, EventName: "Зачисление средств", Attributes: { Payed: 1 } };
-    expect(eventIdentity(en)).toEqual(eventIdentity(ru));
-    expect(eventIdentity({ ...en, Attributes: { Payed: 2 } })).not.toEqual(eventIdentity(en));
+    expect(identity(en)).toBe(identity(ru));
+    expect(identity({ ...en, Attributes: { Payed: 2 } })).not.toBe(identity(en));
+    expect(identity({ ...en, Unknown: 1 })).not.toBe(identity(en));
   });
 });

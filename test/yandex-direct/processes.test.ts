@@ -4,7 +4,6 @@
  * at any moment loses and duplicates nothing (rows and cursor commit together), two processes started at
  * once split the streams, exit codes and config errors are clear, and tokens never reach the output.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,9 +15,10 @@ import { createRandom } from "../../src/simulators/common/random.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import type { Warehouse } from "../../src/warehouse/database.js";
 import { duplicateIdentities, expectGroundTruth, type GroundTruthStream } from "../support/ground-truth.js";
+import { type CliExit, type CliProcess, killRunningClis, startCli as startCliProcess } from "../support/cli.js";
+import { waitForOtherSessions } from "../support/sessions.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
-const BIN = join(import.meta.dirname, "..", "..", "bin", "eventlog-sync.js");
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const TOKEN = "agency-token"; // the simulator's default agency token (clients client-1…3, each also `client-N-token`)
@@ -29,7 +29,6 @@ const LATENCY_MS = 3;
 let sim: YandexDirectSimulator;
 let dir: string;
 const databases: TestDatabase[] = [];
-const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   // Real clock (Date.now); 20 days of history at 30 events per login and hour. With pageLimit 200 a window
@@ -39,7 +38,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) child.kill("SIGKILL");
+  killRunningClis();
   await sim?.close();
   for (const database of databases) await database.drop();
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -83,61 +82,8 @@ async function writeConfig(accounts: Array<Record<string, unknown>>, extra: Reco
   return file;
 }
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface CliProcess {
-  pid: number;
-  /** True once the run is recorded in sync.runs (its "run started" log line); false if it exited first. */
-  started: Promise<boolean>;
-  exited: Promise<Exit>;
-  kill(): boolean;
-}
-
-function startCli(args: readonly string[], env: Record<string, string>, timeoutMs = 40_000): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let stdout = "";
-  let stderr = "";
-  let onStarted: (started: boolean) => void = () => undefined;
-  const started = new Promise<boolean>((resolve) => (onStarted = resolve));
-  child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
-  child.stderr?.on("data", (c: Buffer) => {
-    stderr += c.toString();
-    if (stderr.includes('"msg":"run started"')) onStarted(true);
-  });
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  const exited = new Promise<Exit>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      onStarted(false);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  if (child.pid === undefined) throw new Error("the CLI did not start");
-  return { pid: child.pid, started, exited, kill: () => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL") };
-}
-
-const runCli = (args: readonly string[], env: Record<string, string>): Promise<Exit> => startCli(args, env).exited;
-
-/** Waits until no other session holds an advisory lock or an open transaction on the database (a killed process's backends are gone). */
-async function waitForOtherSessions(warehouse: Warehouse): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const { rows } = await sql<{ n: number }>`
-      select (select count(*) from pg_locks l join pg_database d on d.oid = l.database where l.locktype = 'advisory' and d.datname = current_database())
-           + (select count(*) from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid() and state in ('active', 'idle in transaction', 'idle in transaction (aborted)'))
-           as n`.execute(warehouse.db);
-    if (rows[0]?.n === 0) return;
-    await sleep(50);
-  }
-  throw new Error("sessions of a finished process still hold locks or transactions after 10 s");
-}
+const startCli = (args: readonly string[], env: Record<string, string>, timeoutMs = 40_000): CliProcess => startCliProcess(args, { env, cwd: dir, timeoutMs });
+const runCli = (args: readonly string[], env: Record<string, string>): Promise<CliExit> => startCli(args, env).exited;
 
 async function streamCursors(warehouse: Warehouse, accountName: string): Promise<Map<string, Date | null>> {
   const rows = await warehouse.db.selectFrom("sync.streams").select(["stream_key", "cursor"]).where("account", "=", accountName).execute();

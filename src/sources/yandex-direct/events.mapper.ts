@@ -125,11 +125,7 @@ export function mapEvent(item: unknown, zone: string): Mapped {
 }
 
 /**
- * The part of an item that identifies the event. EventName and TextDescription are left out: they are
- * descriptions in the requested locale, so changing the locale must not make old events look new.
+ * Fields of an item that do not identify the event: descriptions in the requested locale, so changing the
+ * locale must not make old events look new. Every other field, known or not, is part of the identity.
  */
-export function eventIdentity(item: unknown): unknown {
-  if (item === null || typeof item !== "object" || Array.isArray(item)) return item;
-  const { EventName: _name, TextDescription: _text, ...identity } = item as Record<string, unknown>;
-  return identity;
-}
+export const DESCRIPTION_FIELDS: ReadonlySet<string> = new Set(["EventName", "TextDescription"]);
