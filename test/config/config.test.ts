@@ -82,7 +82,9 @@ describe("config", () => {
 
   it("accepts the example configuration of the repository", () => {
     const path = new URL("../../eventlog-sync.example.yaml", import.meta.url).pathname;
-    const config = loadConfig(path, { YANDEX_DIRECT_AGENCY_TOKEN: "t1", YANDEX_DIRECT_OWN_TOKEN: "t2" });
+    const config = loadConfig(path, { YANDEX_DIRECT_AGENCY_TOKEN: "t1", YANDEX_DIRECT_OWN_TOKEN: "t2", ALTCRAFT_TOKEN: "t3" });
     expect(config.sources.yandex_direct?.accounts.map((a) => a.name)).toEqual(["agency", "own-account"]);
+    expect(config.sources.altcraft?.accounts.map((a) => a.name)).toEqual(["main"]);
+    expect(config.daemon.schedule).toBe("*/15 * * * *");
   });
 });
