@@ -86,7 +86,7 @@ Examples:
   registerDemoCommand(program, context);
   registerStatusCommand(program, context);
   registerMaintenanceCommands(program, context);
-  registerSimulateCommand(program);
+  registerSimulateCommand(program, shutdown.signal);
 
   return program;
 }

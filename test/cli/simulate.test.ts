@@ -3,9 +3,10 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { InvalidArgumentError } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
-import { describeSimulators, loopbackHost, simulatorOptionsFromFlags } from "../../src/cli/simulate.command.js";
+import { describeSimulators } from "../../src/cli/simulate.command.js";
+import { loopbackHost, simulatorOptionsFromFlags } from "../../src/cli/simulate.flags.js";
 
-const ENTRY = fileURLToPath(new URL("../fixtures/simulate-cli.ts", import.meta.url));
+const ENTRY = fileURLToPath(new URL("../../bin/eventlog-sync.js", import.meta.url));
 
 describe("simulatorOptionsFromFlags", () => {
   it("leaves every option to the simulators' defaults without flags", () => {
@@ -171,7 +172,7 @@ interface Running {
 }
 
 function simulate(args: readonly string[]): Running {
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, "simulate", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [ENTRY, "simulate", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let stdout = "";
   let stderr = "";
@@ -228,7 +229,7 @@ describe("eventlog-sync simulate", () => {
 
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);
-    expect(run.stderr()).toContain("SIGTERM: stopping the simulators");
+    expect(run.stderr()).toContain("stopping the simulators");
     await expect(fetch(endpoint, { method: "POST", body: "{}" })).rejects.toThrow();
   });
 
