@@ -15,6 +15,7 @@ import { expect } from "vitest";
 import type { AltcraftSimulator } from "../../src/simulators/altcraft/index.js";
 import { canonicalJson } from "../../src/sync/event-identity.js";
 import type { Warehouse } from "../../src/warehouse/database.js";
+import { multisetDifference } from "./multiset.js";
 
 export interface AltcraftGroundTruthCheck {
   sim: AltcraftSimulator;
@@ -44,18 +45,6 @@ export interface CampaignComparison {
   beyondCursor: number;
   /** Rows after the cursor that are not rows of the simulator after the cursor (with multiplicity), first few. */
   extraBeyondCursor: string[];
-}
-
-function multisetDifference(a: readonly string[], b: readonly string[], max = 5): string[] {
-  const counts = new Map<string, number>();
-  for (const x of b) counts.set(x, (counts.get(x) ?? 0) + 1);
-  const out: string[] = [];
-  for (const x of a) {
-    const n = counts.get(x) ?? 0;
-    if (n > 0) counts.set(x, n - 1);
-    else if (out.push(x) >= max) break;
-  }
-  return out;
 }
 
 const campaignIds = (check: AltcraftGroundTruthCheck): readonly number[] => check.campaigns ?? check.sim.campaigns().map((c) => c.id);

@@ -12,6 +12,7 @@ import { expect } from "vitest";
 import type { Currency, Locale, YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import { canonicalJson } from "../../src/sync/event-identity.js";
 import type { Warehouse } from "../../src/warehouse/database.js";
+import { multisetDifference } from "./multiset.js";
 
 /** A stream of the account: a client login, or the token owner's stream stored as `streamKey` (e.g. `(owner)`). */
 export type GroundTruthStream = string | { streamKey: string; login: string };
@@ -42,18 +43,6 @@ export interface StreamComparison {
   beyondCursor: number;
   /** Rows at or after the cursor that are not events of the simulator after the cursor (with multiplicity), first few. */
   extraBeyondCursor: string[];
-}
-
-function multisetDifference(a: readonly string[], b: readonly string[], max = 5): string[] {
-  const counts = new Map<string, number>();
-  for (const x of b) counts.set(x, (counts.get(x) ?? 0) + 1);
-  const out: string[] = [];
-  for (const x of a) {
-    const n = counts.get(x) ?? 0;
-    if (n > 0) counts.set(x, n - 1);
-    else if (out.push(x) >= max) break;
-  }
-  return out;
 }
 
 /** Compares every stream of the account with the simulator; asserts nothing. */
