@@ -6,6 +6,12 @@ import pRetry, { AbortError } from "p-retry";
 import { toError } from "../errors.js";
 import { classifyFailure, requestedDelayMs } from "./retry-policy.js";
 
+/** What a caller's requests cost: every attempt, and how many of them were retries. */
+export interface RequestTally {
+  requests: number;
+  retries: number;
+}
+
 export interface RetryOptions {
   /** Retries after the first attempt. Default 6. */
   retries: number;

@@ -18,7 +18,8 @@ import type { Warehouse } from "../warehouse/database.js";
 import { type CampaignLogRowInput, campaignLogTable } from "../warehouse/event-tables.js";
 import type { RejectedRecord } from "../warehouse/load-page.js";
 import { eventKey, numberOccurrences, streamIdentity } from "./event-identity.js";
-import type { RequestTally, StreamJob, StreamPage } from "./run-stream.js";
+import type { RequestTally } from "../http/with-retries.js";
+import type { StreamJob, StreamPage } from "./run-stream.js";
 
 /** Polling state of a campaign stream, kept in sync.streams.state with the paging state. */
 interface PollState {

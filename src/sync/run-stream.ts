@@ -6,6 +6,7 @@
  * Terminology: see design notes — source, account, stream, cursor, window, page, run.
  */
 import { classifyFailure } from "../http/retry-policy.js";
+import type { RequestTally } from "../http/with-retries.js";
 import type { Logger } from "../log/logger.js";
 import { toError } from "../errors.js";
 import type { Warehouse } from "../warehouse/database.js";
@@ -14,11 +15,6 @@ import { loadPage, type RejectedRecord } from "../warehouse/load-page.js";
 import { beginStreamRun, finishStreamRun, recordSkippedStream } from "../warehouse/stream-runs.repository.js";
 import { ensureStream, getStream, type StreamIdentity } from "../warehouse/streams.repository.js";
 import { tryLockStream } from "./stream-lock.js";
-
-export interface RequestTally {
-  requests: number;
-  retries: number;
-}
 
 /** One page of a stream, ready for the loader. */
 export interface StreamPage<Row> {

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { canonicalJson } from "../../src/sync/event-identity.js";
 import { type AltcraftScenario, DAY, HOUR, startAltcraftScenario } from "../support/altcraft-scenario.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
 
 let database: TestDatabase;
 let scenario: AltcraftScenario | undefined;
@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await scenario?.close();
   scenario = undefined;
-  await database.warehouse.pool.query("truncate altcraft.campaign_log, altcraft.campaigns, sync.rejects, sync.stream_runs, sync.streams, sync.runs cascade");
+  await emptyWarehouse(database.warehouse);
 });
 afterAll(async () => {
   await database.drop();
@@ -77,7 +77,7 @@ describe("Altcraft sync under every reading of log_v2", () => {
       );
       await scenario.close();
       scenario = undefined;
-      await database.warehouse.pool.query("truncate altcraft.campaign_log, altcraft.campaigns, sync.rejects, sync.stream_runs, sync.streams, sync.runs cascade");
+      await emptyWarehouse(database.warehouse);
       return rows.rows;
     };
     const json = await rowsOf("json");

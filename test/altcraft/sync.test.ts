@@ -3,7 +3,7 @@ import { parseConfig } from "../../src/config/load-config.js";
 import { createLogger } from "../../src/log/logger.js";
 import { planJobs } from "../../src/sync/run-sync.js";
 import { type AltcraftScenario, HOUR, startAltcraftScenario } from "../support/altcraft-scenario.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
 
 let database: TestDatabase;
 let scenario: AltcraftScenario | undefined;
@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await scenario?.close();
   scenario = undefined;
-  await database.warehouse.pool.query("truncate altcraft.campaign_log, altcraft.campaigns, sync.rejects, sync.stream_runs, sync.streams, sync.runs cascade");
+  await emptyWarehouse(database.warehouse);
 });
 afterAll(async () => {
   await database.drop();

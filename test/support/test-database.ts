@@ -47,3 +47,8 @@ export function createTestDatabase(): Promise<TestDatabase> {
 export function createEmptyDatabase(): Promise<TestDatabase> {
   return create(undefined);
 }
+
+/** Empties every event and bookkeeping table, so the next test of a file starts from a fresh warehouse. */
+export async function emptyWarehouse(warehouse: Warehouse): Promise<void> {
+  await warehouse.pool.query("truncate altcraft.campaign_log, altcraft.campaigns, yandex_direct.events, sync.rejects, sync.stream_runs, sync.streams, sync.runs cascade");
+}

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError, MalformedResponseError } from "../../src/errors.js";
 import { createRequestGate } from "../../src/http/request-gate.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
-import { createYandexDirectClient, parseResponse, type RequestTally } from "../../src/sources/yandex-direct/yandex-direct.client.js";
+import type { RequestTally } from "../../src/http/with-retries.js";
+import { createYandexDirectClient, parseResponse } from "../../src/sources/yandex-direct/yandex-direct.client.js";
 
 let sim: YandexDirectSimulator;
 const now = Date.UTC(2026, 5, 1, 12);

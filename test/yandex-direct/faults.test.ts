@@ -1,6 +1,6 @@
 // Rate limits, transient faults and quotas must never fail a whole sync nor lose or duplicate an event.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
 import { HOUR, startYandexScenario, type YandexScenario } from "../support/yandex-scenario.js";
 
 let database: TestDatabase;
@@ -11,7 +11,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await scenario?.close();
   scenario = undefined;
-  await database.warehouse.pool.query("truncate yandex_direct.events, sync.rejects, sync.stream_runs, sync.streams, sync.runs cascade");
+  await emptyWarehouse(database.warehouse);
 });
 afterAll(async () => {
   await database.drop();

@@ -2,7 +2,7 @@
 // order of events, inclusive or exclusive bounds, timestamps without a zone, a silently clamped Limit.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { EventOrder } from "../../src/simulators/yandex-direct/index.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
 import { HOUR, startYandexScenario, type YandexScenario } from "../support/yandex-scenario.js";
 
 let database: TestDatabase;
@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await scenario?.close();
   scenario = undefined;
-  await database.warehouse.pool.query("truncate yandex_direct.events, sync.rejects, sync.stream_runs, sync.streams, sync.runs cascade");
+  await emptyWarehouse(database.warehouse);
 });
 afterAll(async () => {
   await database.drop();

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
 import { DAY, HOUR, startYandexScenario, type YandexScenario } from "../support/yandex-scenario.js";
 
 let database: TestDatabase;
@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await scenario?.close();
   scenario = undefined;
-  await database.warehouse.pool.query("truncate yandex_direct.events, sync.rejects, sync.stream_runs, sync.streams, sync.runs cascade");
+  await emptyWarehouse(database.warehouse);
 });
 afterAll(async () => {
   await database.drop();

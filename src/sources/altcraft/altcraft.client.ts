@@ -6,7 +6,7 @@
 import { ApiError, HttpError, MalformedResponseError, snippet } from "../../errors.js";
 import { parseRetryAfter, post } from "../../http/post.js";
 import type { RequestGate } from "../../http/request-gate.js";
-import { type RetryOptions, withRetries } from "../../http/with-retries.js";
+import { type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
 import { type Envelope, envelopeSchema, type Format, parseXmlEnvelope } from "./altcraft.schemas.js";
 
 export interface AltcraftClientOptions {
@@ -18,11 +18,6 @@ export interface AltcraftClientOptions {
   timeoutMs: number;
   gate: RequestGate;
   retry: RetryOptions;
-}
-
-export interface RequestTally {
-  requests: number;
-  retries: number;
 }
 
 export interface AltcraftClient {

@@ -8,7 +8,8 @@
  * - a full page whose rows all share one millisecond cannot advance: that request is repeated with a larger
  *   `limit`, and when even the largest allowed is full, the stream fails with a clear message.
  */
-import type { AltcraftClient, RequestTally } from "./altcraft.client.js";
+import type { RequestTally } from "../../http/with-retries.js";
+import type { AltcraftClient } from "./altcraft.client.js";
 import { latestTime } from "./campaign-log.mapper.js";
 
 /** Below this many rows a page is never suspected of being clamped. */

@@ -1,6 +1,7 @@
 /** Campaign discovery: every page of campaigns/list (keyset paging by from_id / next_from_id), and statuses. */
 import { MalformedResponseError, snippet } from "../../errors.js";
-import type { AltcraftClient, RequestTally } from "./altcraft.client.js";
+import type { RequestTally } from "../../http/with-retries.js";
+import type { AltcraftClient } from "./altcraft.client.js";
 import { type CampaignItem, type CampaignStatus, campaignSchema, statusSchema } from "./altcraft.schemas.js";
 
 export interface CampaignFilter {

@@ -14,7 +14,8 @@
  * - The window size is learned from the density of recent windows so that splits stay rare.
  */
 import { isoSeconds, parseTimestamp } from "../../time/timestamp.js";
-import type { RequestTally, YandexDirectClient } from "./yandex-direct.client.js";
+import type { RequestTally } from "../../http/with-retries.js";
+import type { YandexDirectClient } from "./yandex-direct.client.js";
 import type { Currency, EventsLogFilter, GetEventsLogParams } from "./yandex-direct.schemas.js";
 
 const SECOND = 1000;

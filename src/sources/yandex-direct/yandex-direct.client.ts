@@ -6,7 +6,7 @@
 import { ApiError, HttpError, MalformedResponseError, snippet } from "../../errors.js";
 import { parseRetryAfter, post } from "../../http/post.js";
 import type { RequestGate } from "../../http/request-gate.js";
-import { type RetryOptions, withRetries } from "../../http/with-retries.js";
+import { type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
 import { errorEnvelope, type GetEventsLogParams, type Locale, successEnvelope } from "./yandex-direct.schemas.js";
 
 export const PRODUCTION_ENDPOINT = "https://api.direct.yandex.ru/live/v4/json/";
@@ -20,12 +20,6 @@ export interface YandexDirectClientOptions {
   timeoutMs: number;
   gate: RequestGate;
   retry: RetryOptions;
-}
-
-/** Counters a caller passes in to learn what a call cost. */
-export interface RequestTally {
-  requests: number;
-  retries: number;
 }
 
 export interface YandexDirectClient {
