@@ -1,6 +1,7 @@
 /** One HTTP POST with a timeout: the transport under both API clients. */
 import { Agent, request } from "undici";
 import { NetworkError, TimeoutError, toError } from "../errors.js";
+import type { Redactor } from "./redact.js";
 
 export interface PostResult {
   status: number;
@@ -14,6 +15,11 @@ export interface PostOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   dispatcher?: Agent;
+  /**
+   * Applied to the message of a network error: a transport's message may quote the URL or the request,
+   * and it becomes an error message that reaches logs and the warehouse.
+   */
+  redact: Redactor;
 }
 
 const sharedAgent = new Agent({ keepAliveTimeout: 10_000, connections: 32 });
@@ -36,7 +42,10 @@ export async function post(url: string, body: string, options: PostOptions): Pro
     if (timeout.aborted) throw new TimeoutError(options.timeoutMs);
     const error = toError(err);
     const code = (error as { code?: string }).code;
-    throw new NetworkError(`${code ? `${code}: ` : ""}${error.message}`, { cause: err });
+    const message = options.redact(`${code ? `${code}: ` : ""}${error.message}`);
+    // A cause is serialized into log lines with its own message: keep it only when it holds no secret.
+    const clean = options.redact(error.message) === error.message && (error.cause === undefined || options.redact(toError(error.cause).message) === toError(error.cause).message);
+    throw new NetworkError(message, clean ? { cause: err } : undefined);
   }
 }
 

@@ -7,8 +7,30 @@ import pretty from "pino-pretty";
 
 export type { Logger };
 
-/** Keys whose values never reach a log line. */
-export const REDACTED_PATHS = ["token", "*.token", "*.*.token", "password", "*.password", "headers.authorization", "*.headers.authorization", "databaseUrl", "*.databaseUrl"];
+/**
+ * Keys whose values never reach a log line: a token at any of the depths a logged object holds one (an
+ * account, a config, a request), credentials in headers, connection strings. Text from responses is
+ * redacted where it is read (http/redact.ts); these paths cover the structured fields.
+ */
+export const REDACTED_PATHS = [
+  "token",
+  "*.token",
+  "*.*.token",
+  "*.*.*.token",
+  "accounts[*].token",
+  "*.accounts[*].token",
+  "sources.*.accounts[*].token",
+  "*.sources.*.accounts[*].token",
+  "password",
+  "*.password",
+  "authorization",
+  "*.authorization",
+  "headers.authorization",
+  "*.headers.authorization",
+  "*.*.headers.authorization",
+  "databaseUrl",
+  "*.databaseUrl",
+];
 
 export interface LoggerOptions {
   /** pino level: trace, debug, info, warn, error, fatal, silent. Default info. */

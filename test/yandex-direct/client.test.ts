@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError, MalformedResponseError } from "../../src/errors.js";
+import { createRedactor } from "../../src/http/redact.js";
 import { createRequestGate } from "../../src/http/request-gate.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import type { RequestTally } from "../../src/http/with-retries.js";
@@ -76,9 +77,10 @@ describe("GetEventsLog client", () => {
 });
 
 describe("parseResponse", () => {
+  const plain = { redact: createRedactor([]) };
   it("knows the error envelope, even with a string code", () => {
-    expect(() => parseResponse(200, '{"error_detail":"","error_str":"Internal server error","error_code":500}')).toThrow("yandex_direct API error 500: Internal server error");
-    expect(() => parseResponse(200, '{"error_code":"56","error_str":"Limit","error_detail":"daily"}')).toThrow(/API error 56: Limit \(daily\)/);
+    expect(() => parseResponse(200, '{"error_detail":"","error_str":"Internal server error","error_code":500}', plain)).toThrow("yandex_direct API error 500: Internal server error");
+    expect(() => parseResponse(200, '{"error_code":"56","error_str":"Limit","error_detail":"daily"}', plain)).toThrow(/API error 56: Limit \(daily\)/);
   });
 
   it.each([
@@ -87,7 +89,7 @@ describe("parseResponse", () => {
     ['{"result": []}', 200, /without a `data` array: \{"result": \[\]\}/],
     ["", 200, /not JSON: \(empty body\)/],
   ])("calls %j a malformed response with a snippet", (body, status, message) => {
-    expect(() => parseResponse(status, body)).toThrow(MalformedResponseError);
-    expect(() => parseResponse(status, body)).toThrow(message);
+    expect(() => parseResponse(status, body, plain)).toThrow(MalformedResponseError);
+    expect(() => parseResponse(status, body, plain)).toThrow(message);
   });
 });

@@ -1,10 +1,12 @@
 /**
  * Altcraft Platform API v1.1: `POST <root><method>` with the parameters in a JSON (or XML) body. The token
  * goes in the body or in an `Authorization: Bearer` header — never in a URL, never in a log line.
- * `error != 0` or HTTP ≥ 400 is an API error; a body in neither format is a malformed response.
+ * `error != 0` or HTTP ≥ 400 is an API error; a body in neither format is a malformed response. Every text
+ * taken from a response passes the client's redactor first: servers echo the request, token included.
  */
-import { ApiError, HttpError, MalformedResponseError, snippet } from "../../errors.js";
+import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
 import { parseRetryAfter, post } from "../../http/post.js";
+import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
 import type { RequestGate } from "../../http/request-gate.js";
 import { type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
 import { type Envelope, envelopeSchema, type Format, parseXmlEnvelope } from "./altcraft.schemas.js";
@@ -18,11 +20,15 @@ export interface AltcraftClientOptions {
   timeoutMs: number;
   gate: RequestGate;
   retry: RetryOptions;
+  /** Applied to every text taken from a response. Default: one that masks `token`. */
+  redact?: Redactor;
 }
 
 export interface AltcraftClient {
   /** One API call (retried when transient). */
   call(method: string, params: Record<string, string | number | boolean>, tally: RequestTally, signal?: AbortSignal): Promise<Envelope>;
+  /** The client's redactor, for callers that quote a response they found wrong. */
+  redact: Redactor;
 }
 
 const xmlEscape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -35,30 +41,34 @@ function encodeBody(params: Record<string, string | number | boolean>, format: F
 }
 
 /** Reads a response: the envelope on success, ApiError for `error != 0` or HTTP ≥ 400, MalformedResponseError otherwise. */
-export function parseEnvelope(method: string, status: number, body: string, format: Format, retryAfterMs?: number): Envelope {
+export function parseEnvelope(method: string, status: number, body: string, format: Format, response: { redact: Redactor; retryAfterMs?: number | undefined }): Envelope {
+  const { redact, retryAfterMs } = response;
+  const cut = () => redactedSnippet(body, redact);
   let document: unknown;
   try {
     document = format === "xml" && body.trimStart().startsWith("<") ? parseXmlEnvelope(body) : JSON.parse(body);
   } catch {
-    if (status >= 400) throw new HttpError(status, snippet(body), retryAfterMs);
-    throw new MalformedResponseError(`${method} answered with a body that is not ${format.toUpperCase()}`, snippet(body));
+    if (status >= 400) throw new HttpError(status, cut(), retryAfterMs);
+    throw new MalformedResponseError(`${method} answered with a body that is not ${format.toUpperCase()}`, cut());
   }
   const parsed = envelopeSchema.safeParse(document);
   if (!parsed.success || (parsed.data.error === undefined && status < 400)) {
-    if (status >= 400) throw new HttpError(status, snippet(body), retryAfterMs);
-    throw new MalformedResponseError(`${method} answered without the API envelope`, snippet(body));
+    if (status >= 400) throw new HttpError(status, cut(), retryAfterMs);
+    throw new MalformedResponseError(`${method} answered without the API envelope`, cut());
   }
   const envelope = parsed.data;
   const code = envelope.error ?? 0;
   if (code !== 0 || status >= 400) {
-    throw new ApiError("altcraft", code !== 0 ? code : status, envelope.error_text ?? "", "", retryAfterMs);
+    throw new ApiError("altcraft", code !== 0 ? code : status, redact(envelope.error_text ?? ""), "", retryAfterMs);
   }
   return envelope;
 }
 
 export function createAltcraftClient(options: AltcraftClientOptions): AltcraftClient {
   const root = options.apiRoot.endsWith("/") ? options.apiRoot : `${options.apiRoot}/`;
+  const redact = options.redact ?? createRedactor([options.token]);
   return {
+    redact,
     call(method, params, tally, signal) {
       const withToken = options.tokenIn === "body" ? { token: options.token, ...params } : params;
       const body = encodeBody({ ...withToken, format: options.format }, options.format);
@@ -71,8 +81,8 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftCl
         () =>
           options.gate.run(async () => {
             tally.requests++;
-            const response = await post(`${root}${method}`, body, { timeoutMs: options.timeoutMs, headers, ...(signal ? { signal } : {}) });
-            return parseEnvelope(method, response.status, response.body, options.format, parseRetryAfter(response.headers["retry-after"]));
+            const response = await post(`${root}${method}`, body, { timeoutMs: options.timeoutMs, headers, redact, ...(signal ? { signal } : {}) });
+            return parseEnvelope(method, response.status, response.body, options.format, { redact, retryAfterMs: parseRetryAfter(response.headers["retry-after"]) });
           }),
         options.retry,
         { signal, onRetry: () => void tally.retries++ },

@@ -1,6 +1,7 @@
 /** Campaign discovery: every page of campaigns/list (keyset paging by from_id / next_from_id), and statuses. */
-import { MalformedResponseError, snippet } from "../../errors.js";
+import { MalformedResponseError } from "../../errors.js";
 import type { RequestTally } from "../../http/with-retries.js";
+import { redactedSnippet } from "../../http/redact.js";
 import type { AltcraftClient } from "./altcraft.client.js";
 import { type CampaignItem, type CampaignStatus, campaignSchema, statusSchema } from "./altcraft.schemas.js";
 
@@ -35,12 +36,12 @@ export async function listCampaigns(client: AltcraftClient, filter: CampaignFilt
     let maxId = 0;
     for (const raw of data) {
       const item = campaignSchema.safeParse(raw);
-      if (!item.success) throw new MalformedResponseError("campaigns/list returned an item without a numeric id", snippet(JSON.stringify(raw)));
+      if (!item.success) throw new MalformedResponseError("campaigns/list returned an item without a numeric id", redactedSnippet(JSON.stringify(raw), client.redact));
       found.push(item.data);
       maxId = Math.max(maxId, item.data.id);
     }
     const next = envelope.next_from_id !== undefined && envelope.next_from_id > fromId ? envelope.next_from_id : maxId + 1;
-    if (next <= fromId) throw new MalformedResponseError(`campaigns/list does not advance past from_id ${fromId}`, snippet(JSON.stringify(envelope)));
+    if (next <= fromId) throw new MalformedResponseError(`campaigns/list does not advance past from_id ${fromId}`, redactedSnippet(JSON.stringify(envelope), client.redact));
     fromId = next;
   }
   const ids = filter.ids ? new Set(filter.ids) : undefined;
@@ -52,6 +53,6 @@ export async function getCampaignStatus(client: AltcraftClient, campaignId: numb
   const envelope = await client.call("campaigns/get_status", { id: campaignId }, tally, signal);
   // In XML every <data> element reads as an array item; the status is the only one.
   const status = statusSchema.safeParse(Array.isArray(envelope.data) && envelope.data.length === 1 ? envelope.data[0] : envelope.data);
-  if (!status.success) throw new MalformedResponseError("campaigns/get_status answered without a status", snippet(JSON.stringify(envelope)));
+  if (!status.success) throw new MalformedResponseError("campaigns/get_status answered without a status", redactedSnippet(JSON.stringify(envelope), client.redact));
   return status.data;
 }

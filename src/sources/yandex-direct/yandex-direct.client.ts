@@ -1,10 +1,12 @@
 /**
  * GetEventsLog over the Live 4 JSON envelope `{method, param, token, locale}`. The token travels in the
- * body only and never appears in an error or a log line. Every call passes the account's request gate and
- * is retried as the retry policy says.
+ * body only and never appears in an error or a log line: every text taken from a response (`error_str`,
+ * `error_detail`, a body snippet) passes the client's redactor first, since a server may echo the request.
+ * Every call passes the account's request gate and is retried as the retry policy says.
  */
-import { ApiError, HttpError, MalformedResponseError, snippet } from "../../errors.js";
+import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
 import { parseRetryAfter, post } from "../../http/post.js";
+import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
 import type { RequestGate } from "../../http/request-gate.js";
 import { type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
 import { errorEnvelope, type GetEventsLogParams, type Locale, successEnvelope } from "./yandex-direct.schemas.js";
@@ -20,6 +22,8 @@ export interface YandexDirectClientOptions {
   timeoutMs: number;
   gate: RequestGate;
   retry: RetryOptions;
+  /** Applied to every text taken from a response. Default: one that masks `token`. */
+  redact?: Redactor;
 }
 
 export interface YandexDirectClient {
@@ -28,28 +32,31 @@ export interface YandexDirectClient {
 }
 
 /** Reads a Live 4 response: items on success, ApiError for an error body, MalformedResponseError otherwise. */
-export function parseResponse(status: number, body: string, retryAfterMs?: number): unknown[] {
+export function parseResponse(status: number, body: string, response: { redact: Redactor; retryAfterMs?: number | undefined }): unknown[] {
+  const { redact, retryAfterMs } = response;
+  const cut = () => redactedSnippet(body, redact);
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
-    if (status >= 400) throw new HttpError(status, snippet(body), retryAfterMs);
-    throw new MalformedResponseError("GetEventsLog answered with a body that is not JSON", snippet(body));
+    if (status >= 400) throw new HttpError(status, cut(), retryAfterMs);
+    throw new MalformedResponseError("GetEventsLog answered with a body that is not JSON", cut());
   }
   const failure = errorEnvelope.safeParse(json);
   if (failure.success) {
     const { error_code, error_str, error_detail } = failure.data;
-    throw new ApiError("yandex_direct", error_code, error_str, error_detail, retryAfterMs);
+    throw new ApiError("yandex_direct", error_code, redact(error_str), redact(error_detail), retryAfterMs);
   }
-  if (status >= 400) throw new HttpError(status, snippet(body), retryAfterMs);
+  if (status >= 400) throw new HttpError(status, cut(), retryAfterMs);
   const success = successEnvelope.safeParse(json);
   if (!success.success) {
-    throw new MalformedResponseError("GetEventsLog answered without a `data` array", snippet(body));
+    throw new MalformedResponseError("GetEventsLog answered without a `data` array", cut());
   }
   return success.data.data;
 }
 
 export function createYandexDirectClient(options: YandexDirectClientOptions): YandexDirectClient {
+  const redact = options.redact ?? createRedactor([options.token]);
   return {
     getEventsLog(param, tally, signal) {
       const body = JSON.stringify({ method: "GetEventsLog", param, token: options.token, locale: options.locale });
@@ -60,9 +67,10 @@ export function createYandexDirectClient(options: YandexDirectClientOptions): Ya
             const response = await post(options.endpoint, body, {
               timeoutMs: options.timeoutMs,
               headers: { "content-type": "application/json; charset=utf-8", accept: "application/json" },
+              redact,
               ...(signal ? { signal } : {}),
             });
-            return parseResponse(response.status, response.body, parseRetryAfter(response.headers["retry-after"]));
+            return parseResponse(response.status, response.body, { redact, retryAfterMs: parseRetryAfter(response.headers["retry-after"]) });
           }),
         options.retry,
         { signal, onRetry: () => void tally.retries++ },
