@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, toError } from "../errors.js";
+import { crossAccountProblems } from "./config.checks.js";
 import { type Config, configSchema } from "./config.schema.js";
 
 const REFERENCE = /\$\{([^}]+)\}/g;
@@ -69,13 +70,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.
     }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-  for (const source of ["altcraft", "yandex_direct"] as const) {
-    const names = new Set<string>();
-    for (const [i, account] of (result.data.sources[source]?.accounts ?? []).entries()) {
-      if (names.has(account.name)) problems.push(`sources.${source}.accounts[${i}].name: ${account.name} is used twice`);
-      names.add(account.name);
-    }
-  }
+  problems.push(...crossAccountProblems(result.data));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(result.data);
 }

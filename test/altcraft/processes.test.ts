@@ -25,6 +25,8 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Distinctive tokens, so that any leak of them is found by a plain substring search. */
 const TOKEN = "ac-tok-7f3e9b2c41d8a6e5";
+/** A second token of the same platform: one url and token in two accounts is a config error. */
+const SECOND_TOKEN = "ac-tok-second-5a9c2e7d13b4";
 const LIMITED_TOKEN = "ac-tok-limited-0b5d93aa17c2";
 const REFUSED_TOKEN = "ac-tok-refused-c8e14f6d2a90";
 /** Latency of every simulator answer outside the kill test. */
@@ -43,7 +45,7 @@ beforeAll(async () => {
   sim = await startAltcraftSimulator({
     host: "127.0.0.1",
     seed: 2024,
-    tokens: [TOKEN, { token: LIMITED_TOKEN, methods: ["campaigns/list", "campaigns/get_status"] }],
+    tokens: [TOKEN, SECOND_TOKEN, { token: LIMITED_TOKEN, methods: ["campaigns/list", "campaigns/get_status"] }],
     campaigns: 8,
     historyDays: 3,
     runsPerDay: 8,
@@ -231,14 +233,14 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
       const startTime = startTimeDaysAgo(0.5);
       const config = await writeConfig([
         account({ name: "json", startTime: new Date(startTime).toISOString() }),
-        account({ name: "xml", format: "xml", tokenIn: "header", startTime: new Date(startTime).toISOString() }),
+        account({ name: "xml", token: "${AC_SECOND_TOKEN}", format: "xml", tokenIn: "header", startTime: new Date(startTime).toISOString() }),
       ]);
       // XML strings in quotes, as the documentation's example writes them (JSON answers are unchanged).
       sim.setOptions({ xmlQuotedStrings: true });
       const before = Date.now();
       let exit: CliExit;
       try {
-        exit = await runCli(["sync", "-c", config], { DATABASE_URL: database.url, AC_TOKEN: TOKEN });
+        exit = await runCli(["sync", "-c", config], { DATABASE_URL: database.url, AC_TOKEN: TOKEN, AC_SECOND_TOKEN: SECOND_TOKEN });
       } finally {
         sim.setOptions({ xmlQuotedStrings: false });
       }
@@ -294,7 +296,7 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
       const startTime = startTimeDaysAgo(0.25);
       const config = await writeConfig([
         account({ name: "debug-body", startTime: new Date(startTime).toISOString() }),
-        account({ name: "debug-header", format: "xml", tokenIn: "header", startTime: new Date(startTime).toISOString() }),
+        account({ name: "debug-header", token: "${AC_SECOND_TOKEN}", format: "xml", tokenIn: "header", startTime: new Date(startTime).toISOString() }),
         account({ name: "debug-refused", token: "${AC_BAD_TOKEN}", startTime: new Date(startTime).toISOString() }),
         // May list campaigns but not read their logs: log_v2 answers 403, which fails the account's streams.
         account({ name: "debug-limited", token: "${AC_LIMITED_TOKEN}", tokenIn: "header", startTime: new Date(startTime).toISOString() }),
@@ -305,6 +307,7 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
       const exit = await runCli(["--log-level", "debug", "sync", "-c", config], {
         DATABASE_URL: database.url,
         AC_TOKEN: TOKEN,
+        AC_SECOND_TOKEN: SECOND_TOKEN,
         AC_BAD_TOKEN: REFUSED_TOKEN,
         AC_LIMITED_TOKEN: LIMITED_TOKEN,
       });
@@ -312,7 +315,7 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
       expect(exit.stdout).toMatch(/altcraft\/debug-refused\s+failed\s+altcraft API error 401/);
       expect(exit.stdout).toMatch(/altcraft\/debug-limited\/\d+\s+failed/);
       expect(exit.stdout).toContain("altcraft API error 403");
-      for (const token of [TOKEN, REFUSED_TOKEN, LIMITED_TOKEN]) {
+      for (const token of [TOKEN, SECOND_TOKEN, REFUSED_TOKEN, LIMITED_TOKEN]) {
         expect(exit.stdout, "stdout").not.toContain(token);
         expect(exit.stderr, "stderr").not.toContain(token);
       }
@@ -322,13 +325,14 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
         union all select coalesce(error, '') from sync.runs
         union all select reason || payload::text from sync.rejects`.execute(warehouse.db);
       expect(errors.rows.filter((r) => r.text !== "").length, "errors were recorded").toBeGreaterThan(0);
-      for (const row of errors.rows) for (const token of [TOKEN, REFUSED_TOKEN, LIMITED_TOKEN]) expect(row.text).not.toContain(token);
+      for (const row of errors.rows) for (const token of [TOKEN, SECOND_TOKEN, REFUSED_TOKEN, LIMITED_TOKEN]) expect(row.text).not.toContain(token);
       // Accounts are planned one after the other, so the three injected failures hit debug-body's
-      // campaigns/list and are retried: the two accounts on TOKEN list as often as the limited one, twice, plus three.
+      // campaigns/list and are retried: each full-rights account lists as often as the limited one, debug-body three more times.
       const counts = sim.requestCounts();
       const listPages = counts[LIMITED_TOKEN]?.["campaigns/list"] ?? 0;
       expect(listPages).toBeGreaterThan(0);
-      expect(counts[TOKEN]?.["campaigns/list"], "the injected failures were retried").toBe(2 * listPages + 3);
+      expect(counts[TOKEN]?.["campaigns/list"], "the injected failures were retried").toBe(listPages + 3);
+      expect(counts[SECOND_TOKEN]?.["campaigns/list"]).toBe(listPages);
       expect(counts[REFUSED_TOKEN]?.["campaigns/list"], "a refused token is not retried").toBe(1);
       await expectAltcraftGroundTruth({ sim, warehouse, account: "debug-body", startTime });
       await expectAltcraftGroundTruth({ sim, warehouse, account: "debug-header", startTime });

@@ -64,7 +64,51 @@ describe("config", () => {
   });
 
   it("refuses two accounts with one name", () => {
-    expect(problems(yandex(account({}), account({})))).toEqual(["sources.yandex_direct.accounts[1].name: a is used twice"]);
+    expect(problems(yandex(account({ logins: ["x"] }), account({ logins: ["y"] })))).toEqual(["sources.yandex_direct.accounts[1].name: a is used twice (also sources.yandex_direct.accounts[0].name)"]);
+  });
+
+  it.each([
+    ["an empty file", null],
+    ["no sources", { sync: { parallelStreams: 2 } }],
+    ["empty account lists", { sources: { altcraft: { accounts: [] }, yandex_direct: { accounts: [] } } }],
+  ])("refuses a configuration without accounts: %s", (_, document) => {
+    expect(problems(document)).toEqual(["sources: no accounts configured: add at least one account under sources.altcraft.accounts or sources.yandex_direct.accounts"]);
+  });
+
+  it("refuses one Yandex.Direct login in two places, naming both paths, case-insensitively and across endpoint spellings", () => {
+    const found = problems(
+      yandex(
+        account({ name: "a", logins: ["client-1", "client-2"] }),
+        account({ name: "b", endpoint: "https://API.direct.yandex.ru/live/v4/json", logins: ["Client-2"] }),
+        account({ name: "c", logins: ["client-3", "client-3"] }),
+        account({ name: "d", endpoint: "sandbox", logins: ["client-1"] }),
+      ),
+    );
+    expect(found).toEqual([
+      "sources.yandex_direct.accounts[1].logins[0]: login Client-2 at https://api.direct.yandex.ru/live/v4/json is also sources.yandex_direct.accounts[0].logins[1]; each login belongs to one account, or its events are stored twice",
+      "sources.yandex_direct.accounts[2].logins[1]: login client-3 at https://api.direct.yandex.ru/live/v4/json is also sources.yandex_direct.accounts[2].logins[0]; each login belongs to one account, or its events are stored twice",
+    ]);
+  });
+
+  it("refuses two token-owner streams of one token and endpoint, and never quotes the token", () => {
+    const found = problems(yandex(account({ name: "a" }), account({ name: "b", endpoint: "https://api.direct.yandex.ru/live/v4/json/" }), account({ name: "c", token: "${U}" })), { T: "secret-owner-token", U: "other-token" });
+    expect(found).toEqual([
+      "sources.yandex_direct.accounts[1]: reads the token owner's log with the same token and endpoint as sources.yandex_direct.accounts[0]; its events would be stored twice",
+    ]);
+    expect(found.join("\n")).not.toContain("secret-owner-token");
+  });
+
+  it("refuses two Altcraft accounts with the same url and token unless their campaign ids are disjoint", () => {
+    const altcraft = (...accounts: unknown[]) => ({ sources: { altcraft: { accounts } } });
+    const ac = (fields: Record<string, unknown>) => ({ name: "a", token: "${T}", ...fields });
+    expect(problems(altcraft(ac({ name: "a" }), ac({ name: "b", url: "https://RU.altkraft.com/" }), ac({ name: "c", token: "${U}" })), { T: "t", U: "u" })).toEqual([
+      "sources.altcraft.accounts[1]: the same url and token as sources.altcraft.accounts[0]; every campaign both select would be stored twice (give each disjoint campaigns.ids, or merge them)",
+    ]);
+    expect(problems(altcraft(ac({ name: "a", campaigns: { ids: [1, 2] } }), ac({ name: "b", campaigns: { ids: [2, 3] } })))).toEqual([
+      "sources.altcraft.accounts[1]: the same url and token as sources.altcraft.accounts[0]; campaigns 2 would be stored twice",
+    ]);
+    const disjoint = parseConfig(altcraft(ac({ name: "a", campaigns: { ids: [1, 2] } }), ac({ name: "b", format: "xml", campaigns: { ids: [3] } })), { T: "t" });
+    expect(disjoint.sources.altcraft?.accounts).toHaveLength(2);
   });
 
   it("reads YAML and JSON files, and names the file when it cannot", async () => {
