@@ -18,6 +18,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** Command options that name nothing that exists (`sync --stream`, `--source`, `--account`): each problem lists what does. */
+export class SelectionError extends Error {
+  override readonly name = "SelectionError";
+  constructor(readonly problems: readonly string[]) {
+    super(`nothing to sync for this selection:\n  ${problems.join("\n  ")}`);
+  }
+}
+
 /** The embedded Postgres could not be started, or its data directory is held by another process. */
 export class EmbeddedPostgresError extends Error {
   override readonly name = "EmbeddedPostgresError";

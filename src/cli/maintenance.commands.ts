@@ -4,7 +4,7 @@ import { InvalidArgumentError } from "commander";
 import { loadConfig } from "../config/load-config.js";
 import { tryLockStream } from "../sync/stream-lock.js";
 import { parseTimestamp } from "../time/timestamp.js";
-import { findStreams, resetStream } from "../warehouse/streams.repository.js";
+import { findStreams, getStream, resetStream } from "../warehouse/streams.repository.js";
 import { type CommandContext, configPath } from "./sync.command.js";
 import { withWarehouse } from "./warehouse-session.js";
 
@@ -14,21 +14,43 @@ function time(value: string): Date {
   return at;
 }
 
+/**
+ * Whether `reset` may move a cursor to `to` (null: back to the configured start time). A cursor moved
+ * forward skips every event in between, silently and for good, so that takes `--force`; a cursor in the
+ * future stops the stream until that time comes, so it is refused even with `--force`. A stream without a
+ * cursor starts at its configured start time, which reset does not know: setting one takes `--force`.
+ * Returns why not, or undefined when the move is allowed.
+ */
+export function resetRefusal(current: Date | null, to: Date | null, now: Date, force: boolean): string | undefined {
+  if (to === null) return undefined;
+  if (to.getTime() > now.getTime()) return `--to ${to.toISOString()} is in the future: the stream would read nothing until then`;
+  if (force) return undefined;
+  if (current === null) return `the stream has no cursor yet (its next sync starts at the configured start time); setting one to ${to.toISOString()} may skip events: add --force if that is meant`;
+  if (to.getTime() > current.getTime()) {
+    return `--to ${to.toISOString()} is after the cursor ${current.toISOString()}: moving forward skips every event in between; add --force if that is meant`;
+  }
+  return undefined;
+}
+
 export function registerMaintenanceCommands(program: Command, context: CommandContext): void {
   program
     .command("reset")
     .argument("<stream>", "the stream: a login or campaign id, or source/account/stream to be exact")
     .description("Move a stream's cursor back so the next sync re-reads from there; rows already loaded stay and re-read events are skipped as duplicates")
-    .option("--to <time>", "re-read from this time (ISO 8601 with a zone); default: from the configured start time")
+    .option("--to <time>", "re-read from this time (ISO 8601 with a zone; not after the cursor, never in the future); default: from the configured start time")
+    .option("--force", "allow moving the cursor forward (events in between are skipped); a time in the future is refused even so")
     .addHelpText(
       "after",
       `
 Examples:
   $ eventlog-sync reset client-1 --to 2026-11-01T00:00:00Z
-  $ eventlog-sync reset altcraft/main/42            # from the start time again`,
+  $ eventlog-sync reset altcraft/main/42            # from the start time again
+  $ eventlog-sync reset client-1 --to 2026-11-20T00:00:00Z --force   # skip ahead, knowingly`,
     )
-    .action(async (stream: string, options: { to?: string }) => {
+    .action(async (stream: string, options: { to?: string; force?: boolean }) => {
       const to = options.to === undefined ? null : time(options.to);
+      const future = resetRefusal(null, to, new Date(), true);
+      if (future) throw new Error(`cursor not moved: ${future}`);
       const log = context.log();
       await withWarehouse({ ...context.session(), log }, async ({ warehouse }) => {
         const parts = stream.split("/");
@@ -38,15 +60,24 @@ Examples:
           throw new Error(`${stream} names ${found.length} streams (${found.map((s) => `${s.source}/${s.account}/${s.stream_key}`).join(", ")}): write source/account/stream`);
         }
         const target = found[0] as (typeof found)[number];
+        const name = `${target.source}/${target.account}/${target.stream_key}`;
+        const early = resetRefusal(target.cursor, to, new Date(), options.force === true);
+        if (early) throw new Error(`${name}: cursor not moved: ${early}`);
         const lock = await tryLockStream(warehouse.pool, target.stream_id);
         if (!lock) throw new Error(`${target.source}/${target.account}/${target.stream_key} is being synced right now; try again when that run ends`);
+        let from: Date | null;
         try {
+          // Read again under the lock: a run that ended meanwhile may have moved the cursor.
+          const current = (await getStream(warehouse.db, target.stream_id))?.cursor ?? null;
+          const refusal = resetRefusal(current, to, new Date(), options.force === true);
+          if (refusal) throw new Error(`${name}: cursor not moved: ${refusal}`);
+          from = current;
           await resetStream(warehouse.db, target.stream_id, to);
         } finally {
           await lock.release();
         }
         console.log(
-          `${target.source}/${target.account}/${target.stream_key}: cursor moved from ${target.cursor?.toISOString() ?? "(start)"} to ${to?.toISOString() ?? "(the configured start time)"}; the next sync re-reads from there`,
+          `${target.source}/${target.account}/${target.stream_key}: cursor moved from ${from?.toISOString() ?? "(start)"} to ${to?.toISOString() ?? "(the configured start time)"}; the next sync re-reads from there`,
         );
       });
     });
@@ -54,7 +85,7 @@ Examples:
   const configCommand = program.command("config").description("Configuration tools");
   configCommand
     .command("check")
-    .description("Validate a configuration file and list every problem with its path; prints what would be synced")
+    .description("Validate a configuration file and list every problem with its path (a file without accounts, or a login in two places, is invalid); prints what would be synced")
     .option("-c, --config <file>", "configuration file (default: $EVENTLOG_SYNC_CONFIG or ./eventlog-sync.yaml)")
     .addHelpText("after", "\nExamples:\n  $ eventlog-sync config check -c eventlog-sync.yaml")
     .action((options: { config?: string }) => {

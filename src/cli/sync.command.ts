@@ -1,9 +1,13 @@
 /** `eventlog-sync sync`: one run over all configured streams, or the chosen ones. */
 import type { Command } from "commander";
 import { loadConfig } from "../config/load-config.js";
+import { SelectionError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import { type RunSummary, runSync } from "../sync/run-sync.js";
+import { OWNER_LOGIN } from "../sync/yandex-direct.jobs.js";
+import { findStreams } from "../warehouse/streams.repository.js";
 import { createProgressReporter } from "./progress.js";
+import { checkSelection, unmatchedCampaigns } from "./sync.selection.js";
 import { withWarehouse } from "./warehouse-session.js";
 
 export interface CommandContext {
@@ -41,9 +45,9 @@ export function registerSyncCommand(program: Command, context: CommandContext, s
     .command("sync")
     .description("Run one sync over every configured stream (or the chosen ones) and exit: 0 all succeeded, 2 some partial or failed, 1 could not start")
     .option("-c, --config <file>", "configuration file, YAML or JSON (default: $EVENTLOG_SYNC_CONFIG or ./eventlog-sync.yaml)")
-    .option("--source <names>", "only these sources: altcraft, yandex_direct (comma-separated or repeated)", collect)
-    .option("--account <names>", "only these accounts (comma-separated or repeated)", collect)
-    .option("--stream <keys>", "only these streams: logins or campaign ids (comma-separated or repeated)", collect)
+    .option("--source <names>", "only these sources: altcraft, yandex_direct (comma-separated or repeated); a value that names no configured source is an error", collect)
+    .option("--account <names>", "only these accounts (comma-separated or repeated); a name that is not configured is an error", collect)
+    .option("--stream <keys>", "only these streams: logins or campaign ids (comma-separated or repeated); one that matches nothing is an error", collect)
     .addHelpText(
       "after",
       `
@@ -53,23 +57,33 @@ Examples:
     )
     .action(async (options: { config?: string; source?: string[]; account?: string[]; stream?: string[] }) => {
       const config = loadConfig(configPath(options.config));
+      // Checked before the warehouse is opened: a selection that names nothing fails at once (exit 1).
+      const { selection, campaignKeys } = checkSelection(config, { sources: options.source, accounts: options.account, streams: options.stream }, OWNER_LOGIN);
       const log = context.log();
       const session = context.session();
-      const summary = await withWarehouse(
+      const { summary, unmatched } = await withWarehouse(
         { ...session, databaseUrl: session.databaseUrl ?? config.database?.url, log, maxConnections: config.sync.parallelStreams * 2 + 2 },
         async ({ warehouse, signal }) => {
           const progress = createProgressReporter(log, { terminal: process.stderr.isTTY === true });
+          let summary: RunSummary;
           try {
-            return await runSync(
-              { warehouse, config, log, signal, command: "sync", onPage: progress.onPage },
-              { ...(options.source ? { sources: options.source } : {}), ...(options.account ? { accounts: options.account } : {}), ...(options.stream ? { streams: options.stream } : {}) },
-            );
+            summary = await runSync({ warehouse, config, log, signal, command: "sync", onPage: progress.onPage }, selection);
           } finally {
             progress.stop();
           }
+          if (campaignKeys.length === 0) return { summary, unmatched: [] };
+          // A campaign on the slow poll schedule is not read every run, but it is a stream the warehouse knows.
+          const known = (await Promise.all(campaignKeys.map(({ key }) => findStreams(warehouse.db, { source: "altcraft", streamKey: key })))).flat();
+          const unmatched = unmatchedCampaigns(campaignKeys, {
+            runStreams: summary.streams.filter((s) => s.identity.source === "altcraft").map((s) => s.identity),
+            knownStreams: known.map((s) => ({ account: s.account, streamKey: s.stream_key })),
+            failedAccounts: summary.accounts.filter((a) => a.source === "altcraft").map((a) => a.account),
+          });
+          return { summary, unmatched };
         },
       );
       printSummary(summary);
+      if (unmatched.length > 0) throw new SelectionError(unmatched);
       setExitCode(exitCodeOf(summary));
     });
 }
