@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { z } from "zod";
 import { parseConfig } from "../../src/config/load-config.js";
+import { biRoleRecipe } from "../support/readme.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
@@ -67,9 +68,24 @@ const cronJobSchema = z.looseObject({
       spec: z.looseObject({
         parallelism: z.number(),
         completions: z.number(),
+        completionMode: z.string().optional(),
+        backoffLimit: z.number().optional(),
+        backoffLimitPerIndex: z.number().optional(),
+        podFailurePolicy: z
+          .looseObject({
+            rules: z.array(
+              z.looseObject({
+                action: z.enum(["FailJob", "FailIndex", "Ignore", "Count"]),
+                onExitCodes: z.looseObject({ containerName: z.string().optional(), operator: z.enum(["In", "NotIn"]), values: z.array(z.number()) }).optional(),
+                onPodConditions: z.array(z.looseObject({ type: z.string() })).optional(),
+              }),
+            ),
+          })
+          .optional(),
         template: z.looseObject({
           spec: z.looseObject({
             restartPolicy: z.string(),
+            automountServiceAccountToken: z.boolean().optional(),
             securityContext: z.looseObject({ runAsNonRoot: z.boolean().optional() }).optional(),
             containers: z.array(containerSchema).min(1),
             volumes: z.array(z.looseObject({ name: z.string(), configMap: z.looseObject({ name: z.string() }).optional() })),
@@ -501,6 +517,34 @@ describe("deploy/kubernetes/cronjob.yaml", () => {
     expect(["Never", "OnFailure"]).toContain(pod.restartPolicy);
   });
 
+  it("does not retry exit 2 (a run with failed or partial streams), and retries exit 1", () => {
+    const policy = job.podFailurePolicy;
+    expect(policy, "a podFailurePolicy").toBeDefined();
+    expect(pod.restartPolicy, "podFailurePolicy requires restartPolicy: Never").toBe("Never");
+    // Rules apply in order: the first whose exit codes match the container's decides.
+    const first = (code: number) =>
+      policy?.rules.find((r) => {
+        const codes = r.onExitCodes;
+        if (!codes) return false;
+        if (codes.containerName !== undefined && codes.containerName !== container.name) return false;
+        return codes.operator === "In" ? codes.values.includes(code) : !codes.values.includes(code);
+      });
+    const onTwo = first(2);
+    expect(onTwo?.onExitCodes?.containerName, "the rule names the container").toBe(container.name);
+    expect(["FailJob", "FailIndex"], "exit 2 fails without a retry").toContain(onTwo?.action);
+    if (onTwo?.action === "FailIndex") {
+      expect(job.completionMode, "FailIndex needs an Indexed job").toBe("Indexed");
+      expect(job.backoffLimitPerIndex, "FailIndex needs backoffLimitPerIndex").toBeGreaterThan(0);
+    }
+    const onOne = first(1);
+    expect(onOne === undefined || onOne.action === "Count", "exit 1 counts against the backoff limit, so it is retried").toBe(true);
+    expect((job.backoffLimitPerIndex ?? job.backoffLimit ?? 6) > 0, "a backoff limit allows retries of exit 1").toBe(true);
+  });
+
+  it("mounts no service account token", () => {
+    expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
   it("runs `sync` through the image's ENTRYPOINT with the config from the ConfigMap", () => {
     expect(container.command, "command would replace the ENTRYPOINT").toBeUndefined();
     expect(container.args[0]).toBe("sync");
@@ -537,5 +581,23 @@ describe("deploy/kubernetes/cronjob.yaml", () => {
     const reference = parseConfig(deployDocument, fakeEnv(deployTokens));
     expect(config.sources).toEqual(reference.sources);
     expect(config.sync).toEqual(reference.sync);
+  });
+});
+
+// ---------------------------------------------------------------- README: the read-only BI role
+
+describe("README: the read-only BI role", () => {
+  const statements = biRoleRecipe(read("README.md")).map((s) => s.toLowerCase());
+
+  it("grants select only, on the three schemas and on what later migrations create", () => {
+    expect(statements).toContain("grant select on all tables in schema altcraft, yandex_direct, sync to bi_reader");
+    expect(statements).toContain("alter default privileges in schema altcraft, yandex_direct, sync grant select on tables to bi_reader");
+    for (const statement of statements) expect(statement).not.toMatch(/grant (all|insert|update|delete|create)/);
+  });
+
+  it("makes the role's sessions read-only and bounds its statements", () => {
+    expect(statements).toContain("alter role bi_reader set default_transaction_read_only = on");
+    const timeout = statements.find((s) => s.startsWith("alter role bi_reader set statement_timeout"));
+    expect(timeout).toMatch(/statement_timeout = '\d+(ms|s|min)'$/);
   });
 });
