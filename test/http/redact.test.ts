@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { type Agent, MockAgent } from "undici";
 import { describe, expect, it } from "vitest";
 import { ApiError, HttpError, MalformedResponseError, NetworkError } from "../../src/errors.js";
 import { post } from "../../src/http/post.js";
@@ -127,12 +128,37 @@ describe("texts read from responses", () => {
     }
   });
 
-  it("a network error quoting the URL is redacted, and drops a cause that holds the secret", async () => {
-    // Port 9 on loopback (discard) is closed on test machines; the error message names the URL.
-    const url = `http://127.0.0.1:9/api?token=${encodeURIComponent(TOKEN)}`;
-    const failure = await post(url, "{}", { timeoutMs: 2000, redact }).catch((err: unknown) => err);
-    expect(failure).toBeInstanceOf(NetworkError);
-    expectClean((failure as Error).message);
+  it("a network error quoting the request is redacted, and drops a cause that holds the secret", async () => {
+    // A transport error whose message quotes the request, as some proxies and agents write it.
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    agent
+      .get("http://127.0.0.1:9")
+      .intercept({ path: "/api", method: "POST" })
+      .replyWithError(new Error(`socket hang up while sending {"token":"${TOKEN}"} to http://127.0.0.1:9/api?token=${encodeURIComponent(TOKEN)}`));
+    try {
+      const failure = await post("http://127.0.0.1:9/api", "{}", { timeoutMs: 2000, redact, dispatcher: agent as unknown as Agent }).catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(NetworkError);
+      expect((failure as Error).message).toContain("socket hang up");
+      expect((failure as Error).message).toContain(REDACTED);
+      expect((failure as Error).cause, "the raw cause is not kept").toBeUndefined();
+      expectClean(`${(failure as Error).message}\n${(failure as Error).stack ?? ""}`);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it("a network error without a secret keeps its cause", async () => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    agent.get("http://127.0.0.1:9").intercept({ path: "/api", method: "POST" }).replyWithError(new Error("other side closed"));
+    try {
+      const failure = await post("http://127.0.0.1:9/api", "{}", { timeoutMs: 2000, redact, dispatcher: agent as unknown as Agent }).catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(NetworkError);
+      expect((failure as Error).cause).toBeInstanceOf(Error);
+    } finally {
+      await agent.close();
+    }
   });
 });
 
