@@ -22,7 +22,7 @@ export class ConfigError extends Error {
 export class SelectionError extends Error {
   override readonly name = "SelectionError";
   constructor(readonly problems: readonly string[]) {
-    super(`nothing to sync for this selection:\n  ${problems.join("\n  ")}`);
+    super(`the selection names what is not configured or not found:\n  ${problems.join("\n  ")}`);
   }
 }
 
