@@ -84,10 +84,16 @@ export function createRedactor(secrets: readonly string[]): Redactor {
   };
 }
 
+/** Characters of a body redacted for a snippet. */
+const SNIPPET_SOURCE_LIMIT = 65_536;
+
 /**
  * A short, redacted quote of a response body for an error message. Redacted before the cut, so a token is
  * masked whole rather than left as a prefix, and after it, since collapsing whitespace joins fragments.
  */
 export function redactedSnippet(body: string, redact: Redactor): string {
-  return redact(snippet(redact(body)));
+  // A snippet needs only the start of the body; an HTML error page can be megabytes. A token cut at this
+  // bound is still masked by its pieces, and the cut lies far beyond the 200 characters kept.
+  const head = body.length > SNIPPET_SOURCE_LIMIT ? body.slice(0, SNIPPET_SOURCE_LIMIT) : body;
+  return redact(snippet(redact(head)));
 }
