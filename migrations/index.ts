@@ -4,9 +4,11 @@ import type { Migration } from "kysely";
 import * as syncBookkeeping from "./2026-11-23T1500_sync-bookkeeping.js";
 import * as eventTables from "./2026-11-23T1510_event-tables.js";
 import * as analystViews from "./2026-11-23T1600_analyst-views.js";
+import * as incompleteStreams from "./2026-11-28T1200_incomplete-streams.js";
 
 export const migrations: Record<string, Migration> = {
   "2026-11-23T1500_sync-bookkeeping": syncBookkeeping,
   "2026-11-23T1510_event-tables": eventTables,
   "2026-11-23T1600_analyst-views": analystViews,
+  "2026-11-28T1200_incomplete-streams": incompleteStreams,
 };

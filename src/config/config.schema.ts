@@ -6,7 +6,7 @@
 import { Cron } from "croner";
 import { z } from "zod";
 import { parseDurationMs } from "../time/duration.js";
-import { isValidZone, parseTimestamp } from "../time/timestamp.js";
+import { hasFixedOffset, isValidZone, parseTimestamp } from "../time/timestamp.js";
 
 const CURRENCIES = ["RUB", "CHF", "EUR", "KZT", "TRY", "UAH", "USD", "BYN"] as const;
 const EVENT_TYPES = ["BannerModerated", "CampaignFinished", "LowCTR", "MoneyOut", "MoneyWarning", "MoneyIn", "PausedByDayBudget", "WarnMinPrice", "WarnPlace"] as const;
@@ -39,7 +39,16 @@ const startTime = z.string().transform((v, ctx) => {
   return { at: at as Date } as const;
 });
 
-const zone = z.string().refine(isValidZone, { error: (issue) => `expected UTC, an offset such as +03:00, or an IANA zone such as Europe/Moscow, got ${JSON.stringify(issue.input)}` });
+const zone = z
+  .string()
+  .refine(isValidZone, { error: (issue) => `expected UTC, an offset such as +03:00, or an IANA zone such as Europe/Moscow, got ${JSON.stringify(issue.input)}` })
+  // In a zone with daylight saving one wall-clock hour happens twice a year, and a time without a zone in it
+  // names two instants: the stream could neither order nor tell apart the events of that hour.
+  .refine(hasFixedOffset, {
+    error: (issue) =>
+      `expected a zone whose offset never changes (UTC, an offset such as +01:00, or a zone without daylight saving such as Europe/Moscow): ` +
+      `${JSON.stringify(issue.input)} changes its offset, so a time without a zone is ambiguous in its repeated hour`,
+  });
 
 const secret = z.string().min(1, "must not be empty");
 const positiveInt = z.number().int().positive();
@@ -59,6 +68,12 @@ const requests = {
   retryMinDelay: duration.default(500),
   /** Longest retry backoff. Default 30s. */
   retryMaxDelay: duration.default(30_000),
+  /**
+   * How long the most records the server delivered in one response is relied on as proof that a smaller
+   * response is complete; older, it is proven again with one request. A lowered page cap is noticed within
+   * this time, and what was read on the old one is read again. Default 1h.
+   */
+  capacityMemory: duration.default(3_600_000),
 };
 
 export const yandexDirectAccountSchema = z
@@ -132,8 +147,11 @@ export const altcraftAccountSchema = z
       .default({}),
     /** Where the first run of a campaign starts. Default 30d (thirty days before it). */
     startTime: startTime.default({ agoMs: 30 * 86_400_000 }),
-    /** How far before the cursor each run re-reads, for rows registered late. Default 0 (only the last millisecond). */
-    lookback: duration.default(0),
+    /**
+     * How far before the cursor each run re-reads, for rows registered a little out of order (re-read rows are
+     * deduplicated and cost no extra request). Default 10m.
+     */
+    lookback: duration.default(600_000),
     /** Zone of times the API sends without one. Default UTC. */
     timestampZone: zone.default("UTC"),
     /** `limit` of one log_v2 or campaigns/list request, rows. Default 1000. */

@@ -110,8 +110,9 @@ function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolea
     zone: account.timestampZone,
     startTime: shared.startTime,
     lookbackMs: account.lookback,
+    capacityMemoryMs: account.capacityMemory,
   };
-  let last: { totalCount: number | undefined; fromTime: Date } | undefined;
+  let last: { totalCount: number | undefined; fromTime: Date; reading: "filtered" | "all" | undefined } | undefined;
   let status: { is_active?: boolean | undefined; is_completed?: boolean | undefined; status?: string | undefined } | undefined;
   return {
     identity,
@@ -128,7 +129,8 @@ function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolea
       let held: StreamPage<CampaignLogRowInput> | undefined;
       let heldKeys = new Set<string>();
       try {
-        for await (const page of readCampaignLog(client, settings, { cursor: start.cursor, state: start.state }, tally, signal)) {
+        const pages = readCampaignLog(client, settings, { cursor: start.cursor, state: start.state, now: now() }, tally, signal, () => now().getTime());
+        for await (const page of pages) {
           const events: CampaignLogRowInput[] = [];
           const rejects: RejectedRecord[] = [];
           for (const { record, canonical, occurrence } of numberOccurrences(page.rows)) {
@@ -148,9 +150,18 @@ function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolea
             if (at > cursorBefore) newRows = true;
             events.push({ ...mapped.entry, event_key: eventKey(keyPrefix, canonical, occurrence), account: account.name, campaign_id: campaign.id, occurrence, raw: record });
           }
-          last = { totalCount: page.totalCount, fromTime: page.fromTime };
-          const next: StreamPage<CampaignLogRowInput> = { events, rejects, ...(page.cursor ? { cursor: page.cursor } : {}), state: { ...page.state }, fetched: page.rows.length };
-          if (held && rejects.length === 0 && events.every((e) => heldKeys.has(e.event_key)) && next.cursor?.getTime() === held.cursor?.getTime()) {
+          // Rows an earlier run already stepped past (re-read within the lookback) were recorded by that run.
+          const unread = page.unread && page.unread.at.getTime() > cursorBefore ? page.unread : undefined;
+          last = { totalCount: page.totalCount, fromTime: page.fromTime, reading: page.state.totalCountReading };
+          const next: StreamPage<CampaignLogRowInput> = {
+            events,
+            rejects,
+            ...(page.cursor ? { cursor: page.cursor } : {}),
+            state: { ...page.state },
+            fetched: page.rows.length,
+            ...(unread ? { gaps: [{ ...unread, reason: `campaign ${campaign.id}: ${unread.reason}` }] } : {}),
+          };
+          if (held && !next.gaps && rejects.length === 0 && events.every((e) => heldKeys.has(e.event_key)) && next.cursor?.getTime() === held.cursor?.getTime()) {
             held = { ...held, state: next.state, fetched: held.fetched + next.fetched };
             continue;
           }
@@ -178,11 +189,20 @@ function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolea
       if (status) await saveCampaignStatus(warehouse.db, account.name, campaign.id, status);
       if (last?.totalCount === undefined) return { completenessGap: null };
       // total_count counts either every row of the campaign (rows before the start time included) or the
-      // rows from from_time on (inclusive or not): report the gap under the reading that fits best, 0 when
-      // one fits exactly.
+      // rows from from_time on (inclusive or not): the gap under the reading that fits best is reported, 0
+      // when one fits exactly. Rows are missing only when every reading says so; counting every row,
+      // total_count includes rows before the start time, which are not read, so it cannot say.
       const rows = await heldRows(warehouse.db, account.name, campaign.id, last.fromTime);
-      const gaps = [last.totalCount - rows.atOrAfter, last.totalCount - rows.after, last.totalCount - rows.all];
-      return { completenessGap: gaps.reduce((best, gap) => (Math.abs(gap) < Math.abs(best) ? gap : best)) };
+      const filtered = [last.totalCount - rows.atOrAfter, last.totalCount - rows.after];
+      const all = last.totalCount - rows.all;
+      const readings = last.reading === "filtered" ? filtered : last.reading === "all" ? [all] : [...filtered, all];
+      const completenessGap = readings.reduce((best, gap) => (Math.abs(gap) < Math.abs(best) ? gap : best));
+      const fewest = last.reading === "all" ? 0 : Math.min(...readings);
+      if (fewest <= 0) return { completenessGap };
+      const reason =
+        `campaign ${campaign.id}: campaigns/log_v2 reports ${last.totalCount} rows (total_count) from ${last.fromTime.toISOString()}, ` +
+        `${fewest} more than the warehouse holds under every reading of it`;
+      return { completenessGap, gap: { at: last.fromTime, unread: fewest, reason } };
     },
   };
 }

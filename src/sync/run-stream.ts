@@ -26,6 +26,24 @@ export interface StreamPage<Row> {
   state: Record<string, unknown>;
   /** Events received, rejects included. */
   fetched: number;
+  /** Events the server would not give, that the stream stepped past. */
+  gaps?: StreamGap[];
+}
+
+/** Events a stream could not read because the server would not give them (more in one instant than one response holds). */
+export interface StreamGap {
+  at: Date;
+  /** How many; null when the server does not say. */
+  unread: number | null;
+  reason: string;
+}
+
+/** What a job learns after a successful read. */
+export interface StreamFinish {
+  /** Events the API reports that the warehouse does not hold; null when not measured. */
+  completenessGap: number | null;
+  /** The read reached the cursor, yet the source reports events the warehouse lacks: the stream is `incomplete`. */
+  gap?: StreamGap;
 }
 
 export interface StreamJob<Row> {
@@ -34,15 +52,17 @@ export interface StreamJob<Row> {
   /** Reads pages from the stored cursor and state; counts requests into `tally`. */
   read(start: { streamId: number; cursor: Date | null; state: Record<string, unknown> }, tally: RequestTally, signal: AbortSignal): AsyncIterable<StreamPage<Row>>;
   /** After a successful read: bookkeeping of the source, and the completeness gap (events the API reports that the warehouse does not hold). */
-  finish?(warehouse: Warehouse): Promise<{ completenessGap: number | null }>;
+  finish?(warehouse: Warehouse): Promise<StreamFinish>;
 }
 
-export type StreamResult = "succeeded" | "partial" | "failed" | "interrupted" | "skipped";
+export type StreamResult = "succeeded" | "incomplete" | "partial" | "failed" | "interrupted" | "skipped";
 
 export interface StreamOutcome {
   identity: StreamIdentity;
   status: StreamResult;
   error?: string;
+  /** Events stepped past (status incomplete): how many (null: unknown) and from when. */
+  unread?: { events: number | null; at: Date };
   inserted: number;
   duplicates: number;
   rejects: number;
@@ -63,6 +83,17 @@ export interface EngineContext {
 }
 
 const label = (id: StreamIdentity) => `${id.source}/${id.account}/${id.streamKey}`;
+
+/** One line for every gap of a read, with the total where the server says how many. */
+function summariseGaps(gaps: readonly StreamGap[]): { events: number | null; at: Date; description: string } | undefined {
+  const first = gaps[0];
+  if (!first) return undefined;
+  const known = gaps.every((g) => g.unread !== null);
+  const events = known ? gaps.reduce((sum, g) => sum + (g.unread ?? 0), 0) : null;
+  const at = new Date(Math.min(...gaps.map((g) => g.at.getTime())));
+  const count = events === null ? "an unknown number of events" : `${events} event${events === 1 ? "" : "s"}`;
+  return { events, at, description: `${count} could not be read: ${gaps.map((g) => g.reason).join("; ")}` };
+}
 
 export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>): Promise<StreamOutcome> {
   const { warehouse, runId } = context;
@@ -85,6 +116,7 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
     log.info({ cursor: stream.cursor }, "stream started");
     let status: StreamResult = "succeeded";
     let error: string | null = null;
+    const gaps: StreamGap[] = [];
     try {
       const pages = job.read({ streamId: stream.stream_id, cursor: stream.cursor, state: stream.state }, tally, context.signal);
       for await (const page of pages) {
@@ -105,6 +137,10 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
         outcome.duplicates += loaded.duplicates;
         outcome.rejects += loaded.rejects;
         outcome.cursor = page.cursor ?? outcome.cursor;
+        for (const gap of page.gaps ?? []) {
+          gaps.push(gap);
+          log.warn({ at: gap.at, unread: gap.unread }, `events the server would not give: ${gap.reason}`);
+        }
         if (loaded.rejects > 0) log.warn({ rejects: loaded.rejects, first: page.rejects[0]?.reason }, "records rejected");
         context.onPage?.(job.identity, { cursor: outcome.cursor, inserted: loaded.inserted, duplicates: loaded.duplicates });
         if (context.signal.aborted) break;
@@ -125,11 +161,22 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
         log[status === "partial" ? "warn" : "error"]({ err: failure, cursor: outcome.cursor }, status === "partial" ? "quota reached: stream stopped, progress kept" : "stream failed");
       }
     }
-    const completenessGap = status === "succeeded" && job.finish ? (await job.finish(warehouse)).completenessGap : undefined;
+    const finished = status === "succeeded" && job.finish ? await job.finish(warehouse) : undefined;
+    const completenessGap = finished?.completenessGap;
+    const unread = summariseGaps(finished?.gap ? [...gaps, finished.gap] : gaps);
+    if (unread) {
+      outcome.unread = { events: unread.events, at: unread.at };
+      if (status === "succeeded") {
+        status = "incomplete";
+        error = `${unread.description} (${label(job.identity)})`;
+        log.warn({ unread: unread.events, at: unread.at }, "stream incomplete: the server would not give some events");
+      }
+    }
     await finishStreamRun(warehouse.db, runId, stream.stream_id, {
       status,
       error,
       ...(completenessGap === undefined ? {} : { completenessGap }),
+      ...(unread ? { unread: { events: unread.events, at: unread.at } } : {}),
       unpagedRequests: tally.requests - flushed.requests,
       unpagedRetries: tally.retries - flushed.retries,
     });

@@ -81,7 +81,7 @@ export async function planJobs(
 /** The run's status from its streams' results. */
 export function runStatus(outcomes: readonly StreamOutcome[]): RunStatus {
   if (outcomes.some((o) => o.status === "interrupted")) return "interrupted";
-  if (outcomes.some((o) => o.status === "failed" || o.status === "partial")) return "partial";
+  if (outcomes.some((o) => o.status === "failed" || o.status === "partial" || o.status === "incomplete")) return "partial";
   return "succeeded";
 }
 

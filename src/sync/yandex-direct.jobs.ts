@@ -73,12 +73,13 @@ function loginJob(
     lookbackMs: account.lookback,
     settleLagMs: account.settleLag,
     maxWindowMs: account.maxWindow,
+    capacityMemoryMs: account.capacityMemory,
   };
   return {
     identity,
     table: yandexDirectEventsTable,
     async *read(start, tally, signal) {
-      const windows = readEventWindows(client, settings, { cursor: start.cursor, state: start.state, now: now() }, tally, signal);
+      const windows = readEventWindows(client, settings, { cursor: start.cursor, state: start.state, now: now() }, tally, signal, () => now().getTime());
       for await (const window of windows) {
         const events: YandexDirectEventRowInput[] = [];
         const rejects: RejectedRecord[] = [];
@@ -97,7 +98,14 @@ function loginJob(
             raw: record,
           });
         }
-        const page: StreamPage<YandexDirectEventRowInput> = { events, rejects, cursor: window.cursor, state: { ...window.state }, fetched: window.items.length };
+        const page: StreamPage<YandexDirectEventRowInput> = {
+          events,
+          rejects,
+          cursor: window.cursor,
+          state: { ...window.state },
+          fetched: window.items.length,
+          gaps: window.gaps,
+        };
         yield page;
       }
     },

@@ -17,6 +17,26 @@ export function isValidZone(zone: string): boolean {
   }
 }
 
+/**
+ * True when `zone`'s offset is the same all year round (UTC, an offset, or an IANA zone without daylight
+ * saving), checked on the 1st of every month of the past two years and the next one. Only such a zone
+ * gives every time without a zone exactly one instant.
+ */
+export function hasFixedOffset(zone: string, now = Date.now()): boolean {
+  if (zone === "UTC" || zone === "Z" || OFFSET.test(zone)) return true;
+  if (!isValidZone(zone)) return true; // reported by isValidZone
+  const year = new Date(now).getUTCFullYear();
+  let seen: number | undefined;
+  for (let y = year - 2; y <= year + 1; y++) {
+    for (let m = 0; m < 12; m++) {
+      const offset = zoneOffsetAt(zone, Date.UTC(y, m, 1, 12));
+      if (seen !== undefined && offset !== seen) return false;
+      seen = offset;
+    }
+  }
+  return true;
+}
+
 function offsetMinutes(sign: string, hh: string, mm: string): number {
   return (sign === "-" ? -1 : 1) * (Number(hh) * 60 + Number(mm));
 }

@@ -26,6 +26,8 @@ export interface StreamRunEnd {
   status: Exclude<StreamRunStatus, "running" | "skipped">;
   error: string | null;
   completenessGap?: number | null;
+  /** Events the server would not give (the stream stepped past them): how many (null: unknown) and from when. */
+  unread?: { events: number | null; at: Date };
   /** Requests and retries made after the last stored page (they belong to no page). */
   unpagedRequests?: number;
   unpagedRetries?: number;
@@ -45,6 +47,7 @@ export async function finishStreamRun(db: Kysely<Database>, runId: number, strea
         requests: eb("requests", "+", end.unpagedRequests ?? 0),
         retries: eb("retries", "+", end.unpagedRetries ?? 0),
         ...(end.completenessGap === undefined ? {} : { completeness_gap: end.completenessGap }),
+        ...(end.unread ? { unread_events: end.unread.events, unread_at: end.unread.at } : {}),
       }))
       .where("run_id", "=", runId)
       .where("stream_id", "=", streamId)
@@ -57,6 +60,12 @@ export async function finishStreamRun(db: Kysely<Database>, runId: number, strea
         last_error: end.error,
         updated_at: sql`now()`,
         ...(end.status === "succeeded" ? { last_success_at: sql`now()` } : {}),
+        ...(end.unread
+          ? {
+              unread_events: sql<number>`coalesce(unread_events, 0) + ${end.unread.events ?? 0}`,
+              unread_at: sql<Date>`least(unread_at, ${end.unread.at})`,
+            }
+          : {}),
       })
       .where("stream_id", "=", streamId)
       .execute();

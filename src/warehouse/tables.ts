@@ -9,9 +9,9 @@ type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | strin
 type Json = ColumnType<unknown, string, string>;
 
 export type SourceName = "altcraft" | "yandex_direct";
-export type StreamStatus = "new" | "running" | "succeeded" | "partial" | "failed" | "interrupted";
+export type StreamStatus = "new" | "running" | "succeeded" | "incomplete" | "partial" | "failed" | "interrupted";
 export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "interrupted";
-export type StreamRunStatus = RunStatus | "skipped";
+export type StreamRunStatus = RunStatus | "incomplete" | "skipped";
 
 export interface RunsTable {
   run_id: Generated<number>;
@@ -37,6 +37,8 @@ export interface StreamsTable {
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
   last_success_at: Timestamp | null;
+  unread_events: ColumnType<number | null, number | null | undefined, number | null>;
+  unread_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface StreamRunsTable {
@@ -56,6 +58,8 @@ export interface StreamRunsTable {
   cursor_after: Timestamp | null;
   completeness_gap: number | null;
   error: string | null;
+  unread_events: ColumnType<number | null, number | null | undefined, number | null>;
+  unread_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface RejectsTable {

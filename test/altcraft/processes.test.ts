@@ -16,7 +16,7 @@ import { type AltcraftSimulator, startAltcraftSimulator } from "../../src/simula
 import { createRandom } from "../../src/simulators/common/random.js";
 import { canonicalJson } from "../../src/sync/event-identity.js";
 import type { Warehouse } from "../../src/warehouse/database.js";
-import { altcraftDuplicateIdentities, expectAltcraftGroundTruth } from "../support/altcraft-ground-truth.js";
+import { altcraftCopiesBeyondSource, expectAltcraftGroundTruth } from "../support/altcraft-ground-truth.js";
 import { type CliExit, type CliProcess, killRunningClis, startCli as startCliProcess } from "../support/cli.js";
 import { waitForOtherSessions } from "../support/sessions.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
@@ -188,7 +188,7 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
         // rows of the API (lookback 0: nothing is stored beyond a cursor, rows and cursor commit together).
         // The cursor's own millisecond may be partial: a full page can end inside it, and the cursor is a
         // from_time position (the next page, or the next run, reads from cursor − 1 ms and completes it).
-        expect(await altcraftDuplicateIdentities(warehouse), `duplicates after kill ${k}`).toEqual([]);
+        expect(await altcraftCopiesBeyondSource(check), `duplicates after kill ${k}`).toEqual([]);
         await expectAltcraftGroundTruth({ ...check, label: `after kill ${k}`, cursorMillisecond: "subset" });
       }
     } finally {
@@ -202,7 +202,7 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
     const exit = await final.exited;
     expect(exit.code, exit.stderr).toBe(0);
     expect(exit.stdout).toMatch(/run \d+: succeeded/);
-    expect(await altcraftDuplicateIdentities(warehouse)).toEqual([]);
+    expect(await altcraftCopiesBeyondSource(check)).toEqual([]);
     const total = await expectAltcraftGroundTruth({ ...check, label: "after the clean run", completeAt: finalStart });
     expect(total).toBeGreaterThan(pages * (PAGE_LIMIT / 2));
     expect(total).toBeGreaterThan(partway);
@@ -248,7 +248,7 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
       expect(exit.stdout).toMatch(/run \d+: succeeded/);
       expect(exit.stdout).toMatch(/altcraft\/json\/\d+\s+succeeded/);
       expect(exit.stdout).toMatch(/altcraft\/xml\/\d+\s+succeeded/);
-      expect(await altcraftDuplicateIdentities(warehouse)).toEqual([]);
+      for (const name of ["json", "xml"]) expect(await altcraftCopiesBeyondSource({ sim, warehouse, account: name, startTime })).toEqual([]);
       const json = await expectAltcraftGroundTruth({ sim, warehouse, account: "json", startTime, completeAt: before });
       const xml = await expectAltcraftGroundTruth({ sim, warehouse, account: "xml", startTime, completeAt: before });
       expect(json).toBeGreaterThan(50);

@@ -53,7 +53,7 @@ describe("Altcraft sync under every reading of log_v2", () => {
     expect(burst.rows[0]?.n).toBe(45);
   });
 
-  it("raises limit for a full page inside one millisecond, and fails clearly when even that is not enough", async () => {
+  it("raises limit for a full page inside one millisecond, and reports what it cannot read when even that is not enough", async () => {
     scenario = await startAltcraftScenario({ simulator: { campaigns: 2 }, account: { pageLimit: 50, maxPageLimit: 400 } });
     const [first, second] = scenario.sim.campaigns().map((c) => c.id) as [number, number];
     scenario.sim.addBurst(first, { time: scenario.clock.now - DAY, count: 180 });
@@ -61,8 +61,13 @@ describe("Altcraft sync under every reading of log_v2", () => {
     const run = await scenario.run(database.warehouse);
     const byId = Object.fromEntries(run.streams.map((s) => [s.identity.streamKey, s]));
     expect(byId[String(first)]?.status).toBe("succeeded");
-    expect(byId[String(second)]?.status).toBe("failed");
-    expect(byId[String(second)]?.error).toMatch(/a full page of 400 rows all at .* cannot be paged past with from_time \(limit 400\); raise maxPageLimit above 400/);
+    expect(byId[String(second)]?.status).toBe("incomplete");
+    expect(byId[String(second)]?.error).toMatch(/^500 events could not be read: campaign \d+: .* holds more rows than the largest page \(limit 400; raise maxPageLimit to read them\)/);
+    expect(byId[String(second)]?.unread).toEqual({ events: 500, at: new Date(scenario.clock.now - DAY) });
+    // The read stepped past the burst: every later row is held and the cursor reached the newest one.
+    await scenario.expectCaughtUp(database.warehouse);
+    const rest = await database.warehouse.pool.query<{ n: number }>("select count(*)::int as n from altcraft.campaign_log where campaign_id = $1 and time > $2", [second, new Date(scenario.clock.now - DAY)]);
+    expect(rest.rows[0]?.n).toBe(scenario.sim.log(second, { from: scenario.clock.now - DAY + 1 }).length);
     const held = await database.warehouse.pool.query<{ n: number }>("select count(*)::int as n from altcraft.campaign_log where campaign_id = $1 and time = $2", [first, new Date(scenario.clock.now - DAY)]);
     expect(held.rows[0]?.n).toBe(180);
   });
@@ -96,6 +101,8 @@ describe("Altcraft sync under every reading of log_v2", () => {
       expect(rows.rows.every((r) => !r.raw.time.endsWith("Z"))).toBe(true);
       expect(rows.rows.map((r) => `${r.time.toISOString()}|${r.message}|${r.value}`).sort()).toEqual(truth);
     }
+    // Read to the end, not only right so far: every cursor reached its campaign's newest row.
+    await scenario.expectCaughtUp(database.warehouse);
   });
 
   it("re-reads the lookback and picks up rows registered late", async () => {

@@ -133,15 +133,16 @@ export async function expectAltcraftGroundTruth(
   return checked;
 }
 
-/** Rows (of every account) that share account, campaign, canonical raw record and occurrence with another row. */
-export async function altcraftDuplicateIdentities(warehouse: Warehouse): Promise<string[]> {
-  const rows = await warehouse.db.selectFrom("altcraft.campaign_log").select(["account", "campaign_id", "raw", "occurrence"]).execute();
-  const seen = new Set<string>();
-  const duplicates: string[] = [];
-  for (const r of rows) {
-    const identity = `${r.account}\u0000${r.campaign_id}\u0000${canonicalJson(r.raw)}\u0000${r.occurrence}`;
-    if (seen.has(identity)) duplicates.push(identity.replaceAll("\u0000", " | "));
-    else seen.add(identity);
+/**
+ * Copies held beyond what the source has: for each campaign, every stored row (cursor or not) that is not
+ * matched one for one by a row of the simulator's log since the start time.
+ */
+export async function altcraftCopiesBeyondSource(check: AltcraftGroundTruthCheck): Promise<string[]> {
+  const out: string[] = [];
+  for (const id of campaignIds(check)) {
+    const rows = await check.warehouse.db.selectFrom("altcraft.campaign_log").select(["raw"]).where("account", "=", check.account).where("campaign_id", "=", id).execute();
+    const source = check.sim.log(id, { from: check.startTime }).map((r) => canonicalJson(r));
+    for (const extra of multisetDifference(rows.map((r) => canonicalJson(r.raw)), source)) out.push(`${id} | ${extra}`);
   }
-  return duplicates;
+  return out;
 }

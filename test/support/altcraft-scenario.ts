@@ -8,7 +8,7 @@ import { parseConfig } from "../../src/config/load-config.js";
 import { createLogger } from "../../src/log/logger.js";
 import { type AltcraftSimulator, type AltcraftSimulatorOptions, startAltcraftSimulator } from "../../src/simulators/altcraft/index.js";
 import { canonicalJson } from "../../src/sync/event-identity.js";
-import { type RunSummary, runSync } from "../../src/sync/run-sync.js";
+import { type RunSummary, runSync, type SyncDependencies } from "../../src/sync/run-sync.js";
 import type { Warehouse } from "../../src/warehouse/database.js";
 
 export const DAY = 86_400_000;
@@ -19,9 +19,11 @@ export interface AltcraftScenario {
   clock: { now: number };
   startTime: number;
   accountName: string;
-  run(warehouse: Warehouse, options?: { signal?: AbortSignal }): Promise<RunSummary>;
+  run(warehouse: Warehouse, options?: { signal?: AbortSignal; onPage?: SyncDependencies["onPage"] }): Promise<RunSummary>;
   /** Asserts every synced campaign's rows equal the simulator's; returns the rows checked. */
   expectGroundTruth(warehouse: Warehouse): Promise<number>;
+  /** Asserts every campaign's cursor reached its newest row at or before now. */
+  expectCaughtUp(warehouse: Warehouse): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,7 +67,7 @@ export async function startAltcraftScenario(options: AltcraftScenarioOptions = {
     startTime,
     accountName,
     run: (warehouse, runOptions = {}) =>
-      runSync({ warehouse, config, log, signal: runOptions.signal ?? new AbortController().signal, command: "test", now: () => new Date(clock.now) }, { accounts: [accountName] }),
+      runSync({ warehouse, config, log, signal: runOptions.signal ?? new AbortController().signal, command: "test", now: () => new Date(clock.now), ...(runOptions.onPage ? { onPage: runOptions.onPage } : {}) }, { accounts: [accountName] }),
     async expectGroundTruth(warehouse) {
       const streams = await warehouse.db.selectFrom("sync.streams").select(["stream_id", "stream_key", "cursor"]).where("source", "=", "altcraft").where("account", "=", accountName).execute();
       expect(streams.length).toBeGreaterThan(0);
@@ -80,6 +82,15 @@ export async function startAltcraftScenario(options: AltcraftScenarioOptions = {
         checked += stored.length;
       }
       return checked;
+    },
+    async expectCaughtUp(warehouse) {
+      const streams = await warehouse.db.selectFrom("sync.streams").select(["stream_key", "cursor"]).where("source", "=", "altcraft").where("account", "=", accountName).execute();
+      expect(streams.length).toBeGreaterThan(0);
+      for (const stream of streams) {
+        const rows = sim.log(Number(stream.stream_key), { from: startTime, to: clock.now });
+        const newest = rows.reduce((latest, r) => Math.max(latest, Date.parse(r.time)), Number.NEGATIVE_INFINITY);
+        expect(stream.cursor?.toISOString() ?? null, `cursor of campaign ${stream.stream_key}`).toBe(rows.length > 0 ? new Date(newest).toISOString() : null);
+      }
     },
     close: () => sim.close(),
   };

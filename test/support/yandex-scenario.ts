@@ -8,7 +8,7 @@ import { parseConfig } from "../../src/config/load-config.js";
 import { createLogger } from "../../src/log/logger.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator, type YandexDirectSimulatorOptions } from "../../src/simulators/yandex-direct/index.js";
 import { canonicalJson } from "../../src/sync/event-identity.js";
-import { type RunSummary, runSync } from "../../src/sync/run-sync.js";
+import { type RunSummary, runSync, type SyncDependencies } from "../../src/sync/run-sync.js";
 import type { Warehouse } from "../../src/warehouse/database.js";
 
 export const DAY = 86_400_000;
@@ -19,9 +19,11 @@ export interface YandexScenario {
   clock: { now: number };
   startTime: number;
   logins: string[];
-  run(warehouse: Warehouse, options?: { signal?: AbortSignal }): Promise<RunSummary>;
+  run(warehouse: Warehouse, options?: { signal?: AbortSignal; onPage?: SyncDependencies["onPage"] }): Promise<RunSummary>;
   /** Asserts every login's rows equal the simulator's events in [startTime, cursor). Returns rows checked. */
   expectGroundTruth(warehouse: Warehouse): Promise<number>;
+  /** Asserts every login's cursor reached the end of what can be read: now minus the settle lag. */
+  expectCaughtUp(warehouse: Warehouse): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -74,7 +76,7 @@ export async function startYandexScenario(options: ScenarioOptions = {}): Promis
     startTime,
     logins,
     run: (warehouse, runOptions = {}) =>
-      runSync({ warehouse, config, log, signal: runOptions.signal ?? new AbortController().signal, command: "test", now: () => new Date(clock.now) }),
+      runSync({ warehouse, config, log, signal: runOptions.signal ?? new AbortController().signal, command: "test", now: () => new Date(clock.now), ...(runOptions.onPage ? { onPage: runOptions.onPage } : {}) }),
     async expectGroundTruth(warehouse) {
       let checked = 0;
       for (const login of logins) {
@@ -98,6 +100,12 @@ export async function startYandexScenario(options: ScenarioOptions = {}): Promis
         checked += stored.length;
       }
       return checked;
+    },
+    async expectCaughtUp(warehouse) {
+      const end = Math.floor((clock.now - (account?.settleLag ?? 60_000)) / 1000) * 1000;
+      const streams = await warehouse.db.selectFrom("sync.streams").select(["stream_key", "cursor"]).where("source", "=", "yandex_direct").where("account", "=", accountName).execute();
+      expect(streams.map((s) => s.stream_key).sort()).toEqual([...logins].sort());
+      for (const stream of streams) expect(stream.cursor?.toISOString(), `cursor of ${stream.stream_key}`).toBe(new Date(end).toISOString());
     },
     close: () => sim.close(),
   };

@@ -23,11 +23,13 @@ let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase();
   server = await startHttpServer(async (req, res) => {
-    const body = JSON.parse(await readBody(req)) as { param: { TimestampFrom: string; TimestampTo?: string } };
+    const body = JSON.parse(await readBody(req)) as { param: { TimestampFrom: string; TimestampTo?: string; Limit?: number; Offset?: number } };
     const from = Date.parse(body.param.TimestampFrom);
     const to = body.param.TimestampTo ? Date.parse(body.param.TimestampTo) : Number.POSITIVE_INFINITY;
+    const matching = served.filter((s) => s.at >= from && s.at <= to).map((s) => s.record);
+    const offset = body.param.Limit === undefined ? 0 : (body.param.Offset ?? 0);
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ data: served.filter((s) => s.at >= from && s.at <= to).map((s) => s.record) }));
+    res.end(JSON.stringify({ data: matching.slice(offset, body.param.Limit === undefined ? undefined : offset + body.param.Limit) }));
   });
 });
 afterAll(async () => {

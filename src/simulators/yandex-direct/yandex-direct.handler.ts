@@ -98,6 +98,8 @@ function getEventsLog(state: SimulatorState, account: SimulatedAccount, param: u
       }
     }
   }
+  const capped = o.maxEventsPerResponse > 0 ? o.maxEventsPerResponse : undefined;
+  const limit = request.limit === undefined ? capped : capped === undefined ? request.limit : Math.min(capped, request.limit);
   const records = runQuery(
     state.store,
     {
@@ -110,7 +112,7 @@ function getEventsLog(state: SimulatorState, account: SimulatedAccount, param: u
       filter: request.filter,
       lastEventOnly: request.lastEventOnly,
       order: o.order,
-      ...(request.limit === undefined ? {} : { limit: request.limit }),
+      ...(limit === undefined ? {} : { limit }),
       offset: request.offset,
     },
     nowSec,

@@ -81,6 +81,11 @@ export interface YandexDirectBehaviourOptions {
   maxLimit?: number;
   /** What a `Limit` above `maxLimit` does: `clamp` (silently) or `reject` (error 8). Default `clamp`. */
   overMaxLimit?: "clamp" | "reject";
+  /**
+   * Most events in any one response, with or without `Limit`, cut silently (a server-side cap that also
+   * applies to a read without `Limit`); 0 means none. Default 0.
+   */
+  maxEventsPerResponse?: number;
   /** Error code for an unknown `method`: 55 (operation not found) or 509 (not available in this version). Default 55. */
   unknownMethodCode?: 55 | 509;
   /** Chance per GetEventsLog request that late events are inserted into the past of each requested log. Default 0. */
@@ -136,6 +141,7 @@ export const BEHAVIOUR_DEFAULTS: ResolvedBehaviourOptions = {
   zoneOffset: "+03:00",
   maxLimit: 0,
   overMaxLimit: "clamp",
+  maxEventsPerResponse: 0,
   unknownMethodCode: 55,
   lateEventRate: 0,
   lateEventMaxAgeSec: 3600,
@@ -212,6 +218,7 @@ export function mergeBehaviourOptions(
   }
   expectInt("maxLimit", next.maxLimit, 0);
   expectOneOf("overMaxLimit", next.overMaxLimit, ["clamp", "reject"]);
+  expectInt("maxEventsPerResponse", next.maxEventsPerResponse, 0);
   expectOneOf("unknownMethodCode", next.unknownMethodCode, [55, 509]);
   expectNumber("lateEventRate", next.lateEventRate, 0, 1);
   expectInt("lateEventMaxAgeSec", next.lateEventMaxAgeSec, 1);

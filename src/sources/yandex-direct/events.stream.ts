@@ -1,26 +1,41 @@
 /**
  * Reads one Yandex.Direct stream (one login of an account) as a sequence of windows, oldest first. Each
- * yielded window is one consistent snapshot: every event of every second inside it came in one response,
- * so numbering identical events within it is the same on every read (design notes, "Event identity").
+ * yielded window is one consistent snapshot: every event of every second inside it came in one response
+ * (or, for one dense second, in consecutive Offset pages of one settled second), so numbering identical
+ * events within it is the same on every read (design notes, "Event identity").
  *
  * - Windows are half-open `[from, to)` on whole seconds. A window is requested as
  *   `TimestampFrom = from − 1 s`, `TimestampTo = to` and only events inside `[from, to)` are kept, so the
  *   result is the same whether the API treats either bound as inclusive or exclusive.
- * - A response is full when it holds `Limit` events, or as many as the largest response this stream has
- *   seen (a server may clamp `Limit` silently). A full window is split in two; a single full second is read
- *   again without `Limit`, which returns every event of the period.
+ * - "This is all there is" needs evidence (page-capacity.ts): an empty response; or one smaller than the
+ *   capacity (the most events the server delivered in one response, proven within `capacityMemoryMs`,
+ *   re-proven by repeating its request when older); or a follow-up of the same window with
+ *   `Offset` = events received that comes back empty. A response that holds `Limit` events, or that the
+ *   follow-up shows was cut short, is full: the window is split in two and each half read the same way.
+ * - A single full second cannot be split. It is read without `Limit` (the seed page: every event of the
+ *   period); when that response may itself be capped, the same second is paged on with `Limit`/`Offset`
+ *   from the events received. The second lies `settleLag` in the past, so nothing is added to it between
+ *   those requests, and Offset paging presumes the server's order within a second is the same on every
+ *   request: then the pages together are one snapshot of the second and are numbered as one. A second that
+ *   still has events after 100 such pages (a server that ignores Offset) is recorded as a gap
+ *   and the stream steps past it.
+ * - When a re-proof shows the server's cap was lowered, the windows settled on the old capacity since it
+ *   was last proven are read again (`recheck` in the state, so a crash does not lose the re-read).
  * - Windows end `settleLag` before now, so a second is complete before it is read; each run re-reads
  *   `lookback` before the cursor to pick up events registered late.
  * - The window size is learned from the density of recent windows so that splits stay rare.
  */
 import { isoSeconds, parseTimestamp } from "../../time/timestamp.js";
 import type { RequestTally } from "../../http/with-retries.js";
+import { type Capacity, CapacityMemory } from "../page-capacity.js";
 import type { YandexDirectClient } from "./yandex-direct.client.js";
 import type { Currency, EventsLogFilter, GetEventsLogParams } from "./yandex-direct.schemas.js";
 
 const SECOND = 1000;
-/** Below this many events a response is never suspected of being clamped: no API pages that small. */
-const SMALLEST_CLAMP = 50;
+/** Offset pages of one second before the server is taken to ignore Offset. */
+const MAX_DENSE_SECOND_PAGES = 100;
+/** Re-reads after a lowered cap within one run before the stream fails: a cap that keeps falling. */
+const MAX_RECHECKS_PER_RUN = 5;
 
 export interface EventsStreamSettings {
   /** The client login (agency accounts); undefined reads the token owner's own log. */
@@ -40,14 +55,34 @@ export interface EventsStreamSettings {
   settleLagMs: number;
   /** Largest window, ms. */
   maxWindowMs: number;
+  /** How long a proven capacity is relied on before it is proven again, ms. */
+  capacityMemoryMs: number;
 }
 
-/** Paging state kept in sync.streams.state between runs. */
+/** A request that delivered the capacity: repeated to re-prove it. */
+export interface WindowProbe {
+  from: number;
+  to: number;
+  limit: number;
+}
+
+/** Paging state kept in sync.streams.state between runs (null clears a key). */
 export interface EventsStreamState {
   /** Window size learned from density, ms. */
   windowMs?: number;
-  /** Largest response (events) the server returned to a request with `Limit`. */
-  largestPage?: number;
+  capacity?: Capacity<WindowProbe> | null;
+  /** Windows from here on were settled on a capacity that has not been re-proven since, ms. */
+  unverifiedFrom?: number | null;
+  /** The cap was found lowered: windows in [from, until) are being read again, ms. */
+  recheck?: { from: number; until: number } | null;
+}
+
+/** Events of a second the server would not give: the stream steps past them. */
+export interface EventsGap {
+  at: Date;
+  /** Events known to be unread; null when the server does not say. */
+  unread: number | null;
+  reason: string;
 }
 
 export interface EventsWindow {
@@ -58,6 +93,7 @@ export interface EventsWindow {
   /** The stream's cursor once this window is stored: `to`. */
   cursor: Date;
   state: EventsStreamState;
+  gaps: EventsGap[];
 }
 
 export class WindowOutOfRangeError extends Error {
@@ -73,6 +109,15 @@ export function runRange(settings: EventsStreamSettings, cursor: Date | null, no
   return { from, end: floorSecond(now.getTime() - settings.settleLagMs) };
 }
 
+interface Part {
+  from: number;
+  to: number;
+  items: unknown[];
+  /** Split or read as a dense second: not a sample of the density. */
+  split: boolean;
+  gap?: EventsGap;
+}
+
 export async function* readEventWindows(
   client: YandexDirectClient,
   settings: EventsStreamSettings,
@@ -80,12 +125,20 @@ export async function* readEventWindows(
   /** Counts every request and retry; owned by the caller, never reset here. */
   tally: RequestTally,
   signal?: AbortSignal,
+  /** Wall clock for the age of a proven capacity, ms. */
+  clock: () => number = Date.now,
 ): AsyncGenerator<EventsWindow> {
   const state: EventsStreamState = { ...start.state };
-  const { from: first, end } = runRange(settings, start.cursor, start.now);
+  const capacity = new CapacityMemory<WindowProbe>(state.capacity, settings.capacityMemoryMs, clock);
+  const range = runRange(settings, start.cursor, start.now);
+  const end = range.end;
+  let first = range.from;
+  if (state.recheck && state.recheck.from < first) first = Math.max(floorSecond(settings.startTime.getTime()), state.recheck.from);
   let windowMs = Math.min(settings.maxWindowMs, Math.max(SECOND, floorSecond(state.windowMs ?? 3_600_000)));
+  let rechecks = 0;
 
-  const request = async (from: number, to: number, limited: boolean): Promise<unknown[]> => {
+  const request = async (from: number, to: number, page?: { limit: number; offset?: number }): Promise<unknown[]> => {
+    signal?.throwIfAborted();
     const param: GetEventsLogParams = {
       TimestampFrom: isoSeconds(new Date(from - SECOND)),
       TimestampTo: isoSeconds(new Date(to)),
@@ -93,15 +146,10 @@ export async function* readEventWindows(
       WithTextDescription: settings.withTextDescription ? "Yes" : "No",
       ...(settings.login ? { Logins: [settings.login] } : {}),
       ...(settings.filter ? { Filter: settings.filter } : {}),
-      ...(limited ? { Limit: settings.pageLimit } : {}),
+      ...(page ? { Limit: page.limit } : {}),
+      ...(page?.offset ? { Offset: page.offset } : {}),
     };
     return client.getEventsLog(param, tally, signal);
-  };
-
-  const isFull = (n: number): boolean => {
-    if (n >= settings.pageLimit) return true;
-    const largest = state.largestPage ?? 0;
-    return n >= SMALLEST_CLAMP && n >= largest;
   };
 
   const keep = (items: unknown[], from: number, to: number): unknown[] =>
@@ -118,42 +166,143 @@ export async function* readEventWindows(
       return at >= from && at < to;
     });
 
-  // Reads [from, to) completely, splitting while responses are full; yields sub-windows in time order.
-  async function* complete(from: number, to: number): AsyncGenerator<{ from: number; to: number; items: unknown[]; dense: boolean }> {
-    signal?.throwIfAborted();
-    const items = await request(from, to, true);
+  /** Re-proves a capacity past its memory before a response of `n` events relies on it. */
+  const reproveFor = async (n: number): Promise<void> => {
+    const probe = capacity.probeFor(n);
+    if (!probe) return;
+    if (capacity.reproved((await request(probe.from, probe.to, { limit: probe.limit })).length)) state.unverifiedFrom = null;
+  };
+
+  /** Whether a response of `items` to the window requested with `Limit` is all the window holds. */
+  const settle = async (from: number, to: number, items: unknown[]): Promise<boolean> => {
     const n = items.length;
-    if (!isFull(n)) {
-      if (n > (state.largestPage ?? 0)) state.largestPage = n;
-      yield { from, to, items: keep(items, from, to), dense: false };
+    const probe: WindowProbe = { from, to, limit: settings.pageLimit };
+    if (n === 0) return true;
+    await reproveFor(n);
+    if (n >= settings.pageLimit || capacity.atExactCap(n)) {
+      if (capacity.delivered(n, probe)) state.unverifiedFrom = null;
+      return false;
+    }
+    if (capacity.settles(n)) {
+      state.unverifiedFrom ??= from;
+      return true;
+    }
+    const more = await request(from, to, { limit: settings.pageLimit, offset: n });
+    if (more.length === 0) {
+      if (capacity.delivered(n, probe)) state.unverifiedFrom = null;
+      return true;
+    }
+    capacity.cutShortAt(n, probe);
+    return false;
+  };
+
+  /**
+   * Reads one full second: without Limit, then on with Limit/Offset from the events received until a page
+   * is empty (or settled by the capacity of Limit requests). A read without Limit never proves a capacity:
+   * the server may cap it differently.
+   */
+  const denseSecond = async (from: number, to: number): Promise<Part> => {
+    const all = await request(from, to);
+    for (let pages = 0; pages < MAX_DENSE_SECOND_PAGES; pages++) {
+      const page = await request(from, to, { limit: settings.pageLimit, offset: all.length });
+      for (const item of page) all.push(item);
+      if (page.length === 0 || (page.length < settings.pageLimit && capacity.settles(page.length))) {
+        return { from, to, items: keep(all, from, to), split: true };
+      }
+    }
+    return {
+      from,
+      to,
+      items: keep(all, from, to),
+      split: true,
+      gap: {
+        at: new Date(from),
+        unread: null,
+        reason: `the second ${isoSeconds(new Date(from))} still had events after ${all.length} (${MAX_DENSE_SECOND_PAGES} Offset pages): the server seems to ignore Offset`,
+      },
+    };
+  };
+
+  /**
+   * Where to split a full window: any whole second inside it is correct; this one is cheap. A server that
+   * returns the earliest events first fills a cut response from the window's start, so the second its
+   * latest event lies in ends a part that is likely whole; events all in the first second get that second
+   * read alone. Otherwise the middle.
+   */
+  const splitPoint = (from: number, to: number, items: unknown[]): number => {
+    let latest = Number.NEGATIVE_INFINITY;
+    for (const item of items) {
+      const text = (item as { Timestamp?: unknown } | null)?.Timestamp;
+      const at = typeof text === "string" ? parseTimestamp(text, settings.zone)?.getTime() : undefined;
+      if (at !== undefined && at >= from && at < to && at > latest) latest = at;
+    }
+    const second = floorSecond(latest);
+    if (second > from && second < to) return second;
+    if (second === from) return from + SECOND;
+    return from + floorSecond((to - from) / 2);
+  };
+
+  // Reads [from, to) completely, splitting while responses are full; yields sub-windows in time order.
+  async function* complete(from: number, to: number): AsyncGenerator<Part> {
+    const items = await request(from, to, { limit: settings.pageLimit });
+    if (await settle(from, to, items)) {
+      yield { from, to, items: keep(items, from, to), split: false };
       return;
     }
-    if (n > (state.largestPage ?? 0)) state.largestPage = n;
+    if (capacity.takeLowered()) throw new CapLowered();
     if (to - from > SECOND) {
-      const mid = from + floorSecond((to - from) / 2);
-      yield* complete(from, mid);
-      yield* complete(mid, to);
+      const at = splitPoint(from, to, items);
+      for await (const part of complete(from, at)) yield { ...part, split: true };
+      for await (const part of complete(at, to)) yield { ...part, split: true };
       return;
     }
-    signal?.throwIfAborted();
-    yield { from, to, items: keep(await request(from, to, false), from, to), dense: true };
+    yield await denseSecond(from, to);
   }
 
   for (let from = first; from < end; ) {
     const to = Math.min(end, from + windowMs);
     let split = false;
-    for await (const part of complete(from, to)) {
-      split ||= part.to !== to || part.from !== from || part.dense;
-      if (!split) {
-        // Aim for half a page per window.
-        const perMs = part.items.length / (part.to - part.from);
-        const target = perMs > 0 ? (settings.pageLimit / 2) / perMs : windowMs * 2;
-        windowMs = Math.min(settings.maxWindowMs, Math.max(SECOND, floorSecond(Math.min(target, windowMs * 4))));
+    try {
+      for await (const part of complete(from, to)) {
+        if (capacity.takeLowered()) throw new CapLowered();
+        split ||= part.split;
+        if (!split) {
+          // Aim for half of what one response can hold.
+          const perPage = Math.min(settings.pageLimit, capacity.cap ?? settings.pageLimit);
+          const perMs = part.items.length / (part.to - part.from);
+          const target = perMs > 0 ? perPage / 2 / perMs : windowMs * 2;
+          windowMs = Math.min(settings.maxWindowMs, Math.max(SECOND, floorSecond(Math.min(target, windowMs * 4))));
+        }
+        state.windowMs = windowMs;
+        state.capacity = capacity.snapshot();
+        if (state.recheck) state.recheck = part.to >= state.recheck.until ? null : { ...state.recheck, from: part.to };
+        yield {
+          from: new Date(part.from),
+          to: new Date(part.to),
+          items: part.items,
+          cursor: new Date(part.to),
+          state: { ...state },
+          gaps: part.gap ? [part.gap] : [],
+        };
       }
-      state.windowMs = windowMs;
-      yield { from: new Date(part.from), to: new Date(part.to), items: part.items, cursor: new Date(part.to), state: { ...state } };
+    } catch (err) {
+      if (!(err instanceof CapLowered)) throw err;
+      // The server now delivers fewer than the capacity the windows since `unverifiedFrom` were settled on.
+      if (++rechecks > MAX_RECHECKS_PER_RUN) {
+        throw new Error(`GetEventsLog's page cap kept falling (now ${capacity.records ?? 0} events) ${MAX_RECHECKS_PER_RUN} times in one run`, { cause: err });
+      }
+      const back = state.unverifiedFrom ?? from;
+      state.recheck = back < from ? { from: back, until: Math.max(from, state.recheck?.until ?? from) } : (state.recheck ?? null);
+      state.unverifiedFrom = null;
+      state.capacity = capacity.snapshot();
+      windowMs = Math.max(SECOND, floorSecond(windowMs / 2));
+      from = Math.min(back, from);
+      continue;
     }
     if (split) windowMs = Math.max(SECOND, floorSecond(windowMs / 2));
     from = to;
   }
 }
+
+/** Internal signal: a re-proof found the server's cap lowered. */
+class CapLowered extends Error {}
