@@ -17,7 +17,7 @@ const iso = (d: Date | null) => (d ? d.toISOString().replace(".000Z", "Z") : "-"
 
 export function statusTable(rows: readonly StreamStatusRow[]): string {
   if (rows.length === 0) return "no streams yet: run `eventlog-sync sync` first\n";
-  const header = ["STREAM", "STATUS", "CURSOR", "BEHIND", "ROWS", "LAST RUN", "GAP", "LAST ERROR"];
+  const header = ["STREAM", "STATUS", "CURSOR", "BEHIND", "ROWS", "LAST RUN", "GAP", "UNREAD", "LAST ERROR"];
   const lines = rows.map((r) => [
     `${r.source}/${r.account}/${r.stream}`,
     r.status,
@@ -26,6 +26,7 @@ export function statusTable(rows: readonly StreamStatusRow[]): string {
     r.rows_held.toLocaleString("en"),
     r.last_run_id === null ? "-" : `#${r.last_run_id} ${r.last_run_status ?? ""} ${iso(r.last_run_finished_at)}`,
     r.completeness_gap === null ? "-" : String(r.completeness_gap),
+    r.unread_at === null ? "-" : `${r.unread_events ?? "?"} from ${iso(r.unread_at)}`,
     r.last_error ? (r.last_error.length > 80 ? `${r.last_error.slice(0, 79)}…` : r.last_error) : "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));

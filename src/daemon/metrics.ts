@@ -81,13 +81,20 @@ export function createDaemonMetrics(): DaemonMetrics {
     async render(warehouse) {
       const byStatus = new Family("eventlog_sync_streams", "gauge", "Streams by the status of their last run.");
       const lag = new Family("eventlog_sync_stream_lag_seconds", "gauge", "How far each stream's cursor is behind now.");
-      const streams = await sql<{ source: string; account: string; stream_key: string; status: string; lag: number | null }>`
-        select source, account, stream_key, status, extract(epoch from now() - cursor)::float8 as lag from sync.streams`.execute(warehouse.db);
+      const unread = new Family(
+        "eventlog_sync_stream_unread_events",
+        "gauge",
+        "Events a stream stepped past because the server would not give them (only streams that have any; -1: how many is unknown).",
+      );
+      const streams = await sql<{ source: string; account: string; stream_key: string; status: string; lag: number | null; unread_events: number | null; unread_at: Date | null }>`
+        select source, account, stream_key, status, extract(epoch from now() - cursor)::float8 as lag, unread_events, unread_at from sync.streams`.execute(warehouse.db);
       for (const s of streams.rows) {
         byStatus.add({ status: s.status }, 1);
-        if (s.lag !== null) lag.set({ source: s.source, account: s.account, stream: s.stream_key }, Math.round(s.lag));
+        const labels = { source: s.source, account: s.account, stream: s.stream_key };
+        if (s.lag !== null) lag.set(labels, Math.round(s.lag));
+        if (s.unread_at !== null) unread.set(labels, s.unread_events === null || Number(s.unread_events) === 0 ? -1 : Number(s.unread_events));
       }
-      return `${[runs, skipped, running, lastRun, lastDuration, events, duplicates, requests, retries, rejects, byStatus, lag].map((f) => f.text()).join("\n")}\n`;
+      return `${[runs, skipped, running, lastRun, lastDuration, events, duplicates, requests, retries, rejects, byStatus, lag, unread].map((f) => f.text()).join("\n")}\n`;
     },
   };
 }

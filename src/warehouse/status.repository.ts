@@ -15,14 +15,17 @@ export interface StreamStatusRow {
   last_success_at: Date | null;
   last_error: string | null;
   completeness_gap: number | null;
+  /** Events the stream stepped past because the server would not give them; null when none. */
+  unread_events: number | null;
+  unread_at: Date | null;
 }
 
 /** Every stream as sync.stream_freshness describes it. */
 export async function streamStatuses(db: Kysely<Database>): Promise<StreamStatusRow[]> {
   const result = await sql<StreamStatusRow>`
     select source, account, stream, status, cursor, lag_seconds, rows_held, last_run_id, last_run_status,
-           last_run_finished_at, last_success_at, last_error, completeness_gap
+           last_run_finished_at, last_success_at, last_error, completeness_gap, unread_events, unread_at
       from sync.stream_freshness
      order by source, account, stream`.execute(db);
-  return result.rows.map((r) => ({ ...r, rows_held: Number(r.rows_held), lag_seconds: r.lag_seconds === null ? null : Number(r.lag_seconds) }));
+  return result.rows.map((r) => ({ ...r, rows_held: Number(r.rows_held), lag_seconds: r.lag_seconds === null ? null : Number(r.lag_seconds), unread_events: r.unread_events === null ? null : Number(r.unread_events) }));
 }

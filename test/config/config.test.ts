@@ -27,6 +27,15 @@ function problems(document: unknown, env: NodeJS.ProcessEnv = { T: "t" }): reado
 }
 
 describe("config", () => {
+  it("refuses a timestamp zone with daylight saving, where a time without a zone names two instants once a year", () => {
+    expect(problems(yandex(account({ timestampZone: "Europe/Berlin" })))).toEqual([
+      'sources.yandex_direct.accounts[0].timestampZone: expected a zone whose offset never changes (UTC, an offset such as +01:00, or a zone without daylight saving such as Europe/Moscow): "Europe/Berlin" changes its offset, so a time without a zone is ambiguous in its repeated hour',
+    ]);
+    expect(problems({ sources: { altcraft: { accounts: [{ name: "a", token: "${T}", timestampZone: "America/New_York" }] } } })).toHaveLength(1);
+    expect(() => parseConfig(yandex(account({ timestampZone: "Europe/Moscow" })), { T: "t" })).not.toThrow();
+    expect(() => parseConfig(yandex(account({ timestampZone: "+01:00" })), { T: "t" })).not.toThrow();
+  });
+
   it("lists every problem at once, each with its path", () => {
     const found = problems(
       yandex(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseDurationMs } from "../../src/time/duration.js";
-import { isoSeconds, isValidZone, parseTimestamp } from "../../src/time/timestamp.js";
+import { hasFixedOffset, isoSeconds, isValidZone, parseTimestamp } from "../../src/time/timestamp.js";
 
 describe("parseDurationMs", () => {
   it.each([
@@ -48,5 +48,13 @@ describe("parseTimestamp", () => {
   it("knows valid zones", () => {
     expect(["UTC", "+03:00", "-0530", "Europe/Moscow"].every(isValidZone)).toBe(true);
     expect(isValidZone("Mars/Olympus")).toBe(false);
+  });
+});
+
+describe("hasFixedOffset", () => {
+  it("accepts UTC, offsets and zones without daylight saving; refuses zones that change their offset", () => {
+    const now = Date.UTC(2026, 10, 28);
+    for (const zone of ["UTC", "Z", "+03:00", "-0530", "Europe/Moscow", "Asia/Tokyo", "Etc/GMT-3"]) expect(hasFixedOffset(zone, now), zone).toBe(true);
+    for (const zone of ["Europe/Berlin", "America/New_York", "Australia/Sydney"]) expect(hasFixedOffset(zone, now), zone).toBe(false);
   });
 });
