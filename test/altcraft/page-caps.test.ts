@@ -3,6 +3,7 @@
 // whole is reported as incomplete with its count while nothing else is lost.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { canonicalJson } from "../../src/sync/event-identity.js";
+import { resetStream } from "../../src/warehouse/streams.repository.js";
 import { type AltcraftScenario, DAY, HOUR, startAltcraftScenario } from "../support/altcraft-scenario.js";
 import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
 
@@ -116,6 +117,12 @@ describe("Altcraft sync against a server that caps every response", () => {
     const later = await scenario.run(database.warehouse);
     expect(later.streams.find((s) => s.identity.streamKey === String(dense))?.status).toBe("succeeded");
     expect(await database.warehouse.db.selectFrom("sync.streams").select(["unread_events"]).where("stream_key", "=", String(dense)).executeTakeFirstOrThrow()).toEqual({ unread_events: 5 });
+    // A reset to before the gap forgets it; the re-read meets it again and records it again, once.
+    await resetStream(database.warehouse.db, stream.stream_id, new Date(at - HOUR));
+    expect(await database.warehouse.db.selectFrom("sync.streams").select(["unread_events", "unread_at"]).where("stream_id", "=", stream.stream_id).executeTakeFirstOrThrow()).toEqual({ unread_events: null, unread_at: null });
+    const reread = await scenario.run(database.warehouse);
+    expect(reread.streams.find((s) => s.identity.streamKey === String(dense))).toMatchObject({ status: "incomplete", unread: { events: 5, at: new Date(at) }, inserted: 0 });
+    expect(await database.warehouse.db.selectFrom("sync.streams").select(["unread_events"]).where("stream_id", "=", stream.stream_id).executeTakeFirstOrThrow()).toEqual({ unread_events: 5 });
   });
 
   it.each(["+03:00", "-03:00"])("fails with the zone hint when times without a zone are read as %s, and skips no row", async (zone) => {
