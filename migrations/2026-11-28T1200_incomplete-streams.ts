@@ -60,7 +60,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
-    create or replace view sync.stream_freshness as
+    drop view sync.stream_freshness;
+    create view sync.stream_freshness as
     select s.stream_id, s.source, s.account, s.stream_key as stream, s.status, s.cursor,
            now() - s.cursor as lag, floor(extract(epoch from now() - s.cursor))::bigint as lag_seconds,
            s.last_success_at, s.last_error, coalesce(held.rows_held, 0) as rows_held,
@@ -78,6 +79,22 @@ export async function down(db: Kysely<unknown>): Promise<void> {
          order by sr.started_at desc, sr.run_id desc
          limit 1
       ) lr on true;
+    comment on view sync.stream_freshness is 'One row per stream: how far behind its cursor is, how many rows the warehouse holds for it, and how its last run went';
+    comment on column sync.stream_freshness.stream_id is 'Surrogate key of the stream (sync.streams)';
+    comment on column sync.stream_freshness.source is 'API family: altcraft or yandex_direct';
+    comment on column sync.stream_freshness.account is 'Account name from the configuration';
+    comment on column sync.stream_freshness.stream is 'Stream within the account: the Altcraft campaign id, or the Yandex.Direct client login';
+    comment on column sync.stream_freshness.status is 'Result of the last run of the stream: new, running, succeeded, partial, failed, interrupted';
+    comment on column sync.stream_freshness.cursor is 'Position in source time up to which events are loaded; null before the first page';
+    comment on column sync.stream_freshness.lag is 'now() minus cursor, as an interval: how far behind the stream is; null before the first page';
+    comment on column sync.stream_freshness.lag_seconds is 'lag in whole seconds, for alerts; null before the first page';
+    comment on column sync.stream_freshness.last_success_at is 'When a run of the stream last succeeded';
+    comment on column sync.stream_freshness.last_error is 'Error of the last run that did not succeed; null after a success';
+    comment on column sync.stream_freshness.rows_held is 'Rows the warehouse holds for the stream (altcraft.campaign_log or yandex_direct.events)';
+    comment on column sync.stream_freshness.last_run_id is 'Last run that synced the stream (runs that skipped it not counted); null if none did';
+    comment on column sync.stream_freshness.last_run_status is 'Status of the stream in that run: running, succeeded, partial, failed, interrupted';
+    comment on column sync.stream_freshness.last_run_finished_at is 'When the stream ended in that run; null while it runs or if the process died';
+    comment on column sync.stream_freshness.completeness_gap is 'Events the API reported in that run that the warehouse does not hold (Altcraft); null when not measured';
     update sync.streams set status = 'succeeded' where status = 'incomplete';
     update sync.stream_runs set status = 'succeeded' where status = 'incomplete';
     alter table sync.streams drop column unread_events, drop column unread_at;

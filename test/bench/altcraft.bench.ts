@@ -149,6 +149,12 @@ try {
       say("run status", `${backfill.summary.status} (${backfill.summary.streams.filter((s) => s.status !== "succeeded").length} streams not succeeded)`);
       say("rows inserted / stored / simulator truth", `${fmt(inserted)} / ${fmt(stored)} / ${fmt(truth)}`);
       say("requests (list / log_v2 / get_status)", `${backfillCounts["campaigns/list"] ?? 0} / ${fmt(backfillCounts["campaigns/log_v2"] ?? 0)} / ${backfillCounts["campaigns/get_status"] ?? 0}`);
+      {
+        // The fewest log_v2 requests that can read each campaign: its rows over a full page, at least one.
+        const minimum = sim.campaigns().reduce((n, c) => n + Math.max(1, Math.ceil(sim.log(c.id, { from: startTime }).length / pageLimit)), 0);
+        const logV2 = backfillCounts["campaigns/log_v2"] ?? 0;
+        say("log_v2 requests per campaign (backfill)", `${(logV2 / campaigns).toFixed(3)} against a minimum of ${(minimum / campaigns).toFixed(3)} (${fmt(logV2 - minimum)} over, ${fmt(campaigns)} streams)`);
+      }
       say("end to end (runSync)", `${fmt(rate(stored, backfill.ms))} rows/s (${seconds(backfill.ms)}; node CPU ${seconds(backfill.cpuMs)} = ${(backfill.cpuMs / backfill.ms).toFixed(2)} cores)`);
 
       // 2. A no-op run: one second later, nothing new.
@@ -223,6 +229,8 @@ try {
   say("campaigns/list pages", `${list} (${views.length} campaigns, limit ${pageLimit}: ${Math.ceil(views.length / pageLimit) + 1} expected, the last one empty)`);
   say("campaigns/log_v2 requests", `${fmt(logV2)} (target ${fmt(polled)}: 1 per polled campaign)`);
   say("campaigns/get_status requests", `${fmt(status)} (target 0)`);
+  const reread = noop.summary.streams.reduce((n, o) => n + o.duplicates, 0);
+  say("rows re-read (lookback) per polled campaign", `${(reread / Math.max(1, polled)).toFixed(2)} (${fmt(reread)} in all, skipped as duplicates)`);
   say("streams polled / slow-polled (skipped)", `${fmt(polled)} / ${fmt(slowPolled)}`);
   say("requests: active campaigns", `${fmt(by.active.requests)} for ${fmt(by.active.streams)} streams (${count("active")} active)`);
   say("requests: inactive, not completed", `${fmt(by.inactive.requests)} for ${fmt(by.inactive.streams)} streams (${count("inactive")} inactive)`);

@@ -239,6 +239,16 @@ async function main(): Promise<void> {
       const stored = await countRows(bench.url);
       e2e = { ms, ...summarize(summary), stored, served: sim.requestCounts()[TOKEN]?.GetEventsLog ?? 0, status: summary.status };
       console.log(`  (end to end: this process used ${seconds((used.user + used.system) / 1000)} of CPU in ${seconds(ms)}, simulator included)`);
+      // Requests against the fewest that can read each login: its events over a full page, at least one.
+      const minimum = loginNames(logins).reduce(
+        (n, login) => n + Math.max(1, Math.ceil(sim.events({ login, from: volume.startTime, to: volume.end, currency: "RUB", locale: "en", withTextDescription: false }).length / pageLimit)),
+        0,
+      );
+      console.log(`  backfill requests per login: ${(e2e.served / logins).toFixed(1)} against a minimum of ${(minimum / logins).toFixed(1)} (${fmt(e2e.served - minimum)} over, ${logins} streams)`);
+      sim.resetRequestCounts();
+      const noop = await runSync({ warehouse: bench.warehouse, config, log, signal: new AbortController().signal, command: "bench", now: () => new Date(CLOCK) });
+      const noopRequests = sim.requestCounts()[TOKEN]?.GetEventsLog ?? 0;
+      console.log(`  no-op run: ${(noopRequests / logins).toFixed(2)} requests per login (target 1), status ${noop.status}, ${fmt(summarize(noop).inserted)} inserted`);
     } finally {
       await bench.close();
     }

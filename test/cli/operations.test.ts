@@ -180,7 +180,7 @@ describe("operating eventlog-sync", () => {
     const table = await runCli(["status"], { env: env(d) });
     expect(table.code, table.stderr).toBe(0);
     const lines = table.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^STREAM\s+STATUS\s+CURSOR\s+BEHIND\s+ROWS\s+LAST RUN\s+GAP\s+LAST ERROR$/);
+    expect(lines[0]).toMatch(/^STREAM\s+STATUS\s+CURSOR\s+BEHIND\s+ROWS\s+LAST RUN\s+GAP\s+UNREAD\s+LAST ERROR$/);
     expect(lines).toHaveLength(5);
     expect(lines.find((l) => l.startsWith("yandex_direct/agency/client-1"))).toMatch(/succeeded\s+\S+Z\s+\d+s\s+[\d,]+\s+#1 succeeded/);
     expect(lines.find((l) => l.startsWith("yandex_direct/agency/stranger"))).toMatch(/failed\s+-\s+-\s+0\s+#1 failed .*API error 54/);

@@ -280,7 +280,7 @@ describe("sync.stream_freshness", () => {
       last_run_finished_at: row.last_run_finished_at === null ? null : recent(row.last_run_finished_at) ? "recent" : row.last_run_finished_at,
     }));
     const stream = (stream_id: number, source: string, account: string, name: string, status: string, cursor: string | null, last_success_at: string | null, last_error: string | null, rows_held: number, last_run_id: number | null, last_run_status: string | null, last_run_finished_at: string | null, completeness_gap: number | null) => ({
-      stream_id, source, account, stream: name, status, cursor, lag: undefined, lag_seconds: undefined, last_success_at, last_error, rows_held, last_run_id, last_run_status, last_run_finished_at, completeness_gap,
+      stream_id, source, account, stream: name, status, cursor, lag: undefined, lag_seconds: undefined, last_success_at, last_error, rows_held, last_run_id, last_run_status, last_run_finished_at, completeness_gap, unread_events: null, unread_at: null,
     });
     expect(shown).toEqual([
       stream(streams.spring, "altcraft", "main", "101", "succeeded", "2026-03-01T12:00:00.500Z", "recent", null, spring.length, runs.first, "succeeded", "recent", 0),

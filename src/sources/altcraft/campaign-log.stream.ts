@@ -11,8 +11,9 @@
  *   page is followed by the next one, and the next one bringing nothing beyond the last millisecond is
  *   itself small enough to be settled.
  * - Guards, since a time read in the wrong zone silently skips rows: every row must lie within
- *   [from_time − 1 s, now + 1 min], and each page must reach back to the last row read before it (the
- *   previous page's, or the previous run's); otherwise the stream fails, naming the likely cause.
+ *   [from_time − 1 s, now + 1 min], and each follow-up page must reach back to the previous page's last
+ *   millisecond; otherwise the stream fails, naming the likely cause. (Not across runs: a log may lose old
+ *   rows, and the first page of a run starts `lookback` back anyway.)
  * - A page whose rows all share one millisecond cannot advance. When it is full, the request is repeated
  *   with a larger `limit` (up to `maxPageLimit`). When that is not enough, or the server returns fewer rows
  *   than asked without evidence that they are all, the millisecond is recorded as a gap and the read steps
@@ -63,8 +64,6 @@ export interface CampaignLogState {
    * (`filtered`: it fell by the rows between the two from_times) or every row of the campaign (`all`).
    */
   totalCountReading?: "filtered" | "all";
-  /** Time of the latest row read, ms: the first page of the next run must reach back to it. */
-  lastRowAt?: number;
 }
 
 /** Rows of one millisecond the server would not give; the read stepped past them. */
@@ -121,8 +120,8 @@ export async function* readCampaignLog(
   let cursor = start.cursor;
   let from = cursor ? cursor.getTime() - Math.max(1, settings.lookbackMs) : settings.startTime.getTime() - 1;
   let limit = settings.pageLimit;
-  /** Latest row time before this page: a page asked for from just before it must reach back to it. */
-  let previousLatest: number | undefined = start.state.lastRowAt !== undefined && start.state.lastRowAt >= from ? start.state.lastRowAt : undefined;
+  /** Latest time of the previous page of this read: the next page must reach back to it. */
+  let previousLatest: number | undefined;
   /** A millisecond being stepped past: its rows read, and the total_count of the page that held them. */
   let stepping: { at: number; read: number; totalCount: number | undefined; reason: string; full: boolean } | undefined;
   let unread: UnreadRows | undefined;
@@ -157,7 +156,7 @@ export async function* readCampaignLog(
     if (previousLatest !== undefined && stepping === undefined && (earliest === undefined || earliest > previousLatest)) {
       throw new SkippedRowsError(
         `campaign ${settings.campaignId}: campaigns/log_v2 from_time ${iso(from)} answered ` +
-          `${earliest === undefined ? "no row" : `from ${iso(earliest)} on`}, past the row read last at ${iso(previousLatest)}: ` +
+          `${earliest === undefined ? "no row" : `from ${iso(earliest)} on`}, past the previous page's last row at ${iso(previousLatest)}: ` +
           `the server skipped rows; if the API writes times without a zone, set the account's timestampZone (now ${settings.zone})`,
       );
     }
@@ -191,7 +190,7 @@ export async function* readCampaignLog(
     const page: CampaignLogPage = {
       rows,
       cursor,
-      state: { capacity: capacity.snapshot(), ...(reading ? { totalCountReading: reading } : {}), ...(cursor ? { lastRowAt: cursor.getTime() } : {}) },
+      state: { capacity: capacity.snapshot(), ...(reading ? { totalCountReading: reading } : {}) },
       totalCount,
       fromTime: new Date(from),
       ...(unread ? { unread } : {}),
