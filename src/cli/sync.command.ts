@@ -62,7 +62,7 @@ Examples:
       const log = context.log();
       const session = context.session();
       const { summary, unmatched } = await withWarehouse(
-        { ...session, databaseUrl: session.databaseUrl ?? config.database?.url, log, maxConnections: config.sync.parallelStreams * 2 + 2 },
+        { ...session, databaseUrl: session.databaseUrl ?? config.database.url, database: config.database, log, maxConnections: config.sync.parallelStreams * 2 + 3 },
         async ({ warehouse, signal }) => {
           const progress = createProgressReporter(log, { terminal: process.stderr.isTTY === true });
           let summary: RunSummary;

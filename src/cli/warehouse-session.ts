@@ -4,6 +4,8 @@
  */
 import type { Logger } from "../log/logger.js";
 import { provisionDatabase, type ProvisionedDatabase } from "../postgres/provision.js";
+import { DATABASE_DEFAULTS, type DatabaseSettings } from "../config/config.schema.js";
+import { toError } from "../errors.js";
 import { openWarehouse, type Warehouse } from "../warehouse/database.js";
 import { migrateToLatest } from "../warehouse/migrate.js";
 
@@ -16,6 +18,8 @@ export interface WarehouseSessionOptions {
   migrate?: boolean;
   /** Size of the connection pool. Default 10. */
   maxConnections?: number;
+  /** Timeouts and keepalive of the connections (config `database`). Default: DATABASE_DEFAULTS. */
+  database?: Omit<DatabaseSettings, "url">;
   /** Aborted on shutdown. */
   signal: AbortSignal;
 }
@@ -38,7 +42,15 @@ export async function withWarehouse<T>(options: WarehouseSessionOptions, command
       onLog: (line) => log.debug({ postgres: line }, "embedded postgres"),
     });
     if (database.kind === "embedded") log.info({ dataDir: database.dataDir }, "embedded PostgreSQL started");
-    const warehouse = openWarehouse(database.url, { maxConnections: options.maxConnections ?? 10 });
+    const settings = options.database ?? DATABASE_DEFAULTS;
+    const warehouse = openWarehouse(database.url, {
+      maxConnections: options.maxConnections ?? 10,
+      connectTimeoutMs: settings.connectTimeout,
+      statementTimeoutMs: settings.statementTimeout,
+      lockTimeoutMs: settings.lockTimeout,
+      keepAliveIdleMs: settings.keepAliveIdle,
+      onConnectionError: (err) => log.warn({ err: toError(err) }, "warehouse connection lost"),
+    });
     try {
       if (options.migrate !== false) {
         const applied = await migrateToLatest(warehouse.db);

@@ -36,3 +36,10 @@ export function requestedDelayMs(err: unknown): number | undefined {
   if (err instanceof HttpError || err instanceof ApiError) return err.retryAfterMs;
   return undefined;
 }
+
+/** A short name for a failure, for logs: the API's code, the HTTP status, or the error's class. */
+export function failureCode(err: unknown): string {
+  if (err instanceof ApiError) return `${err.source} ${err.code}`;
+  if (err instanceof HttpError) return `HTTP ${err.status}`;
+  return err instanceof Error ? err.name : typeof err;
+}

@@ -4,12 +4,31 @@
  */
 import pRetry, { AbortError } from "p-retry";
 import { toError } from "../errors.js";
-import { classifyFailure, requestedDelayMs } from "./retry-policy.js";
+import { classifyFailure, failureCode, requestedDelayMs } from "./retry-policy.js";
 
 /** What a caller's requests cost: every attempt, and how many of them were retries. */
 export interface RequestTally {
   requests: number;
   retries: number;
+  /** Told of every retry (the caller logs it with its source, account and stream). */
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+/** One failed attempt that is tried again. */
+export interface RetryNotice {
+  /** The attempt that failed, 1-based. */
+  attempt: number;
+  error: Error;
+  /** The API's error code, the HTTP status, or the error's class. */
+  code: string;
+  /** About how long until the next attempt, ms (the backoff before jitter, plus any Retry-After). */
+  delayMs: number;
+}
+
+/** Counts a retry into `tally` and passes it on. */
+export function countRetry(tally: RequestTally, notice: RetryNotice): void {
+  tally.retries++;
+  tally.onRetry?.(notice);
 }
 
 export interface RetryOptions {
@@ -25,8 +44,8 @@ export const DEFAULT_RETRY: RetryOptions = { retries: 6, minDelayMs: 500, maxDel
 
 export interface RetryHooks {
   signal?: AbortSignal | undefined;
-  /** Called before each retry with the error that caused it and the attempt that failed (1-based). */
-  onRetry?: (error: Error, attempt: number) => void;
+  /** Called before each retry. */
+  onRetry?: (notice: RetryNotice) => void;
 }
 
 export async function withRetries<T>(attempt: () => Promise<T>, options: RetryOptions, hooks: RetryHooks = {}): Promise<T> {
@@ -48,10 +67,11 @@ export async function withRetries<T>(attempt: () => Promise<T>, options: RetryOp
       signal: hooks.signal,
       onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
         if (retriesLeft === 0) return;
-        hooks.onRetry?.(error, attemptNumber);
         // p-retry adds its own backoff after this; a server's Retry-After comes on top, capped.
-        const asked = requestedDelayMs(error);
-        if (asked !== undefined && asked > 0) await sleep(Math.min(asked, options.maxDelayMs), hooks.signal);
+        const asked = Math.min(requestedDelayMs(error) ?? 0, options.maxDelayMs);
+        const backoff = Math.min(options.maxDelayMs, options.minDelayMs * 2 ** (attemptNumber - 1));
+        hooks.onRetry?.({ attempt: attemptNumber, error, code: failureCode(error), delayMs: backoff + asked });
+        if (asked > 0) await sleep(asked, hooks.signal);
       },
     },
   ).catch((err: unknown) => {

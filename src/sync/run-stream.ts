@@ -106,7 +106,11 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
     await recordSkippedStream(warehouse.db, runId, registered.stream_id, "held by another process");
     return { ...outcome, status: "skipped", cursor: registered.cursor };
   }
-  const tally: RequestTally = { requests: 0, retries: 0 };
+  const tally: RequestTally = {
+    requests: 0,
+    retries: 0,
+    onRetry: ({ attempt, code, delayMs, error }) => log.warn({ attempt, code, delayMs, err: error }, "request failed, retrying"),
+  };
   const flushed: RequestTally = { requests: 0, retries: 0 };
   try {
     // Read again under the lock: another process may have moved the cursor since.
@@ -118,7 +122,9 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
     let error: string | null = null;
     const gaps: StreamGap[] = [];
     try {
-      const pages = job.read({ streamId: stream.stream_id, cursor: stream.cursor, state: stream.state }, tally, context.signal);
+      // A lost lock stops the read like a signal does, but the stream ends failed, not interrupted.
+      const reading = AbortSignal.any([context.signal, lock.lost]);
+      const pages = job.read({ streamId: stream.stream_id, cursor: stream.cursor, state: stream.state }, tally, reading);
       for await (const page of pages) {
         const counters = { requests: tally.requests - flushed.requests, retries: tally.retries - flushed.retries, eventsFetched: page.fetched };
         const loaded = await loadPage(warehouse.pool, job.table, {
@@ -143,8 +149,9 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
         }
         if (loaded.rejects > 0) log.warn({ rejects: loaded.rejects, first: page.rejects[0]?.reason }, "records rejected");
         context.onPage?.(job.identity, { cursor: outcome.cursor, inserted: loaded.inserted, duplicates: loaded.duplicates });
-        if (context.signal.aborted) break;
+        if (reading.aborted) break;
       }
+      lock.lost.throwIfAborted();
       if (context.signal.aborted) {
         status = "interrupted";
         error = "interrupted by a signal before the stream was up to date";
@@ -155,6 +162,10 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
       if (context.signal.aborted) {
         status = "interrupted";
         error = `interrupted by a signal (${where})`;
+      } else if (lock.lost.aborted) {
+        status = "failed";
+        error = `${toError(lock.lost.reason).message}: the stream stopped, its stored pages are kept (${where})`;
+        log.error({ err: toError(lock.lost.reason), cursor: outcome.cursor }, "stream failed: its lock was lost");
       } else {
         status = classifyFailure(err) === "quota" ? "partial" : "failed";
         error = `${failure.message} (${where})`;

@@ -9,7 +9,16 @@ import type pg from "pg";
 const LOCK_NAMESPACE = 0x45564c53;
 
 export interface StreamLock {
+  /**
+   * Aborted when the connection that holds the lock dies (a restart, pg_terminate_backend, the network):
+   * the lock went with it, and another process may take the stream.
+   */
+  lost: AbortSignal;
   release(): Promise<void>;
+}
+
+export class StreamLockLostError extends Error {
+  override readonly name = "StreamLockLostError";
 }
 
 /** Takes the lock without waiting; undefined when another session holds it. */
@@ -26,10 +35,20 @@ export async function tryLockStream(pool: pg.Pool, streamId: number): Promise<St
     throw err;
   }
   let released = false;
+  const lost = new AbortController();
+  const onError = (err: Error) =>
+    lost.abort(new StreamLockLostError(`the warehouse connection holding the stream's lock was lost (${err.message})`, { cause: err }));
+  client.on("error", onError);
   return {
+    lost: lost.signal,
     release: async () => {
       if (released) return;
       released = true;
+      client.removeListener("error", onError);
+      if (lost.signal.aborted) {
+        client.release(true);
+        return;
+      }
       try {
         await client.query("select pg_advisory_unlock($1, $2)", [LOCK_NAMESPACE, streamId]);
         client.release();

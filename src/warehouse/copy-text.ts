@@ -5,6 +5,10 @@
  */
 import { LoaderInputError } from "../errors.js";
 import type { ColumnKind, EventColumn, EventTable } from "./event-tables.js";
+import { jsonWithoutNul, textWithoutNul } from "./nul.js";
+
+/** The column every event table has after its own: whether a U+0000 was replaced in the row (nul.ts). */
+export const NUL_FLAG_COLUMN = "nul_replaced";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INTEGER_TEXT = /^-?\d+$/;
@@ -38,11 +42,20 @@ const EXPECTED: Record<ColumnKind, string> = {
   jsonb: "a JSON value",
 };
 
+/** Set while a row is encoded: a U+0000 was replaced in one of its values. */
+interface RowFlags {
+  nul: boolean;
+}
+
 /** The COPY text form of one value, or undefined when it does not fit the column. */
-function encodeValue(kind: ColumnKind, value: unknown): string | undefined {
+function encodeValue(kind: ColumnKind, value: unknown, flags: RowFlags): string | undefined {
   switch (kind) {
-    case "text":
-      return typeof value === "string" ? escapeCopyText(value.replaceAll("\u0000", "")) : undefined;
+    case "text": {
+      if (typeof value !== "string") return undefined;
+      const { text, replaced } = textWithoutNul(value);
+      if (replaced) flags.nul = true;
+      return escapeCopyText(text);
+    }
     case "uuid":
       return typeof value === "string" && UUID.test(value) ? value : undefined;
     case "integer":
@@ -64,14 +77,17 @@ function encodeValue(kind: ColumnKind, value: unknown): string | undefined {
       return typeof value === "string" && DATE_TEXT.test(value) ? value : undefined;
     case "jsonb": {
       if (value === undefined) return undefined;
-      // Postgres jsonb cannot hold U+0000; the raw record keeps everything else exactly.
-      const json = JSON.stringify(value).replaceAll("\\u0000", "");
+      const { json, replaced } = jsonWithoutNul(value);
+      if (replaced) flags.nul = true;
       return escapeCopyText(json);
     }
   }
 }
 
-/** Encodes rows as COPY text lines (tab-separated, `\N` for null), checking each value. */
+/**
+ * Encodes rows as COPY text lines (tab-separated, `\N` for null), checking each value; each line ends with
+ * the row's NUL_FLAG_COLUMN.
+ */
 export function encodeCopyRows<Row>(table: EventTable<Row>, rows: readonly Row[]): string {
   const columns: ReadonlyArray<EventColumn<Row>> = table.columns;
   let text = "";
@@ -80,6 +96,7 @@ export function encodeCopyRows<Row>(table: EventTable<Row>, rows: readonly Row[]
     if (row === null || typeof row !== "object") {
       throw new LoaderInputError(`${table.name}: row ${r} is ${describe(row)}, expected an object`, "");
     }
+    const flags: RowFlags = { nul: false };
     for (let c = 0; c < columns.length; c++) {
       const column = columns[c] as EventColumn<Row>;
       const value = row[column.name];
@@ -90,7 +107,7 @@ export function encodeCopyRows<Row>(table: EventTable<Row>, rows: readonly Row[]
         }
         field = "\\N";
       } else {
-        field = encodeValue(column.kind, value);
+        field = encodeValue(column.kind, value, flags);
         if (field === undefined) {
           throw new LoaderInputError(
             `${table.name}: row ${r}: column ${column.name} expects ${EXPECTED[column.kind]}, got ${describe(value)}`,
@@ -100,7 +117,7 @@ export function encodeCopyRows<Row>(table: EventTable<Row>, rows: readonly Row[]
       }
       text += c === 0 ? field : `\t${field}`;
     }
-    text += "\n";
+    text += flags.nul ? "\tt\n" : "\tf\n";
   }
   return text;
 }

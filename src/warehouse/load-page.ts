@@ -12,7 +12,8 @@ import { from as copyFrom } from "pg-copy-streams";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { LoaderInputError } from "../errors.js";
-import { encodeCopyRows } from "./copy-text.js";
+import { encodeCopyRows, NUL_FLAG_COLUMN } from "./copy-text.js";
+import { jsonWithoutNul } from "./nul.js";
 import type { ColumnKind, EventTable } from "./event-tables.js";
 
 const PG_TYPE: Record<ColumnKind, string> = {
@@ -79,16 +80,19 @@ export async function loadPage<Row>(pool: pg.Pool, table: EventTable<Row>, page:
   // Encoding first: a bad value fails before any transaction is opened.
   const copyText = encodeCopyRows(table, page.events);
   const client = await pool.connect();
+  let failed = false;
   try {
     await client.query("begin");
     const result = await loadInTransaction(client, table, page, copyText);
     await client.query("commit");
     return result;
   } catch (err) {
+    failed = true;
     await client.query("rollback").catch(() => undefined);
     throw err;
   } finally {
-    client.release();
+    // After a failure the connection may be the reason (terminated, the server restarting): never reuse it.
+    client.release(failed);
   }
 }
 
@@ -98,10 +102,10 @@ async function loadInTransaction<Row>(
   page: PageToLoad<Row>,
   copyText: string,
 ): Promise<PageLoaded> {
-  const names = table.columns.map((c) => c.name).join(", ");
+  const names = [...table.columns.map((c) => c.name), NUL_FLAG_COLUMN].join(", ");
   let inserted = 0;
   if (page.events.length > 0) {
-    const staged = table.columns.map((c) => `${c.name} ${PG_TYPE[c.kind]}`).join(", ");
+    const staged = [...table.columns.map((c) => `${c.name} ${PG_TYPE[c.kind]}`), `${NUL_FLAG_COLUMN} boolean`].join(", ");
     await client.query(`create temp table stage (${staged}) on commit drop`);
     await pipeline(Readable.from([copyText]), client.query(copyFrom(`copy stage (${names}) from stdin`)));
     const moved = await client.query(
@@ -118,12 +122,33 @@ async function loadInTransaction<Row>(
   return { inserted, duplicates, rejects: rejects.length };
 }
 
-async function insertRejects(client: Queryable, streamId: number, runId: number, rejects: readonly RejectedRecord[]) {
-  await client.query(
-    `insert into sync.rejects (stream_id, run_id, reason, payload)
-     select $1, $2, r.reason, r.payload from unnest($3::text[], $4::jsonb[]) as r(reason, payload)`,
-    [streamId, runId, rejects.map((r) => r.reason), rejects.map((r) => JSON.stringify(r.payload).replaceAll("\\u0000", ""))],
+/**
+ * Stores rejects once each: a reject's identity is its stream, its record and its occurrence among
+ * identical records of the page (as for events), so a record re-read by a lookback, a crash replay or an
+ * overlapping window is not stored again. Returns how many were new.
+ */
+async function insertRejects(client: Queryable, streamId: number, runId: number, rejects: readonly RejectedRecord[]): Promise<number> {
+  const seen = new Map<string, number>();
+  const payloads: string[] = [];
+  const occurrences: number[] = [];
+  const nul: boolean[] = [];
+  for (const reject of rejects) {
+    const { json, replaced } = jsonWithoutNul(reject.payload);
+    const occurrence = seen.get(json) ?? 0;
+    seen.set(json, occurrence + 1);
+    payloads.push(json);
+    occurrences.push(occurrence);
+    nul.push(replaced);
+  }
+  const stored = await client.query(
+    `insert into sync.rejects (stream_id, run_id, reason, payload, occurrence, nul_replaced, reject_key)
+     select $1::bigint, $2::bigint, r.reason, r.payload, r.occurrence, r.nul,
+            md5($1::bigint::text || ':' || r.occurrence::text || ':' || r.payload::text)::uuid
+       from unnest($3::text[], $4::jsonb[], $5::int[], $6::boolean[]) as r(reason, payload, occurrence, nul)
+     on conflict (reject_key) do nothing`,
+    [streamId, runId, rejects.map((r) => r.reason), payloads, occurrences, nul],
   );
+  return stored.rowCount ?? 0;
 }
 
 async function moveCursor<Row>(client: Queryable, page: PageToLoad<Row>) {

@@ -1,5 +1,4 @@
-import type { Kysely, MigrationResult } from "kysely";
-import { Migrator } from "kysely";
+import { type Kysely, type MigrationResult, Migrator, sql } from "kysely";
 import { migrations } from "../../migrations/index.js";
 
 function migrator<DB>(db: Kysely<DB>): Migrator {
@@ -26,7 +25,16 @@ function settle(results: { error?: unknown; results?: MigrationResult[] }, what:
  * starting at once apply each migration exactly once; applying when nothing is pending changes nothing.
  */
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationResult[]> {
-  return settle(await migrator(db).migrateToLatest(), "migrating the warehouse");
+  // A migration may rewrite a large table: it runs on a connection of its own without the pool's
+  // statement_timeout (the migration lock still waits at most lock_timeout).
+  return db.connection().execute(async (connection) => {
+    await sql`set statement_timeout = 0`.execute(connection);
+    try {
+      return settle(await migrator(connection).migrateToLatest(), "migrating the warehouse");
+    } finally {
+      await sql`reset statement_timeout`.execute(connection);
+    }
+  });
 }
 
 /** Reverts the last `steps` applied migrations (all of them with `Infinity`). */

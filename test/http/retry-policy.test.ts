@@ -39,7 +39,7 @@ describe("withRetries", () => {
 
   it("retries retryable failures and counts them", async () => {
     let calls = 0;
-    const retried: number[] = [];
+    const retried: Array<{ attempt: number; code: string; delayMs: number }> = [];
     const result = await withRetries(
       async () => {
         calls++;
@@ -47,10 +47,14 @@ describe("withRetries", () => {
         return "ok";
       },
       fast,
-      { onRetry: (_, attempt) => retried.push(attempt) },
+      { onRetry: ({ attempt, code, delayMs }) => void retried.push({ attempt, code, delayMs }) },
     );
     expect(result).toBe("ok");
-    expect(retried).toEqual([1, 2]);
+    // The backoff doubles from minDelayMs (jitter comes on top).
+    expect(retried).toEqual([
+      { attempt: 1, code: "yandex_direct 506", delayMs: 1 },
+      { attempt: 2, code: "yandex_direct 506", delayMs: 2 },
+    ]);
   });
 
   it("does not retry a fatal or quota failure, and rethrows it as it is", async () => {

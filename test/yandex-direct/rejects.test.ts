@@ -5,6 +5,7 @@ import { parseConfig } from "../../src/config/load-config.js";
 import { createLogger } from "../../src/log/logger.js";
 import { readBody, type RunningServer, startHttpServer } from "../../src/simulators/common/http-server.js";
 import { runSync } from "../../src/sync/run-sync.js";
+import { resetStream } from "../../src/warehouse/streams.repository.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 const at = (s: string) => Date.parse(s);
@@ -71,5 +72,14 @@ describe("records that fail validation", () => {
     ]);
     const counters = await database.warehouse.db.selectFrom("sync.stream_runs").select(["events_fetched", "events_inserted", "rejects"]).executeTakeFirstOrThrow();
     expect(counters).toEqual({ events_fetched: 6, events_inserted: 3, rejects: 3 });
+
+    // Read again from the start twice (as a reset or a crash replay would): each reject is still stored once.
+    for (let again = 0; again < 2; again++) {
+      const stream = await database.warehouse.db.selectFrom("sync.streams").select("stream_id").executeTakeFirstOrThrow();
+      await resetStream(database.warehouse.db, stream.stream_id, null);
+      const rerun = await runSync({ warehouse: database.warehouse, config, log: createLogger({ level: "silent" }), signal: new AbortController().signal, command: "test", now: () => new Date("2026-06-01T12:00:00Z") });
+      expect(rerun.streams[0]).toMatchObject({ status: "succeeded", inserted: 0, duplicates: 3, rejects: 3 });
+    }
+    expect(await database.warehouse.db.selectFrom("sync.rejects").select(["reason"]).orderBy("reject_id").execute()).toHaveLength(3);
   });
 });

@@ -8,7 +8,7 @@ import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
 import { parseRetryAfter, post } from "../../http/post.js";
 import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
 import type { RequestGate } from "../../http/request-gate.js";
-import { type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
+import { countRetry, type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
 import { type Envelope, envelopeSchema, type Format, parseXmlEnvelope } from "./altcraft.schemas.js";
 
 export interface AltcraftClientOptions {
@@ -85,7 +85,7 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftCl
             return parseEnvelope(method, response.status, response.body, options.format, { redact, retryAfterMs: parseRetryAfter(response.headers["retry-after"]) });
           }),
         options.retry,
-        { signal, onRetry: () => void tally.retries++ },
+        { signal, onRetry: (notice) => countRetry(tally, notice) },
       );
     },
   };

@@ -8,7 +8,7 @@ import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
 import { parseRetryAfter, post } from "../../http/post.js";
 import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
 import type { RequestGate } from "../../http/request-gate.js";
-import { type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
+import { countRetry, type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
 import { errorEnvelope, type GetEventsLogParams, type Locale, successEnvelope } from "./yandex-direct.schemas.js";
 
 export const PRODUCTION_ENDPOINT = "https://api.direct.yandex.ru/live/v4/json/";
@@ -73,7 +73,7 @@ export function createYandexDirectClient(options: YandexDirectClientOptions): Ya
             return parseResponse(response.status, response.body, { redact, retryAfterMs: parseRetryAfter(response.headers["retry-after"]) });
           }),
         options.retry,
-        { signal, onRetry: () => void tally.retries++ },
+        { signal, onRetry: (notice) => countRetry(tally, notice) },
       );
     },
   };
