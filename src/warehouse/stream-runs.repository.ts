@@ -1,5 +1,5 @@
 import { type Kysely, sql } from "kysely";
-import type { Database, StreamRunStatus, StreamStatus } from "./tables.js";
+import type { Database, SourceName, StreamRunStatus, StreamStatus } from "./tables.js";
 
 /** Opens the stream's row for this run (status running) and marks the stream running. */
 export async function beginStreamRun(db: Kysely<Database>, runId: number, streamId: number, cursorBefore: Date | null): Promise<void> {
@@ -60,6 +60,8 @@ export async function finishStreamRun(db: Kysely<Database>, runId: number, strea
         last_error: end.error,
         updated_at: sql`now()`,
         ...(end.status === "succeeded" ? { last_success_at: sql`now()` } : {}),
+        // Freshness counts from here: an incomplete read still reached the end of what the source settles.
+        ...(end.status === "succeeded" || end.status === "incomplete" ? { last_read_at: sql`now()` } : {}),
         ...(end.unread
           ? {
               unread_events: sql<number>`coalesce(unread_events, 0) + ${end.unread.events ?? 0}`,
@@ -80,4 +82,40 @@ export async function streamRunTotals(db: Kysely<Database>, runId: number, strea
     .where("run_id", "=", runId)
     .where("stream_id", "=", streamId)
     .executeTakeFirst();
+}
+
+/**
+ * An account that failed as a whole (its campaigns could not be listed, its token was refused) fails its
+ * known streams too, so that status and freshness stop showing their last success. Each gets a row for
+ * this run; retired streams and streams outside `streamKeys` (when given: a run restricted to some
+ * streams) are left alone. Returns how many streams were marked.
+ */
+export async function failAccountStreams(
+  db: Kysely<Database>,
+  runId: number,
+  account: { source: SourceName; account: string; error: string; streamKeys?: readonly string[] | undefined },
+): Promise<number> {
+  if (account.streamKeys?.length === 0) return 0;
+  return db.transaction().execute(async (tx) => {
+    let query = tx
+      .selectFrom("sync.streams")
+      .select(["stream_id", "cursor"])
+      .where("source", "=", account.source)
+      .where("account", "=", account.account)
+      .where("status", "<>", "retired");
+    if (account.streamKeys) query = query.where("stream_key", "in", [...account.streamKeys]);
+    const streams = await query.forUpdate().execute();
+    if (streams.length === 0) return 0;
+    await tx
+      .insertInto("sync.stream_runs")
+      .values(streams.map((s) => ({ run_id: runId, stream_id: s.stream_id, status: "failed" as const, finished_at: sql<Date>`now()`, cursor_before: s.cursor, cursor_after: s.cursor, completeness_gap: null, error: account.error })))
+      .onConflict((oc) => oc.columns(["run_id", "stream_id"]).doNothing())
+      .execute();
+    await tx
+      .updateTable("sync.streams")
+      .set({ status: "failed", last_error: account.error, last_run_id: runId, updated_at: sql`now()` })
+      .where("stream_id", "in", streams.map((s) => s.stream_id))
+      .execute();
+    return streams.length;
+  });
 }

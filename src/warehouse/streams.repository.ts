@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Database, SourceName, Stream } from "./tables.js";
 
 export interface StreamIdentity {
@@ -52,4 +52,74 @@ export async function resetStream(db: Kysely<Database>, streamId: number, cursor
       .where("stream_id", "=", streamId)
       .execute();
   });
+}
+
+/**
+ * What the configuration names, for retirement: the streams of one account, or all of them (undefined
+ * keys) when they are judged elsewhere (an Altcraft account's campaigns, by its listing).
+ */
+export interface ConfiguredStreams {
+  source: SourceName;
+  account: string;
+  streamKeys?: readonly string[] | undefined;
+}
+
+/** Which streams a retirement pass may touch: these sources, and within them only these accounts if given. */
+export interface RetirementScope {
+  sources: readonly SourceName[];
+  accounts?: readonly string[] | undefined;
+}
+
+export interface RetirementChange {
+  retired: StreamIdentity[];
+  restored: StreamIdentity[];
+}
+
+/**
+ * Retires the streams in `scope` that `configured` does not name, and brings back retired streams it
+ * names again, with the status of their last run (new if none): rows and cursors stay either way.
+ */
+export async function settleRetirement(db: Kysely<Database>, scope: RetirementScope, configured: readonly ConfiguredStreams[]): Promise<RetirementChange> {
+  if (scope.sources.length === 0 || scope.accounts?.length === 0) return { retired: [], restored: [] };
+  const roster = JSON.stringify(configured.map((c) => ({ source: c.source, account: c.account, keys: c.streamKeys ? [...c.streamKeys] : null })));
+  const accounts = scope.accounts ? [...scope.accounts] : null;
+  const result = await sql<{ source: SourceName; account: string; stream_key: string; retired: boolean }>`
+    with named as (
+      select s.stream_id,
+             exists (select 1 from jsonb_to_recordset(${roster}::jsonb) as r(source text, account text, keys text[])
+                      where r.source = s.source and r.account = s.account and (r.keys is null or s.stream_key = any (r.keys))) as configured
+        from sync.streams s
+       where s.source = any (${[...scope.sources]}::text[])
+         and (${accounts}::text[] is null or s.account = any (${accounts}::text[]))
+    )
+    update sync.streams s
+       set status = case when n.configured
+                         then coalesce((select sr.status from sync.stream_runs sr
+                                         where sr.stream_id = s.stream_id and sr.status <> 'skipped'
+                                         order by sr.started_at desc, sr.run_id desc limit 1), 'new')
+                         else 'retired' end,
+           retired_at = case when n.configured then null else now() end,
+           updated_at = now()
+      from named n
+     where n.stream_id = s.stream_id and (s.status = 'retired') = n.configured
+    returning s.source, s.account, s.stream_key, not n.configured as retired`.execute(db);
+  const identity = (r: (typeof result.rows)[number]): StreamIdentity => ({ source: r.source, account: r.account, streamKey: r.stream_key });
+  return { retired: result.rows.filter((r) => r.retired).map(identity), restored: result.rows.filter((r) => !r.retired).map(identity) };
+}
+
+/**
+ * Finished Altcraft campaigns the listing showed unchanged are not read (the slow poll schedule), yet the
+ * listing proves they hold everything there is: their freshness counts from it. Only streams whose last
+ * read was complete qualify.
+ */
+export async function confirmReadThrough(db: Kysely<Database>, stream: { source: SourceName; account: string; streamKeys: readonly string[] }): Promise<void> {
+  if (stream.streamKeys.length === 0) return;
+  await db
+    .updateTable("sync.streams")
+    .set({ last_read_at: sql`now()` })
+    .where("source", "=", stream.source)
+    .where("account", "=", stream.account)
+    .where("stream_key", "in", [...stream.streamKeys])
+    .where("status", "in", ["succeeded", "incomplete"])
+    .execute();
 }

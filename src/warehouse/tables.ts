@@ -9,7 +9,7 @@ type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | strin
 type Json = ColumnType<unknown, string, string>;
 
 export type SourceName = "altcraft" | "yandex_direct";
-export type StreamStatus = "new" | "running" | "succeeded" | "incomplete" | "partial" | "failed" | "interrupted";
+export type StreamStatus = "new" | "running" | "succeeded" | "incomplete" | "partial" | "failed" | "interrupted" | "retired";
 export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "interrupted";
 export type StreamRunStatus = RunStatus | "incomplete" | "skipped";
 
@@ -39,6 +39,10 @@ export interface StreamsTable {
   last_success_at: Timestamp | null;
   unread_events: ColumnType<number | null, number | null | undefined, number | null>;
   unread_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** When the stream left the configuration (status retired); null while configured. */
+  retired_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** When the stream last completed a read up to what the source settles: what freshness is measured from. */
+  last_read_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface StreamRunsTable {
