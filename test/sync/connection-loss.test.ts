@@ -1,0 +1,96 @@
+// Any warehouse connection may die at any moment — the one holding a stream's lock, a loading transaction,
+// bookkeeping — and the process goes on: the affected streams end failed with a clear error, the run is
+// recorded, and the next run ends exact. Here pg_terminate_backend strikes at random moments, many times.
+import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createRandom } from "../../src/simulators/common/random.js";
+import type { RunSummary } from "../../src/sync/run-sync.js";
+import { copiesBeyondSource } from "../support/ground-truth.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { HOUR, startYandexScenario, type YandexScenario } from "../support/yandex-scenario.js";
+
+let database: TestDatabase;
+let scenario: YandexScenario | undefined;
+let killer: pg.Client;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  killer = new pg.Client({ connectionString: database.url, application_name: "connection-killer" });
+  await killer.connect();
+});
+afterEach(async () => {
+  await scenario?.close();
+  scenario = undefined;
+});
+afterAll(async () => {
+  await killer.end();
+  await database.drop();
+});
+
+type Kind = "lock" | "load" | "any";
+
+/** Which backends of the job each kind strikes: idle ones holding a stream lock, loading ones, or any of them. */
+const WHERE: Record<Kind, string> = {
+  lock: "query like '%pg_try_advisory_lock%'",
+  load: "(query like '%stage%' or query like 'insert into yandex_direct.events%' or query like 'begin%' or query like 'commit%')",
+  any: "true",
+};
+
+async function terminateOne(kind: Kind, pick: number): Promise<boolean> {
+  const { rows } = await killer.query<{ pid: number }>(
+    `select pid from pg_stat_activity
+      where datname = current_database() and pid <> pg_backend_pid() and application_name = 'eventlog-sync' and ${WHERE[kind]}
+      order by pid`,
+  );
+  const target = rows[pick % Math.max(1, rows.length)];
+  if (!target) return false;
+  const result = await killer.query<{ done: boolean }>("select pg_terminate_backend($1) as done", [target.pid]);
+  return result.rows[0]?.done === true;
+}
+
+describe("a warehouse connection that dies mid-run", () => {
+  it("never crashes the process; the streams it hit end failed, and a clean run afterwards is exact", async () => {
+    scenario = await startYandexScenario({
+      logins: ["client-1", "client-2", "client-3"],
+      simulator: { eventsPerHour: 30, latencyMs: 3 },
+      account: { pageLimit: 100 },
+    });
+    const random = createRandom(20261128);
+    const kills: Record<Kind, number> = { lock: 0, load: 0, any: 0 };
+    const summaries: RunSummary[] = [];
+    const thrown: string[] = [];
+    const kinds: Kind[] = ["lock", "load", "any"];
+    for (let round = 0; round < 9; round++) {
+      const kind = kinds[round % kinds.length] as Kind;
+      let done = false;
+      const run = scenario
+        .run(database.warehouse)
+        .then((summary) => void summaries.push(summary))
+        .catch((err: unknown) => void thrown.push(String(err)))
+        .finally(() => (done = true));
+      // Strike a few times at random moments while the run goes on.
+      for (let strike = 0; strike < 3 && !done; strike++) {
+        await sleep(random.int(2, 40));
+        if (!done && (await terminateOne(kind, random.int(0, 10)))) kills[kind]++;
+      }
+      await run;
+      scenario.clock.now += HOUR;
+    }
+    expect(kills.lock + kills.load + kills.any, `kills ${JSON.stringify(kills)}`).toBeGreaterThanOrEqual(9);
+    expect(kills.lock, "a lock connection was struck").toBeGreaterThan(0);
+    expect(kills.load, "a loading connection was struck").toBeGreaterThan(0);
+    // Every stream the strikes hit says why.
+    const failed = summaries.flatMap((s) => s.streams.filter((o) => o.status === "failed"));
+    expect(failed.length + thrown.length, "the strikes hit something").toBeGreaterThan(0);
+    for (const outcome of failed) expect(outcome.error).toMatch(/terminat|connection|lock was lost|Connection/i);
+
+    // The next run, with no strikes, ends exact: nothing lost, nothing twice.
+    const clean = await scenario.run(database.warehouse);
+    expect(clean.status).toBe("succeeded");
+    await scenario.expectGroundTruth(database.warehouse);
+    await scenario.expectCaughtUp(database.warehouse);
+    expect(
+      await copiesBeyondSource({ sim: scenario.sim, warehouse: database.warehouse, account: "agency", streams: scenario.logins, startTime: scenario.startTime }),
+    ).toEqual([]);
+  });
+});
