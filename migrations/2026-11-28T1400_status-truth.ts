@@ -43,6 +43,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
              order by stream_id, started_at desc, run_id desc) r
      where r.stream_id = s.stream_id;
     comment on column sync.streams.status is 'Result of the last run of the stream: new, running, succeeded, incomplete (read to its cursor, but the server would not give some events: see unread_events), partial (stopped by a quota, progress kept), failed (also when its account failed as a whole), interrupted (stopped by a signal, progress kept), abandoned (its process went away mid-run), retired (its account or login is no longer configured, or its campaign no longer listed; rows stay)';
+    comment on column sync.runs.status is 'running, succeeded (every stream it attempted succeeded), partial (some streams or accounts incomplete, partial or failed, others succeeded), failed (something was attempted and nothing succeeded, or the run could not go on), interrupted (stopped by a signal), abandoned (its process went away without finishing it: found by a later run)';
     comment on column sync.streams.retired_at is 'When the stream was retired; null while it is configured';
     comment on column sync.streams.last_read_at is 'When the stream last completed a read up to the end of what the source settles: the end of its last succeeded or incomplete run, or a listing that showed its finished Altcraft campaign unchanged; null before the first';
 
@@ -174,6 +175,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
 
     update sync.streams s set status = ${lastRunStatus(sql`s.stream_id`)} where s.status = 'retired';
     alter table sync.streams drop column retired_at, drop column last_read_at;
+    comment on column sync.runs.status is 'running, succeeded (every stream succeeded), partial (some streams incomplete, partial or failed), failed (the run could not go on), interrupted (stopped by a signal), abandoned (its process went away without finishing it: found by a later run)';
     comment on column sync.streams.status is 'Result of the last run of the stream: new, running, succeeded, incomplete (read to its cursor, but the server would not give some events: see unread_events), partial (stopped by a quota, progress kept), failed, interrupted (stopped by a signal, progress kept)';
   `.execute(db);
   const statuses = await allowedStatuses(db, "sync.streams", "streams_status_check");

@@ -1,6 +1,7 @@
 /** `eventlog-sync daemon`: runs `sync` on the configured cron schedule and serves /healthz and /metrics. */
 import type { Command } from "commander";
 import { loadConfig } from "../config/load-config.js";
+import { failedRunOf, lastRunOf } from "../daemon/health.js";
 import { startDaemonServer } from "../daemon/http-endpoints.js";
 import { createDaemonMetrics } from "../daemon/metrics.js";
 import { startSchedule } from "../daemon/scheduler.js";
@@ -52,9 +53,12 @@ Examples:
               try {
                 const summary = await runSync({ warehouse, config, log, signal, command: "daemon", onPage: progress.onPage });
                 metrics.recordRun(summary, (performance.now() - started) / 1000);
-                state.lastRun = { runId: summary.runId, status: summary.status, finishedAt: new Date().toISOString() };
+                state.lastRun = lastRunOf(summary, new Date());
               } catch (err) {
+                // The run could not finish (the warehouse went away, say): it counts as failed, and the
+                // daemon waits for the next tick; the pool reconnects once the database is back.
                 metrics.recordFailedRun();
+                state.lastRun = failedRunOf(toError(err).message, new Date());
                 throw err;
               } finally {
                 progress.stop();

@@ -17,11 +17,12 @@ const iso = (d: Date | null) => (d ? d.toISOString().replace(".000Z", "Z") : "-"
 
 export function statusTable(rows: readonly StreamStatusRow[]): string {
   if (rows.length === 0) return "no streams yet: run `eventlog-sync sync` first\n";
-  const header = ["STREAM", "STATUS", "CURSOR", "BEHIND", "ROWS", "LAST RUN", "GAP", "UNREAD", "LAST ERROR"];
+  const header = ["STREAM", "STATUS", "CURSOR", "LAST EVENT", "LAG", "ROWS", "LAST RUN", "GAP", "UNREAD", "LAST ERROR"];
   const lines = rows.map((r) => [
     `${r.source}/${r.account}/${r.stream}`,
     r.status,
     iso(r.cursor),
+    iso(r.last_event_at),
     humanLag(r.lag_seconds),
     r.rows_held.toLocaleString("en"),
     r.last_run_id === null ? "-" : `#${r.last_run_id} ${r.last_run_status ?? ""} ${iso(r.last_run_finished_at)}`,
@@ -36,12 +37,15 @@ export function statusTable(rows: readonly StreamStatusRow[]): string {
 export function registerStatusCommand(program: Command, context: CommandContext): void {
   program
     .command("status")
-    .description("Show every stream: cursor, how far behind now, last run result, rows held, last error, completeness gap")
+    .description(
+      "Show every stream: cursor, newest event, lag (time since its last complete read), last run result, rows held, last error, completeness gap; retired streams only with --all",
+    )
     .option("--json", "print JSON for machines")
-    .addHelpText("after", "\nExamples:\n  $ eventlog-sync status\n  $ eventlog-sync status --json | jq '.[] | select(.status != \"succeeded\")'")
-    .action(async (options: { json?: boolean }) => {
+    .option("--all", "also show retired streams (their account or login is no longer configured)")
+    .addHelpText("after", "\nExamples:\n  $ eventlog-sync status\n  $ eventlog-sync status --all\n  $ eventlog-sync status --json | jq '.[] | select(.status != \"succeeded\")'")
+    .action(async (options: { json?: boolean; all?: boolean }) => {
       await withWarehouse({ ...context.session(), log: context.log() }, async ({ warehouse }) => {
-        const rows = await streamStatuses(warehouse.db);
+        const rows = await streamStatuses(warehouse.db, { includeRetired: options.all === true });
         process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : statusTable(rows));
       });
     });

@@ -1,13 +1,17 @@
-/** The daemon's HTTP server: GET /healthz (is the process up and the warehouse reachable) and GET /metrics. */
+/**
+ * The daemon's HTTP server: GET /healthz (the last run's result and whether the warehouse answers; see
+ * health.ts for what each answer means) and GET /metrics.
+ */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { sql } from "kysely";
 import type { Warehouse } from "../warehouse/database.js";
+import { assessHealth, type LastRun } from "./health.js";
 import type { DaemonMetrics } from "./metrics.js";
+import { probeWarehouse } from "./warehouse-probe.js";
 
 export interface DaemonState {
   running: boolean;
-  lastRun: { runId: number; status: string; finishedAt: string } | undefined;
+  lastRun: LastRun | undefined;
   nextRun: () => Date | null;
 }
 
@@ -23,10 +27,21 @@ export async function startDaemonServer(
     };
     if (req.method !== "GET") return send(405, "text/plain", "method not allowed\n");
     if (path === "/healthz") {
-      sql`select 1`
-        .execute(deps.warehouse.db)
-        .then(() => send(200, "application/json", JSON.stringify({ status: "ok", running: deps.state.running, lastRun: deps.state.lastRun ?? null, nextRun: deps.state.nextRun() })))
-        .catch((err: unknown) => send(503, "application/json", JSON.stringify({ status: "warehouse unreachable", error: err instanceof Error ? err.message : String(err) })));
+      void probeWarehouse(deps.warehouse).then((warehouse) => {
+        const health = assessHealth(deps.state.lastRun, warehouse);
+        send(
+          health.httpStatus,
+          "application/json",
+          JSON.stringify({
+            status: health.status,
+            warehouse: warehouse.up ? "up" : "unreachable",
+            ...(warehouse.up ? {} : { warehouseError: warehouse.error }),
+            running: deps.state.running,
+            lastRun: deps.state.lastRun ?? null,
+            nextRun: deps.state.nextRun(),
+          }),
+        );
+      });
       return;
     }
     if (path === "/metrics") {

@@ -1,11 +1,13 @@
 /**
  * The daemon's metrics in the Prometheus text format: counters of this process (runs, skipped ticks,
  * events, requests, retries, rejects) and gauges read from the warehouse when scraped (streams by status,
- * freshness lag per stream).
+ * freshness lag per stream). Retired streams are left out. When the warehouse does not answer, the
+ * counters are still served, `eventlog_sync_warehouse_up` is 0 and the warehouse gauges are left out.
  */
 import { sql } from "kysely";
 import type { RunSummary } from "../sync/run-sync.js";
 import type { Warehouse } from "../warehouse/database.js";
+import { PROBE_TIMEOUT_MS, withinDeadline } from "./warehouse-probe.js";
 
 export interface DaemonMetrics {
   /** Adds a finished run to the counters. */
@@ -58,13 +60,13 @@ export function createDaemonMetrics(): DaemonMetrics {
   const retries = new Family("eventlog_sync_retries_total", "counter", "API requests that were retries, by source.");
   const rejects = new Family("eventlog_sync_rejects_total", "counter", "Records rejected by validation, by source.");
   const running = new Family("eventlog_sync_run_in_progress", "gauge", "1 while a run is going.");
-  const lastRun = new Family("eventlog_sync_last_run_timestamp_seconds", "gauge", "When the last run of this process finished, by status.");
+  const lastRun = new Family("eventlog_sync_last_run_timestamp_seconds", "gauge", "When the last run of this process with each status finished.");
   const lastDuration = new Family("eventlog_sync_last_run_duration_seconds", "gauge", "How long the last run took.");
   running.set({}, 0);
   return {
     recordRun(summary, seconds) {
       runs.add({ status: summary.status }, 1);
-      lastRun.set({}, Date.now() / 1000);
+      lastRun.set({ status: summary.status }, Date.now() / 1000);
       lastDuration.set({}, seconds);
       for (const s of summary.streams) {
         const source = { source: s.identity.source };
@@ -75,26 +77,46 @@ export function createDaemonMetrics(): DaemonMetrics {
         rejects.add(source, s.rejects);
       }
     },
-    recordFailedRun: () => runs.add({ status: "failed" }, 1),
+    recordFailedRun: () => {
+      runs.add({ status: "failed" }, 1);
+      lastRun.set({ status: "failed" }, Date.now() / 1000);
+    },
     recordSkippedTick: () => skipped.add({}, 1),
     setRunning: (value) => running.set({}, value ? 1 : 0),
     async render(warehouse) {
       const byStatus = new Family("eventlog_sync_streams", "gauge", "Streams by the status of their last run.");
-      const lag = new Family("eventlog_sync_stream_lag_seconds", "gauge", "How far each stream's cursor is behind now.");
+      const lag = new Family(
+        "eventlog_sync_stream_lag_seconds",
+        "gauge",
+        "Seconds since each stream last completed a read (before its first: since it was first seen).",
+      );
       const unread = new Family(
         "eventlog_sync_stream_unread_events",
         "gauge",
         "Events a stream stepped past because the server would not give them (only streams that have any; -1: how many is unknown).",
       );
-      const streams = await sql<{ source: string; account: string; stream_key: string; status: string; lag: number | null; unread_events: number | null; unread_at: Date | null }>`
-        select source, account, stream_key, status, extract(epoch from now() - cursor)::float8 as lag, unread_events, unread_at from sync.streams`.execute(warehouse.db);
+      const up = new Family("eventlog_sync_warehouse_up", "gauge", "1 when the warehouse answered this scrape, 0 when it did not (the stream gauges are then left out).");
+      const counters = [runs, skipped, running, lastRun, lastDuration, events, duplicates, requests, retries, rejects];
+      let streams;
+      try {
+        streams = await withinDeadline(
+          sql<{ source: string; account: string; stream_key: string; status: string; lag: number; unread_events: number | null; unread_at: Date | null }>`
+            select source, account, stream_key, status, extract(epoch from now() - coalesce(last_read_at, created_at))::float8 as lag, unread_events, unread_at
+              from sync.streams where status <> 'retired'`.execute(warehouse.db),
+          PROBE_TIMEOUT_MS,
+        );
+      } catch {
+        up.set({}, 0);
+        return `${[...counters, up].map((f) => f.text()).join("\n")}\n`;
+      }
+      up.set({}, 1);
       for (const s of streams.rows) {
         byStatus.add({ status: s.status }, 1);
         const labels = { source: s.source, account: s.account, stream: s.stream_key };
-        if (s.lag !== null) lag.set(labels, Math.round(s.lag));
+        lag.set(labels, Math.round(s.lag));
         if (s.unread_at !== null) unread.set(labels, s.unread_events === null || Number(s.unread_events) === 0 ? -1 : Number(s.unread_events));
       }
-      return `${[runs, skipped, running, lastRun, lastDuration, events, duplicates, requests, retries, rejects, byStatus, lag, unread].map((f) => f.text()).join("\n")}\n`;
+      return `${[...counters, up, byStatus, lag, unread].map((f) => f.text()).join("\n")}\n`;
     },
   };
 }

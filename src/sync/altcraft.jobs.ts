@@ -34,6 +34,10 @@ export interface AltcraftPlan {
   /** Campaigns listed, and those left out because they are on the slow schedule. */
   listed: number;
   slowPolled: number;
+  /** Stream keys of every campaign the listing returned (complete: the listing either ends or throws). */
+  listedKeys: string[];
+  /** Stream keys of the finished campaigns left out: the listing showed them unchanged. */
+  slowPolledKeys: string[];
   discoveryRequests: number;
 }
 
@@ -54,7 +58,12 @@ export async function planAltcraftJobs(
     gate: createRequestGate({ concurrency: account.concurrency, requestsPerSecond: account.requestsPerSecond }),
     retry: { retries: account.retries, minDelayMs: account.retryMinDelay, maxDelayMs: account.retryMaxDelay },
   });
-  const tally: RequestTally = { requests: 0, retries: 0 };
+  const listing = deps.log.child({ source: "altcraft", account: account.name });
+  const tally: RequestTally = {
+    requests: 0,
+    retries: 0,
+    onRetry: ({ attempt, code, delayMs, error }) => listing.warn({ attempt, code, delayMs, err: error }, "campaigns/list failed, retrying"),
+  };
   const campaigns = await listCampaigns(
     client,
     {
@@ -77,17 +86,22 @@ export async function planAltcraftJobs(
   const startTime = resolveStartTime(account.startTime, deps.now());
   const shared = { client, account, startTime, failure: undefined as Error | undefined, log: deps.log };
   const jobs: StreamJob<CampaignLogRowInput>[] = [];
-  let slowPolled = 0;
+  const slowPolledKeys: string[] = [];
   for (const campaign of campaigns) {
-    const poll = (states.get(String(campaign.id)) ?? {}) as PollState;
-    if (campaign.is_active === false && poll.finished && !changed.has(campaign.id) && now < (poll.nextPollAt ?? 0)) {
-      slowPolled++;
+    const stored = states.get(String(campaign.id));
+    const poll = (stored?.state ?? {}) as PollState;
+    // A stream whose last result was not a complete read (its account failed, a signal stopped it) is
+    // read now, so its status comes back from a real read rather than waiting for the slow schedule.
+    const settled = stored?.status === "succeeded" || stored?.status === "incomplete";
+    if (campaign.is_active === false && poll.finished && settled && !changed.has(campaign.id) && now < (poll.nextPollAt ?? 0)) {
+      slowPolledKeys.push(String(campaign.id));
       continue;
     }
     jobs.push(campaignJob(shared, campaign, changed.has(campaign.id), deps.now));
   }
+  const slowPolled = slowPolledKeys.length;
   deps.log.info({ account: account.name, listed: campaigns.length, streams: jobs.length, slowPolled, requests: tally.requests }, "campaigns listed");
-  return { jobs, listed: campaigns.length, slowPolled, discoveryRequests: tally.requests };
+  return { jobs, listed: campaigns.length, slowPolled, listedKeys: campaigns.map((c) => String(c.id)), slowPolledKeys, discoveryRequests: tally.requests };
 }
 
 interface Shared {

@@ -7,11 +7,14 @@ import type { Config } from "../config/config.schema.js";
 import type { Logger } from "../log/logger.js";
 import type { Warehouse } from "../warehouse/database.js";
 import { finishRun, startRun } from "../warehouse/runs.repository.js";
+import { failAccountStreams } from "../warehouse/stream-runs.repository.js";
+import { confirmReadThrough, settleRetirement } from "../warehouse/streams.repository.js";
 import type { RunStatus } from "../warehouse/tables.js";
 import { toError } from "../errors.js";
 import { type EngineContext, runStream, type StreamJob, type StreamOutcome } from "./run-stream.js";
 import { planAltcraftJobs } from "./altcraft.jobs.js";
-import { yandexDirectJobs } from "./yandex-direct.jobs.js";
+import { configuredStreams, listedCampaigns, retirementScope } from "./retirement.js";
+import { OWNER_LOGIN, yandexDirectJobs } from "./yandex-direct.jobs.js";
 
 export interface SyncSelection {
   /** Only these sources (altcraft, yandex_direct). */
@@ -27,6 +30,13 @@ export interface AccountFailure {
   source: string;
   account: string;
   error: string;
+}
+
+/** What a complete listing of an Altcraft account showed: every campaign, and the finished ones left out. */
+export interface AccountListing {
+  account: string;
+  listedKeys: string[];
+  slowPolledKeys: string[];
 }
 
 export interface RunSummary {
@@ -57,15 +67,17 @@ export async function planJobs(
   deps: Pick<SyncDependencies, "config" | "warehouse" | "log" | "signal">,
   selection: SyncSelection,
   now: () => Date,
-): Promise<{ jobs: StreamJob<unknown>[]; failures: AccountFailure[] }> {
+): Promise<{ jobs: StreamJob<unknown>[]; failures: AccountFailure[]; listings: AccountListing[] }> {
   const jobs: StreamJob<unknown>[] = [];
   const failures: AccountFailure[] = [];
+  const listings: AccountListing[] = [];
   const wanted = (source: string, account: string) => chosen(selection.sources, source) && chosen(selection.accounts, account);
   for (const account of deps.config.sources.altcraft?.accounts ?? []) {
     if (!wanted("altcraft", account.name)) continue;
     try {
       const plan = await planAltcraftJobs(account, { warehouse: deps.warehouse, now, log: deps.log, signal: deps.signal });
       jobs.push(...(plan.jobs as StreamJob<unknown>[]));
+      listings.push({ account: account.name, listedKeys: plan.listedKeys, slowPolledKeys: plan.slowPolledKeys });
     } catch (err) {
       const error = `${toError(err).message} (altcraft/${account.name}: campaigns/list)`;
       deps.log.error({ err: toError(err), source: "altcraft", account: account.name }, "account failed: its campaigns could not be listed");
@@ -75,14 +87,61 @@ export async function planJobs(
   for (const account of deps.config.sources.yandex_direct?.accounts ?? []) {
     if (wanted("yandex_direct", account.name)) jobs.push(...(yandexDirectJobs(account, now) as StreamJob<unknown>[]));
   }
-  return { jobs: jobs.filter((job) => chosen(selection.streams, job.identity.streamKey)), failures };
+  return { jobs: jobs.filter((job) => chosen(selection.streams, job.identity.streamKey)), failures, listings };
 }
 
-/** The run's status from its streams' results. */
-export function runStatus(outcomes: readonly StreamOutcome[]): RunStatus {
+/**
+ * The run's status from its streams' results and its failed accounts: succeeded when everything attempted
+ * succeeded (streams another process held are not attempted), failed when something was attempted and
+ * nothing succeeded, partial in between.
+ */
+export function runStatus(outcomes: readonly StreamOutcome[], failedAccounts = 0): RunStatus {
   if (outcomes.some((o) => o.status === "interrupted")) return "interrupted";
-  if (outcomes.some((o) => o.status === "failed" || o.status === "partial" || o.status === "incomplete")) return "partial";
-  return "succeeded";
+  const attempted = outcomes.filter((o) => o.status !== "skipped");
+  if (attempted.length + failedAccounts === 0) return "succeeded";
+  const succeeded = attempted.filter((o) => o.status === "succeeded").length;
+  if (succeeded === 0) return "failed";
+  return succeeded === attempted.length && failedAccounts === 0 ? "succeeded" : "partial";
+}
+
+/**
+ * The bookkeeping around planning that keeps status true: streams retired or brought back (only when the
+ * run is not restricted to some streams), finished campaigns confirmed by their listing, and the known
+ * streams of a failed account marked failed.
+ */
+async function settleAccounts(
+  deps: Pick<SyncDependencies, "warehouse" | "log">,
+  runId: number,
+  selection: SyncSelection,
+  planned: { failures: readonly AccountFailure[]; listings: readonly AccountListing[] },
+): Promise<void> {
+  const db = deps.warehouse.db;
+  const mayRetire = retirementScope(selection) !== undefined;
+  for (const listing of planned.listings) {
+    if (mayRetire) {
+      const { scope, configured } = listedCampaigns(listing.account, listing.listedKeys);
+      logRetirement(deps.log, await settleRetirement(db, scope, configured));
+    }
+    await confirmReadThrough(db, { source: "altcraft", account: listing.account, streamKeys: listing.slowPolledKeys });
+  }
+  for (const failure of planned.failures) {
+    const source = failure.source as "altcraft" | "yandex_direct";
+    const marked = await failAccountStreams(db, runId, { source, account: failure.account, error: failure.error, streamKeys: selection.streams?.length ? selection.streams : undefined });
+    if (marked > 0) deps.log.warn({ source, account: failure.account, streams: marked }, "streams of the failed account marked failed");
+  }
+}
+
+/** `2 failed, 1 partial`: the streams of a run by result. */
+function tally(outcomes: readonly StreamOutcome[]): string {
+  const counts = new Map<string, number>();
+  for (const o of outcomes) counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
+  return [...counts].map(([status, n]) => `${n} ${status}`).join(", ");
+}
+
+function logRetirement(log: Logger, change: Awaited<ReturnType<typeof settleRetirement>>): void {
+  const label = (s: { source: string; account: string; streamKey: string }) => `${s.source}/${s.account}/${s.streamKey}`;
+  if (change.retired.length > 0) log.info({ streams: change.retired.map(label) }, "streams retired: no longer configured");
+  if (change.restored.length > 0) log.info({ streams: change.restored.map(label) }, "retired streams configured again");
 }
 
 export async function runSync(deps: SyncDependencies, selection: SyncSelection = {}): Promise<RunSummary> {
@@ -91,7 +150,12 @@ export async function runSync(deps: SyncDependencies, selection: SyncSelection =
   const log = deps.log.child({ run: runId });
   let planned: Awaited<ReturnType<typeof planJobs>>;
   try {
+    // Retirement is judged against the configuration this run loaded, before anything is planned, so a
+    // stream configured again runs in this very run.
+    const scope = retirementScope(selection);
+    if (scope) logRetirement(log, await settleRetirement(deps.warehouse.db, scope, configuredStreams(deps.config, OWNER_LOGIN)));
     planned = await planJobs({ ...deps, log }, selection, now);
+    await settleAccounts({ warehouse: deps.warehouse, log }, runId, selection, planned);
   } catch (err) {
     await finishRun(deps.warehouse.db, runId, "failed", toError(err).message);
     throw err;
@@ -115,9 +179,8 @@ export async function runSync(deps: SyncDependencies, selection: SyncSelection =
     }
   };
   await Promise.all(Array.from({ length: Math.min(deps.config.sync.parallelStreams, jobs.length) }, worker));
-  const streamsStatus = deps.signal.aborted && outcomes.length < jobs.length ? "interrupted" : runStatus(outcomes);
-  const status = streamsStatus === "succeeded" && failures.length > 0 ? "partial" : streamsStatus;
-  const error = status === "interrupted" ? "interrupted by a signal" : failures.length > 0 ? failures.map((f) => f.error).join("; ") : null;
+  const status = deps.signal.aborted && outcomes.length < jobs.length ? "interrupted" : runStatus(outcomes, failures.length);
+  const error = status === "interrupted" ? "interrupted by a signal" : failures.length > 0 ? failures.map((f) => f.error).join("; ") : status === "failed" ? `no stream succeeded: ${tally(outcomes)}` : null;
   await finishRun(deps.warehouse.db, runId, status, error);
   log.info({ status, streams: outcomes.length, failedAccounts: failures.length }, "run finished");
   return { runId, status, streams: outcomes, accounts: failures };

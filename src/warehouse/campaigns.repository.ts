@@ -1,5 +1,5 @@
 import { type Kysely, sql } from "kysely";
-import type { Database } from "./tables.js";
+import type { Database, StreamStatus } from "./tables.js";
 
 export interface ListedCampaign {
   campaign_id: number;
@@ -57,8 +57,8 @@ export async function heldRows(db: Kysely<Database>, account: string, campaignId
   return { all: r.all, atOrAfter: r.atOrAfter, after: r.after };
 }
 
-/** Stored paging state of every stream of an account, by stream key. */
-export async function streamStates(db: Kysely<Database>, source: "altcraft" | "yandex_direct", account: string): Promise<Map<string, Record<string, unknown>>> {
-  const rows = await db.selectFrom("sync.streams").select(["stream_key", "state"]).where("source", "=", source).where("account", "=", account).execute();
-  return new Map(rows.map((r) => [r.stream_key, r.state]));
+/** Stored paging state and status of every stream of an account, by stream key. */
+export async function streamStates(db: Kysely<Database>, source: "altcraft" | "yandex_direct", account: string): Promise<Map<string, { state: Record<string, unknown>; status: StreamStatus }>> {
+  const rows = await db.selectFrom("sync.streams").select(["stream_key", "state", "status"]).where("source", "=", source).where("account", "=", account).execute();
+  return new Map(rows.map((r) => [r.stream_key, { state: r.state, status: r.status }]));
 }

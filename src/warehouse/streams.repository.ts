@@ -76,8 +76,10 @@ export interface RetirementChange {
 }
 
 /**
- * Retires the streams in `scope` that `configured` does not name, and brings back retired streams it
- * names again, with the status of their last run (new if none): rows and cursors stay either way.
+ * Retires the streams in `scope` that `configured` does not cover, and brings back retired streams it
+ * names again by key, with the status of their last run (new if none): rows and cursors stay either way.
+ * An entry without keys covers every stream of its account but brings none back: whether a campaign is
+ * still there is for the account's listing to say.
  */
 export async function settleRetirement(db: Kysely<Database>, scope: RetirementScope, configured: readonly ConfiguredStreams[]): Promise<RetirementChange> {
   if (scope.sources.length === 0 || scope.accounts?.length === 0) return { retired: [], restored: [] };
@@ -87,7 +89,9 @@ export async function settleRetirement(db: Kysely<Database>, scope: RetirementSc
     with named as (
       select s.stream_id,
              exists (select 1 from jsonb_to_recordset(${roster}::jsonb) as r(source text, account text, keys text[])
-                      where r.source = s.source and r.account = s.account and (r.keys is null or s.stream_key = any (r.keys))) as configured
+                      where r.source = s.source and r.account = s.account and (r.keys is null or s.stream_key = any (r.keys))) as configured,
+             exists (select 1 from jsonb_to_recordset(${roster}::jsonb) as r(source text, account text, keys text[])
+                      where r.source = s.source and r.account = s.account and s.stream_key = any (r.keys)) as named
         from sync.streams s
        where s.source = any (${[...scope.sources]}::text[])
          and (${accounts}::text[] is null or s.account = any (${accounts}::text[]))
@@ -101,7 +105,8 @@ export async function settleRetirement(db: Kysely<Database>, scope: RetirementSc
            retired_at = case when n.configured then null else now() end,
            updated_at = now()
       from named n
-     where n.stream_id = s.stream_id and (s.status = 'retired') = n.configured
+     where n.stream_id = s.stream_id
+       and (s.status <> 'retired' and not n.configured or s.status = 'retired' and n.named)
     returning s.source, s.account, s.stream_key, not n.configured as retired`.execute(db);
   const identity = (r: (typeof result.rows)[number]): StreamIdentity => ({ source: r.source, account: r.account, streamKey: r.stream_key });
   return { retired: result.rows.filter((r) => r.retired).map(identity), restored: result.rows.filter((r) => !r.retired).map(identity) };

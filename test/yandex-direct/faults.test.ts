@@ -101,7 +101,8 @@ describe("Yandex.Direct sync under faults", () => {
   it("stops a stream cleanly at the daily call limit, keeps its progress, and a later run finishes the job", async () => {
     scenario = await startYandexScenario({ logins: ["client-1", "client-2"], simulator: { dailyCallLimit: 30 }, account: { pageLimit: 100, concurrency: 1 } });
     const first = await scenario.run(database.warehouse);
-    expect(first.status).toBe("partial");
+    // Both streams stopped at the limit: progress is kept, but nothing succeeded, so the run failed.
+    expect(first.status).toBe("failed");
     expect(first.streams.some((s) => s.status === "partial" && /API error 56/.test(s.error ?? ""))).toBe(true);
     const held = await database.warehouse.pool.query<{ n: number }>("select count(*)::int as n from yandex_direct.events");
     expect(held.rows[0]?.n).toBeGreaterThan(0);
