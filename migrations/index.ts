@@ -5,6 +5,7 @@ import * as syncBookkeeping from "./2026-11-23T1500_sync-bookkeeping.js";
 import * as eventTables from "./2026-11-23T1510_event-tables.js";
 import * as analystViews from "./2026-11-23T1600_analyst-views.js";
 import * as incompleteStreams from "./2026-11-28T1200_incomplete-streams.js";
+import * as surviveTheWarehouse from "./2026-11-28T1300_survive-the-warehouse.js";
 import * as statusTruth from "./2026-11-28T1400_status-truth.js";
 
 export const migrations: Record<string, Migration> = {
@@ -12,5 +13,6 @@ export const migrations: Record<string, Migration> = {
   "2026-11-23T1510_event-tables": eventTables,
   "2026-11-23T1600_analyst-views": analystViews,
   "2026-11-28T1200_incomplete-streams": incompleteStreams,
+  "2026-11-28T1300_survive-the-warehouse": surviveTheWarehouse,
   "2026-11-28T1400_status-truth": statusTruth,
 };

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { streamStatuses, type StreamStatusRow } from "../warehouse/status.repository.js";
 import type { CommandContext } from "./sync.command.js";
+import { markAbandonedRuns } from "../warehouse/run-liveness.js";
 import { withWarehouse } from "./warehouse-session.js";
 
 /** `3d 4h`, `12m`, `40s`: how far behind, for people. */
@@ -45,6 +46,8 @@ export function registerStatusCommand(program: Command, context: CommandContext)
     .addHelpText("after", "\nExamples:\n  $ eventlog-sync status\n  $ eventlog-sync status --all\n  $ eventlog-sync status --json | jq '.[] | select(.status != \"succeeded\")'")
     .action(async (options: { json?: boolean; all?: boolean }) => {
       await withWarehouse({ ...context.session(), log: context.log() }, async ({ warehouse }) => {
+        // A run whose process is gone shows as abandoned, not running.
+        await markAbandonedRuns(warehouse.pool);
         const rows = await streamStatuses(warehouse.db, { includeRetired: options.all === true });
         process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : statusTable(rows));
       });

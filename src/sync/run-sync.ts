@@ -6,7 +6,8 @@
 import type { Config } from "../config/config.schema.js";
 import type { Logger } from "../log/logger.js";
 import type { Warehouse } from "../warehouse/database.js";
-import { finishRun, startRun } from "../warehouse/runs.repository.js";
+import { beginRun, markAbandonedRuns } from "../warehouse/run-liveness.js";
+import { finishRun } from "../warehouse/runs.repository.js";
 import { failAccountStreams } from "../warehouse/stream-runs.repository.js";
 import { confirmReadThrough, settleRetirement } from "../warehouse/streams.repository.js";
 import type { RunStatus } from "../warehouse/tables.js";
@@ -145,8 +146,19 @@ function logRetirement(log: Logger, change: Awaited<ReturnType<typeof settleReti
 }
 
 export async function runSync(deps: SyncDependencies, selection: SyncSelection = {}): Promise<RunSummary> {
+  // Runs left `running` by a process that is gone (here or on another machine) are closed first.
+  const abandoned = await markAbandonedRuns(deps.warehouse.pool);
+  const lease = await beginRun(deps.warehouse.pool, deps.command);
+  try {
+    if (abandoned.length > 0) deps.log.warn({ runs: abandoned }, "runs whose process went away were marked abandoned");
+    return await runUnderLease(deps, selection, lease.runId);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function runUnderLease(deps: SyncDependencies, selection: SyncSelection, runId: number): Promise<RunSummary> {
   const now = deps.now ?? (() => new Date());
-  const runId = await startRun(deps.warehouse.db, deps.command);
   const log = deps.log.child({ run: runId });
   let planned: Awaited<ReturnType<typeof planJobs>>;
   try {

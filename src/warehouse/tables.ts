@@ -9,8 +9,8 @@ type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | strin
 type Json = ColumnType<unknown, string, string>;
 
 export type SourceName = "altcraft" | "yandex_direct";
-export type StreamStatus = "new" | "running" | "succeeded" | "incomplete" | "partial" | "failed" | "interrupted" | "retired";
-export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "interrupted";
+export type StreamStatus = "new" | "running" | "succeeded" | "incomplete" | "partial" | "failed" | "interrupted" | "abandoned" | "retired";
+export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "interrupted" | "abandoned";
 export type StreamRunStatus = RunStatus | "incomplete" | "skipped";
 
 export interface RunsTable {
@@ -73,6 +73,9 @@ export interface RejectsTable {
   rejected_at: DefaultTimestamp;
   reason: string;
   payload: Json;
+  occurrence: number;
+  reject_key: string;
+  nul_replaced: Generated<boolean>;
 }
 
 export interface AltcraftCampaignsTable {
@@ -99,6 +102,7 @@ interface EventColumns {
   raw: Json;
   run_id: number;
   loaded_at: DefaultTimestamp;
+  nul_replaced: Generated<boolean>;
 }
 
 export interface AltcraftCampaignLogTable extends EventColumns {

@@ -210,7 +210,7 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
     const runs = await warehouse.db.selectFrom("sync.runs").select(["run_id", "pid", "status", "finished_at"]).orderBy("run_id").execute();
     expect(runs).toHaveLength(6);
     for (const pid of killed) {
-      expect(runs.find((r) => r.pid === pid), `run of killed pid ${pid}`).toMatchObject({ status: "running", finished_at: null });
+      expect(runs.find((r) => r.pid === pid), `run of killed pid ${pid}`).toMatchObject({ status: "abandoned", finished_at: expect.any(Date) });
     }
     const finalRun = runs.find((r) => r.pid === final.pid);
     expect(finalRun).toMatchObject({ status: "succeeded", finished_at: expect.any(Date) });

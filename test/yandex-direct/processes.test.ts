@@ -138,11 +138,17 @@ describe("eventlog-sync sync as processes", () => {
       // The clean run read up to its own now − settleLag (2 s).
       expect(cursor?.getTime(), `cursor of ${login}`).toBeGreaterThanOrEqual(finalStart - 3000);
     }
+    // No orphans: the clean run found the killed runs' processes gone and marked them abandoned.
+    const orphans = await warehouse.db.selectFrom("sync.runs").select(["pid", "status"]).where("pid", "in", killed).execute();
+    expect(orphans.map((r) => r.status)).toEqual(killed.map(() => "abandoned"));
+    const stillRunning = await warehouse.db.selectFrom("sync.stream_runs").select("run_id").where("status", "=", "running").execute();
+    expect(stillRunning).toEqual([]);
+    expect(await warehouse.db.selectFrom("sync.streams").select("stream_key").where("status", "in", ["running", "abandoned"]).execute()).toEqual([]);
 
     const runs = await warehouse.db.selectFrom("sync.runs").select(["run_id", "pid", "status", "finished_at"]).orderBy("run_id").execute();
     expect(runs).toHaveLength(6);
     for (const pid of killed) {
-      expect(runs.find((r) => r.pid === pid), `run of killed pid ${pid}`).toMatchObject({ status: "running", finished_at: null });
+      expect(runs.find((r) => r.pid === pid), `run of killed pid ${pid}`).toMatchObject({ status: "abandoned", finished_at: expect.any(Date) });
     }
     const finalRun = runs.find((r) => r.pid === final.pid);
     expect(finalRun?.status).toBe("succeeded");
