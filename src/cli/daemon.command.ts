@@ -34,7 +34,7 @@ Examples:
       const log = context.log();
       const session = context.session();
       await withWarehouse(
-        { ...session, databaseUrl: session.databaseUrl ?? config.database?.url, log, maxConnections: config.sync.parallelStreams * 2 + 3 },
+        { ...session, databaseUrl: session.databaseUrl ?? config.database.url, database: config.database, log, maxConnections: config.sync.parallelStreams * 2 + 4 },
         async ({ warehouse, signal }) => {
           const metrics = createDaemonMetrics();
           const state: Parameters<typeof startDaemonServer>[1]["state"] = { running: false, lastRun: undefined, nextRun: () => null };
