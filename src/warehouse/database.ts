@@ -51,10 +51,19 @@ export function openWarehouse(url: string, options: WarehouseOptions = {}): Ware
     keepAlive: true,
     keepAliveInitialDelayMillis: options.keepAliveIdleMs ?? 30_000,
   });
+  // Once the warehouse is being closed, a server that stops first (an embedded one, say) is no news.
+  let closing = false;
   const report = options.onConnectionError ?? (() => undefined);
-  pool.on("connect", (client) => client.on("error", report));
+  pool.on("connect", (client) => client.on("error", (err) => void (closing || report(err))));
   // An idle connection's error reaches the pool (as well as the connection's own listener above).
   pool.on("error", () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, pool, close: () => db.destroy() };
+  return {
+    db,
+    pool,
+    close: () => {
+      closing = true;
+      return db.destroy();
+    },
+  };
 }
