@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { Kysely } from "kysely";
+import { retryOnLostConnection } from "./lost-connection.js";
 import type { Database, RunStatus } from "./tables.js";
 
 /** Records the start of a run and returns its id. */
@@ -14,5 +15,5 @@ export async function startRun(db: Kysely<Database>, command: string): Promise<n
 
 /** Records how a run ended. */
 export async function finishRun(db: Kysely<Database>, runId: number, status: RunStatus, error: string | null = null): Promise<void> {
-  await db.updateTable("sync.runs").set({ status, error, finished_at: new Date() }).where("run_id", "=", runId).execute();
+  await retryOnLostConnection(() => db.updateTable("sync.runs").set({ status, error, finished_at: new Date() }).where("run_id", "=", runId).execute());
 }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { retryOnLostConnection } from "./lost-connection.js";
 import type { Database, SourceName, StreamRunStatus, StreamStatus } from "./tables.js";
 
 /** Opens the stream's row for this run (status running) and marks the stream running. */
@@ -35,6 +36,10 @@ export interface StreamRunEnd {
 
 /** Closes the stream's row for this run and carries the result to the stream itself. */
 export async function finishStreamRun(db: Kysely<Database>, runId: number, streamId: number, end: StreamRunEnd): Promise<void> {
+  await retryOnLostConnection(() => finishStreamRunOnce(db, runId, streamId, end));
+}
+
+async function finishStreamRunOnce(db: Kysely<Database>, runId: number, streamId: number, end: StreamRunEnd): Promise<void> {
   await db.transaction().execute(async (tx) => {
     const stream = await tx.selectFrom("sync.streams").select("cursor").where("stream_id", "=", streamId).executeTakeFirstOrThrow();
     await tx

@@ -1,12 +1,18 @@
 // Any warehouse connection may die at any moment — the one holding a stream's lock, a loading transaction,
 // bookkeeping — and the process goes on: the affected streams end failed with a clear error, the run is
 // recorded, and the next run ends exact. Here pg_terminate_backend strikes at random moments, many times.
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRandom } from "../../src/simulators/common/random.js";
+import { startYandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import type { RunSummary } from "../../src/sync/run-sync.js";
-import { copiesBeyondSource } from "../support/ground-truth.js";
+import { stringify } from "yaml";
+import { killRunningClis, startCli } from "../support/cli.js";
+import { copiesBeyondSource, expectGroundTruth } from "../support/ground-truth.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { HOUR, startYandexScenario, type YandexScenario } from "../support/yandex-scenario.js";
 
@@ -23,6 +29,7 @@ afterEach(async () => {
   scenario = undefined;
 });
 afterAll(async () => {
+  killRunningClis();
   await killer.end();
   await database.drop();
 });
@@ -92,5 +99,49 @@ describe("a warehouse connection that dies mid-run", () => {
     expect(
       await copiesBeyondSource({ sim: scenario.sim, warehouse: database.warehouse, account: "agency", streams: scenario.logins, startTime: scenario.startTime }),
     ).toEqual([]);
+  });
+});
+
+describe("a warehouse connection that dies under the CLI", () => {
+  it("never crashes a sync process: each ends with a recorded status (exit 0 or 2), and a clean run is exact", async () => {
+    const sim = await startYandexDirectSimulator({ host: "127.0.0.1", seed: 31, clientLogins: 3, historyDays: 4, eventsPerHour: 30, latencyMs: 15 });
+    const dir = await mkdtemp(join(tmpdir(), "eventlog-sync-connection-loss-"));
+    await chmod(dir, 0o755);
+    try {
+      const logins = ["client-1", "client-2", "client-3"];
+      const startTime = Math.ceil((Date.now() - 3 * 24 * HOUR) / HOUR) * HOUR;
+      const file = join(dir, "config.yaml");
+      const account = { name: "cli", token: "${YD_TOKEN}", endpoint: sim.endpoint, currency: "RUB", logins, startTime: new Date(startTime).toISOString(), settleLag: "2s", pageLimit: 100, retryMinDelay: "5ms", retryMaxDelay: "50ms" };
+      await writeFile(file, stringify({ sync: { parallelStreams: 3 }, sources: { yandex_direct: { accounts: [account] } } }));
+      const env = { DATABASE_URL: database.url, YD_TOKEN: "agency-token" };
+      const random = createRandom(411);
+      const kinds: Kind[] = ["lock", "load", "any"];
+      let kills = 0;
+      for (let round = 0; round < 4; round++) {
+        const cli = startCli(["sync", "-c", file], { env, cwd: dir, timeoutMs: 60_000 });
+        expect(await cli.started).toBe(true);
+        let exited = false;
+        void cli.exited.then(() => (exited = true));
+        for (let strike = 0; strike < 4 && !exited; strike++) {
+          await sleep(random.int(20, 200));
+          if (!exited && (await terminateOne(kinds[(round + strike) % kinds.length] as Kind, random.int(0, 10)))) kills++;
+        }
+        const exit = await cli.exited;
+        expect(exit.signal, exit.stderr).toBeNull();
+        expect([0, 2], exit.stderr).toContain(exit.code);
+        expect(exit.stderr).not.toMatch(/Unhandled|uncaught/i);
+      }
+      expect(kills).toBeGreaterThan(0);
+      const clean = await startCli(["sync", "-c", file], { env, cwd: dir, timeoutMs: 60_000 }).exited;
+      expect(clean.code, clean.stderr).toBe(0);
+      const check = { sim, warehouse: database.warehouse, account: "cli", streams: logins, startTime };
+      expect(await copiesBeyondSource(check)).toEqual([]);
+      await expectGroundTruth({ ...check, label: "after the strikes and a clean run" });
+      const running = await database.warehouse.db.selectFrom("sync.runs").select("run_id").where("status", "=", "running").execute();
+      expect(running).toEqual([]);
+    } finally {
+      await sim.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

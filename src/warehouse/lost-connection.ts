@@ -1,0 +1,30 @@
+/**
+ * Bookkeeping that records how something ended must not be lost to one dropped connection: a statement that
+ * fails because its connection died (terminated, the server restarting, the network) is tried again on a
+ * fresh connection a few times. Only idempotent statements go through here.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+
+const DELAYS_MS = [50, 250, 1000];
+
+/** True when `err` says the connection is gone, not that the statement was wrong. */
+export function isLostConnection(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === "string" ? e.code : "";
+  // 57P01 admin shutdown / terminate, 57P02 crash shutdown, 57P03 cannot connect now, class 08 connection exceptions.
+  if (code.startsWith("57P0") || code.startsWith("08") || code === "ECONNRESET" || code === "ECONNREFUSED" || code === "EPIPE") return true;
+  const message = typeof e?.message === "string" ? e.message : "";
+  return /Connection terminated|connection is closed|Client has encountered a connection error/i.test(message);
+}
+
+export async function retryOnLostConnection<T>(statement: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await statement();
+    } catch (err) {
+      const delay = DELAYS_MS[attempt];
+      if (delay === undefined || !isLostConnection(err)) throw err;
+      await sleep(delay);
+    }
+  }
+}
