@@ -16,6 +16,14 @@
  * caller learns it (`lowered`), so that it can re-read what it settled on the old capacity.
  */
 
+/** Records a server would not give (more at one instant than one response holds): the read stepped past them. */
+export interface UnreadRecords {
+  at: Date;
+  /** How many; null when the server does not say. */
+  unread: number | null;
+  reason: string;
+}
+
 /** A remembered capacity, kept in the stream's paging state between runs. */
 export interface Capacity<Probe> {
   /** Most records the server delivered in one response. */

@@ -91,12 +91,13 @@ function encodeValue(kind: ColumnKind, value: unknown, flags: RowFlags): string 
 export function encodeCopyRows<Row>(table: EventTable<Row>, rows: readonly Row[]): string {
   const columns: ReadonlyArray<EventColumn<Row>> = table.columns;
   let text = "";
+  const flags: RowFlags = { nul: false };
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r] as Row;
     if (row === null || typeof row !== "object") {
       throw new LoaderInputError(`${table.name}: row ${r} is ${describe(row)}, expected an object`, "");
     }
-    const flags: RowFlags = { nul: false };
+    flags.nul = false;
     for (let c = 0; c < columns.length; c++) {
       const column = columns[c] as EventColumn<Row>;
       const value = row[column.name];

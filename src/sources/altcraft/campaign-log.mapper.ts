@@ -37,14 +37,3 @@ export function mapLogRow(row: unknown, zone: string): MappedEntry {
   const ms = fields.value ? parseDurationMs(fields.value) : undefined;
   return { ok: true, entry: { time, ...fields, value_ms: ms === undefined || fields.value === "0" ? null : ms } };
 }
-
-/** Latest time among rows that have a readable one, in ms; undefined for none. */
-export function latestTime(rows: readonly unknown[], zone: string): number | undefined {
-  let latest: number | undefined;
-  for (const row of rows) {
-    const text = (row as { time?: unknown } | null)?.time;
-    const at = typeof text === "string" ? parseTimestamp(text, zone)?.getTime() : undefined;
-    if (at !== undefined && (latest === undefined || at > latest)) latest = at;
-  }
-  return latest;
-}

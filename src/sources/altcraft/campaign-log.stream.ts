@@ -23,7 +23,7 @@
  */
 import type { RequestTally } from "../../http/with-retries.js";
 import { parseTimestamp } from "../../time/timestamp.js";
-import { type Capacity, CapacityMemory } from "../page-capacity.js";
+import { type Capacity, CapacityMemory, type UnreadRecords } from "../page-capacity.js";
 import type { AltcraftClient } from "./altcraft.client.js";
 
 /**
@@ -66,14 +66,6 @@ export interface CampaignLogState {
   totalCountReading?: "filtered" | "all";
 }
 
-/** Rows of one millisecond the server would not give; the read stepped past them. */
-export interface UnreadRows {
-  at: Date;
-  /** How many, from the fall of total_count across the millisecond; null when it does not say. */
-  unread: number | null;
-  reason: string;
-}
-
 export interface CampaignLogPage {
   /** Rows of one response, as sent. */
   rows: unknown[];
@@ -84,7 +76,7 @@ export interface CampaignLogPage {
   totalCount: number | undefined;
   fromTime: Date;
   /** Rows of a millisecond stepped past just before this page. */
-  unread?: UnreadRows;
+  unread?: UnreadRecords;
 }
 
 export class StuckPageError extends Error {
@@ -124,7 +116,7 @@ export async function* readCampaignLog(
   let previousLatest: number | undefined;
   /** A millisecond being stepped past: its rows read, and the total_count of the page that held them. */
   let stepping: { at: number; read: number; totalCount: number | undefined; reason: string; full: boolean } | undefined;
-  let unread: UnreadRows | undefined;
+  let unread: UnreadRecords | undefined;
 
   const call = async (fromMs: number, lim: number) => {
     signal?.throwIfAborted();
@@ -144,7 +136,7 @@ export async function* readCampaignLog(
       const at = times[i];
       if (at === undefined) continue;
       if (at < from - BEFORE_FROM_TOLERANCE_MS || at > now + AFTER_NOW_TOLERANCE_MS) {
-        const text = String((rows[i] as { time?: unknown }).time);
+        const text = client.redact(String((rows[i] as { time?: unknown }).time));
         throw new RowOutOfRangeError(
           `campaign ${settings.campaignId}: campaigns/log_v2 returned a row at ${text} for from_time ${iso(from)} (now ${iso(now)}): ` +
             `if the API writes times without a zone, set the account's timestampZone (now ${settings.zone})`,
@@ -249,7 +241,7 @@ function unreadOf(
   stepped: { at: number; read: number; totalCount: number | undefined; reason: string; full: boolean },
   totalCountAfter: number | undefined,
   reading: "filtered" | "all" | undefined,
-): UnreadRows | undefined {
+): UnreadRecords | undefined {
   const at = new Date(stepped.at);
   if (stepped.totalCount === undefined || totalCountAfter === undefined || reading === "all" || stepped.totalCount === totalCountAfter) {
     return { at, unread: null, reason: stepped.reason };

@@ -27,7 +27,7 @@
  */
 import { isoSeconds, parseTimestamp } from "../../time/timestamp.js";
 import type { RequestTally } from "../../http/with-retries.js";
-import { type Capacity, CapacityMemory } from "../page-capacity.js";
+import { type Capacity, CapacityMemory, type UnreadRecords } from "../page-capacity.js";
 import type { YandexDirectClient } from "./yandex-direct.client.js";
 import type { Currency, EventsLogFilter, GetEventsLogParams } from "./yandex-direct.schemas.js";
 
@@ -77,14 +77,6 @@ export interface EventsStreamState {
   recheck?: { from: number; until: number } | null;
 }
 
-/** Events of a second the server would not give: the stream steps past them. */
-export interface EventsGap {
-  at: Date;
-  /** Events known to be unread; null when the server does not say. */
-  unread: number | null;
-  reason: string;
-}
-
 export interface EventsWindow {
   from: Date;
   to: Date;
@@ -93,7 +85,7 @@ export interface EventsWindow {
   /** The stream's cursor once this window is stored: `to`. */
   cursor: Date;
   state: EventsStreamState;
-  gaps: EventsGap[];
+  gaps: UnreadRecords[];
 }
 
 export class WindowOutOfRangeError extends Error {
@@ -115,7 +107,7 @@ interface Part {
   items: unknown[];
   /** Split or read as a dense second: not a sample of the density. */
   split: boolean;
-  gap?: EventsGap;
+  gap?: UnreadRecords;
 }
 
 export async function* readEventWindows(
@@ -152,12 +144,17 @@ export async function* readEventWindows(
     return client.getEventsLog(param, tally, signal);
   };
 
+  const timeOf = (item: unknown): number | undefined => {
+    const text = (item as { Timestamp?: unknown } | null)?.Timestamp;
+    return typeof text === "string" ? parseTimestamp(text, settings.zone)?.getTime() : undefined;
+  };
+
   const keep = (items: unknown[], from: number, to: number): unknown[] =>
     items.filter((item) => {
-      const text = (item as { Timestamp?: unknown } | null)?.Timestamp;
-      const at = typeof text === "string" ? parseTimestamp(text, settings.zone)?.getTime() : undefined;
+      const at = timeOf(item);
       if (at === undefined) return true; // the mapper rejects it, with its payload
       if (at < from - 2 * SECOND || at > to + SECOND) {
+        const text = client.redact(String((item as { Timestamp: string }).Timestamp));
         throw new WindowOutOfRangeError(
           `GetEventsLog returned an event at ${text} for the window ${isoSeconds(new Date(from))} – ${isoSeconds(new Date(to))}: ` +
             `if the API writes timestamps without a zone, set the account's timestamp zone (now ${settings.zone})`,
@@ -232,8 +229,7 @@ export async function* readEventWindows(
   const splitPoint = (from: number, to: number, items: unknown[]): number => {
     let latest = Number.NEGATIVE_INFINITY;
     for (const item of items) {
-      const text = (item as { Timestamp?: unknown } | null)?.Timestamp;
-      const at = typeof text === "string" ? parseTimestamp(text, settings.zone)?.getTime() : undefined;
+      const at = timeOf(item);
       if (at !== undefined && at >= from && at < to && at > latest) latest = at;
     }
     const second = floorSecond(latest);

@@ -29,6 +29,8 @@ export interface YandexDirectClientOptions {
 export interface YandexDirectClient {
   /** One GetEventsLog call (retried when transient); returns the raw items of `data`. */
   getEventsLog(param: GetEventsLogParams, tally: RequestTally, signal?: AbortSignal): Promise<unknown[]>;
+  /** The client's redactor, for callers that quote a response they found wrong. */
+  redact: Redactor;
 }
 
 /** Reads a Live 4 response: items on success, ApiError for an error body, MalformedResponseError otherwise. */
@@ -58,6 +60,7 @@ export function parseResponse(status: number, body: string, response: { redact: 
 export function createYandexDirectClient(options: YandexDirectClientOptions): YandexDirectClient {
   const redact = options.redact ?? createRedactor([options.token]);
   return {
+    redact,
     getEventsLog(param, tally, signal) {
       const body = JSON.stringify({ method: "GetEventsLog", param, token: options.token, locale: options.locale });
       return withRetries(
