@@ -7,7 +7,6 @@ import { Command, InvalidArgumentError } from "commander";
 import { toError } from "../errors.js";
 import { createLogger } from "../log/logger.js";
 import { migrateDown } from "../warehouse/migrate.js";
-import { registerDaemonCommand } from "./daemon.command.js";
 import { registerDemoCommand } from "./demo.command.js";
 import { registerMaintenanceCommands } from "./maintenance.commands.js";
 import { registerSimulateCommand } from "./simulate.command.js";
@@ -82,7 +81,24 @@ Examples:
 
   const context = { log: () => globals().log, session: () => session(globals()) };
   registerSyncCommand(program, context, setExitCode);
-  registerDaemonCommand(program, context);
+  program
+    .command("daemon")
+    .description("Run sync on the cron schedule of the configuration (never two runs at once) and serve /healthz and /metrics until SIGTERM")
+    .option("-c, --config <file>", "configuration file, YAML or JSON (default: $EVENTLOG_SYNC_CONFIG or ./eventlog-sync.yaml)")
+    .addHelpText(
+      "after",
+      `
+The schedule, port and address come from the configuration:
+  daemon:
+    schedule: "*/15 * * * *"   # cron, in daemon.timezone (default UTC)
+    port: 9464                 # /healthz and /metrics; 0 turns the server off
+    host: 127.0.0.1            # 0.0.0.0 in a container
+
+Examples:
+  $ eventlog-sync daemon -c eventlog-sync.yaml
+  $ curl -s http://127.0.0.1:9464/metrics`,
+    )
+    .action(async (options: { config?: string }) => (await import("./daemon.command.js")).runDaemon(options, context));
   registerDemoCommand(program, context);
   registerStatusCommand(program, context);
   registerMaintenanceCommands(program, context);
