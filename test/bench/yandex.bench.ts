@@ -6,10 +6,18 @@
  *    into a second fresh database (target: end to end ≥ 0.7 × loader alone).
  * 2. Memory: peak RSS of the sync at events/10 and at events, each in a child process of its own; the
  *    simulator stays in this process, so the child measures the sync only (target: ratio ≤ 1.5).
+ *    The child also reports the sync's CPU per event (µs, user + system) and the share of its CPU time spent
+ *    in garbage collection (PerformanceObserver 'gc' entries); the loader alone reports its CPU per event too.
  * 3. Rate limit: simulator and account both at `--rps` requests/s and 5 concurrent; achieved rate and
  *    the limit errors (506) the client had to retry (target ≥ 0.9 × rps, no 506).
- * Prints; does not assert. `--child-rss` (internal) runs one sync and prints its peak RSS as JSON.
+ * 4. Latency: the simulator answers every request after `--latency` ms (default 150), about
+ *    `--latency-events` events (default 30,000) read with `--latency-page-limit` (default 200); events/s
+ *    against the bound min(loader alone, requests in flight × events per page ÷ latency), where requests in
+ *    flight = min(concurrency, parallel streams): each stream has one request in flight at a time.
+ * `--quick` skips the RSS run at events/10 and the rate-limit run.
+ * Prints; does not assert. `--child-rss` (internal) runs one sync and prints its peak RSS, CPU and GC as JSON.
  */
+import { PerformanceObserver } from "node:perf_hooks";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseConfig } from "../../src/config/load-config.js";
@@ -121,12 +129,21 @@ async function child(): Promise<void> {
     numberArg("start", 1),
   );
   const warehouse = openWarehouse(stringArg("database"), { maxConnections: config.sync.parallelStreams * 2 + 2 });
+  let gcMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  });
+  gc.observe({ entryTypes: ["gc"] });
   try {
+    const cpu = process.cpuUsage();
     const started = performance.now();
     const summary = await runSync({ warehouse, config, log: createLogger({ level: "silent" }), signal: new AbortController().signal, command: "bench", now: () => new Date(CLOCK) });
     const ms = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    gc.disconnect();
     const inserted = summary.streams.reduce((sum, s) => sum + s.inserted, 0);
-    process.stdout.write(`${JSON.stringify({ status: summary.status, inserted, ms, rssMiB: peakRssMiB(), heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) })}\n`);
+    const cpuMs = (used.user + used.system) / 1000;
+    process.stdout.write(`${JSON.stringify({ status: summary.status, inserted, ms, cpuMs, gcMs, rssMiB: peakRssMiB(), heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) })}\n`);
   } finally {
     await warehouse.close();
   }
@@ -136,6 +153,10 @@ interface ChildResult {
   status: string;
   inserted: number;
   ms: number;
+  /** CPU time of the child (user + system), ms. */
+  cpuMs: number;
+  /** Time in garbage collection, ms. */
+  gcMs: number;
   rssMiB: number;
   heapMiB: number;
 }
@@ -201,6 +222,10 @@ async function main(): Promise<void> {
   const pageLimit = numberArg("page-limit", 2000);
   const parallelStreams = numberArg("parallel-streams", 4);
   const rps = numberArg("rps", 20);
+  const quick = process.argv.includes("--quick");
+  const latencyMs = numberArg("latency", 150);
+  const latencyEvents = numberArg("latency-events", 30_000);
+  const latencyPageLimit = numberArg("latency-page-limit", 200);
   const log = createLogger({ level: "silent" });
   const say = (line: string) => console.log(line);
 
@@ -256,7 +281,7 @@ async function main(): Promise<void> {
 
   const pagesByLogin = new Map<string, BuiltPage[]>();
   for (const login of loginNames(logins)) pagesByLogin.set(login, buildPages(sim, login, volume.startTime, volume.end, shapes.get(login) ?? []));
-  let alone: { ms: number; inserted: number; duplicates: number; pages: number };
+  let alone: { ms: number; cpuMs: number; inserted: number; duplicates: number; pages: number };
   {
     const bench = await openBenchDatabase("eventlog_bench_yandex_loader");
     try {
@@ -289,9 +314,11 @@ async function main(): Promise<void> {
           }
         }
       };
+      const cpu = process.cpuUsage();
       const started = performance.now();
       await Promise.all(Array.from({ length: Math.min(parallelStreams, logins) }, worker));
-      alone = { ms: performance.now() - started, inserted, duplicates, pages };
+      const used = process.cpuUsage(cpu);
+      alone = { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, inserted, duplicates, pages };
     } finally {
       await bench.close();
     }
@@ -300,7 +327,7 @@ async function main(): Promise<void> {
 
   // ── 2. Memory: the sync alone in a child process, the simulator here ──────────────────────────
   const memory: Array<{ events: number; result: ChildResult; packedMiB: number }> = [];
-  for (const size of [Math.round(events / 10), events]) {
+  for (const size of quick ? [events] : [Math.round(events / 10), events]) {
     const owned = size === events ? undefined : await startVolume(size, logins, perHour, { requestsPerSecond: 0, concurrentRequests: 0 });
     const v = owned ?? volume;
     const bench = await openBenchDatabase(`eventlog_bench_yandex_rss_${size}`);
@@ -326,9 +353,9 @@ async function main(): Promise<void> {
   // Enough small windows for ~12 s at `rps`: windows aim at half a page (pageLimit 20 → ~10 events).
   const ratePageLimit = 20;
   const rateEvents = rps * 12 * (ratePageLimit / 2);
-  const limited = await startVolume(rateEvents, logins, 60, { requestsPerSecond: rps, concurrentRequests: 5 });
-  let rate: { ms: number; served: number; requests: number; retries: number; dbRetries: number; inserted: number; expected: number; status: string };
-  {
+  let rate: { ms: number; served: number; requests: number; retries: number; dbRetries: number; inserted: number; expected: number; status: string } | undefined;
+  if (!quick) {
+    const limited = await startVolume(rateEvents, logins, 60, { requestsPerSecond: rps, concurrentRequests: 5 });
     const bench = await openBenchDatabase("eventlog_bench_yandex_rate");
     try {
       const config = benchConfig({ endpoint: limited.sim.endpoint, logins, pageLimit: ratePageLimit, concurrency: 5, requestsPerSecond: rps, parallelStreams }, limited.startTime);
@@ -350,21 +377,40 @@ async function main(): Promise<void> {
     }
   }
 
+  // ── 4. Latency ────────────────────────────────────────────────────────────────────────────────
+  let slow: { ms: number; inserted: number; pages: number; status: string; expected: number };
+  {
+    const v = await startVolume(latencyEvents, logins, perHour, { requestsPerSecond: 0, concurrentRequests: 0 });
+    v.sim.setOptions({ latencyMs });
+    const bench = await openBenchDatabase("eventlog_bench_yandex_latency");
+    try {
+      const config = benchConfig({ endpoint: v.sim.endpoint, logins, pageLimit: latencyPageLimit, concurrency: 5, requestsPerSecond: 0, parallelStreams }, v.startTime);
+      const started = performance.now();
+      const summary = await runSync({ warehouse: bench.warehouse, config, log, signal: new AbortController().signal, command: "bench", now: () => new Date(CLOCK) });
+      slow = { ms: performance.now() - started, ...summarize(summary), status: summary.status, expected: v.expected };
+    } finally {
+      await bench.close();
+      await v.sim.close();
+    }
+  }
+
   // ── Report ────────────────────────────────────────────────────────────────────────────────────
   const e2eRate = (e2e.inserted / e2e.ms) * 1000;
   const aloneRate = (alone.inserted / alone.ms) * 1000;
   const [small, large] = memory;
-  const achieved = (rate.served / rate.ms) * 1000;
   console.log("");
   say(`end to end (runSync, simulator in process) : ${fmt(e2eRate)} events/s (${seconds(e2e.ms)}; ${fmt(e2e.inserted)} inserted, ${fmt(e2e.duplicates)} duplicates, ${fmt(e2e.pages)} pages, ${fmt(e2e.served)} requests, status ${e2e.status})`);
   say(`  rows stored ÷ ground truth               : ${fmt(e2e.stored)} / ${fmt(volume.expected)}`);
   say(`loader alone (same pages, ${parallelStreams} streams at once): ${fmt(aloneRate)} events/s (${seconds(alone.ms)}; ${fmt(alone.inserted)} inserted, ${fmt(alone.duplicates)} duplicates, ${fmt(alone.pages)} pages)`);
   say(`end to end ÷ loader alone                  : ${(e2eRate / aloneRate).toFixed(2)}   (the simulator shares the sync's one JavaScript thread here)`);
+  say(`CPU per event, loader alone                : ${((alone.cpuMs * 1000) / alone.inserted).toFixed(1)} µs (this process; Postgres not counted)`);
   if (large) {
     // The API is another machine in real life: the same sync in its own process, the simulator in this one.
     const apart = (large.result.inserted / large.result.ms) * 1000;
     say(`end to end, sync in its own process         : ${fmt(apart)} events/s (${seconds(large.result.ms)}; ${fmt(large.result.inserted)} inserted; the simulator in this process)`);
     say(`  ÷ loader alone                           : ${(apart / aloneRate).toFixed(2)}   (target ≥ 0.70)`);
+    say(`  CPU per event of the sync process        : ${((large.result.cpuMs * 1000) / large.result.inserted).toFixed(1)} µs (${seconds(large.result.cpuMs)} of CPU)`);
+    say(`  GC share of the sync's CPU time          : ${((100 * large.result.gcMs) / large.result.cpuMs).toFixed(1)} % (${seconds(large.result.gcMs)} in GC)`);
   }
   for (const m of memory) {
     say(
@@ -373,9 +419,20 @@ async function main(): Promise<void> {
     );
   }
   if (small && large) say(`RSS at ${fmt(large.events)} ÷ at ${fmt(small.events)}         : ${(large.result.rssMiB / small.result.rssMiB).toFixed(2)}   (target ≤ 1.50)`);
-  say(`rate limit ${rps}/s, 5 concurrent (both sides)   : ${achieved.toFixed(1)} requests/s achieved (${fmt(rate.served)} requests in ${seconds(rate.ms)}; ${fmt(rate.inserted)}/${fmt(rate.expected)} events, status ${rate.status})`);
-  say(`  achieved ÷ limit                         : ${(achieved / rps).toFixed(2)}   (target ≥ 0.90)`);
-  say(`  limit errors (506) retried by the client : ${rate.retries} (sync.stream_runs.retries ${rate.dbRetries}; client attempts ${rate.requests} vs simulator count ${rate.served})   (target 0)`);
+  if (rate) {
+    const achieved = (rate.served / rate.ms) * 1000;
+    say(`rate limit ${rps}/s, 5 concurrent (both sides)   : ${achieved.toFixed(1)} requests/s achieved (${fmt(rate.served)} requests in ${seconds(rate.ms)}; ${fmt(rate.inserted)}/${fmt(rate.expected)} events, status ${rate.status})`);
+    say(`  achieved ÷ limit                         : ${(achieved / rps).toFixed(2)}   (target ≥ 0.90)`);
+    say(`  limit errors (506) retried by the client : ${rate.retries} (sync.stream_runs.retries ${rate.dbRetries}; client attempts ${rate.requests} vs simulator count ${rate.served})   (target 0)`);
+  }
+  {
+    const inFlight = Math.min(5, parallelStreams, logins);
+    const perPage = slow.inserted / Math.max(1, slow.pages);
+    const bound = Math.min(aloneRate, (inFlight * perPage * 1000) / latencyMs);
+    const achieved = (slow.inserted / slow.ms) * 1000;
+    say(`latency ${latencyMs} ms per answer, pageLimit ${latencyPageLimit}: ${fmt(achieved)} events/s (${seconds(slow.ms)}; ${fmt(slow.inserted)}/${fmt(slow.expected)} events, ${fmt(slow.pages)} pages, status ${slow.status})`);
+    say(`  bound min(loader, ${inFlight} × ${perPage.toFixed(0)} events ÷ ${latencyMs} ms) : ${fmt(bound)} events/s; achieved ÷ bound ${(achieved / bound).toFixed(2)}`);
+  }
   say(`peak RSS of this process                   : ${peakRssMiB()} MiB`);
 }
 
