@@ -1,5 +1,5 @@
 /** One HTTP POST with a timeout: the transport under both API clients. */
-import { Agent, request } from "undici";
+import { Agent, type Dispatcher, request } from "undici";
 import { NetworkError, TimeoutError, toError } from "../errors.js";
 import type { Redactor } from "./redact.js";
 
@@ -14,7 +14,8 @@ export interface PostOptions {
   /** Whole-request timeout in ms (connect, headers and body). */
   timeoutMs: number;
   signal?: AbortSignal;
-  dispatcher?: Agent;
+  /** The connection pool the request goes through: see createHttpAgent. */
+  agent: HttpAgent;
   /**
    * Applied to the message of a network error: a transport's message may quote the URL or the request,
    * and it becomes an error message that reaches logs and the warehouse.
@@ -22,7 +23,16 @@ export interface PostOptions {
   redact: Redactor;
 }
 
-const sharedAgent = new Agent({ keepAliveTimeout: 10_000, connections: 32 });
+/** Keeps connections to the APIs open between requests; whoever creates one closes it when done. */
+export type HttpAgent = Dispatcher;
+
+/**
+ * A pool of keep-alive connections for one run (created and closed by the run: nothing is opened at import
+ * time, and nothing outlives the run to keep the process alive).
+ */
+export function createHttpAgent(): HttpAgent {
+  return new Agent({ keepAliveTimeout: 10_000, connections: 32 });
+}
 
 export async function post(url: string, body: string, options: PostOptions): Promise<PostResult> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
@@ -33,7 +43,7 @@ export async function post(url: string, body: string, options: PostOptions): Pro
       body,
       headers: options.headers,
       signal,
-      dispatcher: options.dispatcher ?? sharedAgent,
+      dispatcher: options.agent,
     });
     const text = await response.body.text();
     return { status: response.statusCode, headers: response.headers, body: text };

@@ -6,6 +6,7 @@
  */
 import { type AltcraftAccountConfig, resolveStartTime } from "../config/config.schema.js";
 import { ApiError } from "../errors.js";
+import type { HttpAgent } from "../http/post.js";
 import { createRequestGate } from "../http/request-gate.js";
 import type { Logger } from "../log/logger.js";
 import { type AltcraftClient, createAltcraftClient } from "../sources/altcraft/altcraft.client.js";
@@ -47,9 +48,10 @@ function accountFailure(err: unknown): boolean {
 
 export async function planAltcraftJobs(
   account: AltcraftAccountConfig,
-  deps: { warehouse: Warehouse; now: () => Date; log: Logger; signal: AbortSignal },
+  deps: { warehouse: Warehouse; now: () => Date; log: Logger; signal: AbortSignal; agent: HttpAgent },
 ): Promise<AltcraftPlan> {
   const client = createAltcraftClient({
+    agent: deps.agent,
     apiRoot: `${account.url.replace(/\/+$/, "")}/api/v1.1/`,
     token: account.token,
     tokenIn: account.tokenIn,

@@ -4,6 +4,7 @@
  * the others.
  */
 import type { Config } from "../config/config.schema.js";
+import { createHttpAgent, type HttpAgent } from "../http/post.js";
 import type { Logger } from "../log/logger.js";
 import type { Warehouse } from "../warehouse/database.js";
 import { beginRun, markAbandonedRuns } from "../warehouse/run-liveness.js";
@@ -65,7 +66,7 @@ const chosen = (wanted: readonly string[] | undefined, value: string) => !wanted
  * planned is reported, and the others go on.
  */
 export async function planJobs(
-  deps: Pick<SyncDependencies, "config" | "warehouse" | "log" | "signal">,
+  deps: Pick<SyncDependencies, "config" | "warehouse" | "log" | "signal"> & { agent: HttpAgent },
   selection: SyncSelection,
   now: () => Date,
 ): Promise<{ jobs: StreamJob<unknown>[]; failures: AccountFailure[]; listings: AccountListing[] }> {
@@ -76,7 +77,7 @@ export async function planJobs(
   for (const account of deps.config.sources.altcraft?.accounts ?? []) {
     if (!wanted("altcraft", account.name)) continue;
     try {
-      const plan = await planAltcraftJobs(account, { warehouse: deps.warehouse, now, log: deps.log, signal: deps.signal });
+      const plan = await planAltcraftJobs(account, { warehouse: deps.warehouse, now, log: deps.log, signal: deps.signal, agent: deps.agent });
       jobs.push(...(plan.jobs as StreamJob<unknown>[]));
       listings.push({ account: account.name, listedKeys: plan.listedKeys, slowPolledKeys: plan.slowPolledKeys });
     } catch (err) {
@@ -86,7 +87,7 @@ export async function planJobs(
     }
   }
   for (const account of deps.config.sources.yandex_direct?.accounts ?? []) {
-    if (wanted("yandex_direct", account.name)) jobs.push(...(yandexDirectJobs(account, now) as StreamJob<unknown>[]));
+    if (wanted("yandex_direct", account.name)) jobs.push(...(yandexDirectJobs(account, now, deps.agent) as StreamJob<unknown>[]));
   }
   return { jobs: jobs.filter((job) => chosen(selection.streams, job.identity.streamKey)), failures, listings };
 }
@@ -149,15 +150,18 @@ export async function runSync(deps: SyncDependencies, selection: SyncSelection =
   // Runs left `running` by a process that is gone (here or on another machine) are closed first.
   const abandoned = await markAbandonedRuns(deps.warehouse.pool);
   const lease = await beginRun(deps.warehouse.pool, deps.command);
+  // The run's connections to the APIs: opened with it, closed when it ends.
+  const agent = createHttpAgent();
   try {
     if (abandoned.length > 0) deps.log.warn({ runs: abandoned }, "runs whose process went away were marked abandoned");
-    return await runUnderLease(deps, selection, lease.runId);
+    return await runUnderLease({ ...deps, agent }, selection, lease.runId);
   } finally {
+    await agent.close();
     await lease.release();
   }
 }
 
-async function runUnderLease(deps: SyncDependencies, selection: SyncSelection, runId: number): Promise<RunSummary> {
+async function runUnderLease(deps: SyncDependencies & { agent: HttpAgent }, selection: SyncSelection, runId: number): Promise<RunSummary> {
   const now = deps.now ?? (() => new Date());
   const log = deps.log.child({ run: runId });
   let planned: Awaited<ReturnType<typeof planJobs>>;

@@ -4,6 +4,7 @@
  * numbered within the window's response, then every item is mapped or rejected.
  */
 import { resolveStartTime, type YandexDirectAccountConfig } from "../config/config.schema.js";
+import type { HttpAgent } from "../http/post.js";
 import { createRequestGate } from "../http/request-gate.js";
 import { DESCRIPTION_FIELDS, mapEvent } from "../sources/yandex-direct/events.mapper.js";
 import { type EventsStreamSettings, readEventWindows } from "../sources/yandex-direct/events.stream.js";
@@ -39,8 +40,9 @@ function filterOf(account: YandexDirectAccountConfig): EventsLogFilter | undefin
 /** An event's identity: the item without its locale-dependent descriptions. */
 const identityOf = (item: unknown) => canonicalJson(item, DESCRIPTION_FIELDS);
 
-export function yandexDirectJobs(account: YandexDirectAccountConfig, now: () => Date): StreamJob<YandexDirectEventRowInput>[] {
+export function yandexDirectJobs(account: YandexDirectAccountConfig, now: () => Date, agent: HttpAgent): StreamJob<YandexDirectEventRowInput>[] {
   const client = createYandexDirectClient({
+    agent,
     endpoint: endpointUrl(account.endpoint),
     token: account.token,
     locale: account.locale,

@@ -2,9 +2,16 @@ import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "./tables.js";
 
-// bigint (int8) columns come back as JS numbers: ids and counters stay far below 2^53. numeric (money)
-// stays a string so no amount is rounded on the way.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+/**
+ * How the warehouse's own connections read values. bigint (int8) columns come back as JS numbers: ids and
+ * counters stay far below 2^53. numeric (money) stays a string so no amount is rounded on the way. Set on
+ * the pool, not on pg's global parsers, so that importing this module changes nothing for other clients.
+ */
+function typeParsers(): pg.CustomTypesConfig {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+  return types;
+}
 
 export interface Warehouse {
   db: Kysely<Database>;
@@ -50,6 +57,7 @@ export function openWarehouse(url: string, options: WarehouseOptions = {}): Ware
     ...(lockTimeout > 0 ? { lock_timeout: lockTimeout } : {}),
     keepAlive: true,
     keepAliveInitialDelayMillis: options.keepAliveIdleMs ?? 30_000,
+    types: typeParsers(),
   });
   // Once the warehouse is being closed, a server that stops first (an embedded one, say) is no news.
   let closing = false;

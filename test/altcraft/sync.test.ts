@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
+import { createHttpAgent } from "../../src/http/post.js";
 import { createLogger } from "../../src/log/logger.js";
 import { planJobs } from "../../src/sync/run-sync.js";
 import { type AltcraftScenario, HOUR, startAltcraftScenario } from "../support/altcraft-scenario.js";
@@ -66,8 +67,13 @@ describe("Altcraft sync", () => {
     const streamsOf = async (campaigns: Record<string, unknown>) => {
       const sim = scenario?.sim;
       const config = parseConfig({ sources: { altcraft: { accounts: [{ name: "main", token: "${T}", url: sim?.url, campaigns }] } } }, { T: sim?.tokens[0] ?? "" });
-      const plan = await planJobs({ config, warehouse: database.warehouse, log: createLogger({ level: "silent" }), signal: new AbortController().signal }, {}, () => new Date(scenario?.clock.now ?? 0));
-      return plan.jobs.map((j) => Number(j.identity.streamKey)).sort((a, b) => a - b);
+      const agent = createHttpAgent();
+      try {
+        const plan = await planJobs({ config, warehouse: database.warehouse, log: createLogger({ level: "silent" }), signal: new AbortController().signal, agent }, {}, () => new Date(scenario?.clock.now ?? 0));
+        return plan.jobs.map((j) => Number(j.identity.streamKey)).sort((a, b) => a - b);
+      } finally {
+        await agent.close();
+      }
     };
     const ids = all.slice(0, 3).map((c) => c.id);
     expect(await streamsOf({ ids })).toEqual(ids);

@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import { type Agent, MockAgent } from "undici";
+import { MockAgent } from "undici";
 import { describe, expect, it } from "vitest";
 import { ApiError, HttpError, MalformedResponseError, NetworkError } from "../../src/errors.js";
 import { post } from "../../src/http/post.js";
@@ -137,7 +137,7 @@ describe("texts read from responses", () => {
       .intercept({ path: "/api", method: "POST" })
       .replyWithError(new Error(`socket hang up while sending {"token":"${TOKEN}"} to http://127.0.0.1:9/api?token=${encodeURIComponent(TOKEN)}`));
     try {
-      const failure = await post("http://127.0.0.1:9/api", "{}", { timeoutMs: 2000, redact, dispatcher: agent as unknown as Agent }).catch((err: unknown) => err);
+      const failure = await post("http://127.0.0.1:9/api", "{}", { timeoutMs: 2000, redact, agent }).catch((err: unknown) => err);
       expect(failure).toBeInstanceOf(NetworkError);
       expect((failure as Error).message).toContain("socket hang up");
       expect((failure as Error).message).toContain(REDACTED);
@@ -153,7 +153,7 @@ describe("texts read from responses", () => {
     agent.disableNetConnect();
     agent.get("http://127.0.0.1:9").intercept({ path: "/api", method: "POST" }).replyWithError(new Error("other side closed"));
     try {
-      const failure = await post("http://127.0.0.1:9/api", "{}", { timeoutMs: 2000, redact, dispatcher: agent as unknown as Agent }).catch((err: unknown) => err);
+      const failure = await post("http://127.0.0.1:9/api", "{}", { timeoutMs: 2000, redact, agent }).catch((err: unknown) => err);
       expect(failure).toBeInstanceOf(NetworkError);
       expect((failure as Error).cause).toBeInstanceOf(Error);
     } finally {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError, MalformedResponseError } from "../../src/errors.js";
+import { createHttpAgent } from "../../src/http/post.js";
 import { createRedactor } from "../../src/http/redact.js";
 import { createRequestGate } from "../../src/http/request-gate.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
@@ -7,11 +8,13 @@ import type { RequestTally } from "../../src/http/with-retries.js";
 import { createYandexDirectClient, parseResponse } from "../../src/sources/yandex-direct/yandex-direct.client.js";
 
 let sim: YandexDirectSimulator;
+const agent = createHttpAgent();
 const now = Date.UTC(2026, 5, 1, 12);
 beforeAll(async () => {
   sim = await startYandexDirectSimulator({ seed: 3, clientLogins: 2, historyDays: 3, clock: () => now });
 });
 afterAll(async () => {
+  await agent.close();
   await sim.close();
 });
 
@@ -23,6 +26,7 @@ const client = (token = "agency-token", endpoint = sim.endpoint) =>
     timeoutMs: 2000,
     gate: createRequestGate({ concurrency: 2, requestsPerSecond: 0 }),
     retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5 },
+    agent,
   });
 
 describe("GetEventsLog client", () => {

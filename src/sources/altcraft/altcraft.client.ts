@@ -5,7 +5,7 @@
  * taken from a response passes the client's redactor first: servers echo the request, token included.
  */
 import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
-import { parseRetryAfter, post } from "../../http/post.js";
+import { type HttpAgent, parseRetryAfter, post } from "../../http/post.js";
 import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
 import type { RequestGate } from "../../http/request-gate.js";
 import { countRetry, type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
@@ -20,6 +20,8 @@ export interface AltcraftClientOptions {
   timeoutMs: number;
   gate: RequestGate;
   retry: RetryOptions;
+  /** Connections to the API, owned by the caller (the run). */
+  agent: HttpAgent;
   /** Applied to every text taken from a response. Default: one that masks `token`. */
   redact?: Redactor;
 }
@@ -81,7 +83,7 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftCl
         () =>
           options.gate.run(async () => {
             tally.requests++;
-            const response = await post(`${root}${method}`, body, { timeoutMs: options.timeoutMs, headers, redact, ...(signal ? { signal } : {}) });
+            const response = await post(`${root}${method}`, body, { timeoutMs: options.timeoutMs, headers, redact, agent: options.agent, ...(signal ? { signal } : {}) });
             return parseEnvelope(method, response.status, response.body, options.format, { redact, retryAfterMs: parseRetryAfter(response.headers["retry-after"]) });
           }),
         options.retry,

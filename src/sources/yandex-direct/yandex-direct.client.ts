@@ -5,7 +5,7 @@
  * Every call passes the account's request gate and is retried as the retry policy says.
  */
 import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
-import { parseRetryAfter, post } from "../../http/post.js";
+import { type HttpAgent, parseRetryAfter, post } from "../../http/post.js";
 import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
 import type { RequestGate } from "../../http/request-gate.js";
 import { countRetry, type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
@@ -22,6 +22,8 @@ export interface YandexDirectClientOptions {
   timeoutMs: number;
   gate: RequestGate;
   retry: RetryOptions;
+  /** Connections to the API, owned by the caller (the run). */
+  agent: HttpAgent;
   /** Applied to every text taken from a response. Default: one that masks `token`. */
   redact?: Redactor;
 }
@@ -71,6 +73,7 @@ export function createYandexDirectClient(options: YandexDirectClientOptions): Ya
               timeoutMs: options.timeoutMs,
               headers: { "content-type": "application/json; charset=utf-8", accept: "application/json" },
               redact,
+              agent: options.agent,
               ...(signal ? { signal } : {}),
             });
             return parseResponse(response.status, response.body, { redact, retryAfterMs: parseRetryAfter(response.headers["retry-after"]) });
