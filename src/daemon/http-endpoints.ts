@@ -47,7 +47,7 @@ export async function startDaemonServer(
     if (path === "/metrics") {
       deps.metrics
         .render(deps.warehouse)
-        .then((text) => send(200, "text/plain; version=0.0.4; charset=utf-8", text))
+        .then((text) => send(200, deps.metrics.contentType, text))
         .catch((err: unknown) => send(503, "text/plain", `metrics unavailable: ${err instanceof Error ? err.message : String(err)}\n`));
       return;
     }

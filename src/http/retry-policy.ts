@@ -43,3 +43,22 @@ export function failureCode(err: unknown): string {
   if (err instanceof HttpError) return `HTTP ${err.status}`;
   return err instanceof Error ? err.name : typeof err;
 }
+
+/**
+ * How one request ended, for the request metrics: a small fixed set, so a label built from it stays small.
+ * `quota` is an API error that the policy reads as a spent quota; `aborted` is a request stopped by a
+ * signal (shutdown, a lost stream lock).
+ */
+export const REQUEST_OUTCOMES = ["ok", "quota", "api_error", "http_error", "malformed", "timeout", "network", "aborted", "error"] as const;
+export type RequestOutcome = (typeof REQUEST_OUTCOMES)[number];
+
+/** The outcome of a request that threw `err`. */
+export function requestOutcome(err: unknown): Exclude<RequestOutcome, "ok"> {
+  if (err instanceof ApiError) return classifyFailure(err) === "quota" ? "quota" : "api_error";
+  if (err instanceof HttpError) return "http_error";
+  if (err instanceof MalformedResponseError) return "malformed";
+  if (err instanceof TimeoutError) return "timeout";
+  if (err instanceof NetworkError) return "network";
+  if (err instanceof Error && err.name === "AbortError") return "aborted";
+  return "error";
+}

@@ -4,7 +4,7 @@
  */
 import pRetry, { AbortError } from "p-retry";
 import { toError } from "../errors.js";
-import { classifyFailure, failureCode, requestedDelayMs } from "./retry-policy.js";
+import { classifyFailure, failureCode, type RequestOutcome, requestOutcome, requestedDelayMs } from "./retry-policy.js";
 
 /** What a caller's requests cost: every attempt, and how many of them were retries. */
 export interface RequestTally {
@@ -12,6 +12,34 @@ export interface RequestTally {
   retries: number;
   /** Told of every retry (the caller logs it with its source, account and stream). */
   onRetry?: (notice: RetryNotice) => void;
+  /** Told of every attempt and retry, with how long each attempt took (the daemon's metrics). */
+  observer?: RequestObserver | undefined;
+}
+
+/** Watches the requests of one account: how long each attempt took and how it ended, and each retry. */
+export interface RequestObserver {
+  /** One attempt ended after `seconds` (from sending it to reading its answer). */
+  request(outcome: RequestOutcome, seconds: number): void;
+  /** A failed attempt is tried again. */
+  retry(): void;
+}
+
+/**
+ * Makes one attempt (`send`: the request and the reading of its answer), counting it into `tally` and
+ * telling the tally's observer how long it took and how it ended.
+ */
+export async function countRequest<T>(tally: RequestTally, send: () => Promise<T>): Promise<T> {
+  tally.requests++;
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  try {
+    const result = await send();
+    tally.observer?.request("ok", seconds());
+    return result;
+  } catch (err) {
+    tally.observer?.request(requestOutcome(err), seconds());
+    throw err;
+  }
 }
 
 /** One failed attempt that is tried again. */
@@ -28,6 +56,7 @@ export interface RetryNotice {
 /** Counts a retry into `tally` and passes it on. */
 export function countRetry(tally: RequestTally, notice: RetryNotice): void {
   tally.retries++;
+  tally.observer?.retry();
   tally.onRetry?.(notice);
 }
 
