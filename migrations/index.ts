@@ -7,6 +7,7 @@ import * as analystViews from "./2026-11-23T1600_analyst-views.js";
 import * as incompleteStreams from "./2026-11-28T1200_incomplete-streams.js";
 import * as surviveTheWarehouse from "./2026-11-28T1300_survive-the-warehouse.js";
 import * as statusTruth from "./2026-11-28T1400_status-truth.js";
+import * as analystsWarehouse from "./2026-11-29T0100_analysts-warehouse.js";
 
 export const migrations: Record<string, Migration> = {
   "2026-11-23T1500_sync-bookkeeping": syncBookkeeping,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   "2026-11-28T1200_incomplete-streams": incompleteStreams,
   "2026-11-28T1300_survive-the-warehouse": surviveTheWarehouse,
   "2026-11-28T1400_status-truth": statusTruth,
+  "2026-11-29T0100_analysts-warehouse": analystsWarehouse,
 };

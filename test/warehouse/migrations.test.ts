@@ -89,14 +89,16 @@ describe("migrations", () => {
     expect(missing.rows.map((r) => r.item)).toEqual([]);
   });
 
-  it("index what analysts ask: time, campaign + time, login + time, event type", async () => {
+  it("index what analysts ask: time, login + day, campaign + day, event type + day, a stream's newest event, runs by start", async () => {
     const result = await sql<{ indexdef: string }>`
       select indexdef from pg_indexes where schemaname in ('altcraft', 'yandex_direct')`.execute(database.warehouse.db);
     const defs = result.rows.map((r) => r.indexdef).join("\n");
     expect(defs).toMatch(/yandex_direct\.events USING btree \(event_time\)/);
     expect(defs).toMatch(/yandex_direct\.events USING btree \(account, login, event_time\)/);
-    expect(defs).toMatch(/yandex_direct\.events USING btree \(campaign_id, event_time\)/);
-    expect(defs).toMatch(/yandex_direct\.events USING btree \(event_type, event_time\)/);
+    expect(defs).toMatch(/yandex_direct\.events USING btree \(login, day\)/);
+    expect(defs).toMatch(/yandex_direct\.events USING btree \(campaign_id, day\)/);
+    expect(defs).toMatch(/yandex_direct\.events USING btree \(event_type, day\)/);
+    expect(defs).toMatch(/altcraft\.runs USING btree \(started_at\)/);
     expect(defs).toMatch(/altcraft\.campaign_log USING btree \(account, campaign_id, "time"\)/);
     expect(defs).toMatch(/altcraft\.campaign_log USING btree \("time"\)/);
   });

@@ -209,15 +209,47 @@ describe("altcraft.campaign_runs", () => {
     ]);
   });
 
-  it("reads one campaign through the (account, campaign_id, time) index, sorting once, with no subquery per row", async () => {
+  it("reads runs from their own table: a time range never touches the log", async () => {
     const plan = await sql<{ "QUERY PLAN": string }>`
-      explain (costs off) select * from altcraft.campaign_runs where account = 'main' and campaign_id = 101`.execute(database.warehouse.db);
+      explain (costs off) select * from altcraft.campaign_runs
+       where started_at >= '2026-03-01T10:30:00Z' and started_at < '2026-03-01T11:30:00Z'`.execute(database.warehouse.db);
     const text = plan.rows.map((r) => r["QUERY PLAN"]).join("\n");
-    expect(text).not.toMatch(/SubPlan/);
-    expect(text).toMatch(/campaign_log_campaign_time_idx|Seq Scan on campaign_log/);
-    expect(text.match(/WindowAgg/g)).toHaveLength(2);
-    // Both window steps share one ordering: the log is put in run order once (or read in index order).
-    expect(text.match(/Sort Key: .*CASE WHEN/g) ?? []).toHaveLength(1);
+    expect(text).not.toMatch(/campaign_log|WindowAgg|SubPlan/);
+    expect(text).toMatch(/on runs/);
+  });
+
+  it("keeps the same runs whatever pages and order the log rows arrive in, and after rows are deleted", async () => {
+    const db = database.warehouse.db;
+    const runsOf = async (account: string) =>
+      (
+        await sql<Record<string, unknown>>`
+          select campaign_id, started_at, finished_at, time_spent_ms, warnings, errors, status
+            from altcraft.campaign_runs where account = ${account} order by campaign_id, started_at`.execute(db)
+      ).rows.map(plain);
+    const expected = await runsOf("main");
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 6; trial++) {
+      const account = `pieces-${trial}`;
+      const streamId = (await ensureStream(db, { source: "altcraft", account, streamKey: String(9000 + trial) })).stream_id;
+      const rows = [...spring, ...digest].map((r) => ({ ...r, event_key: randomUUID(), account }));
+      // Random pages in a random order: late rows, starts arriving after the rows of their run.
+      const shuffled = trial === 0 ? rows : rows.map((r) => ({ r, k: random() })).sort((a, b) => a.k - b.k).map((x) => x.r);
+      for (let at = 0; at < shuffled.length; ) {
+        const size = 1 + Math.floor(random() * 4);
+        await loadLog(streamId, runs.first, shuffled.slice(at, at + size), "2026-03-01T12:00:00.500Z");
+        at += size;
+      }
+      expect(await runsOf(account), account).toEqual(expected);
+    }
+    // Deleting the rows of the last run of 101 removes it; the earlier runs stay as they were.
+    await sql`delete from altcraft.campaign_log where account = 'pieces-1' and campaign_id = 101 and time >= '2026-03-01T12:00:00Z'`.execute(db);
+    expect(await runsOf("pieces-1")).toEqual(expected.filter((r) => !(r.campaign_id === 101 && r.started_at === "2026-03-01T12:00:00.000Z")));
+    // Leave the warehouse as the other tests expect it.
+    await sql`delete from altcraft.campaign_log where account like 'pieces-%'`.execute(db);
+    expect((await sql`select 1 from altcraft.runs where account like 'pieces-%'`.execute(db)).rows).toEqual([]);
+    await sql`delete from sync.stream_runs where stream_id in (select stream_id from sync.streams where account like 'pieces-%')`.execute(db);
+    await sql`delete from sync.streams where account like 'pieces-%'`.execute(db);
   });
 });
 
