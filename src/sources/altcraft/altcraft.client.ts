@@ -8,7 +8,7 @@ import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
 import { type HttpAgent, parseRetryAfter, post } from "../../http/post.js";
 import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
 import type { RequestGate } from "../../http/request-gate.js";
-import { countRetry, type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
+import { countRequest, countRetry, type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
 import { type Envelope, envelopeSchema, type Format, parseXmlEnvelope } from "./altcraft.schemas.js";
 
 export interface AltcraftClientOptions {
@@ -81,11 +81,12 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftCl
       };
       return withRetries(
         () =>
-          options.gate.run(async () => {
-            tally.requests++;
-            const response = await post(`${root}${method}`, body, { timeoutMs: options.timeoutMs, headers, redact, agent: options.agent, ...(signal ? { signal } : {}) });
-            return parseEnvelope(method, response.status, response.body, options.format, { redact, retryAfterMs: parseRetryAfter(response.headers["retry-after"]) });
-          }),
+          options.gate.run(() =>
+            countRequest(tally, async () => {
+              const response = await post(`${root}${method}`, body, { timeoutMs: options.timeoutMs, headers, redact, agent: options.agent, ...(signal ? { signal } : {}) });
+              return parseEnvelope(method, response.status, response.body, options.format, { redact, retryAfterMs: parseRetryAfter(response.headers["retry-after"]) });
+            }),
+          ),
         options.retry,
         { signal, onRetry: (notice) => countRetry(tally, notice) },
       );

@@ -8,7 +8,7 @@ import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
 import { type HttpAgent, parseRetryAfter, post } from "../../http/post.js";
 import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
 import type { RequestGate } from "../../http/request-gate.js";
-import { countRetry, type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
+import { countRequest, countRetry, type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
 import { errorEnvelope, type GetEventsLogParams, type Locale, successEnvelope } from "./yandex-direct.schemas.js";
 
 export const PRODUCTION_ENDPOINT = "https://api.direct.yandex.ru/live/v4/json/";
@@ -67,17 +67,18 @@ export function createYandexDirectClient(options: YandexDirectClientOptions): Ya
       const body = JSON.stringify({ method: "GetEventsLog", param, token: options.token, locale: options.locale });
       return withRetries(
         () =>
-          options.gate.run(async () => {
-            tally.requests++;
-            const response = await post(options.endpoint, body, {
-              timeoutMs: options.timeoutMs,
-              headers: { "content-type": "application/json; charset=utf-8", accept: "application/json" },
-              redact,
-              agent: options.agent,
-              ...(signal ? { signal } : {}),
-            });
-            return parseResponse(response.status, response.body, { redact, retryAfterMs: parseRetryAfter(response.headers["retry-after"]) });
-          }),
+          options.gate.run(() =>
+            countRequest(tally, async () => {
+              const response = await post(options.endpoint, body, {
+                timeoutMs: options.timeoutMs,
+                headers: { "content-type": "application/json; charset=utf-8", accept: "application/json" },
+                redact,
+                agent: options.agent,
+                ...(signal ? { signal } : {}),
+              });
+              return parseResponse(response.status, response.body, { redact, retryAfterMs: parseRetryAfter(response.headers["retry-after"]) });
+            }),
+          ),
         options.retry,
         { signal, onRetry: (notice) => countRetry(tally, notice) },
       );
