@@ -7,9 +7,8 @@ import { Cron } from "croner";
 import { z } from "zod";
 import { parseDurationMs } from "../time/duration.js";
 import { hasFixedOffset, isValidZone, parseTimestamp } from "../time/timestamp.js";
+import { CURRENCIES, EVENT_TYPES, LOCALES } from "../vocabulary.js";
 
-const CURRENCIES = ["RUB", "CHF", "EUR", "KZT", "TRY", "UAH", "USD", "BYN"] as const;
-const EVENT_TYPES = ["BannerModerated", "CampaignFinished", "LowCTR", "MoneyOut", "MoneyWarning", "MoneyIn", "PausedByDayBudget", "WarnMinPrice", "WarnPlace"] as const;
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.string().refine((v): v is T[number] => (values as readonly string[]).includes(v), {
@@ -102,7 +101,7 @@ export const yandexDirectAccountSchema = z
     /** Ask for TextDescription. Default true. */
     withTextDescription: z.boolean().default(true),
     /** Language of EventName: en, ru, uk. Default en. */
-    locale: oneOf(["en", "ru", "uk"] as const).default("en"),
+    locale: oneOf(LOCALES).default("en"),
     /** Where the first run starts. Default 30d (thirty days before it). */
     startTime: startTime.default({ agoMs: 30 * 86_400_000 }),
     /** How far before the cursor each run re-reads, for events registered late. Default 1h. */

@@ -8,7 +8,8 @@ type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json = ColumnType<unknown, string, string>;
 
-export type SourceName = "altcraft" | "yandex_direct";
+export type { SourceName } from "../vocabulary.js";
+import type { SourceName } from "../vocabulary.js";
 export type StreamStatus = "new" | "running" | "succeeded" | "incomplete" | "partial" | "failed" | "interrupted" | "abandoned" | "retired";
 export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "interrupted" | "abandoned";
 export type StreamRunStatus = RunStatus | "incomplete" | "skipped";

@@ -29,7 +29,8 @@ import { isoSeconds, parseTimestamp } from "../../time/timestamp.js";
 import type { RequestTally } from "../../http/with-retries.js";
 import { type Capacity, CapacityMemory, type UnreadRecords } from "../page-capacity.js";
 import type { YandexDirectClient } from "./yandex-direct.client.js";
-import type { Currency, EventsLogFilter, GetEventsLogParams } from "./yandex-direct.schemas.js";
+import type { Currency } from "../../vocabulary.js";
+import type { EventsLogFilter, GetEventsLogParams } from "./yandex-direct.schemas.js";
 
 const SECOND = 1000;
 /** Offset pages of one second before the server is taken to ignore Offset. */

@@ -9,7 +9,8 @@ import { type HttpAgent, parseRetryAfter, post } from "../../http/post.js";
 import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
 import type { RequestGate } from "../../http/request-gate.js";
 import { countRequest, countRetry, type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
-import { errorEnvelope, type GetEventsLogParams, type Locale, successEnvelope } from "./yandex-direct.schemas.js";
+import type { Locale } from "../../vocabulary.js";
+import { errorEnvelope, type GetEventsLogParams, successEnvelope } from "./yandex-direct.schemas.js";
 
 export const PRODUCTION_ENDPOINT = "https://api.direct.yandex.ru/live/v4/json/";
 export const SANDBOX_ENDPOINT = "https://api-sandbox.direct.yandex.ru/live/v4/json/";

@@ -4,30 +4,14 @@
  */
 import { z } from "zod";
 
-export const CURRENCIES = ["RUB", "CHF", "EUR", "KZT", "TRY", "UAH", "USD", "BYN"] as const;
-export type Currency = (typeof CURRENCIES)[number];
-
-export const EVENT_TYPES = [
-  "BannerModerated",
-  "CampaignFinished",
-  "LowCTR",
-  "MoneyOut",
-  "MoneyWarning",
-  "MoneyIn",
-  "PausedByDayBudget",
-  "WarnMinPrice",
-  "WarnPlace",
-] as const;
-
-export const LOCALES = ["en", "ru", "uk"] as const;
-export type Locale = (typeof LOCALES)[number];
+import type { Currency, EventType } from "../../vocabulary.js";
 
 export interface EventsLogFilter {
   CampaignIDS?: number[];
   BannerIDS?: number[];
   PhraseIDS?: number[];
   AccountIDS?: number[];
-  EventType?: string[];
+  EventType?: EventType[];
 }
 
 /** GetEventsLogRequest, as sent. Timestamps are ISO 8601 with an explicit `Z`. */

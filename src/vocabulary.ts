@@ -1,0 +1,31 @@
+/**
+ * Values of the product's vocabulary that the config, the sources and the warehouse must agree on: the
+ * source names, and the currencies, event types and locales of GetEventsLog. One list each, imported by all
+ * of them. The simulators keep their own copy on purpose: they are an independent reading of the API.
+ */
+
+/** The sources, as written in sync.streams.source and the warehouse schemas. */
+export const SOURCE_NAMES = ["altcraft", "yandex_direct"] as const;
+export type SourceName = (typeof SOURCE_NAMES)[number];
+
+/** Values GetEventsLog accepts for `Currency`. */
+export const CURRENCIES = ["RUB", "CHF", "EUR", "KZT", "TRY", "UAH", "USD", "BYN"] as const;
+export type Currency = (typeof CURRENCIES)[number];
+
+/** The EventType values of GetEventsLog, in the order the API's page lists them. */
+export const EVENT_TYPES = [
+  "BannerModerated",
+  "CampaignFinished",
+  "LowCTR",
+  "MoneyOut",
+  "MoneyWarning",
+  "MoneyIn",
+  "PausedByDayBudget",
+  "WarnMinPrice",
+  "WarnPlace",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Languages of GetEventsLog's descriptions (`Accept-Language`). */
+export const LOCALES = ["en", "ru", "uk"] as const;
+export type Locale = (typeof LOCALES)[number];
