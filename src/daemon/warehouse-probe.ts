@@ -2,9 +2,9 @@
  * Whether the warehouse answers, within a deadline: /healthz and /metrics must answer a probe quickly even
  * when the database host does not (a connection to an unreachable host can hang for minutes).
  */
-import { sql } from "kysely";
 import { toError } from "../errors.js";
 import type { Warehouse } from "../warehouse/database.js";
+import { pingWarehouse } from "../warehouse/ping.js";
 import type { WarehouseReach } from "./health.js";
 
 /** How long a probe waits for the warehouse, in ms. */
@@ -12,8 +12,10 @@ export const PROBE_TIMEOUT_MS = 3_000;
 
 export class WarehouseTimeoutError extends Error {
   override readonly name = "WarehouseTimeoutError";
-  constructor(readonly timeoutMs: number) {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
     super(`the warehouse did not answer within ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
   }
 }
 
@@ -32,7 +34,7 @@ export async function withinDeadline<T>(work: Promise<T>, timeoutMs: number): Pr
 
 export async function probeWarehouse(warehouse: Warehouse, timeoutMs = PROBE_TIMEOUT_MS): Promise<WarehouseReach> {
   try {
-    await withinDeadline(sql`select 1`.execute(warehouse.db), timeoutMs);
+    await withinDeadline(pingWarehouse(warehouse), timeoutMs);
     return { up: true };
   } catch (err) {
     return { up: false, error: toError(err).message };

@@ -1,0 +1,51 @@
+// The layer rules of eslint.config.js bite: an import across a forbidden boundary, or SQL outside the
+// warehouse, is a lint error, and the allowed directions stay clean (docs/architecture.md, Layers).
+import { ESLint } from "eslint";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const eslint = new ESLint({ cwd: fileURLToPath(new URL("../..", import.meta.url)) });
+
+/** Lint errors of `code` as if it were the file at `filePath` (nothing is written). */
+async function errorsOf(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).filter((m) => m.severity === 2).map((m) => `${m.ruleId}: ${m.message}`);
+}
+
+const IMPORT_RULE = "@typescript-eslint/no-restricted-imports";
+
+describe("layer rules", () => {
+  it.each([
+    ["src/sources/altcraft/probe.ts", 'import { loadPage } from "../../warehouse/load-page.js";'],
+    ["src/warehouse/probe.ts", 'import { post } from "../http/post.js";'],
+    ["src/warehouse/probe.ts", 'import { readEventWindows } from "../sources/yandex-direct/events.stream.js";'],
+    ["src/sync/probe.ts", 'import { main } from "../cli/main.js";'],
+    ["src/daemon/probe.ts", 'import { main } from "../cli/main.js";'],
+    ["src/http/probe.ts", 'import type { Warehouse } from "../warehouse/database.js";'],
+    ["src/simulators/common/probe.ts", 'import { post } from "../../http/post.js";'],
+    ["src/errors-probe.ts", 'import type { Config } from "./config/config.schema.js";'],
+  ])("refuses %s importing across a boundary: %s", async (filePath, code) => {
+    const errors = await errorsOf(filePath, `${code}\nexport const used = [${code.match(/\{ (?:type )?(\w+)/)?.[1]}];\n`);
+    expect(errors.some((e) => e.startsWith(IMPORT_RULE) && e.includes("docs/architecture.md")), errors.join("\n")).toBe(true);
+  });
+
+  it.each([
+    ["src/sync/probe.ts", 'import { sql } from "kysely";'],
+    ["src/cli/probe.ts", 'import { sql } from "kysely";'],
+    ["src/daemon/probe.ts", 'import pg from "pg";'],
+    ["src/sources/probe.ts", 'import type pg from "pg";'],
+  ])("refuses SQL outside the warehouse: %s %s", async (filePath, code) => {
+    const errors = await errorsOf(filePath, `${code}\nexport const used = [${code.includes("sql") ? "sql" : "null as unknown as pg.Pool"}];\n`);
+    expect(errors.some((e) => e.startsWith(IMPORT_RULE) && e.includes("src/warehouse/")), errors.join("\n")).toBe(true);
+  });
+
+  it.each([
+    ["src/sync/probe.ts", 'import { loadPage } from "../warehouse/load-page.js";\nimport { post } from "../http/post.js";\nexport const used = [loadPage, post];'],
+    ["src/cli/probe.ts", 'import { runSync } from "../sync/run-sync.js";\nexport const used = [runSync];'],
+    ["src/warehouse/probe.ts", 'import { sql } from "kysely";\nimport pg from "pg";\nexport const used = [sql, pg];'],
+    ["src/postgres/probe.ts", 'import pg from "pg";\nexport const used = [pg];'],
+    ["src/sources/probe.ts", 'import { post } from "../http/post.js";\nexport const used = [post];'],
+  ])("allows %s", async (filePath, code) => {
+    expect(await errorsOf(filePath, code)).toEqual([]);
+  });
+});
