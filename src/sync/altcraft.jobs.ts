@@ -19,7 +19,7 @@ import type { Warehouse } from "../warehouse/database.js";
 import { type CampaignLogRowInput, campaignLogTable } from "../warehouse/event-tables.js";
 import type { RejectedRecord } from "../warehouse/load-page.js";
 import { eventKey, numberOccurrences, streamIdentity } from "./event-identity.js";
-import type { RequestTally } from "../http/with-retries.js";
+import type { RequestObserver, RequestTally } from "../http/with-retries.js";
 import type { StreamJob, StreamPage } from "./run-stream.js";
 
 /** Polling state of a campaign stream, kept in sync.streams.state with the paging state. */
@@ -48,7 +48,7 @@ function accountFailure(err: unknown): boolean {
 
 export async function planAltcraftJobs(
   account: AltcraftAccountConfig,
-  deps: { warehouse: Warehouse; now: () => Date; log: Logger; signal: AbortSignal; agent: HttpAgent },
+  deps: { warehouse: Warehouse; now: () => Date; log: Logger; signal: AbortSignal; agent: HttpAgent; observer?: RequestObserver | undefined },
 ): Promise<AltcraftPlan> {
   const client = createAltcraftClient({
     agent: deps.agent,
@@ -65,6 +65,7 @@ export async function planAltcraftJobs(
     requests: 0,
     retries: 0,
     onRetry: ({ attempt, code, delayMs, error }) => listing.warn({ attempt, code, delayMs, err: error }, "campaigns/list failed, retrying"),
+    observer: deps.observer,
   };
   const campaigns = await listCampaigns(
     client,

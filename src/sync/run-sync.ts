@@ -5,6 +5,7 @@
  */
 import type { Config } from "../config/config.schema.js";
 import { createHttpAgent, type HttpAgent } from "../http/post.js";
+import type { RequestObserver } from "../http/with-retries.js";
 import type { Logger } from "../log/logger.js";
 import type { Warehouse } from "../warehouse/database.js";
 import { beginRun, markAbandonedRuns } from "../warehouse/run-liveness.js";
@@ -57,6 +58,8 @@ export interface SyncDependencies {
   command: string;
   now?: () => Date;
   onPage?: EngineContext["onPage"];
+  /** The observer of one account's requests (the daemon's metrics); none by default. */
+  requests?: (source: string, account: string) => RequestObserver;
 }
 
 const chosen = (wanted: readonly string[] | undefined, value: string) => !wanted?.length || wanted.includes(value);
@@ -66,7 +69,7 @@ const chosen = (wanted: readonly string[] | undefined, value: string) => !wanted
  * planned is reported, and the others go on.
  */
 export async function planJobs(
-  deps: Pick<SyncDependencies, "config" | "warehouse" | "log" | "signal"> & { agent: HttpAgent },
+  deps: Pick<SyncDependencies, "config" | "warehouse" | "log" | "signal" | "requests"> & { agent: HttpAgent },
   selection: SyncSelection,
   now: () => Date,
 ): Promise<{ jobs: StreamJob<unknown>[]; failures: AccountFailure[]; listings: AccountListing[] }> {
@@ -77,7 +80,7 @@ export async function planJobs(
   for (const account of deps.config.sources.altcraft?.accounts ?? []) {
     if (!wanted("altcraft", account.name)) continue;
     try {
-      const plan = await planAltcraftJobs(account, { warehouse: deps.warehouse, now, log: deps.log, signal: deps.signal, agent: deps.agent });
+      const plan = await planAltcraftJobs(account, { warehouse: deps.warehouse, now, log: deps.log, signal: deps.signal, agent: deps.agent, observer: deps.requests?.("altcraft", account.name) });
       jobs.push(...(plan.jobs as StreamJob<unknown>[]));
       listings.push({ account: account.name, listedKeys: plan.listedKeys, slowPolledKeys: plan.slowPolledKeys });
     } catch (err) {
@@ -89,7 +92,18 @@ export async function planJobs(
   for (const account of deps.config.sources.yandex_direct?.accounts ?? []) {
     if (wanted("yandex_direct", account.name)) jobs.push(...(yandexDirectJobs(account, now, deps.agent) as StreamJob<unknown>[]));
   }
-  return { jobs: jobs.filter((job) => chosen(selection.streams, job.identity.streamKey)), failures, listings };
+  const selected = jobs.filter((job) => chosen(selection.streams, job.identity.streamKey));
+  const observe = deps.requests;
+  return { jobs: observe ? selected.map((job) => observeRequests(job, observe)) : selected, failures, listings };
+}
+
+/**
+ * The job with its requests told to the observer of its account: the engine's tally of the stream, which
+ * the job hands to its client, carries the observer.
+ */
+function observeRequests<Row>(job: StreamJob<Row>, observe: NonNullable<SyncDependencies["requests"]>): StreamJob<Row> {
+  const observer = observe(job.identity.source, job.identity.account);
+  return { ...job, read: (start, tally, signal) => job.read(start, Object.assign(tally, { observer }), signal) };
 }
 
 /**
