@@ -5,7 +5,7 @@
 import { loadConfig } from "../config/load-config.js";
 import { failedRunOf, lastRunOf } from "../daemon/health.js";
 import { startDaemonServer } from "../daemon/http-endpoints.js";
-import { createDaemonMetrics } from "../daemon/metrics.js";
+import { configuredAccounts, createDaemonMetrics } from "../daemon/metrics.js";
 import { startSchedule } from "../daemon/scheduler.js";
 import { toError } from "../errors.js";
 import { runSync } from "../sync/run-sync.js";
@@ -24,7 +24,7 @@ export async function runDaemon(options: DaemonOptions, context: CommandContext)
   await withWarehouse(
     { ...session, databaseUrl: session.databaseUrl ?? config.database.url, database: config.database, log, maxConnections: config.sync.parallelStreams * 2 + 4 },
     async ({ warehouse, signal }) => {
-      const metrics = createDaemonMetrics();
+      const metrics = createDaemonMetrics({ accounts: configuredAccounts(config) });
       const state: Parameters<typeof startDaemonServer>[1]["state"] = { running: false, lastRun: undefined, nextRun: () => null };
       const server = config.daemon.port === 0 ? undefined : await startDaemonServer({ host: config.daemon.host, port: config.daemon.port }, { warehouse, metrics, state });
       if (server) log.info({ url: `http://${config.daemon.host}:${server.port}`, routes: ["/healthz", "/metrics"] }, "serving health and metrics");
@@ -39,7 +39,7 @@ export async function runDaemon(options: DaemonOptions, context: CommandContext)
           const started = performance.now();
           const progress = createProgressReporter(log, { terminal: false });
           try {
-            const summary = await runSync({ warehouse, config, log, signal, command: "daemon", onPage: progress.onPage });
+            const summary = await runSync({ warehouse, config, log, signal, command: "daemon", onPage: progress.onPage, requests: metrics.requestObserver });
             metrics.recordRun(summary, (performance.now() - started) / 1000);
             state.lastRun = lastRunOf(summary, new Date());
           } catch (err) {
