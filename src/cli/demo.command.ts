@@ -2,16 +2,17 @@
  * `eventlog-sync demo`: the whole job on embedded defaults — an embedded PostgreSQL (unless DATABASE_URL
  * is set), both API simulators on loopback, a backfill and then an incremental run, a summary per stream,
  * three analyst queries, and how to connect a BI tool. The data persists, so a second demo is incremental.
+ * Options and help: program.ts.
  */
-import type { Command } from "commander";
-import { sql } from "kysely";
 import type { Config } from "../config/config.schema.js";
 import { parseConfig } from "../config/load-config.js";
 import { startAltcraftSimulator } from "../simulators/altcraft/index.js";
 import { startYandexDirectSimulator } from "../simulators/yandex-direct/index.js";
 import { type RunSummary, runSync } from "../sync/run-sync.js";
+import { freePortOr } from "../postgres/free-port.js";
 import type { Warehouse } from "../warehouse/database.js";
-import type { CommandContext } from "./sync.command.js";
+import { countRuns, EXAMPLE_QUERIES, type ExampleQuery, runExampleQuery } from "../warehouse/demo.repository.js";
+import type { CommandContext } from "./context.js";
 import { withWarehouse } from "./warehouse-session.js";
 
 /** The demo's embedded PostgreSQL listens here when the port is free, so the connection string stays the same. */
@@ -53,91 +54,58 @@ function summarise(title: string, summary: RunSummary, seconds: number): void {
   }
 }
 
-async function table(warehouse: Warehouse, title: string, query: string): Promise<void> {
-  const result = await sql.raw<Record<string, unknown>>(query).execute(warehouse.db);
-  console.log(`\n${title}\n${query.replace(/^/gm, "    ")}`);
-  const columns = result.rows[0] ? Object.keys(result.rows[0]) : [];
+async function table(warehouse: Warehouse, query: ExampleQuery): Promise<void> {
+  const rows = await runExampleQuery(warehouse.db, query);
+  console.log(`\n${query.title}\n${query.sql.replace(/^/gm, "    ")}`);
+  const columns = rows[0] ? Object.keys(rows[0]) : [];
   const show = (v: unknown) => (v instanceof Date ? v.toISOString().replace(".000Z", "Z") : v === null ? "" : String(v));
-  const widths = columns.map((c) => Math.max(c.length, ...result.rows.map((r) => show(r[c]).length)));
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => show(r[c]).length)));
   console.log(`  ${columns.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ")}`);
-  for (const row of result.rows) console.log(`  ${columns.map((c, i) => show(row[c]).padEnd(widths[i] ?? 0)).join("  ")}`);
+  for (const row of rows) console.log(`  ${columns.map((c, i) => show(row[c]).padEnd(widths[i] ?? 0)).join("  ")}`);
 }
 
-const QUERIES: Array<[string, string]> = [
-  [
-    "Money credited per Yandex.Direct login and day (view yandex_direct.money_movements, last 7 days):",
-    `select login, day::text as day, currency, sum(money_in) as credited, sum(money_in_count) as payments
-  from yandex_direct.money_movements
- where day > current_date - 7 and money_in_count > 0
- group by 1, 2, 3 order by 2 desc, 1 limit 8`,
-  ],
-  [
-    "Slowest Altcraft campaign runs (view altcraft.campaign_runs):",
-    `select campaign_id, campaign_name, started_at, duration_ms::bigint as duration_ms, warnings, errors
-  from altcraft.campaign_runs
- where status = 'finished'
- order by duration_ms desc limit 5`,
-  ],
-  [
-    "Freshness of every stream (view sync.stream_freshness, most behind first):",
-    `select source, account, stream, status, lag_seconds, rows_held
-  from sync.stream_freshness order by lag_seconds desc nulls first, 1, 2, 3 limit 8`,
-  ],
-];
+export interface DemoOptions {
+  /** Keep PostgreSQL and the simulators up afterwards, until Ctrl-C. */
+  serve?: boolean;
+  /** Log only warnings and errors: the demo prints its own summary. */
+  quiet?: boolean;
+}
 
-export function registerDemoCommand(program: Command, context: CommandContext): void {
-  program
-    .command("demo")
-    .description("Run the whole job on embedded defaults: embedded PostgreSQL, both API simulators, a backfill and an incremental run, example queries")
-    .option("--serve", "keep PostgreSQL (and the simulators) running afterwards, until Ctrl-C, to connect psql or a BI tool")
-    .addHelpText("after", "\nExamples:\n  $ npx eventlog-sync demo\n  $ npx eventlog-sync demo --serve     # then: psql postgres://eventlog:eventlog@127.0.0.1:54329/eventlog")
-    .action(async (options: { serve?: boolean }) => {
-      const log = context.log();
-      // The demo prints its own summary; log lines only for what goes wrong, unless asked for.
-      if (program.getOptionValueSource("logLevel") === "default") log.level = "warn";
-      const session = context.session();
-      const [yandex, altcraft] = await Promise.all([
-        startYandexDirectSimulator({ seed: 1, clientLogins: 3, historyDays: 30, eventsPerHour: 8 }),
-        startAltcraftSimulator({ seed: 1, campaigns: 25, historyDays: 30 }),
-      ]);
-      try {
-        const config = demoConfig(yandex.endpoint, altcraft.url, { agency: yandex.agency.token, advertiser: yandex.advertiser.token, altcraft: altcraft.tokens[0] ?? "" });
-        const port = session.port ?? (session.databaseUrl ? undefined : await freeOr(DEMO_PORT));
-        await withWarehouse({ ...session, port, log, maxConnections: 12 }, async ({ warehouse, database, signal }) => {
-          console.log(`Warehouse: ${database.kind === "embedded" ? `embedded PostgreSQL, data in ${database.dataDir}` : "DATABASE_URL"}`);
-          console.log(`Simulators: Yandex.Direct ${yandex.endpoint} · Altcraft ${altcraft.url}/api/v1.1/`);
-          const before = await warehouse.db.selectFrom("sync.runs").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
-          const fresh = before.n === 0;
-          if (!fresh) console.log("The warehouse already holds earlier demo runs: both runs below are incremental.");
-          for (const title of [fresh ? "Backfill (first run)" : "Incremental run", "Incremental run"]) {
-            const started = performance.now();
-            const summary = await runSync({ warehouse, config, log, signal, command: "demo" });
-            summarise(title, summary, (performance.now() - started) / 1000);
-            if (signal.aborted) return;
-          }
-          for (const [title, query] of QUERIES) await table(warehouse, title, query);
-          const url = database.kind === "embedded" ? database.url : "(your DATABASE_URL)";
-          console.log(`\nConnect psql or a BI tool (Metabase, Superset, Grafana, Excel over ODBC) to:\n  ${url}`);
-          if (database.kind === "embedded") {
-            console.log("  host 127.0.0.1, port", new URL(database.url).port, "database eventlog, user eventlog, password eventlog");
-            if (!options.serve) console.log("  The embedded server stops with this command: run `npx eventlog-sync demo --serve` to keep it up.");
-          }
-          if (options.serve) {
-            console.log("\nServing until Ctrl-C…");
-            await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-          }
-        });
-      } finally {
-        await Promise.all([yandex.close(), altcraft.close()]);
+export async function runDemo(options: DemoOptions, context: CommandContext): Promise<void> {
+  const log = context.log();
+  if (options.quiet) log.level = "warn";
+  const session = context.session();
+  const [yandex, altcraft] = await Promise.all([
+    startYandexDirectSimulator({ seed: 1, clientLogins: 3, historyDays: 30, eventsPerHour: 8 }),
+    startAltcraftSimulator({ seed: 1, campaigns: 25, historyDays: 30 }),
+  ]);
+  try {
+    const config = demoConfig(yandex.endpoint, altcraft.url, { agency: yandex.agency.token, advertiser: yandex.advertiser.token, altcraft: altcraft.tokens[0] ?? "" });
+    const port = session.port ?? (session.databaseUrl ? undefined : await freePortOr(DEMO_PORT));
+    await withWarehouse({ ...session, port, log, maxConnections: 12 }, async ({ warehouse, database, signal }) => {
+      console.log(`Warehouse: ${database.kind === "embedded" ? `embedded PostgreSQL, data in ${database.dataDir}` : "DATABASE_URL"}`);
+      console.log(`Simulators: Yandex.Direct ${yandex.endpoint} · Altcraft ${altcraft.url}/api/v1.1/`);
+      const fresh = (await countRuns(warehouse.db)) === 0;
+      if (!fresh) console.log("The warehouse already holds earlier demo runs: both runs below are incremental.");
+      for (const title of [fresh ? "Backfill (first run)" : "Incremental run", "Incremental run"]) {
+        const started = performance.now();
+        const summary = await runSync({ warehouse, config, log, signal, command: "demo" });
+        summarise(title, summary, (performance.now() - started) / 1000);
+        if (signal.aborted) return;
+      }
+      for (const query of EXAMPLE_QUERIES) await table(warehouse, query);
+      const url = database.kind === "embedded" ? database.url : "(your DATABASE_URL)";
+      console.log(`\nConnect psql or a BI tool (Metabase, Superset, Grafana, Excel over ODBC) to:\n  ${url}`);
+      if (database.kind === "embedded") {
+        console.log("  host 127.0.0.1, port", new URL(database.url).port, "database eventlog, user eventlog, password eventlog");
+        if (!options.serve) console.log("  The embedded server stops with this command: run `npx eventlog-sync demo --serve` to keep it up.");
+      }
+      if (options.serve) {
+        console.log("\nServing until Ctrl-C…");
+        await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
       }
     });
-}
-
-async function freeOr(port: number): Promise<number | undefined> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(undefined));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(port)));
-  });
+  } finally {
+    await Promise.all([yandex.close(), altcraft.close()]);
+  }
 }

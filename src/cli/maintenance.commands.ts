@@ -1,11 +1,10 @@
-/** `eventlog-sync reset` and `eventlog-sync config check`: the operator's maintenance commands. */
-import type { Command } from "commander";
+/** `eventlog-sync reset` and `eventlog-sync config check`: the operator's maintenance commands (options and help: program.ts). */
 import { InvalidArgumentError } from "commander";
 import { loadConfig } from "../config/load-config.js";
 import { tryLockStream } from "../sync/stream-lock.js";
 import { parseTimestamp } from "../time/timestamp.js";
 import { findStreams, getStream, resetStream } from "../warehouse/streams.repository.js";
-import { type CommandContext, configPath } from "./sync.command.js";
+import type { CommandContext } from "./context.js";
 import { withWarehouse } from "./warehouse-session.js";
 
 function time(value: string): Date {
@@ -32,73 +31,51 @@ export function resetRefusal(current: Date | null, to: Date | null, now: Date, f
   return undefined;
 }
 
-export function registerMaintenanceCommands(program: Command, context: CommandContext): void {
-  program
-    .command("reset")
-    .argument("<stream>", "the stream: a login or campaign id, or source/account/stream to be exact")
-    .description("Move a stream's cursor back so the next sync re-reads from there; rows already loaded stay and re-read events are skipped as duplicates")
-    .option("--to <time>", "re-read from this time (ISO 8601 with a zone; not after the cursor, never in the future); default: from the configured start time")
-    .option("--force", "allow moving the cursor forward (events in between are skipped); a time in the future is refused even so")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ eventlog-sync reset client-1 --to 2026-11-01T00:00:00Z
-  $ eventlog-sync reset altcraft/main/42            # from the start time again
-  $ eventlog-sync reset client-1 --to 2026-11-20T00:00:00Z --force   # skip ahead, knowingly`,
-    )
-    .action(async (stream: string, options: { to?: string; force?: boolean }) => {
-      const to = options.to === undefined ? null : time(options.to);
-      const future = resetRefusal(null, to, new Date(), true);
-      if (future) throw new Error(`cursor not moved: ${future}`);
-      const log = context.log();
-      await withWarehouse({ ...context.session(), log }, async ({ warehouse }) => {
-        const parts = stream.split("/");
-        const found = await findStreams(warehouse.db, parts.length === 3 ? { source: parts[0], account: parts[1], streamKey: parts[2] } : { streamKey: stream });
-        if (found.length === 0) throw new Error(`no stream ${stream}: \`eventlog-sync status\` lists the streams`);
-        if (found.length > 1) {
-          throw new Error(`${stream} names ${found.length} streams (${found.map((s) => `${s.source}/${s.account}/${s.stream_key}`).join(", ")}): write source/account/stream`);
-        }
-        const target = found[0] as (typeof found)[number];
-        const name = `${target.source}/${target.account}/${target.stream_key}`;
-        const early = resetRefusal(target.cursor, to, new Date(), options.force === true);
-        if (early) throw new Error(`${name}: cursor not moved: ${early}`);
-        const lock = await tryLockStream(warehouse.pool, target.stream_id);
-        if (!lock) throw new Error(`${target.source}/${target.account}/${target.stream_key} is being synced right now; try again when that run ends`);
-        let from: Date | null;
-        try {
-          // Read again under the lock: a run that ended meanwhile may have moved the cursor.
-          const current = (await getStream(warehouse.db, target.stream_id))?.cursor ?? null;
-          const refusal = resetRefusal(current, to, new Date(), options.force === true);
-          if (refusal) throw new Error(`${name}: cursor not moved: ${refusal}`);
-          from = current;
-          await resetStream(warehouse.db, target.stream_id, to);
-        } finally {
-          await lock.release();
-        }
-        console.log(
-          `${target.source}/${target.account}/${target.stream_key}: cursor moved from ${from?.toISOString() ?? "(start)"} to ${to?.toISOString() ?? "(the configured start time)"}; the next sync re-reads from there`,
-        );
-      });
-    });
+export async function runReset(stream: string, options: { to?: string; force?: boolean }, context: CommandContext): Promise<void> {
+  const to = options.to === undefined ? null : time(options.to);
+  const future = resetRefusal(null, to, new Date(), true);
+  if (future) throw new Error(`cursor not moved: ${future}`);
+  const log = context.log();
+  await withWarehouse({ ...context.session(), log }, async ({ warehouse }) => {
+    const parts = stream.split("/");
+    const found = await findStreams(warehouse.db, parts.length === 3 ? { source: parts[0], account: parts[1], streamKey: parts[2] } : { streamKey: stream });
+    if (found.length === 0) throw new Error(`no stream ${stream}: \`eventlog-sync status\` lists the streams`);
+    if (found.length > 1) {
+      throw new Error(`${stream} names ${found.length} streams (${found.map((s) => `${s.source}/${s.account}/${s.stream_key}`).join(", ")}): write source/account/stream`);
+    }
+    const target = found[0] as (typeof found)[number];
+    const name = `${target.source}/${target.account}/${target.stream_key}`;
+    const early = resetRefusal(target.cursor, to, new Date(), options.force === true);
+    if (early) throw new Error(`${name}: cursor not moved: ${early}`);
+    const lock = await tryLockStream(warehouse.pool, target.stream_id);
+    if (!lock) throw new Error(`${target.source}/${target.account}/${target.stream_key} is being synced right now; try again when that run ends`);
+    let from: Date | null;
+    try {
+      // Read again under the lock: a run that ended meanwhile may have moved the cursor.
+      const current = (await getStream(warehouse.db, target.stream_id))?.cursor ?? null;
+      const refusal = resetRefusal(current, to, new Date(), options.force === true);
+      if (refusal) throw new Error(`${name}: cursor not moved: ${refusal}`);
+      from = current;
+      await resetStream(warehouse.db, target.stream_id, to);
+    } finally {
+      await lock.release();
+    }
+    console.log(
+      `${target.source}/${target.account}/${target.stream_key}: cursor moved from ${from?.toISOString() ?? "(start)"} to ${to?.toISOString() ?? "(the configured start time)"}; the next sync re-reads from there`,
+    );
+  });
+}
 
-  const configCommand = program.command("config").description("Configuration tools");
-  configCommand
-    .command("check")
-    .description("Validate a configuration file and list every problem with its path (a file without accounts, or a login in two places, is invalid); prints what would be synced")
-    .option("-c, --config <file>", "configuration file (default: $EVENTLOG_SYNC_CONFIG or ./eventlog-sync.yaml)")
-    .addHelpText("after", "\nExamples:\n  $ eventlog-sync config check -c eventlog-sync.yaml")
-    .action((options: { config?: string }) => {
-      const file = configPath(options.config);
-      const config = loadConfig(file);
-      console.log(`${file}: valid`);
-      for (const a of config.sources.altcraft?.accounts ?? []) {
-        console.log(`  altcraft/${a.name}: ${a.url} (${a.format}, token in ${a.tokenIn}), campaigns discovered each run`);
-      }
-      for (const a of config.sources.yandex_direct?.accounts ?? []) {
-        const streams = a.logins?.length ? a.logins.join(", ") : "(the token owner)";
-        console.log(`  yandex_direct/${a.name}: ${a.endpoint}, ${a.currency}, streams: ${streams}`);
-      }
-      console.log(`  daemon: "${config.daemon.schedule}" (${config.daemon.timezone}), metrics on ${config.daemon.host}:${config.daemon.port}`);
-    });
+/** `config check` of the file at `file`: throws the ConfigError listing every problem. */
+export function runConfigCheck(file: string): void {
+  const config = loadConfig(file);
+  console.log(`${file}: valid`);
+  for (const a of config.sources.altcraft?.accounts ?? []) {
+    console.log(`  altcraft/${a.name}: ${a.url} (${a.format}, token in ${a.tokenIn}), campaigns discovered each run`);
+  }
+  for (const a of config.sources.yandex_direct?.accounts ?? []) {
+    const streams = a.logins?.length ? a.logins.join(", ") : "(the token owner)";
+    console.log(`  yandex_direct/${a.name}: ${a.endpoint}, ${a.currency}, streams: ${streams}`);
+  }
+  console.log(`  daemon: "${config.daemon.schedule}" (${config.daemon.timezone}), metrics on ${config.daemon.host}:${config.daemon.port}`);
 }

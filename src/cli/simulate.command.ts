@@ -1,29 +1,20 @@
 /**
  * `eventlog-sync simulate`: serves the offline Altcraft and Yandex.Direct simulators on loopback until
  * SIGINT/SIGTERM, so the sync (or curl) can be pointed at them by hand.
- * The flags and their mapping onto the simulators' options are in simulate.flags.ts.
+ * The flags and their mapping onto the simulators' options are in simulate.flags.ts; they are registered in program.ts.
  */
-import type { Command } from "commander";
 import { type AltcraftSimulator, startAltcraftSimulator } from "../simulators/altcraft/index.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../simulators/yandex-direct/index.js";
 import { toError } from "../errors.js";
-import { EXAMPLES, nameFlags, OPTION_FLAGS, OPTIONS, type SimulateFlags, type SimulatorOptionsFromFlags, simulatorOptionsFromFlags } from "./simulate.flags.js";
+import { nameFlags, OPTION_FLAGS, type SimulateFlags, type SimulatorOptionsFromFlags, simulatorOptionsFromFlags } from "./simulate.flags.js";
 
 /** `shutdown` is aborted by the first SIGINT or SIGTERM (see shutdown.ts). */
-export function registerSimulateCommand(program: Command, shutdown: AbortSignal): void {
-  const command = program
-    .command("simulate")
-    .description(
-      "Serve the offline Altcraft and Yandex.Direct API simulators on loopback until SIGINT/SIGTERM; prints their URLs, tokens, admin routes and example requests",
-    );
-  for (const [group, option] of OPTIONS) command.addOption(option.helpGroup(group));
-  command.addHelpText("after", EXAMPLES).action(async (flags: SimulateFlags) => {
-    const servers = await startSimulators(simulatorOptionsFromFlags(flags));
-    process.stdout.write(describeSimulators(servers.altcraft, servers.yandex, Date.now()));
-    await new Promise<void>((resolve) => (shutdown.aborted ? resolve() : shutdown.addEventListener("abort", () => resolve(), { once: true })));
-    process.stderr.write("stopping the simulators\n");
-    await servers.close();
-  });
+export async function runSimulate(flags: SimulateFlags, shutdown: AbortSignal): Promise<void> {
+  const servers = await startSimulators(simulatorOptionsFromFlags(flags));
+  process.stdout.write(describeSimulators(servers.altcraft, servers.yandex, Date.now()));
+  await new Promise<void>((resolve) => (shutdown.aborted ? resolve() : shutdown.addEventListener("abort", () => resolve(), { once: true })));
+  process.stderr.write("stopping the simulators\n");
+  await servers.close();
 }
 
 interface RunningSimulators {

@@ -7,8 +7,8 @@
  */
 import { BlockList, isIP } from "node:net";
 import { InvalidArgumentError, Option } from "commander";
-import { ALTCRAFT_SIMULATOR_DEFAULTS, type AltcraftSimulatorOptions } from "../simulators/altcraft/index.js";
-import { BEHAVIOUR_DEFAULTS, DATA_DEFAULTS, type EventOrder, type YandexDirectSimulatorOptions } from "../simulators/yandex-direct/index.js";
+import { ALTCRAFT_SIMULATOR_DEFAULTS, type AltcraftSimulatorOptions } from "../simulators/altcraft/altcraft.options.js";
+import { BEHAVIOUR_DEFAULTS, DATA_DEFAULTS, type EventOrder, type YandexDirectSimulatorOptions } from "../simulators/yandex-direct/yandex-direct.options.js";
 
 /** Parsed flags of `simulate`, as commander names them. Absent: the simulator's default. */
 export interface SimulateFlags {

@@ -1,7 +1,6 @@
-/** `eventlog-sync status`: where every stream stands, as a table or as JSON. */
-import type { Command } from "commander";
+/** `eventlog-sync status`: where every stream stands, as a table or as JSON (options and help: program.ts). */
 import { streamStatuses, type StreamStatusRow } from "../warehouse/status.repository.js";
-import type { CommandContext } from "./sync.command.js";
+import type { CommandContext } from "./context.js";
 import { markAbandonedRuns } from "../warehouse/run-liveness.js";
 import { withWarehouse } from "./warehouse-session.js";
 
@@ -35,21 +34,11 @@ export function statusTable(rows: readonly StreamStatusRow[]): string {
   return `${[header, ...lines].map((l) => l.map((c, i) => (i === l.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd()).join("\n")}\n`;
 }
 
-export function registerStatusCommand(program: Command, context: CommandContext): void {
-  program
-    .command("status")
-    .description(
-      "Show every stream: cursor, newest event, lag (time since its last complete read), last run result, rows held, last error, completeness gap; retired streams only with --all",
-    )
-    .option("--json", "print JSON for machines")
-    .option("--all", "also show retired streams (their account or login is no longer configured)")
-    .addHelpText("after", "\nExamples:\n  $ eventlog-sync status\n  $ eventlog-sync status --all\n  $ eventlog-sync status --json | jq '.[] | select(.status != \"succeeded\")'")
-    .action(async (options: { json?: boolean; all?: boolean }) => {
-      await withWarehouse({ ...context.session(), log: context.log() }, async ({ warehouse }) => {
-        // A run whose process is gone shows as abandoned, not running.
-        await markAbandonedRuns(warehouse.pool);
-        const rows = await streamStatuses(warehouse.db, { includeRetired: options.all === true });
-        process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : statusTable(rows));
-      });
-    });
+export async function runStatus(options: { json?: boolean; all?: boolean }, context: CommandContext): Promise<void> {
+  await withWarehouse({ ...context.session(), log: context.log() }, async ({ warehouse }) => {
+    // A run whose process is gone shows as abandoned, not running.
+    await markAbandonedRuns(warehouse.pool);
+    const rows = await streamStatuses(warehouse.db, { includeRetired: options.all === true });
+    process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : statusTable(rows));
+  });
 }

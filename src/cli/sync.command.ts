@@ -1,31 +1,17 @@
-/** `eventlog-sync sync`: one run over all configured streams, or the chosen ones. */
-import type { Command } from "commander";
+/** `eventlog-sync sync`: one run over all configured streams, or the chosen ones (options and help: program.ts). */
 import { loadConfig } from "../config/load-config.js";
 import { SelectionError } from "../errors.js";
-import type { Logger } from "../log/logger.js";
 import { type RunSummary, runSync } from "../sync/run-sync.js";
 import { OWNER_LOGIN } from "../sync/yandex-direct.jobs.js";
 import { findStreams } from "../warehouse/streams.repository.js";
+import { type CommandContext, configPath } from "./context.js";
 import { createProgressReporter } from "./progress.js";
 import { checkSelection, unmatchedCampaigns } from "./sync.selection.js";
 import { withWarehouse } from "./warehouse-session.js";
 
-export interface CommandContext {
-  log: () => Logger;
-  session: () => { databaseUrl: string | undefined; dataDir: string | undefined; port: number | undefined; signal: AbortSignal };
-}
-
 /** Exit code of a run: 0 every stream succeeded (or was held by another process), 2 otherwise. */
 export function exitCodeOf(summary: RunSummary): number {
   return summary.status === "succeeded" ? 0 : 2;
-}
-
-export function configPath(option: string | undefined): string {
-  return option || process.env.EVENTLOG_SYNC_CONFIG || "eventlog-sync.yaml";
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(",").map((v) => v.trim()).filter(Boolean)];
 }
 
 export function printSummary(summary: RunSummary): void {
@@ -40,50 +26,42 @@ export function printSummary(summary: RunSummary): void {
   }
 }
 
-export function registerSyncCommand(program: Command, context: CommandContext, setExitCode: (code: number) => void): void {
-  program
-    .command("sync")
-    .description("Run one sync over every configured stream (or the chosen ones) and exit: 0 all succeeded, 2 some partial or failed, 1 could not start")
-    .option("-c, --config <file>", "configuration file, YAML or JSON (default: $EVENTLOG_SYNC_CONFIG or ./eventlog-sync.yaml)")
-    .option("--source <names>", "only these sources: altcraft, yandex_direct (comma-separated or repeated); a value that names no configured source is an error", collect)
-    .option("--account <names>", "only these accounts (comma-separated or repeated); a name that is not configured is an error", collect)
-    .option("--stream <keys>", "only these streams: logins or campaign ids (comma-separated or repeated); one that matches nothing is an error", collect)
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ eventlog-sync sync -c eventlog-sync.yaml
-  $ eventlog-sync sync -c eventlog-sync.yaml --source yandex_direct --account agency --stream client-1`,
-    )
-    .action(async (options: { config?: string; source?: string[]; account?: string[]; stream?: string[] }) => {
-      const config = loadConfig(configPath(options.config));
-      // Checked before the warehouse is opened: a selection that names nothing fails at once (exit 1).
-      const { selection, campaignKeys } = checkSelection(config, { sources: options.source, accounts: options.account, streams: options.stream }, OWNER_LOGIN);
-      const log = context.log();
-      const session = context.session();
-      const { summary, unmatched } = await withWarehouse(
-        { ...session, databaseUrl: session.databaseUrl ?? config.database.url, database: config.database, log, maxConnections: config.sync.parallelStreams * 2 + 3 },
-        async ({ warehouse, signal }) => {
-          const progress = createProgressReporter(log, { terminal: process.stderr.isTTY === true });
-          let summary: RunSummary;
-          try {
-            summary = await runSync({ warehouse, config, log, signal, command: "sync", onPage: progress.onPage }, selection);
-          } finally {
-            progress.stop();
-          }
-          if (campaignKeys.length === 0) return { summary, unmatched: [] };
-          // A campaign on the slow poll schedule is not read every run, but it is a stream the warehouse knows.
-          const known = (await Promise.all(campaignKeys.map(({ key }) => findStreams(warehouse.db, { source: "altcraft", streamKey: key })))).flat();
-          const unmatched = unmatchedCampaigns(campaignKeys, {
-            runStreams: summary.streams.filter((s) => s.identity.source === "altcraft").map((s) => s.identity),
-            knownStreams: known.map((s) => ({ account: s.account, streamKey: s.stream_key })),
-            failedAccounts: summary.accounts.filter((a) => a.source === "altcraft").map((a) => a.account),
-          });
-          return { summary, unmatched };
-        },
-      );
-      printSummary(summary);
-      if (unmatched.length > 0) throw new SelectionError(unmatched);
-      setExitCode(exitCodeOf(summary));
-    });
+export interface SyncOptions {
+  config?: string;
+  source?: string[];
+  account?: string[];
+  stream?: string[];
+}
+
+/** Runs the command; resolves to its exit code. */
+export async function runSyncCommand(options: SyncOptions, context: CommandContext): Promise<number> {
+  const config = loadConfig(configPath(options.config));
+  // Checked before the warehouse is opened: a selection that names nothing fails at once (exit 1).
+  const { selection, campaignKeys } = checkSelection(config, { sources: options.source, accounts: options.account, streams: options.stream }, OWNER_LOGIN);
+  const log = context.log();
+  const session = context.session();
+  const { summary, unmatched } = await withWarehouse(
+    { ...session, databaseUrl: session.databaseUrl ?? config.database.url, database: config.database, log, maxConnections: config.sync.parallelStreams * 2 + 3 },
+    async ({ warehouse, signal }) => {
+      const progress = createProgressReporter(log, { terminal: process.stderr.isTTY === true });
+      let summary: RunSummary;
+      try {
+        summary = await runSync({ warehouse, config, log, signal, command: "sync", onPage: progress.onPage }, selection);
+      } finally {
+        progress.stop();
+      }
+      if (campaignKeys.length === 0) return { summary, unmatched: [] };
+      // A campaign on the slow poll schedule is not read every run, but it is a stream the warehouse knows.
+      const known = (await Promise.all(campaignKeys.map(({ key }) => findStreams(warehouse.db, { source: "altcraft", streamKey: key })))).flat();
+      const unmatched = unmatchedCampaigns(campaignKeys, {
+        runStreams: summary.streams.filter((s) => s.identity.source === "altcraft").map((s) => s.identity),
+        knownStreams: known.map((s) => ({ account: s.account, streamKey: s.stream_key })),
+        failedAccounts: summary.accounts.filter((a) => a.source === "altcraft").map((a) => a.account),
+      });
+      return { summary, unmatched };
+    },
+  );
+  printSummary(summary);
+  if (unmatched.length > 0) throw new SelectionError(unmatched);
+  return exitCodeOf(summary);
 }

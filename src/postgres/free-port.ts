@@ -12,3 +12,12 @@ export function findFreePort(): Promise<number> {
     });
   });
 }
+
+/** `port` when it is free on 127.0.0.1 a moment ago, otherwise undefined. */
+export function freePortOr(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(undefined));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(port)));
+  });
+}

@@ -1,5 +1,6 @@
+// Every command has a description and examples in its --help, which is complete without loading any command module.
 import { describe, expect, it } from "vitest";
-import { buildProgram } from "../../src/cli/main.js";
+import { buildProgram } from "../../src/cli/program.js";
 
 describe("--help", () => {
   const program = buildProgram();
