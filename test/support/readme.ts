@@ -21,3 +21,16 @@ export function readmeQuery(readme: string, comment: string): string {
   }
   throw new Error(`README.md has no SQL block with a query after "-- ${comment}"`);
 }
+
+/** Every query of the SQL blocks in one README section: the comment line above it and its text. */
+export function readmeQueries(readme: string, section: string): { title: string; sql: string }[] {
+  const start = readme.indexOf(`\n## ${section}\n`);
+  if (start < 0) throw new Error(`README.md has no section "${section}"`);
+  const end = readme.indexOf("\n## ", start + 1);
+  const text = readme.slice(start, end < 0 ? undefined : end);
+  const queries: { title: string; sql: string }[] = [];
+  for (const block of [...text.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1] ?? "")) {
+    for (const m of block.matchAll(/^-- (.+)\n([\s\S]*?);/gm)) queries.push({ title: m[1] ?? "", sql: (m[2] ?? "").trim() });
+  }
+  return queries;
+}
