@@ -13,39 +13,40 @@ export function toError(thrown: unknown): Error {
 /** A configuration problem: every wrong field is listed in `problems` (path: what is wrong). */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
-  constructor(readonly problems: readonly string[]) {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
     super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+    this.problems = problems;
   }
 }
 
 /** Command options that name nothing that exists (`sync --stream`, `--source`, `--account`): each problem lists what does. */
 export class SelectionError extends Error {
   override readonly name = "SelectionError";
-  constructor(readonly problems: readonly string[]) {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
     super(`the selection names what is not configured or not found:\n  ${problems.join("\n  ")}`);
+    this.problems = problems;
   }
 }
 
 /** The embedded Postgres could not be started, or its data directory is held by another process. */
 export class EmbeddedPostgresError extends Error {
   override readonly name = "EmbeddedPostgresError";
-  constructor(
-    message: string,
-    readonly dataDir: string,
-    options?: ErrorOptions,
-  ) {
+  readonly dataDir: string;
+  constructor(message: string, dataDir: string, options?: ErrorOptions) {
     super(message, options);
+    this.dataDir = dataDir;
   }
 }
 
 /** Input handed to the loader that does not fit the warehouse (wrong type, missing field). */
 export class LoaderInputError extends Error {
   override readonly name = "LoaderInputError";
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
+  readonly field: string;
+  constructor(message: string, field: string) {
     super(message);
+    this.field = field;
   }
 }
 
@@ -58,13 +59,15 @@ export function snippet(body: string, max = 200): string {
 /** An HTTP status ≥ 400 (or any other non-success) without an API error body. */
 export class HttpError extends Error {
   override readonly name = "HttpError";
-  constructor(
-    readonly status: number,
-    readonly bodySnippet: string,
-    /** From a Retry-After header, in ms. */
-    readonly retryAfterMs?: number,
-  ) {
+  readonly status: number;
+  readonly bodySnippet: string;
+  /** From a Retry-After header, in ms. */
+  readonly retryAfterMs: number | undefined;
+  constructor(status: number, bodySnippet: string, retryAfterMs?: number) {
     super(`HTTP ${status}${bodySnippet ? `: ${bodySnippet}` : ""}`);
+    this.status = status;
+    this.bodySnippet = bodySnippet;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -76,33 +79,38 @@ export class NetworkError extends Error {
 /** No complete response within the request timeout. */
 export class TimeoutError extends Error {
   override readonly name = "TimeoutError";
-  constructor(readonly timeoutMs: number) {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
     super(`no response within ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
   }
 }
 
 /** A response that is not in the API's format (not JSON, cut off, an HTML page, wrong shape). */
 export class MalformedResponseError extends Error {
   override readonly name = "MalformedResponseError";
-  constructor(
-    message: string,
-    readonly bodySnippet: string,
-  ) {
+  readonly bodySnippet: string;
+  constructor(message: string, bodySnippet: string) {
     super(`${message}: ${bodySnippet || "(empty body)"}`);
+    this.bodySnippet = bodySnippet;
   }
 }
 
 /** An error reported by the API itself, with its own code. */
 export class ApiError extends Error {
   override readonly name = "ApiError";
-  constructor(
-    readonly source: "altcraft" | "yandex_direct",
-    readonly code: number,
-    readonly text: string,
-    readonly detail = "",
-    /** From a Retry-After header, in ms. */
-    readonly retryAfterMs?: number,
-  ) {
+  readonly source: "altcraft" | "yandex_direct";
+  readonly code: number;
+  readonly text: string;
+  readonly detail: string;
+  /** From a Retry-After header, in ms. */
+  readonly retryAfterMs: number | undefined;
+  constructor(source: "altcraft" | "yandex_direct", code: number, text: string, detail = "", retryAfterMs?: number) {
     super(`${source} API error ${code}: ${text}${detail ? ` (${detail})` : ""}`);
+    this.source = source;
+    this.code = code;
+    this.text = text;
+    this.detail = detail;
+    this.retryAfterMs = retryAfterMs;
   }
 }

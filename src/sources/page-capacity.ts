@@ -40,12 +40,12 @@ export class CapacityMemory<Probe> {
   private current: Capacity<Probe> | undefined;
   /** Set when the capacity went down since the last `takeLowered()`. */
   private loweredSince = false;
+  private readonly memoryMs: number;
+  private readonly clock: () => number;
 
-  constructor(
-    initial: Capacity<Probe> | null | undefined,
-    private readonly memoryMs: number,
-    private readonly clock: () => number,
-  ) {
+  constructor(initial: Capacity<Probe> | null | undefined, memoryMs: number, clock: () => number) {
+    this.memoryMs = memoryMs;
+    this.clock = clock;
     this.current = initial && Number.isInteger(initial.records) && initial.records > 0 ? { ...initial } : undefined;
   }
 

@@ -72,12 +72,12 @@ export class CampaignBook {
   private readonly strings = new StringTable();
   private readonly intervalMs: number;
   private nextId = 1;
+  private readonly options: ResolvedOptions;
+  private readonly shape: () => RunShape;
 
-  constructor(
-    private readonly options: ResolvedOptions,
-    private readonly shape: () => RunShape,
-    startTime: number,
-  ) {
+  constructor(options: ResolvedOptions, shape: () => RunShape, startTime: number) {
+    this.options = options;
+    this.shape = shape;
     this.intervalMs = DAY_MS / options.runsPerDay;
     const random = createRandom(deriveSeed(options.seed, "campaigns"));
     const historyMs = options.historyDays * DAY_MS;

@@ -61,7 +61,11 @@ export class CampaignLog {
   private values = new Uint32Array(0);
   private size = 0;
 
-  constructor(private readonly strings: StringTable) {}
+  private readonly strings: StringTable;
+
+  constructor(strings: StringTable) {
+    this.strings = strings;
+  }
 
   get length(): number {
     return this.size;

@@ -10,11 +10,10 @@ import type { AltcraftMethod, AltcraftTokenGrant, ResolvedOptions } from "./altc
 
 /** An API error answered in the envelope: `error` is the documented code. */
 export class ApiFailure extends Error {
-  constructor(
-    readonly code: number,
-    text: string,
-  ) {
+  readonly code: number;
+  constructor(code: number, text: string) {
     super(text);
+    this.code = code;
   }
 }
 

@@ -75,12 +75,10 @@ export class EventStore {
   private generatedBuckets = 0;
   private packedBytes = 0;
   private extraEvents = 0;
+  private readonly options: ResolvedDataOptions;
 
-  constructor(
-    private readonly options: ResolvedDataOptions,
-    logins: readonly string[],
-    startMs: number,
-  ) {
+  constructor(options: ResolvedDataOptions, logins: readonly string[], startMs: number) {
+    this.options = options;
     this.historyStartHour = Math.floor((startMs / 1000 - options.historyDays * 86_400) / HOUR_SEC);
     logins.forEach((login, number) => this.logs.set(login, { number, buckets: new Map(), extras: new Map() }));
   }

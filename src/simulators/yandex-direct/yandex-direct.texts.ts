@@ -49,11 +49,12 @@ export type ErrorCode = keyof typeof ERROR_TEXTS;
 
 /** An API error as answered in the body: HTTP 200 with `error_code`, `error_str`, `error_detail`. */
 export class ApiError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    readonly detail = "",
-  ) {
+  readonly code: ErrorCode;
+  readonly detail: string;
+  constructor(code: ErrorCode, detail = "") {
     super(`${code} ${ERROR_TEXTS[code].en}${detail ? `: ${detail}` : ""}`);
+    this.code = code;
+    this.detail = detail;
     this.name = "ApiError";
   }
 }
