@@ -11,12 +11,12 @@
  * Counters whose labels are known are served at 0 from the start: per run status, per configured source
  * and account, and per stream once the warehouse knows it.
  */
-import { sql } from "kysely";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Config } from "../config/config.schema.js";
 import type { RequestObserver } from "../http/with-retries.js";
 import type { RunSummary } from "../sync/run-sync.js";
 import type { Warehouse } from "../warehouse/database.js";
+import { streamGauges } from "../warehouse/stream-gauges.repository.js";
 import { PROBE_TIMEOUT_MS, withinDeadline } from "./warehouse-probe.js";
 
 export interface DaemonMetrics {
@@ -149,12 +149,7 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
       });
       let streams;
       try {
-        streams = await withinDeadline(
-          sql<{ source: string; account: string; stream_key: string; status: string; lag: number; unread_events: number | null; unread_at: Date | null }>`
-            select source, account, stream_key, status, extract(epoch from now() - coalesce(last_read_at, created_at))::float8 as lag, unread_events, unread_at
-              from sync.streams where status <> 'retired'`.execute(warehouse.db),
-          PROBE_TIMEOUT_MS,
-        );
+        streams = await withinDeadline(streamGauges(warehouse), PROBE_TIMEOUT_MS);
       } catch {
         up.set(0);
         return `${await registry.metrics()}\n${await snapshot.metrics()}`;
@@ -173,7 +168,7 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
         labelNames: ["source", "account", "stream"],
         registers: [snapshot],
       });
-      for (const s of streams.rows) {
+      for (const s of streams) {
         byStatus.inc({ status: s.status });
         const labels = { source: s.source, account: s.account, stream: s.stream_key };
         rowsLoaded.inc(labels, 0);
