@@ -46,8 +46,8 @@ export async function fillAnalystData(pool: pg.Pool, size: AnalystDataSize): Pro
               case when e.type in ('MoneyWarning', 'MoneyOut') then round((random() * 1000)::numeric, 2) end,
               case when e.type = 'MoneyIn' then round((random() * 50000)::numeric, 2) end,
               'RUB', 0, jsonb_build_object('EventType', e.type, 'CampaignID', e.campaign), $1
-         from (select g, 1 + (g * 7919) % $3::int as campaign,
-                      ($4::text[])[1 + (g * 31) % 9] as type,
+         from (select g, 1 + (g::bigint * 7919) % $3::int as campaign,
+                      ($4::text[])[1 + (g::bigint * 31) % 9] as type,
                       now() - random() * ($5::int * interval '1 day') as at
                  from generate_series(1, $2::int) g) e
          join sync.streams s on s.source = 'yandex_direct' and s.account = 'agency' and s.stream_key = 'client-' || (e.campaign % $6::int)`,
