@@ -1,42 +1,58 @@
 # syntax=docker/dockerfile:1
-# eventlog-sync: runs the TypeScript sources through tsx (a runtime dependency), so there is no build step;
-# the image holds the production dependencies, bin/, src/ and migrations/ and nothing else.
+# eventlog-sync: built with the dev dependencies (TypeScript), run with the production dependencies and the
+# compiled dist/ only. No tsx, no TypeScript, no embedded PostgreSQL in the image: the job uses DATABASE_URL.
 #
 #   docker build -t eventlog-sync .
 #   docker run --rm -e DATABASE_URL=postgres://… -v "$PWD/deploy/eventlog-sync.yaml:/config/eventlog-sync.yaml:ro" eventlog-sync sync -c /config/eventlog-sync.yaml
 #
-# Base: the Node.js 22 line on Debian bookworm, in both stages. For byte-for-byte reproducible builds pin
-# the digest as well (node:22-bookworm-slim@sha256:…), resolved against the registry you pull from.
+# Base: Node.js 24 (LTS) on Debian bookworm in every stage; 20.19+ and 22.12+ run the job as well (package.json
+# "engines"). For byte-for-byte reproducible builds pin the digest too (node:24-bookworm-slim@sha256:…),
+# resolved against the registry you pull from.
 
-FROM node:22-bookworm-slim AS deps
+# Compiles src/ and migrations/ into dist/ (tsc, with source maps).
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: "prepare" would build before the sources are here, and no dev dependency's install
+# script is needed to compile (esbuild's and embedded-postgres's are for tsx and the tests).
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY migrations ./migrations
+RUN npm run build
+
+# Exactly the lock file, without dev dependencies (tsx, TypeScript, embedded-postgres stay out).
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-# Exactly the lock file, without dev dependencies. npm 10 (in node:22) does not read package.json
-# "allowScripts" and runs the install scripts of esbuild and @embedded-postgres/<platform>; both work
-# offline. The embedded PostgreSQL is only a fallback here: in a container the job uses DATABASE_URL.
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# --ignore-scripts: no production dependency needs an install script, and "prepare" (the build) is the
+# build stage's job.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-FROM node:22-bookworm-slim
+# What runs: node_modules (production), dist/src, dist/migrations, bin/ and package.json; nothing else.
+FROM node:24-bookworm-slim
 WORKDIR /app
+# EVENTLOG_SYNC_EMBEDDED_POSTGRES=off: a missing DATABASE_URL is an error, never a throw-away database.
 ENV NODE_ENV=production \
     EVENTLOG_SYNC_CONFIG=/config/eventlog-sync.yaml \
-    EVENTLOG_SYNC_DATA_DIR=/data/postgres
+    EVENTLOG_SYNC_EMBEDDED_POSTGRES=off
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json package-lock.json tsconfig.json ./
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/migrations ./dist/migrations
+COPY package.json ./
 COPY bin ./bin
-COPY migrations ./migrations
-COPY src ./src
-# Sources stay owned by root (read-only for the job); /data is the only place it may write, used only by
-# the embedded-PostgreSQL fallback when DATABASE_URL is not set.
-RUN mkdir -p /config /data && chown node:node /data
+RUN mkdir -p /config
+# Everything stays owned by root (read-only for the job); it writes nothing to disk.
 # The node image's unprivileged user (uid 1000).
 USER node
-# Metrics and health of `eventlog-sync daemon` (config key daemon.port, default 9464).
+# Metrics and health of `eventlog-sync daemon` at the default daemon.port; the health check reads the port
+# (and daemon.host) from the configuration, so a changed port needs no change here, only to -p/EXPOSE.
 EXPOSE 9464
 # Healthy while the daemon answers /healthz. Only the daemon serves it: a one-off `sync` container
 # has no health endpoint (Kubernetes ignores HEALTHCHECK; use probes there).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["node", "bin/eventlog-sync.js"]
+  CMD ["node", "dist/src/cli/healthcheck.js"]
+# --enable-source-maps: stack traces name the TypeScript files and lines.
+ENTRYPOINT ["node", "--enable-source-maps", "bin/eventlog-sync.js"]
 CMD ["daemon", "-c", "/config/eventlog-sync.yaml"]

@@ -6,7 +6,17 @@ import type { Logger } from "../log/logger.js";
 
 export interface CommandContext {
   log: () => Logger;
-  session: () => { databaseUrl: string | undefined; dataDir: string | undefined; port: number | undefined; signal: AbortSignal };
+  session: () => { databaseUrl: string | undefined; dataDir: string | undefined; port: number | undefined; allowEmbedded: boolean; signal: AbortSignal };
+}
+
+/**
+ * `EVENTLOG_SYNC_EMBEDDED_POSTGRES`: `off` (the container image sets it) makes a missing database URL an
+ * error instead of starting an embedded PostgreSQL; unset or `auto`: start one when it is installed.
+ */
+export function embeddedAllowed(value: string | undefined): boolean {
+  if (value === undefined || value === "" || value === "auto") return true;
+  if (value === "off") return false;
+  throw new Error(`Expected \`EVENTLOG_SYNC_EMBEDDED_POSTGRES\` to be \`off\` or \`auto\`, got \`${value}\``);
 }
 
 export function configPath(option: string | undefined): string {

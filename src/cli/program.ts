@@ -4,7 +4,7 @@
  * simulators, the embedded PostgreSQL) is imported only when that command runs.
  */
 import { Command, InvalidArgumentError } from "commander";
-import { type CommandContext, configPath } from "./context.js";
+import { type CommandContext, configPath, embeddedAllowed } from "./context.js";
 import type { Shutdown } from "./shutdown.js";
 import { EXAMPLES, OPTIONS, type SimulateFlags } from "./simulate.flags.js";
 
@@ -55,12 +55,14 @@ Examples:
       const o = program.opts<GlobalOptions>();
       const pretty = o.logFormat === "pretty" || (o.logFormat === "auto" && process.stderr.isTTY === true);
       const log = createLogger({ level: o.logLevel, pretty });
+      const allowEmbedded = embeddedAllowed(process.env.EVENTLOG_SYNC_EMBEDDED_POSTGRES);
       return {
         log: () => log,
         session: () => ({
           databaseUrl: o.databaseUrl || process.env.DATABASE_URL || undefined,
           dataDir: o.dataDir || process.env.EVENTLOG_SYNC_DATA_DIR || undefined,
           port: o.pgPort,
+          allowEmbedded,
           signal: shutdown.signal,
         }),
       };

@@ -13,6 +13,8 @@ export interface WarehouseSessionOptions {
   databaseUrl?: string | undefined;
   dataDir?: string | undefined;
   port?: number | undefined;
+  /** Whether a missing databaseUrl may start an embedded PostgreSQL (see provision.ts). Default true. */
+  allowEmbedded?: boolean | undefined;
   log: Logger;
   /** Apply pending migrations before the command. Default true. */
   migrate?: boolean;
@@ -39,6 +41,7 @@ export async function withWarehouse<T>(options: WarehouseSessionOptions, command
       databaseUrl: options.databaseUrl,
       embeddedDataDir: options.dataDir,
       embeddedPort: options.port,
+      allowEmbedded: options.allowEmbedded !== false,
       onLog: (line) => log.debug({ postgres: line }, "embedded postgres"),
     });
     if (database.kind === "embedded") log.info({ dataDir: database.dataDir }, "embedded PostgreSQL started");

