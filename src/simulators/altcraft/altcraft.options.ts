@@ -1,7 +1,8 @@
 /**
  * Options of the offline Altcraft API simulator.
  *
- * Terminology (the simulator's own words, kept consistent with design-notes.md):
+ * Terminology (the simulator's own words, consistent with docs/architecture.md, Glossary, where a run of a
+ * campaign is a **campaign run**):
  * - **campaign**: an Altcraft mailing, identified by an integer id; what `campaigns/list` lists.
  * - **run**: one execution of a campaign, bracketed in its log by a `state: "start"` row ("Begin campaign")
  *   and a `state: "end"` row ("Campaign finished"), followed by a "Total time spent" row.
