@@ -1,31 +1,19 @@
 // Campaigns appear, end and come back; finished campaigns are polled on the slow schedule; faults,
 // a refused token and a tariff limit never cost a row.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
 import { createLogger } from "../../src/log/logger.js";
 import { runSync } from "../../src/sync/run-sync.js";
 import { type AltcraftScenario, DAY, HOUR, startAltcraftScenario } from "../support/altcraft-scenario.js";
-import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
+import { useScenarioDatabase } from "../support/scenario-database.js";
 
-let database: TestDatabase;
-let scenario: AltcraftScenario | undefined;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterEach(async () => {
-  await scenario?.close();
-  scenario = undefined;
-  await emptyWarehouse(database.warehouse);
-});
-afterAll(async () => {
-  await database.drop();
-});
+const { database, start } = useScenarioDatabase(startAltcraftScenario);
 
 const counts = (s: AltcraftScenario) => s.sim.requestCounts()[s.sim.tokens[0] ?? ""] ?? {};
 
 describe("Altcraft campaigns over time", () => {
   it("follows campaigns appearing, ending and reactivating between runs, polling finished ones slowly", async () => {
-    scenario = await startAltcraftScenario({ simulator: { campaigns: 5, completedShare: 0, inactiveShare: 0 }, account: { slowPollInterval: "24h" } });
+    const scenario = await start({ simulator: { campaigns: 5, completedShare: 0, inactiveShare: 0 }, account: { slowPollInterval: "24h" } });
     const sim = scenario.sim;
     await scenario.run(database.warehouse);
     await scenario.expectGroundTruth(database.warehouse);
@@ -72,7 +60,7 @@ describe("Altcraft campaigns over time", () => {
   });
 
   it("retries 20% failing requests and stays exact", async () => {
-    scenario = await startAltcraftScenario({
+    const scenario = await start({
       simulator: { campaigns: 6, faults: { serverErrorRate: 0.06, truncateRate: 0.04, garbageRate: 0.04, htmlRate: 0.03, hangRate: 0.03, hangMs: 5000 } },
       account: { pageLimit: 80, timeout: "400ms" },
     });
@@ -83,9 +71,9 @@ describe("Altcraft campaigns over time", () => {
   });
 
   it("fails the account whose token is refused (401) while another account completes", async () => {
-    scenario = await startAltcraftScenario({ simulator: { campaigns: 4 } });
+    const scenario = await start({ simulator: { campaigns: 4 } });
     const sim = scenario.sim;
-    const account = (name: string, token: string) => ({ name, token, url: sim.url, startTime: new Date(scenario?.startTime ?? 0).toISOString(), retryMinDelay: "1ms", retryMaxDelay: "5ms" });
+    const account = (name: string, token: string) => ({ name, token, url: sim.url, startTime: new Date(scenario.startTime).toISOString(), retryMinDelay: "1ms", retryMaxDelay: "5ms" });
     const config = parseConfig({ sources: { altcraft: { accounts: [account("revoked", "${BAD}"), account("main", "${GOOD}")] } } }, { BAD: "revoked-token", GOOD: sim.tokens[0] ?? "" });
     const now = scenario.clock.now;
     const summary = await runSync({ warehouse: database.warehouse, config, log: createLogger({ level: "silent" }), signal: new AbortController().signal, command: "test", now: () => new Date(now) });
@@ -97,7 +85,7 @@ describe("Altcraft campaigns over time", () => {
   });
 
   it("stops at the tariff limit (402) with progress kept, and a later run finishes the job", async () => {
-    scenario = await startAltcraftScenario({ simulator: { campaigns: 5, tariffLimit: 8 }, account: { pageLimit: 100, concurrency: 1 } });
+    const scenario = await start({ simulator: { campaigns: 5, tariffLimit: 8 }, account: { pageLimit: 100, concurrency: 1 } });
     const first = await scenario.run(database.warehouse);
     // Every stream stopped at the limit: progress is kept, but nothing succeeded, so the run failed.
     expect(first.status).toBe("failed");

@@ -1,25 +1,13 @@
 // No page size is too small to be a clamp: whatever log_v2 caps a response at, the read ends only with
 // evidence, every campaign's cursor reaches its newest row, and a millisecond the server will not give
 // whole is reported as incomplete with its count while nothing else is lost.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../src/sync/event-identity.js";
 import { resetStream } from "../../src/warehouse/streams.repository.js";
 import { type AltcraftScenario, DAY, HOUR, startAltcraftScenario } from "../support/altcraft-scenario.js";
-import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
+import { useScenarioDatabase } from "../support/scenario-database.js";
 
-let database: TestDatabase;
-let scenario: AltcraftScenario | undefined;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterEach(async () => {
-  await scenario?.close();
-  scenario = undefined;
-  await emptyWarehouse(database.warehouse);
-});
-afterAll(async () => {
-  await database.drop();
-});
+const { database, start } = useScenarioDatabase(startAltcraftScenario);
 
 const CAPS = [1, 5, 20, 49, 50, 51, 60, 1000];
 
@@ -52,7 +40,7 @@ async function expectAllButUnreadable(s: AltcraftScenario, cap: number): Promise
 
 describe("Altcraft sync against a server that caps every response", () => {
   it.each(CAPS)("is exact and caught up with at most %i rows per response, across runs", async (cap) => {
-    scenario = await startAltcraftScenario({
+    const scenario = await start({
       simulator: { campaigns: 3, historyDays: cap < 20 ? 2 : 10, maxLimit: cap, overMaxLimit: "clamp" },
       account: { pageLimit: 1000 },
     });
@@ -71,7 +59,7 @@ describe("Altcraft sync against a server that caps every response", () => {
   });
 
   it("stays exact when the cap drops between two runs and within one", async () => {
-    scenario = await startAltcraftScenario({ simulator: { campaigns: 3, maxLimit: 200, overMaxLimit: "clamp" }, account: { pageLimit: 1000 } });
+    const scenario = await start({ simulator: { campaigns: 3, maxLimit: 200, overMaxLimit: "clamp" }, account: { pageLimit: 1000 } });
     expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
     await scenario.expectCaughtUp(database.warehouse);
     scenario.sim.setOptions({ maxLimit: 30 });
@@ -90,7 +78,7 @@ describe("Altcraft sync against a server that caps every response", () => {
   });
 
   it("reports a millisecond with more identical rows than the cap as incomplete, with the count, and reads on", async () => {
-    scenario = await startAltcraftScenario({ simulator: { campaigns: 2, maxLimit: 5, overMaxLimit: "clamp", historyDays: 3 }, account: { pageLimit: 1000 } });
+    const scenario = await start({ simulator: { campaigns: 2, maxLimit: 5, overMaxLimit: "clamp", historyDays: 3 }, account: { pageLimit: 1000 } });
     const sim = scenario.sim;
     const [dense, plain] = sim.campaigns().map((c) => c.id) as [number, number];
     const at = scenario.clock.now - DAY + 321;
@@ -126,7 +114,7 @@ describe("Altcraft sync against a server that caps every response", () => {
   });
 
   it.each(["+03:00", "-03:00"])("fails with the zone hint when times without a zone are read as %s, and skips no row", async (zone) => {
-    scenario = await startAltcraftScenario({ simulator: { campaigns: 2, naiveTimestamps: true }, account: { timestampZone: zone, pageLimit: 50 } });
+    const scenario = await start({ simulator: { campaigns: 2, naiveTimestamps: true }, account: { timestampZone: zone, pageLimit: 50 } });
     const summary = await scenario.run(database.warehouse);
     expect(summary.streams.length).toBe(2);
     for (const stream of summary.streams) {

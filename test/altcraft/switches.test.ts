@@ -1,22 +1,11 @@
 // Exact under every reading of log_v2's open questions, with identical rows in one millisecond.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../src/sync/event-identity.js";
-import { type AltcraftScenario, DAY, HOUR, startAltcraftScenario } from "../support/altcraft-scenario.js";
-import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
+import { DAY, HOUR, startAltcraftScenario } from "../support/altcraft-scenario.js";
+import { useScenarioDatabase } from "../support/scenario-database.js";
+import { emptyWarehouse } from "../support/test-database.js";
 
-let database: TestDatabase;
-let scenario: AltcraftScenario | undefined;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterEach(async () => {
-  await scenario?.close();
-  scenario = undefined;
-  await emptyWarehouse(database.warehouse);
-});
-afterAll(async () => {
-  await database.drop();
-});
+const { database, start } = useScenarioDatabase(startAltcraftScenario);
 
 const cases = [true, false].flatMap((fromTimeInclusive) =>
   (["ascending", "descending"] as const).flatMap((pageOrder) => (["filtered", "all"] as const).map((totalCount) => ({ fromTimeInclusive, pageOrder, totalCount }))),
@@ -24,7 +13,7 @@ const cases = [true, false].flatMap((fromTimeInclusive) =>
 
 describe("Altcraft sync under every reading of log_v2", () => {
   it.each(cases)("is exact with from_time inclusive $fromTimeInclusive, $pageOrder pages, total_count $totalCount", async (switches) => {
-    scenario = await startAltcraftScenario({ simulator: { campaigns: 4, burstRate: 0.1, burstSize: 30, ...switches }, account: { pageLimit: 40 } });
+    const scenario = await start({ simulator: { campaigns: 4, burstRate: 0.1, burstSize: 30, ...switches }, account: { pageLimit: 40 } });
     expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
     await scenario.expectGroundTruth(database.warehouse);
     scenario.clock.now += 6 * HOUR;
@@ -36,12 +25,12 @@ describe("Altcraft sync under every reading of log_v2", () => {
     );
     expect(gaps.rows.length).toBeGreaterThan(0);
     const sim = scenario.sim;
-    const before = (id: string) => sim.log(Number(id)).filter((r) => Date.parse(r.time) < (scenario?.startTime ?? 0)).length;
+    const before = (id: string) => sim.log(Number(id)).filter((r) => Date.parse(r.time) < (scenario.startTime)).length;
     expect(gaps.rows.map((r) => r.gap)).toEqual(gaps.rows.map((r) => (switches.totalCount === "all" ? before(r.campaign) : 0)));
   });
 
   it("keeps identical rows in one millisecond across a page boundary", async () => {
-    scenario = await startAltcraftScenario({ simulator: { campaigns: 2 }, account: { pageLimit: 50 } });
+    const scenario = await start({ simulator: { campaigns: 2 }, account: { pageLimit: 50 } });
     const id = scenario.sim.campaigns()[0]?.id as number;
     const at = scenario.clock.now - 3 * DAY + 123;
     // 30 distinct rows just before, then 45 identical ones: the first page (50) ends inside the burst.
@@ -54,7 +43,7 @@ describe("Altcraft sync under every reading of log_v2", () => {
   });
 
   it("raises limit for a full page inside one millisecond, and reports what it cannot read when even that is not enough", async () => {
-    scenario = await startAltcraftScenario({ simulator: { campaigns: 2 }, account: { pageLimit: 50, maxPageLimit: 400 } });
+    const scenario = await start({ simulator: { campaigns: 2 }, account: { pageLimit: 50, maxPageLimit: 400 } });
     const [first, second] = scenario.sim.campaigns().map((c) => c.id) as [number, number];
     scenario.sim.addBurst(first, { time: scenario.clock.now - DAY, count: 180 });
     scenario.sim.addBurst(second, { time: scenario.clock.now - DAY, count: 900 });
@@ -74,14 +63,13 @@ describe("Altcraft sync under every reading of log_v2", () => {
 
   it("loads identical rows from JSON and XML", async () => {
     const rowsOf = async (format: "json" | "xml") => {
-      scenario = await startAltcraftScenario({ simulator: { campaigns: 3, xmlQuotedStrings: format === "xml" }, account: { format, tokenIn: format === "xml" ? "header" : "body" } });
+      const scenario = await start({ simulator: { campaigns: 3, xmlQuotedStrings: format === "xml" }, account: { format, tokenIn: format === "xml" ? "header" : "body" } });
       expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
       await scenario.expectGroundTruth(database.warehouse);
       const rows = await database.warehouse.pool.query<{ event_key: string; raw: unknown; time: Date; level: string; message: string; state: string; value: string; value_ms: number | null }>(
         "select event_key, raw, time, level, message, state, value, value_ms from altcraft.campaign_log order by event_key",
       );
       await scenario.close();
-      scenario = undefined;
       await emptyWarehouse(database.warehouse);
       return rows.rows;
     };
@@ -92,7 +80,7 @@ describe("Altcraft sync under every reading of log_v2", () => {
   });
 
   it("reads times without a zone, and a silently clamped limit", async () => {
-    scenario = await startAltcraftScenario({ simulator: { campaigns: 3, naiveTimestamps: true, maxLimit: 60, overMaxLimit: "clamp" }, account: { pageLimit: 500 } });
+    const scenario = await start({ simulator: { campaigns: 3, naiveTimestamps: true, maxLimit: 60, overMaxLimit: "clamp" }, account: { pageLimit: 500 } });
     expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
     const streams = await database.warehouse.db.selectFrom("sync.streams").select(["stream_id", "stream_key", "cursor"]).execute();
     for (const stream of streams) {
@@ -106,7 +94,7 @@ describe("Altcraft sync under every reading of log_v2", () => {
   });
 
   it("re-reads the lookback and picks up rows registered late", async () => {
-    scenario = await startAltcraftScenario({ simulator: { campaigns: 3 }, account: { lookback: "1h" } });
+    const scenario = await start({ simulator: { campaigns: 3 }, account: { lookback: "1h" } });
     await scenario.run(database.warehouse);
     // An active campaign: a finished one is on the slow schedule and not read again so soon.
     const id = scenario.sim.campaigns().find((c) => c.is_active)?.id as number;

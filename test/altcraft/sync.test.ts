@@ -1,28 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+// Altcraft end to end: a backfill, then only what is new, then nothing; typed columns; campaign selection.
+import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
 import { createHttpAgent } from "../../src/http/post.js";
 import { createLogger } from "../../src/log/logger.js";
 import { planJobs } from "../../src/sync/run-sync.js";
-import { type AltcraftScenario, HOUR, startAltcraftScenario } from "../support/altcraft-scenario.js";
-import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
+import { HOUR, startAltcraftScenario } from "../support/altcraft-scenario.js";
+import { useScenarioDatabase } from "../support/scenario-database.js";
 
-let database: TestDatabase;
-let scenario: AltcraftScenario | undefined;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterEach(async () => {
-  await scenario?.close();
-  scenario = undefined;
-  await emptyWarehouse(database.warehouse);
-});
-afterAll(async () => {
-  await database.drop();
-});
+const { database, start } = useScenarioDatabase(startAltcraftScenario);
 
 describe("Altcraft sync", () => {
   it("backfills many campaigns, then loads only what is new, then nothing", async () => {
-    scenario = await startAltcraftScenario({ simulator: { campaigns: 12 } });
+    const scenario = await start({ simulator: { campaigns: 12 } });
     const first = await scenario.run(database.warehouse);
     expect(first.status).toBe("succeeded");
     expect(first.streams.length).toBe(scenario.sim.campaigns().length);
@@ -47,7 +36,7 @@ describe("Altcraft sync", () => {
   });
 
   it("types the log: millisecond times, levels, states, values and durations in milliseconds", async () => {
-    scenario = await startAltcraftScenario({ simulator: { campaigns: 3 } });
+    const scenario = await start({ simulator: { campaigns: 3 } });
     await scenario.run(database.warehouse);
     const rows = await database.warehouse.pool.query<{ message: string; value: string; value_ms: number | null; level: string; state: string; time: Date; raw: { time: string } }>(
       "select message, value, value_ms, level, state, time, raw from altcraft.campaign_log order by time",
@@ -62,14 +51,14 @@ describe("Altcraft sync", () => {
   });
 
   it("syncs only the campaigns the configuration chooses (ids, type, active flag, tags)", async () => {
-    scenario = await startAltcraftScenario({ simulator: { campaigns: 12 } });
+    const scenario = await start({ simulator: { campaigns: 12 } });
     const all = scenario.sim.campaigns();
     const streamsOf = async (campaigns: Record<string, unknown>) => {
-      const sim = scenario?.sim;
-      const config = parseConfig({ sources: { altcraft: { accounts: [{ name: "main", token: "${T}", url: sim?.url, campaigns }] } } }, { T: sim?.tokens[0] ?? "" });
+      const { sim } = scenario;
+      const config = parseConfig({ sources: { altcraft: { accounts: [{ name: "main", token: "${T}", url: sim.url, campaigns }] } } }, { T: sim.tokens[0] ?? "" });
       const agent = createHttpAgent();
       try {
-        const plan = await planJobs({ config, warehouse: database.warehouse, log: createLogger({ level: "silent" }), signal: new AbortController().signal, agent }, {}, () => new Date(scenario?.clock.now ?? 0));
+        const plan = await planJobs({ config, warehouse: database.warehouse, log: createLogger({ level: "silent" }), signal: new AbortController().signal, agent }, {}, () => new Date(scenario.clock.now));
         return plan.jobs.map((j) => Number(j.identity.streamKey)).sort((a, b) => a - b);
       } finally {
         await agent.close();

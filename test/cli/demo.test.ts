@@ -1,3 +1,4 @@
+// `eventlog-sync demo` backfills a fresh embedded warehouse from both simulators, then runs again incrementally.
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

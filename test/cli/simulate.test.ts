@@ -1,3 +1,4 @@
+// The `simulate` command's flags map to the simulators' options, refuse what cannot work, and serve on loopback only.
 import { type ChildProcessByStdio, spawn } from "node:child_process";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";

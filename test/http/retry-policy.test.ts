@@ -1,3 +1,4 @@
+// One place decides what a failure means (retried, a quota, fatal), and withRetries retries only what it should.
 import { describe, expect, it } from "vitest";
 import { ApiError, HttpError, LoaderInputError, MalformedResponseError, NetworkError, TimeoutError } from "../../src/errors.js";
 import { parseRetryAfter } from "../../src/http/post.js";

@@ -1,3 +1,4 @@
+// Progress reporting: an ETA from how fast the cursor approaches now, log lines off a terminal, one status line on it.
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createProgressReporter, etaSeconds } from "../../src/cli/progress.js";

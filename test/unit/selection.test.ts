@@ -1,3 +1,4 @@
+// `--source`, `--account` and `--stream` name something that exists, or the run does not start and says what does.
 import { describe, expect, it } from "vitest";
 import { resetRefusal } from "../../src/cli/maintenance.commands.js";
 import { checkSelection, unmatchedCampaigns } from "../../src/cli/sync.selection.js";

@@ -1,3 +1,4 @@
+// Durations and timestamps: explicit zones, naive times read in a configured zone, everything else refused.
 import { describe, expect, it } from "vitest";
 import { parseDurationMs } from "../../src/time/duration.js";
 import { hasFixedOffset, isoSeconds, isValidZone, parseTimestamp } from "../../src/time/timestamp.js";

@@ -1,3 +1,4 @@
+// The GetEventsLog client sends every parameter, reports API errors with their code and never the token, and retries.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError, MalformedResponseError } from "../../src/errors.js";
 import { createHttpAgent } from "../../src/http/post.js";

@@ -1,21 +1,9 @@
 // Rate limits, transient faults and quotas must never fail a whole sync nor lose or duplicate an event.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
-import { HOUR, startYandexScenario, type YandexScenario } from "../support/yandex-scenario.js";
+import { describe, expect, it } from "vitest";
+import { useScenarioDatabase } from "../support/scenario-database.js";
+import { HOUR, startYandexScenario } from "../support/yandex-scenario.js";
 
-let database: TestDatabase;
-let scenario: YandexScenario | undefined;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterEach(async () => {
-  await scenario?.close();
-  scenario = undefined;
-  await emptyWarehouse(database.warehouse);
-});
-afterAll(async () => {
-  await database.drop();
-});
+const { database, start } = useScenarioDatabase(startYandexScenario);
 
 async function streamRuns(runId: number) {
   return database.warehouse.db
@@ -29,7 +17,7 @@ async function streamRuns(runId: number) {
 
 describe("Yandex.Direct sync under faults", () => {
   it("retries 20% of requests failing in every retryable way and stays exact", async () => {
-    scenario = await startYandexScenario({
+    const scenario = await start({
       simulator: {
         apiErrorRates: { 52: 0.03, 500: 0.03, 503: 0.02, 504: 0.02, 502: 0.02 },
         faults: { serverErrorRate: 0.02, truncateRate: 0.02, garbageRate: 0.02, htmlRate: 0.02 },
@@ -48,7 +36,7 @@ describe("Yandex.Direct sync under faults", () => {
   });
 
   it("backs off on bursts of 506 (too many concurrent requests) and stays exact", async () => {
-    scenario = await startYandexScenario({
+    const scenario = await start({
       simulator: { concurrentRequests: 1, latencyMs: 5 },
       account: { concurrency: 5, pageLimit: 200 },
     });
@@ -59,7 +47,7 @@ describe("Yandex.Direct sync under faults", () => {
   });
 
   it("times out hanging requests and retries them", async () => {
-    scenario = await startYandexScenario({
+    const scenario = await start({
       logins: ["client-1"],
       simulator: { faults: { hangRate: 0.15, hangMs: 10_000 } },
       account: { timeout: "300ms", pageLimit: 300 },
@@ -70,7 +58,7 @@ describe("Yandex.Direct sync under faults", () => {
   });
 
   it("reports a body that never becomes valid with a snippet, and loses nothing", async () => {
-    scenario = await startYandexScenario({ logins: ["client-1"], simulator: { faults: { htmlRate: 1 } }, account: { retries: 2 } });
+    const scenario = await start({ logins: ["client-1"], simulator: { faults: { htmlRate: 1 } }, account: { retries: 2 } });
     const run = await scenario.run(database.warehouse);
     expect(run.streams[0]).toMatchObject({ status: "failed", requests: 3, retries: 2 });
     expect(run.streams[0]?.error).toMatch(/HTTP 502: <html><head><title>502 Bad Gateway/);
@@ -82,7 +70,7 @@ describe("Yandex.Direct sync under faults", () => {
   });
 
   it("fails only the login that is not a client of the agency; the others complete", async () => {
-    scenario = await startYandexScenario({ logins: ["client-1", "stranger", "client-2"] });
+    const scenario = await start({ logins: ["client-1", "stranger", "client-2"] });
     const run = await scenario.run(database.warehouse);
     expect(run.status).toBe("partial");
     const byKey = Object.fromEntries(run.streams.map((s) => [s.identity.streamKey, s]));
@@ -99,7 +87,7 @@ describe("Yandex.Direct sync under faults", () => {
   });
 
   it("stops a stream cleanly at the daily call limit, keeps its progress, and a later run finishes the job", async () => {
-    scenario = await startYandexScenario({ logins: ["client-1", "client-2"], simulator: { dailyCallLimit: 30 }, account: { pageLimit: 100, concurrency: 1 } });
+    const scenario = await start({ logins: ["client-1", "client-2"], simulator: { dailyCallLimit: 30 }, account: { pageLimit: 100, concurrency: 1 } });
     const first = await scenario.run(database.warehouse);
     // Both streams stopped at the limit: progress is kept, but nothing succeeded, so the run failed.
     expect(first.status).toBe("failed");
@@ -115,7 +103,7 @@ describe("Yandex.Direct sync under faults", () => {
   });
 
   it("treats running out of points (152) as a quota too", async () => {
-    scenario = await startYandexScenario({ logins: ["client-1"], simulator: { pointsPerDay: 50, pointsPerCall: 10 }, account: { pageLimit: 100 } });
+    const scenario = await start({ logins: ["client-1"], simulator: { pointsPerDay: 50, pointsPerCall: 10 }, account: { pageLimit: 100 } });
     const first = await scenario.run(database.warehouse);
     expect(first.streams[0]).toMatchObject({ status: "partial", retries: 0 });
     expect(first.streams[0]?.error).toMatch(/API error 152/);

@@ -1,3 +1,4 @@
+// GetEventsLog items map to typed rows, naive times in the configured zone, identity without the locale's descriptions.
 import { describe, expect, it } from "vitest";
 import { DESCRIPTION_FIELDS, mapEvent } from "../../src/sources/yandex-direct/events.mapper.js";
 import { canonicalJson } from "../../src/sync/event-identity.js";

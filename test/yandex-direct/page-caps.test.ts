@@ -1,23 +1,11 @@
 // No page size is too small to be a clamp: whatever GetEventsLog caps a response at — with Limit or
 // without — a window is taken as complete only with evidence, dense seconds are paged with Offset, and
 // every login's cursor reaches now minus the settle lag with exactly the simulator's events behind it.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
-import { HOUR, startYandexScenario, type YandexScenario } from "../support/yandex-scenario.js";
+import { describe, expect, it } from "vitest";
+import { useScenarioDatabase } from "../support/scenario-database.js";
+import { HOUR, startYandexScenario } from "../support/yandex-scenario.js";
 
-let database: TestDatabase;
-let scenario: YandexScenario | undefined;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterEach(async () => {
-  await scenario?.close();
-  scenario = undefined;
-  await emptyWarehouse(database.warehouse);
-});
-afterAll(async () => {
-  await database.drop();
-});
+const { database, start } = useScenarioDatabase(startYandexScenario);
 
 const CAPS = [1, 5, 20, 49, 50, 51, 60, 1000];
 
@@ -26,7 +14,7 @@ const capacityOf = async (): Promise<{ records: number; exact: boolean } | undef
 
 describe("Yandex.Direct sync against a server that caps every response", () => {
   it.each(CAPS)("is exact and caught up with at most %i events per response, bursts of identical events included", async (cap) => {
-    scenario = await startYandexScenario({
+    const scenario = await start({
       logins: ["client-1"],
       // A burst (12 identical events in one second) is denser than the small caps: those seconds are paged with Offset.
       // Tiny caps cost several requests per event (a window is requested from one second before its start, and
@@ -48,7 +36,7 @@ describe("Yandex.Direct sync against a server that caps every response", () => {
   });
 
   it("notices a cap lowered between two runs once the capacity's memory has passed, and reads again what it settled on the old one", async () => {
-    scenario = await startYandexScenario({ logins: ["client-1", "client-2"], simulator: { maxEventsPerResponse: 300, eventsPerHour: 40, historyDays: 3 }, account: { pageLimit: 1000, capacityMemory: "1h" } });
+    const scenario = await start({ logins: ["client-1", "client-2"], simulator: { maxEventsPerResponse: 300, eventsPerHour: 40, historyDays: 3 }, account: { pageLimit: 1000, capacityMemory: "1h" } });
     expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
     expect(await capacityOf()).toMatchObject({ records: 300, exact: true });
     scenario.sim.setOptions({ maxEventsPerResponse: 20 });
@@ -64,7 +52,7 @@ describe("Yandex.Direct sync against a server that caps every response", () => {
   });
 
   it("is exact when the cap drops within one run", async () => {
-    scenario = await startYandexScenario({ logins: ["client-1"], simulator: { maxEventsPerResponse: 300, eventsPerHour: 40, historyDays: 3 }, account: { pageLimit: 1000, capacityMemory: "10m" } });
+    const scenario = await start({ logins: ["client-1"], simulator: { maxEventsPerResponse: 300, eventsPerHour: 40, historyDays: 3 }, account: { pageLimit: 1000, capacityMemory: "10m" } });
     const sim = scenario.sim;
     const clock = scenario.clock;
     let pages = 0;
@@ -84,7 +72,7 @@ describe("Yandex.Direct sync against a server that caps every response", () => {
   });
 
   it("settles a no-op incremental run with one request per login", async () => {
-    scenario = await startYandexScenario({ logins: ["client-1", "client-2", "client-3"], simulator: { eventsPerHour: 20 }, account: { pageLimit: 1000 } });
+    const scenario = await start({ logins: ["client-1", "client-2", "client-3"], simulator: { eventsPerHour: 20 }, account: { pageLimit: 1000 } });
     expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
     scenario.clock.now += 5 * 60_000;
     const before = scenario.sim.requestCounts()["agency-token"]?.GetEventsLog ?? 0;

@@ -1,23 +1,11 @@
 // The client must be exact under every plausible reading of the API's open questions (api-contracts §4):
 // order of events, inclusive or exclusive bounds, timestamps without a zone, a silently clamped Limit.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EventOrder } from "../../src/simulators/yandex-direct/index.js";
-import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
-import { HOUR, startYandexScenario, type YandexScenario } from "../support/yandex-scenario.js";
+import { useScenarioDatabase } from "../support/scenario-database.js";
+import { HOUR, startYandexScenario } from "../support/yandex-scenario.js";
 
-let database: TestDatabase;
-let scenario: YandexScenario | undefined;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterEach(async () => {
-  await scenario?.close();
-  scenario = undefined;
-  await emptyWarehouse(database.warehouse);
-});
-afterAll(async () => {
-  await database.drop();
-});
+const { database, start } = useScenarioDatabase(startYandexScenario);
 
 const orders: EventOrder[] = ["ascending", "descending", "shuffled-within-second"];
 const cases = orders.flatMap((order) =>
@@ -26,7 +14,7 @@ const cases = orders.flatMap((order) =>
 
 describe("Yandex.Direct sync under every reading of the API", () => {
   it.each(cases)("is exact with order $order, TimestampFrom inclusive $fromInclusive, TimestampTo inclusive $toInclusive", async (behaviour) => {
-    scenario = await startYandexScenario({
+    const scenario = await start({
       logins: ["client-1"],
       simulator: { ...behaviour, burstRate: 0.05, burstSize: 40, eventsPerHour: 20 },
       account: { pageLimit: 100 },
@@ -40,7 +28,7 @@ describe("Yandex.Direct sync under every reading of the API", () => {
   });
 
   it("reads timestamps without a zone in the account's configured zone", async () => {
-    scenario = await startYandexScenario({
+    const scenario = await start({
       logins: ["client-1", "client-2"],
       simulator: { zonelessTimestamps: true, zoneOffset: "+03:00" },
       account: { timestampZone: "Europe/Moscow" },
@@ -54,7 +42,7 @@ describe("Yandex.Direct sync under every reading of the API", () => {
   });
 
   it("fails the stream with a clear message when the configured zone does not match the API's", async () => {
-    scenario = await startYandexScenario({ logins: ["client-1"], simulator: { zonelessTimestamps: true, zoneOffset: "+03:00" } });
+    const scenario = await start({ logins: ["client-1"], simulator: { zonelessTimestamps: true, zoneOffset: "+03:00" } });
     const run = await scenario.run(database.warehouse);
     expect(run.streams[0]?.status).toBe("failed");
     expect(run.streams[0]?.error).toMatch(/set the account's timestamp zone \(now UTC\)/);
@@ -64,7 +52,7 @@ describe("Yandex.Direct sync under every reading of the API", () => {
   });
 
   it("is exact when the server silently clamps Limit to a smaller maximum", async () => {
-    scenario = await startYandexScenario({
+    const scenario = await start({
       logins: ["client-1", "client-3"],
       simulator: { maxLimit: 60, overMaxLimit: "clamp", eventsPerHour: 40 },
       account: { pageLimit: 1000 },
@@ -76,13 +64,13 @@ describe("Yandex.Direct sync under every reading of the API", () => {
   });
 
   it("fails clearly when the server rejects the configured Limit, and works once it fits", async () => {
-    scenario = await startYandexScenario({ logins: ["client-1"], simulator: { maxLimit: 500, overMaxLimit: "reject" }, account: { pageLimit: 1000 } });
-    const run = await scenario.run(database.warehouse);
+    const rejected = await start({ logins: ["client-1"], simulator: { maxLimit: 500, overMaxLimit: "reject" }, account: { pageLimit: 1000 } });
+    const run = await rejected.run(database.warehouse);
     expect(run.streams[0]?.status).toBe("failed");
     expect(run.streams[0]?.error).toMatch(/API error 8/);
-    await scenario.close();
-    scenario = await startYandexScenario({ logins: ["client-1"], simulator: { maxLimit: 500, overMaxLimit: "reject" }, account: { pageLimit: 500 } });
-    expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
-    await scenario.expectGroundTruth(database.warehouse);
+    await rejected.close();
+    const fitting = await start({ logins: ["client-1"], simulator: { maxLimit: 500, overMaxLimit: "reject" }, account: { pageLimit: 500 } });
+    expect((await fitting.run(database.warehouse)).status).toBe("succeeded");
+    await fitting.expectGroundTruth(database.warehouse);
   });
 });

@@ -1,24 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
-import { DAY, HOUR, startYandexScenario, type YandexScenario } from "../support/yandex-scenario.js";
+// Yandex.Direct end to end: a backfill, then only what is new; late events in the lookback; identical events and bursts.
+import { describe, expect, it } from "vitest";
+import { useScenarioDatabase } from "../support/scenario-database.js";
+import { DAY, HOUR, startYandexScenario } from "../support/yandex-scenario.js";
 
-let database: TestDatabase;
-let scenario: YandexScenario | undefined;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterEach(async () => {
-  await scenario?.close();
-  scenario = undefined;
-  await emptyWarehouse(database.warehouse);
-});
-afterAll(async () => {
-  await database.drop();
-});
+const { database, start } = useScenarioDatabase(startYandexScenario);
 
 describe("Yandex.Direct sync", () => {
   it("backfills 30 days of several logins, then loads only what is new, then nothing", async () => {
-    scenario = await startYandexScenario();
+    const scenario = await start();
     const first = await scenario.run(database.warehouse);
     expect(first.status).toBe("succeeded");
     expect(first.streams.map((s) => s.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
@@ -45,7 +34,7 @@ describe("Yandex.Direct sync", () => {
   });
 
   it("picks up late events inserted into the past inside the lookback", async () => {
-    scenario = await startYandexScenario({ logins: ["client-1"] });
+    const scenario = await start({ logins: ["client-1"] });
     await scenario.run(database.warehouse);
     const at = scenario.clock.now - 31 * 60_000; // 30 minutes before the cursor (settle lag 60 s, lookback 1 h)
     scenario.sim.addEvents("client-1", [
@@ -59,7 +48,7 @@ describe("Yandex.Direct sync", () => {
   });
 
   it("keeps identical events in one second as separate rows, more of them than a page holds", async () => {
-    scenario = await startYandexScenario({ logins: ["client-1", "client-2"], account: { pageLimit: 200 } });
+    const scenario = await start({ logins: ["client-1", "client-2"], account: { pageLimit: 200 } });
     const at = scenario.clock.now - 2 * DAY;
     scenario.sim.addBurst("client-1", { at, count: 450 });
     scenario.sim.addBurst("client-2", { at: at + 5000, count: 3 });
@@ -77,7 +66,7 @@ describe("Yandex.Direct sync", () => {
   });
 
   it("stays exact with random bursts bigger than a page throughout the history", async () => {
-    scenario = await startYandexScenario({ logins: ["client-2"], simulator: { burstRate: 0.02, burstSize: 300 }, account: { pageLimit: 250 } });
+    const scenario = await start({ logins: ["client-2"], simulator: { burstRate: 0.02, burstSize: 300 }, account: { pageLimit: 250 } });
     const run = await scenario.run(database.warehouse);
     expect(run.status).toBe("succeeded");
     expect(await scenario.expectGroundTruth(database.warehouse)).toBeGreaterThan(3000);

@@ -1,3 +1,4 @@
+// The Altcraft simulator's handle and admin routes tell a test exactly what it holds and what it was asked.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { AltcraftSimulator } from "../../../src/simulators/altcraft/index.js";
 import { call, manualClock, small, T0, TOKEN } from "./helpers.js";

@@ -1,3 +1,4 @@
+// The Altcraft simulator's data: deterministic per seed, shaped like the real log, served up to its clock, compact.
 import { afterEach, describe, expect, test } from "vitest";
 import { type AltcraftSimulator, goDuration, startAltcraftSimulator } from "../../../src/simulators/altcraft/index.js";
 import { call, type Envelope, logPage, manualClock, type Row, small, T0, TOKEN } from "./helpers.js";

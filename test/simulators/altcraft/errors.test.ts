@@ -1,3 +1,4 @@
+// The Altcraft simulator answers the documented API errors (400, 401, 402, 403, 404) and injected failures.
 import { afterEach, describe, expect, test } from "vitest";
 import type { AltcraftSimulator } from "../../../src/simulators/altcraft/index.js";
 import { call, small, TOKEN } from "./helpers.js";

@@ -1,3 +1,4 @@
+// The Altcraft simulator's switches cover every plausible reading of log_v2's open questions, and late rows.
 import { afterEach, describe, expect, test } from "vitest";
 import type { AltcraftSimulator, AltcraftSimulatorOptions } from "../../../src/simulators/altcraft/index.js";
 import { call, logPage, manualClock, type Row, small, T0, TOKEN } from "./helpers.js";

@@ -1,3 +1,4 @@
+// The Altcraft simulator's options default to the documented values.
 import { describe, expect, test } from "vitest";
 import { ALTCRAFT_SIMULATOR_DEFAULTS, resolveOptions } from "../../../src/simulators/altcraft/index.js";
 

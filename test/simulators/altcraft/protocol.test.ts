@@ -1,3 +1,4 @@
+// The Altcraft simulator speaks the documented protocol: the seed page's JSON and XML examples, tokens, formats, paths.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { AltcraftSimulator } from "../../../src/simulators/altcraft/index.js";
 import { call, DOC_TOKEN, type Envelope, type Row, small, TOKEN, xml } from "./helpers.js";

@@ -1,3 +1,4 @@
+// The Yandex.Direct simulator enforces the API's limits (concurrency, rate, daily calls, points) and injected errors.
 import { afterEach, describe, expect, test } from "vitest";
 import {
   startYandexDirectSimulator,

@@ -1,3 +1,4 @@
+// The Yandex.Direct simulator honours every GetEventsLog parameter: event types, currency, descriptions, filters.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   CURRENCIES,

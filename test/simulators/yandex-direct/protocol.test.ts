@@ -1,3 +1,4 @@
+// The Yandex.Direct simulator speaks the Live 4 JSON protocol: envelope, errors, token, locale.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../../src/simulators/yandex-direct/index.js";
 import { events, getEventsLog, manualClock, post } from "./helpers.js";

@@ -1,3 +1,4 @@
+// The Yandex.Direct simulator's switches cover every plausible reading of GetEventsLog's open questions.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import {
   BEHAVIOUR_DEFAULTS,
