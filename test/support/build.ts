@@ -4,7 +4,7 @@
  * `npm test` reports them in its typecheck step); anything else that fails does.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +28,8 @@ export function buildIsStale(): boolean {
 
 export function ensureBuilt(): void {
   if (!buildIsStale()) return;
+  // An incremental build trusts its record of what it emitted: without the entry point, start afresh.
+  if (!existsSync(ENTRY)) rmSync(STAMP, { force: true });
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
   const result = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8" });
   const output = `${result.stdout}${result.stderr}`.trim();
