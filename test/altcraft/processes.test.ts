@@ -5,24 +5,19 @@
  * and XML accounts load the same rows, a refused token fails only its account, and tokens never reach the
  * output or the warehouse.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { type AltcraftSimulator, startAltcraftSimulator } from "../../src/simulators/altcraft/index.js";
 import { createRandom } from "../../src/simulators/common/random.js";
 import { canonicalJson } from "../../src/sync/event-identity.js";
 import type { Warehouse } from "../../src/warehouse/database.js";
 import { altcraftCopiesBeyondSource, expectAltcraftGroundTruth } from "../support/altcraft-ground-truth.js";
-import { type CliExit, type CliProcess, killRunningClis, startCli as startCliProcess } from "../support/cli.js";
+import { type CliExit, killRunningClis } from "../support/cli.js";
+import { startTimeDaysAgo, useProcessTest } from "../support/process-test.js";
 import { waitForOtherSessions } from "../support/sessions.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import type { TestDatabase } from "../support/test-database.js";
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 /** Distinctive tokens, so that any leak of them is found by a plain substring search. */
 const TOKEN = "ac-tok-7f3e9b2c41d8a6e5";
 /** A second token of the same platform: one url and token in two accounts is a config error. */
@@ -36,8 +31,6 @@ const PAGE_LIMIT = 50;
 const CONCURRENCY = 3;
 
 let sim: AltcraftSimulator;
-let dir: string;
-const databases: TestDatabase[] = [];
 
 beforeAll(async () => {
   // Real clock (Date.now); 8 campaigns with 3 days of history at 8 runs a day of ≈ 40 rows each. With
@@ -52,7 +45,6 @@ beforeAll(async () => {
     rowsPerRun: 40,
     latencyMs: LATENCY_MS,
   });
-  dir = await mkdtemp(join(tmpdir(), "eventlog-sync-altcraft-processes-"));
 });
 
 // A failed test leaves no process behind to compete with the next one.
@@ -61,22 +53,11 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  killRunningClis();
   await sim?.close();
-  for (const database of databases) await database.drop();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function newDatabase(): Promise<TestDatabase> {
-  const database = await createTestDatabase();
-  databases.push(database);
-  return database;
-}
-
-/** An hour boundary inside the simulator's history, `daysAgo` before now, in ms. */
-function startTimeDaysAgo(daysAgo: number): number {
-  return Math.ceil((Date.now() - daysAgo * DAY) / HOUR) * HOUR;
-}
+const processes = useProcessTest({ name: "altcraft-processes", cliTimeoutMs: 90_000 });
+const { newDatabase, startCli, runCli } = processes;
 
 function account(fields: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -93,15 +74,7 @@ function account(fields: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-let configs = 0;
-async function writeConfig(accounts: Array<Record<string, unknown>>): Promise<string> {
-  const file = join(dir, `config-${++configs}.yaml`);
-  await writeFile(file, stringify({ sync: { parallelStreams: 4 }, sources: { altcraft: { accounts } } }));
-  return file;
-}
-
-const startCli = (args: readonly string[], env: Record<string, string>, timeoutMs = 90_000): CliProcess => startCliProcess(args, { env, cwd: dir, timeoutMs });
-const runCli = (args: readonly string[], env: Record<string, string>): Promise<CliExit> => startCli(args, env).exited;
+const writeConfig = (accounts: Array<Record<string, unknown>>): Promise<string> => processes.writeConfig({ sync: { parallelStreams: 4 }, sources: { altcraft: { accounts } } });
 
 async function logRows(warehouse: Warehouse): Promise<number> {
   const { n } = await warehouse.db.selectFrom("altcraft.campaign_log").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();

@@ -4,56 +4,36 @@
  * at any moment loses and duplicates nothing (rows and cursor commit together), two processes started at
  * once split the streams, exit codes and config errors are clear, and tokens never reach the output.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { createRandom } from "../../src/simulators/common/random.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import type { Warehouse } from "../../src/warehouse/database.js";
 import { copiesBeyondSource, expectGroundTruth, type GroundTruthStream } from "../support/ground-truth.js";
-import { type CliExit, type CliProcess, killRunningClis, startCli as startCliProcess } from "../support/cli.js";
+import { startTimeDaysAgo, useProcessTest } from "../support/process-test.js";
 import { waitForOtherSessions } from "../support/sessions.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import type { TestDatabase } from "../support/test-database.js";
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const TOKEN = "agency-token"; // the simulator's default agency token (clients client-1…3, each also `client-N-token`)
 const LOGINS = ["client-1", "client-2", "client-3"];
 /** Latency of every simulator answer outside the kill test. */
 const LATENCY_MS = 3;
 
 let sim: YandexDirectSimulator;
-let dir: string;
-const databases: TestDatabase[] = [];
 
 beforeAll(async () => {
   // Real clock (Date.now); 20 days of history at 30 events per login and hour. With pageLimit 200 a window
   // holds ≈ 100 events, so a day of one login is ≈ 7 pages, each its own transaction.
   sim = await startYandexDirectSimulator({ host: "127.0.0.1", seed: 4242, clientLogins: 3, historyDays: 20, eventsPerHour: 30, latencyMs: LATENCY_MS });
-  dir = await mkdtemp(join(tmpdir(), "eventlog-sync-processes-"));
 });
 
 afterAll(async () => {
-  killRunningClis();
   await sim?.close();
-  for (const database of databases) await database.drop();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function newDatabase(): Promise<TestDatabase> {
-  const database = await createTestDatabase();
-  databases.push(database);
-  return database;
-}
-
-/** An hour boundary inside the simulator's history, `daysAgo` before now, as a fixed ISO time. */
-function startTimeDaysAgo(daysAgo: number): number {
-  return Math.ceil((Date.now() - daysAgo * DAY) / HOUR) * HOUR;
-}
+const processes = useProcessTest({ name: "processes", cliTimeoutMs: 40_000 });
+const { newDatabase, startCli, runCli } = processes;
 
 function account(fields: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -75,15 +55,8 @@ function account(fields: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-let configs = 0;
-async function writeConfig(accounts: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): Promise<string> {
-  const file = join(dir, `config-${++configs}.yaml`);
-  await writeFile(file, stringify({ sync: { parallelStreams: 4 }, sources: { yandex_direct: { accounts } }, ...extra }));
-  return file;
-}
-
-const startCli = (args: readonly string[], env: Record<string, string>, timeoutMs = 40_000): CliProcess => startCliProcess(args, { env, cwd: dir, timeoutMs });
-const runCli = (args: readonly string[], env: Record<string, string>): Promise<CliExit> => startCli(args, env).exited;
+const writeConfig = (accounts: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): Promise<string> =>
+  processes.writeConfig({ sync: { parallelStreams: 4 }, sources: { yandex_direct: { accounts } }, ...extra });
 
 async function streamCursors(warehouse: Warehouse, accountName: string): Promise<Map<string, Date | null>> {
   const rows = await warehouse.db.selectFrom("sync.streams").select(["stream_key", "cursor"]).where("account", "=", accountName).execute();
