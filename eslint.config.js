@@ -41,6 +41,9 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
+      // Plain TypeScript that strips to JavaScript: no parameter properties, no enums (a union of literals instead).
+      "@typescript-eslint/parameter-properties": "error",
+      "no-restricted-syntax": ["error", { selector: "TSEnumDeclaration", message: "use a union of string literals (and a const array when the values are needed at run time)" }],
       "no-restricted-imports": "off",
       "@typescript-eslint/no-restricted-imports": ["error", { patterns: [shared] }],
     },

@@ -1,5 +1,6 @@
 // The layer rules of eslint.config.js bite: an import across a forbidden boundary, or SQL outside the
-// warehouse, is a lint error, and the allowed directions stay clean (docs/architecture.md, Layers).
+// warehouse, is a lint error, and the allowed directions stay clean (docs/architecture.md, Layers); so are
+// parameter properties and enums.
 import { ESLint } from "eslint";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -47,5 +48,11 @@ describe("layer rules", () => {
     ["src/sources/probe.ts", 'import { post } from "../http/post.js";\nexport const used = [post];'],
   ])("allows %s", async (filePath, code) => {
     expect(await errorsOf(filePath, code)).toEqual([]);
+  });
+
+  it("refuses parameter properties and enums", async () => {
+    const errors = await errorsOf("src/http/probe.ts", "export class Probe {\n  constructor(readonly timeoutMs: number) {}\n}\nexport enum Mode {\n  A,\n}\n");
+    expect(errors.some((e) => e.startsWith("@typescript-eslint/parameter-properties")), errors.join("\n")).toBe(true);
+    expect(errors.some((e) => e.startsWith("no-restricted-syntax")), errors.join("\n")).toBe(true);
   });
 });
