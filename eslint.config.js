@@ -73,8 +73,6 @@ export default tseslint.config(
     forbidden: except("simulators"),
     message: "simulators are an independent reading of the API contracts: they import nothing of the product",
   }),
-  // Raw SQL still outside src/warehouse/, to move there: the per-stream advisory lock's statements.
-  layer(["src/sync/stream-lock.ts"], { forbidden: ["cli", "daemon", "simulators", "postgres"], message: "sync/ is the engine: cli/ and daemon/ call it, not the other way round", sql: false }),
   {
     files: ["migrations/**"],
     rules: {
