@@ -1,3 +1,4 @@
+/** Waiting for the sessions of a killed or finished process to be gone from the database. */
 import { sql } from "kysely";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Warehouse } from "../../src/warehouse/database.js";

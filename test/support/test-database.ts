@@ -1,3 +1,8 @@
+/**
+ * Databases for tests, on the server the global setup provides: each test file works in a clone of the
+ * migrated template (or in an empty database when it tests the migrations themselves), so files run in
+ * parallel and never see each other's rows.
+ */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
