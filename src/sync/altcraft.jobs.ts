@@ -11,16 +11,17 @@ import { createRequestGate } from "../http/request-gate.js";
 import type { Logger } from "../log/logger.js";
 import { type AltcraftClient, createAltcraftClient } from "../sources/altcraft/altcraft.client.js";
 import type { CampaignItem } from "../sources/altcraft/altcraft.schemas.js";
-import { mapLogRow } from "../sources/altcraft/campaign-log.mapper.js";
+import { type CampaignLogEntry, mapLogRow } from "../sources/altcraft/campaign-log.mapper.js";
 import { type CampaignLogSettings, readCampaignLog } from "../sources/altcraft/campaign-log.stream.js";
 import { getCampaignStatus, listCampaigns } from "../sources/altcraft/campaigns.discovery.js";
 import { heldRows, saveCampaignStatus, streamStates, upsertCampaigns } from "../warehouse/campaigns.repository.js";
 import type { Warehouse } from "../warehouse/database.js";
-import { type CampaignLogRowInput, campaignLogTable } from "../warehouse/event-tables.js";
+import { type CampaignLogRowInput, campaignLogTable } from "../warehouse/copy-columns.js";
 import type { RejectedRecord } from "../warehouse/load-page.js";
-import { eventKey, numberOccurrences, streamIdentity } from "./event-identity.js";
+import { type CanonicalText, eventKey, OccurrenceCounter, streamIdentity, writeCanonical } from "./event-identity.js";
+import type { Assert, SameColumns } from "./row-check.js";
 import type { RequestObserver, RequestTally } from "../http/with-retries.js";
-import type { StreamJob, StreamPage } from "./run-stream.js";
+import type { StreamJob, StreamBatch } from "./run-stream.js";
 
 /** Polling state of a campaign stream, kept in sync.streams.state with the paging state. */
 interface PollState {
@@ -40,6 +41,32 @@ export interface AltcraftPlan {
   /** Stream keys of the finished campaigns left out: the listing showed them unchanged. */
   slowPolledKeys: string[];
   discoveryRequests: number;
+}
+
+/** Columns of a row that come from the stream and the event's identity, not from the mapper. */
+type IdentityColumns = "event_key" | "account" | "campaign_id" | "occurrence" | "raw";
+
+/** Compile-time check: the mapper gives exactly the table's other columns, each of a type the row takes. */
+export type MapperCoversCampaignLogRow = Assert<SameColumns<CampaignLogEntry, Omit<CampaignLogRowInput, IdentityColumns>>>;
+
+/**
+ * The one place an Altcraft campaign-log row is made: every column named, one fixed shape for all rows.
+ * `raw` is the row's canonical JSON text, which is also its identity.
+ */
+export function logRow(e: CampaignLogEntry, key: string, account: string, campaignId: number, occurrence: number, raw: string): CampaignLogRowInput {
+  return {
+    event_key: key,
+    account,
+    campaign_id: campaignId,
+    time: e.time,
+    level: e.level,
+    message: e.message,
+    state: e.state,
+    value: e.value,
+    value_ms: e.value_ms,
+    occurrence,
+    raw,
+  };
 }
 
 function accountFailure(err: unknown): boolean {
@@ -137,27 +164,35 @@ function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolea
     async *read(start, tally, signal) {
       if (shared.failure) throw shared.failure;
       const cursorBefore = start.cursor?.getTime() ?? Number.NEGATIVE_INFINITY;
+      const startMs = shared.startTime.getTime();
       let lastState: string | null | undefined;
       let lastTime = Number.NEGATIVE_INFINITY;
       let newRows = false;
       // One page is held back until the next one is read, so the polling state can travel with the last
       // page instead of in a transaction of its own. A page that only re-reads the previous page's last
       // millisecond is not stored at all.
-      let held: StreamPage<CampaignLogRowInput> | undefined;
+      let held: StreamBatch<CampaignLogRowInput> | undefined;
       let heldKeys = new Set<string>();
       try {
         const pages = readCampaignLog(client, settings, { cursor: start.cursor, state: start.state, now: now() }, tally, signal, () => now().getTime());
         for await (const page of pages) {
           const events: CampaignLogRowInput[] = [];
           const rejects: RejectedRecord[] = [];
-          for (const { record, canonical, occurrence } of numberOccurrences(page.rows)) {
-            const mapped = mapLogRow(record, settings.zone);
+          // Occurrences are numbered over every row of the response, rejects included.
+          const occurrences = new OccurrenceCounter();
+          const text: CanonicalText = { identity: "", json: "" };
+          const { rows, times } = page;
+          for (let i = 0; i < rows.length; i++) {
+            const record = rows[i];
+            writeCanonical(record, undefined, text);
+            const occurrence = occurrences.next(text.identity);
+            const mapped = mapLogRow(record, settings.zone, times[i]);
             if (!mapped.ok) {
               rejects.push({ reason: mapped.reason, payload: record });
               continue;
             }
             const at = mapped.entry.time.getTime();
-            if (at < shared.startTime.getTime()) continue;
+            if (at < startMs) continue;
             // The log has ended when its latest run marker (a start or end row) is an end row; a
             // "Total time spent" row may follow it.
             if (mapped.entry.state && at >= lastTime) {
@@ -165,12 +200,12 @@ function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolea
               lastState = mapped.entry.state;
             }
             if (at > cursorBefore) newRows = true;
-            events.push({ ...mapped.entry, event_key: eventKey(keyPrefix, canonical, occurrence), account: account.name, campaign_id: campaign.id, occurrence, raw: record });
+            events.push(logRow(mapped.entry, eventKey(keyPrefix, text.identity, occurrence), account.name, campaign.id, occurrence, text.json));
           }
           // Rows an earlier run already stepped past (re-read within the lookback) were recorded by that run.
           const unread = page.unread && page.unread.at.getTime() > cursorBefore ? page.unread : undefined;
           last = { totalCount: page.totalCount, fromTime: page.fromTime, reading: page.state.totalCountReading };
-          const next: StreamPage<CampaignLogRowInput> = {
+          const next: StreamBatch<CampaignLogRowInput> = {
             events,
             rejects,
             ...(page.cursor ? { cursor: page.cursor } : {}),

@@ -5,7 +5,7 @@
  * interchangeable, so any response that holds every record of a timestamp numbers them 0..n-1 alike:
  * re-reads give the same keys (no duplicates) and identical events stay distinct rows (nothing merged).
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /**
  * JSON with object keys sorted at every depth and numbers in JavaScript's shortest form, so neither key
@@ -46,6 +46,49 @@ export function canonicalJson(value: unknown, omit?: ReadonlySet<string>): strin
   }
 }
 
+/**
+ * A record's canonical JSON twice over, written in one pass: `identity` leaves out the top-level keys of
+ * `omit` (what the event key is computed from), `json` keeps every key (the raw record the warehouse stores:
+ * the same JSON value as the record, so it is not serialised a second time). Filled in place, so a page
+ * allocates one for all its records.
+ */
+export interface CanonicalText {
+  identity: string;
+  json: string;
+}
+
+export function writeCanonical(value: unknown, omit: ReadonlySet<string> | undefined, into: CanonicalText): void {
+  if (value === null || typeof value !== "object" || Array.isArray(value) || omit === undefined || omit.size === 0) {
+    into.json = canonicalJson(value);
+    into.identity = into.json;
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let identity = "{";
+  let json = "{";
+  for (const key of keys) {
+    const item = record[key];
+    if (item === undefined) continue;
+    const member = `${JSON.stringify(key)}:${canonicalJson(item)}`;
+    json += json.length === 1 ? member : `,${member}`;
+    if (!omit.has(key)) identity += identity.length === 1 ? member : `,${member}`;
+  }
+  into.identity = `${identity}}`;
+  into.json = `${json}}`;
+}
+
+/** Numbers identical records as they come: `next(canonical)` is how many identical ones came before. One per response. */
+export class OccurrenceCounter {
+  private readonly seen = new Map<string, number>();
+
+  next(canonical: string): number {
+    const occurrence = this.seen.get(canonical) ?? 0;
+    this.seen.set(canonical, occurrence + 1);
+    return occurrence;
+  }
+}
+
 export interface NumberedRecord<T> {
   record: T;
   canonical: string;
@@ -58,12 +101,10 @@ export interface NumberedRecord<T> {
  * `canonicalOf` gives a record's identity as canonical JSON (default: the whole record).
  */
 export function numberOccurrences<T>(records: readonly T[], canonicalOf: (record: T) => string = (r) => canonicalJson(r)): NumberedRecord<T>[] {
-  const seen = new Map<string, number>();
+  const counter = new OccurrenceCounter();
   return records.map((record) => {
     const canonical = canonicalOf(record);
-    const occurrence = seen.get(canonical) ?? 0;
-    seen.set(canonical, occurrence + 1);
-    return { record, canonical, occurrence };
+    return { record, canonical, occurrence: counter.next(canonical) };
   });
 }
 
@@ -72,8 +113,11 @@ export function streamIdentity(source: string, account: string, streamKey: strin
   return `${source}/${account}/${streamKey}`;
 }
 
-/** The first 128 bits of SHA-256 over stream, record and occurrence, written as a UUID. */
+/**
+ * The first 128 bits of SHA-256 over stream, record and occurrence (UTF-8, separated by U+0000), written as
+ * a UUID. One-shot: the digest is the same as hashing the parts one after the other.
+ */
 export function eventKey(stream: string, canonical: string, occurrence: number): string {
-  const hex = createHash("sha256").update(stream).update("\u0000").update(canonical).update("\u0000").update(String(occurrence)).digest("hex");
+  const hex = hash("sha256", `${stream}\u0000${canonical}\u0000${occurrence}`, "hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -10,17 +10,21 @@ import type { RequestTally } from "../http/with-retries.js";
 import type { Logger } from "../log/logger.js";
 import { toError } from "../errors.js";
 import type { Warehouse } from "../warehouse/database.js";
-import type { EventTable } from "../warehouse/event-tables.js";
+import type { EventTable } from "../warehouse/copy-columns.js";
 import { loadPage, type RejectedRecord } from "../warehouse/load-page.js";
 import { beginStreamRun, finishStreamRun, recordSkippedStream } from "../warehouse/stream-runs.repository.js";
 import { ensureStream, getStream, type StreamIdentity } from "../warehouse/streams.repository.js";
 import { tryLockStream } from "./stream-lock.js";
 
-/** One page of a stream, ready for the loader. */
-export interface StreamPage<Row> {
+/**
+ * What one transaction stores for a stream: rows, rejects, the cursor and the paging state (promise 4). It
+ * holds what one or more pages (responses) brought: a Yandex.Direct window read by splits or Offset pages,
+ * or an Altcraft page together with follow-up pages that only re-read its last millisecond.
+ */
+export interface StreamBatch<Row> {
   events: Row[];
   rejects: RejectedRecord[];
-  /** Cursor once the page is stored; omitted: it stays where it is. */
+  /** Cursor once the batch is stored; omitted: it stays where it is. */
   cursor?: Date;
   /** Paging state to keep for the next run. */
   state: Record<string, unknown>;
@@ -46,11 +50,20 @@ export interface StreamFinish {
   gap?: StreamGap;
 }
 
+/**
+ * A job is the engine's view of one stream: its identity, the table its rows go to, how to read it from a
+ * stored cursor and state as a sequence of batches (each stored in one transaction), and what to do after a
+ * complete read. `*.jobs.ts` build the jobs of each source from the config; runStream runs one.
+ */
 export interface StreamJob<Row> {
   identity: StreamIdentity;
   table: EventTable<Row>;
-  /** Reads pages from the stored cursor and state; counts requests into `tally`. */
-  read(start: { streamId: number; cursor: Date | null; state: Record<string, unknown> }, tally: RequestTally, signal: AbortSignal): AsyncIterable<StreamPage<Row>>;
+  /**
+   * Reads batches from the stored cursor and state, oldest first; counts requests into `tally`. The engine
+   * asks for the next batch while it stores the current one, so a read must not depend on a batch being
+   * stored: it decides its next request from what it has received.
+   */
+  read(start: { streamId: number; cursor: Date | null; state: Record<string, unknown> }, tally: RequestTally, signal: AbortSignal): AsyncIterable<StreamBatch<Row>>;
   /** After a successful read: bookkeeping of the source, and the completeness gap (events the API reports that the warehouse does not hold). */
   finish?(warehouse: Warehouse): Promise<StreamFinish>;
 }
@@ -122,34 +135,59 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
     let error: string | null = null;
     const gaps: StreamGap[] = [];
     try {
-      // A lost lock stops the read like a signal does, but the stream ends failed, not interrupted.
-      const reading = AbortSignal.any([context.signal, lock.lost]);
-      const pages = job.read({ streamId: stream.stream_id, cursor: stream.cursor, state: stream.state }, tally, reading);
-      for await (const page of pages) {
-        const counters = { requests: tally.requests - flushed.requests, retries: tally.retries - flushed.retries, eventsFetched: page.fetched };
-        const loaded = await loadPage(warehouse.pool, job.table, {
-          streamId: stream.stream_id,
-          runId,
-          events: page.events,
-          rejects: page.rejects,
-          ...(page.cursor ? { cursor: page.cursor } : {}),
-          state: page.state,
-          counters,
-        });
-        flushed.requests += counters.requests;
-        flushed.retries += counters.retries;
-        outcome.pages++;
-        outcome.inserted += loaded.inserted;
-        outcome.duplicates += loaded.duplicates;
-        outcome.rejects += loaded.rejects;
-        outcome.cursor = page.cursor ?? outcome.cursor;
-        for (const gap of page.gaps ?? []) {
-          gaps.push(gap);
-          log.warn({ at: gap.at, unread: gap.unread }, `events the server would not give: ${gap.reason}`);
+      // A lost lock stops the read like a signal does, but the stream ends failed, not interrupted. `dropped`
+      // stops a batch read ahead that will not be stored.
+      const dropped = new AbortController();
+      const reading = AbortSignal.any([context.signal, lock.lost, dropped.signal]);
+      const batches = job.read({ streamId: stream.stream_id, cursor: stream.cursor, state: stream.state }, tally, reading)[Symbol.asyncIterator]();
+      // One batch ahead: the next one is read (its requests in flight) while this one is stored. The read
+      // decides each request from the responses before it, never from what was stored, so the batch read
+      // ahead is exactly the one it would read next; it is stored only after this one commits, and dropped,
+      // unread further, when this one fails or a signal comes.
+      const next = (): Promise<{ batch: IteratorResult<StreamBatch<Row>>; requests: number; retries: number }> => {
+        const read = batches.next().then((batch) => ({ batch, requests: tally.requests, retries: tally.retries }));
+        // Handled here too: it may fail while the batch before it is still being stored.
+        read.catch(() => undefined);
+        return read;
+      };
+      let ahead = next();
+      try {
+        for (;;) {
+          const { batch, requests, retries } = await ahead;
+          if (batch.done) break;
+          const page = batch.value;
+          ahead = next();
+          // The requests this batch took: counted when it was read, before the read went on.
+          const counters = { requests: requests - flushed.requests, retries: retries - flushed.retries, eventsFetched: page.fetched };
+          const loaded = await loadPage(warehouse.pool, job.table, {
+            streamId: stream.stream_id,
+            runId,
+            events: page.events,
+            rejects: page.rejects,
+            ...(page.cursor ? { cursor: page.cursor } : {}),
+            state: page.state,
+            counters,
+          });
+          flushed.requests += counters.requests;
+          flushed.retries += counters.retries;
+          outcome.pages++;
+          outcome.inserted += loaded.inserted;
+          outcome.duplicates += loaded.duplicates;
+          outcome.rejects += loaded.rejects;
+          outcome.cursor = page.cursor ?? outcome.cursor;
+          for (const gap of page.gaps ?? []) {
+            gaps.push(gap);
+            log.warn({ at: gap.at, unread: gap.unread }, `events the server would not give: ${gap.reason}`);
+          }
+          if (loaded.rejects > 0) log.warn({ rejects: loaded.rejects, first: page.rejects[0]?.reason }, "records rejected");
+          context.onPage?.(job.identity, { cursor: outcome.cursor, inserted: loaded.inserted, duplicates: loaded.duplicates });
+          if (reading.aborted) break;
         }
-        if (loaded.rejects > 0) log.warn({ rejects: loaded.rejects, first: page.rejects[0]?.reason }, "records rejected");
-        context.onPage?.(job.identity, { cursor: outcome.cursor, inserted: loaded.inserted, duplicates: loaded.duplicates });
-        if (reading.aborted) break;
+      } finally {
+        // Whatever was read ahead and not stored (a signal, a failed load) is dropped: its requests stop and
+        // its outcome is ignored.
+        dropped.abort(new Error("batch read ahead dropped"));
+        ahead.then(() => batches.return?.()).catch(() => undefined);
       }
       lock.lost.throwIfAborted();
       if (context.signal.aborted) {

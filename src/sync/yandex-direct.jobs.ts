@@ -6,14 +6,15 @@
 import { resolveStartTime, type YandexDirectAccountConfig } from "../config/config.schema.js";
 import type { HttpAgent } from "../http/post.js";
 import { createRequestGate } from "../http/request-gate.js";
-import { DESCRIPTION_FIELDS, mapEvent } from "../sources/yandex-direct/events.mapper.js";
-import { type EventsStreamSettings, readEventWindows } from "../sources/yandex-direct/events.stream.js";
+import { DESCRIPTION_FIELDS, mapEvent, type YandexDirectEvent } from "../sources/yandex-direct/events.mapper.js";
+import { type EventsStreamSettings, type EventsWindow, readEventWindows } from "../sources/yandex-direct/events.stream.js";
 import { createYandexDirectClient, PRODUCTION_ENDPOINT, SANDBOX_ENDPOINT, type YandexDirectClient } from "../sources/yandex-direct/yandex-direct.client.js";
 import type { EventsLogFilter } from "../sources/yandex-direct/yandex-direct.schemas.js";
-import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../warehouse/event-tables.js";
+import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../warehouse/copy-columns.js";
 import type { RejectedRecord } from "../warehouse/load-page.js";
-import { canonicalJson, eventKey, numberOccurrences, streamIdentity } from "./event-identity.js";
-import type { StreamJob, StreamPage } from "./run-stream.js";
+import { type CanonicalText, eventKey, OccurrenceCounter, streamIdentity, writeCanonical } from "./event-identity.js";
+import type { Assert, SameColumns } from "./row-check.js";
+import type { StreamJob, StreamBatch } from "./run-stream.js";
 
 /** The login a stream without configured logins is stored under: the token owner. */
 export const OWNER_LOGIN = "(owner)";
@@ -37,8 +38,69 @@ function filterOf(account: YandexDirectAccountConfig): EventsLogFilter | undefin
   return Object.keys(filter).length > 0 ? filter : undefined;
 }
 
-/** An event's identity: the item without its locale-dependent descriptions. */
-const identityOf = (item: unknown) => canonicalJson(item, DESCRIPTION_FIELDS);
+/** Columns of a row that come from the stream and the event's identity, not from the mapper. */
+type IdentityColumns = "event_key" | "account" | "login" | "occurrence" | "raw";
+
+/** Compile-time check: the mapper gives exactly the table's other columns, each of a type the row takes. */
+export type MapperCoversYandexDirectRow = Assert<SameColumns<YandexDirectEvent, Omit<YandexDirectEventRowInput, IdentityColumns>>>;
+
+/**
+ * The one place a Yandex.Direct event row is made: every column named, one fixed shape for all rows.
+ * `raw` is the record's canonical JSON text with every key.
+ */
+function eventRow(e: YandexDirectEvent, key: string, account: string, login: string, occurrence: number, raw: string): YandexDirectEventRowInput {
+  return {
+    event_key: key,
+    account,
+    login,
+    event_time: e.event_time,
+    event_type: e.event_type,
+    event_name: e.event_name,
+    campaign_id: e.campaign_id,
+    banner_id: e.banner_id,
+    phrase_id: e.phrase_id,
+    account_id: e.account_id,
+    text_description: e.text_description,
+    moderation_result: e.moderation_result,
+    is_edited_by_moderator: e.is_edited_by_moderator,
+    min_price: e.min_price,
+    rest: e.rest,
+    payed: e.payed,
+    currency: e.currency,
+    finish_date: e.finish_date,
+    old_place: e.old_place,
+    stop_time: e.stop_time,
+    occurrence,
+    raw,
+  };
+}
+
+/**
+ * One window's rows and rejects. Occurrences are numbered over every item of the window (rejects included)
+ * on the item without its locale-dependent descriptions; the event key is computed from that text.
+ */
+export function windowRows(
+  window: Pick<EventsWindow, "items" | "times">,
+  stream: { keyPrefix: string; account: string; login: string; zone: string },
+): { events: YandexDirectEventRowInput[]; rejects: RejectedRecord[] } {
+  const events: YandexDirectEventRowInput[] = [];
+  const rejects: RejectedRecord[] = [];
+  const occurrences = new OccurrenceCounter();
+  const text: CanonicalText = { identity: "", json: "" };
+  const { items, times } = window;
+  for (let i = 0; i < items.length; i++) {
+    const record = items[i];
+    writeCanonical(record, DESCRIPTION_FIELDS, text);
+    const occurrence = occurrences.next(text.identity);
+    const mapped = mapEvent(record, stream.zone, times[i]);
+    if (!mapped.ok) {
+      rejects.push({ reason: mapped.reason, payload: record });
+      continue;
+    }
+    events.push(eventRow(mapped.event, eventKey(stream.keyPrefix, text.identity, occurrence), stream.account, stream.login, occurrence, text.json));
+  }
+  return { events, rejects };
+}
 
 export function yandexDirectJobs(account: YandexDirectAccountConfig, now: () => Date, agent: HttpAgent): StreamJob<YandexDirectEventRowInput>[] {
   const client = createYandexDirectClient({
@@ -82,25 +144,10 @@ function loginJob(
     table: yandexDirectEventsTable,
     async *read(start, tally, signal) {
       const windows = readEventWindows(client, settings, { cursor: start.cursor, state: start.state, now: now() }, tally, signal, () => now().getTime());
+      const rowsOf = { keyPrefix, account: account.name, login: identity.streamKey, zone: settings.zone };
       for await (const window of windows) {
-        const events: YandexDirectEventRowInput[] = [];
-        const rejects: RejectedRecord[] = [];
-        for (const { record, canonical, occurrence } of numberOccurrences(window.items, identityOf)) {
-          const mapped = mapEvent(record, settings.zone);
-          if (!mapped.ok) {
-            rejects.push({ reason: mapped.reason, payload: record });
-            continue;
-          }
-          events.push({
-            ...mapped.event,
-            event_key: eventKey(keyPrefix, canonical, occurrence),
-            account: account.name,
-            login: identity.streamKey,
-            occurrence,
-            raw: record,
-          });
-        }
-        const page: StreamPage<YandexDirectEventRowInput> = {
+        const { events, rejects } = windowRows(window, rowsOf);
+        const page: StreamBatch<YandexDirectEventRowInput> = {
           events,
           rejects,
           cursor: window.cursor,

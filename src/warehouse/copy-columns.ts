@@ -1,8 +1,40 @@
 /**
- * What the loader needs to know of each event table: its columns with their Postgres types, in the order
- * rows are streamed. stream_id, run_id and loaded_at are filled by the loader, not by the caller.
+ * The rows the loader streams into each event table with COPY, and their column lists. The table types in
+ * tables.ts are the one definition of each row: a row is every column of its table except those the loader
+ * or Postgres fills (stream_id, run_id, nul_replaced, loaded_at), with the column's insert type. Each table's
+ * COPY columns are written once below as an object keyed by exactly those columns, so a column added to a
+ * table type and not here (or the other way round), a nullable flag that disagrees with the type, or a kind
+ * that cannot hold the type, is a compile error.
  */
+import type { InsertType } from "kysely";
+import type { AltcraftCampaignLogTable, YandexDirectEventsTable } from "./tables.js";
+
 export type ColumnKind = "uuid" | "text" | "integer" | "bigint" | "double" | "numeric" | "boolean" | "timestamptz" | "date" | "jsonb";
+
+/** Columns of an event table the caller does not give: the loader fills stream_id, run_id and nul_replaced, Postgres loaded_at. */
+type FilledByLoader = "stream_id" | "run_id" | "nul_replaced" | "loaded_at";
+
+/** The row a caller hands the loader for an event table. `raw` is the record's JSON text. */
+export type EventRowOf<Table> = { [K in Exclude<keyof Table, FilledByLoader>]: InsertType<Table[K]> };
+
+export type CampaignLogRowInput = EventRowOf<AltcraftCampaignLogTable>;
+export type YandexDirectEventRowInput = EventRowOf<YandexDirectEventsTable>;
+
+/** The kinds that can hold a value of type `T` (a string may be a uuid, text, a decimal, a date, digits or JSON text). */
+type KindsFor<T> = [T] extends [Date]
+  ? "timestamptz"
+  : [T] extends [boolean]
+    ? "boolean"
+    : [T] extends [number]
+      ? "integer" | "bigint" | "double"
+      : [T] extends [string]
+        ? "uuid" | "text" | "numeric" | "date" | "bigint" | "jsonb"
+        : never;
+
+/** One entry per column of the row, nothing else; `nullable` must say what the type says. */
+export type ColumnSpecs<Row> = {
+  readonly [K in keyof Row]-?: { readonly kind: KindsFor<NonNullable<Row[K]>>; readonly nullable: null extends Row[K] ? true : false };
+};
 
 export interface EventColumn<Row> {
   name: keyof Row & string;
@@ -13,93 +45,57 @@ export interface EventColumn<Row> {
 export interface EventTable<Row> {
   /** Schema-qualified name, e.g. `yandex_direct.events`. */
   name: "altcraft.campaign_log" | "yandex_direct.events";
+  /** In the order each row's values are streamed. */
   columns: ReadonlyArray<EventColumn<Row>>;
 }
 
-export interface CampaignLogRowInput {
-  event_key: string;
-  account: string;
-  campaign_id: number;
-  time: Date;
-  level: string | null;
-  message: string | null;
-  state: string | null;
-  value: string | null;
-  value_ms: number | null;
-  occurrence: number;
-  raw: unknown;
+function eventTable<Row>(name: EventTable<Row>["name"], specs: ColumnSpecs<Row>): EventTable<Row> {
+  const columns = Object.entries(specs as Record<string, { kind: ColumnKind; nullable: boolean }>).map(([column, spec]) => ({
+    name: column as keyof Row & string,
+    kind: spec.kind,
+    nullable: spec.nullable,
+  }));
+  return { name, columns };
 }
 
-export interface YandexDirectEventRowInput {
-  event_key: string;
-  account: string;
-  login: string;
-  event_time: Date;
-  event_type: string;
-  event_name: string | null;
-  campaign_id: number | null;
-  banner_id: number | null;
-  phrase_id: number | null;
-  account_id: number | null;
-  text_description: string | null;
-  moderation_result: string | null;
-  is_edited_by_moderator: boolean | null;
-  /** Decimal amounts as strings (or numbers), never rounded through floats by the loader. */
-  min_price: string | number | null;
-  rest: string | number | null;
-  payed: string | number | null;
-  currency: string | null;
-  /** `YYYY-MM-DD` */
-  finish_date: string | null;
-  old_place: string | null;
-  stop_time: Date | null;
-  occurrence: number;
-  raw: unknown;
-}
+const required = <K extends ColumnKind>(kind: K) => ({ kind, nullable: false }) as const;
+const nullable = <K extends ColumnKind>(kind: K) => ({ kind, nullable: true }) as const;
 
-const col = <Row>(name: keyof Row & string, kind: ColumnKind, nullable = true): EventColumn<Row> => ({ name, kind, nullable });
+export const campaignLogTable: EventTable<CampaignLogRowInput> = eventTable<CampaignLogRowInput>("altcraft.campaign_log", {
+  event_key: required("uuid"),
+  account: required("text"),
+  campaign_id: required("bigint"),
+  time: required("timestamptz"),
+  level: nullable("text"),
+  message: nullable("text"),
+  state: nullable("text"),
+  value: nullable("text"),
+  value_ms: nullable("double"),
+  occurrence: required("integer"),
+  raw: required("jsonb"),
+});
 
-export const campaignLogTable: EventTable<CampaignLogRowInput> = {
-  name: "altcraft.campaign_log",
-  columns: [
-    col("event_key", "uuid", false),
-    col("account", "text", false),
-    col("campaign_id", "bigint", false),
-    col("time", "timestamptz", false),
-    col("level", "text"),
-    col("message", "text"),
-    col("state", "text"),
-    col("value", "text"),
-    col("value_ms", "double"),
-    col("occurrence", "integer", false),
-    col("raw", "jsonb", false),
-  ],
-};
-
-export const yandexDirectEventsTable: EventTable<YandexDirectEventRowInput> = {
-  name: "yandex_direct.events",
-  columns: [
-    col("event_key", "uuid", false),
-    col("account", "text", false),
-    col("login", "text", false),
-    col("event_time", "timestamptz", false),
-    col("event_type", "text", false),
-    col("event_name", "text"),
-    col("campaign_id", "bigint"),
-    col("banner_id", "bigint"),
-    col("phrase_id", "bigint"),
-    col("account_id", "bigint"),
-    col("text_description", "text"),
-    col("moderation_result", "text"),
-    col("is_edited_by_moderator", "boolean"),
-    col("min_price", "numeric"),
-    col("rest", "numeric"),
-    col("payed", "numeric"),
-    col("currency", "text"),
-    col("finish_date", "date"),
-    col("old_place", "text"),
-    col("stop_time", "timestamptz"),
-    col("occurrence", "integer", false),
-    col("raw", "jsonb", false),
-  ],
-};
+export const yandexDirectEventsTable: EventTable<YandexDirectEventRowInput> = eventTable<YandexDirectEventRowInput>("yandex_direct.events", {
+  event_key: required("uuid"),
+  account: required("text"),
+  login: required("text"),
+  event_time: required("timestamptz"),
+  event_type: required("text"),
+  event_name: nullable("text"),
+  campaign_id: nullable("bigint"),
+  banner_id: nullable("bigint"),
+  phrase_id: nullable("bigint"),
+  account_id: nullable("bigint"),
+  text_description: nullable("text"),
+  moderation_result: nullable("text"),
+  is_edited_by_moderator: nullable("boolean"),
+  min_price: nullable("numeric"),
+  rest: nullable("numeric"),
+  payed: nullable("numeric"),
+  currency: nullable("text"),
+  finish_date: nullable("date"),
+  old_place: nullable("text"),
+  stop_time: nullable("timestamptz"),
+  occurrence: required("integer"),
+  raw: required("jsonb"),
+});

@@ -4,7 +4,7 @@
  * COPY failure (or worse, a silently coerced value).
  */
 import { LoaderInputError } from "../errors.js";
-import type { ColumnKind, EventColumn, EventTable } from "./event-tables.js";
+import type { ColumnKind, EventColumn, EventTable } from "./copy-columns.js";
 import { jsonWithoutNul, textWithoutNul } from "./nul.js";
 
 /** The column every event table has after its own: whether a U+0000 was replaced in the row (nul.ts). */
@@ -39,7 +39,7 @@ const EXPECTED: Record<ColumnKind, string> = {
   boolean: "a boolean",
   timestamptz: "a valid Date",
   date: "a YYYY-MM-DD string",
-  jsonb: "a JSON value",
+  jsonb: "JSON text",
 };
 
 /** Set while a row is encoded: a U+0000 was replaced in one of its values. */
@@ -52,9 +52,9 @@ function encodeValue(kind: ColumnKind, value: unknown, flags: RowFlags): string 
   switch (kind) {
     case "text": {
       if (typeof value !== "string") return undefined;
-      const { text, replaced } = textWithoutNul(value);
-      if (replaced) flags.nul = true;
-      return escapeCopyText(text);
+      if (!value.includes("\u0000")) return escapeCopyText(value);
+      flags.nul = true;
+      return escapeCopyText(textWithoutNul(value).text);
     }
     case "uuid":
       return typeof value === "string" && UUID.test(value) ? value : undefined;
@@ -76,20 +76,27 @@ function encodeValue(kind: ColumnKind, value: unknown, flags: RowFlags): string 
     case "date":
       return typeof value === "string" && DATE_TEXT.test(value) ? value : undefined;
     case "jsonb": {
-      if (value === undefined) return undefined;
-      const { json, replaced } = jsonWithoutNul(value);
+      // JSON text, as written once when the event was identified; only one that may hold a U+0000 is read back.
+      if (typeof value !== "string" || value === "") return undefined;
+      if (!value.includes("\\u0000")) return escapeCopyText(value);
+      const { json, replaced } = jsonWithoutNul(JSON.parse(value));
       if (replaced) flags.nul = true;
       return escapeCopyText(json);
     }
   }
 }
 
+/** About how many characters of COPY text go into one chunk. */
+const CHUNK_CHARS = 64 * 1024;
+
 /**
  * Encodes rows as COPY text lines (tab-separated, `\N` for null), checking each value; each line ends with
- * the row's NUL_FLAG_COLUMN.
+ * the row's NUL_FLAG_COLUMN. The text comes as UTF-8 chunks of about 64 KiB, whole lines each, so a page
+ * is never built (and flattened) as one large string.
  */
-export function encodeCopyRows<Row>(table: EventTable<Row>, rows: readonly Row[]): string {
+export function encodeCopyRows<Row>(table: EventTable<Row>, rows: readonly Row[]): Buffer[] {
   const columns: ReadonlyArray<EventColumn<Row>> = table.columns;
+  const chunks: Buffer[] = [];
   let text = "";
   const flags: RowFlags = { nul: false };
   for (let r = 0; r < rows.length; r++) {
@@ -119,6 +126,11 @@ export function encodeCopyRows<Row>(table: EventTable<Row>, rows: readonly Row[]
       text += c === 0 ? field : `\t${field}`;
     }
     text += flags.nul ? "\tt\n" : "\tf\n";
+    if (text.length >= CHUNK_CHARS) {
+      chunks.push(Buffer.from(text, "utf8"));
+      text = "";
+    }
   }
-  return text;
+  if (text !== "") chunks.push(Buffer.from(text, "utf8"));
+  return chunks;
 }

@@ -14,7 +14,7 @@ import { Readable } from "node:stream";
 import { LoaderInputError } from "../errors.js";
 import { encodeCopyRows, NUL_FLAG_COLUMN } from "./copy-text.js";
 import { jsonWithoutNul } from "./nul.js";
-import type { ColumnKind, EventTable } from "./event-tables.js";
+import type { ColumnKind, EventTable } from "./copy-columns.js";
 
 const PG_TYPE: Record<ColumnKind, string> = {
   uuid: "uuid",
@@ -100,14 +100,14 @@ async function loadInTransaction<Row>(
   client: pg.PoolClient,
   table: EventTable<Row>,
   page: PageToLoad<Row>,
-  copyText: string,
+  copyText: readonly Buffer[],
 ): Promise<PageLoaded> {
   const names = [...table.columns.map((c) => c.name), NUL_FLAG_COLUMN].join(", ");
   let inserted = 0;
   if (page.events.length > 0) {
     const staged = [...table.columns.map((c) => `${c.name} ${PG_TYPE[c.kind]}`), `${NUL_FLAG_COLUMN} boolean`].join(", ");
     await client.query(`create temp table stage (${staged}) on commit drop`);
-    await pipeline(Readable.from([copyText]), client.query(copyFrom(`copy stage (${names}) from stdin`)));
+    await pipeline(Readable.from(copyText), client.query(copyFrom(`copy stage (${names}) from stdin`)));
     const moved = await client.query(
       `insert into ${table.name} (${names}, stream_id, run_id) select ${names}, $1, $2 from stage on conflict (event_key) do nothing`,
       [page.streamId, page.runId],

@@ -7,6 +7,8 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json = ColumnType<unknown, string, string>;
+/** A time of an event table: rows go in by COPY (copy-columns.ts), which takes a Date. */
+type EventTime = ColumnType<Date, Date, Date>;
 
 export type { SourceName } from "../vocabulary.js";
 import type { SourceName } from "../vocabulary.js";
@@ -95,6 +97,7 @@ export interface AltcraftCampaignsTable {
   updated_at: DefaultTimestamp;
 }
 
+/** Columns every event table has; copy-columns.ts derives the loader's rows from these types. */
 interface EventColumns {
   event_key: string;
   stream_id: number;
@@ -108,7 +111,7 @@ interface EventColumns {
 
 export interface AltcraftCampaignLogTable extends EventColumns {
   campaign_id: number;
-  time: Timestamp;
+  time: EventTime;
   level: string | null;
   message: string | null;
   state: string | null;
@@ -118,7 +121,7 @@ export interface AltcraftCampaignLogTable extends EventColumns {
 
 export interface YandexDirectEventsTable extends EventColumns {
   login: string;
-  event_time: Timestamp;
+  event_time: EventTime;
   event_type: string;
   event_name: string | null;
   campaign_id: number | null;
@@ -132,9 +135,10 @@ export interface YandexDirectEventsTable extends EventColumns {
   rest: string | null;
   payed: string | null;
   currency: string | null;
-  finish_date: ColumnType<string, string, string> | null;
+  /** `YYYY-MM-DD` */
+  finish_date: string | null;
   old_place: string | null;
-  stop_time: Timestamp | null;
+  stop_time: EventTime | null;
 }
 
 export interface Database {

@@ -14,10 +14,11 @@ import { parseConfig } from "../../src/config/load-config.js";
 import { createLogger } from "../../src/log/logger.js";
 import { type AltcraftSimulator, type CampaignView, startAltcraftSimulator } from "../../src/simulators/altcraft/index.js";
 import { mapLogRow } from "../../src/sources/altcraft/campaign-log.mapper.js";
-import { eventKey, numberOccurrences, streamIdentity } from "../../src/sync/event-identity.js";
+import { logRow } from "../../src/sync/altcraft.jobs.js";
+import { type CanonicalText, eventKey, OccurrenceCounter, streamIdentity, writeCanonical } from "../../src/sync/event-identity.js";
 import { type RunSummary, runSync } from "../../src/sync/run-sync.js";
 import { openWarehouse, type Warehouse } from "../../src/warehouse/database.js";
-import { type CampaignLogRowInput, campaignLogTable } from "../../src/warehouse/event-tables.js";
+import { type CampaignLogRowInput, campaignLogTable } from "../../src/warehouse/copy-columns.js";
 import { loadPage } from "../../src/warehouse/load-page.js";
 import { startRun } from "../../src/warehouse/runs.repository.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
@@ -81,10 +82,14 @@ function campaignPages(sim: AltcraftSimulator, id: number): CampaignLogRowInput[
   const pages: CampaignLogRowInput[][] = [];
   for (let i = 0; i < rows.length; i += pageLimit) {
     const page: CampaignLogRowInput[] = [];
-    for (const { record, canonical, occurrence } of numberOccurrences(rows.slice(i, i + pageLimit))) {
+    const occurrences = new OccurrenceCounter();
+    const text: CanonicalText = { identity: "", json: "" };
+    for (const record of rows.slice(i, i + pageLimit)) {
+      writeCanonical(record, undefined, text);
+      const occurrence = occurrences.next(text.identity);
       const mapped = mapLogRow(record, "UTC");
       if (!mapped.ok) throw new Error(`campaign ${id}: ${mapped.reason}`);
-      page.push({ ...mapped.entry, event_key: eventKey(keyPrefix, canonical, occurrence), account: ACCOUNT, campaign_id: id, occurrence, raw: record });
+      page.push(logRow(mapped.entry, eventKey(keyPrefix, text.identity, occurrence), ACCOUNT, id, occurrence, text.json));
     }
     pages.push(page);
   }

@@ -8,7 +8,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
 import { encodeCopyRows } from "../../src/warehouse/copy-text.js";
-import { yandexDirectEventsTable } from "../../src/warehouse/event-tables.js";
+import { yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
 import { loadPage } from "../../src/warehouse/load-page.js";
 import { startRun } from "../../src/warehouse/runs.repository.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
@@ -41,7 +41,7 @@ try {
   for (const part of batches) {
     const client = await pool.connect();
     try {
-      await pipeline(Readable.from([encodeCopyRows(yandexDirectEventsTable, part)]), client.query(copyFrom(`copy public.raw_events (${names}) from stdin`)));
+      await pipeline(Readable.from(encodeCopyRows(yandexDirectEventsTable, part)), client.query(copyFrom(`copy public.raw_events (${names}) from stdin`)));
     } finally {
       client.release();
     }

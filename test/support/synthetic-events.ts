@@ -1,6 +1,6 @@
 /** Synthetic Yandex.Direct event rows for loader tests and benchmarks. */
 import { canonicalJson, eventKey, numberOccurrences } from "../../src/sync/event-identity.js";
-import type { YandexDirectEventRowInput } from "../../src/warehouse/event-tables.js";
+import type { YandexDirectEventRowInput } from "../../src/warehouse/copy-columns.js";
 
 const TYPES = ["MoneyIn", "MoneyOut", "MoneyWarning", "BannerModerated", "WarnPlace", "WarnMinPrice", "LowCTR"] as const;
 
@@ -52,7 +52,7 @@ export function toRow(
     old_place: null,
     stop_time: null,
     occurrence,
-    raw: record,
+    raw: JSON.stringify(record),
   };
 }
 

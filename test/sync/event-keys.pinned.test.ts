@@ -1,7 +1,8 @@
 // Proves event keys stay byte-identical: known records are pinned to the keys the product has always given them.
 import { describe, expect, it } from "vitest";
 import { DESCRIPTION_FIELDS } from "../../src/sources/yandex-direct/events.mapper.js";
-import { canonicalJson, eventKey, numberOccurrences, streamIdentity } from "../../src/sync/event-identity.js";
+import { type CanonicalText, canonicalJson, eventKey, numberOccurrences, OccurrenceCounter, streamIdentity, writeCanonical } from "../../src/sync/event-identity.js";
+import { windowRows } from "../../src/sync/yandex-direct.jobs.js";
 
 /** GetEventsLog items: descriptions, key order, number forms, naive times, nesting, unicode, a NUL, identical twins. */
 export const YANDEX_RECORDS: unknown[] = [
@@ -44,6 +45,30 @@ describe("event keys of known records", () => {
     const prefix = streamIdentity("yandex_direct", "agency", "client-1");
     const keys = numberOccurrences(YANDEX_RECORDS, (r) => canonicalJson(r, DESCRIPTION_FIELDS)).map((n) => eventKey(prefix, n.canonical, n.occurrence));
     expect(keys).toEqual(YANDEX_KEYS);
+  });
+
+  it("Yandex.Direct rows as the sync builds them: the same keys, raw the record's own JSON value", () => {
+    const { events, rejects } = windowRows(
+      { items: YANDEX_RECORDS, times: YANDEX_RECORDS.map(() => Number.NaN) },
+      { keyPrefix: streamIdentity("yandex_direct", "agency", "client-1"), account: "agency", login: "client-1", zone: "UTC" },
+    );
+    expect(rejects).toEqual([]);
+    expect(events.map((e) => e.event_key)).toEqual(YANDEX_KEYS);
+    expect(events.map((e) => e.occurrence)).toEqual([0, 1, 0, 0, 0, 0, 2]);
+    // The same JSON value the raw column held when it was written with JSON.stringify.
+    expect(events.map((e) => JSON.parse(e.raw) as unknown)).toEqual(YANDEX_RECORDS.map((r) => JSON.parse(JSON.stringify(r)) as unknown));
+  });
+
+  it("Altcraft rows as the sync numbers and keys them", () => {
+    const prefix = streamIdentity("altcraft", "main", "101");
+    const occurrences = new OccurrenceCounter();
+    const text: CanonicalText = { identity: "", json: "" };
+    const keys = ALTCRAFT_ROWS.map((row) => {
+      writeCanonical(row, undefined, text);
+      expect(JSON.parse(text.json)).toEqual(JSON.parse(JSON.stringify(row)));
+      return eventKey(prefix, text.identity, occurrences.next(text.identity));
+    });
+    expect(keys).toEqual(ALTCRAFT_KEYS);
   });
 
   it("Altcraft: altcraft/main/101", () => {

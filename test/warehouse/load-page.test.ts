@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LoaderInputError } from "../../src/errors.js";
 import { canonicalJson, numberOccurrences } from "../../src/sync/event-identity.js";
-import { campaignLogTable, type YandexDirectEventRowInput, yandexDirectEventsTable } from "../../src/warehouse/event-tables.js";
+import { campaignLogTable, type YandexDirectEventRowInput, yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
 import { loadPage } from "../../src/warehouse/load-page.js";
 import { startRun } from "../../src/warehouse/runs.repository.js";
 import { ensureStream, getStream } from "../../src/warehouse/streams.repository.js";
@@ -79,7 +79,7 @@ describe("loadPage", () => {
 
   it("keeps identical but distinct events (occurrence 0 and 1) as two rows", async () => {
     const stream = await newStream("identical");
-    const record = syntheticEvents(1, { login: stream.stream_key })[0]?.raw as Parameters<typeof toRow>[0];
+    const record = JSON.parse(syntheticEvents(1, { login: stream.stream_key })[0]?.raw ?? "null") as Parameters<typeof toRow>[0];
     const numbered = numberOccurrences([record, { ...record }]);
     const rows = numbered.map((n) => toRow(n.record, n.canonical, n.occurrence, "identical"));
     expect(rows.map((r) => r.occurrence)).toEqual([0, 1]);
@@ -192,7 +192,7 @@ describe("loadPage", () => {
       value: raw.value,
       value_ms: null,
       occurrence: numbered?.occurrence ?? 0,
-      raw,
+      raw: JSON.stringify(raw),
     };
     await loadPage(database.warehouse.pool, campaignLogTable, { streamId: stream.stream_id, runId, events: [row] });
     const stored = await database.warehouse.db.selectFrom("altcraft.campaign_log").selectAll().where("stream_id", "=", stream.stream_id).executeTakeFirstOrThrow();

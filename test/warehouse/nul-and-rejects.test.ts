@@ -2,7 +2,7 @@
 // the six characters \u0000 after an escaped backslash are no NUL and stay exactly. Rejects are stored
 // once however often they are re-read.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { campaignLogTable, type CampaignLogRowInput } from "../../src/warehouse/event-tables.js";
+import { campaignLogTable, type CampaignLogRowInput } from "../../src/warehouse/copy-columns.js";
 import { loadPage } from "../../src/warehouse/load-page.js";
 import { jsonWithoutNul, NUL_REPLACEMENT, textWithoutNul } from "../../src/warehouse/nul.js";
 import { startRun } from "../../src/warehouse/runs.repository.js";
@@ -21,7 +21,7 @@ const BACKSLASH_U0000 = "\\u0000"; // six characters: a backslash, then u0000 â€
 const KEY = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 
 function row(n: number, raw: Record<string, unknown>, message: string | null = null): CampaignLogRowInput {
-  return { event_key: KEY(n), account: "a", campaign_id: 1, time: new Date(Date.UTC(2026, 0, 1, 0, 0, n)), level: "INFO", message, state: null, value: null, value_ms: null, occurrence: 0, raw };
+  return { event_key: KEY(n), account: "a", campaign_id: 1, time: new Date(Date.UTC(2026, 0, 1, 0, 0, n)), level: "INFO", message, state: null, value: null, value_ms: null, occurrence: 0, raw: JSON.stringify(raw) };
 }
 
 describe("U+0000", () => {

@@ -4,7 +4,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { down, up } from "../../migrations/2026-11-23T1600_analyst-views.js";
 import { upsertCampaigns } from "../../src/warehouse/campaigns.repository.js";
-import { type CampaignLogRowInput, campaignLogTable, type YandexDirectEventRowInput, yandexDirectEventsTable } from "../../src/warehouse/event-tables.js";
+import { type CampaignLogRowInput, campaignLogTable, type YandexDirectEventRowInput, yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
 import { loadPage } from "../../src/warehouse/load-page.js";
 import { startRun } from "../../src/warehouse/runs.repository.js";
 import { beginStreamRun, finishStreamRun, recordSkippedStream } from "../../src/warehouse/stream-runs.repository.js";
@@ -30,7 +30,7 @@ function logRow(account: string, campaignId: number, time: string, level: string
     value,
     value_ms: valueMs,
     occurrence: 0,
-    raw: { level, message, time, state, value },
+    raw: JSON.stringify({ level, message, time, state, value }),
   };
 }
 const begin = (account: string, id: number, time: string) => logRow(account, id, time, "INFO", "Begin campaign", "start");
@@ -106,7 +106,7 @@ function event(login: string, time: string, type: string, money: Money): YandexD
     old_place: null,
     stop_time: null,
     occurrence: 0,
-    raw: { EventType: type, Timestamp: time, ...money },
+    raw: JSON.stringify({ EventType: type, Timestamp: time, ...money }),
   };
 }
 

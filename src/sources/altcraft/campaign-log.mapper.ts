@@ -22,18 +22,29 @@ function describe(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
-export function mapLogRow(row: unknown, zone: string): MappedEntry {
+function text(key: "level" | "message" | "state" | "value", v: unknown): string | null | MappedEntry {
+  if (v === undefined || v === null) return null;
+  if (typeof v === "string") return v;
+  return { ok: false, reason: `${key}: expected a string, got ${describe(v)}` };
+}
+
+/**
+ * Maps one row; `zone` reads times that come without one. `timeMs` is the row's time when the reader has
+ * already read it (ms since the epoch), so it is not parsed twice.
+ */
+export function mapLogRow(row: unknown, zone: string, timeMs?: number): MappedEntry {
   if (row === null || typeof row !== "object" || Array.isArray(row)) return { ok: false, reason: `row: expected an object, got ${describe(row)}` };
   const r = row as Record<string, unknown>;
-  const time = typeof r.time === "string" ? parseTimestamp(r.time, zone) : undefined;
+  const time = timeMs !== undefined && Number.isFinite(timeMs) ? new Date(timeMs) : typeof r.time === "string" ? parseTimestamp(r.time, zone) : undefined;
   if (!time) return { ok: false, reason: `time: expected an RFC 3339 time, got ${describe(r.time)}` };
-  const fields: Record<"level" | "message" | "state" | "value", string | null> = { level: null, message: null, state: null, value: null };
-  for (const key of ["level", "message", "state", "value"] as const) {
-    const v = r[key];
-    if (v === undefined || v === null) continue;
-    if (typeof v !== "string") return { ok: false, reason: `${key}: expected a string, got ${describe(v)}` };
-    fields[key] = v;
-  }
-  const ms = fields.value ? parseDurationMs(fields.value) : undefined;
-  return { ok: true, entry: { time, ...fields, value_ms: ms === undefined || fields.value === "0" ? null : ms } };
+  const level = text("level", r.level);
+  if (typeof level === "object" && level !== null) return level;
+  const message = text("message", r.message);
+  if (typeof message === "object" && message !== null) return message;
+  const state = text("state", r.state);
+  if (typeof state === "object" && state !== null) return state;
+  const value = text("value", r.value);
+  if (typeof value === "object" && value !== null) return value;
+  const ms = value ? parseDurationMs(value) : undefined;
+  return { ok: true, entry: { time, level, message, state, value, value_ms: ms === undefined || value === "0" ? null : ms } };
 }

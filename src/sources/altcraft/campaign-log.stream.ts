@@ -69,6 +69,8 @@ export interface CampaignLogState {
 export interface CampaignLogPage {
   /** Rows of one response, as sent. */
   rows: unknown[];
+  /** Each row's time as read here, ms since the epoch (undefined: unreadable), so the mapper does not parse it again. */
+  times: (number | undefined)[];
   /** Latest time seen so far (the cursor once this page is stored). */
   cursor: Date | null;
   state: CampaignLogState;
@@ -181,6 +183,7 @@ export async function* readCampaignLog(
     if (!cutShort) capacity.delivered(n, { from, limit });
     const page: CampaignLogPage = {
       rows,
+      times,
       cursor,
       state: { capacity: capacity.snapshot(), ...(reading ? { totalCountReading: reading } : {}) },
       totalCount,

@@ -87,15 +87,20 @@ function record(field: string, value: unknown): Record<string, unknown> | null {
   return fail(field, "an object", value);
 }
 
-/** Maps one item; `zone` reads timestamps that come without a zone. */
-export function mapEvent(item: unknown, zone: string): Mapped {
+const NO_ATTRIBUTES: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/**
+ * Maps one item; `zone` reads timestamps that come without a zone. `timestampMs` is the item's Timestamp
+ * when the reader has already read it (ms since the epoch), so it is not parsed twice.
+ */
+export function mapEvent(item: unknown, zone: string, timestampMs?: number): Mapped {
   try {
     const r = record("record", item);
     if (!r) return fail("record", "an object", item);
     if (absent(r.Timestamp)) return fail("Timestamp", "an ISO 8601 timestamp", r.Timestamp);
-    const eventTime = time("Timestamp", r.Timestamp, zone) as Date;
+    const eventTime = timestampMs !== undefined && Number.isFinite(timestampMs) ? new Date(timestampMs) : (time("Timestamp", r.Timestamp, zone) as Date);
     if (typeof r.EventType !== "string" || r.EventType === "") return fail("EventType", "an event type", r.EventType);
-    const a = record("Attributes", r.Attributes) ?? {};
+    const a = record("Attributes", r.Attributes) ?? NO_ATTRIBUTES;
     return {
       ok: true,
       event: {

@@ -83,6 +83,8 @@ export interface EventsWindow {
   to: Date;
   /** The items of the response whose Timestamp lies in [from, to), plus any whose Timestamp cannot be read. */
   items: unknown[];
+  /** Each item's Timestamp as read here, ms since the epoch (NaN: unreadable), so the mapper does not parse it again. */
+  times: number[];
   /** The stream's cursor once this window is stored: `to`. */
   cursor: Date;
   state: EventsStreamState;
@@ -106,6 +108,7 @@ interface Part {
   from: number;
   to: number;
   items: unknown[];
+  times: number[];
   /** Split or read as a dense second: not a sample of the density. */
   split: boolean;
   gap?: UnreadRecords;
@@ -150,10 +153,18 @@ export async function* readEventWindows(
     return typeof text === "string" ? parseTimestamp(text, settings.zone)?.getTime() : undefined;
   };
 
-  const keep = (items: unknown[], from: number, to: number): unknown[] =>
-    items.filter((item) => {
+  /** The items inside [from, to) and their times; a time outside the window's neighbourhood fails the read. */
+  const keep = (all: unknown[], from: number, to: number): { items: unknown[]; times: number[] } => {
+    const items: unknown[] = [];
+    const times: number[] = [];
+    for (const item of all) {
       const at = timeOf(item);
-      if (at === undefined) return true; // the mapper rejects it, with its payload
+      if (at === undefined) {
+        // The mapper rejects it, with its payload.
+        items.push(item);
+        times.push(Number.NaN);
+        continue;
+      }
       if (at < from - 2 * SECOND || at > to + SECOND) {
         const text = client.redact(String((item as { Timestamp: string }).Timestamp));
         throw new WindowOutOfRangeError(
@@ -161,8 +172,13 @@ export async function* readEventWindows(
             `if the API writes timestamps without a zone, set the account's timestamp zone (now ${settings.zone})`,
         );
       }
-      return at >= from && at < to;
-    });
+      if (at >= from && at < to) {
+        items.push(item);
+        times.push(at);
+      }
+    }
+    return { items, times };
+  };
 
   /** Re-proves a capacity past its memory before a response of `n` events relies on it. */
   const reproveFor = async (n: number): Promise<void> => {
@@ -205,13 +221,16 @@ export async function* readEventWindows(
       const page = await request(from, to, { limit: settings.pageLimit, offset: all.length });
       for (const item of page) all.push(item);
       if (page.length === 0 || (page.length < settings.pageLimit && capacity.settles(page.length))) {
-        return { from, to, items: keep(all, from, to), split: true };
+        const kept = keep(all, from, to);
+        return { from, to, items: kept.items, times: kept.times, split: true };
       }
     }
+    const kept = keep(all, from, to);
     return {
       from,
       to,
-      items: keep(all, from, to),
+      items: kept.items,
+      times: kept.times,
       split: true,
       gap: {
         at: new Date(from),
@@ -243,7 +262,8 @@ export async function* readEventWindows(
   async function* complete(from: number, to: number): AsyncGenerator<Part> {
     const items = await request(from, to, { limit: settings.pageLimit });
     if (await settle(from, to, items)) {
-      yield { from, to, items: keep(items, from, to), split: false };
+      const kept = keep(items, from, to);
+      yield { from, to, items: kept.items, times: kept.times, split: false };
       return;
     }
     if (capacity.takeLowered()) throw new CapLowered();
@@ -277,6 +297,7 @@ export async function* readEventWindows(
           from: new Date(part.from),
           to: new Date(part.to),
           items: part.items,
+          times: part.times,
           cursor: new Date(part.to),
           state: { ...state },
           gaps: part.gap ? [part.gap] : [],
