@@ -8,8 +8,16 @@
  *    campaigns on the slow schedule), then one run is counted per method. Target: campaigns/list pages plus
  *    one log_v2 per polled campaign, no get_status, nothing for a slow-polled (finished) campaign.
  * 3. Peak RSS (the simulator and its rows live in this process too).
+ * 4. CPU per row (µs, user + system) of the backfill (simulator included: it shares this process) and of
+ *    the loader alone, and the share of the backfill's CPU time spent in garbage collection
+ *    (PerformanceObserver 'gc' entries).
+ * 5. Latency: `--latency-campaigns` campaigns (default 40) whose simulator answers every request after
+ *    `--latency` ms (default 150), read with `--latency-page-limit` (default 100); rows/s against the bound
+ *    min(loader alone, requests in flight × rows per page ÷ latency), where requests in flight =
+ *    min(concurrency, parallel streams): each stream has one request in flight at a time.
  * Prints; does not assert.
  */
+import { PerformanceObserver } from "node:perf_hooks";
 import { parseConfig } from "../../src/config/load-config.js";
 import { createLogger } from "../../src/log/logger.js";
 import { type AltcraftSimulator, type CampaignView, startAltcraftSimulator } from "../../src/simulators/altcraft/index.js";
@@ -41,6 +49,9 @@ const rowsPerCampaign = numberArg("rows", 500);
 const parallelStreams = numberArg("parallel", 8);
 const concurrency = numberArg("concurrency", 5);
 const pageLimit = numberArg("page-limit", 1_000);
+const latencyMs = numberArg("latency", 150);
+const latencyCampaigns = numberArg("latency-campaigns", 40);
+const latencyPageLimit = numberArg("latency-page-limit", 100);
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
 const rate = (n: number, ms: number) => (n / ms) * 1000;
@@ -51,7 +62,7 @@ const clock = { now: CLOCK };
 const historyDays = rowsPerCampaign / (RUNS_PER_DAY * ROWS_PER_RUN * HISTORY_FILL);
 const startTime = CLOCK - Math.ceil(historyDays + 1) * DAY;
 
-function benchConfig(sim: AltcraftSimulator) {
+function benchConfig(sim: AltcraftSimulator, limit = pageLimit) {
   return parseConfig(
     {
       sync: { parallelStreams },
@@ -63,7 +74,7 @@ function benchConfig(sim: AltcraftSimulator) {
               token: "${AC_TOKEN}",
               url: sim.url,
               startTime: new Date(startTime).toISOString(),
-              pageLimit,
+              pageLimit: limit,
               concurrency,
               timeout: "30s",
             },
@@ -113,14 +124,23 @@ function requestsBy(summary: RunSummary, kinds: Map<number, Kind>): Record<Kind,
   return out;
 }
 
-async function syncRun(sim: AltcraftSimulator, warehouse: Warehouse): Promise<{ summary: RunSummary; ms: number; cpuMs: number }> {
+async function syncRun(sim: AltcraftSimulator, warehouse: Warehouse, limit = pageLimit): Promise<{ summary: RunSummary; ms: number; cpuMs: number; gcMs: number }> {
   const log = createLogger({ level: "silent" });
-  const config = benchConfig(sim);
+  const config = benchConfig(sim, limit);
+  let gcMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  });
+  gc.observe({ entryTypes: ["gc"] });
   const cpu = process.cpuUsage();
   const t0 = performance.now();
   const summary = await runSync({ warehouse, config, log, signal: new AbortController().signal, command: "bench", now: () => new Date(clock.now) });
   const used = process.cpuUsage(cpu);
-  return { summary, ms: performance.now() - t0, cpuMs: (used.user + used.system) / 1000 };
+  const ms = performance.now() - t0;
+  // Entries of the last collections are delivered on a later tick.
+  await new Promise((resolve) => setImmediate(resolve));
+  gc.disconnect();
+  return { summary, ms, cpuMs: (used.user + used.system) / 1000, gcMs };
 }
 
 const sim = await startAltcraftSimulator({ seed: 7, campaigns, historyDays, runsPerDay: RUNS_PER_DAY, rowsPerRun: ROWS_PER_RUN, clock: () => clock.now });
@@ -178,6 +198,7 @@ try {
   // 1b. The loader alone on the same rows, same page sizes and parallelism, into a fresh database.
   const alone = await openBenchDatabase("eventlog_bench_altcraft_loader");
   let loaderMs = 0;
+  let loaderCpuMs = 0;
   let loaderInserted = 0;
   let loaderPages = 0;
   try {
@@ -204,9 +225,12 @@ try {
             }
           }
         };
+        const cpu = process.cpuUsage();
         const t0 = performance.now();
         await Promise.all(Array.from({ length: Math.min(parallelStreams, work.length) }, worker));
         loaderMs += performance.now() - t0;
+        const used = process.cpuUsage(cpu);
+        loaderCpuMs += (used.user + used.system) / 1000;
       }
     } finally {
       await warehouse.close();
@@ -245,6 +269,35 @@ try {
   console.log("\n3. Memory");
   say("peak RSS after the sync runs", `${syncRss} MiB (simulator included: ${fmt(sim.stats().rows)} rows)`);
   say("peak RSS of this process", `${peakRssMiB()} MiB`);
+
+  console.log("\n4. CPU per row");
+  say("backfill, simulator included", `${((backfill.cpuMs * 1000) / Math.max(1, stored)).toFixed(1)} µs (${seconds(backfill.cpuMs)} of CPU)`);
+  say("loader alone", `${((loaderCpuMs * 1000) / Math.max(1, loaderInserted)).toFixed(1)} µs (${seconds(loaderCpuMs)}; Postgres not counted)`);
+  say("GC share of the backfill's CPU time", `${((100 * backfill.gcMs) / backfill.cpuMs).toFixed(1)} % (${seconds(backfill.gcMs)} in GC)`);
+
+  // 5. Latency.
+  const slowSim = await startAltcraftSimulator({ seed: 7, campaigns: latencyCampaigns, historyDays, runsPerDay: RUNS_PER_DAY, rowsPerRun: ROWS_PER_RUN, clock: () => clock.now, latencyMs });
+  const slowDb = await openBenchDatabase("eventlog_bench_altcraft_latency");
+  try {
+    const warehouse = openWarehouse(slowDb.url, { maxConnections: parallelStreams * 2 + 2 });
+    try {
+      const slow = await syncRun(slowSim, warehouse, latencyPageLimit);
+      const inserted = slow.summary.streams.reduce((n, o) => n + o.inserted, 0);
+      const pages = slow.summary.streams.reduce((n, o) => n + o.pages, 0);
+      const inFlight = Math.min(concurrency, parallelStreams, latencyCampaigns);
+      const perPage = inserted / Math.max(1, pages);
+      const bound = Math.min(loaderRate, (inFlight * perPage * 1000) / latencyMs);
+      const achieved = rate(inserted, slow.ms);
+      console.log(`\n5. Latency ${latencyMs} ms per answer, ${latencyCampaigns} campaigns, pageLimit ${latencyPageLimit}`);
+      say("end to end", `${fmt(achieved)} rows/s (${seconds(slow.ms)}; ${fmt(inserted)} rows, ${fmt(pages)} pages, status ${slow.summary.status})`);
+      say(`bound min(loader, ${inFlight} × ${perPage.toFixed(0)} rows ÷ ${latencyMs} ms)`, `${fmt(bound)} rows/s; achieved ÷ bound ${(achieved / bound).toFixed(2)}`);
+    } finally {
+      await warehouse.close();
+    }
+  } finally {
+    await slowDb.close();
+    await slowSim.close();
+  }
 } finally {
   await sim.close();
 }
