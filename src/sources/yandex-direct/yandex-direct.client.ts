@@ -10,7 +10,7 @@ import { createRedactor, type Redactor, redactedSnippet } from "../../http/redac
 import type { RequestGate } from "../../http/request-gate.js";
 import { countRequest, countRetry, type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
 import type { Locale } from "../../vocabulary.js";
-import { errorEnvelope, type GetEventsLogParams, successEnvelope } from "./yandex-direct.schemas.js";
+import { errorEnvelope, type GetEventsLogParams } from "./yandex-direct.schemas.js";
 
 export const PRODUCTION_ENDPOINT = "https://api.direct.yandex.ru/live/v4/json/";
 export const SANDBOX_ENDPOINT = "https://api-sandbox.direct.yandex.ru/live/v4/json/";
@@ -47,17 +47,19 @@ export function parseResponse(status: number, body: string, response: { redact: 
     if (status >= 400) throw new HttpError(status, cut(), retryAfterMs);
     throw new MalformedResponseError("GetEventsLog answered with a body that is not JSON", cut());
   }
-  const failure = errorEnvelope.safeParse(json);
-  if (failure.success) {
+  // Only a body that names an error_code can be an error envelope: a page of events skips that parse.
+  const failure = json !== null && typeof json === "object" && "error_code" in json ? errorEnvelope.safeParse(json) : undefined;
+  if (failure?.success) {
     const { error_code, error_str, error_detail } = failure.data;
     throw new ApiError("yandex_direct", error_code, redact(error_str), redact(error_detail), retryAfterMs);
   }
   if (status >= 400) throw new HttpError(status, cut(), retryAfterMs);
-  const success = successEnvelope.safeParse(json);
-  if (!success.success) {
+  // Success is `{"data": [...]}`; the items are checked one by one by the mapper, so the envelope needs only its array.
+  const data = json !== null && typeof json === "object" && !Array.isArray(json) ? (json as { data?: unknown }).data : undefined;
+  if (!Array.isArray(data)) {
     throw new MalformedResponseError("GetEventsLog answered without a `data` array", cut());
   }
-  return success.data.data;
+  return data as unknown[];
 }
 
 export function createYandexDirectClient(options: YandexDirectClientOptions): YandexDirectClient {

@@ -27,9 +27,6 @@ export interface GetEventsLogParams {
   Offset?: number;
 }
 
-/** Success: `{"data": [...]}`. */
-export const successEnvelope = z.object({ data: z.array(z.unknown()) });
-
 /** Error: a flat object with `error_code` (HTTP status still 200). */
 export const errorEnvelope = z.object({
   error_code: z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]),
