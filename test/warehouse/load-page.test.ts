@@ -1,3 +1,4 @@
+// loadPage: a page's rows, rejects and cursor commit together or not at all, and a page loaded twice adds nothing.
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LoaderInputError } from "../../src/errors.js";

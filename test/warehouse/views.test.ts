@@ -1,3 +1,4 @@
+// The analysts' views (campaign runs, money movements, stream freshness) answer correctly and to a read-only role.
 import { randomBytes, randomUUID } from "node:crypto";
 import { type Kysely, sql } from "kysely";
 import pg from "pg";
