@@ -57,8 +57,15 @@ export function duplicateLoginProblems(config: Config): string[] {
       const other = owners.get(key);
       if (other) problems.push(`${path}: reads the token owner's log with the same token and endpoint as ${other}; its events would be stored twice`);
       else owners.set(key, path);
+      if (account.ownerLogin) {
+        const loginKey = `${endpoint}\u0000${account.ownerLogin.toLowerCase()}`;
+        const same = logins.get(loginKey);
+        if (same) problems.push(`${path}.ownerLogin: login ${account.ownerLogin} at ${endpoint} is also ${same}; each login belongs to one account, or its events are stored twice`);
+        else logins.set(loginKey, `${path}.ownerLogin`);
+      }
       continue;
     }
+    if (account.ownerLogin) problems.push(`${path}.ownerLogin: names the token owner's stream, which is read only when logins is not set; remove ownerLogin or logins`);
     for (const [j, login] of account.logins.entries()) {
       const key = `${endpoint}\u0000${login.toLowerCase()}`;
       const other = logins.get(key);

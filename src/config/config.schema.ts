@@ -87,6 +87,11 @@ export const yandexDirectAccountSchema = z
     currency: oneOf(CURRENCIES),
     /** Agency client logins: one stream each. Without them, one stream reads the token owner's own log. */
     logins: z.array(z.string().min(1)).optional(),
+    /**
+     * The token owner's Yandex login, stored in the `login` column of the owner's events (only without
+     * `logins`). Without it they are stored under `(owner)`.
+     */
+    ownerLogin: z.string().min(1).optional(),
     /** GetEventsLog Filter. */
     filter: z
       .object({

@@ -16,7 +16,7 @@ import { type CanonicalText, eventKey, OccurrenceCounter, streamIdentity, writeC
 import type { Assert, SameColumns } from "./row-check.js";
 import type { StreamJob, StreamBatch } from "./run-stream.js";
 
-/** The login a stream without configured logins is stored under: the token owner. */
+/** The stream key of the token owner's stream, and its rows' login when the config does not name it (ownerLogin). */
 export const OWNER_LOGIN = "(owner)";
 
 export function endpointUrl(endpoint: string): string {
@@ -81,7 +81,7 @@ function eventRow(e: YandexDirectEvent, key: string, account: string, login: str
  */
 export function windowRows(
   window: Pick<EventsWindow, "items" | "times">,
-  stream: { keyPrefix: string; account: string; login: string; zone: string },
+  stream: { keyPrefix: string; account: string; login: string; zone: string; currency: string },
 ): { events: YandexDirectEventRowInput[]; rejects: RejectedRecord[] } {
   const events: YandexDirectEventRowInput[] = [];
   const rejects: RejectedRecord[] = [];
@@ -92,7 +92,7 @@ export function windowRows(
     const record = items[i];
     writeCanonical(record, DESCRIPTION_FIELDS, text);
     const occurrence = occurrences.next(text.identity);
-    const mapped = mapEvent(record, stream.zone, times[i]);
+    const mapped = mapEvent(record, stream.zone, stream.currency, times[i]);
     if (!mapped.ok) {
       rejects.push({ reason: mapped.reason, payload: record });
       continue;
@@ -125,6 +125,9 @@ function loginJob(
   now: () => Date,
 ): StreamJob<YandexDirectEventRowInput> {
   const identity = { source: "yandex_direct" as const, account: account.name, streamKey: login ?? OWNER_LOGIN };
+  // The owner's stream keeps its key (so its cursor and event keys survive setting ownerLogin later); its
+  // rows carry the owner's real login when the config names it.
+  const storedLogin = login ?? account.ownerLogin ?? OWNER_LOGIN;
   const keyPrefix = streamIdentity(identity.source, identity.account, identity.streamKey);
   const settings: EventsStreamSettings = {
     login,
@@ -144,7 +147,7 @@ function loginJob(
     table: yandexDirectEventsTable,
     async *read(start, tally, signal) {
       const windows = readEventWindows(client, settings, { cursor: start.cursor, state: start.state, now: now() }, tally, signal, () => now().getTime());
-      const rowsOf = { keyPrefix, account: account.name, login: identity.streamKey, zone: settings.zone };
+      const rowsOf = { keyPrefix, account: account.name, login: storedLogin, zone: settings.zone, currency: account.currency };
       for await (const window of windows) {
         const { events, rejects } = windowRows(window, rowsOf);
         const page: StreamBatch<YandexDirectEventRowInput> = {

@@ -4,7 +4,7 @@
  * or Postgres fills (stream_id, run_id, nul_replaced, loaded_at), with the column's insert type. Each table's
  * COPY columns are written once below as an object keyed by exactly those columns, so a column added to a
  * table type and not here (or the other way round), a nullable flag that disagrees with the type, or a kind
- * that cannot hold the type, is a compile error.
+ * that cannot hold the type, is a compile error. Columns Postgres computes (GeneratedAlways) are left out.
  */
 import type { InsertType } from "kysely";
 import type { AltcraftCampaignLogTable, YandexDirectEventsTable } from "./tables.js";
@@ -14,8 +14,13 @@ export type ColumnKind = "uuid" | "text" | "integer" | "bigint" | "double" | "nu
 /** Columns of an event table the caller does not give: the loader fills stream_id, run_id and nul_replaced, Postgres loaded_at. */
 type FilledByLoader = "stream_id" | "run_id" | "nul_replaced" | "loaded_at";
 
-/** The row a caller hands the loader for an event table. `raw` is the record's JSON text. */
-export type EventRowOf<Table> = { [K in Exclude<keyof Table, FilledByLoader>]: InsertType<Table[K]> };
+/**
+ * The row a caller hands the loader for an event table. `raw` is the record's JSON text. Columns Postgres
+ * computes (GeneratedAlways, whose insert type is never) are not part of it.
+ */
+export type EventRowOf<Table> = {
+  [K in Exclude<keyof Table, FilledByLoader> as [InsertType<Table[K]>] extends [never] ? never : K]: InsertType<Table[K]>;
+};
 
 export type CampaignLogRowInput = EventRowOf<AltcraftCampaignLogTable>;
 export type YandexDirectEventRowInput = EventRowOf<YandexDirectEventsTable>;

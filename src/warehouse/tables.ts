@@ -2,7 +2,7 @@
  * Table types of the warehouse, written by hand to match migrations/. Times are Date, bigint ids are
  * numbers (see database.ts), numeric amounts are strings so no decimal is lost.
  */
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { ColumnType, Generated, GeneratedAlways, Insertable, Selectable, Updateable } from "kysely";
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -46,6 +46,8 @@ export interface StreamsTable {
   retired_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** When the stream last completed a read up to what the source settles: what freshness is measured from. */
   last_read_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Rows the warehouse holds for the stream, kept by triggers on the event tables. */
+  rows_held: GeneratedAlways<number>;
 }
 
 export interface StreamRunsTable {
@@ -139,6 +141,31 @@ export interface YandexDirectEventsTable extends EventColumns {
   finish_date: string | null;
   old_place: string | null;
   stop_time: EventTime | null;
+  /** UTC day of event_time (`YYYY-MM-DD`), computed by Postgres. */
+  day: GeneratedAlways<string>;
+  /** Stable English name of event_type (yandex_direct.event_types.label), computed by Postgres. */
+  event_label: GeneratedAlways<string | null>;
+}
+
+/** The event-type dictionary, written by its migration. */
+export interface YandexDirectEventTypesTable {
+  event_type: string;
+  label: string;
+  name_ru: string;
+  meaning: string;
+  attributes: Json;
+}
+
+/** Campaign runs, kept by triggers on altcraft.campaign_log in the transaction that loads the log. */
+export interface AltcraftRunsTable {
+  account: string;
+  campaign_id: number;
+  start_key: string;
+  started_at: Date;
+  finished_at: Date | null;
+  time_spent_ms: number | null;
+  warnings: number;
+  errors: number;
 }
 
 export interface Database {
@@ -149,6 +176,8 @@ export interface Database {
   "altcraft.campaigns": AltcraftCampaignsTable;
   "altcraft.campaign_log": AltcraftCampaignLogTable;
   "yandex_direct.events": YandexDirectEventsTable;
+  "yandex_direct.event_types": YandexDirectEventTypesTable;
+  "altcraft.runs": AltcraftRunsTable;
 }
 
 export type Stream = Selectable<StreamsTable>;

@@ -195,7 +195,7 @@ function buildPages(sim: YandexDirectSimulator, login: string, from: number, end
   let at = 0;
   for (const shape of shapes) {
     const slice = items.slice(at, at + shape.size);
-    const { events: rows, rejects } = windowRows({ items: slice, times: slice.map(() => Number.NaN) }, { keyPrefix, account: ACCOUNT, login, zone: "UTC" });
+    const { events: rows, rejects } = windowRows({ items: slice, times: slice.map(() => Number.NaN) }, { keyPrefix, account: ACCOUNT, login, zone: "UTC", currency: CURRENCY });
     if (rejects[0]) throw new Error(`ground truth event rejected: ${rejects[0].reason}`);
     at += shape.size;
     pages.push({ cursor: shape.cursor, rows });

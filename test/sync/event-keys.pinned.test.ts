@@ -50,7 +50,7 @@ describe("event keys of known records", () => {
   it("Yandex.Direct rows as the sync builds them: the same keys, raw the record's own JSON value", () => {
     const { events, rejects } = windowRows(
       { items: YANDEX_RECORDS, times: YANDEX_RECORDS.map(() => Number.NaN) },
-      { keyPrefix: streamIdentity("yandex_direct", "agency", "client-1"), account: "agency", login: "client-1", zone: "UTC" },
+      { keyPrefix: streamIdentity("yandex_direct", "agency", "client-1"), account: "agency", login: "client-1", zone: "UTC", currency: "RUB" },
     );
     expect(rejects).toEqual([]);
     expect(events.map((e) => e.event_key)).toEqual(YANDEX_KEYS);

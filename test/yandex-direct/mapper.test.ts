@@ -18,6 +18,7 @@ describe("mapEvent", () => {
         Unknown: { kept: "in raw" },
       },
       "+03:00",
+      "RUB",
     );
     expect(mapped).toEqual({
       ok: true,
@@ -43,8 +44,15 @@ describe("mapEvent", () => {
     });
   });
 
+  it("puts the requested currency on every row, money or not", () => {
+    for (const item of [{ ...base, EventType: "LowCTR" }, { ...base, EventType: "MoneyOut", Attributes: { Rest: 0 } }, { ...base, Attributes: { Payed: 5, Currency: "USD" } }]) {
+      const mapped = mapEvent(item, "UTC", "USD");
+      expect(mapped.ok && mapped.event.currency, JSON.stringify(item)).toBe("USD");
+    }
+  });
+
   it("reads a timestamp without a zone in the configured zone", () => {
-    const mapped = mapEvent({ ...base, Timestamp: "2026-03-01T10:00:00" }, "Europe/Moscow");
+    const mapped = mapEvent({ ...base, Timestamp: "2026-03-01T10:00:00" }, "Europe/Moscow", "RUB");
     expect(mapped.ok && mapped.event.event_time.toISOString()).toBe("2026-03-01T07:00:00.000Z");
   });
 
@@ -59,10 +67,12 @@ describe("mapEvent", () => {
     [{ ...base, Attributes: { IsEditedByModerator: "Maybe" } }, 'Attributes.IsEditedByModerator: expected Yes or No, got "Maybe"'],
     [{ ...base, Attributes: { FinishDate: "31.03.2026" } }, 'Attributes.FinishDate: expected a date YYYY-MM-DD, got "31.03.2026"'],
     [{ ...base, Attributes: [] }, "Attributes: expected an object, got []"],
+    [{ ...base, Attributes: { Payed: 10, Currency: "EUR" } }, 'Attributes.Currency: expected RUB (the currency requested), got "EUR"'],
+    [{ ...base, Attributes: { Currency: 643 } }, "Attributes.Currency: expected a string, got 643"],
     [null, "record: expected an object, got null"],
     ["text", 'record: expected an object, got "text"'],
   ])("rejects %j with a reason", (item, reason) => {
-    expect(mapEvent(item, "UTC")).toEqual({ ok: false, reason });
+    expect(mapEvent(item, "UTC", "RUB")).toEqual({ ok: false, reason });
   });
 });
 

@@ -90,10 +90,12 @@ function record(field: string, value: unknown): Record<string, unknown> | null {
 const NO_ATTRIBUTES: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
- * Maps one item; `zone` reads timestamps that come without a zone. `timestampMs` is the item's Timestamp
- * when the reader has already read it (ms since the epoch), so it is not parsed twice.
+ * Maps one item; `zone` reads timestamps that come without a zone. `currency` is the currency the events
+ * were requested in: every row carries it, so money of all types adds up in one currency, and an item whose
+ * own `Attributes.Currency` says otherwise is rejected. `timestampMs` is the item's Timestamp when the reader
+ * has already read it (ms since the epoch), so it is not parsed twice.
  */
-export function mapEvent(item: unknown, zone: string, timestampMs?: number): Mapped {
+export function mapEvent(item: unknown, zone: string, currency: string, timestampMs?: number): Mapped {
   try {
     const r = record("record", item);
     if (!r) return fail("record", "an object", item);
@@ -101,6 +103,8 @@ export function mapEvent(item: unknown, zone: string, timestampMs?: number): Map
     const eventTime = timestampMs !== undefined && Number.isFinite(timestampMs) ? new Date(timestampMs) : (time("Timestamp", r.Timestamp, zone) as Date);
     if (typeof r.EventType !== "string" || r.EventType === "") return fail("EventType", "an event type", r.EventType);
     const a = record("Attributes", r.Attributes) ?? NO_ATTRIBUTES;
+    const stated = text("Attributes.Currency", a.Currency);
+    if (stated !== null && stated !== currency) fail("Attributes.Currency", `${currency} (the currency requested)`, stated);
     return {
       ok: true,
       event: {
@@ -117,7 +121,7 @@ export function mapEvent(item: unknown, zone: string, timestampMs?: number): Map
         min_price: money("Attributes.MinPrice", a.MinPrice),
         rest: money("Attributes.Rest", a.Rest),
         payed: money("Attributes.Payed", a.Payed),
-        currency: text("Attributes.Currency", a.Currency),
+        currency,
         finish_date: date("Attributes.FinishDate", a.FinishDate),
         old_place: absent(a.OldPlace) ? null : typeof a.OldPlace === "number" ? String(a.OldPlace) : text("Attributes.OldPlace", a.OldPlace),
         stop_time: time("Attributes.StopTime", a.StopTime, zone),
