@@ -3,7 +3,8 @@
  * total_count, next_from_id}` in JSON or XML, campaign list items and statuses. Log rows are checked one
  * by one by the mapper so one bad row goes to the rejects instead of failing the page.
  */
-import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { createRequire } from "node:module";
+import type * as Fxp from "fast-xml-parser";
 import { z } from "zod";
 
 export type Format = "json" | "xml";
@@ -38,7 +39,16 @@ export const statusSchema = z.looseObject({
 });
 export type CampaignStatus = z.infer<typeof statusSchema>;
 
-const xmlParser = new XMLParser({ ignoreAttributes: true, ignoreDeclaration: true, parseTagValue: false, trimValues: true, isArray: (name, path) => path === "xml.data" && name === "data" });
+/** The XML reader, loaded on first use: only accounts with `format: xml` pay for loading it. */
+let xml: { parser: Fxp.XMLParser; validator: typeof Fxp.XMLValidator } | undefined;
+function xmlReader(): NonNullable<typeof xml> {
+  if (!xml) {
+    const fxp = createRequire(import.meta.url)("fast-xml-parser") as typeof Fxp;
+    const parser = new fxp.XMLParser({ ignoreAttributes: true, ignoreDeclaration: true, parseTagValue: false, trimValues: true, isArray: (name, path) => path === "xml.data" && name === "data" });
+    xml = { parser, validator: fxp.XMLValidator };
+  }
+  return xml;
+}
 
 /** `"INFO"` → `INFO`: the documented XML examples quote string values. */
 function unquote(value: unknown): unknown {
@@ -53,8 +63,9 @@ function unquote(value: unknown): unknown {
  * with no children is an empty string, as the XML carries no types.
  */
 export function parseXmlEnvelope(text: string): unknown {
-  if (XMLValidator.validate(text) !== true) throw new SyntaxError("not well-formed XML");
-  const doc = xmlParser.parse(text) as { xml?: unknown };
+  const { parser, validator } = xmlReader();
+  if (validator.validate(text) !== true) throw new SyntaxError("not well-formed XML");
+  const doc = parser.parse(text) as { xml?: unknown };
   if (!doc.xml || typeof doc.xml !== "object") throw new SyntaxError("no <xml> root element");
   const root = unquote(doc.xml) as Record<string, unknown>;
   return { ...root, data: root.data ?? [] };
