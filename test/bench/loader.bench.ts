@@ -7,7 +7,7 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
-import { encodeCopyRows } from "../../src/warehouse/copy-text.js";
+import { encodeCopyRows, NUL_FLAG_COLUMN } from "../../src/warehouse/copy-text.js";
 import { yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
 import { loadPage } from "../../src/warehouse/load-page.js";
 import { startRun } from "../../src/warehouse/runs.repository.js";
@@ -36,7 +36,8 @@ try {
       add foreign key (run_id) references sync.runs (run_id),
       alter column stream_id set default ${stream.stream_id},
       alter column run_id set default ${runId};`);
-  const names = yandexDirectEventsTable.columns.map((c) => c.name).join(", ");
+  // The encoder ends each row with the flag of NUL characters replaced, as the loader's staging table takes it.
+  const names = [...yandexDirectEventsTable.columns.map((c) => c.name), NUL_FLAG_COLUMN].join(", ");
   let started = performance.now();
   for (const part of batches) {
     const client = await pool.connect();
