@@ -8,11 +8,18 @@ const ARCHITECTURE = "see docs/architecture.md, Layers";
 const shared = { group: ["../shared/*", "../../shared/*"], message: "shared/ is reference material, not code" };
 
 /** Import patterns for the given top-level directories of src/ (`warehouse` → any path through a warehouse/ directory). */
-const layers = (dirs, message) => ({ group: dirs.flatMap((dir) => [`**/${dir}/**`, `${dir}/**`]), message: `${message} (${ARCHITECTURE})` });
+const layers = (dirs, message) => ({
+  group: dirs.flatMap((dir) => [`**/${dir}/**`, `${dir}/**`]),
+  message: `${message} (${ARCHITECTURE})`,
+});
 
 // SQL lives in src/warehouse/ (and migrations/): nowhere else builds a raw statement or opens a pg client.
 const sqlOutsideWarehouse = [
-  { name: "kysely", importNames: ["sql"], message: `SQL lives in src/warehouse/: add a repository function there (${ARCHITECTURE})` },
+  {
+    name: "kysely",
+    importNames: ["sql"],
+    message: `SQL lives in src/warehouse/: add a repository function there (${ARCHITECTURE})`,
+  },
   { name: "pg", message: `pg connections and statements live in src/warehouse/ (${ARCHITECTURE})` },
   { name: "pg-copy-streams", message: `COPY lives in src/warehouse/ (${ARCHITECTURE})` },
 ];
@@ -25,11 +32,25 @@ function layer(files, { forbidden = [], message = "", sql = true } = {}) {
   const patterns = [shared, ...(forbidden.length > 0 ? [layers(forbidden, message)] : [])];
   return {
     files,
-    rules: { "@typescript-eslint/no-restricted-imports": ["error", { patterns, paths: sql ? sqlOutsideWarehouse : [] }] },
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", { patterns, paths: sql ? sqlOutsideWarehouse : [] }],
+    },
   };
 }
 
-const ALL = ["cli", "daemon", "sync", "sources", "warehouse", "simulators", "http", "config", "postgres", "log", "time"];
+const ALL = [
+  "cli",
+  "daemon",
+  "sync",
+  "sources",
+  "warehouse",
+  "simulators",
+  "http",
+  "config",
+  "postgres",
+  "log",
+  "time",
+];
 const except = (...allowed) => ALL.filter((dir) => !allowed.includes(dir));
 
 export default tseslint.config(
@@ -43,15 +64,27 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
       // Plain TypeScript that strips to JavaScript: no parameter properties, no enums (a union of literals instead).
       "@typescript-eslint/parameter-properties": "error",
-      "no-restricted-syntax": ["error", { selector: "TSEnumDeclaration", message: "use a union of string literals (and a const array when the values are needed at run time)" }],
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "TSEnumDeclaration",
+          message: "use a union of string literals (and a const array when the values are needed at run time)",
+        },
+      ],
       "no-restricted-imports": "off",
       "@typescript-eslint/no-restricted-imports": ["error", { patterns: [shared] }],
     },
   },
   // cli/ wires everything together; nothing imports it.
   layer(["src/cli/**"]),
-  layer(["src/daemon/**"], { forbidden: ["cli", "sources", "simulators", "postgres"], message: "daemon/ serves the results of runs: it uses sync/ and warehouse/, never cli/ or a source" }),
-  layer(["src/sync/**"], { forbidden: ["cli", "daemon", "simulators", "postgres"], message: "sync/ is the engine: cli/ and daemon/ call it, not the other way round" }),
+  layer(["src/daemon/**"], {
+    forbidden: ["cli", "sources", "simulators", "postgres"],
+    message: "daemon/ serves the results of runs: it uses sync/ and warehouse/, never cli/ or a source",
+  }),
+  layer(["src/sync/**"], {
+    forbidden: ["cli", "daemon", "simulators", "postgres"],
+    message: "sync/ is the engine: cli/ and daemon/ call it, not the other way round",
+  }),
   layer(["src/sources/**"], {
     forbidden: except("sources", "http", "time", "log"),
     message: "sources/ read the APIs and never touch the warehouse or the config: only sync/ knows both sides",
@@ -67,8 +100,15 @@ export default tseslint.config(
     forbidden: except("config", "time", "log", "sources"),
     message: "config/ turns a file into a Config and depends on no layer above it",
   }),
-  layer(["src/postgres/**"], { forbidden: except("postgres", "log"), message: "postgres/ finds or starts a server and knows nothing of the product's tables", sql: false }),
-  layer(["src/log/**", "src/time/**", "src/*.ts"], { forbidden: except("time"), message: "the bottom layer imports nothing of the product above it" }),
+  layer(["src/postgres/**"], {
+    forbidden: except("postgres", "log"),
+    message: "postgres/ finds or starts a server and knows nothing of the product's tables",
+    sql: false,
+  }),
+  layer(["src/log/**", "src/time/**", "src/*.ts"], {
+    forbidden: except("time"),
+    message: "the bottom layer imports nothing of the product above it",
+  }),
   layer(["src/simulators/**"], {
     forbidden: except("simulators"),
     message: "simulators are an independent reading of the API contracts: they import nothing of the product",
@@ -78,7 +118,9 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-restricted-imports": [
         "error",
-        { patterns: [shared, { group: ["**/src/**"], message: "migrations are frozen in time and never import src/" }] },
+        {
+          patterns: [shared, { group: ["**/src/**"], message: "migrations are frozen in time and never import src/" }],
+        },
       ],
     },
   },

@@ -6,7 +6,13 @@ import type { Logger } from "../log/logger.js";
 
 export interface CommandContext {
   log: () => Logger;
-  session: () => { databaseUrl: string | undefined; dataDir: string | undefined; port: number | undefined; allowEmbedded: boolean; signal: AbortSignal };
+  session: () => {
+    databaseUrl: string | undefined;
+    dataDir: string | undefined;
+    port: number | undefined;
+    allowEmbedded: boolean;
+    signal: AbortSignal;
+  };
 }
 
 /**

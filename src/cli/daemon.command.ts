@@ -22,12 +22,32 @@ export async function runDaemon(options: DaemonOptions, context: CommandContext)
   const log = context.log();
   const session = context.session();
   await withWarehouse(
-    { ...session, databaseUrl: session.databaseUrl ?? config.database.url, database: config.database, log, maxConnections: config.sync.parallelStreams * 2 + 4 },
+    {
+      ...session,
+      databaseUrl: session.databaseUrl ?? config.database.url,
+      database: config.database,
+      log,
+      maxConnections: config.sync.parallelStreams * 2 + 4,
+    },
     async ({ warehouse, signal }) => {
       const metrics = createDaemonMetrics({ accounts: configuredAccounts(config) });
-      const state: Parameters<typeof startDaemonServer>[1]["state"] = { running: false, lastRun: undefined, nextRun: () => null };
-      const server = config.daemon.port === 0 ? undefined : await startDaemonServer({ host: config.daemon.host, port: config.daemon.port }, { warehouse, metrics, state });
-      if (server) log.info({ url: `http://${config.daemon.host}:${server.port}`, routes: ["/healthz", "/metrics"] }, "serving health and metrics");
+      const state: Parameters<typeof startDaemonServer>[1]["state"] = {
+        running: false,
+        lastRun: undefined,
+        nextRun: () => null,
+      };
+      const server =
+        config.daemon.port === 0
+          ? undefined
+          : await startDaemonServer(
+              { host: config.daemon.host, port: config.daemon.port },
+              { warehouse, metrics, state },
+            );
+      if (server)
+        log.info(
+          { url: `http://${config.daemon.host}:${server.port}`, routes: ["/healthz", "/metrics"] },
+          "serving health and metrics",
+        );
       const schedule = startSchedule({
         schedule: config.daemon.schedule,
         timezone: config.daemon.timezone,
@@ -39,7 +59,15 @@ export async function runDaemon(options: DaemonOptions, context: CommandContext)
           const started = performance.now();
           const progress = createProgressReporter(log, { terminal: false });
           try {
-            const summary = await runSync({ warehouse, config, log, signal, command: "daemon", onPage: progress.onPage, requests: metrics.requestObserver });
+            const summary = await runSync({
+              warehouse,
+              config,
+              log,
+              signal,
+              command: "daemon",
+              onPage: progress.onPage,
+              requests: metrics.requestObserver,
+            });
             metrics.recordRun(summary, (performance.now() - started) / 1000);
             state.lastRun = lastRunOf(summary, new Date());
           } catch (err) {
@@ -62,7 +90,10 @@ export async function runDaemon(options: DaemonOptions, context: CommandContext)
         onError: (err) => log.error({ err: toError(err) }, "run failed"),
       });
       state.nextRun = () => schedule.next();
-      log.info({ schedule: config.daemon.schedule, timezone: config.daemon.timezone, next: schedule.next() }, "daemon started");
+      log.info(
+        { schedule: config.daemon.schedule, timezone: config.daemon.timezone, next: schedule.next() },
+        "daemon started",
+      );
       await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
       await schedule.stop();
       await server?.close();

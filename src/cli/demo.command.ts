@@ -18,16 +18,37 @@ import { withWarehouse } from "./warehouse-session.js";
 /** The demo's embedded PostgreSQL listens here when the port is free, so the connection string stays the same. */
 const DEMO_PORT = 54329;
 
-function demoConfig(yandexEndpoint: string, altcraftUrl: string, tokens: { agency: string; advertiser: string; altcraft: string }): Config {
+function demoConfig(
+  yandexEndpoint: string,
+  altcraftUrl: string,
+  tokens: { agency: string; advertiser: string; altcraft: string },
+): Config {
   return parseConfig(
     {
       sync: { parallelStreams: 4 },
       sources: {
-        altcraft: { accounts: [{ name: "demo", token: "${ALTCRAFT_TOKEN}", url: altcraftUrl, startTime: "30d", concurrency: 5 }] },
+        altcraft: {
+          accounts: [{ name: "demo", token: "${ALTCRAFT_TOKEN}", url: altcraftUrl, startTime: "30d", concurrency: 5 }],
+        },
         yandex_direct: {
           accounts: [
-            { name: "demo-agency", token: "${AGENCY_TOKEN}", endpoint: yandexEndpoint, currency: "RUB", logins: ["client-1", "client-2", "client-3"], startTime: "30d", concurrency: 5 },
-            { name: "demo-advertiser", token: "${ADVERTISER_TOKEN}", endpoint: yandexEndpoint, currency: "EUR", locale: "ru", startTime: "30d" },
+            {
+              name: "demo-agency",
+              token: "${AGENCY_TOKEN}",
+              endpoint: yandexEndpoint,
+              currency: "RUB",
+              logins: ["client-1", "client-2", "client-3"],
+              startTime: "30d",
+              concurrency: 5,
+            },
+            {
+              name: "demo-advertiser",
+              token: "${ADVERTISER_TOKEN}",
+              endpoint: yandexEndpoint,
+              currency: "EUR",
+              locale: "ru",
+              startTime: "30d",
+            },
           ],
         },
       },
@@ -37,7 +58,10 @@ function demoConfig(yandexEndpoint: string, altcraftUrl: string, tokens: { agenc
 }
 
 function summarise(title: string, summary: RunSummary, seconds: number): void {
-  const by = new Map<string, { streams: number; inserted: number; duplicates: number; requests: number; failed: number }>();
+  const by = new Map<
+    string,
+    { streams: number; inserted: number; duplicates: number; requests: number; failed: number }
+  >();
   for (const s of summary.streams) {
     const key = `${s.identity.source}/${s.identity.account}`;
     const t = by.get(key) ?? { streams: 0, inserted: 0, duplicates: 0, requests: 0, failed: 0 };
@@ -50,7 +74,9 @@ function summarise(title: string, summary: RunSummary, seconds: number): void {
   }
   console.log(`\n${title}: run ${summary.runId} ${summary.status} in ${seconds.toFixed(1)} s`);
   for (const [key, t] of by) {
-    console.log(`  ${key.padEnd(34)} ${String(t.streams).padStart(4)} streams  ${String(t.inserted).padStart(8)} new  ${String(t.duplicates).padStart(6)} already held  ${String(t.requests).padStart(5)} requests${t.failed ? `  ${t.failed} not succeeded` : ""}`);
+    console.log(
+      `  ${key.padEnd(34)} ${String(t.streams).padStart(4)} streams  ${String(t.inserted).padStart(8)} new  ${String(t.duplicates).padStart(6)} already held  ${String(t.requests).padStart(5)} requests${t.failed ? `  ${t.failed} not succeeded` : ""}`,
+    );
   }
 }
 
@@ -58,7 +84,8 @@ async function table(warehouse: Warehouse, query: ExampleQuery): Promise<void> {
   const rows = await runExampleQuery(warehouse.db, query);
   console.log(`\n${query.title}\n${query.sql.replace(/^/gm, "    ")}`);
   const columns = rows[0] ? Object.keys(rows[0]) : [];
-  const show = (v: unknown) => (v instanceof Date ? v.toISOString().replace(".000Z", "Z") : v === null ? "" : String(v));
+  const show = (v: unknown) =>
+    v instanceof Date ? v.toISOString().replace(".000Z", "Z") : v === null ? "" : String(v);
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => show(r[c]).length)));
   console.log(`  ${columns.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ")}`);
   for (const row of rows) console.log(`  ${columns.map((c, i) => show(row[c]).padEnd(widths[i] ?? 0)).join("  ")}`);
@@ -80,10 +107,16 @@ export async function runDemo(options: DemoOptions, context: CommandContext): Pr
     startAltcraftSimulator({ seed: 1, campaigns: 25, historyDays: 30 }),
   ]);
   try {
-    const config = demoConfig(yandex.endpoint, altcraft.url, { agency: yandex.agency.token, advertiser: yandex.advertiser.token, altcraft: altcraft.tokens[0] ?? "" });
+    const config = demoConfig(yandex.endpoint, altcraft.url, {
+      agency: yandex.agency.token,
+      advertiser: yandex.advertiser.token,
+      altcraft: altcraft.tokens[0] ?? "",
+    });
     const port = session.port ?? (session.databaseUrl ? undefined : await freePortOr(DEMO_PORT));
     await withWarehouse({ ...session, port, log, maxConnections: 12 }, async ({ warehouse, database, signal }) => {
-      console.log(`Warehouse: ${database.kind === "embedded" ? `embedded PostgreSQL, data in ${database.dataDir}` : "DATABASE_URL"}`);
+      console.log(
+        `Warehouse: ${database.kind === "embedded" ? `embedded PostgreSQL, data in ${database.dataDir}` : "DATABASE_URL"}`,
+      );
       console.log(`Simulators: Yandex.Direct ${yandex.endpoint} · Altcraft ${altcraft.url}/api/v1.1/`);
       const fresh = (await countRuns(warehouse.db)) === 0;
       if (!fresh) console.log("The warehouse already holds earlier demo runs: both runs below are incremental.");
@@ -97,8 +130,15 @@ export async function runDemo(options: DemoOptions, context: CommandContext): Pr
       const url = database.kind === "embedded" ? database.url : "(your DATABASE_URL)";
       console.log(`\nConnect psql or a BI tool (Metabase, Superset, Grafana, Excel over ODBC) to:\n  ${url}`);
       if (database.kind === "embedded") {
-        console.log("  host 127.0.0.1, port", new URL(database.url).port, "database eventlog, user eventlog, password eventlog");
-        if (!options.serve) console.log("  The embedded server stops with this command: run `npx eventlog-sync demo --serve` to keep it up.");
+        console.log(
+          "  host 127.0.0.1, port",
+          new URL(database.url).port,
+          "database eventlog, user eventlog, password eventlog",
+        );
+        if (!options.serve)
+          console.log(
+            "  The embedded server stops with this command: run `npx eventlog-sync demo --serve` to keep it up.",
+          );
       }
       if (options.serve) {
         console.log("\nServing until Ctrl-C…");

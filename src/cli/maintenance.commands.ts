@@ -9,7 +9,10 @@ import { withWarehouse } from "./warehouse-session.js";
 
 function time(value: string): Date {
   const at = /[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? parseTimestamp(value) : undefined;
-  if (!at) throw new InvalidArgumentError(`Expected \`--to\` to be an ISO 8601 time with a zone (2026-01-01T00:00:00Z), got \`${value}\``);
+  if (!at)
+    throw new InvalidArgumentError(
+      `Expected \`--to\` to be an ISO 8601 time with a zone (2026-01-01T00:00:00Z), got \`${value}\``,
+    );
   return at;
 }
 
@@ -22,33 +25,47 @@ function time(value: string): Date {
  */
 export function resetRefusal(current: Date | null, to: Date | null, now: Date, force: boolean): string | undefined {
   if (to === null) return undefined;
-  if (to.getTime() > now.getTime()) return `--to ${to.toISOString()} is in the future: the stream would read nothing until then`;
+  if (to.getTime() > now.getTime())
+    return `--to ${to.toISOString()} is in the future: the stream would read nothing until then`;
   if (force) return undefined;
-  if (current === null) return `the stream has no cursor yet (its next sync starts at the configured start time); setting one to ${to.toISOString()} may skip events: add --force if that is meant`;
+  if (current === null)
+    return `the stream has no cursor yet (its next sync starts at the configured start time); setting one to ${to.toISOString()} may skip events: add --force if that is meant`;
   if (to.getTime() > current.getTime()) {
     return `--to ${to.toISOString()} is after the cursor ${current.toISOString()}: moving forward skips every event in between; add --force if that is meant`;
   }
   return undefined;
 }
 
-export async function runReset(stream: string, options: { to?: string; force?: boolean }, context: CommandContext): Promise<void> {
+export async function runReset(
+  stream: string,
+  options: { to?: string; force?: boolean },
+  context: CommandContext,
+): Promise<void> {
   const to = options.to === undefined ? null : time(options.to);
   const future = resetRefusal(null, to, new Date(), true);
   if (future) throw new Error(`cursor not moved: ${future}`);
   const log = context.log();
   await withWarehouse({ ...context.session(), log }, async ({ warehouse }) => {
     const parts = stream.split("/");
-    const found = await findStreams(warehouse.db, parts.length === 3 ? { source: parts[0], account: parts[1], streamKey: parts[2] } : { streamKey: stream });
+    const found = await findStreams(
+      warehouse.db,
+      parts.length === 3 ? { source: parts[0], account: parts[1], streamKey: parts[2] } : { streamKey: stream },
+    );
     if (found.length === 0) throw new Error(`no stream ${stream}: \`eventlog-sync status\` lists the streams`);
     if (found.length > 1) {
-      throw new Error(`${stream} names ${found.length} streams (${found.map((s) => `${s.source}/${s.account}/${s.stream_key}`).join(", ")}): write source/account/stream`);
+      throw new Error(
+        `${stream} names ${found.length} streams (${found.map((s) => `${s.source}/${s.account}/${s.stream_key}`).join(", ")}): write source/account/stream`,
+      );
     }
     const target = found[0] as (typeof found)[number];
     const name = `${target.source}/${target.account}/${target.stream_key}`;
     const early = resetRefusal(target.cursor, to, new Date(), options.force === true);
     if (early) throw new Error(`${name}: cursor not moved: ${early}`);
     const lock = await tryLockStream(warehouse.pool, target.stream_id);
-    if (!lock) throw new Error(`${target.source}/${target.account}/${target.stream_key} is being synced right now; try again when that run ends`);
+    if (!lock)
+      throw new Error(
+        `${target.source}/${target.account}/${target.stream_key} is being synced right now; try again when that run ends`,
+      );
     let from: Date | null;
     try {
       // Read again under the lock: a run that ended meanwhile may have moved the cursor.
@@ -77,5 +94,7 @@ export function runConfigCheck(file: string): void {
     const streams = a.logins?.length ? a.logins.join(", ") : "(the token owner)";
     console.log(`  yandex_direct/${a.name}: ${a.endpoint}, ${a.currency}, streams: ${streams}`);
   }
-  console.log(`  daemon: "${config.daemon.schedule}" (${config.daemon.timezone}), metrics on ${config.daemon.host}:${config.daemon.port}`);
+  console.log(
+    `  daemon: "${config.daemon.schedule}" (${config.daemon.timezone}), metrics on ${config.daemon.host}:${config.daemon.port}`,
+  );
 }

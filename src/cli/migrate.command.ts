@@ -4,13 +4,16 @@ import type { CommandContext } from "./context.js";
 import { withWarehouse } from "./warehouse-session.js";
 
 export async function runMigrate(options: { down?: number }, context: CommandContext): Promise<void> {
-  await withWarehouse({ ...context.session(), log: context.log(), migrate: options.down === undefined }, async ({ warehouse }) => {
-    if (options.down !== undefined) {
-      const reverted = await migrateDown(warehouse.db, options.down);
-      for (const m of reverted) console.log(`reverted ${m.migrationName}`);
-      if (reverted.length === 0) console.log("nothing to revert");
-      return;
-    }
-    console.log("warehouse is up to date");
-  });
+  await withWarehouse(
+    { ...context.session(), log: context.log(), migrate: options.down === undefined },
+    async ({ warehouse }) => {
+      if (options.down !== undefined) {
+        const reverted = await migrateDown(warehouse.db, options.down);
+        for (const m of reverted) console.log(`reverted ${m.migrationName}`);
+        if (reverted.length === 0) console.log("nothing to revert");
+        return;
+      }
+      console.log("warehouse is up to date");
+    },
+  );
 }

@@ -11,13 +11,20 @@ import { EXAMPLES, OPTIONS, type SimulateFlags } from "./simulate.flags.js";
 function positiveInteger(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`Expected \`${name}\` to be a positive integer, got \`${value}\``);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new InvalidArgumentError(`Expected \`${name}\` to be a positive integer, got \`${value}\``);
     return n;
   };
 }
 
 function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(",").map((v) => v.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(",")
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
 }
 
 interface GlobalOptions {
@@ -28,14 +35,32 @@ interface GlobalOptions {
   logFormat: "json" | "pretty" | "auto";
 }
 
-const CONFIG_OPTION = ["-c, --config <file>", "configuration file, YAML or JSON (default: $EVENTLOG_SYNC_CONFIG or ./eventlog-sync.yaml)"] as const;
+const CONFIG_OPTION = [
+  "-c, --config <file>",
+  "configuration file, YAML or JSON (default: $EVENTLOG_SYNC_CONFIG or ./eventlog-sync.yaml)",
+] as const;
 
-export function buildProgram(setExitCode: (code: number) => void = () => undefined, shutdown: Shutdown = { signal: new AbortController().signal }): Command {
+export function buildProgram(
+  setExitCode: (code: number) => void = () => undefined,
+  shutdown: Shutdown = { signal: new AbortController().signal },
+): Command {
   const program = new Command("eventlog-sync")
-    .description("Syncs the Altcraft campaign log and the Yandex.Direct events log into typed, deduplicated PostgreSQL tables.")
-    .option("--database-url <url>", "PostgreSQL connection string (default: $DATABASE_URL; without it an embedded PostgreSQL is started)")
-    .option("--data-dir <dir>", "data directory of the embedded PostgreSQL (default: $EVENTLOG_SYNC_DATA_DIR or ./.eventlog-sync/postgres)")
-    .option("--pg-port <port>", "port of the embedded PostgreSQL on 127.0.0.1 (default: a free port)", positiveInteger("--pg-port"))
+    .description(
+      "Syncs the Altcraft campaign log and the Yandex.Direct events log into typed, deduplicated PostgreSQL tables.",
+    )
+    .option(
+      "--database-url <url>",
+      "PostgreSQL connection string (default: $DATABASE_URL; without it an embedded PostgreSQL is started)",
+    )
+    .option(
+      "--data-dir <dir>",
+      "data directory of the embedded PostgreSQL (default: $EVENTLOG_SYNC_DATA_DIR or ./.eventlog-sync/postgres)",
+    )
+    .option(
+      "--pg-port <port>",
+      "port of the embedded PostgreSQL on 127.0.0.1 (default: a free port)",
+      positiveInteger("--pg-port"),
+    )
     .option("--log-level <level>", "log level: trace, debug, info, warn, error, silent", "info")
     .option("--log-format <format>", "log lines: json, pretty, or auto (pretty on a terminal, JSON otherwise)", "auto")
     .showHelpAfterError()
@@ -73,15 +98,31 @@ Examples:
     .description("Apply pending warehouse migrations (under an advisory lock; safe to run from several processes)")
     .option("--down <steps>", "revert the last <steps> migrations instead", positiveInteger("--down"))
     .addHelpText("after", "\nExamples:\n  $ eventlog-sync migrate\n  $ eventlog-sync migrate --down 1")
-    .action(async (options: { down?: number }) => (await import("./migrate.command.js")).runMigrate(options, await commandContext()));
+    .action(async (options: { down?: number }) =>
+      (await import("./migrate.command.js")).runMigrate(options, await commandContext()),
+    );
 
   program
     .command("sync")
-    .description("Run one sync over every configured stream (or the chosen ones) and exit: 0 all succeeded, 2 some partial or failed, 1 could not start")
+    .description(
+      "Run one sync over every configured stream (or the chosen ones) and exit: 0 all succeeded, 2 some partial or failed, 1 could not start",
+    )
     .option(...CONFIG_OPTION)
-    .option("--source <names>", "only these sources: altcraft, yandex_direct (comma-separated or repeated); a value that names no configured source is an error", collect)
-    .option("--account <names>", "only these accounts (comma-separated or repeated); a name that is not configured is an error", collect)
-    .option("--stream <keys>", "only these streams: logins or campaign ids (comma-separated or repeated); one that matches nothing is an error", collect)
+    .option(
+      "--source <names>",
+      "only these sources: altcraft, yandex_direct (comma-separated or repeated); a value that names no configured source is an error",
+      collect,
+    )
+    .option(
+      "--account <names>",
+      "only these accounts (comma-separated or repeated); a name that is not configured is an error",
+      collect,
+    )
+    .option(
+      "--stream <keys>",
+      "only these streams: logins or campaign ids (comma-separated or repeated); one that matches nothing is an error",
+      collect,
+    )
     .addHelpText(
       "after",
       `
@@ -95,7 +136,9 @@ Examples:
 
   program
     .command("daemon")
-    .description("Run sync on the cron schedule of the configuration (never two runs at once) and serve /healthz and /metrics until SIGTERM")
+    .description(
+      "Run sync on the cron schedule of the configuration (never two runs at once) and serve /healthz and /metrics until SIGTERM",
+    )
     .option(...CONFIG_OPTION)
     .addHelpText(
       "after",
@@ -110,16 +153,29 @@ Examples:
   $ eventlog-sync daemon -c eventlog-sync.yaml
   $ curl -s http://127.0.0.1:9464/metrics`,
     )
-    .action(async (options: { config?: string }) => (await import("./daemon.command.js")).runDaemon(options, await commandContext()));
+    .action(async (options: { config?: string }) =>
+      (await import("./daemon.command.js")).runDaemon(options, await commandContext()),
+    );
 
   program
     .command("demo")
-    .description("Run the whole job on embedded defaults: embedded PostgreSQL, both API simulators, a backfill and an incremental run, example queries")
-    .option("--serve", "keep PostgreSQL (and the simulators) running afterwards, until Ctrl-C, to connect psql or a BI tool")
-    .addHelpText("after", "\nExamples:\n  $ npx eventlog-sync demo\n  $ npx eventlog-sync demo --serve     # then: psql postgres://eventlog:eventlog@127.0.0.1:54329/eventlog")
+    .description(
+      "Run the whole job on embedded defaults: embedded PostgreSQL, both API simulators, a backfill and an incremental run, example queries",
+    )
+    .option(
+      "--serve",
+      "keep PostgreSQL (and the simulators) running afterwards, until Ctrl-C, to connect psql or a BI tool",
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ npx eventlog-sync demo\n  $ npx eventlog-sync demo --serve     # then: psql postgres://eventlog:eventlog@127.0.0.1:54329/eventlog",
+    )
     .action(async (options: { serve?: boolean }) =>
       // The demo prints its own summary; log lines only for what goes wrong, unless asked for.
-      (await import("./demo.command.js")).runDemo({ ...options, quiet: program.getOptionValueSource("logLevel") === "default" }, await commandContext()),
+      (await import("./demo.command.js")).runDemo(
+        { ...options, quiet: program.getOptionValueSource("logLevel") === "default" },
+        await commandContext(),
+      ),
     );
 
   program
@@ -129,15 +185,28 @@ Examples:
     )
     .option("--json", "print JSON for machines")
     .option("--all", "also show retired streams (their account or login is no longer configured)")
-    .addHelpText("after", "\nExamples:\n  $ eventlog-sync status\n  $ eventlog-sync status --all\n  $ eventlog-sync status --json | jq '.[] | select(.status != \"succeeded\")'")
-    .action(async (options: { json?: boolean; all?: boolean }) => (await import("./status.command.js")).runStatus(options, await commandContext()));
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ eventlog-sync status\n  $ eventlog-sync status --all\n  $ eventlog-sync status --json | jq '.[] | select(.status != \"succeeded\")'",
+    )
+    .action(async (options: { json?: boolean; all?: boolean }) =>
+      (await import("./status.command.js")).runStatus(options, await commandContext()),
+    );
 
   program
     .command("reset")
     .argument("<stream>", "the stream: a login or campaign id, or source/account/stream to be exact")
-    .description("Move a stream's cursor back so the next sync re-reads from there; rows already loaded stay and re-read events are skipped as duplicates")
-    .option("--to <time>", "re-read from this time (ISO 8601 with a zone; not after the cursor, never in the future); default: from the configured start time")
-    .option("--force", "allow moving the cursor forward (events in between are skipped); a time in the future is refused even so")
+    .description(
+      "Move a stream's cursor back so the next sync re-reads from there; rows already loaded stay and re-read events are skipped as duplicates",
+    )
+    .option(
+      "--to <time>",
+      "re-read from this time (ISO 8601 with a zone; not after the cursor, never in the future); default: from the configured start time",
+    )
+    .option(
+      "--force",
+      "allow moving the cursor forward (events in between are skipped); a time in the future is refused even so",
+    )
     .addHelpText(
       "after",
       `
@@ -146,15 +215,21 @@ Examples:
   $ eventlog-sync reset altcraft/main/42            # from the start time again
   $ eventlog-sync reset client-1 --to 2026-11-20T00:00:00Z --force   # skip ahead, knowingly`,
     )
-    .action(async (stream: string, options: { to?: string; force?: boolean }) => (await import("./maintenance.commands.js")).runReset(stream, options, await commandContext()));
+    .action(async (stream: string, options: { to?: string; force?: boolean }) =>
+      (await import("./maintenance.commands.js")).runReset(stream, options, await commandContext()),
+    );
 
   const configCommand = program.command("config").description("Configuration tools");
   configCommand
     .command("check")
-    .description("Validate a configuration file and list every problem with its path (a file without accounts, or a login in two places, is invalid); prints what would be synced")
+    .description(
+      "Validate a configuration file and list every problem with its path (a file without accounts, or a login in two places, is invalid); prints what would be synced",
+    )
     .option("-c, --config <file>", "configuration file (default: $EVENTLOG_SYNC_CONFIG or ./eventlog-sync.yaml)")
     .addHelpText("after", "\nExamples:\n  $ eventlog-sync config check -c eventlog-sync.yaml")
-    .action(async (options: { config?: string }) => (await import("./maintenance.commands.js")).runConfigCheck(configPath(options.config)));
+    .action(async (options: { config?: string }) =>
+      (await import("./maintenance.commands.js")).runConfigCheck(configPath(options.config)),
+    );
 
   const simulate = program
     .command("simulate")
@@ -162,7 +237,11 @@ Examples:
       "Serve the offline Altcraft and Yandex.Direct API simulators on loopback until SIGINT/SIGTERM; prints their URLs, tokens, admin routes and example requests",
     );
   for (const [group, option] of OPTIONS) simulate.addOption(option.helpGroup(group));
-  simulate.addHelpText("after", EXAMPLES).action(async (flags: SimulateFlags) => (await import("./simulate.command.js")).runSimulate(flags, shutdown.signal));
+  simulate
+    .addHelpText("after", EXAMPLES)
+    .action(async (flags: SimulateFlags) =>
+      (await import("./simulate.command.js")).runSimulate(flags, shutdown.signal),
+    );
 
   return program;
 }

@@ -28,10 +28,21 @@ export function etaSeconds(first: number, cursor: number, elapsedMs: number, now
   return Math.max(0, ((now - cursor) / covered) * elapsedMs) / 1000;
 }
 
-const day = (ms: number | undefined) => (ms === undefined ? "start" : new Date(ms).toISOString().slice(0, 16).replace("T", " "));
-const duration = (s: number | undefined) => (s === undefined ? "?" : s < 90 ? `${Math.round(s)}s` : s < 5400 ? `${Math.round(s / 60)}m` : `${(s / 3600).toFixed(1)}h`);
+const day = (ms: number | undefined) =>
+  ms === undefined ? "start" : new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+const duration = (s: number | undefined) =>
+  s === undefined
+    ? "?"
+    : s < 90
+      ? `${Math.round(s)}s`
+      : s < 5400
+        ? `${Math.round(s / 60)}m`
+        : `${(s / 3600).toFixed(1)}h`;
 
-export function createProgressReporter(log: Logger, options: { terminal: boolean; intervalMs?: number; out?: NodeJS.WriteStream }): ProgressReporter {
+export function createProgressReporter(
+  log: Logger,
+  options: { terminal: boolean; intervalMs?: number; out?: NodeJS.WriteStream },
+): ProgressReporter {
   const streams = new Map<string, StreamProgress>();
   const out = options.out ?? process.stderr;
   let drawn = false;
@@ -41,7 +52,10 @@ export function createProgressReporter(log: Logger, options: { terminal: boolean
       stream: s.label,
       reached: s.cursor === undefined ? null : new Date(s.cursor).toISOString(),
       inserted: s.inserted,
-      eta: s.firstCursor === undefined || s.cursor === undefined ? undefined : etaSeconds(s.firstCursor, s.cursor, s.updatedAt - s.startedAt, now),
+      eta:
+        s.firstCursor === undefined || s.cursor === undefined
+          ? undefined
+          : etaSeconds(s.firstCursor, s.cursor, s.updatedAt - s.startedAt, now),
     }));
   };
   const tick = () => {
@@ -54,7 +68,10 @@ export function createProgressReporter(log: Logger, options: { terminal: boolean
       out.write(`\r\u001b[2K${line.slice(0, (out.columns ?? 120) - 1)}`);
       drawn = true;
     } else {
-      log.info({ streams: all.map((s) => ({ ...s, eta: s.eta === undefined ? null : Math.round(s.eta) })) }, "progress");
+      log.info(
+        { streams: all.map((s) => ({ ...s, eta: s.eta === undefined ? null : Math.round(s.eta) })) },
+        "progress",
+      );
     }
   };
   const timer = setInterval(tick, options.intervalMs ?? (options.terminal ? 1000 : 30_000));
@@ -63,7 +80,14 @@ export function createProgressReporter(log: Logger, options: { terminal: boolean
     onPage(identity: StreamIdentity, page) {
       const key = `${identity.source}/${identity.account}/${identity.streamKey}`;
       const now = Date.now();
-      const s = streams.get(key) ?? { label: key, firstCursor: undefined, cursor: undefined, inserted: 0, startedAt: now, updatedAt: now };
+      const s = streams.get(key) ?? {
+        label: key,
+        firstCursor: undefined,
+        cursor: undefined,
+        inserted: 0,
+        startedAt: now,
+        updatedAt: now,
+      };
       const at = page.cursor?.getTime();
       if (s.firstCursor === undefined) {
         s.firstCursor = at;

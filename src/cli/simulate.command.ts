@@ -6,13 +6,21 @@
 import { type AltcraftSimulator, startAltcraftSimulator } from "../simulators/altcraft/index.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../simulators/yandex-direct/index.js";
 import { toError } from "../errors.js";
-import { nameFlags, OPTION_FLAGS, type SimulateFlags, type SimulatorOptionsFromFlags, simulatorOptionsFromFlags } from "./simulate.flags.js";
+import {
+  nameFlags,
+  OPTION_FLAGS,
+  type SimulateFlags,
+  type SimulatorOptionsFromFlags,
+  simulatorOptionsFromFlags,
+} from "./simulate.flags.js";
 
 /** `shutdown` is aborted by the first SIGINT or SIGTERM (see shutdown.ts). */
 export async function runSimulate(flags: SimulateFlags, shutdown: AbortSignal): Promise<void> {
   const servers = await startSimulators(simulatorOptionsFromFlags(flags));
   process.stdout.write(describeSimulators(servers.altcraft, servers.yandex, Date.now()));
-  await new Promise<void>((resolve) => (shutdown.aborted ? resolve() : shutdown.addEventListener("abort", () => resolve(), { once: true })));
+  await new Promise<void>((resolve) =>
+    shutdown.aborted ? resolve() : shutdown.addEventListener("abort", () => resolve(), { once: true }),
+  );
   process.stderr.write("stopping the simulators\n");
   await servers.close();
 }
@@ -31,7 +39,10 @@ async function startOne<T>(name: keyof typeof OPTION_FLAGS, start: () => Promise
     const label = name === "altcraft" ? "Altcraft" : "Yandex.Direct";
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE" || code === "EADDRNOTAVAIL" || code === "EACCES") {
-      throw new Error(`the ${label} simulator cannot listen (${code}; see \`${OPTION_FLAGS[name].port}\` and \`--host\`)`, { cause: err });
+      throw new Error(
+        `the ${label} simulator cannot listen (${code}; see \`${OPTION_FLAGS[name].port}\` and \`--host\`)`,
+        { cause: err },
+      );
     }
     throw new Error(`the ${label} simulator refused its options: ${nameFlags(error.message, name)}`, { cause: err });
   }
@@ -66,11 +77,16 @@ export function describeSimulators(
   const tokenLines = [
     ...accounts.map((a) =>
       a.role === "agency"
-        ? tokenLine(a.token, `login ${a.login} (agency); its clients via param.Logins: ${a.clients.length === 0 ? "none" : shortList(a.clients)}`)
+        ? tokenLine(
+            a.token,
+            `login ${a.login} (agency); its clients via param.Logins: ${a.clients.length === 0 ? "none" : shortList(a.clients)}`,
+          )
         : tokenLine(a.token, `login ${a.login} (direct advertiser)`),
     ),
     ...clients.slice(0, SHOWN_CLIENTS).map((a) => tokenLine(a.token, `login ${a.login} (agency client)`)),
-    ...(clients.length > SHOWN_CLIENTS ? [`    … ${clients.length - SHOWN_CLIENTS} more: client-N-token for login client-N`] : []),
+    ...(clients.length > SHOWN_CLIENTS
+      ? [`    … ${clients.length - SHOWN_CLIENTS} more: client-N-token for login client-N`]
+      : []),
   ];
   const from = new Date(now - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
   const firstClient = agency?.clients[0];
@@ -80,7 +96,8 @@ export function describeSimulators(
     param: { TimestampFrom: from, Currency: "RUB", ...(firstClient ? { Logins: [firstClient] } : {}) },
   });
   const altcraftBody = JSON.stringify({ token: aToken, limit: 10 });
-  const curl = (url: string, body: string) => `curl -s -X POST '${url}' -H 'content-type: application/json' -d '${body}'`;
+  const curl = (url: string, body: string) =>
+    `curl -s -X POST '${url}' -H 'content-type: application/json' -d '${body}'`;
   return `Altcraft simulator
   base URL   ${altcraft.url}
   API root   ${altcraft.apiUrl}   (POST campaigns/list, campaigns/get_status, campaigns/log_v2)
@@ -107,5 +124,7 @@ Serving until SIGINT (Ctrl+C) or SIGTERM.
 }
 
 function shortList(items: readonly string[]): string {
-  return items.length <= SHOWN_CLIENTS ? items.join(", ") : `${items.slice(0, SHOWN_CLIENTS).join(", ")}, … (${items.length} in all)`;
+  return items.length <= SHOWN_CLIENTS
+    ? items.join(", ")
+    : `${items.slice(0, SHOWN_CLIENTS).join(", ")}, … (${items.length} in all)`;
 }

@@ -8,7 +8,12 @@
 import { BlockList, isIP } from "node:net";
 import { InvalidArgumentError, Option } from "commander";
 import { ALTCRAFT_SIMULATOR_DEFAULTS, type AltcraftSimulatorOptions } from "../simulators/altcraft/altcraft.options.js";
-import { BEHAVIOUR_DEFAULTS, DATA_DEFAULTS, type EventOrder, type YandexDirectSimulatorOptions } from "../simulators/yandex-direct/yandex-direct.options.js";
+import {
+  BEHAVIOUR_DEFAULTS,
+  DATA_DEFAULTS,
+  type EventOrder,
+  type YandexDirectSimulatorOptions,
+} from "../simulators/yandex-direct/yandex-direct.options.js";
 
 /** Parsed flags of `simulate`, as commander names them. Absent: the simulator's default. */
 export interface SimulateFlags {
@@ -75,10 +80,14 @@ export function simulatorOptionsFromFlags(flags: SimulateFlags): SimulatorOption
   const sum = shares.reduce<number>((total, share) => total + (share ?? 0), 0);
   // The simulators draw at most one fault per request from these shares laid end to end.
   if (sum > 1 + 1e-9) {
-    throw new TypeError(`Expected the fault shares (${FAULT_FLAGS.map((x) => `\`${x}\``).join(" + ")}) to add up to ≤ 1, got \`${sum}\``);
+    throw new TypeError(
+      `Expected the fault shares (${FAULT_FLAGS.map((x) => `\`${x}\``).join(" + ")}) to add up to ≤ 1, got \`${sum}\``,
+    );
   }
   if (f.altcraftPort !== undefined && f.altcraftPort !== 0 && f.altcraftPort === f.yandexPort) {
-    throw new TypeError(`Expected \`--altcraft-port\` and \`--yandex-port\` to differ, got \`${f.altcraftPort}\` for both`);
+    throw new TypeError(
+      `Expected \`--altcraft-port\` and \`--yandex-port\` to differ, got \`${f.altcraftPort}\` for both`,
+    );
   }
   const faults = defined({
     serverErrorRate: f.errorRate,
@@ -195,7 +204,8 @@ export function nameFlags(message: string, simulator: keyof typeof OPTION_FLAGS)
 function number(flag: string, what: string, ok: (n: number) => boolean) {
   return (value: string): number => {
     const n = value.trim() === "" ? Number.NaN : Number(value);
-    if (!Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(`Expected \`${flag}\` to be ${what}, got \`${value}\``);
+    if (!Number.isFinite(n) || !ok(n))
+      throw new InvalidArgumentError(`Expected \`${flag}\` to be ${what}, got \`${value}\``);
     return n;
   };
 }
@@ -204,8 +214,13 @@ const count = (flag: string) => number(flag, "an integer ≥ 0", (n) => Number.i
 const positiveInteger = (flag: string) => number(flag, "an integer ≥ 1", (n) => Number.isInteger(n) && n >= 1);
 const amount = (flag: string) => number(flag, "a number ≥ 0", (n) => n >= 0);
 const positiveAmount = (flag: string) => number(flag, "a number > 0", (n) => n > 0);
-const port = (flag: string) => number(flag, "a port in [0, 65535]", (n) => Number.isInteger(n) && n >= 0 && n <= 65_535);
-const seed = number("--seed", "an integer in [0, 4294967295]", (n) => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff);
+const port = (flag: string) =>
+  number(flag, "a port in [0, 65535]", (n) => Number.isInteger(n) && n >= 0 && n <= 65_535);
+const seed = number(
+  "--seed",
+  "an integer in [0, 4294967295]",
+  (n) => Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff,
+);
 
 function oneOf<T extends string>(flag: string, allowed: readonly T[]) {
   return (value: string): T => {
@@ -224,7 +239,9 @@ LOOPBACK.addAddress("::1", "ipv6");
 export function loopbackHost(value: string): string {
   const family = isIP(value);
   if (family === 0 || !LOOPBACK.check(value, family === 4 ? "ipv4" : "ipv6")) {
-    throw new InvalidArgumentError(`Expected \`--host\` to be a loopback address (127.0.0.0/8 or ::1), got \`${value}\``);
+    throw new InvalidArgumentError(
+      `Expected \`--host\` to be a loopback address (127.0.0.0/8 or ::1), got \`${value}\``,
+    );
   }
   return value;
 }
@@ -242,50 +259,238 @@ function bothDefaults(y: number, a: number): string {
 }
 
 export const OPTIONS: ReadonlyArray<[group: string, option: Option]> = [
-  [COMMON, new Option("--seed <n>", `seed of all generated data and random behaviour (${bothDefaults(Y.seed, A.seed)})`).argParser(seed)],
-  [COMMON, new Option("--host <address>", `loopback address to listen on (default: ${A.host})`).argParser(loopbackHost)],
-  [COMMON, new Option("--error-rate <share>", "share of requests answered HTTP 500/502/503 (default: 0)").argParser(share("--error-rate"))],
-  [COMMON, new Option("--hang-rate <share>", "share of requests that hang for --hang-ms, then drop (default: 0)").argParser(share("--hang-rate"))],
-  [COMMON, new Option("--hang-ms <ms>", "how long a hanging request hangs, ms (default: 30000)").argParser(count("--hang-ms"))],
-  [COMMON, new Option("--garbage-rate <share>", "share of requests answered HTTP 200 with a non-JSON body (default: 0)").argParser(share("--garbage-rate"))],
-  [COMMON, new Option("--html-rate <share>", "share of requests answered with an HTML 502 page (default: 0)").argParser(share("--html-rate"))],
-  [COMMON, new Option("--truncate-rate <share>", "share of requests whose body is cut in half (default: 0)").argParser(share("--truncate-rate"))],
-  [COMMON, new Option("--rps <n>", `requests per second per token, 0 = unlimited (${bothDefaults(Y.requestsPerSecond, A.requestsPerSecond)})`).argParser(count("--rps"))],
-  [COMMON, new Option("--concurrency <n>", `requests in flight per token, 0 = unlimited (${bothDefaults(Y.concurrentRequests, A.concurrentRequests)})`).argParser(count("--concurrency"))],
-  [COMMON, new Option("--latency-ms <ms>", `delay before every API answer, ms (${bothDefaults(Y.latencyMs, A.latencyMs)})`).argParser(count("--latency-ms"))],
+  [
+    COMMON,
+    new Option(
+      "--seed <n>",
+      `seed of all generated data and random behaviour (${bothDefaults(Y.seed, A.seed)})`,
+    ).argParser(seed),
+  ],
+  [
+    COMMON,
+    new Option("--host <address>", `loopback address to listen on (default: ${A.host})`).argParser(loopbackHost),
+  ],
+  [
+    COMMON,
+    new Option("--error-rate <share>", "share of requests answered HTTP 500/502/503 (default: 0)").argParser(
+      share("--error-rate"),
+    ),
+  ],
+  [
+    COMMON,
+    new Option("--hang-rate <share>", "share of requests that hang for --hang-ms, then drop (default: 0)").argParser(
+      share("--hang-rate"),
+    ),
+  ],
+  [
+    COMMON,
+    new Option("--hang-ms <ms>", "how long a hanging request hangs, ms (default: 30000)").argParser(count("--hang-ms")),
+  ],
+  [
+    COMMON,
+    new Option(
+      "--garbage-rate <share>",
+      "share of requests answered HTTP 200 with a non-JSON body (default: 0)",
+    ).argParser(share("--garbage-rate")),
+  ],
+  [
+    COMMON,
+    new Option("--html-rate <share>", "share of requests answered with an HTML 502 page (default: 0)").argParser(
+      share("--html-rate"),
+    ),
+  ],
+  [
+    COMMON,
+    new Option("--truncate-rate <share>", "share of requests whose body is cut in half (default: 0)").argParser(
+      share("--truncate-rate"),
+    ),
+  ],
+  [
+    COMMON,
+    new Option(
+      "--rps <n>",
+      `requests per second per token, 0 = unlimited (${bothDefaults(Y.requestsPerSecond, A.requestsPerSecond)})`,
+    ).argParser(count("--rps")),
+  ],
+  [
+    COMMON,
+    new Option(
+      "--concurrency <n>",
+      `requests in flight per token, 0 = unlimited (${bothDefaults(Y.concurrentRequests, A.concurrentRequests)})`,
+    ).argParser(count("--concurrency")),
+  ],
+  [
+    COMMON,
+    new Option(
+      "--latency-ms <ms>",
+      `delay before every API answer, ms (${bothDefaults(Y.latencyMs, A.latencyMs)})`,
+    ).argParser(count("--latency-ms")),
+  ],
 
-  [YANDEX, new Option("--yandex-port <n>", `port, 0 = a free one (default: ${Y.port})`).argParser(port("--yandex-port"))],
-  [YANDEX, new Option("--yandex-logins <n>", `agency client logins client-1…client-N (default: ${Y.clientLogins})`).argParser(count("--yandex-logins"))],
-  [YANDEX, new Option("--yandex-events-per-hour <n>", `mean events per login per hour (default: ${Y.eventsPerHour})`).argParser(amount("--yandex-events-per-hour"))],
-  [YANDEX, new Option("--yandex-history-days <days>", `days of history before start (default: ${Y.historyDays})`).argParser(amount("--yandex-history-days"))],
-  [YANDEX, new Option("--yandex-order <order>", `order of events: ascending, descending, shuffled-within-second (default: ${Y.order})`).argParser(oneOf("--yandex-order", ["ascending", "descending", "shuffled-within-second"] as const))],
+  [
+    YANDEX,
+    new Option("--yandex-port <n>", `port, 0 = a free one (default: ${Y.port})`).argParser(port("--yandex-port")),
+  ],
+  [
+    YANDEX,
+    new Option("--yandex-logins <n>", `agency client logins client-1…client-N (default: ${Y.clientLogins})`).argParser(
+      count("--yandex-logins"),
+    ),
+  ],
+  [
+    YANDEX,
+    new Option(
+      "--yandex-events-per-hour <n>",
+      `mean events per login per hour (default: ${Y.eventsPerHour})`,
+    ).argParser(amount("--yandex-events-per-hour")),
+  ],
+  [
+    YANDEX,
+    new Option("--yandex-history-days <days>", `days of history before start (default: ${Y.historyDays})`).argParser(
+      amount("--yandex-history-days"),
+    ),
+  ],
+  [
+    YANDEX,
+    new Option(
+      "--yandex-order <order>",
+      `order of events: ascending, descending, shuffled-within-second (default: ${Y.order})`,
+    ).argParser(oneOf("--yandex-order", ["ascending", "descending", "shuffled-within-second"] as const)),
+  ],
   [YANDEX, new Option("--yandex-from-exclusive", "leave out events exactly at TimestampFrom (default: included)")],
   [YANDEX, new Option("--yandex-to-exclusive", "leave out events exactly at TimestampTo (default: included)")],
   [YANDEX, new Option("--yandex-zoneless", `render Timestamps without a zone, in ${Y.zoneOffset} (default: with Z)`)],
-  [YANDEX, new Option("--yandex-max-limit <n>", `largest accepted Limit, 0 = none (default: ${Y.maxLimit})`).argParser(count("--yandex-max-limit"))],
-  [YANDEX, new Option("--yandex-over-max-limit <what>", `a Limit above the maximum: clamp or reject (error 8) (default: ${Y.overMaxLimit})`).argParser(oneOf("--yandex-over-max-limit", ["clamp", "reject"] as const))],
-  [YANDEX, new Option("--yandex-late-event-rate <share>", `share of requests after which late events land in the past (default: ${Y.lateEventRate})`).argParser(share("--yandex-late-event-rate"))],
-  [YANDEX, new Option("--yandex-burst-rate <share>", `share of (login, hour) holding a burst of identical events (default: ${Y.burstRate})`).argParser(share("--yandex-burst-rate"))],
-  [YANDEX, new Option("--yandex-burst-size <n>", `events in a burst (default: ${Y.burstSize})`).argParser(positiveInteger("--yandex-burst-size"))],
-  [YANDEX, new Option("--yandex-daily-call-limit <n>", `calls per token per UTC day, then error 56; 0 = none (default: ${Y.dailyCallLimit})`).argParser(count("--yandex-daily-call-limit"))],
+  [
+    YANDEX,
+    new Option("--yandex-max-limit <n>", `largest accepted Limit, 0 = none (default: ${Y.maxLimit})`).argParser(
+      count("--yandex-max-limit"),
+    ),
+  ],
+  [
+    YANDEX,
+    new Option(
+      "--yandex-over-max-limit <what>",
+      `a Limit above the maximum: clamp or reject (error 8) (default: ${Y.overMaxLimit})`,
+    ).argParser(oneOf("--yandex-over-max-limit", ["clamp", "reject"] as const)),
+  ],
+  [
+    YANDEX,
+    new Option(
+      "--yandex-late-event-rate <share>",
+      `share of requests after which late events land in the past (default: ${Y.lateEventRate})`,
+    ).argParser(share("--yandex-late-event-rate")),
+  ],
+  [
+    YANDEX,
+    new Option(
+      "--yandex-burst-rate <share>",
+      `share of (login, hour) holding a burst of identical events (default: ${Y.burstRate})`,
+    ).argParser(share("--yandex-burst-rate")),
+  ],
+  [
+    YANDEX,
+    new Option("--yandex-burst-size <n>", `events in a burst (default: ${Y.burstSize})`).argParser(
+      positiveInteger("--yandex-burst-size"),
+    ),
+  ],
+  [
+    YANDEX,
+    new Option(
+      "--yandex-daily-call-limit <n>",
+      `calls per token per UTC day, then error 56; 0 = none (default: ${Y.dailyCallLimit})`,
+    ).argParser(count("--yandex-daily-call-limit")),
+  ],
 
-  [ALTCRAFT, new Option("--altcraft-port <n>", `port, 0 = a free one (default: ${A.port})`).argParser(port("--altcraft-port"))],
-  [ALTCRAFT, new Option("--altcraft-campaigns <n>", `campaigns at start (default: ${A.campaigns})`).argParser(count("--altcraft-campaigns"))],
-  [ALTCRAFT, new Option("--altcraft-history-days <days>", `days of log history before start (default: ${A.historyDays})`).argParser(amount("--altcraft-history-days"))],
-  [ALTCRAFT, new Option("--altcraft-runs-per-day <n>", `runs per active campaign per day (default: ${A.runsPerDay})`).argParser(positiveAmount("--altcraft-runs-per-day"))],
-  [ALTCRAFT, new Option("--altcraft-rows-per-run <n>", `mean log rows per run, ≥ 4 (default: ${A.rowsPerRun})`).argParser(positiveInteger("--altcraft-rows-per-run"))],
-  [ALTCRAFT, new Option("--altcraft-from-time-exclusive", "from_time filters time > from_time (default: time >= from_time)")],
-  [ALTCRAFT, new Option("--altcraft-newest-first", "without from_time, log_v2 returns the newest rows (default: the oldest)")],
+  [
+    ALTCRAFT,
+    new Option("--altcraft-port <n>", `port, 0 = a free one (default: ${A.port})`).argParser(port("--altcraft-port")),
+  ],
+  [
+    ALTCRAFT,
+    new Option("--altcraft-campaigns <n>", `campaigns at start (default: ${A.campaigns})`).argParser(
+      count("--altcraft-campaigns"),
+    ),
+  ],
+  [
+    ALTCRAFT,
+    new Option(
+      "--altcraft-history-days <days>",
+      `days of log history before start (default: ${A.historyDays})`,
+    ).argParser(amount("--altcraft-history-days")),
+  ],
+  [
+    ALTCRAFT,
+    new Option("--altcraft-runs-per-day <n>", `runs per active campaign per day (default: ${A.runsPerDay})`).argParser(
+      positiveAmount("--altcraft-runs-per-day"),
+    ),
+  ],
+  [
+    ALTCRAFT,
+    new Option("--altcraft-rows-per-run <n>", `mean log rows per run, ≥ 4 (default: ${A.rowsPerRun})`).argParser(
+      positiveInteger("--altcraft-rows-per-run"),
+    ),
+  ],
+  [
+    ALTCRAFT,
+    new Option("--altcraft-from-time-exclusive", "from_time filters time > from_time (default: time >= from_time)"),
+  ],
+  [
+    ALTCRAFT,
+    new Option("--altcraft-newest-first", "without from_time, log_v2 returns the newest rows (default: the oldest)"),
+  ],
   [ALTCRAFT, new Option("--altcraft-descending", "rows of a log_v2 page newest first (default: ascending)")],
-  [ALTCRAFT, new Option("--altcraft-total-count <what>", `log_v2 total_count: filtered or all rows (default: ${A.totalCount})`).argParser(oneOf("--altcraft-total-count", ["filtered", "all"] as const))],
+  [
+    ALTCRAFT,
+    new Option(
+      "--altcraft-total-count <what>",
+      `log_v2 total_count: filtered or all rows (default: ${A.totalCount})`,
+    ).argParser(oneOf("--altcraft-total-count", ["filtered", "all"] as const)),
+  ],
   [ALTCRAFT, new Option("--altcraft-naive-timestamps", "render time without a zone, UTC wall time (default: with Z)")],
-  [ALTCRAFT, new Option("--altcraft-max-limit <n>", `largest limit, 0 = none (default: ${A.maxLimit})`).argParser(count("--altcraft-max-limit"))],
-  [ALTCRAFT, new Option("--altcraft-over-max-limit <what>", `a limit above the maximum: clamp or reject (error 400) (default: ${A.overMaxLimit})`).argParser(oneOf("--altcraft-over-max-limit", ["clamp", "reject"] as const))],
-  [ALTCRAFT, new Option("--altcraft-late-row-rate <share>", `share of log_v2 requests after which a late row lands in the past (default: ${A.lateRowRate})`).argParser(share("--altcraft-late-row-rate"))],
-  [ALTCRAFT, new Option("--altcraft-burst-rate <share>", `share of runs holding a burst of identical rows (default: ${A.burstRate})`).argParser(share("--altcraft-burst-rate"))],
-  [ALTCRAFT, new Option("--altcraft-burst-size <n>", `rows in a burst (default: ${A.burstSize})`).argParser(positiveInteger("--altcraft-burst-size"))],
-  [ALTCRAFT, new Option("--altcraft-always-200", "answer API errors with HTTP 200 (default: HTTP status mirrors error)")],
-  [ALTCRAFT, new Option("--altcraft-tariff-limit <n>", `calls per token, then error 402; 0 = none (default: ${A.tariffLimit})`).argParser(count("--altcraft-tariff-limit"))],
+  [
+    ALTCRAFT,
+    new Option("--altcraft-max-limit <n>", `largest limit, 0 = none (default: ${A.maxLimit})`).argParser(
+      count("--altcraft-max-limit"),
+    ),
+  ],
+  [
+    ALTCRAFT,
+    new Option(
+      "--altcraft-over-max-limit <what>",
+      `a limit above the maximum: clamp or reject (error 400) (default: ${A.overMaxLimit})`,
+    ).argParser(oneOf("--altcraft-over-max-limit", ["clamp", "reject"] as const)),
+  ],
+  [
+    ALTCRAFT,
+    new Option(
+      "--altcraft-late-row-rate <share>",
+      `share of log_v2 requests after which a late row lands in the past (default: ${A.lateRowRate})`,
+    ).argParser(share("--altcraft-late-row-rate")),
+  ],
+  [
+    ALTCRAFT,
+    new Option(
+      "--altcraft-burst-rate <share>",
+      `share of runs holding a burst of identical rows (default: ${A.burstRate})`,
+    ).argParser(share("--altcraft-burst-rate")),
+  ],
+  [
+    ALTCRAFT,
+    new Option("--altcraft-burst-size <n>", `rows in a burst (default: ${A.burstSize})`).argParser(
+      positiveInteger("--altcraft-burst-size"),
+    ),
+  ],
+  [
+    ALTCRAFT,
+    new Option("--altcraft-always-200", "answer API errors with HTTP 200 (default: HTTP status mirrors error)"),
+  ],
+  [
+    ALTCRAFT,
+    new Option(
+      "--altcraft-tariff-limit <n>",
+      `calls per token, then error 402; 0 = none (default: ${A.tariffLimit})`,
+    ).argParser(count("--altcraft-tariff-limit")),
+  ],
 ];
 
 export const EXAMPLES = `

@@ -31,7 +31,14 @@ export function statusTable(rows: readonly StreamStatusRow[]): string {
     r.last_error ? (r.last_error.length > 80 ? `${r.last_error.slice(0, 79)}…` : r.last_error) : "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
-  return `${[header, ...lines].map((l) => l.map((c, i) => (i === l.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd()).join("\n")}\n`;
+  return `${[header, ...lines]
+    .map((l) =>
+      l
+        .map((c, i) => (i === l.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
 }
 
 export async function runStatus(options: { json?: boolean; all?: boolean }, context: CommandContext): Promise<void> {

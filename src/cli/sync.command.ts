@@ -37,22 +37,39 @@ export interface SyncOptions {
 export async function runSyncCommand(options: SyncOptions, context: CommandContext): Promise<number> {
   const config = loadConfig(configPath(options.config));
   // Checked before the warehouse is opened: a selection that names nothing fails at once (exit 1).
-  const { selection, campaignKeys } = checkSelection(config, { sources: options.source, accounts: options.account, streams: options.stream }, OWNER_LOGIN);
+  const { selection, campaignKeys } = checkSelection(
+    config,
+    { sources: options.source, accounts: options.account, streams: options.stream },
+    OWNER_LOGIN,
+  );
   const log = context.log();
   const session = context.session();
   const { summary, unmatched } = await withWarehouse(
-    { ...session, databaseUrl: session.databaseUrl ?? config.database.url, database: config.database, log, maxConnections: config.sync.parallelStreams * 2 + 3 },
+    {
+      ...session,
+      databaseUrl: session.databaseUrl ?? config.database.url,
+      database: config.database,
+      log,
+      maxConnections: config.sync.parallelStreams * 2 + 3,
+    },
     async ({ warehouse, signal }) => {
       const progress = createProgressReporter(log, { terminal: process.stderr.isTTY === true });
       let summary: RunSummary;
       try {
-        summary = await runSync({ warehouse, config, log, signal, command: "sync", onPage: progress.onPage }, selection);
+        summary = await runSync(
+          { warehouse, config, log, signal, command: "sync", onPage: progress.onPage },
+          selection,
+        );
       } finally {
         progress.stop();
       }
       if (campaignKeys.length === 0) return { summary, unmatched: [] };
       // A campaign on the slow poll schedule is not read every run, but it is a stream the warehouse knows.
-      const known = (await Promise.all(campaignKeys.map(({ key }) => findStreams(warehouse.db, { source: "altcraft", streamKey: key })))).flat();
+      const known = (
+        await Promise.all(
+          campaignKeys.map(({ key }) => findStreams(warehouse.db, { source: "altcraft", streamKey: key })),
+        )
+      ).flat();
       const unmatched = unmatchedCampaigns(campaignKeys, {
         runStreams: summary.streams.filter((s) => s.identity.source === "altcraft").map((s) => s.identity),
         knownStreams: known.map((s) => ({ account: s.account, streamKey: s.stream_key })),

@@ -43,8 +43,16 @@ interface Account {
 
 function accountsOf(config: Config, ownerKey: string): Account[] {
   return [
-    ...(config.sources.altcraft?.accounts ?? []).map((a): Account => ({ source: "altcraft", name: a.name, campaignIds: a.campaigns.ids })),
-    ...(config.sources.yandex_direct?.accounts ?? []).map((a): Account => ({ source: "yandex_direct", name: a.name, logins: a.logins?.length ? a.logins : [ownerKey] })),
+    ...(config.sources.altcraft?.accounts ?? []).map((a): Account => ({
+      source: "altcraft",
+      name: a.name,
+      campaignIds: a.campaigns.ids,
+    })),
+    ...(config.sources.yandex_direct?.accounts ?? []).map((a): Account => ({
+      source: "yandex_direct",
+      name: a.name,
+      logins: a.logins?.length ? a.logins : [ownerKey],
+    })),
   ];
 }
 
@@ -72,9 +80,14 @@ export function checkSelection(config: Config, options: SelectionOptions, ownerK
   if (options.sources?.length) {
     sources = [];
     for (const value of options.sources) {
-      const source = (SOURCE_NAMES as readonly string[]).includes(value) ? (value as SourceName) : SOURCE_ALIASES[value];
+      const source = (SOURCE_NAMES as readonly string[]).includes(value)
+        ? (value as SourceName)
+        : SOURCE_ALIASES[value];
       if (!source) problems.push(`--source ${value}: expected one of ${SOURCE_NAMES.join(", ")}`);
-      else if (!configuredSources.includes(source)) problems.push(`--source ${value}: no ${source} accounts are configured; configured sources: ${list(configuredSources)}`);
+      else if (!configuredSources.includes(source))
+        problems.push(
+          `--source ${value}: no ${source} accounts are configured; configured sources: ${list(configuredSources)}`,
+        );
       else if (!sources.includes(source)) sources.push(source);
     }
   }
@@ -88,7 +101,9 @@ export function checkSelection(config: Config, options: SelectionOptions, ownerK
         if (!accounts.includes(value)) accounts.push(value);
       } else {
         const where = sources ? ` in ${sources.join(", ")}` : "";
-        problems.push(`--account ${value}: no such account${where}; configured accounts: ${list(inSources.map((a) => `${a.source}/${a.name}`))}`);
+        problems.push(
+          `--account ${value}: no such account${where}; configured accounts: ${list(inSources.map((a) => `${a.source}/${a.name}`))}`,
+        );
       }
     }
   }
@@ -102,12 +117,18 @@ export function checkSelection(config: Config, options: SelectionOptions, ownerK
       // Logins are case-insensitive at Yandex; the run matches the configured spelling.
       const logins = selected.flatMap((a) => (a.logins ?? []).filter((l) => l.toLowerCase() === value.toLowerCase()));
       const id = /^[1-9]\d*$/.test(value) ? Number(value) : undefined;
-      const campaignAccounts = id === undefined ? [] : selected.filter((a) => a.source === "altcraft" && (!a.campaignIds || a.campaignIds.includes(id)));
+      const campaignAccounts =
+        id === undefined
+          ? []
+          : selected.filter((a) => a.source === "altcraft" && (!a.campaignIds || a.campaignIds.includes(id)));
       if (logins.length === 0 && campaignAccounts.length === 0) {
-        problems.push(`--stream ${value}: matches no configured login and no campaign a selected Altcraft account could list; streams: ${describeStreams(selected)}`);
+        problems.push(
+          `--stream ${value}: matches no configured login and no campaign a selected Altcraft account could list; streams: ${describeStreams(selected)}`,
+        );
         continue;
       }
-      for (const key of [...logins, ...(campaignAccounts.length > 0 ? [value] : [])]) if (!streams.includes(key)) streams.push(key);
+      for (const key of [...logins, ...(campaignAccounts.length > 0 ? [value] : [])])
+        if (!streams.includes(key)) streams.push(key);
       if (logins.length === 0) campaignKeys.push({ key: value, accounts: campaignAccounts.map((a) => a.name) });
     }
   }
@@ -126,13 +147,24 @@ export function checkSelection(config: Config, options: SelectionOptions, ownerK
  */
 export function unmatchedCampaigns(
   campaignKeys: CheckedSelection["campaignKeys"],
-  found: { runStreams: ReadonlyArray<{ account: string; streamKey: string }>; knownStreams: ReadonlyArray<{ account: string; streamKey: string }>; failedAccounts: readonly string[] },
+  found: {
+    runStreams: ReadonlyArray<{ account: string; streamKey: string }>;
+    knownStreams: ReadonlyArray<{ account: string; streamKey: string }>;
+    failedAccounts: readonly string[];
+  },
 ): string[] {
   const problems: string[] = [];
   for (const { key, accounts } of campaignKeys) {
     const matches = (s: { account: string; streamKey: string }) => s.streamKey === key && accounts.includes(s.account);
-    if (found.runStreams.some(matches) || found.knownStreams.some(matches) || accounts.some((a) => found.failedAccounts.includes(a))) continue;
-    problems.push(`--stream ${key}: no campaign ${key} was listed by ${accounts.map((a) => `altcraft/${a}`).join(", ")} (check the id and the account's campaigns filter)`);
+    if (
+      found.runStreams.some(matches) ||
+      found.knownStreams.some(matches) ||
+      accounts.some((a) => found.failedAccounts.includes(a))
+    )
+      continue;
+    problems.push(
+      `--stream ${key}: no campaign ${key} was listed by ${accounts.map((a) => `altcraft/${a}`).join(", ")} (check the id and the account's campaigns filter)`,
+    );
   }
   return problems;
 }

@@ -33,7 +33,10 @@ export interface WarehouseSession {
   signal: AbortSignal;
 }
 
-export async function withWarehouse<T>(options: WarehouseSessionOptions, command: (session: WarehouseSession) => Promise<T>): Promise<T> {
+export async function withWarehouse<T>(
+  options: WarehouseSessionOptions,
+  command: (session: WarehouseSession) => Promise<T>,
+): Promise<T> {
   const { log } = options;
   let database: ProvisionedDatabase | undefined;
   try {

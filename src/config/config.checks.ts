@@ -24,7 +24,11 @@ export function sameEndpointKey(endpoint: string): string {
 /** A config that syncs nothing is a mistake (an empty file, a wrong key), not a quiet success. */
 export function noAccountsProblems(config: Config): string[] {
   const count = (config.sources.altcraft?.accounts.length ?? 0) + (config.sources.yandex_direct?.accounts.length ?? 0);
-  return count > 0 ? [] : ["sources: no accounts configured: add at least one account under sources.altcraft.accounts or sources.yandex_direct.accounts"];
+  return count > 0
+    ? []
+    : [
+        "sources: no accounts configured: add at least one account under sources.altcraft.accounts or sources.yandex_direct.accounts",
+      ];
 }
 
 /** Account names are the `account` column: unique within a source. */
@@ -34,7 +38,10 @@ export function duplicateNameProblems(config: Config): string[] {
     const first = new Map<string, number>();
     for (const [i, account] of (config.sources[source]?.accounts ?? []).entries()) {
       const seen = first.get(account.name);
-      if (seen !== undefined) problems.push(`sources.${source}.accounts[${i}].name: ${account.name} is used twice (also sources.${source}.accounts[${seen}].name)`);
+      if (seen !== undefined)
+        problems.push(
+          `sources.${source}.accounts[${i}].name: ${account.name} is used twice (also sources.${source}.accounts[${seen}].name)`,
+        );
       else first.set(account.name, i);
     }
   }
@@ -55,21 +62,33 @@ export function duplicateLoginProblems(config: Config): string[] {
     if (!account.logins || account.logins.length === 0) {
       const key = `${endpoint}\u0000${account.token}`;
       const other = owners.get(key);
-      if (other) problems.push(`${path}: reads the token owner's log with the same token and endpoint as ${other}; its events would be stored twice`);
+      if (other)
+        problems.push(
+          `${path}: reads the token owner's log with the same token and endpoint as ${other}; its events would be stored twice`,
+        );
       else owners.set(key, path);
       if (account.ownerLogin) {
         const loginKey = `${endpoint}\u0000${account.ownerLogin.toLowerCase()}`;
         const same = logins.get(loginKey);
-        if (same) problems.push(`${path}.ownerLogin: login ${account.ownerLogin} at ${endpoint} is also ${same}; each login belongs to one account, or its events are stored twice`);
+        if (same)
+          problems.push(
+            `${path}.ownerLogin: login ${account.ownerLogin} at ${endpoint} is also ${same}; each login belongs to one account, or its events are stored twice`,
+          );
         else logins.set(loginKey, `${path}.ownerLogin`);
       }
       continue;
     }
-    if (account.ownerLogin) problems.push(`${path}.ownerLogin: names the token owner's stream, which is read only when logins is not set; remove ownerLogin or logins`);
+    if (account.ownerLogin)
+      problems.push(
+        `${path}.ownerLogin: names the token owner's stream, which is read only when logins is not set; remove ownerLogin or logins`,
+      );
     for (const [j, login] of account.logins.entries()) {
       const key = `${endpoint}\u0000${login.toLowerCase()}`;
       const other = logins.get(key);
-      if (other) problems.push(`${path}.logins[${j}]: login ${login} at ${endpoint} is also ${other}; each login belongs to one account, or its events are stored twice`);
+      if (other)
+        problems.push(
+          `${path}.logins[${j}]: login ${login} at ${endpoint} is also ${other}; each login belongs to one account, or its events are stored twice`,
+        );
       else logins.set(key, `${path}.logins[${j}]`);
     }
   }
@@ -90,8 +109,12 @@ export function duplicateAltcraftProblems(config: Config): string[] {
       const otherIds = other.campaigns.ids;
       const shared = ids && otherIds ? ids.filter((id) => otherIds.includes(id)) : undefined;
       if (shared?.length === 0) continue;
-      const which = shared ? `campaigns ${shared.join(", ")} would be stored twice` : "every campaign both select would be stored twice (give each disjoint campaigns.ids, or merge them)";
-      problems.push(`sources.altcraft.accounts[${i}]: the same url and token as sources.altcraft.accounts[${j}]; ${which}`);
+      const which = shared
+        ? `campaigns ${shared.join(", ")} would be stored twice`
+        : "every campaign both select would be stored twice (give each disjoint campaigns.ids, or merge them)";
+      problems.push(
+        `sources.altcraft.accounts[${i}]: the same url and token as sources.altcraft.accounts[${j}]; ${which}`,
+      );
       break;
     }
   }
@@ -100,5 +123,10 @@ export function duplicateAltcraftProblems(config: Config): string[] {
 
 /** Every check across accounts, in the order they are reported. */
 export function crossAccountProblems(config: Config): string[] {
-  return [...noAccountsProblems(config), ...duplicateNameProblems(config), ...duplicateLoginProblems(config), ...duplicateAltcraftProblems(config)];
+  return [
+    ...noAccountsProblems(config),
+    ...duplicateNameProblems(config),
+    ...duplicateLoginProblems(config),
+    ...duplicateAltcraftProblems(config),
+  ];
 }

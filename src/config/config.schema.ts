@@ -9,22 +9,32 @@ import { parseDurationMs } from "../time/duration.js";
 import { hasFixedOffset, isValidZone, parseTimestamp } from "../time/timestamp.js";
 import { CURRENCIES, EVENT_TYPES, LOCALES } from "../vocabulary.js";
 
-
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.string().refine((v): v is T[number] => (values as readonly string[]).includes(v), {
     error: (issue) => `expected one of ${values.join(", ")}, got ${JSON.stringify(issue.input)}`,
   }) as unknown as z.ZodType<T[number]>;
 
 /** A duration in ms, written as `90s`, `15m`, `1h`, `2d` or a number of seconds. */
-const duration = z.union([z.number().nonnegative().transform((s) => s * 1000), z.string()]).transform((v, ctx) => {
-  if (typeof v === "number") return v;
-  const ms = parseDurationMs(v);
-  if (ms === undefined || ms < 0) {
-    ctx.addIssue({ code: "custom", message: `expected a duration such as 60s, 15m, 1h or 30d, got ${JSON.stringify(v)}` });
-    return z.NEVER;
-  }
-  return ms;
-});
+const duration = z
+  .union([
+    z
+      .number()
+      .nonnegative()
+      .transform((s) => s * 1000),
+    z.string(),
+  ])
+  .transform((v, ctx) => {
+    if (typeof v === "number") return v;
+    const ms = parseDurationMs(v);
+    if (ms === undefined || ms < 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected a duration such as 60s, 15m, 1h or 30d, got ${JSON.stringify(v)}`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 /** A start time: ISO 8601 with a zone, or a duration meaning that long before the first run. */
 const startTime = z.string().transform((v, ctx) => {
@@ -32,7 +42,10 @@ const startTime = z.string().transform((v, ctx) => {
   if (ago !== undefined) return { agoMs: ago } as const;
   const at = /[zZ]|[+-]\d{2}:?\d{2}$/.test(v) ? parseTimestamp(v) : undefined;
   if (!at) {
-    ctx.addIssue({ code: "custom", message: `expected an ISO 8601 time with a zone (2026-01-01T00:00:00Z) or a duration (30d), got ${JSON.stringify(v)}` });
+    ctx.addIssue({
+      code: "custom",
+      message: `expected an ISO 8601 time with a zone (2026-01-01T00:00:00Z) or a duration (30d), got ${JSON.stringify(v)}`,
+    });
     return z.NEVER;
   }
   return { at: at as Date } as const;
@@ -40,7 +53,10 @@ const startTime = z.string().transform((v, ctx) => {
 
 const zone = z
   .string()
-  .refine(isValidZone, { error: (issue) => `expected UTC, an offset such as +03:00, or an IANA zone such as Europe/Moscow, got ${JSON.stringify(issue.input)}` })
+  .refine(isValidZone, {
+    error: (issue) =>
+      `expected UTC, an offset such as +03:00, or an IANA zone such as Europe/Moscow, got ${JSON.stringify(issue.input)}`,
+  })
   // In a zone with daylight saving one wall-clock hour happens twice a year, and a time without a zone in it
   // names two instants: the stream could neither order nor tell apart the events of that hour.
   .refine(hasFixedOffset, {
@@ -56,7 +72,12 @@ const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected letters, digits, _ 
 /** Limits of the request gate of one account. */
 const requests = {
   /** Requests in flight at once per token. Default 3 (Yandex.Direct allows 5). */
-  concurrency: positiveInt.max(5, { error: (issue) => `expected at most 5 (the APIs allow 5 simultaneous requests per user), got ${String(issue.input)}` }).default(3),
+  concurrency: positiveInt
+    .max(5, {
+      error: (issue) =>
+        `expected at most 5 (the APIs allow 5 simultaneous requests per user), got ${String(issue.input)}`,
+    })
+    .default(3),
   /** Requests started per second per token; 0 = no cap. Default 0. */
   requestsPerSecond: z.number().nonnegative().default(0),
   /** Whole-request timeout. Default 60s. */
@@ -204,7 +225,12 @@ export const daemonSchema = z
   .strict();
 
 /** Defaults of the warehouse connection: a BI database under load answers slowly at times, never for minutes. */
-export const DATABASE_DEFAULTS = { connectTimeout: 10_000, statementTimeout: 300_000, lockTimeout: 60_000, keepAliveIdle: 30_000 } as const;
+export const DATABASE_DEFAULTS = {
+  connectTimeout: 10_000,
+  statementTimeout: 300_000,
+  lockTimeout: 60_000,
+  keepAliveIdle: 30_000,
+} as const;
 
 export const databaseSchema = z
   .object({
@@ -227,11 +253,23 @@ export const configSchema = z
   .object({
     database: databaseSchema.default(DATABASE_DEFAULTS),
     sync: syncSettingsSchema.default({ parallelStreams: 4 }),
-    daemon: daemonSchema.default({ schedule: "0 * * * *", timezone: "UTC", port: 9464, host: "127.0.0.1", runOnStart: true }),
+    daemon: daemonSchema.default({
+      schedule: "0 * * * *",
+      timezone: "UTC",
+      port: 9464,
+      host: "127.0.0.1",
+      runOnStart: true,
+    }),
     sources: z
       .object({
-        altcraft: z.object({ accounts: z.array(altcraftAccountSchema) }).strict().optional(),
-        yandex_direct: z.object({ accounts: z.array(yandexDirectAccountSchema) }).strict().optional(),
+        altcraft: z
+          .object({ accounts: z.array(altcraftAccountSchema) })
+          .strict()
+          .optional(),
+        yandex_direct: z
+          .object({ accounts: z.array(yandexDirectAccountSchema) })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({}),

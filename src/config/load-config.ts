@@ -14,14 +14,19 @@ const REFERENCE = /\$\{([^}]+)\}/g;
 type Path = ReadonlyArray<string | number>;
 
 function showPath(path: Path): string {
-  return path.reduce<string>((out, key) => (typeof key === "number" ? `${out}[${key}]` : out ? `${out}.${key}` : key), "");
+  return path.reduce<string>(
+    (out, key) => (typeof key === "number" ? `${out}[${key}]` : out ? `${out}.${key}` : key),
+    "",
+  );
 }
 
 function resolveReferences(value: unknown, env: NodeJS.ProcessEnv, path: Path, problems: string[]): unknown {
   if (typeof value === "string") {
     const isSecret = path[path.length - 1] === "token";
     if (isSecret && !/^\s*\$\{[^}]+\}\s*$/.test(value)) {
-      problems.push(`${showPath(path)}: tokens come from the environment or a file: write \${VAR_NAME} or \${file:/path/to/token}, not the token itself`);
+      problems.push(
+        `${showPath(path)}: tokens come from the environment or a file: write \${VAR_NAME} or \${file:/path/to/token}, not the token itself`,
+      );
       return value;
     }
     return value.replace(REFERENCE, (_, ref: string) => {
@@ -43,7 +48,9 @@ function resolveReferences(value: unknown, env: NodeJS.ProcessEnv, path: Path, p
   }
   if (Array.isArray(value)) return value.map((item, i) => resolveReferences(item, env, [...path, i], problems));
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveReferences(v, env, [...path, k], problems)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, resolveReferences(v, env, [...path, k], problems)]),
+    );
   }
   return value;
 }

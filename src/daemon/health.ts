@@ -42,17 +42,34 @@ export function lastRunOf(summary: RunSummary, finishedAt: Date, error: string |
     finishedAt: finishedAt.toISOString(),
     error,
     streams,
-    notSucceeded: failing.slice(0, DETAIL_LIMIT).map((s) => ({ stream: `${s.identity.source}/${s.identity.account}/${s.identity.streamKey}`, status: s.status, error: s.error ?? null })),
-    failedAccounts: summary.accounts.slice(0, DETAIL_LIMIT).map((a) => ({ account: `${a.source}/${a.account}`, error: a.error })),
+    notSucceeded: failing.slice(0, DETAIL_LIMIT).map((s) => ({
+      stream: `${s.identity.source}/${s.identity.account}/${s.identity.streamKey}`,
+      status: s.status,
+      error: s.error ?? null,
+    })),
+    failedAccounts: summary.accounts
+      .slice(0, DETAIL_LIMIT)
+      .map((a) => ({ account: `${a.source}/${a.account}`, error: a.error })),
   };
 }
 
 /** A run that threw before it could finish (the warehouse went away, say). */
 export function failedRunOf(error: string, finishedAt: Date): LastRun {
-  return { runId: null, status: "failed", finishedAt: finishedAt.toISOString(), error, streams: {}, notSucceeded: [], failedAccounts: [] };
+  return {
+    runId: null,
+    status: "failed",
+    finishedAt: finishedAt.toISOString(),
+    error,
+    streams: {},
+    notSucceeded: [],
+    failedAccounts: [],
+  };
 }
 
-export function assessHealth(lastRun: LastRun | undefined, warehouse: WarehouseReach): { httpStatus: 200 | 503; status: HealthStatus } {
+export function assessHealth(
+  lastRun: LastRun | undefined,
+  warehouse: WarehouseReach,
+): { httpStatus: 200 | 503; status: HealthStatus } {
   if (!warehouse.up) return { httpStatus: 503, status: "unreachable" };
   if (!lastRun) return { httpStatus: 200, status: "starting" };
   switch (lastRun.status) {

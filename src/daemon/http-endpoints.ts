@@ -48,7 +48,9 @@ export async function startDaemonServer(
       deps.metrics
         .render(deps.warehouse)
         .then((text) => send(200, deps.metrics.contentType, text))
-        .catch((err: unknown) => send(503, "text/plain", `metrics unavailable: ${err instanceof Error ? err.message : String(err)}\n`));
+        .catch((err: unknown) =>
+          send(503, "text/plain", `metrics unavailable: ${err instanceof Error ? err.message : String(err)}\n`),
+        );
       return;
     }
     send(404, "text/plain", "not found: try /healthz or /metrics\n");

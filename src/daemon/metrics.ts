@@ -63,11 +63,35 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry });
-  const runs = new Counter({ name: "eventlog_sync_runs_total", help: "Runs finished by this process, by status.", labelNames: ["status"], registers });
-  const skipped = new Counter({ name: "eventlog_sync_skipped_ticks_total", help: "Schedule ticks skipped because the previous run was still going.", registers });
-  const events = new Counter({ name: "eventlog_sync_events_loaded_total", help: "Events inserted by this process, by source.", labelNames: ["source"], registers });
-  const duplicates = new Counter({ name: "eventlog_sync_events_duplicate_total", help: "Events skipped as already held, by source.", labelNames: ["source"], registers });
-  const rejects = new Counter({ name: "eventlog_sync_rejects_total", help: "Records rejected by validation, by source.", labelNames: ["source"], registers });
+  const runs = new Counter({
+    name: "eventlog_sync_runs_total",
+    help: "Runs finished by this process, by status.",
+    labelNames: ["status"],
+    registers,
+  });
+  const skipped = new Counter({
+    name: "eventlog_sync_skipped_ticks_total",
+    help: "Schedule ticks skipped because the previous run was still going.",
+    registers,
+  });
+  const events = new Counter({
+    name: "eventlog_sync_events_loaded_total",
+    help: "Events inserted by this process, by source.",
+    labelNames: ["source"],
+    registers,
+  });
+  const duplicates = new Counter({
+    name: "eventlog_sync_events_duplicate_total",
+    help: "Events skipped as already held, by source.",
+    labelNames: ["source"],
+    registers,
+  });
+  const rejects = new Counter({
+    name: "eventlog_sync_rejects_total",
+    help: "Records rejected by validation, by source.",
+    labelNames: ["source"],
+    registers,
+  });
   const rowsLoaded = new Counter({
     name: "eventlog_sync_stream_rows_loaded_total",
     help: "Event rows inserted into the warehouse by this process, by stream (duplicates not counted).",
@@ -80,7 +104,12 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
     labelNames: ["source", "account"],
     registers,
   });
-  const retries = new Counter({ name: "eventlog_sync_retries_total", help: "API requests that were retries, by source and account.", labelNames: ["source", "account"], registers });
+  const retries = new Counter({
+    name: "eventlog_sync_retries_total",
+    help: "API requests that were retries, by source and account.",
+    labelNames: ["source", "account"],
+    registers,
+  });
   const quotaHits = new Counter({
     name: "eventlog_sync_quota_hits_total",
     help: "API requests refused because a quota (daily limit, points, tariff) was spent, by source and account.",
@@ -95,8 +124,17 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
     registers,
   });
   const running = new Gauge({ name: "eventlog_sync_run_in_progress", help: "1 while a run is going.", registers });
-  const lastRun = new Gauge({ name: "eventlog_sync_last_run_timestamp_seconds", help: "When the last run of this process with each status finished.", labelNames: ["status"], registers });
-  const lastDuration = new Gauge({ name: "eventlog_sync_last_run_duration_seconds", help: "How long the last run took (0 before the first).", registers });
+  const lastRun = new Gauge({
+    name: "eventlog_sync_last_run_timestamp_seconds",
+    help: "When the last run of this process with each status finished.",
+    labelNames: ["status"],
+    registers,
+  });
+  const lastDuration = new Gauge({
+    name: "eventlog_sync_last_run_duration_seconds",
+    help: "How long the last run took (0 before the first).",
+    registers,
+  });
 
   for (const status of RUN_STATUSES) runs.inc({ status }, 0);
   for (const source of new Set((options.accounts ?? []).map((a) => a.source))) {
@@ -155,7 +193,12 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
         return `${await registry.metrics()}\n${await snapshot.metrics()}`;
       }
       up.set(1);
-      const byStatus = new Gauge({ name: "eventlog_sync_streams", help: "Streams by the status of their last run.", labelNames: ["status"], registers: [snapshot] });
+      const byStatus = new Gauge({
+        name: "eventlog_sync_streams",
+        help: "Streams by the status of their last run.",
+        labelNames: ["status"],
+        registers: [snapshot],
+      });
       const lag = new Gauge({
         name: "eventlog_sync_stream_lag_seconds",
         help: "Seconds since each stream last completed a read (before its first: since it was first seen).",
@@ -173,7 +216,8 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
         const labels = { source: s.source, account: s.account, stream: s.stream_key };
         rowsLoaded.inc(labels, 0);
         lag.set(labels, Math.round(s.lag));
-        if (s.unread_at !== null) unread.set(labels, s.unread_events === null || Number(s.unread_events) === 0 ? -1 : Number(s.unread_events));
+        if (s.unread_at !== null)
+          unread.set(labels, s.unread_events === null || Number(s.unread_events) === 0 ? -1 : Number(s.unread_events));
       }
       return `${await registry.metrics()}\n${await snapshot.metrics()}`;
     },

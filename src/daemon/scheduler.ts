@@ -35,7 +35,11 @@ export function startSchedule(options: ScheduleOptions): Schedule {
         inFlight = undefined;
       });
   };
-  const cron = new Cron(options.schedule, { timezone: options.timezone === "UTC" ? "Etc/UTC" : options.timezone, protect: false }, tick);
+  const cron = new Cron(
+    options.schedule,
+    { timezone: options.timezone === "UTC" ? "Etc/UTC" : options.timezone, protect: false },
+    tick,
+  );
   if (options.runOnStart) tick();
   return {
     next: () => cron.nextRun(),

@@ -54,7 +54,9 @@ export async function post(url: string, body: string, options: PostOptions): Pro
     const code = (error as { code?: string }).code;
     const message = options.redact(`${code ? `${code}: ` : ""}${error.message}`);
     // A cause is serialized into log lines with its own message: keep it only when it holds no secret.
-    const clean = options.redact(error.message) === error.message && (error.cause === undefined || options.redact(toError(error.cause).message) === toError(error.cause).message);
+    const clean =
+      options.redact(error.message) === error.message &&
+      (error.cause === undefined || options.redact(toError(error.cause).message) === toError(error.cause).message);
     throw new NetworkError(message, clean ? { cause: err } : undefined);
   }
 }

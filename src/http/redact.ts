@@ -29,7 +29,12 @@ export function secretForms(secret: string): string[] {
   const form = uri.replace(/%20/g, "+");
   const json = JSON.stringify(secret).slice(1, -1);
   const asciiJson = json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  const xml = secret.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+  const xml = secret
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;");
   const lowerHex = (text: string) => text.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
   const forms = [secret, uri, lowerHex(uri), form, lowerHex(form), json, json.replace(/\//g, "\\/"), asciiJson, xml];
   return [...new Set(forms)];
@@ -63,14 +68,15 @@ export function createRedactor(secrets: readonly string[]): Redactor {
       masked.fill(1, from, from + length);
     };
     if (pieces.size > 0) {
-      for (let i = 0; i + MIN_PIECE <= text.length; i++) if (pieces.has(text.slice(i, i + MIN_PIECE))) mark(i, MIN_PIECE);
+      for (let i = 0; i + MIN_PIECE <= text.length; i++)
+        if (pieces.has(text.slice(i, i + MIN_PIECE))) mark(i, MIN_PIECE);
     }
     for (const form of shortForms) {
       for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) mark(at, form.length);
     }
     if (!masked) return text;
     let out = "";
-    for (let i = 0; i < text.length; ) {
+    for (let i = 0; i < text.length;) {
       if (masked[i] === 1) {
         while (i < text.length && masked[i] === 1) i++;
         out += REDACTED;

@@ -31,7 +31,12 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
   const cap = Math.max(1, Math.floor(rate));
   const queue =
     rate > 0
-      ? new PQueue({ concurrency: options.concurrency, intervalCap: cap, interval: Math.ceil(((1000 * cap) / rate) * 1.05), strict: true })
+      ? new PQueue({
+          concurrency: options.concurrency,
+          intervalCap: cap,
+          interval: Math.ceil(((1000 * cap) / rate) * 1.05),
+          strict: true,
+        })
       : new PQueue({ concurrency: options.concurrency });
   return {
     run: (task) => queue.add(task),

@@ -26,8 +26,10 @@ export function classifyFailure(err: unknown): FailureClass {
     if (codes.retryable.has(err.code) || (err.source === "altcraft" && err.code >= 500)) return "retryable";
     return "fatal";
   }
-  if (err instanceof HttpError) return err.status === 429 || err.status >= 500 || err.status === 408 ? "retryable" : "fatal";
-  if (err instanceof NetworkError || err instanceof TimeoutError || err instanceof MalformedResponseError) return "retryable";
+  if (err instanceof HttpError)
+    return err.status === 429 || err.status >= 500 || err.status === 408 ? "retryable" : "fatal";
+  if (err instanceof NetworkError || err instanceof TimeoutError || err instanceof MalformedResponseError)
+    return "retryable";
   return "fatal";
 }
 
@@ -49,7 +51,17 @@ export function failureCode(err: unknown): string {
  * `quota` is an API error that the policy reads as a spent quota; `aborted` is a request stopped by a
  * signal (shutdown, a lost stream lock).
  */
-export const REQUEST_OUTCOMES = ["ok", "quota", "api_error", "http_error", "malformed", "timeout", "network", "aborted", "error"] as const;
+export const REQUEST_OUTCOMES = [
+  "ok",
+  "quota",
+  "api_error",
+  "http_error",
+  "malformed",
+  "timeout",
+  "network",
+  "aborted",
+  "error",
+] as const;
 export type RequestOutcome = (typeof REQUEST_OUTCOMES)[number];
 
 /** The outcome of a request that threw `err`. */

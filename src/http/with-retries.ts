@@ -77,7 +77,11 @@ export interface RetryHooks {
   onRetry?: (notice: RetryNotice) => void;
 }
 
-export async function withRetries<T>(attempt: () => Promise<T>, options: RetryOptions, hooks: RetryHooks = {}): Promise<T> {
+export async function withRetries<T>(
+  attempt: () => Promise<T>,
+  options: RetryOptions,
+  hooks: RetryHooks = {},
+): Promise<T> {
   return pRetry(
     async () => {
       try {
@@ -112,9 +116,13 @@ export async function withRetries<T>(attempt: () => Promise<T>, options: RetryOp
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

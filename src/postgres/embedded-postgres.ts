@@ -56,7 +56,10 @@ export async function embeddedBinaries(): Promise<Binaries | undefined> {
     return (await import(BINARIES_PACKAGE)) as Binaries;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") return undefined;
-    throw new Error(`the embedded PostgreSQL binaries for ${platform()}-${arch()} (package ${BINARIES_PACKAGE}) could not be loaded`, { cause: err });
+    throw new Error(
+      `the embedded PostgreSQL binaries for ${platform()}-${arch()} (package ${BINARIES_PACKAGE}) could not be loaded`,
+      { cause: err },
+    );
   }
 }
 
@@ -136,7 +139,8 @@ async function waitUntilReady(url: string, child: ChildProcess, output: () => st
       return;
     } catch (err) {
       await client.end().catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`PostgreSQL did not accept connections within ${timeoutMs} ms`, { cause: err });
+      if (Date.now() > deadline)
+        throw new Error(`PostgreSQL did not accept connections within ${timeoutMs} ms`, { cause: err });
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -213,9 +217,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (child) await stopServer(child);
     await lock.release();
     if (err instanceof EmbeddedPostgresError) throw err;
-    throw new EmbeddedPostgresError(`could not start the embedded PostgreSQL on ${dataDir}: ${toError(err).message}`, dataDir, {
-      cause: err,
-    });
+    throw new EmbeddedPostgresError(
+      `could not start the embedded PostgreSQL on ${dataDir}: ${toError(err).message}`,
+      dataDir,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

@@ -47,13 +47,22 @@ export interface AltcraftPlan {
 type IdentityColumns = "event_key" | "account" | "campaign_id" | "occurrence" | "raw";
 
 /** Compile-time check: the mapper gives exactly the table's other columns, each of a type the row takes. */
-export type MapperCoversCampaignLogRow = Assert<SameColumns<CampaignLogEntry, Omit<CampaignLogRowInput, IdentityColumns>>>;
+export type MapperCoversCampaignLogRow = Assert<
+  SameColumns<CampaignLogEntry, Omit<CampaignLogRowInput, IdentityColumns>>
+>;
 
 /**
  * The one place an Altcraft campaign-log row is made: every column named, one fixed shape for all rows.
  * `raw` is the row's canonical JSON text, which is also its identity.
  */
-export function logRow(e: CampaignLogEntry, key: string, account: string, campaignId: number, occurrence: number, raw: string): CampaignLogRowInput {
+export function logRow(
+  e: CampaignLogEntry,
+  key: string,
+  account: string,
+  campaignId: number,
+  occurrence: number,
+  raw: string,
+): CampaignLogRowInput {
   return {
     event_key: key,
     account,
@@ -75,7 +84,14 @@ function accountFailure(err: unknown): boolean {
 
 export async function planAltcraftJobs(
   account: AltcraftAccountConfig,
-  deps: { warehouse: Warehouse; now: () => Date; log: Logger; signal: AbortSignal; agent: HttpAgent; observer?: RequestObserver | undefined },
+  deps: {
+    warehouse: Warehouse;
+    now: () => Date;
+    log: Logger;
+    signal: AbortSignal;
+    agent: HttpAgent;
+    observer?: RequestObserver | undefined;
+  },
 ): Promise<AltcraftPlan> {
   const client = createAltcraftClient({
     agent: deps.agent,
@@ -91,7 +107,8 @@ export async function planAltcraftJobs(
   const tally: RequestTally = {
     requests: 0,
     retries: 0,
-    onRetry: ({ attempt, code, delayMs, error }) => listing.warn({ attempt, code, delayMs, err: error }, "campaigns/list failed, retrying"),
+    onRetry: ({ attempt, code, delayMs, error }) =>
+      listing.warn({ attempt, code, delayMs, err: error }, "campaigns/list failed, retrying"),
     observer: deps.observer,
   };
   const campaigns = await listCampaigns(
@@ -109,7 +126,15 @@ export async function planAltcraftJobs(
   const changed = await upsertCampaigns(
     deps.warehouse.db,
     account.name,
-    campaigns.map((c) => ({ campaign_id: c.id, name: c.name ?? null, type: c.type ?? null, is_active: c.is_active ?? null, ui_tags: c.ui_tags, groups: c.groups, raw: c })),
+    campaigns.map((c) => ({
+      campaign_id: c.id,
+      name: c.name ?? null,
+      type: c.type ?? null,
+      is_active: c.is_active ?? null,
+      ui_tags: c.ui_tags,
+      groups: c.groups,
+      raw: c,
+    })),
   );
   const states = await streamStates(deps.warehouse.db, "altcraft", account.name);
   const now = deps.now().getTime();
@@ -123,15 +148,31 @@ export async function planAltcraftJobs(
     // A stream whose last result was not a complete read (its account failed, a signal stopped it) is
     // read now, so its status comes back from a real read rather than waiting for the slow schedule.
     const settled = stored?.status === "succeeded" || stored?.status === "incomplete";
-    if (campaign.is_active === false && poll.finished && settled && !changed.has(campaign.id) && now < (poll.nextPollAt ?? 0)) {
+    if (
+      campaign.is_active === false &&
+      poll.finished &&
+      settled &&
+      !changed.has(campaign.id) &&
+      now < (poll.nextPollAt ?? 0)
+    ) {
       slowPolledKeys.push(String(campaign.id));
       continue;
     }
     jobs.push(campaignJob(shared, campaign, changed.has(campaign.id), deps.now));
   }
   const slowPolled = slowPolledKeys.length;
-  deps.log.info({ account: account.name, listed: campaigns.length, streams: jobs.length, slowPolled, requests: tally.requests }, "campaigns listed");
-  return { jobs, listed: campaigns.length, slowPolled, listedKeys: campaigns.map((c) => String(c.id)), slowPolledKeys, discoveryRequests: tally.requests };
+  deps.log.info(
+    { account: account.name, listed: campaigns.length, streams: jobs.length, slowPolled, requests: tally.requests },
+    "campaigns listed",
+  );
+  return {
+    jobs,
+    listed: campaigns.length,
+    slowPolled,
+    listedKeys: campaigns.map((c) => String(c.id)),
+    slowPolledKeys,
+    discoveryRequests: tally.requests,
+  };
 }
 
 interface Shared {
@@ -143,7 +184,12 @@ interface Shared {
   log: Logger;
 }
 
-function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolean, now: () => Date): StreamJob<CampaignLogRowInput> {
+function campaignJob(
+  shared: Shared,
+  campaign: CampaignItem,
+  listChanged: boolean,
+  now: () => Date,
+): StreamJob<CampaignLogRowInput> {
   const { account, client } = shared;
   const identity = { source: "altcraft" as const, account: account.name, streamKey: String(campaign.id) };
   const keyPrefix = streamIdentity(identity.source, identity.account, identity.streamKey);
@@ -157,7 +203,8 @@ function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolea
     capacityMemoryMs: account.capacityMemory,
   };
   let last: { totalCount: number | undefined; fromTime: Date; reading: "filtered" | "all" | undefined } | undefined;
-  let status: { is_active?: boolean | undefined; is_completed?: boolean | undefined; status?: string | undefined } | undefined;
+  let status:
+    { is_active?: boolean | undefined; is_completed?: boolean | undefined; status?: string | undefined } | undefined;
   return {
     identity,
     table: campaignLogTable,
@@ -174,7 +221,14 @@ function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolea
       let held: StreamBatch<CampaignLogRowInput> | undefined;
       let heldKeys = new Set<string>();
       try {
-        const pages = readCampaignLog(client, settings, { cursor: start.cursor, state: start.state, now: now() }, tally, signal, () => now().getTime());
+        const pages = readCampaignLog(
+          client,
+          settings,
+          { cursor: start.cursor, state: start.state, now: now() },
+          tally,
+          signal,
+          () => now().getTime(),
+        );
         for await (const page of pages) {
           const events: CampaignLogRowInput[] = [];
           const rejects: RejectedRecord[] = [];
@@ -200,7 +254,16 @@ function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolea
               lastState = mapped.entry.state;
             }
             if (at > cursorBefore) newRows = true;
-            events.push(logRow(mapped.entry, eventKey(keyPrefix, text.identity, occurrence), account.name, campaign.id, occurrence, text.json));
+            events.push(
+              logRow(
+                mapped.entry,
+                eventKey(keyPrefix, text.identity, occurrence),
+                account.name,
+                campaign.id,
+                occurrence,
+                text.json,
+              ),
+            );
           }
           // Rows an earlier run already stepped past (re-read within the lookback) were recorded by that run.
           const unread = page.unread && page.unread.at.getTime() > cursorBefore ? page.unread : undefined;
@@ -213,7 +276,13 @@ function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolea
             fetched: page.rows.length,
             ...(unread ? { gaps: [{ ...unread, reason: `campaign ${campaign.id}: ${unread.reason}` }] } : {}),
           };
-          if (held && !next.gaps && rejects.length === 0 && events.every((e) => heldKeys.has(e.event_key)) && next.cursor?.getTime() === held.cursor?.getTime()) {
+          if (
+            held &&
+            !next.gaps &&
+            rejects.length === 0 &&
+            events.every((e) => heldKeys.has(e.event_key)) &&
+            next.cursor?.getTime() === held.cursor?.getTime()
+          ) {
             held = { ...held, state: next.state, fetched: held.fetched + next.fetched };
             continue;
           }
@@ -222,12 +291,25 @@ function campaignJob(shared: Shared, campaign: CampaignItem, listChanged: boolea
           heldKeys = new Set(events.map((e) => e.event_key));
         }
         const previous = start.state as PollState & { lastState?: string | null };
-        const decided = await pollState(shared, campaign, {
-          lastState: lastState === undefined ? previous.lastState : lastState,
-          recheck: newRows || listChanged || previous.finished === undefined || now().getTime() >= (previous.nextPollAt ?? 0),
-        }, tally, now, signal);
+        const decided = await pollState(
+          shared,
+          campaign,
+          {
+            lastState: lastState === undefined ? previous.lastState : lastState,
+            recheck:
+              newRows ||
+              listChanged ||
+              previous.finished === undefined ||
+              now().getTime() >= (previous.nextPollAt ?? 0),
+          },
+          tally,
+          now,
+          signal,
+        );
         status = decided?.status;
-        const moved = decided !== undefined && Object.entries(decided.state).some(([k, v]) => (previous as Record<string, unknown>)[k] !== v);
+        const moved =
+          decided !== undefined &&
+          Object.entries(decided.state).some(([k, v]) => (previous as Record<string, unknown>)[k] !== v);
         if (held) yield moved ? { ...held, state: { ...held.state, ...decided?.state } } : held;
         else if (moved) yield { events: [], rejects: [], state: decided.state, fetched: 0 };
       } catch (err) {
@@ -278,5 +360,8 @@ async function pollState(
   if (!seen.recheck) return undefined;
   const status = await getCampaignStatus(shared.client, campaign.id, tally, signal);
   const finished = status.is_completed === true && status.is_active !== true;
-  return { state: { finished, nextPollAt: now().getTime() + shared.account.slowPollInterval, lastState: seen.lastState }, status };
+  return {
+    state: { finished, nextPollAt: now().getTime() + shared.account.slowPollInterval, lastState: seen.lastState },
+    status,
+  };
 }

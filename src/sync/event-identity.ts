@@ -100,7 +100,10 @@ export interface NumberedRecord<T> {
  * Numbers the occurrences of identical records within one response, keeping the response's order.
  * `canonicalOf` gives a record's identity as canonical JSON (default: the whole record).
  */
-export function numberOccurrences<T>(records: readonly T[], canonicalOf: (record: T) => string = (r) => canonicalJson(r)): NumberedRecord<T>[] {
+export function numberOccurrences<T>(
+  records: readonly T[],
+  canonicalOf: (record: T) => string = (r) => canonicalJson(r),
+): NumberedRecord<T>[] {
   const counter = new OccurrenceCounter();
   return records.map((record) => {
     const canonical = canonicalOf(record);

@@ -34,11 +34,20 @@ export function configuredStreams(config: Config, ownerLogin: string): Configure
     account: a.name,
     streamKeys: a.logins && a.logins.length > 0 ? [...a.logins] : [ownerLogin],
   }));
-  const altcraft = (config.sources.altcraft?.accounts ?? []).map((a) => ({ source: "altcraft" as const, account: a.name }));
+  const altcraft = (config.sources.altcraft?.accounts ?? []).map((a) => ({
+    source: "altcraft" as const,
+    account: a.name,
+  }));
   return [...altcraft, ...yandex];
 }
 
 /** After a complete listing of an Altcraft account: its streams are the campaigns listed. */
-export function listedCampaigns(account: string, keys: readonly string[]): { scope: RetirementScope; configured: ConfiguredStreams[] } {
-  return { scope: { sources: ["altcraft"], accounts: [account] }, configured: [{ source: "altcraft", account, streamKeys: keys }] };
+export function listedCampaigns(
+  account: string,
+  keys: readonly string[],
+): { scope: RetirementScope; configured: ConfiguredStreams[] } {
+  return {
+    scope: { sources: ["altcraft"], accounts: [account] },
+    configured: [{ source: "altcraft", account, streamKeys: keys }],
+  };
 }

@@ -63,7 +63,11 @@ export interface StreamJob<Row> {
    * asks for the next batch while it stores the current one, so a read must not depend on a batch being
    * stored: it decides its next request from what it has received.
    */
-  read(start: { streamId: number; cursor: Date | null; state: Record<string, unknown> }, tally: RequestTally, signal: AbortSignal): AsyncIterable<StreamBatch<Row>>;
+  read(
+    start: { streamId: number; cursor: Date | null; state: Record<string, unknown> },
+    tally: RequestTally,
+    signal: AbortSignal,
+  ): AsyncIterable<StreamBatch<Row>>;
   /** After a successful read: bookkeeping of the source, and the completeness gap (events the API reports that the warehouse does not hold). */
   finish?(warehouse: Warehouse): Promise<StreamFinish>;
 }
@@ -98,7 +102,9 @@ export interface EngineContext {
 const label = (id: StreamIdentity) => `${id.source}/${id.account}/${id.streamKey}`;
 
 /** One line for every gap of a read, with the total where the server says how many. */
-function summariseGaps(gaps: readonly StreamGap[]): { events: number | null; at: Date; description: string } | undefined {
+function summariseGaps(
+  gaps: readonly StreamGap[],
+): { events: number | null; at: Date; description: string } | undefined {
   const first = gaps[0];
   if (!first) return undefined;
   const known = gaps.every((g) => g.unread !== null);
@@ -110,8 +116,22 @@ function summariseGaps(gaps: readonly StreamGap[]): { events: number | null; at:
 
 export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>): Promise<StreamOutcome> {
   const { warehouse, runId } = context;
-  const log = context.log.child({ source: job.identity.source, account: job.identity.account, stream: job.identity.streamKey });
-  const outcome: StreamOutcome = { identity: job.identity, status: "succeeded", inserted: 0, duplicates: 0, rejects: 0, pages: 0, requests: 0, retries: 0, cursor: null };
+  const log = context.log.child({
+    source: job.identity.source,
+    account: job.identity.account,
+    stream: job.identity.streamKey,
+  });
+  const outcome: StreamOutcome = {
+    identity: job.identity,
+    status: "succeeded",
+    inserted: 0,
+    duplicates: 0,
+    rejects: 0,
+    pages: 0,
+    requests: 0,
+    retries: 0,
+    cursor: null,
+  };
   const registered = await ensureStream(warehouse.db, job.identity);
   const lock = await tryLockStream(warehouse.pool, registered.stream_id);
   if (!lock) {
@@ -122,7 +142,8 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
   const tally: RequestTally = {
     requests: 0,
     retries: 0,
-    onRetry: ({ attempt, code, delayMs, error }) => log.warn({ attempt, code, delayMs, err: error }, "request failed, retrying"),
+    onRetry: ({ attempt, code, delayMs, error }) =>
+      log.warn({ attempt, code, delayMs, err: error }, "request failed, retrying"),
   };
   const flushed: RequestTally = { requests: 0, retries: 0 };
   try {
@@ -139,7 +160,8 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
       // stops a batch read ahead that will not be stored.
       const dropped = new AbortController();
       const reading = AbortSignal.any([context.signal, lock.lost, dropped.signal]);
-      const batches = job.read({ streamId: stream.stream_id, cursor: stream.cursor, state: stream.state }, tally, reading)[Symbol.asyncIterator]();
+      const start = { streamId: stream.stream_id, cursor: stream.cursor, state: stream.state };
+      const batches = job.read(start, tally, reading)[Symbol.asyncIterator]();
       // One batch ahead: the next one is read (its requests in flight) while this one is stored. The read
       // decides each request from the responses before it, never from what was stored, so the batch read
       // ahead is exactly the one it would read next; it is stored only after this one commits, and dropped,
@@ -158,7 +180,11 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
           const page = batch.value;
           ahead = next();
           // The requests this batch took: counted when it was read, before the read went on.
-          const counters = { requests: requests - flushed.requests, retries: retries - flushed.retries, eventsFetched: page.fetched };
+          const counters = {
+            requests: requests - flushed.requests,
+            retries: retries - flushed.retries,
+            eventsFetched: page.fetched,
+          };
           const loaded = await loadPage(warehouse.pool, job.table, {
             streamId: stream.stream_id,
             runId,
@@ -179,8 +205,13 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
             gaps.push(gap);
             log.warn({ at: gap.at, unread: gap.unread }, `events the server would not give: ${gap.reason}`);
           }
-          if (loaded.rejects > 0) log.warn({ rejects: loaded.rejects, first: page.rejects[0]?.reason }, "records rejected");
-          context.onPage?.(job.identity, { cursor: outcome.cursor, inserted: loaded.inserted, duplicates: loaded.duplicates });
+          if (loaded.rejects > 0)
+            log.warn({ rejects: loaded.rejects, first: page.rejects[0]?.reason }, "records rejected");
+          context.onPage?.(job.identity, {
+            cursor: outcome.cursor,
+            inserted: loaded.inserted,
+            duplicates: loaded.duplicates,
+          });
           if (reading.aborted) break;
         }
       } finally {
@@ -207,7 +238,10 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
       } else {
         status = classifyFailure(err) === "quota" ? "partial" : "failed";
         error = `${failure.message} (${where})`;
-        log[status === "partial" ? "warn" : "error"]({ err: failure, cursor: outcome.cursor }, status === "partial" ? "quota reached: stream stopped, progress kept" : "stream failed");
+        log[status === "partial" ? "warn" : "error"](
+          { err: failure, cursor: outcome.cursor },
+          status === "partial" ? "quota reached: stream stopped, progress kept" : "stream failed",
+        );
       }
     }
     const finished = status === "succeeded" && job.finish ? await job.finish(warehouse) : undefined;
@@ -233,7 +267,18 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
     if (error) outcome.error = error;
     outcome.requests = tally.requests;
     outcome.retries = tally.retries;
-    log.info({ status, inserted: outcome.inserted, duplicates: outcome.duplicates, rejects: outcome.rejects, requests: tally.requests, retries: tally.retries, cursor: outcome.cursor }, "stream finished");
+    log.info(
+      {
+        status,
+        inserted: outcome.inserted,
+        duplicates: outcome.duplicates,
+        rejects: outcome.rejects,
+        requests: tally.requests,
+        retries: tally.retries,
+        cursor: outcome.cursor,
+      },
+      "stream finished",
+    );
     return outcome;
   } finally {
     await lock.release();

@@ -76,21 +76,33 @@ export async function planJobs(
   const jobs: StreamJob<unknown>[] = [];
   const failures: AccountFailure[] = [];
   const listings: AccountListing[] = [];
-  const wanted = (source: string, account: string) => chosen(selection.sources, source) && chosen(selection.accounts, account);
+  const wanted = (source: string, account: string) =>
+    chosen(selection.sources, source) && chosen(selection.accounts, account);
   for (const account of deps.config.sources.altcraft?.accounts ?? []) {
     if (!wanted("altcraft", account.name)) continue;
     try {
-      const plan = await planAltcraftJobs(account, { warehouse: deps.warehouse, now, log: deps.log, signal: deps.signal, agent: deps.agent, observer: deps.requests?.("altcraft", account.name) });
+      const plan = await planAltcraftJobs(account, {
+        warehouse: deps.warehouse,
+        now,
+        log: deps.log,
+        signal: deps.signal,
+        agent: deps.agent,
+        observer: deps.requests?.("altcraft", account.name),
+      });
       jobs.push(...(plan.jobs as StreamJob<unknown>[]));
       listings.push({ account: account.name, listedKeys: plan.listedKeys, slowPolledKeys: plan.slowPolledKeys });
     } catch (err) {
       const error = `${toError(err).message} (altcraft/${account.name}: campaigns/list)`;
-      deps.log.error({ err: toError(err), source: "altcraft", account: account.name }, "account failed: its campaigns could not be listed");
+      deps.log.error(
+        { err: toError(err), source: "altcraft", account: account.name },
+        "account failed: its campaigns could not be listed",
+      );
       failures.push({ source: "altcraft", account: account.name, error });
     }
   }
   for (const account of deps.config.sources.yandex_direct?.accounts ?? []) {
-    if (wanted("yandex_direct", account.name)) jobs.push(...(yandexDirectJobs(account, now, deps.agent) as StreamJob<unknown>[]));
+    if (wanted("yandex_direct", account.name))
+      jobs.push(...(yandexDirectJobs(account, now, deps.agent) as StreamJob<unknown>[]));
   }
   const selected = jobs.filter((job) => chosen(selection.streams, job.identity.streamKey));
   const observe = deps.requests;
@@ -142,8 +154,17 @@ async function settleAccounts(
   }
   for (const failure of planned.failures) {
     const source = failure.source as "altcraft" | "yandex_direct";
-    const marked = await failAccountStreams(db, runId, { source, account: failure.account, error: failure.error, streamKeys: selection.streams?.length ? selection.streams : undefined });
-    if (marked > 0) deps.log.warn({ source, account: failure.account, streams: marked }, "streams of the failed account marked failed");
+    const marked = await failAccountStreams(db, runId, {
+      source,
+      account: failure.account,
+      error: failure.error,
+      streamKeys: selection.streams?.length ? selection.streams : undefined,
+    });
+    if (marked > 0)
+      deps.log.warn(
+        { source, account: failure.account, streams: marked },
+        "streams of the failed account marked failed",
+      );
   }
 }
 
@@ -155,8 +176,10 @@ function tally(outcomes: readonly StreamOutcome[]): string {
 }
 
 function logRetirement(log: Logger, change: Awaited<ReturnType<typeof settleRetirement>>): void {
-  const label = (s: { source: string; account: string; streamKey: string }) => `${s.source}/${s.account}/${s.streamKey}`;
-  if (change.retired.length > 0) log.info({ streams: change.retired.map(label) }, "streams retired: no longer configured");
+  const label = (s: { source: string; account: string; streamKey: string }) =>
+    `${s.source}/${s.account}/${s.streamKey}`;
+  if (change.retired.length > 0)
+    log.info({ streams: change.retired.map(label) }, "streams retired: no longer configured");
   if (change.restored.length > 0) log.info({ streams: change.restored.map(label) }, "retired streams configured again");
 }
 
@@ -175,7 +198,11 @@ export async function runSync(deps: SyncDependencies, selection: SyncSelection =
   }
 }
 
-async function runUnderLease(deps: SyncDependencies & { agent: HttpAgent }, selection: SyncSelection, runId: number): Promise<RunSummary> {
+async function runUnderLease(
+  deps: SyncDependencies & { agent: HttpAgent },
+  selection: SyncSelection,
+  runId: number,
+): Promise<RunSummary> {
   const now = deps.now ?? (() => new Date());
   const log = deps.log.child({ run: runId });
   let planned: Awaited<ReturnType<typeof planJobs>>;
@@ -183,7 +210,8 @@ async function runUnderLease(deps: SyncDependencies & { agent: HttpAgent }, sele
     // Retirement is judged against the configuration this run loaded, before anything is planned, so a
     // stream configured again runs in this very run.
     const scope = retirementScope(selection);
-    if (scope) logRetirement(log, await settleRetirement(deps.warehouse.db, scope, configuredStreams(deps.config, OWNER_LOGIN)));
+    if (scope)
+      logRetirement(log, await settleRetirement(deps.warehouse.db, scope, configuredStreams(deps.config, OWNER_LOGIN)));
     planned = await planJobs({ ...deps, log }, selection, now);
     await settleAccounts({ warehouse: deps.warehouse, log }, runId, selection, planned);
   } catch (err) {
@@ -192,7 +220,13 @@ async function runUnderLease(deps: SyncDependencies & { agent: HttpAgent }, sele
   }
   const { jobs, failures } = planned;
   log.info({ streams: jobs.length }, "run started");
-  const context: EngineContext = { warehouse: deps.warehouse, runId, log, signal: deps.signal, ...(deps.onPage ? { onPage: deps.onPage } : {}) };
+  const context: EngineContext = {
+    warehouse: deps.warehouse,
+    runId,
+    log,
+    signal: deps.signal,
+    ...(deps.onPage ? { onPage: deps.onPage } : {}),
+  };
   const outcomes: StreamOutcome[] = [];
   let next = 0;
   const worker = async () => {
@@ -204,13 +238,32 @@ async function runUnderLease(deps: SyncDependencies & { agent: HttpAgent }, sele
         // The stream's own bookkeeping failed (the warehouse went away, say): report it, go on.
         const error = toError(err).message;
         log.error({ err: toError(err), stream: job.identity }, "stream could not be synced");
-        outcomes.push({ identity: job.identity, status: "failed", error, inserted: 0, duplicates: 0, rejects: 0, pages: 0, requests: 0, retries: 0, cursor: null });
+        outcomes.push({
+          identity: job.identity,
+          status: "failed",
+          error,
+          inserted: 0,
+          duplicates: 0,
+          rejects: 0,
+          pages: 0,
+          requests: 0,
+          retries: 0,
+          cursor: null,
+        });
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(deps.config.sync.parallelStreams, jobs.length) }, worker));
-  const status = deps.signal.aborted && outcomes.length < jobs.length ? "interrupted" : runStatus(outcomes, failures.length);
-  const error = status === "interrupted" ? "interrupted by a signal" : failures.length > 0 ? failures.map((f) => f.error).join("; ") : status === "failed" ? `no stream succeeded: ${tally(outcomes)}` : null;
+  const status =
+    deps.signal.aborted && outcomes.length < jobs.length ? "interrupted" : runStatus(outcomes, failures.length);
+  const error =
+    status === "interrupted"
+      ? "interrupted by a signal"
+      : failures.length > 0
+        ? failures.map((f) => f.error).join("; ")
+        : status === "failed"
+          ? `no stream succeeded: ${tally(outcomes)}`
+          : null;
   await finishRun(deps.warehouse.db, runId, status, error);
   log.info({ status, streams: outcomes.length, failedAccounts: failures.length }, "run finished");
   return { runId, status, streams: outcomes, accounts: failures };

@@ -7,8 +7,17 @@ import { resolveStartTime, type YandexDirectAccountConfig } from "../config/conf
 import type { HttpAgent } from "../http/post.js";
 import { createRequestGate } from "../http/request-gate.js";
 import { DESCRIPTION_FIELDS, mapEvent, type YandexDirectEvent } from "../sources/yandex-direct/events.mapper.js";
-import { type EventsStreamSettings, type EventsWindow, readEventWindows } from "../sources/yandex-direct/events.stream.js";
-import { createYandexDirectClient, PRODUCTION_ENDPOINT, SANDBOX_ENDPOINT, type YandexDirectClient } from "../sources/yandex-direct/yandex-direct.client.js";
+import {
+  type EventsStreamSettings,
+  type EventsWindow,
+  readEventWindows,
+} from "../sources/yandex-direct/events.stream.js";
+import {
+  createYandexDirectClient,
+  PRODUCTION_ENDPOINT,
+  SANDBOX_ENDPOINT,
+  type YandexDirectClient,
+} from "../sources/yandex-direct/yandex-direct.client.js";
 import type { EventsLogFilter } from "../sources/yandex-direct/yandex-direct.schemas.js";
 import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../warehouse/copy-columns.js";
 import type { RejectedRecord } from "../warehouse/load-page.js";
@@ -42,13 +51,22 @@ function filterOf(account: YandexDirectAccountConfig): EventsLogFilter | undefin
 type IdentityColumns = "event_key" | "account" | "login" | "occurrence" | "raw";
 
 /** Compile-time check: the mapper gives exactly the table's other columns, each of a type the row takes. */
-export type MapperCoversYandexDirectRow = Assert<SameColumns<YandexDirectEvent, Omit<YandexDirectEventRowInput, IdentityColumns>>>;
+export type MapperCoversYandexDirectRow = Assert<
+  SameColumns<YandexDirectEvent, Omit<YandexDirectEventRowInput, IdentityColumns>>
+>;
 
 /**
  * The one place a Yandex.Direct event row is made: every column named, one fixed shape for all rows.
  * `raw` is the record's canonical JSON text with every key.
  */
-function eventRow(e: YandexDirectEvent, key: string, account: string, login: string, occurrence: number, raw: string): YandexDirectEventRowInput {
+function eventRow(
+  e: YandexDirectEvent,
+  key: string,
+  account: string,
+  login: string,
+  occurrence: number,
+  raw: string,
+): YandexDirectEventRowInput {
   return {
     event_key: key,
     account,
@@ -97,12 +115,25 @@ export function windowRows(
       rejects.push({ reason: mapped.reason, payload: record });
       continue;
     }
-    events.push(eventRow(mapped.event, eventKey(stream.keyPrefix, text.identity, occurrence), stream.account, stream.login, occurrence, text.json));
+    events.push(
+      eventRow(
+        mapped.event,
+        eventKey(stream.keyPrefix, text.identity, occurrence),
+        stream.account,
+        stream.login,
+        occurrence,
+        text.json,
+      ),
+    );
   }
   return { events, rejects };
 }
 
-export function yandexDirectJobs(account: YandexDirectAccountConfig, now: () => Date, agent: HttpAgent): StreamJob<YandexDirectEventRowInput>[] {
+export function yandexDirectJobs(
+  account: YandexDirectAccountConfig,
+  now: () => Date,
+  agent: HttpAgent,
+): StreamJob<YandexDirectEventRowInput>[] {
   const client = createYandexDirectClient({
     agent,
     endpoint: endpointUrl(account.endpoint),
@@ -113,7 +144,8 @@ export function yandexDirectJobs(account: YandexDirectAccountConfig, now: () => 
     retry: { retries: account.retries, minDelayMs: account.retryMinDelay, maxDelayMs: account.retryMaxDelay },
   });
   const startTime = resolveStartTime(account.startTime, now());
-  const logins: Array<string | undefined> = account.logins && account.logins.length > 0 ? [...account.logins] : [undefined];
+  const logins: Array<string | undefined> =
+    account.logins && account.logins.length > 0 ? [...account.logins] : [undefined];
   return logins.map((login) => loginJob(client, account, login, startTime, now));
 }
 
@@ -146,8 +178,21 @@ function loginJob(
     identity,
     table: yandexDirectEventsTable,
     async *read(start, tally, signal) {
-      const windows = readEventWindows(client, settings, { cursor: start.cursor, state: start.state, now: now() }, tally, signal, () => now().getTime());
-      const rowsOf = { keyPrefix, account: account.name, login: storedLogin, zone: settings.zone, currency: account.currency };
+      const windows = readEventWindows(
+        client,
+        settings,
+        { cursor: start.cursor, state: start.state, now: now() },
+        tally,
+        signal,
+        () => now().getTime(),
+      );
+      const rowsOf = {
+        keyPrefix,
+        account: account.name,
+        login: storedLogin,
+        zone: settings.zone,
+        currency: account.currency,
+      };
       for await (const window of windows) {
         const { events, rejects } = windowRows(window, rowsOf);
         const page: StreamBatch<YandexDirectEventRowInput> = {

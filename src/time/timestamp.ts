@@ -74,11 +74,28 @@ function zoneOffsetAt(zone: string, utcMs: number): number {
 export function parseTimestamp(text: string, zone = "UTC"): Date | undefined {
   const m = ISO.exec(text.trim());
   if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac, tz] = m as unknown as [string, string, string, string, string, string, string, string | undefined, string | undefined];
+  const [, y, mo, d, h, mi, s, frac, tz] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+    string | undefined,
+  ];
   const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000 + 1e-6) : 0;
   const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
   const check = new Date(wall);
-  if (check.getUTCFullYear() !== Number(y) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
+  if (
+    check.getUTCFullYear() !== Number(y) ||
+    check.getUTCMonth() !== Number(mo) - 1 ||
+    check.getUTCDate() !== Number(d) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 59
+  ) {
     return undefined;
   }
   let offset: number;

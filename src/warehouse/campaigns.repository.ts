@@ -15,7 +15,11 @@ export interface ListedCampaign {
  * Upserts the listed campaigns of an account; returns the ids that are new or whose list item changed
  * since the last run (their polling goes back to the normal schedule).
  */
-export async function upsertCampaigns(db: Kysely<Database>, account: string, campaigns: readonly ListedCampaign[]): Promise<Set<number>> {
+export async function upsertCampaigns(
+  db: Kysely<Database>,
+  account: string,
+  campaigns: readonly ListedCampaign[],
+): Promise<Set<number>> {
   if (campaigns.length === 0) return new Set();
   const result = await sql<{ campaign_id: number }>`
     insert into altcraft.campaigns as c (account, campaign_id, name, type, is_active, ui_tags, groups, raw)
@@ -29,21 +33,39 @@ export async function upsertCampaigns(db: Kysely<Database>, account: string, cam
       groups = excluded.groups, raw = excluded.raw, last_seen_at = now(),
       updated_at = case when c.raw is distinct from excluded.raw then now() else c.updated_at end
     returning c.campaign_id, (xmax = 0 or c.updated_at = now()) as changed`.execute(db);
-  return new Set((result.rows as Array<{ campaign_id: number; changed: boolean }>).filter((r) => r.changed).map((r) => Number(r.campaign_id)));
+  return new Set(
+    (result.rows as Array<{ campaign_id: number; changed: boolean }>)
+      .filter((r) => r.changed)
+      .map((r) => Number(r.campaign_id)),
+  );
 }
 
 /** Records what campaigns/get_status said. */
-export async function saveCampaignStatus(db: Kysely<Database>, account: string, campaignId: number, status: { is_active?: boolean | undefined; is_completed?: boolean | undefined; status?: string | undefined }) {
+export async function saveCampaignStatus(
+  db: Kysely<Database>,
+  account: string,
+  campaignId: number,
+  status: { is_active?: boolean | undefined; is_completed?: boolean | undefined; status?: string | undefined },
+) {
   await db
     .updateTable("altcraft.campaigns")
-    .set({ is_completed: status.is_completed ?? null, status: status.status ?? null, ...(status.is_active === undefined ? {} : { is_active: status.is_active }) })
+    .set({
+      is_completed: status.is_completed ?? null,
+      status: status.status ?? null,
+      ...(status.is_active === undefined ? {} : { is_active: status.is_active }),
+    })
     .where("account", "=", account)
     .where("campaign_id", "=", campaignId)
     .execute();
 }
 
 /** Rows held for a campaign: all of them, those at or after `since`, and those after it. */
-export async function heldRows(db: Kysely<Database>, account: string, campaignId: number, since: Date): Promise<{ all: number; atOrAfter: number; after: number }> {
+export async function heldRows(
+  db: Kysely<Database>,
+  account: string,
+  campaignId: number,
+  since: Date,
+): Promise<{ all: number; atOrAfter: number; after: number }> {
   const r = await db
     .selectFrom("altcraft.campaign_log")
     .select([
@@ -58,7 +80,16 @@ export async function heldRows(db: Kysely<Database>, account: string, campaignId
 }
 
 /** Stored paging state and status of every stream of an account, by stream key. */
-export async function streamStates(db: Kysely<Database>, source: "altcraft" | "yandex_direct", account: string): Promise<Map<string, { state: Record<string, unknown>; status: StreamStatus }>> {
-  const rows = await db.selectFrom("sync.streams").select(["stream_key", "state", "status"]).where("source", "=", source).where("account", "=", account).execute();
+export async function streamStates(
+  db: Kysely<Database>,
+  source: "altcraft" | "yandex_direct",
+  account: string,
+): Promise<Map<string, { state: Record<string, unknown>; status: StreamStatus }>> {
+  const rows = await db
+    .selectFrom("sync.streams")
+    .select(["stream_key", "state", "status"])
+    .where("source", "=", source)
+    .where("account", "=", account)
+    .execute();
   return new Map(rows.map((r) => [r.stream_key, { state: r.state, status: r.status }]));
 }

@@ -59,7 +59,9 @@ function encodeValue(kind: ColumnKind, value: unknown, flags: RowFlags): string 
     case "uuid":
       return typeof value === "string" && UUID.test(value) ? value : undefined;
     case "integer":
-      return typeof value === "number" && Number.isInteger(value) && Math.abs(value) <= 2147483647 ? String(value) : undefined;
+      return typeof value === "number" && Number.isInteger(value) && Math.abs(value) <= 2147483647
+        ? String(value)
+        : undefined;
     case "bigint":
       if (typeof value === "number") return Number.isSafeInteger(value) ? String(value) : undefined;
       if (typeof value === "bigint") return value.toString();
@@ -111,7 +113,10 @@ export function encodeCopyRows<Row>(table: EventTable<Row>, rows: readonly Row[]
       let field: string | undefined;
       if (value === null || value === undefined) {
         if (!column.nullable) {
-          throw new LoaderInputError(`${table.name}: row ${r}: column ${column.name} is required, got ${describe(value)}`, column.name);
+          throw new LoaderInputError(
+            `${table.name}: row ${r}: column ${column.name} is required, got ${describe(value)}`,
+            column.name,
+          );
         }
         field = "\\N";
       } else {

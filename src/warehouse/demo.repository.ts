@@ -8,7 +8,10 @@ import type { Database } from "./tables.js";
 
 /** How many runs the warehouse has recorded (0 on a fresh one). */
 export async function countRuns(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom("sync.runs").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom("sync.runs")
+    .select(sql<number>`count(*)::int`.as("n"))
+    .executeTakeFirstOrThrow();
   return row.n;
 }
 
@@ -40,6 +43,9 @@ export const EXAMPLE_QUERIES: readonly ExampleQuery[] = [
 ];
 
 /** The rows of one example query, as the driver returns them. */
-export async function runExampleQuery(db: Kysely<Database>, query: ExampleQuery): Promise<Array<Record<string, unknown>>> {
+export async function runExampleQuery(
+  db: Kysely<Database>,
+  query: ExampleQuery,
+): Promise<Array<Record<string, unknown>>> {
   return (await sql.raw<Record<string, unknown>>(query.sql).execute(db)).rows;
 }

@@ -58,7 +58,10 @@ export interface PageLoaded {
 type Queryable = Pick<pg.PoolClient, "query">;
 
 function check<Row>(table: EventTable<Row>, page: PageToLoad<Row>): void {
-  for (const [field, value] of [["streamId", page.streamId], ["runId", page.runId]] as const) {
+  for (const [field, value] of [
+    ["streamId", page.streamId],
+    ["runId", page.runId],
+  ] as const) {
     if (!Number.isSafeInteger(value) || value <= 0) {
       throw new LoaderInputError(`${table.name}: ${field} must be a positive integer, got ${String(value)}`, field);
     }
@@ -105,7 +108,9 @@ async function loadInTransaction<Row>(
   const names = [...table.columns.map((c) => c.name), NUL_FLAG_COLUMN].join(", ");
   let inserted = 0;
   if (page.events.length > 0) {
-    const staged = [...table.columns.map((c) => `${c.name} ${PG_TYPE[c.kind]}`), `${NUL_FLAG_COLUMN} boolean`].join(", ");
+    const staged = [...table.columns.map((c) => `${c.name} ${PG_TYPE[c.kind]}`), `${NUL_FLAG_COLUMN} boolean`].join(
+      ", ",
+    );
     await client.query(`create temp table stage (${staged}) on commit drop`);
     await pipeline(Readable.from(copyText), client.query(copyFrom(`copy stage (${names}) from stdin`)));
     const moved = await client.query(
@@ -127,7 +132,12 @@ async function loadInTransaction<Row>(
  * identical records of the page (as for events), so a record re-read by a lookback, a crash replay or an
  * overlapping window is not stored again. Returns how many were new.
  */
-async function insertRejects(client: Queryable, streamId: number, runId: number, rejects: readonly RejectedRecord[]): Promise<number> {
+async function insertRejects(
+  client: Queryable,
+  streamId: number,
+  runId: number,
+  rejects: readonly RejectedRecord[],
+): Promise<number> {
   const seen = new Map<string, number>();
   const payloads: string[] = [];
   const occurrences: number[] = [];

@@ -12,7 +12,14 @@ export function isLostConnection(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === "string" ? e.code : "";
   // 57P01 admin shutdown / terminate, 57P02 crash shutdown, 57P03 cannot connect now, class 08 connection exceptions.
-  if (code.startsWith("57P0") || code.startsWith("08") || code === "ECONNRESET" || code === "ECONNREFUSED" || code === "EPIPE") return true;
+  if (
+    code.startsWith("57P0") ||
+    code.startsWith("08") ||
+    code === "ECONNRESET" ||
+    code === "ECONNREFUSED" ||
+    code === "EPIPE"
+  )
+    return true;
   const message = typeof e?.message === "string" ? e.message : "";
   return /Connection terminated|connection is closed|Client has encountered a connection error/i.test(message);
 }

@@ -8,7 +8,9 @@ export const NUL_REPLACEMENT = "\uFFFD";
 
 /** `text` with every U+0000 replaced; `replaced` tells whether there was any. */
 export function textWithoutNul(text: string): { text: string; replaced: boolean } {
-  return text.includes("\u0000") ? { text: text.replaceAll("\u0000", NUL_REPLACEMENT), replaced: true } : { text, replaced: false };
+  return text.includes("\u0000")
+    ? { text: text.replaceAll("\u0000", NUL_REPLACEMENT), replaced: true }
+    : { text, replaced: false };
 }
 
 /**

@@ -64,16 +64,27 @@ export async function markAbandonedRuns(pool: pg.Pool): Promise<number[]> {
   const client = await pool.connect();
   let broken = false;
   try {
-    const running = await client.query<{ run_id: number }>("select run_id from sync.runs where status = 'running' order by run_id");
+    const running = await client.query<{ run_id: number }>(
+      "select run_id from sync.runs where status = 'running' order by run_id",
+    );
     const abandoned: number[] = [];
     for (const { run_id: runId } of running.rows) {
-      const probe = await client.query<{ free: boolean }>("select pg_try_advisory_lock($1, $2::int) as free", [RUN_NAMESPACE, runId]);
+      const probe = await client.query<{ free: boolean }>("select pg_try_advisory_lock($1, $2::int) as free", [
+        RUN_NAMESPACE,
+        runId,
+      ]);
       if (!probe.rows[0]?.free) continue;
       try {
         const why = "abandoned: its process went away without finishing it (found by a later run)";
         await client.query("begin");
-        await client.query("update sync.runs set status = 'abandoned', finished_at = now(), error = $2 where run_id = $1 and status = 'running'", [runId, why]);
-        await client.query("update sync.stream_runs set status = 'abandoned', finished_at = now(), error = $2 where run_id = $1 and status = 'running'", [runId, why]);
+        await client.query(
+          "update sync.runs set status = 'abandoned', finished_at = now(), error = $2 where run_id = $1 and status = 'running'",
+          [runId, why],
+        );
+        await client.query(
+          "update sync.stream_runs set status = 'abandoned', finished_at = now(), error = $2 where run_id = $1 and status = 'running'",
+          [runId, why],
+        );
         await client.query(
           "update sync.streams set status = 'abandoned', last_error = $2, updated_at = now() where last_run_id = $1 and status = 'running'",
           [runId, why],

@@ -14,6 +14,13 @@ export async function startRun(db: Kysely<Database>, command: string): Promise<n
 }
 
 /** Records how a run ended. */
-export async function finishRun(db: Kysely<Database>, runId: number, status: RunStatus, error: string | null = null): Promise<void> {
-  await retryOnLostConnection(() => db.updateTable("sync.runs").set({ status, error, finished_at: new Date() }).where("run_id", "=", runId).execute());
+export async function finishRun(
+  db: Kysely<Database>,
+  runId: number,
+  status: RunStatus,
+  error: string | null = null,
+): Promise<void> {
+  await retryOnLostConnection(() =>
+    db.updateTable("sync.runs").set({ status, error, finished_at: new Date() }).where("run_id", "=", runId).execute(),
+  );
 }

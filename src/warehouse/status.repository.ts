@@ -28,7 +28,10 @@ export interface StreamStatusRow {
 }
 
 /** Every stream as sync.stream_freshness describes it; retired streams only when asked for. */
-export async function streamStatuses(db: Kysely<Database>, options: { includeRetired?: boolean } = {}): Promise<StreamStatusRow[]> {
+export async function streamStatuses(
+  db: Kysely<Database>,
+  options: { includeRetired?: boolean } = {},
+): Promise<StreamStatusRow[]> {
   const result = await sql<StreamStatusRow>`
     select source, account, stream, status, cursor, last_event_at, last_read_at, lag_seconds, rows_held, last_run_id,
            last_run_status, last_run_finished_at, last_success_at, last_error, completeness_gap, unread_events, unread_at,
@@ -36,5 +39,10 @@ export async function streamStatuses(db: Kysely<Database>, options: { includeRet
       from sync.stream_freshness
      where ${options.includeRetired === true} or status <> 'retired'
      order by source, account, stream`.execute(db);
-  return result.rows.map((r) => ({ ...r, rows_held: Number(r.rows_held), lag_seconds: Number(r.lag_seconds), unread_events: r.unread_events === null ? null : Number(r.unread_events) }));
+  return result.rows.map((r) => ({
+    ...r,
+    rows_held: Number(r.rows_held),
+    lag_seconds: Number(r.lag_seconds),
+    unread_events: r.unread_events === null ? null : Number(r.unread_events),
+  }));
 }

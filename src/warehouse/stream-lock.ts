@@ -25,7 +25,10 @@ export class StreamLockLostError extends Error {
 export async function tryLockStream(pool: pg.Pool, streamId: number): Promise<StreamLock | undefined> {
   const client = await pool.connect();
   try {
-    const result = await client.query<{ locked: boolean }>("select pg_try_advisory_lock($1, $2) as locked", [LOCK_NAMESPACE, streamId]);
+    const result = await client.query<{ locked: boolean }>("select pg_try_advisory_lock($1, $2) as locked", [
+      LOCK_NAMESPACE,
+      streamId,
+    ]);
     if (!result.rows[0]?.locked) {
       client.release();
       return undefined;
@@ -37,7 +40,11 @@ export async function tryLockStream(pool: pg.Pool, streamId: number): Promise<St
   let released = false;
   const lost = new AbortController();
   const onError = (err: Error) =>
-    lost.abort(new StreamLockLostError(`the warehouse connection holding the stream's lock was lost (${err.message})`, { cause: err }));
+    lost.abort(
+      new StreamLockLostError(`the warehouse connection holding the stream's lock was lost (${err.message})`, {
+        cause: err,
+      }),
+    );
   client.on("error", onError);
   return {
     lost: lost.signal,

@@ -3,22 +3,57 @@ import { retryOnLostConnection } from "./lost-connection.js";
 import type { Database, SourceName, StreamRunStatus, StreamStatus } from "./tables.js";
 
 /** Opens the stream's row for this run (status running) and marks the stream running. */
-export async function beginStreamRun(db: Kysely<Database>, runId: number, streamId: number, cursorBefore: Date | null): Promise<void> {
+export async function beginStreamRun(
+  db: Kysely<Database>,
+  runId: number,
+  streamId: number,
+  cursorBefore: Date | null,
+): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await tx
       .insertInto("sync.stream_runs")
-      .values({ run_id: runId, stream_id: streamId, cursor_before: cursorBefore, cursor_after: cursorBefore, finished_at: null, completeness_gap: null, error: null })
-      .onConflict((oc) => oc.columns(["run_id", "stream_id"]).doUpdateSet({ status: "running", cursor_before: cursorBefore, started_at: sql`now()` }))
+      .values({
+        run_id: runId,
+        stream_id: streamId,
+        cursor_before: cursorBefore,
+        cursor_after: cursorBefore,
+        finished_at: null,
+        completeness_gap: null,
+        error: null,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(["run_id", "stream_id"])
+          .doUpdateSet({ status: "running", cursor_before: cursorBefore, started_at: sql`now()` }),
+      )
       .execute();
-    await tx.updateTable("sync.streams").set({ status: "running", last_run_id: runId, updated_at: sql`now()` }).where("stream_id", "=", streamId).execute();
+    await tx
+      .updateTable("sync.streams")
+      .set({ status: "running", last_run_id: runId, updated_at: sql`now()` })
+      .where("stream_id", "=", streamId)
+      .execute();
   });
 }
 
 /** Records a stream the run did not sync because another process held it. */
-export async function recordSkippedStream(db: Kysely<Database>, runId: number, streamId: number, reason: string): Promise<void> {
+export async function recordSkippedStream(
+  db: Kysely<Database>,
+  runId: number,
+  streamId: number,
+  reason: string,
+): Promise<void> {
   await db
     .insertInto("sync.stream_runs")
-    .values({ run_id: runId, stream_id: streamId, status: "skipped", finished_at: new Date(), cursor_before: null, cursor_after: null, completeness_gap: null, error: reason })
+    .values({
+      run_id: runId,
+      stream_id: streamId,
+      status: "skipped",
+      finished_at: new Date(),
+      cursor_before: null,
+      cursor_after: null,
+      completeness_gap: null,
+      error: reason,
+    })
     .onConflict((oc) => oc.columns(["run_id", "stream_id"]).doNothing())
     .execute();
 }
@@ -35,13 +70,27 @@ export interface StreamRunEnd {
 }
 
 /** Closes the stream's row for this run and carries the result to the stream itself. */
-export async function finishStreamRun(db: Kysely<Database>, runId: number, streamId: number, end: StreamRunEnd): Promise<void> {
+export async function finishStreamRun(
+  db: Kysely<Database>,
+  runId: number,
+  streamId: number,
+  end: StreamRunEnd,
+): Promise<void> {
   await retryOnLostConnection(() => finishStreamRunOnce(db, runId, streamId, end));
 }
 
-async function finishStreamRunOnce(db: Kysely<Database>, runId: number, streamId: number, end: StreamRunEnd): Promise<void> {
+async function finishStreamRunOnce(
+  db: Kysely<Database>,
+  runId: number,
+  streamId: number,
+  end: StreamRunEnd,
+): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    const stream = await tx.selectFrom("sync.streams").select("cursor").where("stream_id", "=", streamId).executeTakeFirstOrThrow();
+    const stream = await tx
+      .selectFrom("sync.streams")
+      .select("cursor")
+      .where("stream_id", "=", streamId)
+      .executeTakeFirstOrThrow();
     await tx
       .updateTable("sync.stream_runs")
       .set((eb) => ({
@@ -83,7 +132,17 @@ async function finishStreamRunOnce(db: Kysely<Database>, runId: number, streamId
 export async function streamRunTotals(db: Kysely<Database>, runId: number, streamId: number) {
   return db
     .selectFrom("sync.stream_runs")
-    .select(["requests", "retries", "pages", "events_fetched", "events_inserted", "events_duplicate", "rejects", "cursor_before", "cursor_after"])
+    .select([
+      "requests",
+      "retries",
+      "pages",
+      "events_fetched",
+      "events_inserted",
+      "events_duplicate",
+      "rejects",
+      "cursor_before",
+      "cursor_after",
+    ])
     .where("run_id", "=", runId)
     .where("stream_id", "=", streamId)
     .executeTakeFirst();
@@ -113,13 +172,28 @@ export async function failAccountStreams(
     if (streams.length === 0) return 0;
     await tx
       .insertInto("sync.stream_runs")
-      .values(streams.map((s) => ({ run_id: runId, stream_id: s.stream_id, status: "failed" as const, finished_at: sql<Date>`now()`, cursor_before: s.cursor, cursor_after: s.cursor, completeness_gap: null, error: account.error })))
+      .values(
+        streams.map((s) => ({
+          run_id: runId,
+          stream_id: s.stream_id,
+          status: "failed" as const,
+          finished_at: sql<Date>`now()`,
+          cursor_before: s.cursor,
+          cursor_after: s.cursor,
+          completeness_gap: null,
+          error: account.error,
+        })),
+      )
       .onConflict((oc) => oc.columns(["run_id", "stream_id"]).doNothing())
       .execute();
     await tx
       .updateTable("sync.streams")
       .set({ status: "failed", last_error: account.error, last_run_id: runId, updated_at: sql`now()` })
-      .where("stream_id", "in", streams.map((s) => s.stream_id))
+      .where(
+        "stream_id",
+        "in",
+        streams.map((s) => s.stream_id),
+      )
       .execute();
     return streams.length;
   });

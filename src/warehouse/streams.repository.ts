@@ -11,7 +11,15 @@ export interface StreamIdentity {
 export async function ensureStream(db: Kysely<Database>, identity: StreamIdentity): Promise<Stream> {
   await db
     .insertInto("sync.streams")
-    .values({ source: identity.source, account: identity.account, stream_key: identity.streamKey, cursor: null, last_error: null, last_run_id: null, last_success_at: null })
+    .values({
+      source: identity.source,
+      account: identity.account,
+      stream_key: identity.streamKey,
+      cursor: null,
+      last_error: null,
+      last_run_id: null,
+      last_success_at: null,
+    })
     .onConflict((oc) => oc.columns(["source", "account", "stream_key"]).doNothing())
     .execute();
   return db
@@ -28,7 +36,10 @@ export async function getStream(db: Kysely<Database>, streamId: number): Promise
 }
 
 /** Streams matching the given parts of their identity. */
-export async function findStreams(db: Kysely<Database>, match: { source?: string | undefined; account?: string | undefined; streamKey: string | undefined }): Promise<Stream[]> {
+export async function findStreams(
+  db: Kysely<Database>,
+  match: { source?: string | undefined; account?: string | undefined; streamKey: string | undefined },
+): Promise<Stream[]> {
   let query = db.selectFrom("sync.streams").selectAll();
   if (match.source) query = query.where("source", "=", match.source as Stream["source"]);
   if (match.account) query = query.where("account", "=", match.account);
@@ -43,12 +54,23 @@ export async function findStreams(db: Kysely<Database>, match: { source?: string
  * records them again if the server still will not give them.
  */
 export async function resetStream(db: Kysely<Database>, streamId: number, cursor: Date | null): Promise<void> {
-  const rereads = (unreadAt: Date | null) => unreadAt !== null && (cursor === null || cursor.getTime() <= unreadAt.getTime());
+  const rereads = (unreadAt: Date | null) =>
+    unreadAt !== null && (cursor === null || cursor.getTime() <= unreadAt.getTime());
   await db.transaction().execute(async (tx) => {
-    const stream = await tx.selectFrom("sync.streams").select("unread_at").where("stream_id", "=", streamId).forUpdate().executeTakeFirst();
+    const stream = await tx
+      .selectFrom("sync.streams")
+      .select("unread_at")
+      .where("stream_id", "=", streamId)
+      .forUpdate()
+      .executeTakeFirst();
     await tx
       .updateTable("sync.streams")
-      .set({ cursor, state: JSON.stringify({}), updated_at: new Date(), ...(rereads(stream?.unread_at ?? null) ? { unread_events: null, unread_at: null } : {}) })
+      .set({
+        cursor,
+        state: JSON.stringify({}),
+        updated_at: new Date(),
+        ...(rereads(stream?.unread_at ?? null) ? { unread_events: null, unread_at: null } : {}),
+      })
       .where("stream_id", "=", streamId)
       .execute();
   });
@@ -81,9 +103,15 @@ export interface RetirementChange {
  * An entry without keys covers every stream of its account but brings none back: whether a campaign is
  * still there is for the account's listing to say.
  */
-export async function settleRetirement(db: Kysely<Database>, scope: RetirementScope, configured: readonly ConfiguredStreams[]): Promise<RetirementChange> {
+export async function settleRetirement(
+  db: Kysely<Database>,
+  scope: RetirementScope,
+  configured: readonly ConfiguredStreams[],
+): Promise<RetirementChange> {
   if (scope.sources.length === 0 || scope.accounts?.length === 0) return { retired: [], restored: [] };
-  const roster = JSON.stringify(configured.map((c) => ({ source: c.source, account: c.account, keys: c.streamKeys ? [...c.streamKeys] : null })));
+  const roster = JSON.stringify(
+    configured.map((c) => ({ source: c.source, account: c.account, keys: c.streamKeys ? [...c.streamKeys] : null })),
+  );
   const accounts = scope.accounts ? [...scope.accounts] : null;
   const result = await sql<{ source: SourceName; account: string; stream_key: string; retired: boolean }>`
     with named as (
@@ -108,8 +136,15 @@ export async function settleRetirement(db: Kysely<Database>, scope: RetirementSc
      where n.stream_id = s.stream_id
        and (s.status <> 'retired' and not n.configured or s.status = 'retired' and n.named)
     returning s.source, s.account, s.stream_key, not n.configured as retired`.execute(db);
-  const identity = (r: (typeof result.rows)[number]): StreamIdentity => ({ source: r.source, account: r.account, streamKey: r.stream_key });
-  return { retired: result.rows.filter((r) => r.retired).map(identity), restored: result.rows.filter((r) => !r.retired).map(identity) };
+  const identity = (r: (typeof result.rows)[number]): StreamIdentity => ({
+    source: r.source,
+    account: r.account,
+    streamKey: r.stream_key,
+  });
+  return {
+    retired: result.rows.filter((r) => r.retired).map(identity),
+    restored: result.rows.filter((r) => !r.retired).map(identity),
+  };
 }
 
 /**
@@ -117,7 +152,10 @@ export async function settleRetirement(db: Kysely<Database>, scope: RetirementSc
  * listing proves they hold everything there is: their freshness counts from it. Only streams whose last
  * read was complete qualify.
  */
-export async function confirmReadThrough(db: Kysely<Database>, stream: { source: SourceName; account: string; streamKeys: readonly string[] }): Promise<void> {
+export async function confirmReadThrough(
+  db: Kysely<Database>,
+  stream: { source: SourceName; account: string; streamKeys: readonly string[] },
+): Promise<void> {
   if (stream.streamKeys.length === 0) return;
   await db
     .updateTable("sync.streams")

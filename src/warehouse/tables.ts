@@ -12,7 +12,8 @@ type EventTime = ColumnType<Date, Date, Date>;
 
 export type { SourceName } from "../vocabulary.js";
 import type { SourceName } from "../vocabulary.js";
-export type StreamStatus = "new" | "running" | "succeeded" | "incomplete" | "partial" | "failed" | "interrupted" | "abandoned" | "retired";
+export type StreamStatus =
+  "new" | "running" | "succeeded" | "incomplete" | "partial" | "failed" | "interrupted" | "abandoned" | "retired";
 export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "interrupted" | "abandoned";
 export type StreamRunStatus = RunStatus | "incomplete" | "skipped";
 

@@ -13,7 +13,10 @@ const counts = (s: AltcraftScenario) => s.sim.requestCounts()[s.sim.tokens[0] ??
 
 describe("Altcraft campaigns over time", () => {
   it("follows campaigns appearing, ending and reactivating between runs, polling finished ones slowly", async () => {
-    const scenario = await start({ simulator: { campaigns: 5, completedShare: 0, inactiveShare: 0 }, account: { slowPollInterval: "24h" } });
+    const scenario = await start({
+      simulator: { campaigns: 5, completedShare: 0, inactiveShare: 0 },
+      account: { slowPollInterval: "24h" },
+    });
     const sim = scenario.sim;
     await scenario.run(database.warehouse);
     await scenario.expectGroundTruth(database.warehouse);
@@ -26,9 +29,21 @@ describe("Altcraft campaigns over time", () => {
     const second = await scenario.run(database.warehouse);
     expect(second.streams.map((s) => Number(s.identity.streamKey))).toContain(added.id);
     await scenario.expectGroundTruth(database.warehouse);
-    const stored = await database.warehouse.db.selectFrom("altcraft.campaigns").selectAll().where("campaign_id", "=", ending).executeTakeFirstOrThrow();
+    const stored = await database.warehouse.db
+      .selectFrom("altcraft.campaigns")
+      .selectAll()
+      .where("campaign_id", "=", ending)
+      .executeTakeFirstOrThrow();
     expect(stored).toMatchObject({ is_active: false, is_completed: true, status: "Completed" });
-    expect((await database.warehouse.db.selectFrom("altcraft.campaigns").select("name").where("campaign_id", "=", added.id).executeTakeFirstOrThrow()).name).toBe("Black Friday");
+    expect(
+      (
+        await database.warehouse.db
+          .selectFrom("altcraft.campaigns")
+          .select("name")
+          .where("campaign_id", "=", added.id)
+          .executeTakeFirstOrThrow()
+      ).name,
+    ).toBe("Black Friday");
 
     // Within the slow interval the finished campaign costs no request at all.
     sim.resetRequestCounts();
@@ -61,7 +76,17 @@ describe("Altcraft campaigns over time", () => {
 
   it("retries 20% failing requests and stays exact", async () => {
     const scenario = await start({
-      simulator: { campaigns: 6, faults: { serverErrorRate: 0.06, truncateRate: 0.04, garbageRate: 0.04, htmlRate: 0.03, hangRate: 0.03, hangMs: 5000 } },
+      simulator: {
+        campaigns: 6,
+        faults: {
+          serverErrorRate: 0.06,
+          truncateRate: 0.04,
+          garbageRate: 0.04,
+          htmlRate: 0.03,
+          hangRate: 0.03,
+          hangMs: 5000,
+        },
+      },
       account: { pageLimit: 80, timeout: "400ms" },
     });
     const run = await scenario.run(database.warehouse);
@@ -73,19 +98,45 @@ describe("Altcraft campaigns over time", () => {
   it("fails the account whose token is refused (401) while another account completes", async () => {
     const scenario = await start({ simulator: { campaigns: 4 } });
     const sim = scenario.sim;
-    const account = (name: string, token: string) => ({ name, token, url: sim.url, startTime: new Date(scenario.startTime).toISOString(), retryMinDelay: "1ms", retryMaxDelay: "5ms" });
-    const config = parseConfig({ sources: { altcraft: { accounts: [account("revoked", "${BAD}"), account("main", "${GOOD}")] } } }, { BAD: "revoked-token", GOOD: sim.tokens[0] ?? "" });
+    const account = (name: string, token: string) => ({
+      name,
+      token,
+      url: sim.url,
+      startTime: new Date(scenario.startTime).toISOString(),
+      retryMinDelay: "1ms",
+      retryMaxDelay: "5ms",
+    });
+    const config = parseConfig(
+      { sources: { altcraft: { accounts: [account("revoked", "${BAD}"), account("main", "${GOOD}")] } } },
+      { BAD: "revoked-token", GOOD: sim.tokens[0] ?? "" },
+    );
     const now = scenario.clock.now;
-    const summary = await runSync({ warehouse: database.warehouse, config, log: createLogger({ level: "silent" }), signal: new AbortController().signal, command: "test", now: () => new Date(now) });
+    const summary = await runSync({
+      warehouse: database.warehouse,
+      config,
+      log: createLogger({ level: "silent" }),
+      signal: new AbortController().signal,
+      command: "test",
+      now: () => new Date(now),
+    });
     expect(summary.status).toBe("partial");
-    expect(summary.accounts).toEqual([{ source: "altcraft", account: "revoked", error: expect.stringMatching(/altcraft API error 401.*altcraft\/revoked/) }]);
+    expect(summary.accounts).toEqual([
+      {
+        source: "altcraft",
+        account: "revoked",
+        error: expect.stringMatching(/altcraft API error 401.*altcraft\/revoked/),
+      },
+    ]);
     expect(summary.streams.every((s) => s.identity.account === "main" && s.status === "succeeded")).toBe(true);
     await scenario.expectGroundTruth(database.warehouse);
     expect((sim.requestCounts()["revoked-token"] ?? {})["campaigns/list"]).toBe(1);
   });
 
   it("stops at the tariff limit (402) with progress kept, and a later run finishes the job", async () => {
-    const scenario = await start({ simulator: { campaigns: 5, tariffLimit: 8 }, account: { pageLimit: 100, concurrency: 1 } });
+    const scenario = await start({
+      simulator: { campaigns: 5, tariffLimit: 8 },
+      account: { pageLimit: 100, concurrency: 1 },
+    });
     const first = await scenario.run(database.warehouse);
     // Every stream stopped at the limit: progress is kept, but nothing succeeded, so the run failed.
     expect(first.status).toBe("failed");

@@ -74,10 +74,14 @@ function account(fields: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-const writeConfig = (accounts: Array<Record<string, unknown>>): Promise<string> => processes.writeConfig({ sync: { parallelStreams: 4 }, sources: { altcraft: { accounts } } });
+const writeConfig = (accounts: Array<Record<string, unknown>>): Promise<string> =>
+  processes.writeConfig({ sync: { parallelStreams: 4 }, sources: { altcraft: { accounts } } });
 
 async function logRows(warehouse: Warehouse): Promise<number> {
-  const { n } = await warehouse.db.selectFrom("altcraft.campaign_log").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+  const { n } = await warehouse.db
+    .selectFrom("altcraft.campaign_log")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .executeTakeFirstOrThrow();
   return Number(n);
 }
 
@@ -93,7 +97,11 @@ async function waitForMoreRows(warehouse: Warehouse, before: number, who: string
 const campaignIds = (): number[] => sim.campaigns().map((c) => c.id);
 
 /** Rows of one account with their typed columns, per campaign, each as one canonical string, up to a time per campaign. */
-async function typedRows(warehouse: Warehouse, accountName: string, upTo: ReadonlyMap<number, number>): Promise<Map<number, string[]>> {
+async function typedRows(
+  warehouse: Warehouse,
+  accountName: string,
+  upTo: ReadonlyMap<number, number>,
+): Promise<Map<number, string[]>> {
   const rows = await warehouse.db
     .selectFrom("altcraft.campaign_log")
     .select(["campaign_id", "time", "level", "message", "state", "value", "value_ms", "occurrence", "raw"])
@@ -103,7 +111,18 @@ async function typedRows(warehouse: Warehouse, accountName: string, upTo: Readon
   for (const r of rows) {
     if (r.time.getTime() > (upTo.get(r.campaign_id) ?? -Infinity)) continue;
     const list = out.get(r.campaign_id) ?? [];
-    list.push(canonicalJson({ time: r.time.toISOString(), level: r.level, message: r.message, state: r.state, value: r.value, value_ms: r.value_ms, occurrence: r.occurrence, raw: r.raw }));
+    list.push(
+      canonicalJson({
+        time: r.time.toISOString(),
+        level: r.level,
+        message: r.message,
+        state: r.state,
+        value: r.value,
+        value_ms: r.value_ms,
+        occurrence: r.occurrence,
+        raw: r.raw,
+      }),
+    );
     out.set(r.campaign_id, list);
   }
   for (const list of out.values()) list.sort();
@@ -111,7 +130,12 @@ async function typedRows(warehouse: Warehouse, accountName: string, upTo: Readon
 }
 
 async function cursorsOf(warehouse: Warehouse, accountName: string): Promise<Map<number, number | null>> {
-  const rows = await warehouse.db.selectFrom("sync.streams").select(["stream_key", "cursor"]).where("source", "=", "altcraft").where("account", "=", accountName).execute();
+  const rows = await warehouse.db
+    .selectFrom("sync.streams")
+    .select(["stream_key", "cursor"])
+    .where("source", "=", "altcraft")
+    .where("account", "=", accountName)
+    .execute();
   return new Map(rows.map((r) => [Number(r.stream_key), r.cursor?.getTime() ?? null]));
 }
 
@@ -133,11 +157,15 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
     const killLatencyMs = 250;
     const random = createRandom(7);
     const delays = Array.from({ length: 5 }, () => random.int(300, 1500));
-    const pages = campaignIds().reduce((n, id) => n + Math.ceil(sim.log(id, { from: startTime }).length / PAGE_LIMIT), 0);
-    const backfillMs = (pages * killLatencyMs) / CONCURRENCY;
-    expect(backfillMs, `${pages} pages at ${killLatencyMs} ms, ${CONCURRENCY} at once, outlast the kill delays ${delays.join(", ")} ms`).toBeGreaterThan(
-      delays.reduce((a, b) => a + b, 0) * 1.3,
+    const pages = campaignIds().reduce(
+      (n, id) => n + Math.ceil(sim.log(id, { from: startTime }).length / PAGE_LIMIT),
+      0,
     );
+    const backfillMs = (pages * killLatencyMs) / CONCURRENCY;
+    expect(
+      backfillMs,
+      `${pages} pages at ${killLatencyMs} ms, ${CONCURRENCY} at once, outlast the kill delays ${delays.join(", ")} ms`,
+    ).toBeGreaterThan(delays.reduce((a, b) => a + b, 0) * 1.3);
 
     sim.setOptions({ latencyMs: killLatencyMs });
     const killed: number[] = [];
@@ -180,17 +208,33 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
     expect(total).toBeGreaterThan(pages * (PAGE_LIMIT / 2));
     expect(total).toBeGreaterThan(partway);
 
-    const runs = await warehouse.db.selectFrom("sync.runs").select(["run_id", "pid", "status", "finished_at"]).orderBy("run_id").execute();
+    const runs = await warehouse.db
+      .selectFrom("sync.runs")
+      .select(["run_id", "pid", "status", "finished_at"])
+      .orderBy("run_id")
+      .execute();
     expect(runs).toHaveLength(6);
     for (const pid of killed) {
-      expect(runs.find((r) => r.pid === pid), `run of killed pid ${pid}`).toMatchObject({ status: "abandoned", finished_at: expect.any(Date) });
+      expect(
+        runs.find((r) => r.pid === pid),
+        `run of killed pid ${pid}`,
+      ).toMatchObject({ status: "abandoned", finished_at: expect.any(Date) });
     }
     const finalRun = runs.find((r) => r.pid === final.pid);
     expect(finalRun).toMatchObject({ status: "succeeded", finished_at: expect.any(Date) });
-    const finalStreams = await warehouse.db.selectFrom("sync.stream_runs").select(["status"]).where("run_id", "=", finalRun?.run_id ?? -1).execute();
+    const finalStreams = await warehouse.db
+      .selectFrom("sync.stream_runs")
+      .select(["status"])
+      .where("run_id", "=", finalRun?.run_id ?? -1)
+      .execute();
     expect(finalStreams.length).toBeGreaterThan(0);
     expect(finalStreams.filter((s) => s.status !== "succeeded")).toEqual([]);
-    const streams = await warehouse.db.selectFrom("sync.streams").select(["stream_key", "status"]).where("account", "=", "main").orderBy("stream_key").execute();
+    const streams = await warehouse.db
+      .selectFrom("sync.streams")
+      .select(["stream_key", "status"])
+      .where("account", "=", "main")
+      .orderBy("stream_key")
+      .execute();
     expect(streams.map((s) => Number(s.stream_key)).sort((a, b) => a - b)).toEqual(campaignIds());
     expect(streams.filter((s) => s.status !== "succeeded")).toEqual([]);
   }, 120_000); // ≈ 25 s on an idle 2-core machine; six CLI starts take much longer on a loaded one
@@ -206,14 +250,24 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
       const startTime = startTimeDaysAgo(0.5);
       const config = await writeConfig([
         account({ name: "json", startTime: new Date(startTime).toISOString() }),
-        account({ name: "xml", token: "${AC_SECOND_TOKEN}", format: "xml", tokenIn: "header", startTime: new Date(startTime).toISOString() }),
+        account({
+          name: "xml",
+          token: "${AC_SECOND_TOKEN}",
+          format: "xml",
+          tokenIn: "header",
+          startTime: new Date(startTime).toISOString(),
+        }),
       ]);
       // XML strings in quotes, as the documentation's example writes them (JSON answers are unchanged).
       sim.setOptions({ xmlQuotedStrings: true });
       const before = Date.now();
       let exit: CliExit;
       try {
-        exit = await runCli(["sync", "-c", config], { DATABASE_URL: database.url, AC_TOKEN: TOKEN, AC_SECOND_TOKEN: SECOND_TOKEN });
+        exit = await runCli(["sync", "-c", config], {
+          DATABASE_URL: database.url,
+          AC_TOKEN: TOKEN,
+          AC_SECOND_TOKEN: SECOND_TOKEN,
+        });
       } finally {
         sim.setOptions({ xmlQuotedStrings: false });
       }
@@ -221,7 +275,8 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
       expect(exit.stdout).toMatch(/run \d+: succeeded/);
       expect(exit.stdout).toMatch(/altcraft\/json\/\d+\s+succeeded/);
       expect(exit.stdout).toMatch(/altcraft\/xml\/\d+\s+succeeded/);
-      for (const name of ["json", "xml"]) expect(await altcraftCopiesBeyondSource({ sim, warehouse, account: name, startTime })).toEqual([]);
+      for (const name of ["json", "xml"])
+        expect(await altcraftCopiesBeyondSource({ sim, warehouse, account: name, startTime })).toEqual([]);
       const json = await expectAltcraftGroundTruth({ sim, warehouse, account: "json", startTime, completeAt: before });
       const xml = await expectAltcraftGroundTruth({ sim, warehouse, account: "xml", startTime, completeAt: before });
       expect(json).toBeGreaterThan(50);
@@ -234,11 +289,13 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
       const xmlCursors = await cursorsOf(warehouse, "xml");
       expect([...xmlCursors.keys()].sort((a, b) => a - b)).toEqual([...jsonCursors.keys()].sort((a, b) => a - b));
       const common = new Map<number, number>();
-      for (const [id, cursor] of jsonCursors) common.set(id, Math.min(cursor ?? -Infinity, xmlCursors.get(id) ?? -Infinity));
+      for (const [id, cursor] of jsonCursors)
+        common.set(id, Math.min(cursor ?? -Infinity, xmlCursors.get(id) ?? -Infinity));
       const jsonRows = await typedRows(warehouse, "json", common);
       const xmlRows = await typedRows(warehouse, "xml", common);
       expect([...jsonRows.values()].reduce((n, l) => n + l.length, 0)).toBeGreaterThan(50);
-      for (const id of campaignIds()) expect(xmlRows.get(id) ?? [], `rows of campaign ${id}`).toEqual(jsonRows.get(id) ?? []);
+      for (const id of campaignIds())
+        expect(xmlRows.get(id) ?? [], `rows of campaign ${id}`).toEqual(jsonRows.get(id) ?? []);
     });
 
     it("exits 2 naming the account whose token is refused (401), while the other account holds exact ground truth", async () => {
@@ -249,17 +306,31 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
         account({ name: "good", startTime: new Date(startTime).toISOString() }),
       ]);
       const before = Date.now();
-      const exit = await runCli(["sync", "-c", config], { DATABASE_URL: database.url, AC_TOKEN: TOKEN, AC_BAD_TOKEN: REFUSED_TOKEN });
+      const exit = await runCli(["sync", "-c", config], {
+        DATABASE_URL: database.url,
+        AC_TOKEN: TOKEN,
+        AC_BAD_TOKEN: REFUSED_TOKEN,
+      });
       expect(exit.code, exit.stderr).toBe(2);
       expect(exit.stdout).toMatch(/run \d+: partial/);
       expect(exit.stdout).toMatch(/altcraft\/revoked\s+failed\s+altcraft API error 401\b[^\n]*altcraft\/revoked/);
       expect(exit.stdout).not.toMatch(/altcraft\/revoked\/\d+/);
       for (const id of campaignIds()) expect(exit.stdout).toMatch(new RegExp(`altcraft/good/${id}\\s+succeeded`));
 
-      expect(await expectAltcraftGroundTruth({ sim, warehouse, account: "good", startTime, completeAt: before })).toBeGreaterThan(50);
-      const revokedRows = await warehouse.db.selectFrom("altcraft.campaign_log").select((eb) => eb.fn.countAll<string>().as("n")).where("account", "=", "revoked").executeTakeFirstOrThrow();
+      expect(
+        await expectAltcraftGroundTruth({ sim, warehouse, account: "good", startTime, completeAt: before }),
+      ).toBeGreaterThan(50);
+      const revokedRows = await warehouse.db
+        .selectFrom("altcraft.campaign_log")
+        .select((eb) => eb.fn.countAll<string>().as("n"))
+        .where("account", "=", "revoked")
+        .executeTakeFirstOrThrow();
       expect(Number(revokedRows.n)).toBe(0);
-      const run = await warehouse.db.selectFrom("sync.runs").select(["status", "error"]).orderBy("run_id", "desc").executeTakeFirstOrThrow();
+      const run = await warehouse.db
+        .selectFrom("sync.runs")
+        .select(["status", "error"])
+        .orderBy("run_id", "desc")
+        .executeTakeFirstOrThrow();
       expect(run.status).toBe("partial");
       expect(run.error).toMatch(/altcraft API error 401.*altcraft\/revoked/);
     });
@@ -269,10 +340,21 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
       const startTime = startTimeDaysAgo(0.25);
       const config = await writeConfig([
         account({ name: "debug-body", startTime: new Date(startTime).toISOString() }),
-        account({ name: "debug-header", token: "${AC_SECOND_TOKEN}", format: "xml", tokenIn: "header", startTime: new Date(startTime).toISOString() }),
+        account({
+          name: "debug-header",
+          token: "${AC_SECOND_TOKEN}",
+          format: "xml",
+          tokenIn: "header",
+          startTime: new Date(startTime).toISOString(),
+        }),
         account({ name: "debug-refused", token: "${AC_BAD_TOKEN}", startTime: new Date(startTime).toISOString() }),
         // May list campaigns but not read their logs: log_v2 answers 403, which fails the account's streams.
-        account({ name: "debug-limited", token: "${AC_LIMITED_TOKEN}", tokenIn: "header", startTime: new Date(startTime).toISOString() }),
+        account({
+          name: "debug-limited",
+          token: "${AC_LIMITED_TOKEN}",
+          tokenIn: "header",
+          startTime: new Date(startTime).toISOString(),
+        }),
       ]);
       sim.resetRequestCounts();
       sim.failNext(TOKEN, 2, 503);
@@ -298,7 +380,8 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
         union all select coalesce(error, '') from sync.runs
         union all select reason || payload::text from sync.rejects`.execute(warehouse.db);
       expect(errors.rows.filter((r) => r.text !== "").length, "errors were recorded").toBeGreaterThan(0);
-      for (const row of errors.rows) for (const token of [TOKEN, SECOND_TOKEN, REFUSED_TOKEN, LIMITED_TOKEN]) expect(row.text).not.toContain(token);
+      for (const row of errors.rows)
+        for (const token of [TOKEN, SECOND_TOKEN, REFUSED_TOKEN, LIMITED_TOKEN]) expect(row.text).not.toContain(token);
       // Accounts are planned one after the other, so the three injected failures hit debug-body's
       // campaigns/list and are retried: each full-rights account lists as often as the limited one, debug-body three more times.
       const counts = sim.requestCounts();

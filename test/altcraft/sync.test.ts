@@ -18,7 +18,9 @@ describe("Altcraft sync", () => {
     const backfilled = await scenario.expectGroundTruth(database.warehouse);
     expect(backfilled).toBeGreaterThan(100);
     const campaigns = await database.warehouse.db.selectFrom("altcraft.campaigns").selectAll().execute();
-    expect(campaigns.map((c) => c.campaign_id).sort((a, b) => a - b)).toEqual(scenario.sim.campaigns().map((c) => c.id));
+    expect(campaigns.map((c) => c.campaign_id).sort((a, b) => a - b)).toEqual(
+      scenario.sim.campaigns().map((c) => c.id),
+    );
 
     scenario.clock.now += 12 * HOUR;
     const second = await scenario.run(database.warehouse);
@@ -30,7 +32,10 @@ describe("Altcraft sync", () => {
     const third = await scenario.run(database.warehouse);
     expect(third.streams.reduce((n, s) => n + s.inserted, 0)).toBe(0);
     expect(await scenario.expectGroundTruth(database.warehouse)).toBe(backfilled + inserted);
-    const gaps = await database.warehouse.pool.query<{ gap: number | null }>("select completeness_gap as gap from sync.stream_runs where run_id = $1 and status = 'succeeded'", [third.runId]);
+    const gaps = await database.warehouse.pool.query<{ gap: number | null }>(
+      "select completeness_gap as gap from sync.stream_runs where run_id = $1 and status = 'succeeded'",
+      [third.runId],
+    );
     expect(gaps.rows.length).toBeGreaterThan(0);
     expect(gaps.rows.every((r) => r.gap === 0)).toBe(true);
   });
@@ -38,9 +43,15 @@ describe("Altcraft sync", () => {
   it("types the log: millisecond times, levels, states, values and durations in milliseconds", async () => {
     const scenario = await start({ simulator: { campaigns: 3 } });
     await scenario.run(database.warehouse);
-    const rows = await database.warehouse.pool.query<{ message: string; value: string; value_ms: number | null; level: string; state: string; time: Date; raw: { time: string } }>(
-      "select message, value, value_ms, level, state, time, raw from altcraft.campaign_log order by time",
-    );
+    const rows = await database.warehouse.pool.query<{
+      message: string;
+      value: string;
+      value_ms: number | null;
+      level: string;
+      state: string;
+      time: Date;
+      raw: { time: string };
+    }>("select message, value, value_ms, level, state, time, raw from altcraft.campaign_log order by time");
     const spent = rows.rows.filter((r) => r.message === "Total time spent");
     expect(spent.length).toBeGreaterThan(0);
     expect(spent.filter((r) => r.value_ms === null || r.value_ms < 0)).toEqual([]);
@@ -55,10 +66,23 @@ describe("Altcraft sync", () => {
     const all = scenario.sim.campaigns();
     const streamsOf = async (campaigns: Record<string, unknown>) => {
       const { sim } = scenario;
-      const config = parseConfig({ sources: { altcraft: { accounts: [{ name: "main", token: "${T}", url: sim.url, campaigns }] } } }, { T: sim.tokens[0] ?? "" });
+      const config = parseConfig(
+        { sources: { altcraft: { accounts: [{ name: "main", token: "${T}", url: sim.url, campaigns }] } } },
+        { T: sim.tokens[0] ?? "" },
+      );
       const agent = createHttpAgent();
       try {
-        const plan = await planJobs({ config, warehouse: database.warehouse, log: createLogger({ level: "silent" }), signal: new AbortController().signal, agent }, {}, () => new Date(scenario.clock.now));
+        const plan = await planJobs(
+          {
+            config,
+            warehouse: database.warehouse,
+            log: createLogger({ level: "silent" }),
+            signal: new AbortController().signal,
+            agent,
+          },
+          {},
+          () => new Date(scenario.clock.now),
+        );
         return plan.jobs.map((j) => Number(j.identity.streamKey)).sort((a, b) => a - b);
       } finally {
         await agent.close();

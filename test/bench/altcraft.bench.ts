@@ -20,10 +20,20 @@
 import { PerformanceObserver } from "node:perf_hooks";
 import { parseConfig } from "../../src/config/load-config.js";
 import { createLogger } from "../../src/log/logger.js";
-import { type AltcraftSimulator, type CampaignView, startAltcraftSimulator } from "../../src/simulators/altcraft/index.js";
+import {
+  type AltcraftSimulator,
+  type CampaignView,
+  startAltcraftSimulator,
+} from "../../src/simulators/altcraft/index.js";
 import { mapLogRow } from "../../src/sources/altcraft/campaign-log.mapper.js";
 import { logRow } from "../../src/sync/altcraft.jobs.js";
-import { type CanonicalText, eventKey, OccurrenceCounter, streamIdentity, writeCanonical } from "../../src/sync/event-identity.js";
+import {
+  type CanonicalText,
+  eventKey,
+  OccurrenceCounter,
+  streamIdentity,
+  writeCanonical,
+} from "../../src/sync/event-identity.js";
 import { type RunSummary, runSync } from "../../src/sync/run-sync.js";
 import { openWarehouse, type Warehouse } from "../../src/warehouse/database.js";
 import { type CampaignLogRowInput, campaignLogTable } from "../../src/warehouse/copy-columns.js";
@@ -100,7 +110,9 @@ function campaignPages(sim: AltcraftSimulator, id: number): CampaignLogRowInput[
       const occurrence = occurrences.next(text.identity);
       const mapped = mapLogRow(record, "UTC");
       if (!mapped.ok) throw new Error(`campaign ${id}: ${mapped.reason}`);
-      page.push(logRow(mapped.entry, eventKey(keyPrefix, text.identity, occurrence), ACCOUNT, id, occurrence, text.json));
+      page.push(
+        logRow(mapped.entry, eventKey(keyPrefix, text.identity, occurrence), ACCOUNT, id, occurrence, text.json),
+      );
     }
     pages.push(page);
   }
@@ -110,7 +122,10 @@ function campaignPages(sim: AltcraftSimulator, id: number): CampaignLogRowInput[
 type Kind = "active" | "inactive" | "completed";
 const kindOf = (c: CampaignView): Kind => (c.is_active ? "active" : c.is_completed ? "completed" : "inactive");
 
-function requestsBy(summary: RunSummary, kinds: Map<number, Kind>): Record<Kind, { streams: number; requests: number }> {
+function requestsBy(
+  summary: RunSummary,
+  kinds: Map<number, Kind>,
+): Record<Kind, { streams: number; requests: number }> {
   const out: Record<Kind, { streams: number; requests: number }> = {
     active: { streams: 0, requests: 0 },
     inactive: { streams: 0, requests: 0 },
@@ -124,7 +139,11 @@ function requestsBy(summary: RunSummary, kinds: Map<number, Kind>): Record<Kind,
   return out;
 }
 
-async function syncRun(sim: AltcraftSimulator, warehouse: Warehouse, limit = pageLimit): Promise<{ summary: RunSummary; ms: number; cpuMs: number; gcMs: number }> {
+async function syncRun(
+  sim: AltcraftSimulator,
+  warehouse: Warehouse,
+  limit = pageLimit,
+): Promise<{ summary: RunSummary; ms: number; cpuMs: number; gcMs: number }> {
   const log = createLogger({ level: "silent" });
   const config = benchConfig(sim, limit);
   let gcMs = 0;
@@ -134,7 +153,14 @@ async function syncRun(sim: AltcraftSimulator, warehouse: Warehouse, limit = pag
   gc.observe({ entryTypes: ["gc"] });
   const cpu = process.cpuUsage();
   const t0 = performance.now();
-  const summary = await runSync({ warehouse, config, log, signal: new AbortController().signal, command: "bench", now: () => new Date(clock.now) });
+  const summary = await runSync({
+    warehouse,
+    config,
+    log,
+    signal: new AbortController().signal,
+    command: "bench",
+    now: () => new Date(clock.now),
+  });
   const used = process.cpuUsage(cpu);
   const ms = performance.now() - t0;
   // Entries of the last collections are delivered on a later tick.
@@ -143,7 +169,14 @@ async function syncRun(sim: AltcraftSimulator, warehouse: Warehouse, limit = pag
   return { summary, ms, cpuMs: (used.user + used.system) / 1000, gcMs };
 }
 
-const sim = await startAltcraftSimulator({ seed: 7, campaigns, historyDays, runsPerDay: RUNS_PER_DAY, rowsPerRun: ROWS_PER_RUN, clock: () => clock.now });
+const sim = await startAltcraftSimulator({
+  seed: 7,
+  campaigns,
+  historyDays,
+  runsPerDay: RUNS_PER_DAY,
+  rowsPerRun: ROWS_PER_RUN,
+  clock: () => clock.now,
+});
 try {
   const views = sim.campaigns();
   const kinds = new Map(views.map((c) => [c.id, kindOf(c)]));
@@ -171,16 +204,30 @@ try {
       stored = Number(row.rows[0]?.n ?? 0);
       const inserted = backfill.summary.streams.reduce((s, o) => s + o.inserted, 0);
       console.log("\n1. Full backfill, end to end vs loader alone");
-      say("run status", `${backfill.summary.status} (${backfill.summary.streams.filter((s) => s.status !== "succeeded").length} streams not succeeded)`);
+      say(
+        "run status",
+        `${backfill.summary.status} (${backfill.summary.streams.filter((s) => s.status !== "succeeded").length} streams not succeeded)`,
+      );
       say("rows inserted / stored / simulator truth", `${fmt(inserted)} / ${fmt(stored)} / ${fmt(truth)}`);
-      say("requests (list / log_v2 / get_status)", `${backfillCounts["campaigns/list"] ?? 0} / ${fmt(backfillCounts["campaigns/log_v2"] ?? 0)} / ${backfillCounts["campaigns/get_status"] ?? 0}`);
+      say(
+        "requests (list / log_v2 / get_status)",
+        `${backfillCounts["campaigns/list"] ?? 0} / ${fmt(backfillCounts["campaigns/log_v2"] ?? 0)} / ${backfillCounts["campaigns/get_status"] ?? 0}`,
+      );
       {
         // The fewest log_v2 requests that can read each campaign: its rows over a full page, at least one.
-        const minimum = sim.campaigns().reduce((n, c) => n + Math.max(1, Math.ceil(sim.log(c.id, { from: startTime }).length / pageLimit)), 0);
+        const minimum = sim
+          .campaigns()
+          .reduce((n, c) => n + Math.max(1, Math.ceil(sim.log(c.id, { from: startTime }).length / pageLimit)), 0);
         const logV2 = backfillCounts["campaigns/log_v2"] ?? 0;
-        say("log_v2 requests per campaign (backfill)", `${(logV2 / campaigns).toFixed(3)} against a minimum of ${(minimum / campaigns).toFixed(3)} (${fmt(logV2 - minimum)} over, ${fmt(campaigns)} streams)`);
+        say(
+          "log_v2 requests per campaign (backfill)",
+          `${(logV2 / campaigns).toFixed(3)} against a minimum of ${(minimum / campaigns).toFixed(3)} (${fmt(logV2 - minimum)} over, ${fmt(campaigns)} streams)`,
+        );
       }
-      say("end to end (runSync)", `${fmt(rate(stored, backfill.ms))} rows/s (${seconds(backfill.ms)}; node CPU ${seconds(backfill.cpuMs)} = ${(backfill.cpuMs / backfill.ms).toFixed(2)} cores)`);
+      say(
+        "end to end (runSync)",
+        `${fmt(rate(stored, backfill.ms))} rows/s (${seconds(backfill.ms)}; node CPU ${seconds(backfill.cpuMs)} = ${(backfill.cpuMs / backfill.ms).toFixed(2)} cores)`,
+      );
 
       // 2. A no-op run: one second later, nothing new.
       clock.now += 1_000;
@@ -207,11 +254,17 @@ try {
       const runId = await startRun(warehouse.db, "bench");
       const ids = views.map((c) => c.id);
       const streamIds = new Map<number, number>();
-      for (const id of ids) streamIds.set(id, (await ensureStream(warehouse.db, { source: "altcraft", account: ACCOUNT, streamKey: String(id) })).stream_id);
+      for (const id of ids)
+        streamIds.set(
+          id,
+          (await ensureStream(warehouse.db, { source: "altcraft", account: ACCOUNT, streamKey: String(id) })).stream_id,
+        );
       // Built a chunk at a time (outside the timing) so the rows of every campaign are never all in memory.
       const CHUNK = 100;
       for (let c = 0; c < ids.length; c += CHUNK) {
-        const work = ids.slice(c, c + CHUNK).map((id) => ({ streamId: streamIds.get(id) ?? 0, pages: campaignPages(sim, id) }));
+        const work = ids
+          .slice(c, c + CHUNK)
+          .map((id) => ({ streamId: streamIds.get(id) ?? 0, pages: campaignPages(sim, id) }));
         let next = 0;
         const worker = async () => {
           while (next < work.length) {
@@ -219,7 +272,13 @@ try {
             if (!job) break;
             for (const events of job.pages) {
               const last = events[events.length - 1];
-              const loaded = await loadPage(warehouse.pool, campaignLogTable, { streamId: job.streamId, runId, events, ...(last ? { cursor: last.time } : {}), state: { largestPage: events.length } });
+              const loaded = await loadPage(warehouse.pool, campaignLogTable, {
+                streamId: job.streamId,
+                runId,
+                events,
+                ...(last ? { cursor: last.time } : {}),
+                state: { largestPage: events.length },
+              });
               loaderInserted += loaded.inserted;
               loaderPages++;
             }
@@ -240,7 +299,10 @@ try {
   }
   const e2eRate = rate(stored, backfill.ms);
   const loaderRate = rate(loaderInserted, loaderMs);
-  say("loader alone (loadPage)", `${fmt(loaderRate)} rows/s (${seconds(loaderMs)}; ${fmt(loaderInserted)} rows in ${fmt(loaderPages)} pages, ${parallelStreams} at a time)`);
+  say(
+    "loader alone (loadPage)",
+    `${fmt(loaderRate)} rows/s (${seconds(loaderMs)}; ${fmt(loaderInserted)} rows in ${fmt(loaderPages)} pages, ${parallelStreams} at a time)`,
+  );
   say("end to end ÷ loader alone", `${(e2eRate / loaderRate).toFixed(2)}`);
 
   // 2. Requests of the no-op run.
@@ -255,15 +317,30 @@ try {
   const noopInserted = noop.summary.streams.reduce((s, o) => s + o.inserted, 0);
   console.log("\n2. No-op run (clock +1 s after the backfill)");
   say("run status / rows inserted", `${noop.summary.status} / ${fmt(noopInserted)} (${seconds(noop.ms)})`);
-  say("campaigns/list pages", `${list} (${views.length} campaigns, limit ${pageLimit}: ${Math.ceil(views.length / pageLimit) + 1} expected, the last one empty)`);
+  say(
+    "campaigns/list pages",
+    `${list} (${views.length} campaigns, limit ${pageLimit}: ${Math.ceil(views.length / pageLimit) + 1} expected, the last one empty)`,
+  );
   say("campaigns/log_v2 requests", `${fmt(logV2)} (target ${fmt(polled)}: 1 per polled campaign)`);
   say("campaigns/get_status requests", `${fmt(status)} (target 0)`);
   const reread = noop.summary.streams.reduce((n, o) => n + o.duplicates, 0);
-  say("rows re-read (lookback) per polled campaign", `${(reread / Math.max(1, polled)).toFixed(2)} (${fmt(reread)} in all, skipped as duplicates)`);
+  say(
+    "rows re-read (lookback) per polled campaign",
+    `${(reread / Math.max(1, polled)).toFixed(2)} (${fmt(reread)} in all, skipped as duplicates)`,
+  );
   say("streams polled / slow-polled (skipped)", `${fmt(polled)} / ${fmt(slowPolled)}`);
-  say("requests: active campaigns", `${fmt(by.active.requests)} for ${fmt(by.active.streams)} streams (${count("active")} active)`);
-  say("requests: inactive, not completed", `${fmt(by.inactive.requests)} for ${fmt(by.inactive.streams)} streams (${count("inactive")} inactive)`);
-  say("requests: completed (finished)", `${fmt(finishedCost)} for ${fmt(by.completed.streams)} streams (${count("completed")} completed)`);
+  say(
+    "requests: active campaigns",
+    `${fmt(by.active.requests)} for ${fmt(by.active.streams)} streams (${count("active")} active)`,
+  );
+  say(
+    "requests: inactive, not completed",
+    `${fmt(by.inactive.requests)} for ${fmt(by.inactive.streams)} streams (${count("inactive")} inactive)`,
+  );
+  say(
+    "requests: completed (finished)",
+    `${fmt(finishedCost)} for ${fmt(by.completed.streams)} streams (${count("completed")} completed)`,
+  );
   say("target holds", holds ? "yes" : "NO");
 
   console.log("\n3. Memory");
@@ -271,12 +348,29 @@ try {
   say("peak RSS of this process", `${peakRssMiB()} MiB`);
 
   console.log("\n4. CPU per row");
-  say("backfill, simulator included", `${((backfill.cpuMs * 1000) / Math.max(1, stored)).toFixed(1)} µs (${seconds(backfill.cpuMs)} of CPU)`);
-  say("loader alone", `${((loaderCpuMs * 1000) / Math.max(1, loaderInserted)).toFixed(1)} µs (${seconds(loaderCpuMs)}; Postgres not counted)`);
-  say("GC share of the backfill's CPU time", `${((100 * backfill.gcMs) / backfill.cpuMs).toFixed(1)} % (${seconds(backfill.gcMs)} in GC)`);
+  say(
+    "backfill, simulator included",
+    `${((backfill.cpuMs * 1000) / Math.max(1, stored)).toFixed(1)} µs (${seconds(backfill.cpuMs)} of CPU)`,
+  );
+  say(
+    "loader alone",
+    `${((loaderCpuMs * 1000) / Math.max(1, loaderInserted)).toFixed(1)} µs (${seconds(loaderCpuMs)}; Postgres not counted)`,
+  );
+  say(
+    "GC share of the backfill's CPU time",
+    `${((100 * backfill.gcMs) / backfill.cpuMs).toFixed(1)} % (${seconds(backfill.gcMs)} in GC)`,
+  );
 
   // 5. Latency.
-  const slowSim = await startAltcraftSimulator({ seed: 7, campaigns: latencyCampaigns, historyDays, runsPerDay: RUNS_PER_DAY, rowsPerRun: ROWS_PER_RUN, clock: () => clock.now, latencyMs });
+  const slowSim = await startAltcraftSimulator({
+    seed: 7,
+    campaigns: latencyCampaigns,
+    historyDays,
+    runsPerDay: RUNS_PER_DAY,
+    rowsPerRun: ROWS_PER_RUN,
+    clock: () => clock.now,
+    latencyMs,
+  });
   const slowDb = await openBenchDatabase("eventlog_bench_altcraft_latency");
   try {
     const warehouse = openWarehouse(slowDb.url, { maxConnections: parallelStreams * 2 + 2 });
@@ -288,9 +382,17 @@ try {
       const perPage = inserted / Math.max(1, pages);
       const bound = Math.min(loaderRate, (inFlight * perPage * 1000) / latencyMs);
       const achieved = rate(inserted, slow.ms);
-      console.log(`\n5. Latency ${latencyMs} ms per answer, ${latencyCampaigns} campaigns, pageLimit ${latencyPageLimit}`);
-      say("end to end", `${fmt(achieved)} rows/s (${seconds(slow.ms)}; ${fmt(inserted)} rows, ${fmt(pages)} pages, status ${slow.summary.status})`);
-      say(`bound min(loader, ${inFlight} × ${perPage.toFixed(0)} rows ÷ ${latencyMs} ms)`, `${fmt(bound)} rows/s; achieved ÷ bound ${(achieved / bound).toFixed(2)}`);
+      console.log(
+        `\n5. Latency ${latencyMs} ms per answer, ${latencyCampaigns} campaigns, pageLimit ${latencyPageLimit}`,
+      );
+      say(
+        "end to end",
+        `${fmt(achieved)} rows/s (${seconds(slow.ms)}; ${fmt(inserted)} rows, ${fmt(pages)} pages, status ${slow.summary.status})`,
+      );
+      say(
+        `bound min(loader, ${inFlight} × ${perPage.toFixed(0)} rows ÷ ${latencyMs} ms)`,
+        `${fmt(bound)} rows/s; achieved ÷ bound ${(achieved / bound).toFixed(2)}`,
+      );
     } finally {
       await warehouse.close();
     }

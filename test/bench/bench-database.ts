@@ -18,7 +18,10 @@ export interface BenchDatabase {
 export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
   const dir = process.env.DATABASE_URL ? undefined : await mkdtemp(join(tmpdir(), "eventlog-sync-bench-"));
   if (dir) await chmod(dir, 0o755);
-  const server = await provisionDatabase({ databaseUrl: process.env.DATABASE_URL, embeddedDataDir: dir && join(dir, "data") });
+  const server = await provisionDatabase({
+    databaseUrl: process.env.DATABASE_URL,
+    embeddedDataDir: dir && join(dir, "data"),
+  });
   const admin = new pg.Client({ connectionString: server.url });
   await admin.connect();
   await admin.query(`drop database if exists ${name} with (force)`);
@@ -45,7 +48,8 @@ export function numberArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return fallback;
   const value = Number(process.argv[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`Expected \`--${name}\` to be a positive number, got \`${process.argv[i + 1]}\``);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`Expected \`--${name}\` to be a positive number, got \`${process.argv[i + 1]}\``);
   return value;
 }
 

@@ -25,8 +25,12 @@ try {
   const runId = await startRun(db, "bench");
   const stream = await ensureStream(db, { source: "yandex_direct", account: "bench", streamKey: "client-1" });
   const rows = syntheticEvents(events, { login: "client-1" });
-  const batches = Array.from({ length: Math.ceil(rows.length / batch) }, (_, i) => rows.slice(i * batch, (i + 1) * batch));
-  console.log(`bench:loader — ${events.toLocaleString("en")} events in batches of ${batch.toLocaleString("en")}, on ${bench.where}`);
+  const batches = Array.from({ length: Math.ceil(rows.length / batch) }, (_, i) =>
+    rows.slice(i * batch, (i + 1) * batch),
+  );
+  console.log(
+    `bench:loader — ${events.toLocaleString("en")} events in batches of ${batch.toLocaleString("en")}, on ${bench.where}`,
+  );
 
   // An identical table: same columns, keys, indexes and foreign keys.
   await pool.query(`
@@ -42,7 +46,10 @@ try {
   for (const part of batches) {
     const client = await pool.connect();
     try {
-      await pipeline(Readable.from(encodeCopyRows(yandexDirectEventsTable, part)), client.query(copyFrom(`copy public.raw_events (${names}) from stdin`)));
+      await pipeline(
+        Readable.from(encodeCopyRows(yandexDirectEventsTable, part)),
+        client.query(copyFrom(`copy public.raw_events (${names}) from stdin`)),
+      );
     } finally {
       client.release();
     }
@@ -55,7 +62,12 @@ try {
     const t0 = performance.now();
     for (const part of batches) {
       const last = part[part.length - 1];
-      const result = await loadPage(pool, yandexDirectEventsTable, { streamId: stream.stream_id, runId, events: part, ...(last ? { cursor: last.event_time } : {}) });
+      const result = await loadPage(pool, yandexDirectEventsTable, {
+        streamId: stream.stream_id,
+        runId,
+        events: part,
+        ...(last ? { cursor: last.event_time } : {}),
+      });
       inserted += result.inserted;
       duplicates += result.duplicates;
     }
@@ -68,10 +80,16 @@ try {
   const rawRate = rate(events, rawMs);
   const loaderRate = rate(events, first.ms);
   const againRate = rate(events, again.ms);
-  console.log(`raw COPY into an identical table : ${rawRate.toLocaleString("en")} rows/s (${(rawMs / 1000).toFixed(1)} s)`);
-  console.log(`loader (new events)              : ${loaderRate.toLocaleString("en")} rows/s (${(first.ms / 1000).toFixed(1)} s; ${first.inserted} inserted, ${first.duplicates} duplicates)`);
+  console.log(
+    `raw COPY into an identical table : ${rawRate.toLocaleString("en")} rows/s (${(rawMs / 1000).toFixed(1)} s)`,
+  );
+  console.log(
+    `loader (new events)              : ${loaderRate.toLocaleString("en")} rows/s (${(first.ms / 1000).toFixed(1)} s; ${first.inserted} inserted, ${first.duplicates} duplicates)`,
+  );
   console.log(`loader ÷ raw COPY                : ${(loaderRate / rawRate).toFixed(2)}   (target ≥ 0.50)`);
-  console.log(`loader (all duplicates)          : ${againRate.toLocaleString("en")} rows/s (${(again.ms / 1000).toFixed(1)} s; ${again.inserted} inserted, ${again.duplicates} duplicates)`);
+  console.log(
+    `loader (all duplicates)          : ${againRate.toLocaleString("en")} rows/s (${(again.ms / 1000).toFixed(1)} s; ${again.inserted} inserted, ${again.duplicates} duplicates)`,
+  );
   console.log(`duplicates ÷ first load          : ${(againRate / loaderRate).toFixed(2)}   (target ≥ 1.00)`);
   console.log(`peak RSS of this process         : ${peakRssMiB()} MiB`);
 } finally {

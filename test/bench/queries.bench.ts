@@ -13,14 +13,19 @@ import { numberArg, openBenchDatabase } from "./bench-database.js";
 const events = numberArg("events", 1_000_000);
 const logRows = numberArg("log-rows", 100_000);
 const repeat = numberArg("repeat", 5);
-const queries = readmeQueries(await readFile(new URL("../../README.md", import.meta.url), "utf8"), "Querying from BI tools");
+const queries = readmeQueries(
+  await readFile(new URL("../../README.md", import.meta.url), "utf8"),
+  "Querying from BI tools",
+);
 
 const bench = await openBenchDatabase("eventlog_bench_queries");
 try {
   const { pool } = bench.warehouse;
   let started = performance.now();
   await fillAnalystData(pool, { events, logRows });
-  console.log(`bench:queries — ${events.toLocaleString("en")} events, ${logRows.toLocaleString("en")} campaign-log rows (generated in ${((performance.now() - started) / 1000).toFixed(0)} s), on ${bench.where}`);
+  console.log(
+    `bench:queries — ${events.toLocaleString("en")} events, ${logRows.toLocaleString("en")} campaign-log rows (generated in ${((performance.now() - started) / 1000).toFixed(0)} s), on ${bench.where}`,
+  );
   const client = await pool.connect();
   try {
     await client.query("set statement_timeout = 0");
@@ -36,7 +41,9 @@ try {
       times.sort((a, b) => a - b);
       const scanned = await eventTablesScanned(client, sql);
       const median = times[Math.floor(times.length / 2)]!;
-      console.log(`  ${median.toFixed(1).padStart(7)} ms  ${String(rows).padStart(6)} rows  ${median < 100 ? "ok  " : "SLOW"}${scanned.length ? ` full scan of ${scanned.join(", ")}` : ""}  ${title}`);
+      console.log(
+        `  ${median.toFixed(1).padStart(7)} ms  ${String(rows).padStart(6)} rows  ${median < 100 ? "ok  " : "SLOW"}${scanned.length ? ` full scan of ${scanned.join(", ")}` : ""}  ${title}`,
+      );
     }
   } finally {
     client.release();

@@ -37,7 +37,10 @@ interface Sample {
 function measure(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ["--import", CPU_PROBE, BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, ["--import", CPU_PROBE, BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     child.once("error", reject);
@@ -53,7 +56,11 @@ function measure(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Sampl
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-async function series(label: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ wallMs: number; cpuMs: number }> {
+async function series(
+  label: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ wallMs: number; cpuMs: number }> {
   const samples: Sample[] = [];
   for (let i = 0; i < runs; i++) {
     const sample = await measure(args, env);
@@ -68,8 +75,24 @@ async function series(label: string, args: readonly string[], env: NodeJS.Proces
 
 const bench = await openBenchDatabase("eventlog_bench_startup");
 const dir = await mkdtemp(join(tmpdir(), "eventlog-sync-startup-"));
-const yandex = await startYandexDirectSimulator({ host: "127.0.0.1", seed: 5, clientLogins: 2, historyDays: 2, eventsPerHour: 8, latencyMs: 1 });
-const altcraft = await startAltcraftSimulator({ host: "127.0.0.1", seed: 6, tokens: ["ac-startup-token"], campaigns: 3, historyDays: 2, runsPerDay: 4, rowsPerRun: 5, latencyMs: 1 });
+const yandex = await startYandexDirectSimulator({
+  host: "127.0.0.1",
+  seed: 5,
+  clientLogins: 2,
+  historyDays: 2,
+  eventsPerHour: 8,
+  latencyMs: 1,
+});
+const altcraft = await startAltcraftSimulator({
+  host: "127.0.0.1",
+  seed: 6,
+  tokens: ["ac-startup-token"],
+  campaigns: 3,
+  historyDays: 2,
+  runsPerDay: 4,
+  rowsPerRun: 5,
+  latencyMs: 1,
+});
 try {
   const startTime = new Date(Math.ceil((Date.now() - 24 * HOUR) / HOUR) * HOUR).toISOString();
   const config = join(dir, "eventlog-sync.yaml");
@@ -78,17 +101,36 @@ try {
     stringify({
       sources: {
         altcraft: { accounts: [{ name: "main", token: "${AC_TOKEN}", url: altcraft.url, startTime }] },
-        yandex_direct: { accounts: [{ name: "agency", token: "${YD_TOKEN}", endpoint: yandex.endpoint, currency: "RUB", logins: ["client-1", "client-2"], startTime, settleLag: "2s" }] },
+        yandex_direct: {
+          accounts: [
+            {
+              name: "agency",
+              token: "${YD_TOKEN}",
+              endpoint: yandex.endpoint,
+              currency: "RUB",
+              logins: ["client-1", "client-2"],
+              startTime,
+              settleLag: "2s",
+            },
+          ],
+        },
       },
     }),
   );
-  const env = { DATABASE_URL: bench.url, YD_TOKEN: yandex.agency.token, AC_TOKEN: "ac-startup-token", EVENTLOG_SYNC_EMBEDDED_POSTGRES: "off" };
+  const env = {
+    DATABASE_URL: bench.url,
+    YD_TOKEN: yandex.agency.token,
+    AC_TOKEN: "ac-startup-token",
+    EVENTLOG_SYNC_EMBEDDED_POSTGRES: "off",
+  };
   console.log(`bench:startup — node ${process.version}, median of ${runs} runs, database on ${bench.where}`);
   const help = await series("eventlog-sync --help", ["--help"]);
   const loaded = await measure(["sync", "-c", config, "--log-level", "warn"], env);
   if (loaded.code !== 0) throw new Error(`the first sync exited ${loaded.code}:\n${loaded.stderr}`);
   const idle = await series("sync with nothing to do", ["sync", "-c", config, "--log-level", "warn"], env);
-  console.log(`  targets: --help under 0.40 s CPU (${help.cpuMs < 400 ? "met" : "missed"}); idle sync under 1 s wall besides the database (wall ${s(idle.wallMs)})`);
+  console.log(
+    `  targets: --help under 0.40 s CPU (${help.cpuMs < 400 ? "met" : "missed"}); idle sync under 1 s wall besides the database (wall ${s(idle.wallMs)})`,
+  );
 } finally {
   await Promise.all([yandex.close(), altcraft.close()]);
   await bench.close();

@@ -92,9 +92,21 @@ function benchConfig(s: AccountSettings, startTime: number): Config {
 }
 
 /** A simulator holding about `events` events over `logins` logins at `perHour` events per login-hour. */
-async function startVolume(events: number, logins: number, perHour: number, limits: { requestsPerSecond: number; concurrentRequests: number }) {
+async function startVolume(
+  events: number,
+  logins: number,
+  perHour: number,
+  limits: { requestsPerSecond: number; concurrentRequests: number },
+) {
   const historyDays = events / (logins * perHour * 24);
-  const sim = await startYandexDirectSimulator({ seed: 11, clientLogins: logins, eventsPerHour: perHour, historyDays, clock: () => CLOCK, ...limits });
+  const sim = await startYandexDirectSimulator({
+    seed: 11,
+    clientLogins: logins,
+    eventsPerHour: perHour,
+    historyDays,
+    clock: () => CLOCK,
+    ...limits,
+  });
   // The first generated hour; the sync starts there and ends `SETTLE_LAG` before the clock.
   const startTime = Math.floor((CLOCK - historyDays * DAY) / HOUR) * HOUR;
   const end = CLOCK - SETTLE_LAG;
@@ -137,13 +149,22 @@ async function child(): Promise<void> {
   try {
     const cpu = process.cpuUsage();
     const started = performance.now();
-    const summary = await runSync({ warehouse, config, log: createLogger({ level: "silent" }), signal: new AbortController().signal, command: "bench", now: () => new Date(CLOCK) });
+    const summary = await runSync({
+      warehouse,
+      config,
+      log: createLogger({ level: "silent" }),
+      signal: new AbortController().signal,
+      command: "bench",
+      now: () => new Date(CLOCK),
+    });
     const ms = performance.now() - started;
     const used = process.cpuUsage(cpu);
     gc.disconnect();
     const inserted = summary.streams.reduce((sum, s) => sum + s.inserted, 0);
     const cpuMs = (used.user + used.system) / 1000;
-    process.stdout.write(`${JSON.stringify({ status: summary.status, inserted, ms, cpuMs, gcMs, rssMiB: peakRssMiB(), heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ status: summary.status, inserted, ms, cpuMs, gcMs, rssMiB: peakRssMiB(), heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) })}\n`,
+    );
   } finally {
     await warehouse.close();
   }
@@ -164,7 +185,9 @@ interface ChildResult {
 function runChild(args: string[]): Promise<ChildResult> {
   const script = fileURLToPath(import.meta.url);
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ["--import", "tsx", script, "--child-rss", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    const proc = spawn(process.execPath, ["--import", "tsx", script, "--child-rss", ...args], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     proc.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
     proc.on("error", reject);
@@ -188,19 +211,36 @@ interface PageShape {
 /** The rows of one login's pages, built from the simulator's ground truth the way yandex-direct.jobs.ts does. */
 type BuiltPage = { cursor: Date | null; rows: YandexDirectEventRowInput[] };
 
-function buildPages(sim: YandexDirectSimulator, login: string, from: number, end: number, shapes: readonly PageShape[]): BuiltPage[] {
-  const items = sim.events({ login, from, to: end - 1000, currency: CURRENCY, locale: "en", withTextDescription: true });
+function buildPages(
+  sim: YandexDirectSimulator,
+  login: string,
+  from: number,
+  end: number,
+  shapes: readonly PageShape[],
+): BuiltPage[] {
+  const items = sim.events({
+    login,
+    from,
+    to: end - 1000,
+    currency: CURRENCY,
+    locale: "en",
+    withTextDescription: true,
+  });
   const keyPrefix = streamIdentity("yandex_direct", ACCOUNT, login);
   const pages: BuiltPage[] = [];
   let at = 0;
   for (const shape of shapes) {
     const slice = items.slice(at, at + shape.size);
-    const { events: rows, rejects } = windowRows({ items: slice, times: slice.map(() => Number.NaN) }, { keyPrefix, account: ACCOUNT, login, zone: "UTC", currency: CURRENCY });
+    const { events: rows, rejects } = windowRows(
+      { items: slice, times: slice.map(() => Number.NaN) },
+      { keyPrefix, account: ACCOUNT, login, zone: "UTC", currency: CURRENCY },
+    );
     if (rejects[0]) throw new Error(`ground truth event rejected: ${rejects[0].reason}`);
     at += shape.size;
     pages.push({ cursor: shape.cursor, rows });
   }
-  if (at !== items.length) throw new Error(`${login}: the sync's pages hold ${at} events, the ground truth ${items.length}`);
+  if (at !== items.length)
+    throw new Error(`${login}: the sync's pages hold ${at} events, the ground truth ${items.length}`);
   return pages;
 }
 
@@ -229,13 +269,30 @@ async function main(): Promise<void> {
   // ── 1. End to end vs loader alone ─────────────────────────────────────────────────────────────
   const volume = await startVolume(events, logins, perHour, { requestsPerSecond: 0, concurrentRequests: 0 });
   const { sim } = volume;
-  const account: AccountSettings = { endpoint: sim.endpoint, logins, pageLimit, concurrency: 5, requestsPerSecond: 0, parallelStreams };
+  const account: AccountSettings = {
+    endpoint: sim.endpoint,
+    logins,
+    pageLimit,
+    concurrency: 5,
+    requestsPerSecond: 0,
+    parallelStreams,
+  };
   console.log(
     `bench:yandex — ${fmt(volume.expected)} events to sync (${logins} logins × ${perHour}/h × ${volume.historyDays.toFixed(2)} days), ` +
       `pageLimit ${pageLimit}, concurrency 5, parallelStreams ${parallelStreams}`,
   );
   const shapes = new Map<string, PageShape[]>();
-  let e2e: { ms: number; inserted: number; duplicates: number; pages: number; requests: number; retries: number; stored: number; served: number; status: string };
+  let e2e: {
+    ms: number;
+    inserted: number;
+    duplicates: number;
+    pages: number;
+    requests: number;
+    retries: number;
+    stored: number;
+    served: number;
+    status: string;
+  };
   {
     const bench = await openBenchDatabase("eventlog_bench_yandex_e2e");
     try {
@@ -259,25 +316,59 @@ async function main(): Promise<void> {
       const ms = performance.now() - started;
       const used = process.cpuUsage(cpu);
       const stored = await countRows(bench.url);
-      e2e = { ms, ...summarize(summary), stored, served: sim.requestCounts()[TOKEN]?.GetEventsLog ?? 0, status: summary.status };
-      console.log(`  (end to end: this process used ${seconds((used.user + used.system) / 1000)} of CPU in ${seconds(ms)}, simulator included)`);
+      e2e = {
+        ms,
+        ...summarize(summary),
+        stored,
+        served: sim.requestCounts()[TOKEN]?.GetEventsLog ?? 0,
+        status: summary.status,
+      };
+      console.log(
+        `  (end to end: this process used ${seconds((used.user + used.system) / 1000)} of CPU in ${seconds(ms)}, simulator included)`,
+      );
       // Requests against the fewest that can read each login: its events over a full page, at least one.
       const minimum = loginNames(logins).reduce(
-        (n, login) => n + Math.max(1, Math.ceil(sim.events({ login, from: volume.startTime, to: volume.end, currency: "RUB", locale: "en", withTextDescription: false }).length / pageLimit)),
+        (n, login) =>
+          n +
+          Math.max(
+            1,
+            Math.ceil(
+              sim.events({
+                login,
+                from: volume.startTime,
+                to: volume.end,
+                currency: "RUB",
+                locale: "en",
+                withTextDescription: false,
+              }).length / pageLimit,
+            ),
+          ),
         0,
       );
-      console.log(`  backfill requests per login: ${(e2e.served / logins).toFixed(1)} against a minimum of ${(minimum / logins).toFixed(1)} (${fmt(e2e.served - minimum)} over, ${logins} streams)`);
+      console.log(
+        `  backfill requests per login: ${(e2e.served / logins).toFixed(1)} against a minimum of ${(minimum / logins).toFixed(1)} (${fmt(e2e.served - minimum)} over, ${logins} streams)`,
+      );
       sim.resetRequestCounts();
-      const noop = await runSync({ warehouse: bench.warehouse, config, log, signal: new AbortController().signal, command: "bench", now: () => new Date(CLOCK) });
+      const noop = await runSync({
+        warehouse: bench.warehouse,
+        config,
+        log,
+        signal: new AbortController().signal,
+        command: "bench",
+        now: () => new Date(CLOCK),
+      });
       const noopRequests = sim.requestCounts()[TOKEN]?.GetEventsLog ?? 0;
-      console.log(`  no-op run: ${(noopRequests / logins).toFixed(2)} requests per login (target 1), status ${noop.status}, ${fmt(summarize(noop).inserted)} inserted`);
+      console.log(
+        `  no-op run: ${(noopRequests / logins).toFixed(2)} requests per login (target 1), status ${noop.status}, ${fmt(summarize(noop).inserted)} inserted`,
+      );
     } finally {
       await bench.close();
     }
   }
 
   const pagesByLogin = new Map<string, BuiltPage[]>();
-  for (const login of loginNames(logins)) pagesByLogin.set(login, buildPages(sim, login, volume.startTime, volume.end, shapes.get(login) ?? []));
+  for (const login of loginNames(logins))
+    pagesByLogin.set(login, buildPages(sim, login, volume.startTime, volume.end, shapes.get(login) ?? []));
   let alone: { ms: number; cpuMs: number; inserted: number; duplicates: number; pages: number };
   {
     const bench = await openBenchDatabase("eventlog_bench_yandex_loader");
@@ -286,7 +377,10 @@ async function main(): Promise<void> {
       const runId = await startRun(db, "bench");
       const streams = new Map<string, number>();
       for (const login of loginNames(logins)) {
-        streams.set(login, (await ensureStream(db, { source: "yandex_direct", account: ACCOUNT, streamKey: login })).stream_id);
+        streams.set(
+          login,
+          (await ensureStream(db, { source: "yandex_direct", account: ACCOUNT, streamKey: login })).stream_id,
+        );
       }
       const queue = [...pagesByLogin.entries()];
       let inserted = 0;
@@ -325,19 +419,29 @@ async function main(): Promise<void> {
   // ── 2. Memory: the sync alone in a child process, the simulator here ──────────────────────────
   const memory: Array<{ events: number; result: ChildResult; packedMiB: number }> = [];
   for (const size of quick ? [events] : [Math.round(events / 10), events]) {
-    const owned = size === events ? undefined : await startVolume(size, logins, perHour, { requestsPerSecond: 0, concurrentRequests: 0 });
+    const owned =
+      size === events
+        ? undefined
+        : await startVolume(size, logins, perHour, { requestsPerSecond: 0, concurrentRequests: 0 });
     const v = owned ?? volume;
     const bench = await openBenchDatabase(`eventlog_bench_yandex_rss_${size}`);
     try {
       const result = await runChild([
-        "--endpoint", v.sim.endpoint,
-        "--database", bench.url,
-        "--start", String(v.startTime),
-        "--logins", String(logins),
-        "--page-limit", String(pageLimit),
-        "--parallel-streams", String(parallelStreams),
+        "--endpoint",
+        v.sim.endpoint,
+        "--database",
+        bench.url,
+        "--start",
+        String(v.startTime),
+        "--logins",
+        String(logins),
+        "--page-limit",
+        String(pageLimit),
+        "--parallel-streams",
+        String(parallelStreams),
       ]);
-      if (result.inserted !== v.expected) console.log(`  (memory child at ${fmt(size)}: ${fmt(result.inserted)} inserted, ${fmt(v.expected)} expected)`);
+      if (result.inserted !== v.expected)
+        console.log(`  (memory child at ${fmt(size)}: ${fmt(result.inserted)} inserted, ${fmt(v.expected)} expected)`);
       memory.push({ events: v.expected, result, packedMiB: v.sim.stats().packedBytes / 2 ** 20 });
     } finally {
       await bench.close();
@@ -350,16 +454,47 @@ async function main(): Promise<void> {
   // Enough small windows for ~12 s at `rps`: windows aim at half a page (pageLimit 20 → ~10 events).
   const ratePageLimit = 20;
   const rateEvents = rps * 12 * (ratePageLimit / 2);
-  let rate: { ms: number; served: number; requests: number; retries: number; dbRetries: number; inserted: number; expected: number; status: string } | undefined;
+  let rate:
+    | {
+        ms: number;
+        served: number;
+        requests: number;
+        retries: number;
+        dbRetries: number;
+        inserted: number;
+        expected: number;
+        status: string;
+      }
+    | undefined;
   if (!quick) {
     const limited = await startVolume(rateEvents, logins, 60, { requestsPerSecond: rps, concurrentRequests: 5 });
     const bench = await openBenchDatabase("eventlog_bench_yandex_rate");
     try {
-      const config = benchConfig({ endpoint: limited.sim.endpoint, logins, pageLimit: ratePageLimit, concurrency: 5, requestsPerSecond: rps, parallelStreams }, limited.startTime);
+      const config = benchConfig(
+        {
+          endpoint: limited.sim.endpoint,
+          logins,
+          pageLimit: ratePageLimit,
+          concurrency: 5,
+          requestsPerSecond: rps,
+          parallelStreams,
+        },
+        limited.startTime,
+      );
       const started = performance.now();
-      const summary = await runSync({ warehouse: bench.warehouse, config, log, signal: new AbortController().signal, command: "bench", now: () => new Date(CLOCK) });
+      const summary = await runSync({
+        warehouse: bench.warehouse,
+        config,
+        log,
+        signal: new AbortController().signal,
+        command: "bench",
+        now: () => new Date(CLOCK),
+      });
       const ms = performance.now() - started;
-      const { rows } = await bench.warehouse.pool.query<{ retries: number }>("select coalesce(sum(retries), 0)::int as retries from sync.stream_runs where run_id = $1", [summary.runId]);
+      const { rows } = await bench.warehouse.pool.query<{ retries: number }>(
+        "select coalesce(sum(retries), 0)::int as retries from sync.stream_runs where run_id = $1",
+        [summary.runId],
+      );
       rate = {
         ms,
         served: limited.sim.requestCounts()[TOKEN]?.GetEventsLog ?? 0,
@@ -381,9 +516,26 @@ async function main(): Promise<void> {
     v.sim.setOptions({ latencyMs });
     const bench = await openBenchDatabase("eventlog_bench_yandex_latency");
     try {
-      const config = benchConfig({ endpoint: v.sim.endpoint, logins, pageLimit: latencyPageLimit, concurrency: 5, requestsPerSecond: 0, parallelStreams }, v.startTime);
+      const config = benchConfig(
+        {
+          endpoint: v.sim.endpoint,
+          logins,
+          pageLimit: latencyPageLimit,
+          concurrency: 5,
+          requestsPerSecond: 0,
+          parallelStreams,
+        },
+        v.startTime,
+      );
       const started = performance.now();
-      const summary = await runSync({ warehouse: bench.warehouse, config, log, signal: new AbortController().signal, command: "bench", now: () => new Date(CLOCK) });
+      const summary = await runSync({
+        warehouse: bench.warehouse,
+        config,
+        log,
+        signal: new AbortController().signal,
+        command: "bench",
+        now: () => new Date(CLOCK),
+      });
       slow = { ms: performance.now() - started, ...summarize(summary), status: summary.status, expected: v.expected };
     } finally {
       await bench.close();
@@ -397,18 +549,32 @@ async function main(): Promise<void> {
   const small = memory.length > 1 ? memory[0] : undefined;
   const large = memory[memory.length - 1];
   console.log("");
-  say(`end to end (runSync, simulator in process) : ${fmt(e2eRate)} events/s (${seconds(e2e.ms)}; ${fmt(e2e.inserted)} inserted, ${fmt(e2e.duplicates)} duplicates, ${fmt(e2e.pages)} pages, ${fmt(e2e.served)} requests, status ${e2e.status})`);
+  say(
+    `end to end (runSync, simulator in process) : ${fmt(e2eRate)} events/s (${seconds(e2e.ms)}; ${fmt(e2e.inserted)} inserted, ${fmt(e2e.duplicates)} duplicates, ${fmt(e2e.pages)} pages, ${fmt(e2e.served)} requests, status ${e2e.status})`,
+  );
   say(`  rows stored ÷ ground truth               : ${fmt(e2e.stored)} / ${fmt(volume.expected)}`);
-  say(`loader alone (same pages, ${parallelStreams} streams at once): ${fmt(aloneRate)} events/s (${seconds(alone.ms)}; ${fmt(alone.inserted)} inserted, ${fmt(alone.duplicates)} duplicates, ${fmt(alone.pages)} pages)`);
-  say(`end to end ÷ loader alone                  : ${(e2eRate / aloneRate).toFixed(2)}   (the simulator shares the sync's one JavaScript thread here)`);
-  say(`CPU per event, loader alone                : ${((alone.cpuMs * 1000) / alone.inserted).toFixed(1)} µs (this process; Postgres not counted)`);
+  say(
+    `loader alone (same pages, ${parallelStreams} streams at once): ${fmt(aloneRate)} events/s (${seconds(alone.ms)}; ${fmt(alone.inserted)} inserted, ${fmt(alone.duplicates)} duplicates, ${fmt(alone.pages)} pages)`,
+  );
+  say(
+    `end to end ÷ loader alone                  : ${(e2eRate / aloneRate).toFixed(2)}   (the simulator shares the sync's one JavaScript thread here)`,
+  );
+  say(
+    `CPU per event, loader alone                : ${((alone.cpuMs * 1000) / alone.inserted).toFixed(1)} µs (this process; Postgres not counted)`,
+  );
   if (large) {
     // The API is another machine in real life: the same sync in its own process, the simulator in this one.
     const apart = (large.result.inserted / large.result.ms) * 1000;
-    say(`end to end, sync in its own process         : ${fmt(apart)} events/s (${seconds(large.result.ms)}; ${fmt(large.result.inserted)} inserted; the simulator in this process)`);
+    say(
+      `end to end, sync in its own process         : ${fmt(apart)} events/s (${seconds(large.result.ms)}; ${fmt(large.result.inserted)} inserted; the simulator in this process)`,
+    );
     say(`  ÷ loader alone                           : ${(apart / aloneRate).toFixed(2)}   (target ≥ 0.70)`);
-    say(`  CPU per event of the sync process        : ${((large.result.cpuMs * 1000) / large.result.inserted).toFixed(1)} µs (${seconds(large.result.cpuMs)} of CPU)`);
-    say(`  GC share of the sync's CPU time          : ${((100 * large.result.gcMs) / large.result.cpuMs).toFixed(1)} % (${seconds(large.result.gcMs)} in GC)`);
+    say(
+      `  CPU per event of the sync process        : ${((large.result.cpuMs * 1000) / large.result.inserted).toFixed(1)} µs (${seconds(large.result.cpuMs)} of CPU)`,
+    );
+    say(
+      `  GC share of the sync's CPU time          : ${((100 * large.result.gcMs) / large.result.cpuMs).toFixed(1)} % (${seconds(large.result.gcMs)} in GC)`,
+    );
   }
   for (const m of memory) {
     say(
@@ -416,20 +582,31 @@ async function main(): Promise<void> {
         `heap at end ${m.result.heapMiB} MiB; simulator store ${m.packedMiB.toFixed(1)} MiB packed, in the parent)`,
     );
   }
-  if (small && large) say(`RSS at ${fmt(large.events)} ÷ at ${fmt(small.events)}         : ${(large.result.rssMiB / small.result.rssMiB).toFixed(2)}   (target ≤ 1.50)`);
+  if (small && large)
+    say(
+      `RSS at ${fmt(large.events)} ÷ at ${fmt(small.events)}         : ${(large.result.rssMiB / small.result.rssMiB).toFixed(2)}   (target ≤ 1.50)`,
+    );
   if (rate) {
     const achieved = (rate.served / rate.ms) * 1000;
-    say(`rate limit ${rps}/s, 5 concurrent (both sides)   : ${achieved.toFixed(1)} requests/s achieved (${fmt(rate.served)} requests in ${seconds(rate.ms)}; ${fmt(rate.inserted)}/${fmt(rate.expected)} events, status ${rate.status})`);
+    say(
+      `rate limit ${rps}/s, 5 concurrent (both sides)   : ${achieved.toFixed(1)} requests/s achieved (${fmt(rate.served)} requests in ${seconds(rate.ms)}; ${fmt(rate.inserted)}/${fmt(rate.expected)} events, status ${rate.status})`,
+    );
     say(`  achieved ÷ limit                         : ${(achieved / rps).toFixed(2)}   (target ≥ 0.90)`);
-    say(`  limit errors (506) retried by the client : ${rate.retries} (sync.stream_runs.retries ${rate.dbRetries}; client attempts ${rate.requests} vs simulator count ${rate.served})   (target 0)`);
+    say(
+      `  limit errors (506) retried by the client : ${rate.retries} (sync.stream_runs.retries ${rate.dbRetries}; client attempts ${rate.requests} vs simulator count ${rate.served})   (target 0)`,
+    );
   }
   {
     const inFlight = Math.min(5, parallelStreams, logins);
     const perPage = slow.inserted / Math.max(1, slow.pages);
     const bound = Math.min(aloneRate, (inFlight * perPage * 1000) / latencyMs);
     const achieved = (slow.inserted / slow.ms) * 1000;
-    say(`latency ${latencyMs} ms per answer, pageLimit ${latencyPageLimit}: ${fmt(achieved)} events/s (${seconds(slow.ms)}; ${fmt(slow.inserted)}/${fmt(slow.expected)} events, ${fmt(slow.pages)} pages, status ${slow.status})`);
-    say(`  bound min(loader, ${inFlight} × ${perPage.toFixed(0)} events ÷ ${latencyMs} ms) : ${fmt(bound)} events/s; achieved ÷ bound ${(achieved / bound).toFixed(2)}`);
+    say(
+      `latency ${latencyMs} ms per answer, pageLimit ${latencyPageLimit}: ${fmt(achieved)} events/s (${seconds(slow.ms)}; ${fmt(slow.inserted)}/${fmt(slow.expected)} events, ${fmt(slow.pages)} pages, status ${slow.status})`,
+    );
+    say(
+      `  bound min(loader, ${inFlight} × ${perPage.toFixed(0)} events ÷ ${latencyMs} ms) : ${fmt(bound)} events/s; achieved ÷ bound ${(achieved / bound).toFixed(2)}`,
+    );
   }
   say(`peak RSS of this process                   : ${peakRssMiB()} MiB`);
 }

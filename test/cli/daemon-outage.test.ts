@@ -20,7 +20,13 @@ let dir: string;
 let pgPort: number;
 
 beforeAll(async () => {
-  sim = await startYandexDirectSimulator({ host: "127.0.0.1", seed: 5, clientLogins: 2, historyDays: 2, eventsPerHour: 10 });
+  sim = await startYandexDirectSimulator({
+    host: "127.0.0.1",
+    seed: 5,
+    clientLogins: 2,
+    historyDays: 2,
+    eventsPerHour: 10,
+  });
   dir = await mkdtemp(join(tmpdir(), "eventlog-sync-daemon-outage-"));
   // As root the server runs as the postgres user, which must be able to reach the data directory.
   await chmod(dir, 0o755);
@@ -88,7 +94,10 @@ describe("a daemon across a database outage", () => {
       }),
     );
     const url = server?.url ?? "";
-    const daemon = startCli(["daemon", "-c", file], { env: { DATABASE_URL: url, YD_TOKEN: "agency-token" }, timeoutMs: 90_000 });
+    const daemon = startCli(["daemon", "-c", file], {
+      env: { DATABASE_URL: url, YD_TOKEN: "agency-token" },
+      timeoutMs: 90_000,
+    });
     const base = `http://127.0.0.1:${httpPort}`;
     const health = async () => {
       const response = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5_000) });
@@ -148,7 +157,11 @@ describe("a daemon across a database outage", () => {
     expect(after.text).toMatch(/^eventlog_sync_streams\{status="succeeded"\} 2$/m);
     const warehouse = openWarehouse(server.url, { maxConnections: 1 });
     try {
-      const run = await warehouse.db.selectFrom("sync.runs").select(["run_id", "status"]).where("run_id", "=", back.body.lastRun?.runId ?? -1).executeTakeFirst();
+      const run = await warehouse.db
+        .selectFrom("sync.runs")
+        .select(["run_id", "status"])
+        .where("run_id", "=", back.body.lastRun?.runId ?? -1)
+        .executeTakeFirst();
       expect(run).toEqual({ run_id: back.body.lastRun?.runId, status: "succeeded" });
     } finally {
       await warehouse.close();

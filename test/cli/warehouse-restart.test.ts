@@ -21,7 +21,14 @@ let dir: string;
 let port: number;
 
 beforeAll(async () => {
-  sim = await startYandexDirectSimulator({ host: "127.0.0.1", seed: 99, clientLogins: 3, historyDays: 6, eventsPerHour: 30, latencyMs: 40 });
+  sim = await startYandexDirectSimulator({
+    host: "127.0.0.1",
+    seed: 99,
+    clientLogins: 3,
+    historyDays: 6,
+    eventsPerHour: 30,
+    latencyMs: 40,
+  });
   dir = await mkdtemp(join(tmpdir(), "eventlog-sync-restart-"));
   // As root the server runs as the postgres user, which must be able to reach the data directory.
   await chmod(dir, 0o755);
@@ -98,11 +105,15 @@ describe("the warehouse restarting mid-run", () => {
     try {
       const check = { sim, warehouse, account: "agency", streams: LOGINS, startTime };
       expect(await copiesBeyondSource(check)).toEqual([]);
-      expect(await expectGroundTruth({ ...check, label: "after the restart and a clean run" })).toBeGreaterThan(3 * 24 * 5 * 20);
+      expect(await expectGroundTruth({ ...check, label: "after the restart and a clean run" })).toBeGreaterThan(
+        3 * 24 * 5 * 20,
+      );
       const runs = await warehouse.db.selectFrom("sync.runs").select(["run_id", "status"]).orderBy("run_id").execute();
       expect(runs.map((r) => r.status)).not.toContain("running");
       expect(runs[runs.length - 1]?.status).toBe("succeeded");
-      expect(await warehouse.db.selectFrom("sync.stream_runs").select("run_id").where("status", "=", "running").execute()).toEqual([]);
+      expect(
+        await warehouse.db.selectFrom("sync.stream_runs").select("run_id").where("status", "=", "running").execute(),
+      ).toEqual([]);
     } finally {
       await warehouse.close();
     }

@@ -33,11 +33,20 @@ describe("a warehouse that does not answer", () => {
       file,
       stringify({
         database: { connectTimeout: "1s" },
-        sources: { yandex_direct: { accounts: [{ name: "a", token: "${YD_TOKEN}", currency: "RUB", endpoint: "http://127.0.0.1:9/live/v4/json/" }] } },
+        sources: {
+          yandex_direct: {
+            accounts: [
+              { name: "a", token: "${YD_TOKEN}", currency: "RUB", endpoint: "http://127.0.0.1:9/live/v4/json/" },
+            ],
+          },
+        },
       }),
     );
     const started = Date.now();
-    const result = await runCli(["sync", "-c", file], { env: { DATABASE_URL: `postgres://u:p@127.0.0.1:${port}/warehouse`, YD_TOKEN: "t" }, timeoutMs: 30_000 });
+    const result = await runCli(["sync", "-c", file], {
+      env: { DATABASE_URL: `postgres://u:p@127.0.0.1:${port}/warehouse`, YD_TOKEN: "t" },
+      timeoutMs: 30_000,
+    });
     const elapsed = Date.now() - started;
     expect(result.code, result.stderr).toBe(1);
     expect(`${result.stdout}${result.stderr}`).toMatch(/timeout/i);

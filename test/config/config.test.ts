@@ -32,7 +32,11 @@ describe("config", () => {
     expect(problems(yandex(account({ timestampZone: "Europe/Berlin" })))).toEqual([
       'sources.yandex_direct.accounts[0].timestampZone: expected a zone whose offset never changes (UTC, an offset such as +01:00, or a zone without daylight saving such as Europe/Moscow): "Europe/Berlin" changes its offset, so a time without a zone is ambiguous in its repeated hour',
     ]);
-    expect(problems({ sources: { altcraft: { accounts: [{ name: "a", token: "${T}", timestampZone: "America/New_York" }] } } })).toHaveLength(1);
+    expect(
+      problems({
+        sources: { altcraft: { accounts: [{ name: "a", token: "${T}", timestampZone: "America/New_York" }] } },
+      }),
+    ).toHaveLength(1);
     expect(() => parseConfig(yandex(account({ timestampZone: "Europe/Moscow" })), { T: "t" })).not.toThrow();
     expect(() => parseConfig(yandex(account({ timestampZone: "+01:00" })), { T: "t" })).not.toThrow();
   });
@@ -41,7 +45,15 @@ describe("config", () => {
     const found = problems(
       yandex(
         account({}),
-        account({ name: "b", currency: "RUR", lookback: "5x", startTime: "yesterday", concurrency: 9, filter: { eventTypes: ["Foo"] }, color: "red" }),
+        account({
+          name: "b",
+          currency: "RUR",
+          lookback: "5x",
+          startTime: "yesterday",
+          concurrency: 9,
+          filter: { eventTypes: ["Foo"] },
+          color: "red",
+        }),
       ),
     );
     expect(found).toEqual([
@@ -58,7 +70,9 @@ describe("config", () => {
     expect(problems(yandex(account({ token: "AQAAAAsecret" })))).toEqual([
       "sources.yandex_direct.accounts[0].token: tokens come from the environment or a file: write ${VAR_NAME} or ${file:/path/to/token}, not the token itself",
     ]);
-    expect(problems(yandex(account({ token: "${MISSING}" })), {})).toEqual(["sources.yandex_direct.accounts[0].token: environment variable MISSING is not set"]);
+    expect(problems(yandex(account({ token: "${MISSING}" })), {})).toEqual([
+      "sources.yandex_direct.accounts[0].token: environment variable MISSING is not set",
+    ]);
     const file = join(dir, "token");
     await writeFile(file, "from-a-file\n");
     const config = parseConfig(yandex(account({ token: `\${file:${file}}` })), {});
@@ -68,13 +82,24 @@ describe("config", () => {
   it("fills documented defaults and freezes the result", () => {
     const config = parseConfig(yandex(account({})), { T: "t" });
     const a = config.sources.yandex_direct?.accounts[0];
-    expect(a).toMatchObject({ endpoint: "production", locale: "en", lookback: 3_600_000, settleLag: 60_000, timestampZone: "UTC", pageLimit: 1000, concurrency: 3, withTextDescription: true });
+    expect(a).toMatchObject({
+      endpoint: "production",
+      locale: "en",
+      lookback: 3_600_000,
+      settleLag: 60_000,
+      timestampZone: "UTC",
+      pageLimit: 1000,
+      concurrency: 3,
+      withTextDescription: true,
+    });
     expect(config.sync.parallelStreams).toBe(4);
     expect(Object.isFrozen(a)).toBe(true);
   });
 
   it("refuses two accounts with one name", () => {
-    expect(problems(yandex(account({ logins: ["x"] }), account({ logins: ["y"] })))).toEqual(["sources.yandex_direct.accounts[1].name: a is used twice (also sources.yandex_direct.accounts[0].name)"]);
+    expect(problems(yandex(account({ logins: ["x"] }), account({ logins: ["y"] })))).toEqual([
+      "sources.yandex_direct.accounts[1].name: a is used twice (also sources.yandex_direct.accounts[0].name)",
+    ]);
   });
 
   it.each([
@@ -82,7 +107,9 @@ describe("config", () => {
     ["no sources", { sync: { parallelStreams: 2 } }],
     ["empty account lists", { sources: { altcraft: { accounts: [] }, yandex_direct: { accounts: [] } } }],
   ])("refuses a configuration without accounts: %s", (_, document) => {
-    expect(problems(document)).toEqual(["sources: no accounts configured: add at least one account under sources.altcraft.accounts or sources.yandex_direct.accounts"]);
+    expect(problems(document)).toEqual([
+      "sources: no accounts configured: add at least one account under sources.altcraft.accounts or sources.yandex_direct.accounts",
+    ]);
   });
 
   it("refuses one Yandex.Direct login in two places, naming both paths, case-insensitively and across endpoint spellings", () => {
@@ -101,7 +128,14 @@ describe("config", () => {
   });
 
   it("refuses two token-owner streams of one token and endpoint, and never quotes the token", () => {
-    const found = problems(yandex(account({ name: "a" }), account({ name: "b", endpoint: "https://api.direct.yandex.ru/live/v4/json/" }), account({ name: "c", token: "${U}" })), { T: "secret-owner-token", U: "other-token" });
+    const found = problems(
+      yandex(
+        account({ name: "a" }),
+        account({ name: "b", endpoint: "https://api.direct.yandex.ru/live/v4/json/" }),
+        account({ name: "c", token: "${U}" }),
+      ),
+      { T: "secret-owner-token", U: "other-token" },
+    );
     expect(found).toEqual([
       "sources.yandex_direct.accounts[1]: reads the token owner's log with the same token and endpoint as sources.yandex_direct.accounts[0]; its events would be stored twice",
     ]);
@@ -111,19 +145,39 @@ describe("config", () => {
   it("refuses two Altcraft accounts with the same url and token unless their campaign ids are disjoint", () => {
     const altcraft = (...accounts: unknown[]) => ({ sources: { altcraft: { accounts } } });
     const ac = (fields: Record<string, unknown>) => ({ name: "a", token: "${T}", ...fields });
-    expect(problems(altcraft(ac({ name: "a" }), ac({ name: "b", url: "https://RU.altkraft.com/" }), ac({ name: "c", token: "${U}" })), { T: "t", U: "u" })).toEqual([
+    expect(
+      problems(
+        altcraft(
+          ac({ name: "a" }),
+          ac({ name: "b", url: "https://RU.altkraft.com/" }),
+          ac({ name: "c", token: "${U}" }),
+        ),
+        { T: "t", U: "u" },
+      ),
+    ).toEqual([
       "sources.altcraft.accounts[1]: the same url and token as sources.altcraft.accounts[0]; every campaign both select would be stored twice (give each disjoint campaigns.ids, or merge them)",
     ]);
-    expect(problems(altcraft(ac({ name: "a", campaigns: { ids: [1, 2] } }), ac({ name: "b", campaigns: { ids: [2, 3] } })))).toEqual([
+    expect(
+      problems(altcraft(ac({ name: "a", campaigns: { ids: [1, 2] } }), ac({ name: "b", campaigns: { ids: [2, 3] } }))),
+    ).toEqual([
       "sources.altcraft.accounts[1]: the same url and token as sources.altcraft.accounts[0]; campaigns 2 would be stored twice",
     ]);
-    const disjoint = parseConfig(altcraft(ac({ name: "a", campaigns: { ids: [1, 2] } }), ac({ name: "b", format: "xml", campaigns: { ids: [3] } })), { T: "t" });
+    const disjoint = parseConfig(
+      altcraft(
+        ac({ name: "a", campaigns: { ids: [1, 2] } }),
+        ac({ name: "b", format: "xml", campaigns: { ids: [3] } }),
+      ),
+      { T: "t" },
+    );
     expect(disjoint.sources.altcraft?.accounts).toHaveLength(2);
   });
 
   it("reads YAML and JSON files, and names the file when it cannot", async () => {
     const yaml = join(dir, "c.yaml");
-    await writeFile(yaml, "sources:\n  yandex_direct:\n    accounts:\n      - { name: a, token: '${T}', currency: EUR }\n");
+    await writeFile(
+      yaml,
+      "sources:\n  yandex_direct:\n    accounts:\n      - { name: a, token: '${T}', currency: EUR }\n",
+    );
     expect(loadConfig(yaml, { T: "t" }).sources.yandex_direct?.accounts[0]?.currency).toBe("EUR");
     const json = join(dir, "c.json");
     await writeFile(json, JSON.stringify(yandex(account({ currency: "USD" }))));
@@ -136,7 +190,11 @@ describe("config", () => {
 
   it("accepts the example configuration of the repository", () => {
     const path = new URL("../../eventlog-sync.example.yaml", import.meta.url).pathname;
-    const config = loadConfig(path, { YANDEX_DIRECT_AGENCY_TOKEN: "t1", YANDEX_DIRECT_OWN_TOKEN: "t2", ALTCRAFT_TOKEN: "t3" });
+    const config = loadConfig(path, {
+      YANDEX_DIRECT_AGENCY_TOKEN: "t1",
+      YANDEX_DIRECT_OWN_TOKEN: "t2",
+      ALTCRAFT_TOKEN: "t3",
+    });
     expect(config.sources.yandex_direct?.accounts.map((a) => a.name)).toEqual(["agency", "own-account"]);
     expect(config.sources.altcraft?.accounts.map((a) => a.name)).toEqual(["main"]);
     expect(config.daemon.schedule).toBe("*/15 * * * *");

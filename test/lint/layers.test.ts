@@ -26,8 +26,14 @@ describe("layer rules", () => {
     ["src/simulators/common/probe.ts", 'import { post } from "../../http/post.js";'],
     ["src/errors-probe.ts", 'import type { Config } from "./config/config.schema.js";'],
   ])("refuses %s importing across a boundary: %s", async (filePath, code) => {
-    const errors = await errorsOf(filePath, `${code}\nexport const used = [${code.match(/\{ (?:type )?(\w+)/)?.[1]}];\n`);
-    expect(errors.some((e) => e.startsWith(IMPORT_RULE) && e.includes("docs/architecture.md")), errors.join("\n")).toBe(true);
+    const errors = await errorsOf(
+      filePath,
+      `${code}\nexport const used = [${code.match(/\{ (?:type )?(\w+)/)?.[1]}];\n`,
+    );
+    expect(
+      errors.some((e) => e.startsWith(IMPORT_RULE) && e.includes("docs/architecture.md")),
+      errors.join("\n"),
+    ).toBe(true);
   });
 
   it.each([
@@ -36,12 +42,21 @@ describe("layer rules", () => {
     ["src/daemon/probe.ts", 'import pg from "pg";'],
     ["src/sources/probe.ts", 'import type pg from "pg";'],
   ])("refuses SQL outside the warehouse: %s %s", async (filePath, code) => {
-    const errors = await errorsOf(filePath, `${code}\nexport const used = [${code.includes("sql") ? "sql" : "null as unknown as pg.Pool"}];\n`);
-    expect(errors.some((e) => e.startsWith(IMPORT_RULE) && e.includes("src/warehouse/")), errors.join("\n")).toBe(true);
+    const errors = await errorsOf(
+      filePath,
+      `${code}\nexport const used = [${code.includes("sql") ? "sql" : "null as unknown as pg.Pool"}];\n`,
+    );
+    expect(
+      errors.some((e) => e.startsWith(IMPORT_RULE) && e.includes("src/warehouse/")),
+      errors.join("\n"),
+    ).toBe(true);
   });
 
   it.each([
-    ["src/sync/probe.ts", 'import { loadPage } from "../warehouse/load-page.js";\nimport { post } from "../http/post.js";\nexport const used = [loadPage, post];'],
+    [
+      "src/sync/probe.ts",
+      'import { loadPage } from "../warehouse/load-page.js";\nimport { post } from "../http/post.js";\nexport const used = [loadPage, post];',
+    ],
     ["src/cli/probe.ts", 'import { runSync } from "../sync/run-sync.js";\nexport const used = [runSync];'],
     ["src/warehouse/probe.ts", 'import { sql } from "kysely";\nimport pg from "pg";\nexport const used = [sql, pg];'],
     ["src/postgres/probe.ts", 'import pg from "pg";\nexport const used = [pg];'],
@@ -51,8 +66,17 @@ describe("layer rules", () => {
   });
 
   it("refuses parameter properties and enums", async () => {
-    const errors = await errorsOf("src/http/probe.ts", "export class Probe {\n  constructor(readonly timeoutMs: number) {}\n}\nexport enum Mode {\n  A,\n}\n");
-    expect(errors.some((e) => e.startsWith("@typescript-eslint/parameter-properties")), errors.join("\n")).toBe(true);
-    expect(errors.some((e) => e.startsWith("no-restricted-syntax")), errors.join("\n")).toBe(true);
+    const errors = await errorsOf(
+      "src/http/probe.ts",
+      "export class Probe {\n  constructor(readonly timeoutMs: number) {}\n}\nexport enum Mode {\n  A,\n}\n",
+    );
+    expect(
+      errors.some((e) => e.startsWith("@typescript-eslint/parameter-properties")),
+      errors.join("\n"),
+    ).toBe(true);
+    expect(
+      errors.some((e) => e.startsWith("no-restricted-syntax")),
+      errors.join("\n"),
+    ).toBe(true);
   });
 });

@@ -28,9 +28,13 @@ async function query(url: string, text: string): Promise<pg.QueryResult> {
 }
 
 function holdInChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../fixtures/hold-embedded-postgres.ts"), dataDir], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(import.meta.dirname, "../fixtures/hold-embedded-postgres.ts"), dataDir],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = "";
     let err = "";
@@ -73,7 +77,9 @@ describe("provisionDatabase", () => {
     try {
       const attempt = provisionDatabase({ embeddedDataDir: dataDir });
       await expect(attempt).rejects.toThrow(EmbeddedPostgresError);
-      await expect(attempt).rejects.toThrow(new RegExp(`in use by another eventlog-sync process \\(pid ${child.pid}\\)`));
+      await expect(attempt).rejects.toThrow(
+        new RegExp(`in use by another eventlog-sync process \\(pid ${child.pid}\\)`),
+      );
       // The holder's server is untouched.
       expect((await query(url, "select 1 as one")).rows).toEqual([{ one: 1 }]);
     } finally {

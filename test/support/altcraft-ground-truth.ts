@@ -47,7 +47,8 @@ export interface CampaignComparison {
   extraBeyondCursor: string[];
 }
 
-const campaignIds = (check: AltcraftGroundTruthCheck): readonly number[] => check.campaigns ?? check.sim.campaigns().map((c) => c.id);
+const campaignIds = (check: AltcraftGroundTruthCheck): readonly number[] =>
+  check.campaigns ?? check.sim.campaigns().map((c) => c.id);
 
 /** Compares every campaign of the account with the simulator; asserts nothing. */
 export async function compareAltcraftWithGroundTruth(check: AltcraftGroundTruthCheck): Promise<CampaignComparison[]> {
@@ -63,7 +64,9 @@ export async function compareAltcraftWithGroundTruth(check: AltcraftGroundTruthC
     const cursor = cursors.get(String(campaignId)) ?? null;
     const truthRows = cursor === null ? [] : check.sim.log(campaignId, { from: check.startTime, to: cursor.getTime() });
     const truth = truthRows.map((r) => canonicalJson(r)).sort();
-    const truthBefore = truthRows.filter((r) => cursor !== null && Date.parse(r.time) < cursor.getTime()).map((r) => canonicalJson(r));
+    const truthBefore = truthRows
+      .filter((r) => cursor !== null && Date.parse(r.time) < cursor.getTime())
+      .map((r) => canonicalJson(r));
     const rows = await check.warehouse.db
       .selectFrom("altcraft.campaign_log")
       .select(["raw", "time"])
@@ -71,10 +74,18 @@ export async function compareAltcraftWithGroundTruth(check: AltcraftGroundTruthC
       .where("campaign_id", "=", campaignId)
       .execute();
     const upToCursor = (r: (typeof rows)[number]) => cursor !== null && r.time.getTime() <= cursor.getTime();
-    const stored = rows.filter(upToCursor).map((r) => canonicalJson(r.raw)).sort();
-    const storedBefore = rows.filter((r) => cursor !== null && r.time.getTime() < cursor.getTime()).map((r) => canonicalJson(r.raw));
+    const stored = rows
+      .filter(upToCursor)
+      .map((r) => canonicalJson(r.raw))
+      .sort();
+    const storedBefore = rows
+      .filter((r) => cursor !== null && r.time.getTime() < cursor.getTime())
+      .map((r) => canonicalJson(r.raw));
     const beyond = rows.filter((r) => !upToCursor(r)).map((r) => canonicalJson(r.raw));
-    const later = cursor === null || beyond.length === 0 ? [] : check.sim.log(campaignId, { from: cursor.getTime() + 1 }).map((r) => canonicalJson(r));
+    const later =
+      cursor === null || beyond.length === 0
+        ? []
+        : check.sim.log(campaignId, { from: cursor.getTime() + 1 }).map((r) => canonicalJson(r));
     out.push({
       campaignId,
       cursor,
@@ -99,7 +110,12 @@ export async function compareAltcraftWithGroundTruth(check: AltcraftGroundTruthC
  * started then and completed read everything there was). Returns the rows checked.
  */
 export async function expectAltcraftGroundTruth(
-  check: AltcraftGroundTruthCheck & { label?: string; beyondCursor?: "none" | "subset"; cursorMillisecond?: "complete" | "subset"; completeAt?: number },
+  check: AltcraftGroundTruthCheck & {
+    label?: string;
+    beyondCursor?: "none" | "subset";
+    cursorMillisecond?: "complete" | "subset";
+    completeAt?: number;
+  },
 ): Promise<number> {
   let checked = 0;
   for (const c of await compareAltcraftWithGroundTruth(check)) {
@@ -107,14 +123,20 @@ export async function expectAltcraftGroundTruth(
     if (check.cursorMillisecond === "subset") {
       // Exact before the cursor's millisecond; in it and up to the cursor, nothing that is not a real row
       // (`extra` compares every row up to the cursor, so a row of that millisecond stored twice shows too).
-      expect({ stored: c.storedBefore, missing: c.missingBefore, extra: c.extra, extraBeyondCursor: c.extraBeyondCursor }, where).toEqual({
+      expect(
+        { stored: c.storedBefore, missing: c.missingBefore, extra: c.extra, extraBeyondCursor: c.extraBeyondCursor },
+        where,
+      ).toEqual({
         stored: c.expectedBefore,
         missing: [],
         extra: [],
         extraBeyondCursor: [],
       });
     } else {
-      expect({ stored: c.stored, missing: c.missing, extra: c.extra, extraBeyondCursor: c.extraBeyondCursor }, where).toEqual({
+      expect(
+        { stored: c.stored, missing: c.missing, extra: c.extra, extraBeyondCursor: c.extraBeyondCursor },
+        where,
+      ).toEqual({
         stored: c.expected,
         missing: [],
         extra: [],
@@ -126,7 +148,11 @@ export async function expectAltcraftGroundTruth(
       const latest = check.sim.log(c.campaignId, { from: check.startTime, to: check.completeAt }).at(-1);
       const latestMs = latest === undefined ? undefined : Date.parse(latest.time);
       if (latestMs === undefined) expect(c.stored, `${where}: no rows since the start time`).toBe(0);
-      else expect(c.cursor?.getTime(), `${where}: cursor reaches the latest row at ${new Date(check.completeAt).toISOString()}`).toBeGreaterThanOrEqual(latestMs);
+      else
+        expect(
+          c.cursor?.getTime(),
+          `${where}: cursor reaches the latest row at ${new Date(check.completeAt).toISOString()}`,
+        ).toBeGreaterThanOrEqual(latestMs);
     }
     checked += c.stored + c.beyondCursor;
   }
@@ -140,9 +166,18 @@ export async function expectAltcraftGroundTruth(
 export async function altcraftCopiesBeyondSource(check: AltcraftGroundTruthCheck): Promise<string[]> {
   const out: string[] = [];
   for (const id of campaignIds(check)) {
-    const rows = await check.warehouse.db.selectFrom("altcraft.campaign_log").select(["raw"]).where("account", "=", check.account).where("campaign_id", "=", id).execute();
+    const rows = await check.warehouse.db
+      .selectFrom("altcraft.campaign_log")
+      .select(["raw"])
+      .where("account", "=", check.account)
+      .where("campaign_id", "=", id)
+      .execute();
     const source = check.sim.log(id, { from: check.startTime }).map((r) => canonicalJson(r));
-    for (const extra of multisetDifference(rows.map((r) => canonicalJson(r.raw)), source)) out.push(`${id} | ${extra}`);
+    for (const extra of multisetDifference(
+      rows.map((r) => canonicalJson(r.raw)),
+      source,
+    ))
+      out.push(`${id} | ${extra}`);
   }
   return out;
 }

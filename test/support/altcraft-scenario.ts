@@ -6,7 +6,11 @@
 import { expect } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
 import { createLogger } from "../../src/log/logger.js";
-import { type AltcraftSimulator, type AltcraftSimulatorOptions, startAltcraftSimulator } from "../../src/simulators/altcraft/index.js";
+import {
+  type AltcraftSimulator,
+  type AltcraftSimulatorOptions,
+  startAltcraftSimulator,
+} from "../../src/simulators/altcraft/index.js";
 import { canonicalJson } from "../../src/sync/event-identity.js";
 import { type RunSummary, runSync, type SyncDependencies } from "../../src/sync/run-sync.js";
 import type { Warehouse } from "../../src/warehouse/database.js";
@@ -19,7 +23,10 @@ export interface AltcraftScenario {
   clock: { now: number };
   startTime: number;
   accountName: string;
-  run(warehouse: Warehouse, options?: { signal?: AbortSignal; onPage?: SyncDependencies["onPage"] }): Promise<RunSummary>;
+  run(
+    warehouse: Warehouse,
+    options?: { signal?: AbortSignal; onPage?: SyncDependencies["onPage"] },
+  ): Promise<RunSummary>;
   /** Asserts every synced campaign's rows equal the simulator's; returns the rows checked. */
   expectGroundTruth(warehouse: Warehouse): Promise<number>;
   /** Asserts every campaign's cursor reached its newest row at or before now. */
@@ -36,7 +43,13 @@ export interface AltcraftScenarioOptions {
 
 export async function startAltcraftScenario(options: AltcraftScenarioOptions = {}): Promise<AltcraftScenario> {
   const clock = { now: options.now ?? Date.UTC(2026, 10, 20, 12) };
-  const sim = await startAltcraftSimulator({ seed: 11, campaigns: 6, historyDays: 10, clock: () => clock.now, ...options.simulator });
+  const sim = await startAltcraftSimulator({
+    seed: 11,
+    campaigns: 6,
+    historyDays: 10,
+    clock: () => clock.now,
+    ...options.simulator,
+  });
   const startTime = clock.now - 10 * DAY;
   const accountName = options.accountName ?? "main";
   const config = parseConfig(
@@ -67,15 +80,40 @@ export async function startAltcraftScenario(options: AltcraftScenarioOptions = {
     startTime,
     accountName,
     run: (warehouse, runOptions = {}) =>
-      runSync({ warehouse, config, log, signal: runOptions.signal ?? new AbortController().signal, command: "test", now: () => new Date(clock.now), ...(runOptions.onPage ? { onPage: runOptions.onPage } : {}) }, { accounts: [accountName] }),
+      runSync(
+        {
+          warehouse,
+          config,
+          log,
+          signal: runOptions.signal ?? new AbortController().signal,
+          command: "test",
+          now: () => new Date(clock.now),
+          ...(runOptions.onPage ? { onPage: runOptions.onPage } : {}),
+        },
+        { accounts: [accountName] },
+      ),
     async expectGroundTruth(warehouse) {
-      const streams = await warehouse.db.selectFrom("sync.streams").select(["stream_id", "stream_key", "cursor"]).where("source", "=", "altcraft").where("account", "=", accountName).execute();
+      const streams = await warehouse.db
+        .selectFrom("sync.streams")
+        .select(["stream_id", "stream_key", "cursor"])
+        .where("source", "=", "altcraft")
+        .where("account", "=", accountName)
+        .execute();
       expect(streams.length).toBeGreaterThan(0);
       let checked = 0;
       for (const stream of streams) {
         const id = Number(stream.stream_key);
-        const truth = stream.cursor ? sim.log(id, { from: startTime, to: stream.cursor.getTime() }).map((r) => canonicalJson(r)).sort() : [];
-        const rows = await warehouse.db.selectFrom("altcraft.campaign_log").select(["raw"]).where("stream_id", "=", stream.stream_id).execute();
+        const truth = stream.cursor
+          ? sim
+              .log(id, { from: startTime, to: stream.cursor.getTime() })
+              .map((r) => canonicalJson(r))
+              .sort()
+          : [];
+        const rows = await warehouse.db
+          .selectFrom("altcraft.campaign_log")
+          .select(["raw"])
+          .where("stream_id", "=", stream.stream_id)
+          .execute();
         const stored = rows.map((r) => canonicalJson(r.raw)).sort();
         expect(stored.length, `rows of campaign ${id}`).toBe(truth.length);
         expect(stored, `rows of campaign ${id}`).toEqual(truth);
@@ -84,12 +122,19 @@ export async function startAltcraftScenario(options: AltcraftScenarioOptions = {
       return checked;
     },
     async expectCaughtUp(warehouse) {
-      const streams = await warehouse.db.selectFrom("sync.streams").select(["stream_key", "cursor"]).where("source", "=", "altcraft").where("account", "=", accountName).execute();
+      const streams = await warehouse.db
+        .selectFrom("sync.streams")
+        .select(["stream_key", "cursor"])
+        .where("source", "=", "altcraft")
+        .where("account", "=", accountName)
+        .execute();
       expect(streams.length).toBeGreaterThan(0);
       for (const stream of streams) {
         const rows = sim.log(Number(stream.stream_key), { from: startTime, to: clock.now });
         const newest = rows.reduce((latest, r) => Math.max(latest, Date.parse(r.time)), Number.NEGATIVE_INFINITY);
-        expect(stream.cursor?.toISOString() ?? null, `cursor of campaign ${stream.stream_key}`).toBe(rows.length > 0 ? new Date(newest).toISOString() : null);
+        expect(stream.cursor?.toISOString() ?? null, `cursor of campaign ${stream.stream_key}`).toBe(
+          rows.length > 0 ? new Date(newest).toISOString() : null,
+        );
       }
     },
     close: () => sim.close(),

@@ -17,7 +17,17 @@ export interface AnalystDataSize {
   days?: number;
 }
 
-const TYPES = ["MoneyIn", "MoneyWarning", "MoneyOut", "BannerModerated", "CampaignFinished", "LowCTR", "PausedByDayBudget", "WarnMinPrice", "WarnPlace"];
+const TYPES = [
+  "MoneyIn",
+  "MoneyWarning",
+  "MoneyOut",
+  "BannerModerated",
+  "CampaignFinished",
+  "LowCTR",
+  "PausedByDayBudget",
+  "WarnMinPrice",
+  "WarnPlace",
+];
 
 /** Fills an empty, migrated warehouse. Deterministic for one size (the random generator is seeded). */
 export async function fillAnalystData(pool: pg.Pool, size: AnalystDataSize): Promise<void> {
@@ -29,7 +39,11 @@ export async function fillAnalystData(pool: pg.Pool, size: AnalystDataSize): Pro
   try {
     await client.query("set statement_timeout = 0");
     await client.query("select setseed(0.42)");
-    const runId = (await client.query<{ run_id: number }>("insert into sync.runs (command, host, pid, status) values ('analyst-data', 'localhost', 0, 'succeeded') returning run_id")).rows[0]!.run_id;
+    const runId = (
+      await client.query<{ run_id: number }>(
+        "insert into sync.runs (command, host, pid, status) values ('analyst-data', 'localhost', 0, 'succeeded') returning run_id",
+      )
+    ).rows[0]!.run_id;
     await client.query(
       `insert into sync.streams (source, account, stream_key)
        select 'yandex_direct', 'agency', 'client-' || i from generate_series(0, $1::int - 1) i
@@ -84,7 +98,9 @@ interface PlanNode {
 /** Event tables a query's plan reads from end to end (Seq Scan nodes), from `explain (format json)`. */
 export async function eventTablesScanned(pool: pg.Pool | pg.PoolClient, query: string): Promise<string[]> {
   const walk = (node: PlanNode): string[] => [
-    ...(node["Node Type"] === "Seq Scan" && ["events", "campaign_log"].includes(node["Relation Name"] ?? "") ? [node["Relation Name"]!] : []),
+    ...(node["Node Type"] === "Seq Scan" && ["events", "campaign_log"].includes(node["Relation Name"] ?? "")
+      ? [node["Relation Name"]!]
+      : []),
     ...(node.Plans ?? []).flatMap(walk),
   ];
   const plan = await pool.query<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(`explain (format json) ${query}`);

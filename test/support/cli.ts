@@ -10,7 +10,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd,
@@ -49,8 +52,15 @@ export interface CliProcess {
 const running = new Set<ReturnType<typeof spawn>>();
 
 /** Starts the CLI and follows it; it is killed after `timeoutMs` if still running. */
-export function startCli(args: readonly string[], options: { env: Record<string, string>; cwd?: string; timeoutMs?: number }): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+export function startCli(
+  args: readonly string[],
+  options: { env: Record<string, string>; cwd?: string; timeoutMs?: number },
+): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   running.add(child);
   let stdout = "";
   let stderr = "";
@@ -72,7 +82,12 @@ export function startCli(args: readonly string[], options: { env: Record<string,
     });
   });
   if (child.pid === undefined) throw new Error("the CLI did not start");
-  return { pid: child.pid, started, exited, kill: () => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL") };
+  return {
+    pid: child.pid,
+    started,
+    exited,
+    kill: () => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"),
+  };
 }
 
 /** Kills every CLI process a test left running. */

@@ -44,7 +44,11 @@ async function startPostgres(): Promise<{ url: string; stop: () => Promise<void>
   if (await dockerAnswers()) {
     const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
     const container = await new PostgreSqlContainer("postgres:17-alpine").start();
-    return { url: container.getConnectionUri(), stop: async () => void (await container.stop()), kind: "testcontainers" };
+    return {
+      url: container.getConnectionUri(),
+      stop: async () => void (await container.stop()),
+      kind: "testcontainers",
+    };
   }
   const dir = await mkdtemp(join(tmpdir(), "eventlog-sync-test-pg-"));
   // As root the server runs as the postgres user, which must be able to reach the data directory.

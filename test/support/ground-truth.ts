@@ -71,15 +71,29 @@ export async function compareWithGroundTruth(check: GroundTruthCheck): Promise<S
             })
             .map((e) => canonicalJson(e))
             .sort();
-    const rows = await check.warehouse.db.selectFrom("yandex_direct.events").select(["raw", "event_time"]).where("account", "=", check.account).where("login", "=", streamKey).execute();
+    const rows = await check.warehouse.db
+      .selectFrom("yandex_direct.events")
+      .select(["raw", "event_time"])
+      .where("account", "=", check.account)
+      .where("login", "=", streamKey)
+      .execute();
     const before = (r: (typeof rows)[number]) => cursor !== null && r.event_time.getTime() < cursor.getTime();
-    const stored = rows.filter(before).map((r) => canonicalJson(r.raw)).sort();
+    const stored = rows
+      .filter(before)
+      .map((r) => canonicalJson(r.raw))
+      .sort();
     const beyond = rows.filter((r) => !before(r)).map((r) => canonicalJson(r.raw));
     const later =
       cursor === null || beyond.length === 0
         ? []
         : check.sim
-            .events({ login, from: cursor.getTime(), currency: check.currency ?? "RUB", locale: check.locale ?? "en", withTextDescription: check.withTextDescription ?? true })
+            .events({
+              login,
+              from: cursor.getTime(),
+              currency: check.currency ?? "RUB",
+              locale: check.locale ?? "en",
+              withTextDescription: check.withTextDescription ?? true,
+            })
             .map((e) => canonicalJson(e));
     out.push({
       streamKey,
@@ -100,12 +114,17 @@ export async function compareWithGroundTruth(check: GroundTruthCheck): Promise<S
  * real, distinct events after it (`beyondCursor: "none"`: no rows after it at all, as after a completed run).
  * Returns the rows checked.
  */
-export async function expectGroundTruth(check: GroundTruthCheck & { label?: string; beyondCursor?: "none" | "subset" }): Promise<number> {
+export async function expectGroundTruth(
+  check: GroundTruthCheck & { label?: string; beyondCursor?: "none" | "subset" },
+): Promise<number> {
   const comparisons = await compareWithGroundTruth(check);
   let checked = 0;
   for (const c of comparisons) {
     const where = `${check.label ? `${check.label}: ` : ""}${check.account}/${c.streamKey} up to ${c.cursor?.toISOString() ?? "(no cursor)"}`;
-    expect({ stored: c.stored, missing: c.missing, extra: c.extra, extraBeyondCursor: c.extraBeyondCursor }, where).toEqual({
+    expect(
+      { stored: c.stored, missing: c.missing, extra: c.extra, extraBeyondCursor: c.extraBeyondCursor },
+      where,
+    ).toEqual({
       stored: c.expected,
       missing: [],
       extra: [],
@@ -127,11 +146,26 @@ export async function copiesBeyondSource(check: GroundTruthCheck): Promise<strin
   const out: string[] = [];
   for (const entry of check.streams) {
     const { streamKey, login } = typeof entry === "string" ? { streamKey: entry, login: entry } : entry;
-    const rows = await check.warehouse.db.selectFrom("yandex_direct.events").select(["raw"]).where("account", "=", check.account).where("login", "=", streamKey).execute();
+    const rows = await check.warehouse.db
+      .selectFrom("yandex_direct.events")
+      .select(["raw"])
+      .where("account", "=", check.account)
+      .where("login", "=", streamKey)
+      .execute();
     const source = check.sim
-      .events({ login, from: check.startTime, currency: check.currency ?? "RUB", locale: check.locale ?? "en", withTextDescription: check.withTextDescription ?? true })
+      .events({
+        login,
+        from: check.startTime,
+        currency: check.currency ?? "RUB",
+        locale: check.locale ?? "en",
+        withTextDescription: check.withTextDescription ?? true,
+      })
       .map((e) => canonicalJson(e));
-    for (const extra of multisetDifference(rows.map((r) => canonicalJson(r.raw)), source)) out.push(`${streamKey} | ${extra}`);
+    for (const extra of multisetDifference(
+      rows.map((r) => canonicalJson(r.raw)),
+      source,
+    ))
+      out.push(`${streamKey} | ${extra}`);
   }
   return out;
 }

@@ -41,7 +41,8 @@ export function useProcessTest(options: { name: string; cliTimeoutMs: number }):
     for (const database of databases) await database.drop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
-  const start = (args: readonly string[], env: Record<string, string>, timeoutMs = options.cliTimeoutMs): CliProcess => startCli(args, { env, cwd: dir, timeoutMs });
+  const start = (args: readonly string[], env: Record<string, string>, timeoutMs = options.cliTimeoutMs): CliProcess =>
+    startCli(args, { env, cwd: dir, timeoutMs });
   return {
     async newDatabase() {
       const database = await createTestDatabase();

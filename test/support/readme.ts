@@ -2,7 +2,9 @@
 
 /** The README's SQL block that creates the read-only BI role, one statement per item, whitespace collapsed. */
 export function biRoleRecipe(readme: string): string[] {
-  const block = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1] ?? "").find((sql) => /create role bi_reader/i.test(sql));
+  const block = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)]
+    .map((m) => m[1] ?? "")
+    .find((sql) => /create role bi_reader/i.test(sql));
   if (!block) throw new Error("README.md has no SQL block creating bi_reader");
   return block
     .split(";")
@@ -30,7 +32,8 @@ export function readmeQueries(readme: string, section: string): { title: string;
   const text = readme.slice(start, end < 0 ? undefined : end);
   const queries: { title: string; sql: string }[] = [];
   for (const block of [...text.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1] ?? "")) {
-    for (const m of block.matchAll(/^-- (.+)\n([\s\S]*?);/gm)) queries.push({ title: m[1] ?? "", sql: (m[2] ?? "").trim() });
+    for (const m of block.matchAll(/^-- (.+)\n([\s\S]*?);/gm))
+      queries.push({ title: m[1] ?? "", sql: (m[2] ?? "").trim() });
   }
   return queries;
 }

@@ -2,10 +2,21 @@
 import { canonicalJson, eventKey, numberOccurrences } from "../../src/sync/event-identity.js";
 import type { YandexDirectEventRowInput } from "../../src/warehouse/copy-columns.js";
 
-const TYPES = ["MoneyIn", "MoneyOut", "MoneyWarning", "BannerModerated", "WarnPlace", "WarnMinPrice", "LowCTR"] as const;
+const TYPES = [
+  "MoneyIn",
+  "MoneyOut",
+  "MoneyWarning",
+  "BannerModerated",
+  "WarnPlace",
+  "WarnMinPrice",
+  "LowCTR",
+] as const;
 
 /** `count` distinct events of one login, one per second from `start`, keyed as the sync would key them. */
-export function syntheticEvents(count: number, options: { start?: Date; login?: string; offset?: number } = {}): YandexDirectEventRowInput[] {
+export function syntheticEvents(
+  count: number,
+  options: { start?: Date; login?: string; offset?: number } = {},
+): YandexDirectEventRowInput[] {
   const start = options.start?.getTime() ?? Date.UTC(2026, 0, 1);
   const login = options.login ?? "client-1";
   const offset = options.offset ?? 0;
@@ -21,11 +32,20 @@ export function syntheticEvents(count: number, options: { start?: Date; login?: 
       Attributes: { Payed: (i % 10000) / 100, Currency: "RUB" },
     };
   });
-  return numberOccurrences(raws).map(({ record, canonical, occurrence }) => toRow(record, canonical, occurrence, login));
+  return numberOccurrences(raws).map(({ record, canonical, occurrence }) =>
+    toRow(record, canonical, occurrence, login),
+  );
 }
 
 export function toRow(
-  record: { Timestamp: string; EventType: string; EventName: string; CampaignID: number; BannerID: number; Attributes: { Payed: number; Currency: string } },
+  record: {
+    Timestamp: string;
+    EventType: string;
+    EventName: string;
+    CampaignID: number;
+    BannerID: number;
+    Attributes: { Payed: number; Currency: string };
+  },
   canonical: string,
   occurrence: number,
   login: string,

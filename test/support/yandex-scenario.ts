@@ -6,7 +6,11 @@
 import { expect } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
 import { createLogger } from "../../src/log/logger.js";
-import { startYandexDirectSimulator, type YandexDirectSimulator, type YandexDirectSimulatorOptions } from "../../src/simulators/yandex-direct/index.js";
+import {
+  startYandexDirectSimulator,
+  type YandexDirectSimulator,
+  type YandexDirectSimulatorOptions,
+} from "../../src/simulators/yandex-direct/index.js";
 import { canonicalJson } from "../../src/sync/event-identity.js";
 import { type RunSummary, runSync, type SyncDependencies } from "../../src/sync/run-sync.js";
 import type { Warehouse } from "../../src/warehouse/database.js";
@@ -19,7 +23,10 @@ export interface YandexScenario {
   clock: { now: number };
   startTime: number;
   logins: string[];
-  run(warehouse: Warehouse, options?: { signal?: AbortSignal; onPage?: SyncDependencies["onPage"] }): Promise<RunSummary>;
+  run(
+    warehouse: Warehouse,
+    options?: { signal?: AbortSignal; onPage?: SyncDependencies["onPage"] },
+  ): Promise<RunSummary>;
   /** Asserts every login's rows equal the simulator's events in [startTime, cursor). Returns rows checked. */
   expectGroundTruth(warehouse: Warehouse): Promise<number>;
   /** Asserts every login's cursor reached the end of what can be read: now minus the settle lag. */
@@ -39,7 +46,14 @@ export interface ScenarioOptions {
 
 export async function startYandexScenario(options: ScenarioOptions = {}): Promise<YandexScenario> {
   const clock = { now: options.now ?? Date.UTC(2026, 10, 20, 12) };
-  const sim = await startYandexDirectSimulator({ seed: 7, clientLogins: 3, historyDays: 30, eventsPerHour: 6, clock: () => clock.now, ...options.simulator });
+  const sim = await startYandexDirectSimulator({
+    seed: 7,
+    clientLogins: 3,
+    historyDays: 30,
+    eventsPerHour: 6,
+    clock: () => clock.now,
+    ...options.simulator,
+  });
   const logins = options.logins ?? ["client-1", "client-2", "client-3"];
   const startTime = clock.now - 30 * DAY;
   const accountName = options.accountName ?? "agency";
@@ -76,7 +90,15 @@ export async function startYandexScenario(options: ScenarioOptions = {}): Promis
     startTime,
     logins,
     run: (warehouse, runOptions = {}) =>
-      runSync({ warehouse, config, log, signal: runOptions.signal ?? new AbortController().signal, command: "test", now: () => new Date(clock.now), ...(runOptions.onPage ? { onPage: runOptions.onPage } : {}) }),
+      runSync({
+        warehouse,
+        config,
+        log,
+        signal: runOptions.signal ?? new AbortController().signal,
+        command: "test",
+        now: () => new Date(clock.now),
+        ...(runOptions.onPage ? { onPage: runOptions.onPage } : {}),
+      }),
     async expectGroundTruth(warehouse) {
       let checked = 0;
       for (const login of logins) {
@@ -90,10 +112,22 @@ export async function startYandexScenario(options: ScenarioOptions = {}): Promis
         expect(stream.cursor, `cursor of ${login}`).not.toBeNull();
         const cursor = (stream.cursor as Date).getTime();
         const truth = sim
-          .events({ login, from: startTime, to: cursor - 1000, currency: account?.currency ?? "RUB", locale: account?.locale ?? "en", withTextDescription: account?.withTextDescription ?? true })
+          .events({
+            login,
+            from: startTime,
+            to: cursor - 1000,
+            currency: account?.currency ?? "RUB",
+            locale: account?.locale ?? "en",
+            withTextDescription: account?.withTextDescription ?? true,
+          })
           .map((e) => canonicalJson(e))
           .sort();
-        const rows = await warehouse.db.selectFrom("yandex_direct.events").select(["raw"]).where("account", "=", accountName).where("login", "=", login).execute();
+        const rows = await warehouse.db
+          .selectFrom("yandex_direct.events")
+          .select(["raw"])
+          .where("account", "=", accountName)
+          .where("login", "=", login)
+          .execute();
         const stored = rows.map((r) => canonicalJson(r.raw)).sort();
         expect(stored.length, `rows of ${login}`).toBe(truth.length);
         expect(stored, `rows of ${login}`).toEqual(truth);
@@ -103,9 +137,15 @@ export async function startYandexScenario(options: ScenarioOptions = {}): Promis
     },
     async expectCaughtUp(warehouse) {
       const end = Math.floor((clock.now - (account?.settleLag ?? 60_000)) / 1000) * 1000;
-      const streams = await warehouse.db.selectFrom("sync.streams").select(["stream_key", "cursor"]).where("source", "=", "yandex_direct").where("account", "=", accountName).execute();
+      const streams = await warehouse.db
+        .selectFrom("sync.streams")
+        .select(["stream_key", "cursor"])
+        .where("source", "=", "yandex_direct")
+        .where("account", "=", accountName)
+        .execute();
       expect(streams.map((s) => s.stream_key).sort()).toEqual([...logins].sort());
-      for (const stream of streams) expect(stream.cursor?.toISOString(), `cursor of ${stream.stream_key}`).toBe(new Date(end).toISOString());
+      for (const stream of streams)
+        expect(stream.cursor?.toISOString(), `cursor of ${stream.stream_key}`).toBe(new Date(end).toISOString());
     },
     close: () => sim.close(),
   };

@@ -97,22 +97,49 @@ describe("a warehouse connection that dies mid-run", () => {
     await scenario.expectGroundTruth(database.warehouse);
     await scenario.expectCaughtUp(database.warehouse);
     expect(
-      await copiesBeyondSource({ sim: scenario.sim, warehouse: database.warehouse, account: "agency", streams: scenario.logins, startTime: scenario.startTime }),
+      await copiesBeyondSource({
+        sim: scenario.sim,
+        warehouse: database.warehouse,
+        account: "agency",
+        streams: scenario.logins,
+        startTime: scenario.startTime,
+      }),
     ).toEqual([]);
   });
 });
 
 describe("a warehouse connection that dies under the CLI", () => {
   it("never crashes a sync process: each ends with a recorded status (exit 0 or 2), and a clean run is exact", async () => {
-    const sim = await startYandexDirectSimulator({ host: "127.0.0.1", seed: 31, clientLogins: 3, historyDays: 4, eventsPerHour: 30, latencyMs: 15 });
+    const sim = await startYandexDirectSimulator({
+      host: "127.0.0.1",
+      seed: 31,
+      clientLogins: 3,
+      historyDays: 4,
+      eventsPerHour: 30,
+      latencyMs: 15,
+    });
     const dir = await mkdtemp(join(tmpdir(), "eventlog-sync-connection-loss-"));
     await chmod(dir, 0o755);
     try {
       const logins = ["client-1", "client-2", "client-3"];
       const startTime = Math.ceil((Date.now() - 3 * 24 * HOUR) / HOUR) * HOUR;
       const file = join(dir, "config.yaml");
-      const account = { name: "cli", token: "${YD_TOKEN}", endpoint: sim.endpoint, currency: "RUB", logins, startTime: new Date(startTime).toISOString(), settleLag: "2s", pageLimit: 100, retryMinDelay: "5ms", retryMaxDelay: "50ms" };
-      await writeFile(file, stringify({ sync: { parallelStreams: 3 }, sources: { yandex_direct: { accounts: [account] } } }));
+      const account = {
+        name: "cli",
+        token: "${YD_TOKEN}",
+        endpoint: sim.endpoint,
+        currency: "RUB",
+        logins,
+        startTime: new Date(startTime).toISOString(),
+        settleLag: "2s",
+        pageLimit: 100,
+        retryMinDelay: "5ms",
+        retryMaxDelay: "50ms",
+      };
+      await writeFile(
+        file,
+        stringify({ sync: { parallelStreams: 3 }, sources: { yandex_direct: { accounts: [account] } } }),
+      );
       const env = { DATABASE_URL: database.url, YD_TOKEN: "agency-token" };
       const random = createRandom(411);
       const kinds: Kind[] = ["lock", "load", "any"];
@@ -124,7 +151,8 @@ describe("a warehouse connection that dies under the CLI", () => {
         void cli.exited.then(() => (exited = true));
         for (let strike = 0; strike < 4 && !exited; strike++) {
           await sleep(random.int(20, 200));
-          if (!exited && (await terminateOne(kinds[(round + strike) % kinds.length] as Kind, random.int(0, 10)))) kills++;
+          if (!exited && (await terminateOne(kinds[(round + strike) % kinds.length] as Kind, random.int(0, 10))))
+            kills++;
         }
         const exit = await cli.exited;
         expect(exit.signal, exit.stderr).toBeNull();
@@ -137,7 +165,11 @@ describe("a warehouse connection that dies under the CLI", () => {
       const check = { sim, warehouse: database.warehouse, account: "cli", streams: logins, startTime };
       expect(await copiesBeyondSource(check)).toEqual([]);
       await expectGroundTruth({ ...check, label: "after the strikes and a clean run" });
-      const running = await database.warehouse.db.selectFrom("sync.runs").select("run_id").where("status", "=", "running").execute();
+      const running = await database.warehouse.db
+        .selectFrom("sync.runs")
+        .select("run_id")
+        .where("status", "=", "running")
+        .execute();
       expect(running).toEqual([]);
     } finally {
       await sim.close();

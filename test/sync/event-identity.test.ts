@@ -19,7 +19,7 @@ describe("canonicalJson", () => {
 
   it("keeps array order, strings exactly, and skips undefined properties", () => {
     expect(canonicalJson([2, 1])).not.toBe(canonicalJson([1, 2]));
-    expect(canonicalJson({ s: "Кампания \"x\"\n" })).toBe('{"s":"Кампания \\"x\\"\\n"}');
+    expect(canonicalJson({ s: 'Кампания "x"\n' })).toBe('{"s":"Кампания \\"x\\"\\n"}');
     expect(canonicalJson({ a: 1, b: undefined })).toBe('{"a":1}');
     expect(canonicalJson({ a: null })).toBe('{"a":null}');
   });
@@ -49,7 +49,13 @@ describe("numberOccurrences", () => {
   });
 
   it("can number on a chosen identity", () => {
-    const numbered = numberOccurrences([{ id: 1, noise: 1 }, { id: 1, noise: 2 }], (r) => canonicalJson(r, new Set(["noise"])));
+    const numbered = numberOccurrences(
+      [
+        { id: 1, noise: 1 },
+        { id: 1, noise: 2 },
+      ],
+      (r) => canonicalJson(r, new Set(["noise"])),
+    );
     expect(numbered.map((n) => n.occurrence)).toEqual([0, 1]);
   });
 });

@@ -1,18 +1,63 @@
 // Proves event keys stay byte-identical: known records are pinned to the keys the product has always given them.
 import { describe, expect, it } from "vitest";
 import { DESCRIPTION_FIELDS } from "../../src/sources/yandex-direct/events.mapper.js";
-import { type CanonicalText, canonicalJson, eventKey, numberOccurrences, OccurrenceCounter, streamIdentity, writeCanonical } from "../../src/sync/event-identity.js";
+import {
+  type CanonicalText,
+  canonicalJson,
+  eventKey,
+  numberOccurrences,
+  OccurrenceCounter,
+  streamIdentity,
+  writeCanonical,
+} from "../../src/sync/event-identity.js";
 import { windowRows } from "../../src/sync/yandex-direct.jobs.js";
 
 /** GetEventsLog items: descriptions, key order, number forms, naive times, nesting, unicode, a NUL, identical twins. */
 export const YANDEX_RECORDS: unknown[] = [
-  { EventType: "MoneyIn", Timestamp: "2026-01-01T00:00:00Z", AccountID: 123, Attributes: { Payed: 100.5, Currency: "RUB" }, EventName: "Payment", TextDescription: "Money in" },
-  { EventType: "MoneyIn", Timestamp: "2026-01-01T00:00:00Z", AccountID: 123, Attributes: { Payed: 100.5, Currency: "RUB" }, EventName: "Зачисление", TextDescription: "x" },
-  { Timestamp: "2026-01-01T00:00:00Z", EventType: "MoneyIn", Attributes: { Currency: "RUB", Payed: 1.5 }, AccountID: 123 },
-  { EventType: "BannerModerated", Timestamp: "2026-01-01T03:00:00+03:00", CampaignID: 3194280, BannerID: "9000001", Attributes: { ModerationResult: "Accepted", IsEditedByModerator: "No" } },
-  { EventType: "WarnPlace", Timestamp: "2026-01-01 03:00:01", CampaignID: 1, PhraseID: 2, Attributes: { OldPlace: 3, StopTime: "2026-01-01T05:00:00" }, Extra: { nested: [1, { b: 2, a: -0 }], s: 'Кампания "x"\n\u0000' } },
+  {
+    EventType: "MoneyIn",
+    Timestamp: "2026-01-01T00:00:00Z",
+    AccountID: 123,
+    Attributes: { Payed: 100.5, Currency: "RUB" },
+    EventName: "Payment",
+    TextDescription: "Money in",
+  },
+  {
+    EventType: "MoneyIn",
+    Timestamp: "2026-01-01T00:00:00Z",
+    AccountID: 123,
+    Attributes: { Payed: 100.5, Currency: "RUB" },
+    EventName: "Зачисление",
+    TextDescription: "x",
+  },
+  {
+    Timestamp: "2026-01-01T00:00:00Z",
+    EventType: "MoneyIn",
+    Attributes: { Currency: "RUB", Payed: 1.5 },
+    AccountID: 123,
+  },
+  {
+    EventType: "BannerModerated",
+    Timestamp: "2026-01-01T03:00:00+03:00",
+    CampaignID: 3194280,
+    BannerID: "9000001",
+    Attributes: { ModerationResult: "Accepted", IsEditedByModerator: "No" },
+  },
+  {
+    EventType: "WarnPlace",
+    Timestamp: "2026-01-01 03:00:01",
+    CampaignID: 1,
+    PhraseID: 2,
+    Attributes: { OldPlace: 3, StopTime: "2026-01-01T05:00:00" },
+    Extra: { nested: [1, { b: 2, a: -0 }], s: 'Кампания "x"\n\u0000' },
+  },
   { EventType: "LowCTR", Timestamp: "2026-01-01T00:00:02Z", CampaignID: 5, Unknown: null, Big: 1e21, Small: 1.5e-7 },
-  { EventType: "MoneyIn", Timestamp: "2026-01-01T00:00:00Z", AccountID: 123, Attributes: { Payed: 100.5, Currency: "RUB" } },
+  {
+    EventType: "MoneyIn",
+    Timestamp: "2026-01-01T00:00:00Z",
+    AccountID: 123,
+    Attributes: { Payed: 100.5, Currency: "RUB" },
+  },
 ];
 
 export const YANDEX_KEYS = [
@@ -30,7 +75,13 @@ export const ALTCRAFT_ROWS: unknown[] = [
   { time: "2026-01-01T00:00:00.123Z", level: "info", message: "start", state: "start" },
   { time: "2026-01-01T00:00:00.123Z", level: "info", message: "start", state: "start" },
   { message: "Total time spent", value: "138.351985ms", time: "2026-01-01T00:00:00.124Z", level: "info" },
-  { time: "2026-01-01T03:00:00", level: "warn", message: "naive ✓", value: "2.5s", extra: { z: 1, a: [true, false, null] } },
+  {
+    time: "2026-01-01T03:00:00",
+    level: "warn",
+    message: "naive ✓",
+    value: "2.5s",
+    extra: { z: 1, a: [true, false, null] },
+  },
 ];
 
 export const ALTCRAFT_KEYS = [
@@ -43,20 +94,30 @@ export const ALTCRAFT_KEYS = [
 describe("event keys of known records", () => {
   it("Yandex.Direct: yandex_direct/agency/client-1", () => {
     const prefix = streamIdentity("yandex_direct", "agency", "client-1");
-    const keys = numberOccurrences(YANDEX_RECORDS, (r) => canonicalJson(r, DESCRIPTION_FIELDS)).map((n) => eventKey(prefix, n.canonical, n.occurrence));
+    const keys = numberOccurrences(YANDEX_RECORDS, (r) => canonicalJson(r, DESCRIPTION_FIELDS)).map((n) =>
+      eventKey(prefix, n.canonical, n.occurrence),
+    );
     expect(keys).toEqual(YANDEX_KEYS);
   });
 
   it("Yandex.Direct rows as the sync builds them: the same keys, raw the record's own JSON value", () => {
     const { events, rejects } = windowRows(
       { items: YANDEX_RECORDS, times: YANDEX_RECORDS.map(() => Number.NaN) },
-      { keyPrefix: streamIdentity("yandex_direct", "agency", "client-1"), account: "agency", login: "client-1", zone: "UTC", currency: "RUB" },
+      {
+        keyPrefix: streamIdentity("yandex_direct", "agency", "client-1"),
+        account: "agency",
+        login: "client-1",
+        zone: "UTC",
+        currency: "RUB",
+      },
     );
     expect(rejects).toEqual([]);
     expect(events.map((e) => e.event_key)).toEqual(YANDEX_KEYS);
     expect(events.map((e) => e.occurrence)).toEqual([0, 1, 0, 0, 0, 0, 2]);
     // The same JSON value the raw column held when it was written with JSON.stringify.
-    expect(events.map((e) => JSON.parse(e.raw) as unknown)).toEqual(YANDEX_RECORDS.map((r) => JSON.parse(JSON.stringify(r)) as unknown));
+    expect(events.map((e) => JSON.parse(e.raw) as unknown)).toEqual(
+      YANDEX_RECORDS.map((r) => JSON.parse(JSON.stringify(r)) as unknown),
+    );
   });
 
   it("Altcraft rows as the sync numbers and keys them", () => {

@@ -29,7 +29,13 @@ beforeAll(async () => {
   database = await createTestDatabase();
   altcraft = await startAltcraftSimulator({ seed: 7, campaigns: 3, historyDays: 4, clock: () => clock.now });
   for (const c of altcraft.campaigns()) altcraft.setCampaignState(c.id, "completed");
-  yandex = await startYandexDirectSimulator({ seed: 4, clientLogins: 2, historyDays: 3, eventsPerHour: 6, clock: () => clock.now });
+  yandex = await startYandexDirectSimulator({
+    seed: 4,
+    clientLogins: 2,
+    historyDays: 3,
+    eventsPerHour: 6,
+    clock: () => clock.now,
+  });
   acToken = altcraft.tokens[0] ?? "";
 });
 afterAll(async () => {
@@ -57,7 +63,9 @@ function parse(text: string): Sample[] {
     if (line === "" || line.startsWith("#")) continue;
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match) throw new Error(`not a sample line: ${line}`);
-    const labels = Object.fromEntries([...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    const labels = Object.fromEntries(
+      [...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
     samples.push({ name: match[1] ?? "", labels, value: Number(match[3]) });
   }
   return samples;
@@ -69,15 +77,34 @@ function value(samples: readonly Sample[], name: string, labels: Record<string, 
   return hits.length === 0 ? undefined : hits.reduce((n, s) => n + s.value, 0);
 }
 
-const total = (counts: Record<string, Record<string, number>>, token: string) => Object.values(counts[token] ?? {}).reduce((n, c) => n + c, 0);
+const total = (counts: Record<string, Record<string, number>>, token: string) =>
+  Object.values(counts[token] ?? {}).reduce((n, c) => n + c, 0);
 
 function config() {
-  const quick = { startTime: new Date(clock.now - 5 * DAY).toISOString(), timeout: "3s", retries: 3, retryMinDelay: "1ms", retryMaxDelay: "5ms" };
+  const quick = {
+    startTime: new Date(clock.now - 5 * DAY).toISOString(),
+    timeout: "3s",
+    retries: 3,
+    retryMinDelay: "1ms",
+    retryMaxDelay: "5ms",
+  };
   return parseConfig(
     {
       sources: {
         altcraft: { accounts: [{ name: "main", token: "${AC_TOKEN}", url: altcraft.url, ...quick }] },
-        yandex_direct: { accounts: [{ name: "agency", token: "${YD_TOKEN}", endpoint: yandex.endpoint, currency: "RUB", logins: ["client-1", "client-2"], settleLag: "60s", ...quick }] },
+        yandex_direct: {
+          accounts: [
+            {
+              name: "agency",
+              token: "${YD_TOKEN}",
+              endpoint: yandex.endpoint,
+              currency: "RUB",
+              logins: ["client-1", "client-2"],
+              settleLag: "60s",
+              ...quick,
+            },
+          ],
+        },
       },
     },
     { AC_TOKEN: acToken, YD_TOKEN },
@@ -101,15 +128,37 @@ describe("the daemon's metrics", () => {
 
     // Before any run: process and runtime metrics, and every counter with known labels at 0.
     const before = await scrape();
-    for (const name of ["process_cpu_user_seconds_total", "process_start_time_seconds", "nodejs_heap_size_used_bytes", "nodejs_eventloop_lag_seconds", "nodejs_version_info"]) {
+    for (const name of [
+      "process_cpu_user_seconds_total",
+      "process_start_time_seconds",
+      "nodejs_heap_size_used_bytes",
+      "nodejs_eventloop_lag_seconds",
+      "nodejs_version_info",
+    ]) {
       expect(value(before, name), name).toBeDefined();
     }
-    for (const status of ["succeeded", "partial", "failed", "interrupted"]) expect(value(before, "eventlog_sync_runs_total", { status })).toBe(0);
+    for (const status of ["succeeded", "partial", "failed", "interrupted"])
+      expect(value(before, "eventlog_sync_runs_total", { status })).toBe(0);
     expect(value(before, "eventlog_sync_skipped_ticks_total")).toBe(0);
-    for (const account of [{ source: "altcraft", account: "main" }, { source: "yandex_direct", account: "agency" }]) {
-      for (const name of ["eventlog_sync_requests_total", "eventlog_sync_retries_total", "eventlog_sync_quota_hits_total"]) expect(value(before, name, account), `${name} ${account.source}`).toBe(0);
-      for (const name of ["eventlog_sync_events_loaded_total", "eventlog_sync_events_duplicate_total", "eventlog_sync_rejects_total"]) expect(value(before, name, { source: account.source })).toBe(0);
-      expect(value(before, "eventlog_sync_request_duration_seconds_count", { source: account.source, outcome: "ok" })).toBe(0);
+    for (const account of [
+      { source: "altcraft", account: "main" },
+      { source: "yandex_direct", account: "agency" },
+    ]) {
+      for (const name of [
+        "eventlog_sync_requests_total",
+        "eventlog_sync_retries_total",
+        "eventlog_sync_quota_hits_total",
+      ])
+        expect(value(before, name, account), `${name} ${account.source}`).toBe(0);
+      for (const name of [
+        "eventlog_sync_events_loaded_total",
+        "eventlog_sync_events_duplicate_total",
+        "eventlog_sync_rejects_total",
+      ])
+        expect(value(before, name, { source: account.source })).toBe(0);
+      expect(
+        value(before, "eventlog_sync_request_duration_seconds_count", { source: account.source, outcome: "ok" }),
+      ).toBe(0);
     }
     expect(value(before, "eventlog_sync_stream_rows_loaded_total")).toBeUndefined();
     expect(value(before, "eventlog_sync_warehouse_up")).toBe(1);
@@ -120,9 +169,20 @@ describe("the daemon's metrics", () => {
     yandex.failNext(YD_TOKEN, 503, 1);
     yandex.failNext(YD_TOKEN, 502, 1);
     const sync = () =>
-      runSync({ warehouse: database.warehouse, config: cfg, log: createLogger({ level: "silent" }), signal: new AbortController().signal, command: "test", now: () => new Date(clock.now), requests: metrics.requestObserver });
+      runSync({
+        warehouse: database.warehouse,
+        config: cfg,
+        log: createLogger({ level: "silent" }),
+        signal: new AbortController().signal,
+        command: "test",
+        now: () => new Date(clock.now),
+        requests: metrics.requestObserver,
+      });
     const first = await sync();
-    expect(first.status, JSON.stringify([first.accounts, first.streams.map((s) => [s.identity, s.status, s.error])])).toBe("succeeded");
+    expect(
+      first.status,
+      JSON.stringify([first.accounts, first.streams.map((s) => [s.identity, s.status, s.error])]),
+    ).toBe("succeeded");
     metrics.recordRun(first, 1);
 
     const after = await scrape();
@@ -131,21 +191,41 @@ describe("the daemon's metrics", () => {
     expect(acRequests).toBeGreaterThan(3);
     expect(ydRequests).toBeGreaterThan(2);
     expect(value(after, "eventlog_sync_requests_total", { source: "altcraft", account: "main" })).toBe(acRequests);
-    expect(value(after, "eventlog_sync_requests_total", { source: "yandex_direct", account: "agency" })).toBe(ydRequests);
+    expect(value(after, "eventlog_sync_requests_total", { source: "yandex_direct", account: "agency" })).toBe(
+      ydRequests,
+    );
     // One latency observation per request, by outcome.
     expect(value(after, "eventlog_sync_request_duration_seconds_count", { source: "altcraft" })).toBe(acRequests);
-    expect(value(after, "eventlog_sync_request_duration_seconds_count", { source: "altcraft", outcome: "api_error" })).toBe(2);
-    expect(value(after, "eventlog_sync_request_duration_seconds_count", { source: "altcraft", outcome: "ok" })).toBe(acRequests - 2);
+    expect(
+      value(after, "eventlog_sync_request_duration_seconds_count", { source: "altcraft", outcome: "api_error" }),
+    ).toBe(2);
+    expect(value(after, "eventlog_sync_request_duration_seconds_count", { source: "altcraft", outcome: "ok" })).toBe(
+      acRequests - 2,
+    );
     expect(value(after, "eventlog_sync_request_duration_seconds_count", { source: "yandex_direct" })).toBe(ydRequests);
-    expect(value(after, "eventlog_sync_request_duration_seconds_count", { source: "yandex_direct", outcome: "api_error" })).toBe(1);
-    expect(value(after, "eventlog_sync_request_duration_seconds_count", { source: "yandex_direct", outcome: "http_error" })).toBe(1);
-    expect(value(after, "eventlog_sync_request_duration_seconds_count", { source: "yandex_direct", outcome: "ok" })).toBe(ydRequests - 2);
+    expect(
+      value(after, "eventlog_sync_request_duration_seconds_count", { source: "yandex_direct", outcome: "api_error" }),
+    ).toBe(1);
+    expect(
+      value(after, "eventlog_sync_request_duration_seconds_count", { source: "yandex_direct", outcome: "http_error" }),
+    ).toBe(1);
+    expect(
+      value(after, "eventlog_sync_request_duration_seconds_count", { source: "yandex_direct", outcome: "ok" }),
+    ).toBe(ydRequests - 2);
     // Buckets are cumulative and end at the count.
     for (const source of ["altcraft", "yandex_direct"]) {
-      const buckets = after.filter((s) => s.name === "eventlog_sync_request_duration_seconds_bucket" && s.labels["source"] === source && s.labels["outcome"] === "ok");
+      const buckets = after.filter(
+        (s) =>
+          s.name === "eventlog_sync_request_duration_seconds_bucket" &&
+          s.labels["source"] === source &&
+          s.labels["outcome"] === "ok",
+      );
       expect(buckets.map((b) => b.labels["le"]).at(-1)).toBe("+Inf");
-      for (let i = 1; i < buckets.length; i++) expect(buckets[i]?.value).toBeGreaterThanOrEqual(buckets[i - 1]?.value ?? 0);
-      expect(buckets.at(-1)?.value).toBe(value(after, "eventlog_sync_request_duration_seconds_count", { source, outcome: "ok" }));
+      for (let i = 1; i < buckets.length; i++)
+        expect(buckets[i]?.value).toBeGreaterThanOrEqual(buckets[i - 1]?.value ?? 0);
+      expect(buckets.at(-1)?.value).toBe(
+        value(after, "eventlog_sync_request_duration_seconds_count", { source, outcome: "ok" }),
+      );
       expect(value(after, "eventlog_sync_request_duration_seconds_sum", { source, outcome: "ok" })).toBeGreaterThan(0);
     }
     // The listing's retries count for the account although no stream's summary holds them.
@@ -158,7 +238,9 @@ describe("the daemon's metrics", () => {
     const held = await rowsPerStream();
     expect(held.size).toBe(altcraft.campaigns().length + 2);
     const loaded = after.filter((s) => s.name === "eventlog_sync_stream_rows_loaded_total");
-    expect(new Map(loaded.map((s) => [`${s.labels["source"]}/${s.labels["account"]}/${s.labels["stream"]}`, s.value]))).toEqual(held);
+    expect(
+      new Map(loaded.map((s) => [`${s.labels["source"]}/${s.labels["account"]}/${s.labels["stream"]}`, s.value])),
+    ).toEqual(held);
     expect([...held.values()].every((n) => n > 0)).toBe(true);
     expect(value(after, "eventlog_sync_events_loaded_total")).toBe([...held.values()].reduce((n, c) => n + c, 0));
     expect(value(after, "eventlog_sync_runs_total", { status: "succeeded" })).toBe(1);
@@ -173,12 +255,16 @@ describe("the daemon's metrics", () => {
     expect(total(altcraft.requestCounts(), acToken)).toBe(1);
     expect(value(quota, "eventlog_sync_quota_hits_total", { source: "altcraft", account: "main" })).toBe(1);
     expect(value(quota, "eventlog_sync_quota_hits_total", { source: "yandex_direct", account: "agency" })).toBe(0);
-    expect(value(quota, "eventlog_sync_request_duration_seconds_count", { source: "altcraft", outcome: "quota" })).toBe(1);
+    expect(value(quota, "eventlog_sync_request_duration_seconds_count", { source: "altcraft", outcome: "quota" })).toBe(
+      1,
+    );
     expect(value(quota, "eventlog_sync_requests_total", { source: "altcraft", account: "main" })).toBe(acRequests + 1);
     expect(value(quota, "eventlog_sync_retries_total", { source: "altcraft", account: "main" })).toBe(2);
     // Nothing new was loaded: rows per stream still match the warehouse.
     const still = quota.filter((s) => s.name === "eventlog_sync_stream_rows_loaded_total");
-    expect(new Map(still.map((s) => [`${s.labels["source"]}/${s.labels["account"]}/${s.labels["stream"]}`, s.value]))).toEqual(await rowsPerStream());
+    expect(
+      new Map(still.map((s) => [`${s.labels["source"]}/${s.labels["account"]}/${s.labels["stream"]}`, s.value])),
+    ).toEqual(await rowsPerStream());
   });
 
   it("are served by a real daemon at /metrics: runtime metrics, and one latency observation per request it made", async () => {
@@ -213,31 +299,60 @@ describe("the daemon's metrics", () => {
           }),
         );
         sim.failNext(YD_TOKEN, 503, 1);
-        const daemon = startCli(["daemon", "-c", file], { env: { DATABASE_URL: database.url, YD_TOKEN }, timeoutMs: 90_000 });
+        const daemon = startCli(["daemon", "-c", file], {
+          env: { DATABASE_URL: database.url, YD_TOKEN },
+          timeoutMs: 90_000,
+        });
         const base = `http://127.0.0.1:${port}`;
         let page: { type: string | null; samples: Sample[] } | undefined;
         for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(100)) {
-          const response = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+          const response = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5_000) }).catch(
+            () => undefined,
+          );
           if (!response?.ok) continue;
           const samples = parse(await response.text());
-          if (value(samples, "eventlog_sync_runs_total", { status: "succeeded" }) === 1 && value(samples, "eventlog_sync_run_in_progress") === 0) {
+          if (
+            value(samples, "eventlog_sync_runs_total", { status: "succeeded" }) === 1 &&
+            value(samples, "eventlog_sync_run_in_progress") === 0
+          ) {
             page = { type: response.headers.get("content-type"), samples };
             break;
           }
         }
-        if (!page) throw new Error(`no finished run on /metrics: ${(await daemon.exited.catch(() => undefined))?.stderr ?? ""}`);
+        if (!page)
+          throw new Error(`no finished run on /metrics: ${(await daemon.exited.catch(() => undefined))?.stderr ?? ""}`);
         const { samples } = page;
         expect(page.type).toMatch(/^text\/plain; version=0\.0\.4/);
-        for (const name of ["process_cpu_seconds_total", "process_resident_memory_bytes", "nodejs_eventloop_lag_seconds", "nodejs_heap_size_total_bytes"]) expect(value(samples, name), name).toBeDefined();
+        for (const name of [
+          "process_cpu_seconds_total",
+          "process_resident_memory_bytes",
+          "nodejs_eventloop_lag_seconds",
+          "nodejs_heap_size_total_bytes",
+        ])
+          expect(value(samples, name), name).toBeDefined();
         const made = total(sim.requestCounts(), YD_TOKEN);
         expect(made).toBeGreaterThan(1);
-        expect(value(samples, "eventlog_sync_requests_total", { source: "yandex_direct", account: "agency" })).toBe(made);
+        expect(value(samples, "eventlog_sync_requests_total", { source: "yandex_direct", account: "agency" })).toBe(
+          made,
+        );
         expect(value(samples, "eventlog_sync_request_duration_seconds_count", { source: "yandex_direct" })).toBe(made);
-        expect(value(samples, "eventlog_sync_request_duration_seconds_count", { source: "yandex_direct", outcome: "api_error" })).toBe(1);
+        expect(
+          value(samples, "eventlog_sync_request_duration_seconds_count", {
+            source: "yandex_direct",
+            outcome: "api_error",
+          }),
+        ).toBe(1);
         expect(value(samples, "eventlog_sync_retries_total", { source: "yandex_direct", account: "agency" })).toBe(1);
         const held = await rowsPerStream();
         for (const login of ["client-1", "client-2"]) {
-          expect(value(samples, "eventlog_sync_stream_rows_loaded_total", { source: "yandex_direct", account: "agency", stream: login }), login).toBe(held.get(`yandex_direct/agency/${login}`));
+          expect(
+            value(samples, "eventlog_sync_stream_rows_loaded_total", {
+              source: "yandex_direct",
+              account: "agency",
+              stream: login,
+            }),
+            login,
+          ).toBe(held.get(`yandex_direct/agency/${login}`));
         }
         process.kill(daemon.pid, "SIGTERM");
         expect((await daemon.exited).code).toBe(0);

@@ -20,11 +20,24 @@ beforeEach(async () => {
 
 const batchOf = (n: number, login: string): StreamBatch<YandexDirectEventRowInput> => {
   const events = syntheticEvents(10, { login, offset: n * 10 });
-  return { events, rejects: [], cursor: events[events.length - 1]?.event_time ?? new Date(0), state: { batch: n }, fetched: events.length };
+  return {
+    events,
+    rejects: [],
+    cursor: events[events.length - 1]?.event_time ?? new Date(0),
+    state: { batch: n },
+    fetched: events.length,
+  };
 };
 
 /** A job of `count` batches; `hooks.reading(n, signal)` runs when batch n is asked for, before it is given. */
-function job(login: string, count: number, hooks: { reading?: (n: number, signal: AbortSignal) => Promise<void> | void; batch?: (n: number) => StreamBatch<YandexDirectEventRowInput> } = {}): StreamJob<YandexDirectEventRowInput> {
+function job(
+  login: string,
+  count: number,
+  hooks: {
+    reading?: (n: number, signal: AbortSignal) => Promise<void> | void;
+    batch?: (n: number) => StreamBatch<YandexDirectEventRowInput>;
+  } = {},
+): StreamJob<YandexDirectEventRowInput> {
   return {
     identity: { source: "yandex_direct", account: "ahead", streamKey: login },
     table: yandexDirectEventsTable,
@@ -38,9 +51,18 @@ function job(login: string, count: number, hooks: { reading?: (n: number, signal
   };
 }
 
-async function context(signal = new AbortController().signal, onPage?: EngineContext["onPage"]): Promise<EngineContext> {
+async function context(
+  signal = new AbortController().signal,
+  onPage?: EngineContext["onPage"],
+): Promise<EngineContext> {
   const runId = await startRun(database.warehouse.db, "test");
-  return { warehouse: database.warehouse, runId, log: createLogger({ level: "silent" }), signal, ...(onPage ? { onPage } : {}) };
+  return {
+    warehouse: database.warehouse,
+    runId,
+    log: createLogger({ level: "silent" }),
+    signal,
+    ...(onPage ? { onPage } : {}),
+  };
 }
 
 async function storedRows(login: string): Promise<number> {

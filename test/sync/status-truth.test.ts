@@ -29,7 +29,13 @@ beforeAll(async () => {
   altcraft = await startAltcraftSimulator({ seed: 5, campaigns: 3, historyDays: 6, clock: () => clock.now });
   for (const c of altcraft.campaigns()) altcraft.setCampaignState(c.id, "completed");
   clock.now += 2 * DAY;
-  yandex = await startYandexDirectSimulator({ seed: 3, clientLogins: 3, historyDays: 3, eventsPerHour: 4, clock: () => clock.now });
+  yandex = await startYandexDirectSimulator({
+    seed: 3,
+    clientLogins: 3,
+    historyDays: 3,
+    eventsPerHour: 4,
+    clock: () => clock.now,
+  });
 });
 afterAll(async () => {
   await altcraft?.close();
@@ -51,8 +57,34 @@ function config(setup: Setup) {
   return parseConfig(
     {
       sources: {
-        ...(setup.altcraft ? { altcraft: { accounts: setup.altcraft.map((a) => ({ name: a.name, token: a.token ?? "${AC_TOKEN}", url: altcraft.url, ...(a.campaignIds ? { campaigns: { ids: a.campaignIds } } : {}), ...quick })) } } : {}),
-        ...(setup.yandex ? { yandex_direct: { accounts: setup.yandex.map((a) => ({ name: a.name, token: "${YD_TOKEN}", endpoint: yandex.endpoint, currency: "RUB", ...(a.logins ? { logins: a.logins } : {}), settleLag: "60s", ...quick })) } } : {}),
+        ...(setup.altcraft
+          ? {
+              altcraft: {
+                accounts: setup.altcraft.map((a) => ({
+                  name: a.name,
+                  token: a.token ?? "${AC_TOKEN}",
+                  url: altcraft.url,
+                  ...(a.campaignIds ? { campaigns: { ids: a.campaignIds } } : {}),
+                  ...quick,
+                })),
+              },
+            }
+          : {}),
+        ...(setup.yandex
+          ? {
+              yandex_direct: {
+                accounts: setup.yandex.map((a) => ({
+                  name: a.name,
+                  token: "${YD_TOKEN}",
+                  endpoint: yandex.endpoint,
+                  currency: "RUB",
+                  ...(a.logins ? { logins: a.logins } : {}),
+                  settleLag: "60s",
+                  ...quick,
+                })),
+              },
+            }
+          : {}),
       },
     },
     { AC_TOKEN: altcraft.tokens[0] ?? "", BAD_TOKEN: "revoked-token", YD_TOKEN: "agency-token" },
@@ -60,10 +92,24 @@ function config(setup: Setup) {
 }
 
 const sync = (setup: Setup, selection: SyncSelection = {}) =>
-  runSync({ warehouse: database.warehouse, config: config(setup), log: createLogger({ level: "silent" }), signal: new AbortController().signal, command: "test", now: () => new Date(clock.now) }, selection);
+  runSync(
+    {
+      warehouse: database.warehouse,
+      config: config(setup),
+      log: createLogger({ level: "silent" }),
+      signal: new AbortController().signal,
+      command: "test",
+      now: () => new Date(clock.now),
+    },
+    selection,
+  );
 
 async function streams() {
-  const rows = await database.warehouse.db.selectFrom("sync.streams").select(["stream_id", "source", "account", "stream_key", "status", "last_error", "retired_at"]).orderBy("stream_id").execute();
+  const rows = await database.warehouse.db
+    .selectFrom("sync.streams")
+    .select(["stream_id", "source", "account", "stream_key", "status", "last_error", "retired_at"])
+    .orderBy("stream_id")
+    .execute();
   return rows.map((r) => ({ ...r, key: `${r.source}/${r.account}/${r.stream_key}` }));
 }
 
@@ -77,18 +123,41 @@ describe("an account that fails as a whole", () => {
 
     const refused = await sync({ altcraft: [{ name: "main", token: "${BAD_TOKEN}" }] });
     expect(refused.status).toBe("failed");
-    expect(refused.accounts).toEqual([{ source: "altcraft", account: "main", error: expect.stringMatching(/API error 401/) }]);
-    const run = await database.warehouse.db.selectFrom("sync.runs").select(["status", "error"]).where("run_id", "=", refused.runId).executeTakeFirstOrThrow();
+    expect(refused.accounts).toEqual([
+      { source: "altcraft", account: "main", error: expect.stringMatching(/API error 401/) },
+    ]);
+    const run = await database.warehouse.db
+      .selectFrom("sync.runs")
+      .select(["status", "error"])
+      .where("run_id", "=", refused.runId)
+      .executeTakeFirstOrThrow();
     expect(run).toEqual({ status: "failed", error: expect.stringMatching(/API error 401.*altcraft\/main/) });
-    for (const s of await streams()) expect(s, s.key).toMatchObject({ status: "failed", last_error: expect.stringMatching(/API error 401/) });
-    const rows = await database.warehouse.db.selectFrom("sync.stream_runs").select(["status", "error"]).where("run_id", "=", refused.runId).execute();
+    for (const s of await streams())
+      expect(s, s.key).toMatchObject({ status: "failed", last_error: expect.stringMatching(/API error 401/) });
+    const rows = await database.warehouse.db
+      .selectFrom("sync.stream_runs")
+      .select(["status", "error"])
+      .where("run_id", "=", refused.runId)
+      .execute();
     expect(rows).toHaveLength(campaignIds().length);
     for (const r of rows) expect(r).toEqual({ status: "failed", error: expect.stringMatching(/API error 401/) });
-    const view = await sql<{ status: string; last_run_status: string; last_error: string }>`select status, last_run_status, last_error from sync.stream_freshness`.execute(database.warehouse.db);
-    for (const r of view.rows) expect(r).toEqual({ status: "failed", last_run_status: "failed", last_error: expect.stringMatching(/API error 401/) });
+    const view = await sql<{
+      status: string;
+      last_run_status: string;
+      last_error: string;
+    }>`select status, last_run_status, last_error from sync.stream_freshness`.execute(database.warehouse.db);
+    for (const r of view.rows)
+      expect(r).toEqual({
+        status: "failed",
+        last_run_status: "failed",
+        last_error: expect.stringMatching(/API error 401/),
+      });
 
     // With another account that loads, the same failure makes the run partial.
-    const mixed = await sync({ altcraft: [{ name: "main", token: "${BAD_TOKEN}" }], yandex: [{ name: "agency", logins: ["client-1"] }] });
+    const mixed = await sync({
+      altcraft: [{ name: "main", token: "${BAD_TOKEN}" }],
+      yandex: [{ name: "agency", logins: ["client-1"] }],
+    });
     expect(mixed.status).toBe("partial");
 
     // Finished campaigns are on the slow poll schedule, yet the failed ones are read at once when the token works.
@@ -102,14 +171,22 @@ describe("an account that fails as a whole", () => {
     const [first] = campaignIds();
     const refused = await sync({ altcraft: [{ name: "main", token: "${BAD_TOKEN}" }] }, { streams: [String(first)] });
     expect(refused.status).toBe("failed");
-    for (const s of await streams()) expect(s.status, s.key).toBe(s.stream_key === String(first) ? "failed" : "succeeded");
+    for (const s of await streams())
+      expect(s.status, s.key).toBe(s.stream_key === String(first) ? "failed" : "succeeded");
   });
 });
 
 describe("freshness", () => {
   it("counts from the last complete read, not from the cursor; last_event_at is the newest event held", async () => {
     await sync({ altcraft: [{ name: "main" }], yandex: [{ name: "agency", logins: ["client-1"] }] });
-    const rows = await sql<{ stream: string; source: string; cursor: Date; last_event_at: Date; lag_seconds: number; newest: Date }>`
+    const rows = await sql<{
+      stream: string;
+      source: string;
+      cursor: Date;
+      last_event_at: Date;
+      lag_seconds: number;
+      newest: Date;
+    }>`
       select f.stream, f.source, f.cursor, f.last_event_at, f.lag_seconds,
              coalesce((select max(time) from altcraft.campaign_log l where l.stream_id = f.stream_id),
                       (select max(event_time) from yandex_direct.events e where e.stream_id = f.stream_id)) as newest
@@ -127,7 +204,9 @@ describe("freshness", () => {
     await database.warehouse.pool.query("update sync.streams set last_read_at = now() - interval '3 hours'");
     const next = await sync({ altcraft: [{ name: "main" }], yandex: [{ name: "agency", logins: ["client-1"] }] });
     expect(next.streams.filter((s) => s.identity.source === "altcraft")).toEqual([]);
-    const after = await sql<{ lag_seconds: number }>`select lag_seconds from sync.stream_freshness`.execute(database.warehouse.db);
+    const after = await sql<{ lag_seconds: number }>`select lag_seconds from sync.stream_freshness`.execute(
+      database.warehouse.db,
+    );
     for (const r of after.rows) expect(r.lag_seconds).toBeLessThan(60);
   });
 
@@ -136,7 +215,9 @@ describe("freshness", () => {
     try {
       await client.query("begin");
       await client.query("set local enable_seqscan = off");
-      const plan = await client.query<{ "QUERY PLAN": string }>("explain (costs off) select stream, last_event_at from sync.stream_freshness");
+      const plan = await client.query<{ "QUERY PLAN": string }>(
+        "explain (costs off) select stream, last_event_at from sync.stream_freshness",
+      );
       const text = plan.rows.map((r) => r["QUERY PLAN"]).join("\n");
       expect(text).toMatch(/Index (Only )?Scan Backward using campaign_log_campaign_time_idx/);
       expect(text).toMatch(/Index (Only )?Scan Backward using events_login_time_idx/);
@@ -151,8 +232,12 @@ describe("freshness", () => {
     const alert = readmeQuery(readme, "Streams without a complete read for 2 hours");
     await sync({ yandex: [{ name: "agency", logins: ["client-1", "client-2", "client-3", "stranger"] }] });
     // client-2 stale, client-3 retired while stale, stranger failed (not a client of the agency).
-    await database.warehouse.pool.query("update sync.streams set last_read_at = now() - interval '3 hours' where stream_key in ('client-2', 'client-3')");
-    await database.warehouse.pool.query("update sync.streams set status = 'retired', retired_at = now() where stream_key = 'client-3'");
+    await database.warehouse.pool.query(
+      "update sync.streams set last_read_at = now() - interval '3 hours' where stream_key in ('client-2', 'client-3')",
+    );
+    await database.warehouse.pool.query(
+      "update sync.streams set status = 'retired', retired_at = now() where stream_key = 'client-3'",
+    );
     const rows = (await database.warehouse.pool.query<{ stream: string; status: string }>(alert)).rows;
     expect(rows.map((r) => [r.stream, r.status]).sort()).toEqual([
       ["client-2", "succeeded"],
@@ -163,9 +248,16 @@ describe("freshness", () => {
 
 describe("retired streams", () => {
   it("retire when their login or account leaves the configuration, keep their rows, leave metrics and status, and come back", async () => {
-    const full: Setup = { altcraft: [{ name: "main" }], yandex: [{ name: "agency", logins: ["client-1", "client-2"] }] };
+    const full: Setup = {
+      altcraft: [{ name: "main" }],
+      yandex: [{ name: "agency", logins: ["client-1", "client-2"] }],
+    };
     expect((await sync(full)).status).toBe("succeeded");
-    const held = async (key: string) => Number((await database.warehouse.pool.query("select count(*) as n from yandex_direct.events where login = $1", [key])).rows[0]?.n);
+    const held = async (key: string) =>
+      Number(
+        (await database.warehouse.pool.query("select count(*) as n from yandex_direct.events where login = $1", [key]))
+          .rows[0]?.n,
+      );
     const client2Rows = await held("client-2");
     expect(client2Rows).toBeGreaterThan(0);
 
@@ -174,22 +266,33 @@ describe("retired streams", () => {
     expect((await streams()).filter((s) => s.status === "retired")).toEqual([]);
     // A run restricted to Yandex.Direct retires only Yandex.Direct streams.
     await sync({ yandex: [{ name: "agency", logins: ["client-1"] }] }, { sources: ["yandex_direct"] });
-    expect((await streams()).filter((s) => s.status === "retired").map((s) => s.key)).toEqual(["yandex_direct/agency/client-2"]);
+    expect((await streams()).filter((s) => s.status === "retired").map((s) => s.key)).toEqual([
+      "yandex_direct/agency/client-2",
+    ]);
     expect(await held("client-2")).toBe(client2Rows);
     // An unrestricted run retires the Altcraft account that is gone too.
     const run = await sync({ yandex: [{ name: "agency", logins: ["client-1"] }] });
     expect(run.status).toBe("succeeded");
     const now = await streams();
-    expect(now.filter((s) => s.status === "retired").map((s) => s.key).sort()).toEqual([...campaignIds().map((id) => `altcraft/main/${id}`), "yandex_direct/agency/client-2"].sort());
+    expect(
+      now
+        .filter((s) => s.status === "retired")
+        .map((s) => s.key)
+        .sort(),
+    ).toEqual([...campaignIds().map((id) => `altcraft/main/${id}`), "yandex_direct/agency/client-2"].sort());
     for (const s of now.filter((x) => x.status === "retired")) expect(s.retired_at).toBeInstanceOf(Date);
 
-    expect((await streamStatuses(database.warehouse.db)).map((r) => `${r.source}/${r.account}/${r.stream}`)).toEqual(["yandex_direct/agency/client-1"]);
+    expect((await streamStatuses(database.warehouse.db)).map((r) => `${r.source}/${r.account}/${r.stream}`)).toEqual([
+      "yandex_direct/agency/client-1",
+    ]);
     expect(await streamStatuses(database.warehouse.db, { includeRetired: true })).toHaveLength(now.length);
     const metrics = await createDaemonMetrics().render(database.warehouse);
     expect(metrics).toMatch(/^eventlog_sync_streams\{status="succeeded"\} 1$/m);
     expect(metrics).not.toMatch(/status="retired"/);
     expect(metrics).not.toMatch(/stream="client-2"/);
-    expect(metrics).toMatch(/^eventlog_sync_stream_lag_seconds\{source="yandex_direct",account="agency",stream="client-1"\} \d+$/m);
+    expect(metrics).toMatch(
+      /^eventlog_sync_stream_lag_seconds\{source="yandex_direct",account="agency",stream="client-1"\} \d+$/m,
+    );
     expect(metrics).toMatch(/^eventlog_sync_warehouse_up 1$/m);
 
     // Configured again: back, with the status its run gives, reading on from its cursor.
@@ -218,19 +321,31 @@ describe("retired streams", () => {
     await sync({ yandex: [{ name: "agency", logins: ["client-1"] }] });
     const db = database.warehouse.db as unknown as Kysely<unknown>;
     const allowed = async () =>
-      (await sql<{ def: string }>`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'streams_status_check'`.execute(db)).rows[0]?.def;
+      (
+        await sql<{
+          def: string;
+        }>`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'streams_status_check'`.execute(
+          db,
+        )
+      ).rows[0]?.def;
     const before = await allowed();
     await down(db);
-    const statuses = await database.warehouse.pool.query<{ stream_key: string; status: string }>("select stream_key, status from sync.streams order by stream_key");
+    const statuses = await database.warehouse.pool.query<{ stream_key: string; status: string }>(
+      "select stream_key, status from sync.streams order by stream_key",
+    );
     expect(statuses.rows).toEqual([
       { stream_key: "client-1", status: "succeeded" },
       { stream_key: "client-2", status: "succeeded" },
     ]);
-    await expect(database.warehouse.pool.query("update sync.streams set status = 'retired'")).rejects.toThrow(/streams_status_check/);
+    await expect(database.warehouse.pool.query("update sync.streams set status = 'retired'")).rejects.toThrow(
+      /streams_status_check/,
+    );
     await up(db);
     const comments = await sql<{ n: number }>`
       select count(*)::int as n from pg_attribute a
-       where a.attrelid = 'sync.stream_freshness'::regclass and a.attnum > 0 and col_description(a.attrelid, a.attnum) is null`.execute(database.warehouse.db);
+       where a.attrelid = 'sync.stream_freshness'::regclass and a.attnum > 0 and col_description(a.attrelid, a.attnum) is null`.execute(
+      database.warehouse.db,
+    );
     expect(comments.rows[0]?.n).toBe(0);
     // Whatever earlier migrations allow is kept.
     expect(await allowed()).toBe(before);

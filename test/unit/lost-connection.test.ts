@@ -10,7 +10,9 @@ describe("retryOnLostConnection", () => {
     expect(isLostConnection(Object.assign(new Error("x"), { code: "08006" }))).toBe(true);
     expect(isLostConnection(new Error("Connection terminated unexpectedly"))).toBe(true);
     expect(isLostConnection(Object.assign(new Error("syntax error"), { code: "42601" }))).toBe(false);
-    expect(isLostConnection(Object.assign(new Error("canceling statement due to statement timeout"), { code: "57014" }))).toBe(false);
+    expect(
+      isLostConnection(Object.assign(new Error("canceling statement due to statement timeout"), { code: "57014" })),
+    ).toBe(false);
   });
 
   it("tries a statement again after a lost connection, up to three times, and never after another error", async () => {
@@ -18,11 +20,21 @@ describe("retryOnLostConnection", () => {
     expect(await retryOnLostConnection(async () => (++calls < 3 ? Promise.reject(terminated) : "done"))).toBe("done");
     expect(calls).toBe(3);
     calls = 0;
-    await expect(retryOnLostConnection(async () => { calls++; throw terminated; })).rejects.toBe(terminated);
+    await expect(
+      retryOnLostConnection(async () => {
+        calls++;
+        throw terminated;
+      }),
+    ).rejects.toBe(terminated);
     expect(calls).toBe(4);
     calls = 0;
     const wrong = Object.assign(new Error("syntax error"), { code: "42601" });
-    await expect(retryOnLostConnection(async () => { calls++; throw wrong; })).rejects.toBe(wrong);
+    await expect(
+      retryOnLostConnection(async () => {
+        calls++;
+        throw wrong;
+      }),
+    ).rejects.toBe(wrong);
     expect(calls).toBe(1);
   });
 });

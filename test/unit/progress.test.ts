@@ -21,14 +21,26 @@ describe("progress", () => {
     reporter.onPage(id, { cursor: new Date("2026-01-02T00:00:00Z"), inserted: 15, duplicates: 0 });
     await new Promise((r) => setTimeout(r, 60));
     reporter.stop();
-    const progress = lines.map((l) => JSON.parse(l) as { msg: string; streams: Array<{ stream: string; reached: string; inserted: number }> }).filter((l) => l.msg === "progress");
+    const progress = lines
+      .map(
+        (l) => JSON.parse(l) as { msg: string; streams: Array<{ stream: string; reached: string; inserted: number }> },
+      )
+      .filter((l) => l.msg === "progress");
     expect(progress.length).toBeGreaterThan(0);
-    expect(progress[0]?.streams).toEqual([expect.objectContaining({ stream: "yandex_direct/agency/client-1", reached: "2026-01-02T00:00:00.000Z", inserted: 25 })]);
+    expect(progress[0]?.streams).toEqual([
+      expect.objectContaining({
+        stream: "yandex_direct/agency/client-1",
+        reached: "2026-01-02T00:00:00.000Z",
+        inserted: 25,
+      }),
+    ]);
   });
 
   it("redraws one status line with an ETA on a terminal", async () => {
     let text = "";
-    const out = Object.assign(new Writable({ write: (chunk, _enc, done) => void ((text += String(chunk)), done()) }), { columns: 200 }) as unknown as NodeJS.WriteStream;
+    const out = Object.assign(new Writable({ write: (chunk, _enc, done) => void ((text += String(chunk)), done()) }), {
+      columns: 200,
+    }) as unknown as NodeJS.WriteStream;
     const reporter = createProgressReporter(createLogger({ level: "silent" }), { terminal: true, intervalMs: 20, out });
     const id = { source: "altcraft" as const, account: "main", streamKey: "42" };
     reporter.onPage(id, { cursor: new Date(Date.now() - 10 * 86_400_000), inserted: 5, duplicates: 0 });
@@ -38,7 +50,9 @@ describe("progress", () => {
     reporter.stop();
     const clearLine = "\r\u001b[2K";
     expect(text.startsWith(clearLine)).toBe(true);
-    expect(text).toMatch(/ {2}1 streams · 12 events loaded · slowest altcraft\/main\/42 at \d{4}-\d{2}-\d{2} \d{2}:\d{2} · ETA \d+s/);
+    expect(text).toMatch(
+      / {2}1 streams · 12 events loaded · slowest altcraft\/main\/42 at \d{4}-\d{2}-\d{2} \d{2}:\d{2} · ETA \d+s/,
+    );
     expect(text.endsWith(clearLine)).toBe(true);
   });
 });

@@ -9,7 +9,12 @@ const OWNER = "(owner)";
 const config = parseConfig(
   {
     sources: {
-      altcraft: { accounts: [{ name: "main", token: "${A}" }, { name: "promo", token: "${B}", campaigns: { ids: [7, 8] } }] },
+      altcraft: {
+        accounts: [
+          { name: "main", token: "${A}" },
+          { name: "promo", token: "${B}", campaigns: { ids: [7, 8] } },
+        ],
+      },
       yandex_direct: {
         accounts: [
           { name: "agency", token: "${Y}", currency: "RUB", logins: ["client-1", "Client-2"] },
@@ -20,7 +25,14 @@ const config = parseConfig(
   },
   { A: "a", B: "b", Y: "y", Z: "z" },
 );
-const yandexOnly = parseConfig({ sources: { yandex_direct: { accounts: [{ name: "agency", token: "${Y}", currency: "RUB", logins: ["client-1"] }] } } }, { Y: "y" });
+const yandexOnly = parseConfig(
+  {
+    sources: {
+      yandex_direct: { accounts: [{ name: "agency", token: "${Y}", currency: "RUB", logins: ["client-1"] }] },
+    },
+  },
+  { Y: "y" },
+);
 
 function problemsOf(run: () => unknown): readonly string[] {
   try {
@@ -38,12 +50,18 @@ describe("checkSelection", () => {
   });
 
   it("accepts the source names and the yandex-direct alias", () => {
-    expect(checkSelection(config, { sources: ["yandex-direct", "altcraft", "yandex_direct"] }, OWNER).selection).toEqual({ sources: ["yandex_direct", "altcraft"] });
+    expect(
+      checkSelection(config, { sources: ["yandex-direct", "altcraft", "yandex_direct"] }, OWNER).selection,
+    ).toEqual({ sources: ["yandex_direct", "altcraft"] });
   });
 
   it("refuses an unknown source, and a source without accounts, listing what exists", () => {
-    expect(problemsOf(() => checkSelection(config, { sources: ["yandex"] }, OWNER))).toEqual(["--source yandex: expected one of altcraft, yandex_direct"]);
-    expect(problemsOf(() => checkSelection(yandexOnly, { sources: ["altcraft"] }, OWNER))).toEqual(["--source altcraft: no altcraft accounts are configured; configured sources: yandex_direct"]);
+    expect(problemsOf(() => checkSelection(config, { sources: ["yandex"] }, OWNER))).toEqual([
+      "--source yandex: expected one of altcraft, yandex_direct",
+    ]);
+    expect(problemsOf(() => checkSelection(yandexOnly, { sources: ["altcraft"] }, OWNER))).toEqual([
+      "--source altcraft: no altcraft accounts are configured; configured sources: yandex_direct",
+    ]);
   });
 
   it("refuses an account that is not configured in the selected sources", () => {
@@ -56,19 +74,28 @@ describe("checkSelection", () => {
   });
 
   it("matches logins case-insensitively and hands the run the configured spelling", () => {
-    expect(checkSelection(config, { streams: ["CLIENT-1", "client-2", OWNER] }, OWNER).selection).toEqual({ streams: ["client-1", "Client-2", OWNER] });
+    expect(checkSelection(config, { streams: ["CLIENT-1", "client-2", OWNER] }, OWNER).selection).toEqual({
+      streams: ["client-1", "Client-2", OWNER],
+    });
   });
 
   it("takes a numeric stream as a campaign id of the selected Altcraft accounts that could list it", () => {
-    expect(checkSelection(config, { streams: ["42"] }, OWNER)).toEqual({ selection: { streams: ["42"] }, campaignKeys: [{ key: "42", accounts: ["main"] }] });
-    expect(checkSelection(config, { streams: ["7"] }, OWNER).campaignKeys).toEqual([{ key: "7", accounts: ["main", "promo"] }]);
+    expect(checkSelection(config, { streams: ["42"] }, OWNER)).toEqual({
+      selection: { streams: ["42"] },
+      campaignKeys: [{ key: "42", accounts: ["main"] }],
+    });
+    expect(checkSelection(config, { streams: ["7"] }, OWNER).campaignKeys).toEqual([
+      { key: "7", accounts: ["main", "promo"] },
+    ]);
     expect(problemsOf(() => checkSelection(config, { accounts: ["promo"], streams: ["42"] }, OWNER))).toEqual([
       "--stream 42: matches no configured login and no campaign a selected Altcraft account could list; streams: altcraft/promo: campaign ids, discovered each run (only 7, 8)",
     ]);
   });
 
   it("refuses a stream that matches nothing, listing the logins, and reports every problem at once", () => {
-    const found = problemsOf(() => checkSelection(config, { sources: ["yandex_direct", "bogus"], streams: ["no-such", "42"] }, OWNER));
+    const found = problemsOf(() =>
+      checkSelection(config, { sources: ["yandex_direct", "bogus"], streams: ["no-such", "42"] }, OWNER),
+    );
     expect(found).toEqual([
       "--source bogus: expected one of altcraft, yandex_direct",
       "--stream no-such: matches no configured login and no campaign a selected Altcraft account could list; streams: yandex_direct/agency: client-1, Client-2, yandex_direct/own: (owner)",
@@ -101,13 +128,18 @@ describe("resetRefusal", () => {
   });
 
   it("refuses moving forward, or setting a first cursor, without --force", () => {
-    expect(resetRefusal(cursor, new Date("2026-11-20T00:00:00Z"), now, false)).toMatch(/is after the cursor 2026-11-19T00:00:00.000Z: moving forward skips every event in between; add --force/);
+    expect(resetRefusal(cursor, new Date("2026-11-20T00:00:00Z"), now, false)).toMatch(
+      /is after the cursor 2026-11-19T00:00:00.000Z: moving forward skips every event in between; add --force/,
+    );
     expect(resetRefusal(null, new Date("2026-11-01T00:00:00Z"), now, false)).toMatch(/no cursor yet.*add --force/);
     expect(resetRefusal(cursor, new Date("2026-11-20T00:00:00Z"), now, true)).toBeUndefined();
     expect(resetRefusal(null, new Date("2026-11-01T00:00:00Z"), now, true)).toBeUndefined();
   });
 
   it("refuses a time in the future even with --force", () => {
-    for (const force of [false, true]) expect(resetRefusal(cursor, new Date("2099-01-01T00:00:00Z"), now, force)).toMatch(/2099-01-01T00:00:00.000Z is in the future/);
+    for (const force of [false, true])
+      expect(resetRefusal(cursor, new Date("2099-01-01T00:00:00Z"), now, force)).toMatch(
+        /2099-01-01T00:00:00.000Z is in the future/,
+      );
   });
 });

@@ -32,12 +32,22 @@ describe("runStatus", () => {
     { streams: ["partial"], accounts: 2, expected: "failed" },
     { streams: ["succeeded", "interrupted"], accounts: 0, expected: "interrupted" },
   ] as const)("$streams with $accounts failed accounts: $expected", ({ streams, accounts, expected }) => {
-    expect(runStatus(streams.map((s, i) => outcome(s, String(i))), accounts)).toBe(expected);
+    expect(
+      runStatus(
+        streams.map((s, i) => outcome(s, String(i))),
+        accounts,
+      ),
+    ).toBe(expected);
   });
 });
 
 describe("assessHealth", () => {
-  const summary = (status: RunSummary["status"], streams: StreamOutcome[]): RunSummary => ({ runId: 7, status, streams, accounts: [{ source: "altcraft", account: "main", error: "altcraft API error 401" }] });
+  const summary = (status: RunSummary["status"], streams: StreamOutcome[]): RunSummary => ({
+    runId: 7,
+    status,
+    streams,
+    accounts: [{ source: "altcraft", account: "main", error: "altcraft API error 401" }],
+  });
   const at = new Date("2026-11-28T12:00:00Z");
 
   it("answers 200 starting, ok or degraded, and 503 failed or unreachable", () => {
@@ -45,14 +55,24 @@ describe("assessHealth", () => {
     expect(assessHealth(undefined, up)).toEqual({ httpStatus: 200, status: "starting" });
     expect(assessHealth(lastRunOf(summary("succeeded", []), at), up)).toEqual({ httpStatus: 200, status: "ok" });
     expect(assessHealth(lastRunOf(summary("partial", []), at), up)).toEqual({ httpStatus: 200, status: "degraded" });
-    expect(assessHealth(lastRunOf(summary("interrupted", []), at), up)).toEqual({ httpStatus: 200, status: "degraded" });
+    expect(assessHealth(lastRunOf(summary("interrupted", []), at), up)).toEqual({
+      httpStatus: 200,
+      status: "degraded",
+    });
     expect(assessHealth(lastRunOf(summary("failed", []), at), up)).toEqual({ httpStatus: 503, status: "failed" });
     expect(assessHealth(failedRunOf("connect ECONNREFUSED", at), up)).toEqual({ httpStatus: 503, status: "failed" });
-    expect(assessHealth(lastRunOf(summary("succeeded", []), at), { up: false, error: "down" })).toEqual({ httpStatus: 503, status: "unreachable" });
+    expect(assessHealth(lastRunOf(summary("succeeded", []), at), { up: false, error: "down" })).toEqual({
+      httpStatus: 503,
+      status: "unreachable",
+    });
   });
 
   it("details the streams that did not succeed, at most DETAIL_LIMIT of them, and the failed accounts", () => {
-    const streams = [outcome("succeeded", "ok"), outcome("skipped", "held"), ...Array.from({ length: DETAIL_LIMIT + 5 }, (_, i) => outcome("failed", `f${i}`))];
+    const streams = [
+      outcome("succeeded", "ok"),
+      outcome("skipped", "held"),
+      ...Array.from({ length: DETAIL_LIMIT + 5 }, (_, i) => outcome("failed", `f${i}`)),
+    ];
     const last = lastRunOf(summary("partial", streams), at);
     expect(last.streams).toEqual({ succeeded: 1, skipped: 1, failed: DETAIL_LIMIT + 5 });
     expect(last.notSucceeded).toHaveLength(DETAIL_LIMIT);
@@ -66,7 +86,10 @@ describe("retirement", () => {
   it("may act on every source without a selection, on the chosen sources and accounts, and not at all for chosen streams", () => {
     expect(retirementScope({})).toEqual({ sources: ["altcraft", "yandex_direct"] });
     expect(retirementScope({ sources: ["yandex_direct"] })).toEqual({ sources: ["yandex_direct"] });
-    expect(retirementScope({ accounts: ["agency"] })).toEqual({ sources: ["altcraft", "yandex_direct"], accounts: ["agency"] });
+    expect(retirementScope({ accounts: ["agency"] })).toEqual({
+      sources: ["altcraft", "yandex_direct"],
+      accounts: ["agency"],
+    });
     expect(retirementScope({ streams: ["client-1"] })).toBeUndefined();
   });
 

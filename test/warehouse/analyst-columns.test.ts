@@ -25,9 +25,18 @@ async function insertEvent(login: string, time: string, type: string, key: strin
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  runId = (await query<{ run_id: number }>(`insert into sync.runs (command, host, pid) values ('sync', 'test', 1) returning run_id`))[0]!.run_id;
+  runId = (
+    await query<{ run_id: number }>(
+      `insert into sync.runs (command, host, pid) values ('sync', 'test', 1) returning run_id`,
+    )
+  )[0]!.run_id;
   for (const login of ["client-a", "client-b"]) {
-    streamIds[login] = (await query<{ stream_id: number }>(`insert into sync.streams (source, account, stream_key) values ('yandex_direct', 'agency', $1) returning stream_id`, [login]))[0]!.stream_id;
+    streamIds[login] = (
+      await query<{ stream_id: number }>(
+        `insert into sync.streams (source, account, stream_key) values ('yandex_direct', 'agency', $1) returning stream_id`,
+        [login],
+      )
+    )[0]!.stream_id;
   }
 });
 
@@ -37,9 +46,13 @@ afterAll(async () => {
 
 describe("yandex_direct.event_types", () => {
   it("holds exactly the nine types, each with a stable English label (the English EventName), a Russian name, a meaning and its Attributes", async () => {
-    const rows = await query<{ event_type: string; label: string; name_ru: string; meaning: string; attributes: Record<string, string> }>(
-      "select event_type, label, name_ru, meaning, attributes from yandex_direct.event_types order by event_type",
-    );
+    const rows = await query<{
+      event_type: string;
+      label: string;
+      name_ru: string;
+      meaning: string;
+      attributes: Record<string, string>;
+    }>("select event_type, label, name_ru, meaning, attributes from yandex_direct.event_types order by event_type");
     expect(rows.map((r) => r.event_type)).toEqual([...EVENT_TYPES].sort());
     for (const row of rows) {
       const names = EVENT_NAMES[row.event_type as keyof typeof EVENT_NAMES];
@@ -87,12 +100,20 @@ describe("yandex_direct.events", () => {
 
 describe("sync.streams.rows_held", () => {
   const held = async () =>
-    Object.fromEntries((await query<{ stream_key: string; rows_held: number }>("select stream_key, rows_held from sync.streams order by stream_key")).map((r) => [r.stream_key, Number(r.rows_held)]));
+    Object.fromEntries(
+      (
+        await query<{ stream_key: string; rows_held: number }>(
+          "select stream_key, rows_held from sync.streams order by stream_key",
+        )
+      ).map((r) => [r.stream_key, Number(r.rows_held)]),
+    );
   const counted = async () =>
     Object.fromEntries(
-      (await query<{ stream_key: string; n: number }>(
-        "select s.stream_key, count(e.event_key)::int as n from sync.streams s left join yandex_direct.events e using (stream_id) group by 1 order by 1",
-      )).map((r) => [r.stream_key, r.n]),
+      (
+        await query<{ stream_key: string; n: number }>(
+          "select s.stream_key, count(e.event_key)::int as n from sync.streams s left join yandex_direct.events e using (stream_id) group by 1 order by 1",
+        )
+      ).map((r) => [r.stream_key, r.n]),
     );
 
   it("counts inserted rows, not duplicates, and goes down when rows are deleted", async () => {
@@ -105,7 +126,9 @@ describe("sync.streams.rows_held", () => {
     await query("delete from yandex_direct.events where event_key = '00000000-0000-4000-8000-000000000004'");
     expect(await held()).toEqual(await counted());
     expect((await held())["client-b"]).toBe((before["client-b"] ?? 0) + 1);
-    const freshness = await query<{ stream: string; rows_held: string }>("select stream, rows_held from sync.stream_freshness order by stream");
+    const freshness = await query<{ stream: string; rows_held: string }>(
+      "select stream, rows_held from sync.stream_freshness order by stream",
+    );
     expect(Object.fromEntries(freshness.map((r) => [r.stream, Number(r.rows_held)]))).toEqual(await counted());
   });
 });

@@ -3,7 +3,11 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LoaderInputError } from "../../src/errors.js";
 import { canonicalJson, numberOccurrences } from "../../src/sync/event-identity.js";
-import { campaignLogTable, type YandexDirectEventRowInput, yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
+import {
+  campaignLogTable,
+  type YandexDirectEventRowInput,
+  yandexDirectEventsTable,
+} from "../../src/warehouse/copy-columns.js";
 import { loadPage } from "../../src/warehouse/load-page.js";
 import { startRun } from "../../src/warehouse/runs.repository.js";
 import { ensureStream, getStream } from "../../src/warehouse/streams.repository.js";
@@ -25,7 +29,9 @@ async function newStream(key: string) {
 }
 
 async function count(table: string, streamId: number): Promise<number> {
-  const r = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)} where stream_id = ${streamId}`.execute(database.warehouse.db);
+  const r = await sql<{
+    n: number;
+  }>`select count(*)::int as n from ${sql.table(table)} where stream_id = ${streamId}`.execute(database.warehouse.db);
   return r.rows[0]?.n ?? -1;
 }
 
@@ -57,14 +63,31 @@ describe("loadPage", () => {
     expect(after?.cursor?.toISOString()).toBe(cursor.toISOString());
     expect(after?.state).toEqual({ windowSeconds: 3600 });
     const counters = await streamRun(stream.stream_id);
-    expect(counters).toMatchObject({ requests: 2, retries: 1, pages: 1, events_fetched: 500, events_inserted: 500, events_duplicate: 0 });
+    expect(counters).toMatchObject({
+      requests: 2,
+      retries: 1,
+      pages: 1,
+      events_fetched: 500,
+      events_inserted: 500,
+      events_duplicate: 0,
+    });
   });
 
   it("only moves the cursor forward (a lookback re-read does not pull it back)", async () => {
     const stream = await newStream("forward");
     const later = new Date("2026-05-01T00:00:00Z");
-    await loadPage(database.warehouse.pool, yandexDirectEventsTable, { streamId: stream.stream_id, runId, events: [], cursor: later });
-    await loadPage(database.warehouse.pool, yandexDirectEventsTable, { streamId: stream.stream_id, runId, events: [], cursor: new Date("2026-04-30T23:00:00Z") });
+    await loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+      streamId: stream.stream_id,
+      runId,
+      events: [],
+      cursor: later,
+    });
+    await loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+      streamId: stream.stream_id,
+      runId,
+      events: [],
+      cursor: new Date("2026-04-30T23:00:00Z"),
+    });
     expect((await getStream(database.warehouse.db, stream.stream_id))?.cursor?.toISOString()).toBe(later.toISOString());
   });
 
@@ -72,19 +95,36 @@ describe("loadPage", () => {
     const stream = await newStream("twice");
     const events = syntheticEvents(300, { login: stream.stream_key });
     const page = { streamId: stream.stream_id, runId, events };
-    expect(await loadPage(database.warehouse.pool, yandexDirectEventsTable, page)).toMatchObject({ inserted: 300, duplicates: 0 });
-    expect(await loadPage(database.warehouse.pool, yandexDirectEventsTable, page)).toMatchObject({ inserted: 0, duplicates: 300 });
+    expect(await loadPage(database.warehouse.pool, yandexDirectEventsTable, page)).toMatchObject({
+      inserted: 300,
+      duplicates: 0,
+    });
+    expect(await loadPage(database.warehouse.pool, yandexDirectEventsTable, page)).toMatchObject({
+      inserted: 0,
+      duplicates: 300,
+    });
     expect(await count("yandex_direct.events", stream.stream_id)).toBe(300);
-    expect(await streamRun(stream.stream_id)).toMatchObject({ pages: 2, events_fetched: 600, events_inserted: 300, events_duplicate: 300 });
+    expect(await streamRun(stream.stream_id)).toMatchObject({
+      pages: 2,
+      events_fetched: 600,
+      events_inserted: 300,
+      events_duplicate: 300,
+    });
   });
 
   it("keeps identical but distinct events (occurrence 0 and 1) as two rows", async () => {
     const stream = await newStream("identical");
-    const record = JSON.parse(syntheticEvents(1, { login: stream.stream_key })[0]?.raw ?? "null") as Parameters<typeof toRow>[0];
+    const record = JSON.parse(syntheticEvents(1, { login: stream.stream_key })[0]?.raw ?? "null") as Parameters<
+      typeof toRow
+    >[0];
     const numbered = numberOccurrences([record, { ...record }]);
     const rows = numbered.map((n) => toRow(n.record, n.canonical, n.occurrence, "identical"));
     expect(rows.map((r) => r.occurrence)).toEqual([0, 1]);
-    const result = await loadPage(database.warehouse.pool, yandexDirectEventsTable, { streamId: stream.stream_id, runId, events: rows });
+    const result = await loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+      streamId: stream.stream_id,
+      runId,
+      events: rows,
+    });
     expect(result.inserted).toBe(2);
     const stored = await database.warehouse.db
       .selectFrom("yandex_direct.events")
@@ -107,7 +147,11 @@ describe("loadPage", () => {
       rejects: [{ reason: "Timestamp: expected a string", payload }],
     });
     expect(result).toEqual({ inserted: 3, duplicates: 0, rejects: 1 });
-    const rejects = await database.warehouse.db.selectFrom("sync.rejects").selectAll().where("stream_id", "=", stream.stream_id).execute();
+    const rejects = await database.warehouse.db
+      .selectFrom("sync.rejects")
+      .selectAll()
+      .where("stream_id", "=", stream.stream_id)
+      .execute();
     expect(rejects).toHaveLength(1);
     expect(rejects[0]).toMatchObject({ reason: "Timestamp: expected a string", payload, run_id: runId });
     expect(await streamRun(stream.stream_id)).toMatchObject({ events_fetched: 4, rejects: 1 });
@@ -116,7 +160,12 @@ describe("loadPage", () => {
   it("leaves neither rows nor a moved cursor when the transaction fails in the middle", async () => {
     const stream = await newStream("fails");
     const cursor = new Date("2025-06-01T00:00:00Z");
-    await loadPage(database.warehouse.pool, yandexDirectEventsTable, { streamId: stream.stream_id, runId, events: [], cursor });
+    await loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+      streamId: stream.stream_id,
+      runId,
+      events: [],
+      cursor,
+    });
     // The counters are the last statement of the transaction: events are in and the cursor has moved
     // by the time this trigger fails it.
     await sql`
@@ -138,13 +187,21 @@ describe("loadPage", () => {
         }),
       ).rejects.toThrow(/simulated failure/);
     } finally {
-      await sql`drop trigger fail_counters on sync.stream_runs; drop function fail_counters()`.execute(database.warehouse.db);
+      await sql`drop trigger fail_counters on sync.stream_runs; drop function fail_counters()`.execute(
+        database.warehouse.db,
+      );
     }
     expect(await count("yandex_direct.events", stream.stream_id)).toBe(0);
     expect(await count("sync.rejects", stream.stream_id)).toBe(0);
-    expect((await getStream(database.warehouse.db, stream.stream_id))?.cursor?.toISOString()).toBe(cursor.toISOString());
+    expect((await getStream(database.warehouse.db, stream.stream_id))?.cursor?.toISOString()).toBe(
+      cursor.toISOString(),
+    );
     // The pool is healthy afterwards: the next page goes in.
-    const ok = await loadPage(database.warehouse.pool, yandexDirectEventsTable, { streamId: stream.stream_id, runId, events: syntheticEvents(5, { login: stream.stream_key }) });
+    const ok = await loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+      streamId: stream.stream_id,
+      runId,
+      events: syntheticEvents(5, { login: stream.stream_key }),
+    });
     expect(ok.inserted).toBe(5);
   });
 
@@ -153,7 +210,10 @@ describe("loadPage", () => {
     const good = syntheticEvents(3, { login: stream.stream_key });
     const cases: Array<[Partial<Record<keyof YandexDirectEventRowInput, unknown>>, RegExp]> = [
       [{ campaign_id: "abc" }, /row 1: column campaign_id expects an integer \(number or digit string\), got "abc"/],
-      [{ event_time: "2026-01-01T00:00:00Z" }, /row 1: column event_time expects a valid Date, got "2026-01-01T00:00:00Z"/],
+      [
+        { event_time: "2026-01-01T00:00:00Z" },
+        /row 1: column event_time expects a valid Date, got "2026-01-01T00:00:00Z"/,
+      ],
       [{ event_time: new Date("nonsense") }, /column event_time expects a valid Date, got an invalid Date/],
       [{ event_key: undefined }, /row 1: column event_key is required, got undefined/],
       [{ event_key: "not-a-uuid" }, /column event_key expects a UUID string/],
@@ -164,7 +224,12 @@ describe("loadPage", () => {
     ];
     for (const [patch, message] of cases) {
       const events = [good[0], { ...good[1], ...patch }, good[2]] as YandexDirectEventRowInput[];
-      const attempt = loadPage(database.warehouse.pool, yandexDirectEventsTable, { streamId: stream.stream_id, runId, events, cursor: new Date() });
+      const attempt = loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+        streamId: stream.stream_id,
+        runId,
+        events,
+        cursor: new Date(),
+      });
       await expect(attempt).rejects.toThrow(LoaderInputError);
       await expect(attempt).rejects.toThrow(message);
     }
@@ -180,7 +245,13 @@ describe("loadPage", () => {
 
   it("loads Altcraft campaign log rows, text with tabs, newlines and backslashes intact", async () => {
     const stream = await ensureStream(database.warehouse.db, { source: "altcraft", account: "main", streamKey: "7" });
-    const raw = { level: "ERROR", message: "line 1\nline\t2 \\ end", time: "2026-01-01T00:00:00.123Z", state: "", value: "" };
+    const raw = {
+      level: "ERROR",
+      message: "line 1\nline\t2 \\ end",
+      time: "2026-01-01T00:00:00.123Z",
+      state: "",
+      value: "",
+    };
     const [numbered] = numberOccurrences([raw]);
     const row = {
       event_key: "00000000-0000-0000-0000-000000000001",
@@ -196,7 +267,11 @@ describe("loadPage", () => {
       raw: JSON.stringify(raw),
     };
     await loadPage(database.warehouse.pool, campaignLogTable, { streamId: stream.stream_id, runId, events: [row] });
-    const stored = await database.warehouse.db.selectFrom("altcraft.campaign_log").selectAll().where("stream_id", "=", stream.stream_id).executeTakeFirstOrThrow();
+    const stored = await database.warehouse.db
+      .selectFrom("altcraft.campaign_log")
+      .selectAll()
+      .where("stream_id", "=", stream.stream_id)
+      .executeTakeFirstOrThrow();
     expect(stored.message).toBe(raw.message);
     expect(stored.raw).toEqual(raw);
     expect(stored.time.toISOString()).toBe(raw.time);

@@ -68,7 +68,14 @@ describe("migrations", () => {
       expect(columns, expected).toContain(expected);
     }
     for (const table of ["altcraft.campaign_log", "yandex_direct.events"]) {
-      for (const column of ["event_key:uuid", "occurrence:integer", "raw:jsonb", "stream_id:bigint", "run_id:bigint", "loaded_at:timestamp with time zone"]) {
+      for (const column of [
+        "event_key:uuid",
+        "occurrence:integer",
+        "raw:jsonb",
+        "stream_id:bigint",
+        "run_id:bigint",
+        "loaded_at:timestamp with time zone",
+      ]) {
         expect(columns).toContain(`${table}.${column}`);
       }
     }

@@ -9,10 +9,16 @@ import { readmeQueries } from "../support/readme.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 /** Queries that find nothing in this data: every generated run has finished, every stream is new. */
-const EMPTY_HERE = new Set(["Campaigns running right now", "Streams without a complete read for 2 hours, or whose last run did not succeed (an alert query)"]);
+const EMPTY_HERE = new Set([
+  "Campaigns running right now",
+  "Streams without a complete read for 2 hours, or whose last run did not succeed (an alert query)",
+]);
 
 let database: TestDatabase;
-const queries = readmeQueries(await readFile(new URL("../../README.md", import.meta.url), "utf8"), "Querying from BI tools");
+const queries = readmeQueries(
+  await readFile(new URL("../../README.md", import.meta.url), "utf8"),
+  "Querying from BI tools",
+);
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -36,10 +42,13 @@ describe("README: querying from BI tools", () => {
     );
   });
 
-  it.each(queries.map((q) => [q.title, q.sql]))("%s: no sequential scan of an event table, and rows come back", async (title, text) => {
-    expect(await eventTablesScanned(database.warehouse.pool, text)).toEqual([]);
-    const result = await database.warehouse.pool.query(text);
-    if (EMPTY_HERE.has(title)) expect(result.rowCount).toBe(0);
-    else expect(result.rowCount).toBeGreaterThan(0);
-  });
+  it.each(queries.map((q) => [q.title, q.sql]))(
+    "%s: no sequential scan of an event table, and rows come back",
+    async (title, text) => {
+      expect(await eventTablesScanned(database.warehouse.pool, text)).toEqual([]);
+      const result = await database.warehouse.pool.query(text);
+      if (EMPTY_HERE.has(title)) expect(result.rowCount).toBe(0);
+      else expect(result.rowCount).toBeGreaterThan(0);
+    },
+  );
 });

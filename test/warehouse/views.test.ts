@@ -5,7 +5,12 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { down, up } from "../../migrations/2026-11-23T1600_analyst-views.js";
 import { upsertCampaigns } from "../../src/warehouse/campaigns.repository.js";
-import { type CampaignLogRowInput, campaignLogTable, type YandexDirectEventRowInput, yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
+import {
+  type CampaignLogRowInput,
+  campaignLogTable,
+  type YandexDirectEventRowInput,
+  yandexDirectEventsTable,
+} from "../../src/warehouse/copy-columns.js";
 import { loadPage } from "../../src/warehouse/load-page.js";
 import { startRun } from "../../src/warehouse/runs.repository.js";
 import { beginStreamRun, finishStreamRun, recordSkippedStream } from "../../src/warehouse/stream-runs.repository.js";
@@ -19,7 +24,16 @@ const streams = { spring: 0, digest: 0, otherSpring: 0, clientA: 0, clientB: 0, 
 
 // ---- Altcraft campaign log -------------------------------------------------------------------------
 
-function logRow(account: string, campaignId: number, time: string, level: string, message: string, state = "", value = "", valueMs: number | null = null): CampaignLogRowInput {
+function logRow(
+  account: string,
+  campaignId: number,
+  time: string,
+  level: string,
+  message: string,
+  state = "",
+  value = "",
+  valueMs: number | null = null,
+): CampaignLogRowInput {
   return {
     event_key: randomUUID(),
     account,
@@ -34,9 +48,12 @@ function logRow(account: string, campaignId: number, time: string, level: string
     raw: JSON.stringify({ level, message, time, state, value }),
   };
 }
-const begin = (account: string, id: number, time: string) => logRow(account, id, time, "INFO", "Begin campaign", "start");
-const finish = (account: string, id: number, time: string) => logRow(account, id, time, "INFO", "Campaign finished", "end");
-const total = (account: string, id: number, time: string, value: string, ms: number) => logRow(account, id, time, "INFO", "Total time spent", "", value, ms);
+const begin = (account: string, id: number, time: string) =>
+  logRow(account, id, time, "INFO", "Begin campaign", "start");
+const finish = (account: string, id: number, time: string) =>
+  logRow(account, id, time, "INFO", "Campaign finished", "end");
+const total = (account: string, id: number, time: string, value: string, ms: number) =>
+  logRow(account, id, time, "INFO", "Total time spent", "", value, ms);
 
 // main/101 "Spring sale": two finished runs, then one still running.
 const spring = [
@@ -132,10 +149,20 @@ const clientB = [
 
 // Rows go in reversed: the views must not depend on the order rows were stored in.
 async function loadLog(streamId: number, runId: number, rows: readonly CampaignLogRowInput[], cursor: string) {
-  await loadPage(database.warehouse.pool, campaignLogTable, { streamId, runId, events: [...rows].reverse(), cursor: new Date(cursor) });
+  await loadPage(database.warehouse.pool, campaignLogTable, {
+    streamId,
+    runId,
+    events: [...rows].reverse(),
+    cursor: new Date(cursor),
+  });
 }
 async function loadEvents(streamId: number, runId: number, rows: readonly YandexDirectEventRowInput[], cursor: string) {
-  await loadPage(database.warehouse.pool, yandexDirectEventsTable, { streamId, runId, events: [...rows].reverse(), cursor: new Date(cursor) });
+  await loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+    streamId,
+    runId,
+    events: [...rows].reverse(),
+    cursor: new Date(cursor),
+  });
 }
 
 beforeAll(async () => {
@@ -143,7 +170,8 @@ beforeAll(async () => {
   testStartedAt = new Date(Date.now() - 1000);
   const db = database.warehouse.db;
   runs.first = await startRun(db, "sync");
-  const id = async (source: "altcraft" | "yandex_direct", account: string, streamKey: string) => (await ensureStream(db, { source, account, streamKey })).stream_id;
+  const id = async (source: "altcraft" | "yandex_direct", account: string, streamKey: string) =>
+    (await ensureStream(db, { source, account, streamKey })).stream_id;
   streams.spring = await id("altcraft", "main", "101");
   streams.digest = await id("altcraft", "main", "202");
   streams.otherSpring = await id("altcraft", "other", "101");
@@ -151,8 +179,24 @@ beforeAll(async () => {
   streams.clientB = await id("yandex_direct", "agency", "client-b");
   streams.clientC = await id("yandex_direct", "agency", "client-c"); // configured, never synced
   await upsertCampaigns(db, "main", [
-    { campaign_id: 101, name: "Spring sale", type: "broadcast", is_active: true, ui_tags: null, groups: null, raw: { id: 101 } },
-    { campaign_id: 202, name: "Weekly digest", type: "regular", is_active: true, ui_tags: null, groups: null, raw: { id: 202 } },
+    {
+      campaign_id: 101,
+      name: "Spring sale",
+      type: "broadcast",
+      is_active: true,
+      ui_tags: null,
+      groups: null,
+      raw: { id: 101 },
+    },
+    {
+      campaign_id: 202,
+      name: "Weekly digest",
+      type: "regular",
+      is_active: true,
+      ui_tags: null,
+      groups: null,
+      raw: { id: 202 },
+    },
   ]);
 
   // Run 1: 101 succeeds, 202 stops at the tariff limit, other/101 is still in flight, both logins succeed.
@@ -161,7 +205,11 @@ beforeAll(async () => {
   await finishStreamRun(db, runs.first, streams.spring, { status: "succeeded", error: null, completenessGap: 0 });
   await beginStreamRun(db, runs.first, streams.digest, null);
   await loadLog(streams.digest, runs.first, digest, "2026-03-01T10:00:06.001Z");
-  await finishStreamRun(db, runs.first, streams.digest, { status: "partial", error: "Altcraft 402: tariff limit reached", completenessGap: 4 });
+  await finishStreamRun(db, runs.first, streams.digest, {
+    status: "partial",
+    error: "Altcraft 402: tariff limit reached",
+    completenessGap: 4,
+  });
   await beginStreamRun(db, runs.first, streams.otherSpring, null);
   await loadLog(streams.otherSpring, runs.first, otherSpring, "2026-03-01T09:30:00.000Z");
   await beginStreamRun(db, runs.first, streams.clientA, null);
@@ -174,7 +222,10 @@ beforeAll(async () => {
   // Run 2: client-a fails; run 3: another process held client-a, which does not hide run 2.
   runs.second = await startRun(db, "sync");
   await beginStreamRun(db, runs.second, streams.clientA, new Date("2026-03-03T10:00:00Z"));
-  await finishStreamRun(db, runs.second, streams.clientA, { status: "failed", error: "Yandex.Direct 53: authorization error" });
+  await finishStreamRun(db, runs.second, streams.clientA, {
+    status: "failed",
+    error: "Yandex.Direct 53: authorization error",
+  });
   runs.third = await startRun(db, "sync");
   await recordSkippedStream(db, runs.third, streams.clientA, "held by another process");
 });
@@ -195,16 +246,80 @@ describe("altcraft.campaign_runs", () => {
              time_spent_ms, warnings, errors, status
         from altcraft.campaign_runs
        order by account, campaign_id, started_at`.execute(database.warehouse.db);
-    const run = (account: string, campaign_id: number, campaign_name: string | null, started_at: string, finished_at: string | null, duration: string | null, duration_ms: number | null, time_spent_ms: number | null, warnings: number, errors: number) => ({
-      account, campaign_id, campaign_name, started_at, finished_at, duration, duration_ms, time_spent_ms, warnings, errors,
+    const run = (
+      account: string,
+      campaign_id: number,
+      campaign_name: string | null,
+      started_at: string,
+      finished_at: string | null,
+      duration: string | null,
+      duration_ms: number | null,
+      time_spent_ms: number | null,
+      warnings: number,
+      errors: number,
+    ) => ({
+      account,
+      campaign_id,
+      campaign_name,
+      started_at,
+      finished_at,
+      duration,
+      duration_ms,
+      time_spent_ms,
+      warnings,
+      errors,
       status: finished_at === null ? "running" : "finished",
     });
     expect(result.rows.map(plain)).toEqual([
-      run("main", 101, "Spring sale", "2026-03-01T10:00:00.000Z", "2026-03-01T10:00:03.500Z", "00:00:03.5", 3500, 3501.234, 2, 1),
-      run("main", 101, "Spring sale", "2026-03-01T11:00:00.000Z", "2026-03-01T11:00:01.000Z", "00:00:01", 1000, 1000, 0, 1),
+      run(
+        "main",
+        101,
+        "Spring sale",
+        "2026-03-01T10:00:00.000Z",
+        "2026-03-01T10:00:03.500Z",
+        "00:00:03.5",
+        3500,
+        3501.234,
+        2,
+        1,
+      ),
+      run(
+        "main",
+        101,
+        "Spring sale",
+        "2026-03-01T11:00:00.000Z",
+        "2026-03-01T11:00:01.000Z",
+        "00:00:01",
+        1000,
+        1000,
+        0,
+        1,
+      ),
       run("main", 101, "Spring sale", "2026-03-01T12:00:00.000Z", null, null, null, null, 1, 0),
-      run("main", 202, "Weekly digest", "2026-03-01T10:00:00.500Z", "2026-03-01T10:00:04.000Z", "00:00:03.5", 3500, null, 1, 0),
-      run("main", 202, "Weekly digest", "2026-03-01T10:00:04.000Z", "2026-03-01T10:00:06.000Z", "00:00:02", 2000, 2000.5, 0, 0),
+      run(
+        "main",
+        202,
+        "Weekly digest",
+        "2026-03-01T10:00:00.500Z",
+        "2026-03-01T10:00:04.000Z",
+        "00:00:03.5",
+        3500,
+        null,
+        1,
+        0,
+      ),
+      run(
+        "main",
+        202,
+        "Weekly digest",
+        "2026-03-01T10:00:04.000Z",
+        "2026-03-01T10:00:06.000Z",
+        "00:00:02",
+        2000,
+        2000.5,
+        0,
+        0,
+      ),
       // The rows before the first start held (the end of an earlier run) belong to no run.
       run("other", 101, null, "2026-03-01T09:30:00.000Z", null, null, null, null, 0, 0),
     ]);
@@ -213,7 +328,9 @@ describe("altcraft.campaign_runs", () => {
   it("reads runs from their own table: a time range never touches the log", async () => {
     const plan = await sql<{ "QUERY PLAN": string }>`
       explain (costs off) select * from altcraft.campaign_runs
-       where started_at >= '2026-03-01T10:30:00Z' and started_at < '2026-03-01T11:30:00Z'`.execute(database.warehouse.db);
+       where started_at >= '2026-03-01T10:30:00Z' and started_at < '2026-03-01T11:30:00Z'`.execute(
+      database.warehouse.db,
+    );
     const text = plan.rows.map((r) => r["QUERY PLAN"]).join("\n");
     expect(text).not.toMatch(/campaign_log|WindowAgg|SubPlan/);
     expect(text).toMatch(/on runs/);
@@ -229,14 +346,21 @@ describe("altcraft.campaign_runs", () => {
       ).rows.map(plain);
     const expected = await runsOf("main");
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let trial = 0; trial < 6; trial++) {
       const account = `pieces-${trial}`;
-      const streamId = (await ensureStream(db, { source: "altcraft", account, streamKey: String(9000 + trial) })).stream_id;
+      const streamId = (await ensureStream(db, { source: "altcraft", account, streamKey: String(9000 + trial) }))
+        .stream_id;
       const rows = [...spring, ...digest].map((r) => ({ ...r, event_key: randomUUID(), account }));
       // Random pages in a random order: late rows, starts arriving after the rows of their run.
-      const shuffled = trial === 0 ? rows : rows.map((r) => ({ r, k: random() })).sort((a, b) => a.k - b.k).map((x) => x.r);
-      for (let at = 0; at < shuffled.length; ) {
+      const shuffled =
+        trial === 0
+          ? rows
+          : rows
+              .map((r) => ({ r, k: random() }))
+              .sort((a, b) => a.k - b.k)
+              .map((x) => x.r);
+      for (let at = 0; at < shuffled.length;) {
         const size = 1 + Math.floor(random() * 4);
         await loadLog(streamId, runs.first, shuffled.slice(at, at + size), "2026-03-01T12:00:00.500Z");
         at += size;
@@ -244,12 +368,18 @@ describe("altcraft.campaign_runs", () => {
       expect(await runsOf(account), account).toEqual(expected);
     }
     // Deleting the rows of the last run of 101 removes it; the earlier runs stay as they were.
-    await sql`delete from altcraft.campaign_log where account = 'pieces-1' and campaign_id = 101 and time >= '2026-03-01T12:00:00Z'`.execute(db);
-    expect(await runsOf("pieces-1")).toEqual(expected.filter((r) => !(r.campaign_id === 101 && r.started_at === "2026-03-01T12:00:00.000Z")));
+    await sql`delete from altcraft.campaign_log where account = 'pieces-1' and campaign_id = 101 and time >= '2026-03-01T12:00:00Z'`.execute(
+      db,
+    );
+    expect(await runsOf("pieces-1")).toEqual(
+      expected.filter((r) => !(r.campaign_id === 101 && r.started_at === "2026-03-01T12:00:00.000Z")),
+    );
     // Leave the warehouse as the other tests expect it.
     await sql`delete from altcraft.campaign_log where account like 'pieces-%'`.execute(db);
     expect((await sql`select 1 from altcraft.runs where account like 'pieces-%'`.execute(db)).rows).toEqual([]);
-    await sql`delete from sync.stream_runs where stream_id in (select stream_id from sync.streams where account like 'pieces-%')`.execute(db);
+    await sql`delete from sync.stream_runs where stream_id in (select stream_id from sync.streams where account like 'pieces-%')`.execute(
+      db,
+    );
     await sql`delete from sync.streams where account like 'pieces-%'`.execute(db);
   });
 });
@@ -268,8 +398,29 @@ describe("yandex_direct.money_movements", () => {
       await client.query("reset time zone");
       client.release();
     }
-    const day = (login: string, campaign_id: number | null, account_id: number | null, d: string, currency: string, money_in: string, money_in_count: number, last_rest: string | null, money_warnings: number, money_outs: number) => ({
-      account: "agency", login, campaign_id, account_id, day: d, currency, money_in, money_in_count, last_rest, money_warnings, money_outs,
+    const day = (
+      login: string,
+      campaign_id: number | null,
+      account_id: number | null,
+      d: string,
+      currency: string,
+      money_in: string,
+      money_in_count: number,
+      last_rest: string | null,
+      money_warnings: number,
+      money_outs: number,
+    ) => ({
+      account: "agency",
+      login,
+      campaign_id,
+      account_id,
+      day: d,
+      currency,
+      money_in,
+      money_in_count,
+      last_rest,
+      money_warnings,
+      money_outs,
     });
     expect(rows).toEqual([
       day("client-a", 5001, null, "2026-03-01", "RUB", "1200.75", 2, "0.00", 2, 1),
@@ -287,7 +438,8 @@ describe("sync.stream_freshness", () => {
     const result = await sql<Record<string, unknown>>`
       select * from sync.stream_freshness order by source, account, stream`.execute(database.warehouse.db);
     const after = Date.now();
-    const recent = (value: unknown) => value instanceof Date && value.getTime() >= testStartedAt.getTime() && value.getTime() <= after;
+    const recent = (value: unknown) =>
+      value instanceof Date && value.getTime() >= testStartedAt.getTime() && value.getTime() <= after;
     // Lag counts from the last complete read, or from when the stream was first seen: never from the cursor.
     const check = await sql<{ ok: boolean }>`
       select bool_and(f.lag = now() - coalesce(f.last_read_at, s.created_at)
@@ -301,20 +453,157 @@ describe("sync.stream_freshness", () => {
       lag: undefined,
       lag_seconds: undefined,
       last_read_at: row.last_read_at === null ? null : recent(row.last_read_at) ? "recent" : row.last_read_at,
-      last_success_at: row.last_success_at === null ? null : recent(row.last_success_at) ? "recent" : row.last_success_at,
-      last_run_finished_at: row.last_run_finished_at === null ? null : recent(row.last_run_finished_at) ? "recent" : row.last_run_finished_at,
+      last_success_at:
+        row.last_success_at === null ? null : recent(row.last_success_at) ? "recent" : row.last_success_at,
+      last_run_finished_at:
+        row.last_run_finished_at === null
+          ? null
+          : recent(row.last_run_finished_at)
+            ? "recent"
+            : row.last_run_finished_at,
     }));
-    const stream = (stream_id: number, source: string, account: string, name: string, status: string, cursor: string | null, last_event_at: string | null, last_read_at: string | null, last_success_at: string | null, last_error: string | null, rows_held: number, last_run_id: number | null, last_run_status: string | null, last_run_finished_at: string | null, completeness_gap: number | null) => ({
-      stream_id, source, account, stream: name, status, cursor, last_event_at, last_read_at, lag: undefined, lag_seconds: undefined, last_success_at, last_error, rows_held, last_run_id, last_run_status, last_run_finished_at, completeness_gap, unread_events: null, unread_at: null, retired_at: null,
+    const stream = (
+      stream_id: number,
+      source: string,
+      account: string,
+      name: string,
+      status: string,
+      cursor: string | null,
+      last_event_at: string | null,
+      last_read_at: string | null,
+      last_success_at: string | null,
+      last_error: string | null,
+      rows_held: number,
+      last_run_id: number | null,
+      last_run_status: string | null,
+      last_run_finished_at: string | null,
+      completeness_gap: number | null,
+    ) => ({
+      stream_id,
+      source,
+      account,
+      stream: name,
+      status,
+      cursor,
+      last_event_at,
+      last_read_at,
+      lag: undefined,
+      lag_seconds: undefined,
+      last_success_at,
+      last_error,
+      rows_held,
+      last_run_id,
+      last_run_status,
+      last_run_finished_at,
+      completeness_gap,
+      unread_events: null,
+      unread_at: null,
+      retired_at: null,
     });
     expect(shown).toEqual([
-      stream(streams.spring, "altcraft", "main", "101", "succeeded", "2026-03-01T12:00:00.500Z", "2026-03-01T12:00:00.500Z", "recent", "recent", null, spring.length, runs.first, "succeeded", "recent", 0),
-      stream(streams.digest, "altcraft", "main", "202", "partial", "2026-03-01T10:00:06.001Z", "2026-03-01T10:00:06.001Z", null, null, "Altcraft 402: tariff limit reached", digest.length, runs.first, "partial", "recent", 4),
-      stream(streams.otherSpring, "altcraft", "other", "101", "running", "2026-03-01T09:30:00.000Z", "2026-03-01T09:30:00.000Z", null, null, null, otherSpring.length, runs.first, "running", null, null),
+      stream(
+        streams.spring,
+        "altcraft",
+        "main",
+        "101",
+        "succeeded",
+        "2026-03-01T12:00:00.500Z",
+        "2026-03-01T12:00:00.500Z",
+        "recent",
+        "recent",
+        null,
+        spring.length,
+        runs.first,
+        "succeeded",
+        "recent",
+        0,
+      ),
+      stream(
+        streams.digest,
+        "altcraft",
+        "main",
+        "202",
+        "partial",
+        "2026-03-01T10:00:06.001Z",
+        "2026-03-01T10:00:06.001Z",
+        null,
+        null,
+        "Altcraft 402: tariff limit reached",
+        digest.length,
+        runs.first,
+        "partial",
+        "recent",
+        4,
+      ),
+      stream(
+        streams.otherSpring,
+        "altcraft",
+        "other",
+        "101",
+        "running",
+        "2026-03-01T09:30:00.000Z",
+        "2026-03-01T09:30:00.000Z",
+        null,
+        null,
+        null,
+        otherSpring.length,
+        runs.first,
+        "running",
+        null,
+        null,
+      ),
       // Failed in run 2: its last complete read is still run 1's.
-      stream(streams.clientA, "yandex_direct", "agency", "client-a", "failed", "2026-03-03T10:00:00.000Z", "2026-03-03T10:00:00.000Z", "recent", "recent", "Yandex.Direct 53: authorization error", clientA.length, runs.second, "failed", "recent", null),
-      stream(streams.clientB, "yandex_direct", "agency", "client-b", "succeeded", "2026-03-02T11:30:00.000Z", "2026-03-02T11:30:00.000Z", "recent", "recent", null, clientB.length, runs.first, "succeeded", "recent", null),
-      stream(streams.clientC, "yandex_direct", "agency", "client-c", "new", null, null, null, null, null, 0, null, null, null, null),
+      stream(
+        streams.clientA,
+        "yandex_direct",
+        "agency",
+        "client-a",
+        "failed",
+        "2026-03-03T10:00:00.000Z",
+        "2026-03-03T10:00:00.000Z",
+        "recent",
+        "recent",
+        "Yandex.Direct 53: authorization error",
+        clientA.length,
+        runs.second,
+        "failed",
+        "recent",
+        null,
+      ),
+      stream(
+        streams.clientB,
+        "yandex_direct",
+        "agency",
+        "client-b",
+        "succeeded",
+        "2026-03-02T11:30:00.000Z",
+        "2026-03-02T11:30:00.000Z",
+        "recent",
+        "recent",
+        null,
+        clientB.length,
+        runs.first,
+        "succeeded",
+        "recent",
+        null,
+      ),
+      stream(
+        streams.clientC,
+        "yandex_direct",
+        "agency",
+        "client-c",
+        "new",
+        null,
+        null,
+        null,
+        null,
+        null,
+        0,
+        null,
+        null,
+        null,
+        null,
+      ),
     ]);
   });
 });
@@ -326,7 +615,11 @@ describe("views", () => {
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
        where n.nspname in ('sync', 'altcraft', 'yandex_direct') and c.relkind in ('v', 'm')
        order by 1`.execute(database.warehouse.db);
-    expect(views.rows.map((r) => r.name)).toEqual(["altcraft.campaign_runs", "sync.stream_freshness", "yandex_direct.money_movements"]);
+    expect(views.rows.map((r) => r.name)).toEqual([
+      "altcraft.campaign_runs",
+      "sync.stream_freshness",
+      "yandex_direct.money_movements",
+    ]);
     const missing = await sql<{ item: string }>`
       select n.nspname || '.' || c.relname as item
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -346,13 +639,17 @@ describe("views", () => {
     const password = randomBytes(18).toString("base64url");
     const db = database.warehouse.db;
     // The statements of the README ("Querying from BI tools"), run by the role that owns the tables.
-    await sql.raw(`
+    await sql
+      .raw(
+        `
       create role ${role} login password '${password}';
       grant connect on database ${database.name} to ${role};
       grant usage on schema altcraft, yandex_direct, sync to ${role};
       grant select on all tables in schema altcraft, yandex_direct, sync to ${role};
       alter default privileges in schema altcraft, yandex_direct, sync grant select on tables to ${role};
-    `).execute(db);
+    `,
+      )
+      .execute(db);
     const url = new URL(database.url);
     url.username = role;
     url.password = password;
@@ -365,7 +662,9 @@ describe("views", () => {
                (select count(*)::int from sync.stream_freshness) as streams,
                (select count(*)::int from yandex_direct.events) as events`);
       expect(counts.rows[0]).toEqual({ runs: 6, money: 5, streams: 6, events: clientA.length + clientB.length });
-      await expect(reader.query("insert into sync.runs (command, host, pid) values ('bi', 'bi', 1)")).rejects.toThrow(/permission denied/);
+      await expect(reader.query("insert into sync.runs (command, host, pid) values ('bi', 'bi', 1)")).rejects.toThrow(
+        /permission denied/,
+      );
       await expect(reader.query("delete from altcraft.campaign_log")).rejects.toThrow(/permission denied/);
       await expect(reader.query("update sync.streams set cursor = null")).rejects.toThrow(/permission denied/);
       await expect(reader.query("create table altcraft.scratch (x int)")).rejects.toThrow(/permission denied/);
@@ -382,7 +681,13 @@ describe("views", () => {
   it("are dropped by the migration's down and created again by its up", async () => {
     const db = database.warehouse.db as unknown as Kysely<unknown>;
     const count = async () =>
-      (await sql<{ n: number }>`select count(*)::int as n from pg_views where schemaname in ('sync', 'altcraft', 'yandex_direct')`.execute(db)).rows[0]?.n;
+      (
+        await sql<{
+          n: number;
+        }>`select count(*)::int as n from pg_views where schemaname in ('sync', 'altcraft', 'yandex_direct')`.execute(
+          db,
+        )
+      ).rows[0]?.n;
     await down(db);
     expect(await count()).toBe(0);
     await up(db);

@@ -26,7 +26,9 @@ describe("Yandex.Direct rows for analysts", () => {
     await scenario.expectGroundTruth(database.warehouse);
 
     const { pool } = database.warehouse;
-    const other = await pool.query("select event_type, currency from yandex_direct.events where currency is distinct from 'RUB'");
+    const other = await pool.query(
+      "select event_type, currency from yandex_direct.events where currency is distinct from 'RUB'",
+    );
     expect(other.rows).toEqual([]);
     const rows = await pool.query(
       `select login, campaign_id, day::text as day, currency, money_in::text as money_in, money_in_count::int as money_in_count,
@@ -53,12 +55,19 @@ describe("Yandex.Direct rows for analysts", () => {
     expect(split.rows).toEqual([]);
     const labels = await pool.query("select distinct event_type, event_label from yandex_direct.events order by 1");
     expect(labels.rows.length).toBeGreaterThan(3);
-    for (const r of labels.rows as Array<{ event_type: string; event_label: string | null }>) expect(r.event_label, r.event_type).toMatch(/^[A-Z][a-z]/);
+    for (const r of labels.rows as Array<{ event_type: string; event_label: string | null }>)
+      expect(r.event_label, r.event_type).toMatch(/^[A-Z][a-z]/);
   });
 
   it("store the token owner's events under the configured ownerLogin, in the owner's stream", async () => {
     const now = Date.UTC(2026, 10, 20, 12);
-    const sim = await startYandexDirectSimulator({ seed: 11, clientLogins: 1, historyDays: 3, eventsPerHour: 4, clock: () => now });
+    const sim = await startYandexDirectSimulator({
+      seed: 11,
+      clientLogins: 1,
+      historyDays: 3,
+      eventsPerHour: 4,
+      clock: () => now,
+    });
     try {
       const startTime = now - 2 * DAY;
       const config = parseConfig(
@@ -66,20 +75,52 @@ describe("Yandex.Direct rows for analysts", () => {
           sources: {
             yandex_direct: {
               accounts: [
-                { name: "own", token: "${T}", endpoint: sim.endpoint, currency: "RUB", ownerLogin: sim.advertiser.login, startTime: new Date(startTime).toISOString(), settleLag: "60s" },
+                {
+                  name: "own",
+                  token: "${T}",
+                  endpoint: sim.endpoint,
+                  currency: "RUB",
+                  ownerLogin: sim.advertiser.login,
+                  startTime: new Date(startTime).toISOString(),
+                  settleLag: "60s",
+                },
               ],
             },
           },
         },
         { T: sim.advertiser.token },
       );
-      const summary = await runSync({ warehouse: database.warehouse, config, log: createLogger({ level: "silent" }), signal: new AbortController().signal, command: "test", now: () => new Date(now) });
+      const summary = await runSync({
+        warehouse: database.warehouse,
+        config,
+        log: createLogger({ level: "silent" }),
+        signal: new AbortController().signal,
+        command: "test",
+        now: () => new Date(now),
+      });
       expect(summary.status).toBe("succeeded");
       expect(summary.streams.map((s) => s.identity.streamKey)).toEqual(["(owner)"]);
-      const stored = await database.warehouse.db.selectFrom("yandex_direct.events").select(["login", "raw"]).where("account", "=", "own").execute();
+      const stored = await database.warehouse.db
+        .selectFrom("yandex_direct.events")
+        .select(["login", "raw"])
+        .where("account", "=", "own")
+        .execute();
       expect(new Set(stored.map((r) => r.login))).toEqual(new Set([sim.advertiser.login]));
-      const cursor = (await database.warehouse.db.selectFrom("sync.streams").select("cursor").where("account", "=", "own").executeTakeFirstOrThrow()).cursor as Date;
-      const truth = sim.events({ login: sim.advertiser.login, from: startTime, to: cursor.getTime() - 1000, currency: "RUB", locale: "en", withTextDescription: true });
+      const cursor = (
+        await database.warehouse.db
+          .selectFrom("sync.streams")
+          .select("cursor")
+          .where("account", "=", "own")
+          .executeTakeFirstOrThrow()
+      ).cursor as Date;
+      const truth = sim.events({
+        login: sim.advertiser.login,
+        from: startTime,
+        to: cursor.getTime() - 1000,
+        currency: "RUB",
+        locale: "en",
+        withTextDescription: true,
+      });
       expect(truth.length).toBeGreaterThan(50);
       expect(stored.map((r) => canonicalJson(r.raw)).sort()).toEqual(truth.map((e) => canonicalJson(e)).sort());
     } finally {
@@ -88,12 +129,34 @@ describe("Yandex.Direct rows for analysts", () => {
   });
 
   it("refuse an ownerLogin next to logins, and an ownerLogin another account reads as a client login", () => {
-    const account = (extra: Record<string, unknown>) => ({ token: "${T}", endpoint: "http://127.0.0.1:9/live/v4/json/", currency: "RUB", ...extra });
-    expect(() => parseConfig({ sources: { yandex_direct: { accounts: [account({ name: "a", logins: ["c-1"], ownerLogin: "me" })] } } }, { T: "t" })).toThrow(
-      /accounts\[0\]\.ownerLogin: names the token owner's stream, which is read only when logins is not set/,
-    );
+    const account = (extra: Record<string, unknown>) => ({
+      token: "${T}",
+      endpoint: "http://127.0.0.1:9/live/v4/json/",
+      currency: "RUB",
+      ...extra,
+    });
     expect(() =>
-      parseConfig({ sources: { yandex_direct: { accounts: [account({ name: "a", logins: ["Client-1"] }), account({ name: "b", token: "${U}", ownerLogin: "client-1" })] } } }, { T: "t", U: "u" }),
-    ).toThrow(/accounts\[1\]\.ownerLogin: login client-1 at .* is also sources\.yandex_direct\.accounts\[0\]\.logins\[0\]/);
+      parseConfig(
+        { sources: { yandex_direct: { accounts: [account({ name: "a", logins: ["c-1"], ownerLogin: "me" })] } } },
+        { T: "t" },
+      ),
+    ).toThrow(/accounts\[0\]\.ownerLogin: names the token owner's stream, which is read only when logins is not set/);
+    expect(() =>
+      parseConfig(
+        {
+          sources: {
+            yandex_direct: {
+              accounts: [
+                account({ name: "a", logins: ["Client-1"] }),
+                account({ name: "b", token: "${U}", ownerLogin: "client-1" }),
+              ],
+            },
+          },
+        },
+        { T: "t", U: "u" },
+      ),
+    ).toThrow(
+      /accounts\[1\]\.ownerLogin: login client-1 at .* is also sources\.yandex_direct\.accounts\[0\]\.logins\[0\]/,
+    );
   });
 });

@@ -67,7 +67,10 @@ describe("GetEventsLog client", () => {
   });
 
   it("reports an API error with its code and never the token", async () => {
-    const attempt = client("wrong-secret-token").getEventsLog({ TimestampFrom: "2026-05-29T12:00:00Z", Currency: "RUB" }, { requests: 0, retries: 0 });
+    const attempt = client("wrong-secret-token").getEventsLog(
+      { TimestampFrom: "2026-05-29T12:00:00Z", Currency: "RUB" },
+      { requests: 0, retries: 0 },
+    );
     await expect(attempt).rejects.toBeInstanceOf(ApiError);
     await expect(attempt).rejects.toMatchObject({ code: 53 });
     await expect(attempt).rejects.not.toThrow(/wrong-secret-token/);
@@ -84,8 +87,12 @@ describe("GetEventsLog client", () => {
 describe("parseResponse", () => {
   const plain = { redact: createRedactor([]) };
   it("knows the error envelope, even with a string code", () => {
-    expect(() => parseResponse(200, '{"error_detail":"","error_str":"Internal server error","error_code":500}', plain)).toThrow("yandex_direct API error 500: Internal server error");
-    expect(() => parseResponse(200, '{"error_code":"56","error_str":"Limit","error_detail":"daily"}', plain)).toThrow(/API error 56: Limit \(daily\)/);
+    expect(() =>
+      parseResponse(200, '{"error_detail":"","error_str":"Internal server error","error_code":500}', plain),
+    ).toThrow("yandex_direct API error 500: Internal server error");
+    expect(() => parseResponse(200, '{"error_code":"56","error_str":"Limit","error_detail":"daily"}', plain)).toThrow(
+      /API error 56: Limit \(daily\)/,
+    );
   });
 
   it.each([

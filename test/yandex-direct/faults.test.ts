@@ -58,7 +58,11 @@ describe("Yandex.Direct sync under faults", () => {
   });
 
   it("reports a body that never becomes valid with a snippet, and loses nothing", async () => {
-    const scenario = await start({ logins: ["client-1"], simulator: { faults: { htmlRate: 1 } }, account: { retries: 2 } });
+    const scenario = await start({
+      logins: ["client-1"],
+      simulator: { faults: { htmlRate: 1 } },
+      account: { retries: 2 },
+    });
     const run = await scenario.run(database.warehouse);
     expect(run.streams[0]).toMatchObject({ status: "failed", requests: 3, retries: 2 });
     expect(run.streams[0]?.error).toMatch(/HTTP 502: <html><head><title>502 Bad Gateway/);
@@ -81,18 +85,28 @@ describe("Yandex.Direct sync under faults", () => {
     expect(byKey["client-2"]?.status).toBe("succeeded");
     scenario.logins.splice(scenario.logins.indexOf("stranger"), 1);
     await scenario.expectGroundTruth(database.warehouse);
-    const stream = await database.warehouse.db.selectFrom("sync.streams").selectAll().where("stream_key", "=", "stranger").executeTakeFirstOrThrow();
+    const stream = await database.warehouse.db
+      .selectFrom("sync.streams")
+      .selectAll()
+      .where("stream_key", "=", "stranger")
+      .executeTakeFirstOrThrow();
     expect(stream).toMatchObject({ status: "failed", cursor: null });
     expect(stream.last_error).toMatch(/API error 54/);
   });
 
   it("stops a stream cleanly at the daily call limit, keeps its progress, and a later run finishes the job", async () => {
-    const scenario = await start({ logins: ["client-1", "client-2"], simulator: { dailyCallLimit: 30 }, account: { pageLimit: 100, concurrency: 1 } });
+    const scenario = await start({
+      logins: ["client-1", "client-2"],
+      simulator: { dailyCallLimit: 30 },
+      account: { pageLimit: 100, concurrency: 1 },
+    });
     const first = await scenario.run(database.warehouse);
     // Both streams stopped at the limit: progress is kept, but nothing succeeded, so the run failed.
     expect(first.status).toBe("failed");
     expect(first.streams.some((s) => s.status === "partial" && /API error 56/.test(s.error ?? ""))).toBe(true);
-    const held = await database.warehouse.pool.query<{ n: number }>("select count(*)::int as n from yandex_direct.events");
+    const held = await database.warehouse.pool.query<{ n: number }>(
+      "select count(*)::int as n from yandex_direct.events",
+    );
     expect(held.rows[0]?.n).toBeGreaterThan(0);
     // The limit resets the next day.
     scenario.clock.now += 24 * HOUR;
@@ -103,7 +117,11 @@ describe("Yandex.Direct sync under faults", () => {
   });
 
   it("treats running out of points (152) as a quota too", async () => {
-    const scenario = await start({ logins: ["client-1"], simulator: { pointsPerDay: 50, pointsPerCall: 10 }, account: { pageLimit: 100 } });
+    const scenario = await start({
+      logins: ["client-1"],
+      simulator: { pointsPerDay: 50, pointsPerCall: 10 },
+      account: { pageLimit: 100 },
+    });
     const first = await scenario.run(database.warehouse);
     expect(first.streams[0]).toMatchObject({ status: "partial", retries: 0 });
     expect(first.streams[0]?.error).toMatch(/API error 152/);

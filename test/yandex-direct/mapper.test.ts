@@ -14,7 +14,17 @@ describe("mapEvent", () => {
         PhraseID: "987",
         AccountID: 55,
         TextDescription: "Зачислено",
-        Attributes: { Payed: 1500.5, Rest: "20.10", MinPrice: 0.3, Currency: "RUB", IsEditedByModerator: "Yes", ModerationResult: "Accepted", FinishDate: "2026-03-31", OldPlace: 2, StopTime: "2026-03-01T12:30:00" },
+        Attributes: {
+          Payed: 1500.5,
+          Rest: "20.10",
+          MinPrice: 0.3,
+          Currency: "RUB",
+          IsEditedByModerator: "Yes",
+          ModerationResult: "Accepted",
+          FinishDate: "2026-03-31",
+          OldPlace: 2,
+          StopTime: "2026-03-01T12:30:00",
+        },
         Unknown: { kept: "in raw" },
       },
       "+03:00",
@@ -45,7 +55,11 @@ describe("mapEvent", () => {
   });
 
   it("puts the requested currency on every row, money or not", () => {
-    for (const item of [{ ...base, EventType: "LowCTR" }, { ...base, EventType: "MoneyOut", Attributes: { Rest: 0 } }, { ...base, Attributes: { Payed: 5, Currency: "USD" } }]) {
+    for (const item of [
+      { ...base, EventType: "LowCTR" },
+      { ...base, EventType: "MoneyOut", Attributes: { Rest: 0 } },
+      { ...base, Attributes: { Payed: 5, Currency: "USD" } },
+    ]) {
       const mapped = mapEvent(item, "UTC", "USD");
       expect(mapped.ok && mapped.event.currency, JSON.stringify(item)).toBe("USD");
     }
@@ -64,10 +78,19 @@ describe("mapEvent", () => {
     [{ ...base, EventType: undefined }, "EventType: expected an event type, got undefined"],
     [{ ...base, CampaignID: "abc" }, 'CampaignID: expected an integer id, got "abc"'],
     [{ ...base, Attributes: { Payed: "12,5" } }, 'Attributes.Payed: expected a number, got "12,5"'],
-    [{ ...base, Attributes: { IsEditedByModerator: "Maybe" } }, 'Attributes.IsEditedByModerator: expected Yes or No, got "Maybe"'],
-    [{ ...base, Attributes: { FinishDate: "31.03.2026" } }, 'Attributes.FinishDate: expected a date YYYY-MM-DD, got "31.03.2026"'],
+    [
+      { ...base, Attributes: { IsEditedByModerator: "Maybe" } },
+      'Attributes.IsEditedByModerator: expected Yes or No, got "Maybe"',
+    ],
+    [
+      { ...base, Attributes: { FinishDate: "31.03.2026" } },
+      'Attributes.FinishDate: expected a date YYYY-MM-DD, got "31.03.2026"',
+    ],
     [{ ...base, Attributes: [] }, "Attributes: expected an object, got []"],
-    [{ ...base, Attributes: { Payed: 10, Currency: "EUR" } }, 'Attributes.Currency: expected RUB (the currency requested), got "EUR"'],
+    [
+      { ...base, Attributes: { Payed: 10, Currency: "EUR" } },
+      'Attributes.Currency: expected RUB (the currency requested), got "EUR"',
+    ],
     [{ ...base, Attributes: { Currency: 643 } }, "Attributes.Currency: expected a string, got 643"],
     [null, "record: expected an object, got null"],
     ["text", 'record: expected an object, got "text"'],

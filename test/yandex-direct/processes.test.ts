@@ -25,7 +25,14 @@ let sim: YandexDirectSimulator;
 beforeAll(async () => {
   // Real clock (Date.now); 20 days of history at 30 events per login and hour. With pageLimit 200 a window
   // holds ≈ 100 events, so a day of one login is ≈ 7 pages, each its own transaction.
-  sim = await startYandexDirectSimulator({ host: "127.0.0.1", seed: 4242, clientLogins: 3, historyDays: 20, eventsPerHour: 30, latencyMs: LATENCY_MS });
+  sim = await startYandexDirectSimulator({
+    host: "127.0.0.1",
+    seed: 4242,
+    clientLogins: 3,
+    historyDays: 20,
+    eventsPerHour: 30,
+    latencyMs: LATENCY_MS,
+  });
 });
 
 afterAll(async () => {
@@ -59,7 +66,11 @@ const writeConfig = (accounts: Array<Record<string, unknown>>, extra: Record<str
   processes.writeConfig({ sync: { parallelStreams: 4 }, sources: { yandex_direct: { accounts } }, ...extra });
 
 async function streamCursors(warehouse: Warehouse, accountName: string): Promise<Map<string, Date | null>> {
-  const rows = await warehouse.db.selectFrom("sync.streams").select(["stream_key", "cursor"]).where("account", "=", accountName).execute();
+  const rows = await warehouse.db
+    .selectFrom("sync.streams")
+    .select(["stream_key", "cursor"])
+    .where("account", "=", accountName)
+    .execute();
   return new Map(rows.map((r) => [r.stream_key, r.cursor]));
 }
 
@@ -112,22 +123,51 @@ describe("eventlog-sync sync as processes", () => {
       expect(cursor?.getTime(), `cursor of ${login}`).toBeGreaterThanOrEqual(finalStart - 3000);
     }
     // No orphans: the clean run found the killed runs' processes gone and marked them abandoned.
-    const orphans = await warehouse.db.selectFrom("sync.runs").select(["pid", "status"]).where("pid", "in", killed).execute();
+    const orphans = await warehouse.db
+      .selectFrom("sync.runs")
+      .select(["pid", "status"])
+      .where("pid", "in", killed)
+      .execute();
     expect(orphans.map((r) => r.status)).toEqual(killed.map(() => "abandoned"));
-    const stillRunning = await warehouse.db.selectFrom("sync.stream_runs").select("run_id").where("status", "=", "running").execute();
+    const stillRunning = await warehouse.db
+      .selectFrom("sync.stream_runs")
+      .select("run_id")
+      .where("status", "=", "running")
+      .execute();
     expect(stillRunning).toEqual([]);
-    expect(await warehouse.db.selectFrom("sync.streams").select("stream_key").where("status", "in", ["running", "abandoned"]).execute()).toEqual([]);
+    expect(
+      await warehouse.db
+        .selectFrom("sync.streams")
+        .select("stream_key")
+        .where("status", "in", ["running", "abandoned"])
+        .execute(),
+    ).toEqual([]);
 
-    const runs = await warehouse.db.selectFrom("sync.runs").select(["run_id", "pid", "status", "finished_at"]).orderBy("run_id").execute();
+    const runs = await warehouse.db
+      .selectFrom("sync.runs")
+      .select(["run_id", "pid", "status", "finished_at"])
+      .orderBy("run_id")
+      .execute();
     expect(runs).toHaveLength(6);
     for (const pid of killed) {
-      expect(runs.find((r) => r.pid === pid), `run of killed pid ${pid}`).toMatchObject({ status: "abandoned", finished_at: expect.any(Date) });
+      expect(
+        runs.find((r) => r.pid === pid),
+        `run of killed pid ${pid}`,
+      ).toMatchObject({ status: "abandoned", finished_at: expect.any(Date) });
     }
     const finalRun = runs.find((r) => r.pid === final.pid);
     expect(finalRun?.status).toBe("succeeded");
-    const finalStreams = await warehouse.db.selectFrom("sync.stream_runs").select(["status"]).where("run_id", "=", finalRun?.run_id ?? -1).execute();
+    const finalStreams = await warehouse.db
+      .selectFrom("sync.stream_runs")
+      .select(["status"])
+      .where("run_id", "=", finalRun?.run_id ?? -1)
+      .execute();
     expect(finalStreams.map((s) => s.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
-    const streams = await warehouse.db.selectFrom("sync.streams").select(["status"]).where("account", "=", "agency").execute();
+    const streams = await warehouse.db
+      .selectFrom("sync.streams")
+      .select(["status"])
+      .where("account", "=", "agency")
+      .execute();
     expect(streams.map((s) => s.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
   });
 
@@ -142,7 +182,9 @@ describe("eventlog-sync sync as processes", () => {
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     expect(await copiesBeyondSource({ sim, warehouse, account: "agency", streams: LOGINS, startTime })).toEqual([]);
-    expect(await expectGroundTruth({ sim, warehouse, account: "agency", streams: LOGINS, startTime })).toBeGreaterThan(3 * 3 * 24 * 15);
+    expect(await expectGroundTruth({ sim, warehouse, account: "agency", streams: LOGINS, startTime })).toBeGreaterThan(
+      3 * 3 * 24 * 15,
+    );
 
     const runs = await warehouse.db.selectFrom("sync.runs").select(["run_id", "status"]).execute();
     expect(runs.map((r) => r.status)).toEqual(["succeeded", "succeeded"]);
@@ -158,14 +200,20 @@ describe("eventlog-sync sync as processes", () => {
     for (const login of LOGINS) {
       const rows = streamRuns.filter((r) => r.stream_key === login);
       expect(rows.map((r) => r.run_id).sort(), `runs of ${login}`).toEqual(runs.map((r) => r.run_id).sort());
-      for (const r of rows) expect(["succeeded", "skipped"], `status of ${login} in run ${r.run_id}`).toContain(r.status);
-      const synced = rows.filter((r) => r.status === "succeeded").sort((x, y) => x.started_at.getTime() - y.started_at.getTime());
+      for (const r of rows)
+        expect(["succeeded", "skipped"], `status of ${login} in run ${r.run_id}`).toContain(r.status);
+      const synced = rows
+        .filter((r) => r.status === "succeeded")
+        .sort((x, y) => x.started_at.getTime() - y.started_at.getTime());
       expect(synced.length, `runs that synced ${login}`).toBeGreaterThanOrEqual(1);
       for (let i = 1; i < synced.length; i++) {
         const before = synced[i - 1];
         const after = synced[i];
         expect(before?.finished_at, `${login}: run ${before?.run_id} finished`).not.toBeNull();
-        expect(after?.started_at.getTime(), `${login}: run ${after?.run_id} started after run ${before?.run_id} finished`).toBeGreaterThanOrEqual(before?.finished_at?.getTime() ?? Infinity);
+        expect(
+          after?.started_at.getTime(),
+          `${login}: run ${after?.run_id} started after run ${before?.run_id} finished`,
+        ).toBeGreaterThanOrEqual(before?.finished_at?.getTime() ?? Infinity);
       }
     }
   });
@@ -199,7 +247,10 @@ describe("eventlog-sync sync as processes", () => {
 
     it.concurrent("exits 1 with a clear message when DATABASE_URL is unreachable", async ({ expect }) => {
       const config = await writeConfig([account({ startTime: new Date(startTimeDaysAgo(1)).toISOString() })]);
-      const exit = await runCli(["sync", "-c", config], { DATABASE_URL: "postgres://eventlog:secret-pw@127.0.0.1:1/none", YD_TOKEN: TOKEN });
+      const exit = await runCli(["sync", "-c", config], {
+        DATABASE_URL: "postgres://eventlog:secret-pw@127.0.0.1:1/none",
+        YD_TOKEN: TOKEN,
+      });
       expect(exit.code).toBe(1);
       expect(exit.stderr).toMatch(/eventlog-sync: .*(ECONNREFUSED|connect)/s);
       expect(exit.stdout + exit.stderr, "the database password is not echoed").not.toContain("secret-pw");
@@ -211,46 +262,87 @@ describe("eventlog-sync sync as processes", () => {
       const config = await writeConfig([
         account({ name: "agency", logins: ["client-1", "nobody"], startTime: new Date(startTime).toISOString() }),
         // A second account: client-2's own token, its own log (no logins: the token owner's stream).
-        account({ name: "direct", token: "${YD_CLIENT_TOKEN}", logins: undefined, startTime: new Date(startTime).toISOString() }),
+        account({
+          name: "direct",
+          token: "${YD_CLIENT_TOKEN}",
+          logins: undefined,
+          startTime: new Date(startTime).toISOString(),
+        }),
       ]);
       const before = Date.now();
-      const exit = await runCli(["sync", "-c", config], { DATABASE_URL: database.url, YD_TOKEN: TOKEN, YD_CLIENT_TOKEN: "client-2-token" });
+      const exit = await runCli(["sync", "-c", config], {
+        DATABASE_URL: database.url,
+        YD_TOKEN: TOKEN,
+        YD_CLIENT_TOKEN: "client-2-token",
+      });
       expect(exit.code, exit.stderr).toBe(2);
       expect(exit.stdout).toMatch(/run \d+: partial/);
-      expect(exit.stdout).toMatch(/yandex_direct\/agency\/nobody\s+failed[^\n]*\n\s+yandex_direct API error 54: [^\n]*nobody/);
+      expect(exit.stdout).toMatch(
+        /yandex_direct\/agency\/nobody\s+failed[^\n]*\n\s+yandex_direct API error 54: [^\n]*nobody/,
+      );
       expect(exit.stdout).toMatch(/yandex_direct\/agency\/client-1\s+succeeded/);
       expect(exit.stdout).toMatch(/yandex_direct\/direct\/\(owner\)\s+succeeded/);
 
       const streams: GroundTruthStream[] = ["client-1"];
-      expect(await expectGroundTruth({ sim, warehouse, account: "agency", streams, startTime })).toBeGreaterThan(24 * 15);
-      expect(await expectGroundTruth({ sim, warehouse, account: "direct", streams: [{ streamKey: "(owner)", login: "client-2" }], startTime })).toBeGreaterThan(24 * 15);
-      const cursors = new Map([...(await streamCursors(warehouse, "agency")), ...[...(await streamCursors(warehouse, "direct"))].map(([k, v]) => [`direct/${k}`, v] as const)]);
+      expect(await expectGroundTruth({ sim, warehouse, account: "agency", streams, startTime })).toBeGreaterThan(
+        24 * 15,
+      );
+      expect(
+        await expectGroundTruth({
+          sim,
+          warehouse,
+          account: "direct",
+          streams: [{ streamKey: "(owner)", login: "client-2" }],
+          startTime,
+        }),
+      ).toBeGreaterThan(24 * 15);
+      const cursors = new Map([
+        ...(await streamCursors(warehouse, "agency")),
+        ...[...(await streamCursors(warehouse, "direct"))].map(([k, v]) => [`direct/${k}`, v] as const),
+      ]);
       expect(cursors.get("client-1")?.getTime()).toBeGreaterThanOrEqual(before - 3000);
       expect(cursors.get("direct/(owner)")?.getTime()).toBeGreaterThanOrEqual(before - 3000);
       expect(cursors.get("nobody")).toBeNull();
-      const nobody = await warehouse.db.selectFrom("sync.streams").select(["status", "last_error"]).where("stream_key", "=", "nobody").executeTakeFirstOrThrow();
+      const nobody = await warehouse.db
+        .selectFrom("sync.streams")
+        .select(["status", "last_error"])
+        .where("stream_key", "=", "nobody")
+        .executeTakeFirstOrThrow();
       expect(nobody.status).toBe("failed");
       expect(nobody.last_error).toContain("API error 54");
-      const rows = await warehouse.db.selectFrom("yandex_direct.events").select((eb) => eb.fn.countAll<number>().as("n")).where("login", "=", "nobody").executeTakeFirstOrThrow();
+      const rows = await warehouse.db
+        .selectFrom("yandex_direct.events")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("login", "=", "nobody")
+        .executeTakeFirstOrThrow();
       expect(Number(rows.n)).toBe(0);
     });
 
     it("never writes the token to stdout, stderr or the warehouse, at debug level, with retries and a failing stream", async () => {
       const { warehouse } = database;
       const startTime = startTimeDaysAgo(1);
-      const config = await writeConfig([account({ name: "debug", logins: ["client-3", "nobody"], startTime: new Date(startTime).toISOString() })]);
+      const config = await writeConfig([
+        account({ name: "debug", logins: ["client-3", "nobody"], startTime: new Date(startTime).toISOString() }),
+      ]);
       sim.failNext(TOKEN, 503, 2);
       sim.failNext(TOKEN, 502, 1);
-      const exit = await runCli(["--log-level", "debug", "sync", "-c", config], { DATABASE_URL: database.url, YD_TOKEN: TOKEN });
+      const exit = await runCli(["--log-level", "debug", "sync", "-c", config], {
+        DATABASE_URL: database.url,
+        YD_TOKEN: TOKEN,
+      });
       expect(exit.code, exit.stderr).toBe(2);
       expect(exit.stdout).toContain("yandex_direct/debug/nobody");
       expect(exit.stdout).not.toContain(TOKEN);
       expect(exit.stderr).not.toContain(TOKEN);
       const retried = await sql<{ n: number }>`
-        select coalesce(sum(sr.retries), 0)::int as n from sync.stream_runs sr join sync.streams s using (stream_id) where s.account = 'debug'`.execute(warehouse.db);
+        select coalesce(sum(sr.retries), 0)::int as n from sync.stream_runs sr join sync.streams s using (stream_id) where s.account = 'debug'`.execute(
+        warehouse.db,
+      );
       expect(retried.rows[0]?.n, "the three injected failures were retried").toBe(3);
       const errors = await sql<{ text: string }>`
-        select coalesce(error, '') as text from sync.stream_runs union all select coalesce(last_error, '') from sync.streams union all select coalesce(error, '') from sync.runs`.execute(warehouse.db);
+        select coalesce(error, '') as text from sync.stream_runs union all select coalesce(last_error, '') from sync.streams union all select coalesce(error, '') from sync.runs`.execute(
+        warehouse.db,
+      );
       for (const row of errors.rows) expect(row.text).not.toContain(TOKEN);
       await expectGroundTruth({ sim, warehouse, account: "debug", streams: ["client-3"], startTime });
     });

@@ -13,19 +13,22 @@ const cases = orders.flatMap((order) =>
 );
 
 describe("Yandex.Direct sync under every reading of the API", () => {
-  it.each(cases)("is exact with order $order, TimestampFrom inclusive $fromInclusive, TimestampTo inclusive $toInclusive", async (behaviour) => {
-    const scenario = await start({
-      logins: ["client-1"],
-      simulator: { ...behaviour, burstRate: 0.05, burstSize: 40, eventsPerHour: 20 },
-      account: { pageLimit: 100 },
-    });
-    expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
-    await scenario.expectGroundTruth(database.warehouse);
-    scenario.clock.now += 5 * HOUR;
-    const second = await scenario.run(database.warehouse);
-    expect(second.streams[0]?.inserted).toBeGreaterThan(0);
-    await scenario.expectGroundTruth(database.warehouse);
-  });
+  it.each(cases)(
+    "is exact with order $order, TimestampFrom inclusive $fromInclusive, TimestampTo inclusive $toInclusive",
+    async (behaviour) => {
+      const scenario = await start({
+        logins: ["client-1"],
+        simulator: { ...behaviour, burstRate: 0.05, burstSize: 40, eventsPerHour: 20 },
+        account: { pageLimit: 100 },
+      });
+      expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
+      await scenario.expectGroundTruth(database.warehouse);
+      scenario.clock.now += 5 * HOUR;
+      const second = await scenario.run(database.warehouse);
+      expect(second.streams[0]?.inserted).toBeGreaterThan(0);
+      await scenario.expectGroundTruth(database.warehouse);
+    },
+  );
 
   it("reads timestamps without a zone in the account's configured zone", async () => {
     const scenario = await start({
@@ -35,18 +38,27 @@ describe("Yandex.Direct sync under every reading of the API", () => {
     });
     expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
     await scenario.expectGroundTruth(database.warehouse);
-    const sample = await database.warehouse.pool.query<{ raw: { Timestamp: string }; event_time: Date }>("select raw, event_time from yandex_direct.events limit 1");
+    const sample = await database.warehouse.pool.query<{ raw: { Timestamp: string }; event_time: Date }>(
+      "select raw, event_time from yandex_direct.events limit 1",
+    );
     const row = sample.rows[0];
     expect(row?.raw.Timestamp).not.toMatch(/Z|[+-]\d\d:\d\d$/);
-    expect(row?.event_time.toISOString().slice(0, 19)).toBe(new Date(`${row?.raw.Timestamp}+03:00`).toISOString().slice(0, 19));
+    expect(row?.event_time.toISOString().slice(0, 19)).toBe(
+      new Date(`${row?.raw.Timestamp}+03:00`).toISOString().slice(0, 19),
+    );
   });
 
   it("fails the stream with a clear message when the configured zone does not match the API's", async () => {
-    const scenario = await start({ logins: ["client-1"], simulator: { zonelessTimestamps: true, zoneOffset: "+03:00" } });
+    const scenario = await start({
+      logins: ["client-1"],
+      simulator: { zonelessTimestamps: true, zoneOffset: "+03:00" },
+    });
     const run = await scenario.run(database.warehouse);
     expect(run.streams[0]?.status).toBe("failed");
     expect(run.streams[0]?.error).toMatch(/set the account's timestamp zone \(now UTC\)/);
-    const rows = await database.warehouse.pool.query<{ n: number }>("select count(*)::int as n from yandex_direct.events");
+    const rows = await database.warehouse.pool.query<{ n: number }>(
+      "select count(*)::int as n from yandex_direct.events",
+    );
     // What was stored before the mismatch showed up is still exact: nothing is misplaced.
     expect(rows.rows[0]?.n).toBe(0);
   });
@@ -59,17 +71,27 @@ describe("Yandex.Direct sync under every reading of the API", () => {
     });
     expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
     await scenario.expectGroundTruth(database.warehouse);
-    const state = await database.warehouse.pool.query<{ state: { capacity?: { records: number; exact: boolean } } }>("select state from sync.streams limit 1");
+    const state = await database.warehouse.pool.query<{ state: { capacity?: { records: number; exact: boolean } } }>(
+      "select state from sync.streams limit 1",
+    );
     expect(state.rows[0]?.state.capacity).toMatchObject({ records: 60, exact: true });
   });
 
   it("fails clearly when the server rejects the configured Limit, and works once it fits", async () => {
-    const rejected = await start({ logins: ["client-1"], simulator: { maxLimit: 500, overMaxLimit: "reject" }, account: { pageLimit: 1000 } });
+    const rejected = await start({
+      logins: ["client-1"],
+      simulator: { maxLimit: 500, overMaxLimit: "reject" },
+      account: { pageLimit: 1000 },
+    });
     const run = await rejected.run(database.warehouse);
     expect(run.streams[0]?.status).toBe("failed");
     expect(run.streams[0]?.error).toMatch(/API error 8/);
     await rejected.close();
-    const fitting = await start({ logins: ["client-1"], simulator: { maxLimit: 500, overMaxLimit: "reject" }, account: { pageLimit: 500 } });
+    const fitting = await start({
+      logins: ["client-1"],
+      simulator: { maxLimit: 500, overMaxLimit: "reject" },
+      account: { pageLimit: 500 },
+    });
     expect((await fitting.run(database.warehouse)).status).toBe("succeeded");
     await fitting.expectGroundTruth(database.warehouse);
   });

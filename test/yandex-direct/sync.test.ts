@@ -24,7 +24,11 @@ describe("Yandex.Direct sync", () => {
     const third = await scenario.run(database.warehouse);
     expect(third.streams.reduce((n, s) => n + s.inserted, 0)).toBe(0);
     expect(await scenario.expectGroundTruth(database.warehouse)).toBe(backfilled + inserted);
-    const runs = await database.warehouse.db.selectFrom("sync.stream_runs").select(["run_id", "status", "events_inserted", "events_duplicate", "requests", "cursor_before", "cursor_after"]).where("run_id", "=", third.runId).execute();
+    const runs = await database.warehouse.db
+      .selectFrom("sync.stream_runs")
+      .select(["run_id", "status", "events_inserted", "events_duplicate", "requests", "cursor_before", "cursor_after"])
+      .where("run_id", "=", third.runId)
+      .execute();
     expect(runs).toHaveLength(3);
     for (const r of runs) {
       expect(r).toMatchObject({ status: "succeeded", events_inserted: 0 });
@@ -38,8 +42,19 @@ describe("Yandex.Direct sync", () => {
     await scenario.run(database.warehouse);
     const at = scenario.clock.now - 31 * 60_000; // 30 minutes before the cursor (settle lag 60 s, lookback 1 h)
     scenario.sim.addEvents("client-1", [
-      { Timestamp: new Date(at).toISOString().replace(".000", ""), EventType: "MoneyIn", CampaignID: 3194280, Attributes: { Payed: 777 } },
-      { Timestamp: new Date(at + 1000).toISOString().replace(".000", ""), EventType: "LowCTR", CampaignID: 3194280, BannerID: 1, PhraseID: 2 },
+      {
+        Timestamp: new Date(at).toISOString().replace(".000", ""),
+        EventType: "MoneyIn",
+        CampaignID: 3194280,
+        Attributes: { Payed: 777 },
+      },
+      {
+        Timestamp: new Date(at + 1000).toISOString().replace(".000", ""),
+        EventType: "LowCTR",
+        CampaignID: 3194280,
+        BannerID: 1,
+        PhraseID: 2,
+      },
     ]);
     scenario.clock.now += 60_000;
     const run = await scenario.run(database.warehouse);
@@ -66,7 +81,11 @@ describe("Yandex.Direct sync", () => {
   });
 
   it("stays exact with random bursts bigger than a page throughout the history", async () => {
-    const scenario = await start({ logins: ["client-2"], simulator: { burstRate: 0.02, burstSize: 300 }, account: { pageLimit: 250 } });
+    const scenario = await start({
+      logins: ["client-2"],
+      simulator: { burstRate: 0.02, burstSize: 300 },
+      account: { pageLimit: 250 },
+    });
     const run = await scenario.run(database.warehouse);
     expect(run.status).toBe("succeeded");
     expect(await scenario.expectGroundTruth(database.warehouse)).toBeGreaterThan(3000);

@@ -39,7 +39,8 @@ async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 
 function campaignId(raw: unknown): number {
   const id = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
-  if (typeof id !== "number" || !Number.isInteger(id)) throw new TypeError(`Expected \`id\` to be an integer, got \`${String(raw)}\``);
+  if (typeof id !== "number" || !Number.isInteger(id))
+    throw new TypeError(`Expected \`id\` to be an integer, got \`${String(raw)}\``);
   return id;
 }
 
@@ -92,7 +93,12 @@ const ROUTES: Record<string, Route> = {
   "GET /__admin/stats": async (h) => h.stats(),
 };
 
-export async function handleAdmin(handle: AltcraftSimulator, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleAdmin(
+  handle: AltcraftSimulator,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const path = url.pathname.replace(/\/+$/, "");
   const route = ROUTES[`${req.method ?? "GET"} ${path}`];
   if (!route) {

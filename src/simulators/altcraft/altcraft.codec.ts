@@ -79,7 +79,14 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))
 export function parseTimestamp(text: string): number | null {
   const m = RFC3339.exec(text.trim());
   if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const ms = Number((m[7] ?? "0").padEnd(3, "0").slice(0, 3));
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   const check = new Date(utc);

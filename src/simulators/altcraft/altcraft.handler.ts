@@ -56,7 +56,11 @@ function bearer(req: IncomingMessage): string | undefined {
 
 function failure(state: ApiState, code: number, detail?: string): Answer {
   const status = code >= 500 || code === 429 || state.options.httpStatusMirrorsError ? code : 200;
-  return { status, envelope: { data: null, error: code, error_text: errorText(code, detail) }, retryAfter: code === 429 };
+  return {
+    status,
+    envelope: { data: null, error: code, error_text: errorText(code, detail) },
+    retryAfter: code === 429,
+  };
 }
 
 function takeFailure(state: ApiState, token: string): number | undefined {
@@ -118,7 +122,14 @@ function answerFor(
   }
   try {
     const now = state.options.clock();
-    const envelope = METHODS[method]({ params, book: state.book, now, options: state.options, grant, lateRandom: state.lateRandom });
+    const envelope = METHODS[method]({
+      params,
+      book: state.book,
+      now,
+      options: state.options,
+      grant,
+      lateRandom: state.lateRandom,
+    });
     return { status: 200, envelope };
   } catch (err) {
     if (err instanceof ApiFailure) {
@@ -148,9 +159,11 @@ export async function handleApi(state: ApiState, req: IncomingMessage, res: Serv
   };
   let answer: Answer;
   if (!parsed.ok) answer = failure(state, 400, parsed.reason);
-  else if (format !== "json" && format !== "xml") answer = failure(state, 400, `unknown format ${JSON.stringify(format)}`);
+  else if (format !== "json" && format !== "xml")
+    answer = failure(state, 400, `unknown format ${JSON.stringify(format)}`);
   else if (req.method !== "POST") answer = failure(state, 400, `use POST, not ${req.method ?? "?"}`);
-  else if (!(ALTCRAFT_METHODS as readonly string[]).includes(name)) answer = failure(state, 404, `unknown method ${name}`);
+  else if (!(ALTCRAFT_METHODS as readonly string[]).includes(name))
+    answer = failure(state, 404, `unknown method ${name}`);
   else answer = answerFor(state, name as AltcraftMethod, params, token, admitted);
 
   const latency = state.options.latencyMs;

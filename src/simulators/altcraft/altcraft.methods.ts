@@ -101,7 +101,10 @@ function list(ctx: MethodContext): Envelope {
     .visible(ctx.now)
     .filter((c) => mayRead(ctx.grant, c.id))
     .map((c) => ctx.book.view(c, ctx.now))
-    .filter((c) => (type === undefined || type === "" || c.type === type) && (isActive === undefined || c.is_active === isActive));
+    .filter(
+      (c) =>
+        (type === undefined || type === "" || c.type === type) && (isActive === undefined || c.is_active === isActive),
+    );
   const page = matching.filter((c) => c.id >= fromId).slice(0, limit);
   const last = page[page.length - 1];
   const data = page.map((c) => ({

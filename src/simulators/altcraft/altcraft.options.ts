@@ -180,23 +180,27 @@ const BOOL = [true, false] as const;
 export function validateRuntimeOptions(partial: AltcraftRuntimeOptions): AltcraftRuntimeOptions {
   const out: AltcraftRuntimeOptions = {};
   const p = partial;
-  if (p.fromTimeInclusive !== undefined) out.fromTimeInclusive = expectOneOf("fromTimeInclusive", p.fromTimeInclusive, BOOL);
+  if (p.fromTimeInclusive !== undefined)
+    out.fromTimeInclusive = expectOneOf("fromTimeInclusive", p.fromTimeInclusive, BOOL);
   if (p.unfilteredPage !== undefined)
     out.unfilteredPage = expectOneOf("unfilteredPage", p.unfilteredPage, ["oldest", "newest"] as const);
   if (p.pageOrder !== undefined)
     out.pageOrder = expectOneOf("pageOrder", p.pageOrder, ["ascending", "descending"] as const);
-  if (p.totalCount !== undefined) out.totalCount = expectOneOf("totalCount", p.totalCount, ["filtered", "all"] as const);
+  if (p.totalCount !== undefined)
+    out.totalCount = expectOneOf("totalCount", p.totalCount, ["filtered", "all"] as const);
   if (p.naiveTimestamps !== undefined) out.naiveTimestamps = expectOneOf("naiveTimestamps", p.naiveTimestamps, BOOL);
   if (p.maxLimit !== undefined) out.maxLimit = expectNumber("maxLimit", p.maxLimit, 0, INT, true);
   if (p.overMaxLimit !== undefined)
     out.overMaxLimit = expectOneOf("overMaxLimit", p.overMaxLimit, ["clamp", "reject"] as const);
   if (p.lateRowRate !== undefined) out.lateRowRate = expectNumber("lateRowRate", p.lateRowRate, 0, 1, false);
-  if (p.lateRowMaxAgeMs !== undefined) out.lateRowMaxAgeMs = expectNumber("lateRowMaxAgeMs", p.lateRowMaxAgeMs, 0, INT, true);
+  if (p.lateRowMaxAgeMs !== undefined)
+    out.lateRowMaxAgeMs = expectNumber("lateRowMaxAgeMs", p.lateRowMaxAgeMs, 0, INT, true);
   if (p.burstRate !== undefined) out.burstRate = expectNumber("burstRate", p.burstRate, 0, 1, false);
   if (p.burstSize !== undefined) out.burstSize = expectNumber("burstSize", p.burstSize, 1, INT, true);
   if (p.httpStatusMirrorsError !== undefined)
     out.httpStatusMirrorsError = expectOneOf("httpStatusMirrorsError", p.httpStatusMirrorsError, BOOL);
-  if (p.xmlQuotedStrings !== undefined) out.xmlQuotedStrings = expectOneOf("xmlQuotedStrings", p.xmlQuotedStrings, BOOL);
+  if (p.xmlQuotedStrings !== undefined)
+    out.xmlQuotedStrings = expectOneOf("xmlQuotedStrings", p.xmlQuotedStrings, BOOL);
   if (p.tariffLimit !== undefined) out.tariffLimit = expectNumber("tariffLimit", p.tariffLimit, 0, INT, true);
   if (p.requestsPerSecond !== undefined)
     out.requestsPerSecond = expectNumber("requestsPerSecond", p.requestsPerSecond, 0, INT, true);
@@ -219,7 +223,9 @@ export function validateRuntimeOptions(partial: AltcraftRuntimeOptions): Altcraf
 /** Applies defaults and validates every option; throws a TypeError naming the first wrong option. */
 export function resolveOptions(options: AltcraftSimulatorOptions = {}): ResolvedOptions {
   const o = options;
-  const tokens = (o.tokens ?? ALTCRAFT_SIMULATOR_DEFAULTS.tokens).map((t) => (typeof t === "string" ? { token: t } : { ...t }));
+  const tokens = (o.tokens ?? ALTCRAFT_SIMULATOR_DEFAULTS.tokens).map((t) =>
+    typeof t === "string" ? { token: t } : { ...t },
+  );
   for (const grant of tokens) {
     if (typeof grant.token !== "string" || grant.token === "") {
       throw new TypeError(`Expected \`tokens\` to hold non-empty strings, got \`${show(grant.token)}\``);

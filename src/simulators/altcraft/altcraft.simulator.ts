@@ -8,7 +8,13 @@ import { createRandom, deriveSeed } from "../common/random.js";
 import { createRequestCounters } from "../common/request-counters.js";
 import { createRequestLimiter } from "../common/request-limits.js";
 import { handleAdmin } from "./altcraft.admin.js";
-import { type Campaign, CampaignBook, type CampaignState, type CampaignView, type NewCampaign } from "./altcraft.campaigns.js";
+import {
+  type Campaign,
+  CampaignBook,
+  type CampaignState,
+  type CampaignView,
+  type NewCampaign,
+} from "./altcraft.campaigns.js";
 import { parseTimestamp, renderJson } from "./altcraft.codec.js";
 import { API_PREFIX, type ApiState, handleApi } from "./altcraft.handler.js";
 import { LEVELS, type LogLevel, type LogRow, type LogState, STATES } from "./altcraft.log-store.js";
@@ -84,15 +90,20 @@ export interface AltcraftSimulator {
 
 export function toMs(time: TimeInput, name = "time"): number {
   const ms = time instanceof Date ? time.getTime() : typeof time === "number" ? time : parseTimestamp(time);
-  if (ms === null || !Number.isFinite(ms)) throw new TypeError(`Expected \`${name}\` to be a time, got \`${String(time)}\``);
+  if (ms === null || !Number.isFinite(ms))
+    throw new TypeError(`Expected \`${name}\` to be a time, got \`${String(time)}\``);
   return Math.floor(ms);
 }
 
 function checkRow(level: unknown, state: unknown, message: unknown, value: unknown): void {
-  if (!(LEVELS as readonly unknown[]).includes(level)) throw new TypeError(`Expected \`level\` to be one of ${LEVELS.join(", ")}, got \`${String(level)}\``);
-  if (!(STATES as readonly unknown[]).includes(state ?? "")) throw new TypeError(`Expected \`state\` to be "", "start" or "end", got \`${String(state)}\``);
-  if (typeof message !== "string") throw new TypeError(`Expected \`message\` to be a string, got \`${String(message)}\``);
-  if (value !== undefined && typeof value !== "string") throw new TypeError(`Expected \`value\` to be a string, got \`${String(value)}\``);
+  if (!(LEVELS as readonly unknown[]).includes(level))
+    throw new TypeError(`Expected \`level\` to be one of ${LEVELS.join(", ")}, got \`${String(level)}\``);
+  if (!(STATES as readonly unknown[]).includes(state ?? ""))
+    throw new TypeError(`Expected \`state\` to be "", "start" or "end", got \`${String(state)}\``);
+  if (typeof message !== "string")
+    throw new TypeError(`Expected \`message\` to be a string, got \`${String(message)}\``);
+  if (value !== undefined && typeof value !== "string")
+    throw new TypeError(`Expected \`value\` to be a string, got \`${String(value)}\``);
 }
 
 export async function startAltcraftSimulator(input: AltcraftSimulatorOptions = {}): Promise<AltcraftSimulator> {
@@ -150,7 +161,13 @@ export async function startAltcraftSimulator(input: AltcraftSimulatorOptions = {
       for (const r of rows) checkRow(r.level, r.state, r.message, r.value);
       book.addRows(
         target,
-        rows.map((r) => ({ time: toMs(r.time), level: r.level, message: r.message, state: r.state ?? "", value: r.value ?? "" })),
+        rows.map((r) => ({
+          time: toMs(r.time),
+          level: r.level,
+          message: r.message,
+          state: r.state ?? "",
+          value: r.value ?? "",
+        })),
       );
     },
     addBurst(id, burst) {
@@ -188,7 +205,8 @@ export async function startAltcraftSimulator(input: AltcraftSimulatorOptions = {
       }
     },
     failNext(token, count, code) {
-      if (!Number.isInteger(count) || count < 1) throw new TypeError(`Expected \`count\` to be an integer ≥ 1, got \`${count}\``);
+      if (!Number.isInteger(count) || count < 1)
+        throw new TypeError(`Expected \`count\` to be an integer ≥ 1, got \`${count}\``);
       if (!Number.isInteger(code) || code < 400 || code > 599) {
         throw new TypeError(`Expected \`code\` to be an HTTP/API error code in [400, 599], got \`${code}\``);
       }

@@ -20,7 +20,11 @@ import type { BurstSpec, YandexDirectSimulator } from "./yandex-direct.simulator
  *   GET  /__admin/stats                        → { generatedBuckets, generatedEvents, extraEvents, packedBytes }
  * A bad request gets HTTP 400 `{ "error": "…" }`.
  */
-export async function handleAdmin(sim: Omit<YandexDirectSimulator, "url" | "endpoint" | "close">, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleAdmin(
+  sim: Omit<YandexDirectSimulator, "url" | "endpoint" | "close">,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   const route = `${req.method ?? "GET"} ${url.pathname.replace(/\/$/, "")}`;
   const q = url.searchParams;
@@ -42,7 +46,10 @@ export async function handleAdmin(sim: Omit<YandexDirectSimulator, "url" | "endp
   try {
     switch (route) {
       case "GET /__admin/accounts":
-        return send(200, sim.accounts.map((a) => ({ ...a, ...sim.ids(a.login) })));
+        return send(
+          200,
+          sim.accounts.map((a) => ({ ...a, ...sim.ids(a.login) })),
+        );
       case "GET /__admin/events": {
         const currency = q.get("currency") ?? "RUB";
         const locale = q.get("locale") ?? "en";

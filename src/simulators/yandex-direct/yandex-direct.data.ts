@@ -256,7 +256,14 @@ function decode(loginNumber: number, hour: number, w0: number, w1: number, w2: n
     case "WarnMinPrice":
       return { ts, type, campaignId: campaign, bannerId: banner, phraseId: phrase, minPrice: rub };
     case "WarnPlace":
-      return { ts, type, campaignId: campaign, bannerId: banner, phraseId: phrase, oldPlace: PLACES[variant] ?? "Rotation" };
+      return {
+        ts,
+        type,
+        campaignId: campaign,
+        bannerId: banner,
+        phraseId: phrase,
+        oldPlace: PLACES[variant] ?? "Rotation",
+      };
     case "MoneyOut":
     case "MoneyWarning":
     case "MoneyIn": {

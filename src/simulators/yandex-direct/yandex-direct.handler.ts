@@ -99,7 +99,8 @@ function getEventsLog(state: SimulatorState, account: SimulatedAccount, param: u
     }
   }
   const capped = o.maxEventsPerResponse > 0 ? o.maxEventsPerResponse : undefined;
-  const limit = request.limit === undefined ? capped : capped === undefined ? request.limit : Math.min(capped, request.limit);
+  const limit =
+    request.limit === undefined ? capped : capped === undefined ? request.limit : Math.min(capped, request.limit);
   const records = runQuery(
     state.store,
     {

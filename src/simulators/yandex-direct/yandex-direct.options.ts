@@ -172,7 +172,9 @@ function expectNumber(name: string, value: unknown, min: number, max = Number.PO
 
 function expectOneOf(name: string, value: unknown, allowed: readonly unknown[]): void {
   if (!allowed.includes(value)) {
-    throw new TypeError(`Expected \`${name}\` to be one of ${allowed.map(String).join(", ")}, got \`${String(value)}\``);
+    throw new TypeError(
+      `Expected \`${name}\` to be one of ${allowed.map(String).join(", ")}, got \`${String(value)}\``,
+    );
   }
 }
 

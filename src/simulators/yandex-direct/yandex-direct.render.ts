@@ -1,11 +1,5 @@
 import type { EventRecord } from "./yandex-direct.data.js";
-import {
-  CURRENCIES,
-  EVENT_TYPES,
-  type Currency,
-  type EventType,
-  type Locale,
-} from "./yandex-direct.options.js";
+import { CURRENCIES, EVENT_TYPES, type Currency, type EventType, type Locale } from "./yandex-direct.options.js";
 import { CURRENCY_RATES, EVENT_NAMES, textDescription } from "./yandex-direct.texts.js";
 import { formatDate, formatTimestamp, parseTimestamp } from "./yandex-direct.time.js";
 

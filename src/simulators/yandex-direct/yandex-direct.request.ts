@@ -125,7 +125,8 @@ export function parseGetEventsLog(
   let limit: number | undefined;
   if (param.Limit !== undefined && param.Limit !== null) {
     const value = toInteger(param.Limit);
-    if (value === null || value <= 0) throw new ApiError(8, `Limit must be an integer above zero, got ${JSON.stringify(param.Limit)}`);
+    if (value === null || value <= 0)
+      throw new ApiError(8, `Limit must be an integer above zero, got ${JSON.stringify(param.Limit)}`);
     limit = value;
     if (o.maxLimit > 0 && limit > o.maxLimit) {
       if (o.overMaxLimit === "reject") throw new ApiError(8, `Limit must not exceed ${o.maxLimit}`);
@@ -135,7 +136,8 @@ export function parseGetEventsLog(
   let offset = 0;
   if (param.Offset !== undefined && param.Offset !== null) {
     const value = toInteger(param.Offset);
-    if (value === null || value < 0) throw new ApiError(18, `Offset must be an integer ≥ 0, got ${JSON.stringify(param.Offset)}`);
+    if (value === null || value < 0)
+      throw new ApiError(18, `Offset must be an integer ≥ 0, got ${JSON.stringify(param.Offset)}`);
     // The seed page: Offset is ignored without Limit (it is still validated).
     if (limit !== undefined) offset = value;
   }

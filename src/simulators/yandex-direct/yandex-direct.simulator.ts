@@ -121,10 +121,12 @@ export async function startYandexDirectSimulator(
   };
   applyLimits();
 
-  const naiveOffset = (): number => (state.behaviour.zonelessTimestamps ? offsetMinutes(state.behaviour.zoneOffset) : 0);
+  const naiveOffset = (): number =>
+    state.behaviour.zonelessTimestamps ? offsetMinutes(state.behaviour.zoneOffset) : 0;
   const toMs = (value: string | number, name: string): number => {
     const ms = typeof value === "number" ? value : parseTimestamp(value, naiveOffset());
-    if (ms === null || !Number.isFinite(ms)) throw new TypeError(`Expected \`${name}\` to be a timestamp, got \`${value}\``);
+    if (ms === null || !Number.isFinite(ms))
+      throw new TypeError(`Expected \`${name}\` to be a timestamp, got \`${value}\``);
     return ms;
   };
   const checkLogin = (login: string): void => {
@@ -209,7 +211,8 @@ export async function startYandexDirectSimulator(
       if (!INJECTABLE_CODES.includes(code)) {
         throw new TypeError(`Expected \`code\` to be one of ${INJECTABLE_CODES.join(", ")}, got \`${code}\``);
       }
-      if (!Number.isInteger(count) || count < 0) throw new TypeError(`Expected \`count\` to be an integer ≥ 0, got \`${count}\``);
+      if (!Number.isInteger(count) || count < 0)
+        throw new TypeError(`Expected \`count\` to be an integer ≥ 0, got \`${count}\``);
       const queue = state.failQueue.get(token) ?? [];
       for (let i = 0; i < count; i++) queue.push(code);
       if (queue.length > 0) state.failQueue.set(token, queue);

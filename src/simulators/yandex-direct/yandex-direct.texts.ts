@@ -60,14 +60,26 @@ export class ApiError extends Error {
 }
 
 export function errorBody(error: ApiError, locale: Locale): string {
-  return JSON.stringify({ error_code: error.code, error_str: ERROR_TEXTS[error.code][locale], error_detail: error.detail });
+  return JSON.stringify({
+    error_code: error.code,
+    error_str: ERROR_TEXTS[error.code][locale],
+    error_detail: error.detail,
+  });
 }
 
 /** `EventName`: the short localized name of an event type. */
 export const EVENT_NAMES: Record<EventType, Record<Locale, string>> = {
-  BannerModerated: { en: "Ad moderated", ru: "Объявление проверено модератором", uk: "Оголошення перевірено модератором" },
+  BannerModerated: {
+    en: "Ad moderated",
+    ru: "Объявление проверено модератором",
+    uk: "Оголошення перевірено модератором",
+  },
   CampaignFinished: { en: "Campaign finished", ru: "Кампания завершена", uk: "Кампанію завершено" },
-  LowCTR: { en: "Phrase disabled for low CTR", ru: "Фраза отключена за низкий CTR", uk: "Фразу вимкнено через низький CTR" },
+  LowCTR: {
+    en: "Phrase disabled for low CTR",
+    ru: "Фраза отключена за низкий CTR",
+    uk: "Фразу вимкнено через низький CTR",
+  },
   MoneyOut: { en: "Out of funds", ru: "Закончились средства", uk: "Закінчилися кошти" },
   MoneyWarning: { en: "Funds running low", ru: "Средства на исходе", uk: "Кошти закінчуються" },
   MoneyIn: { en: "Funds added", ru: "Зачислены средства", uk: "Зараховано кошти" },

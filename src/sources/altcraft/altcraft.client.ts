@@ -8,7 +8,13 @@ import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
 import { type HttpAgent, parseRetryAfter, post } from "../../http/post.js";
 import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
 import type { RequestGate } from "../../http/request-gate.js";
-import { countRequest, countRetry, type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
+import {
+  countRequest,
+  countRetry,
+  type RequestTally,
+  type RetryOptions,
+  withRetries,
+} from "../../http/with-retries.js";
 import { type Envelope, envelopeSchema, type Format, parseXmlEnvelope } from "./altcraft.schemas.js";
 
 export interface AltcraftClientOptions {
@@ -28,7 +34,12 @@ export interface AltcraftClientOptions {
 
 export interface AltcraftClient {
   /** One API call (retried when transient). */
-  call(method: string, params: Record<string, string | number | boolean>, tally: RequestTally, signal?: AbortSignal): Promise<Envelope>;
+  call(
+    method: string,
+    params: Record<string, string | number | boolean>,
+    tally: RequestTally,
+    signal?: AbortSignal,
+  ): Promise<Envelope>;
   /** The client's redactor, for callers that quote a response they found wrong. */
   redact: Redactor;
 }
@@ -43,7 +54,13 @@ function encodeBody(params: Record<string, string | number | boolean>, format: F
 }
 
 /** Reads a response: the envelope on success, ApiError for `error != 0` or HTTP ≥ 400, MalformedResponseError otherwise. */
-export function parseEnvelope(method: string, status: number, body: string, format: Format, response: { redact: Redactor; retryAfterMs?: number | undefined }): Envelope {
+export function parseEnvelope(
+  method: string,
+  status: number,
+  body: string,
+  format: Format,
+  response: { redact: Redactor; retryAfterMs?: number | undefined },
+): Envelope {
   const { redact, retryAfterMs } = response;
   const cut = () => redactedSnippet(body, redact);
   let document: unknown;
@@ -75,7 +92,8 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftCl
       const withToken = options.tokenIn === "body" ? { token: options.token, ...params } : params;
       const body = encodeBody({ ...withToken, format: options.format }, options.format);
       const headers: Record<string, string> = {
-        "content-type": options.format === "json" ? "application/json; charset=utf-8" : "application/xml; charset=utf-8",
+        "content-type":
+          options.format === "json" ? "application/json; charset=utf-8" : "application/xml; charset=utf-8",
         accept: options.format === "json" ? "application/json" : "application/xml",
         ...(options.tokenIn === "header" ? { authorization: `Bearer ${options.token}` } : {}),
       };
@@ -83,8 +101,17 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftCl
         () =>
           options.gate.run(() =>
             countRequest(tally, async () => {
-              const response = await post(`${root}${method}`, body, { timeoutMs: options.timeoutMs, headers, redact, agent: options.agent, ...(signal ? { signal } : {}) });
-              return parseEnvelope(method, response.status, response.body, options.format, { redact, retryAfterMs: parseRetryAfter(response.headers["retry-after"]) });
+              const response = await post(`${root}${method}`, body, {
+                timeoutMs: options.timeoutMs,
+                headers,
+                redact,
+                agent: options.agent,
+                ...(signal ? { signal } : {}),
+              });
+              return parseEnvelope(method, response.status, response.body, options.format, {
+                redact,
+                retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+              });
             }),
           ),
         options.retry,

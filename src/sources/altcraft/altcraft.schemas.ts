@@ -9,7 +9,13 @@ import { z } from "zod";
 
 export type Format = "json" | "xml";
 
-const count = z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]);
+const count = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
 
 export const envelopeSchema = z.looseObject({
   data: z.unknown().optional(),
@@ -44,7 +50,13 @@ let xml: { parser: Fxp.XMLParser; validator: typeof Fxp.XMLValidator } | undefin
 function xmlReader(): NonNullable<typeof xml> {
   if (!xml) {
     const fxp = createRequire(import.meta.url)("fast-xml-parser") as typeof Fxp;
-    const parser = new fxp.XMLParser({ ignoreAttributes: true, ignoreDeclaration: true, parseTagValue: false, trimValues: true, isArray: (name, path) => path === "xml.data" && name === "data" });
+    const parser = new fxp.XMLParser({
+      ignoreAttributes: true,
+      ignoreDeclaration: true,
+      parseTagValue: false,
+      trimValues: true,
+      isArray: (name, path) => path === "xml.data" && name === "data",
+    });
     xml = { parser, validator: fxp.XMLValidator };
   }
   return xml;
@@ -52,9 +64,11 @@ function xmlReader(): NonNullable<typeof xml> {
 
 /** `"INFO"` → `INFO`: the documented XML examples quote string values. */
 function unquote(value: unknown): unknown {
-  if (typeof value === "string") return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+  if (typeof value === "string")
+    return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
   if (Array.isArray(value)) return value.map(unquote);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unquote(v)]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unquote(v)]));
   return value;
 }
 

@@ -33,9 +33,15 @@ function text(key: "level" | "message" | "state" | "value", v: unknown): string 
  * already read it (ms since the epoch), so it is not parsed twice.
  */
 export function mapLogRow(row: unknown, zone: string, timeMs?: number): MappedEntry {
-  if (row === null || typeof row !== "object" || Array.isArray(row)) return { ok: false, reason: `row: expected an object, got ${describe(row)}` };
+  if (row === null || typeof row !== "object" || Array.isArray(row))
+    return { ok: false, reason: `row: expected an object, got ${describe(row)}` };
   const r = row as Record<string, unknown>;
-  const time = timeMs !== undefined && Number.isFinite(timeMs) ? new Date(timeMs) : typeof r.time === "string" ? parseTimestamp(r.time, zone) : undefined;
+  const time =
+    timeMs !== undefined && Number.isFinite(timeMs)
+      ? new Date(timeMs)
+      : typeof r.time === "string"
+        ? parseTimestamp(r.time, zone)
+        : undefined;
   if (!time) return { ok: false, reason: `time: expected an RFC 3339 time, got ${describe(r.time)}` };
   const level = text("level", r.level);
   if (typeof level === "object" && level !== null) return level;
@@ -46,5 +52,8 @@ export function mapLogRow(row: unknown, zone: string, timeMs?: number): MappedEn
   const value = text("value", r.value);
   if (typeof value === "object" && value !== null) return value;
   const ms = value ? parseDurationMs(value) : undefined;
-  return { ok: true, entry: { time, level, message, state, value, value_ms: ms === undefined || value === "0" ? null : ms } };
+  return {
+    ok: true,
+    entry: { time, level, message, state, value, value_ms: ms === undefined || value === "0" ? null : ms },
+  };
 }

@@ -122,7 +122,12 @@ export async function* readCampaignLog(
 
   const call = async (fromMs: number, lim: number) => {
     signal?.throwIfAborted();
-    const envelope = await client.call("campaigns/log_v2", { id: settings.campaignId, from_time: iso(fromMs), limit: lim }, tally, signal);
+    const envelope = await client.call(
+      "campaigns/log_v2",
+      { id: settings.campaignId, from_time: iso(fromMs), limit: lim },
+      tally,
+      signal,
+    );
     const data = envelope.data;
     const rows = Array.isArray(data) ? data : data === undefined || data === null || data === "" ? [] : [data];
     return { rows, totalCount: envelope.total_count };
@@ -147,7 +152,11 @@ export async function* readCampaignLog(
       if (latest === undefined || at > latest) latest = at;
       if (earliest === undefined || at < earliest) earliest = at;
     }
-    if (previousLatest !== undefined && stepping === undefined && (earliest === undefined || earliest > previousLatest)) {
+    if (
+      previousLatest !== undefined &&
+      stepping === undefined &&
+      (earliest === undefined || earliest > previousLatest)
+    ) {
       throw new SkippedRowsError(
         `campaign ${settings.campaignId}: campaigns/log_v2 from_time ${iso(from)} answered ` +
           `${earliest === undefined ? "no row" : `from ${iso(earliest)} on`}, past the previous page's last row at ${iso(previousLatest)}: ` +
@@ -214,7 +223,9 @@ export async function* readCampaignLog(
       continue;
     }
     if (latest === undefined) {
-      throw new StuckPageError(`campaign ${settings.campaignId}: a page of ${n} rows without a readable time cannot be paged past with from_time`);
+      throw new StuckPageError(
+        `campaign ${settings.campaignId}: a page of ${n} rows without a readable time cannot be paged past with from_time`,
+      );
     }
     const full = n >= limit;
     stepping = {
@@ -246,7 +257,12 @@ function unreadOf(
   reading: "filtered" | "all" | undefined,
 ): UnreadRecords | undefined {
   const at = new Date(stepped.at);
-  if (stepped.totalCount === undefined || totalCountAfter === undefined || reading === "all" || stepped.totalCount === totalCountAfter) {
+  if (
+    stepped.totalCount === undefined ||
+    totalCountAfter === undefined ||
+    reading === "all" ||
+    stepped.totalCount === totalCountAfter
+  ) {
     return { at, unread: null, reason: stepped.reason };
   }
   const missing = stepped.totalCount - totalCountAfter - stepped.read;

@@ -19,11 +19,23 @@ export interface CampaignFilter {
 function tagsOf(item: CampaignItem): string[] {
   const tags = item.ui_tags;
   if (!Array.isArray(tags)) return typeof tags === "string" && tags ? [tags] : [];
-  return tags.map((t) => (typeof t === "string" ? t : typeof t === "object" && t && "name" in t ? String((t as { name: unknown }).name) : String(t)));
+  return tags.map((t) =>
+    typeof t === "string"
+      ? t
+      : typeof t === "object" && t && "name" in t
+        ? String((t as { name: unknown }).name)
+        : String(t),
+  );
 }
 
 /** Lists campaigns page by page until a page is empty (a short page does not prove the end). */
-export async function listCampaigns(client: AltcraftClient, filter: CampaignFilter, tally: RequestTally, pageLimit: number, signal?: AbortSignal): Promise<CampaignItem[]> {
+export async function listCampaigns(
+  client: AltcraftClient,
+  filter: CampaignFilter,
+  tally: RequestTally,
+  pageLimit: number,
+  signal?: AbortSignal,
+): Promise<CampaignItem[]> {
   const found: CampaignItem[] = [];
   let fromId = 1;
   for (;;) {
@@ -36,12 +48,21 @@ export async function listCampaigns(client: AltcraftClient, filter: CampaignFilt
     let maxId = 0;
     for (const raw of data) {
       const item = campaignSchema.safeParse(raw);
-      if (!item.success) throw new MalformedResponseError("campaigns/list returned an item without a numeric id", redactedSnippet(JSON.stringify(raw), client.redact));
+      if (!item.success)
+        throw new MalformedResponseError(
+          "campaigns/list returned an item without a numeric id",
+          redactedSnippet(JSON.stringify(raw), client.redact),
+        );
       found.push(item.data);
       maxId = Math.max(maxId, item.data.id);
     }
-    const next = envelope.next_from_id !== undefined && envelope.next_from_id > fromId ? envelope.next_from_id : maxId + 1;
-    if (next <= fromId) throw new MalformedResponseError(`campaigns/list does not advance past from_id ${fromId}`, redactedSnippet(JSON.stringify(envelope), client.redact));
+    const next =
+      envelope.next_from_id !== undefined && envelope.next_from_id > fromId ? envelope.next_from_id : maxId + 1;
+    if (next <= fromId)
+      throw new MalformedResponseError(
+        `campaigns/list does not advance past from_id ${fromId}`,
+        redactedSnippet(JSON.stringify(envelope), client.redact),
+      );
     fromId = next;
   }
   const ids = filter.ids ? new Set(filter.ids) : undefined;
@@ -49,10 +70,21 @@ export async function listCampaigns(client: AltcraftClient, filter: CampaignFilt
   return found.filter((c) => (!ids || ids.has(c.id)) && (!tags || tagsOf(c).some((t) => tags.has(t))));
 }
 
-export async function getCampaignStatus(client: AltcraftClient, campaignId: number, tally: RequestTally, signal?: AbortSignal): Promise<CampaignStatus> {
+export async function getCampaignStatus(
+  client: AltcraftClient,
+  campaignId: number,
+  tally: RequestTally,
+  signal?: AbortSignal,
+): Promise<CampaignStatus> {
   const envelope = await client.call("campaigns/get_status", { id: campaignId }, tally, signal);
   // In XML every <data> element reads as an array item; the status is the only one.
-  const status = statusSchema.safeParse(Array.isArray(envelope.data) && envelope.data.length === 1 ? envelope.data[0] : envelope.data);
-  if (!status.success) throw new MalformedResponseError("campaigns/get_status answered without a status", redactedSnippet(JSON.stringify(envelope), client.redact));
+  const status = statusSchema.safeParse(
+    Array.isArray(envelope.data) && envelope.data.length === 1 ? envelope.data[0] : envelope.data,
+  );
+  if (!status.success)
+    throw new MalformedResponseError(
+      "campaigns/get_status answered without a status",
+      redactedSnippet(JSON.stringify(envelope), client.redact),
+    );
   return status.data;
 }

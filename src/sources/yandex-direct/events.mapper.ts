@@ -30,7 +30,9 @@ export type Mapped = { ok: true; event: YandexDirectEvent } | { ok: false; reaso
 class Reject extends Error {}
 
 function describe(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : JSON.stringify(value) ?? String(value);
+  return typeof value === "string"
+    ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+    : (JSON.stringify(value) ?? String(value));
 }
 
 function fail(field: string, expected: string, value: unknown): never {
@@ -100,11 +102,15 @@ export function mapEvent(item: unknown, zone: string, currency: string, timestam
     const r = record("record", item);
     if (!r) return fail("record", "an object", item);
     if (absent(r.Timestamp)) return fail("Timestamp", "an ISO 8601 timestamp", r.Timestamp);
-    const eventTime = timestampMs !== undefined && Number.isFinite(timestampMs) ? new Date(timestampMs) : (time("Timestamp", r.Timestamp, zone) as Date);
+    const eventTime =
+      timestampMs !== undefined && Number.isFinite(timestampMs)
+        ? new Date(timestampMs)
+        : (time("Timestamp", r.Timestamp, zone) as Date);
     if (typeof r.EventType !== "string" || r.EventType === "") return fail("EventType", "an event type", r.EventType);
     const a = record("Attributes", r.Attributes) ?? NO_ATTRIBUTES;
     const stated = text("Attributes.Currency", a.Currency);
-    if (stated !== null && stated !== currency) fail("Attributes.Currency", `${currency} (the currency requested)`, stated);
+    if (stated !== null && stated !== currency)
+      fail("Attributes.Currency", `${currency} (the currency requested)`, stated);
     return {
       ok: true,
       event: {
@@ -123,7 +129,11 @@ export function mapEvent(item: unknown, zone: string, currency: string, timestam
         payed: money("Attributes.Payed", a.Payed),
         currency,
         finish_date: date("Attributes.FinishDate", a.FinishDate),
-        old_place: absent(a.OldPlace) ? null : typeof a.OldPlace === "number" ? String(a.OldPlace) : text("Attributes.OldPlace", a.OldPlace),
+        old_place: absent(a.OldPlace)
+          ? null
+          : typeof a.OldPlace === "number"
+            ? String(a.OldPlace)
+            : text("Attributes.OldPlace", a.OldPlace),
         stop_time: time("Attributes.StopTime", a.StopTime, zone),
       },
     };

@@ -98,7 +98,11 @@ export class WindowOutOfRangeError extends Error {
 const floorSecond = (ms: number) => Math.floor(ms / SECOND) * SECOND;
 
 /** The range a run reads: from the cursor minus the lookback (never before the start) to now minus the settle lag. */
-export function runRange(settings: EventsStreamSettings, cursor: Date | null, now: Date): { from: number; end: number } {
+export function runRange(
+  settings: EventsStreamSettings,
+  cursor: Date | null,
+  now: Date,
+): { from: number; end: number } {
   const start = floorSecond(settings.startTime.getTime());
   const from = cursor ? Math.max(start, floorSecond(cursor.getTime() - settings.lookbackMs)) : start;
   return { from, end: floorSecond(now.getTime() - settings.settleLagMs) };
@@ -129,7 +133,8 @@ export async function* readEventWindows(
   const range = runRange(settings, start.cursor, start.now);
   const end = range.end;
   let first = range.from;
-  if (state.recheck && state.recheck.from < first) first = Math.max(floorSecond(settings.startTime.getTime()), state.recheck.from);
+  if (state.recheck && state.recheck.from < first)
+    first = Math.max(floorSecond(settings.startTime.getTime()), state.recheck.from);
   let windowMs = Math.min(settings.maxWindowMs, Math.max(SECOND, floorSecond(state.windowMs ?? 3_600_000)));
   let rechecks = 0;
 
@@ -184,7 +189,8 @@ export async function* readEventWindows(
   const reproveFor = async (n: number): Promise<void> => {
     const probe = capacity.probeFor(n);
     if (!probe) return;
-    if (capacity.reproved((await request(probe.from, probe.to, { limit: probe.limit })).length)) state.unverifiedFrom = null;
+    if (capacity.reproved((await request(probe.from, probe.to, { limit: probe.limit })).length))
+      state.unverifiedFrom = null;
   };
 
   /** Whether a response of `items` to the window requested with `Limit` is all the window holds. */
@@ -276,7 +282,7 @@ export async function* readEventWindows(
     yield await denseSecond(from, to);
   }
 
-  for (let from = first; from < end; ) {
+  for (let from = first; from < end;) {
     const to = Math.min(end, from + windowMs);
     let split = false;
     try {
@@ -307,10 +313,14 @@ export async function* readEventWindows(
       if (!(err instanceof CapLowered)) throw err;
       // The server now delivers fewer than the capacity the windows since `unverifiedFrom` were settled on.
       if (++rechecks > MAX_RECHECKS_PER_RUN) {
-        throw new Error(`GetEventsLog's page cap kept falling (now ${capacity.records ?? 0} events) ${MAX_RECHECKS_PER_RUN} times in one run`, { cause: err });
+        throw new Error(
+          `GetEventsLog's page cap kept falling (now ${capacity.records ?? 0} events) ${MAX_RECHECKS_PER_RUN} times in one run`,
+          { cause: err },
+        );
       }
       const back = state.unverifiedFrom ?? from;
-      state.recheck = back < from ? { from: back, until: Math.max(from, state.recheck?.until ?? from) } : (state.recheck ?? null);
+      state.recheck =
+        back < from ? { from: back, until: Math.max(from, state.recheck?.until ?? from) } : (state.recheck ?? null);
       state.unverifiedFrom = null;
       state.capacity = capacity.snapshot();
       windowMs = Math.max(SECOND, floorSecond(windowMs / 2));

@@ -8,7 +8,13 @@ import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
 import { type HttpAgent, parseRetryAfter, post } from "../../http/post.js";
 import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
 import type { RequestGate } from "../../http/request-gate.js";
-import { countRequest, countRetry, type RequestTally, type RetryOptions, withRetries } from "../../http/with-retries.js";
+import {
+  countRequest,
+  countRetry,
+  type RequestTally,
+  type RetryOptions,
+  withRetries,
+} from "../../http/with-retries.js";
 import type { Locale } from "../../vocabulary.js";
 import { errorEnvelope, type GetEventsLogParams } from "./yandex-direct.schemas.js";
 
@@ -37,7 +43,11 @@ export interface YandexDirectClient {
 }
 
 /** Reads a Live 4 response: items on success, ApiError for an error body, MalformedResponseError otherwise. */
-export function parseResponse(status: number, body: string, response: { redact: Redactor; retryAfterMs?: number | undefined }): unknown[] {
+export function parseResponse(
+  status: number,
+  body: string,
+  response: { redact: Redactor; retryAfterMs?: number | undefined },
+): unknown[] {
   const { redact, retryAfterMs } = response;
   const cut = () => redactedSnippet(body, redact);
   let json: unknown;
@@ -48,14 +58,16 @@ export function parseResponse(status: number, body: string, response: { redact: 
     throw new MalformedResponseError("GetEventsLog answered with a body that is not JSON", cut());
   }
   // Only a body that names an error_code can be an error envelope: a page of events skips that parse.
-  const failure = json !== null && typeof json === "object" && "error_code" in json ? errorEnvelope.safeParse(json) : undefined;
+  const failure =
+    json !== null && typeof json === "object" && "error_code" in json ? errorEnvelope.safeParse(json) : undefined;
   if (failure?.success) {
     const { error_code, error_str, error_detail } = failure.data;
     throw new ApiError("yandex_direct", error_code, redact(error_str), redact(error_detail), retryAfterMs);
   }
   if (status >= 400) throw new HttpError(status, cut(), retryAfterMs);
   // Success is `{"data": [...]}`; the items are checked one by one by the mapper, so the envelope needs only its array.
-  const data = json !== null && typeof json === "object" && !Array.isArray(json) ? (json as { data?: unknown }).data : undefined;
+  const data =
+    json !== null && typeof json === "object" && !Array.isArray(json) ? (json as { data?: unknown }).data : undefined;
   if (!Array.isArray(data)) {
     throw new MalformedResponseError("GetEventsLog answered without a `data` array", cut());
   }
@@ -79,7 +91,10 @@ export function createYandexDirectClient(options: YandexDirectClientOptions): Ya
                 agent: options.agent,
                 ...(signal ? { signal } : {}),
               });
-              return parseResponse(response.status, response.body, { redact, retryAfterMs: parseRetryAfter(response.headers["retry-after"]) });
+              return parseResponse(response.status, response.body, {
+                redact,
+                retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+              });
             }),
           ),
         options.retry,

@@ -31,5 +31,8 @@ export interface GetEventsLogParams {
 export const errorEnvelope = z.object({
   error_code: z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]),
   error_str: z.string().optional().default(""),
-  error_detail: z.string().nullish().transform((v) => v ?? ""),
+  error_detail: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ""),
 });

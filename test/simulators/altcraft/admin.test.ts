@@ -72,12 +72,16 @@ describe("admin routes", () => {
     expect(sim.log(1, { from: time, to: time }).map((r) => r.message)).toEqual(
       expect.arrayContaining(["via admin", "Message rejected by provider"]),
     );
-    const created = (await admin("POST", "campaigns", { name: "From admin", type: "broadcast" })).json as { id: number };
+    const created = (await admin("POST", "campaigns", { name: "From admin", type: "broadcast" })).json as {
+      id: number;
+    };
     expect(sim.campaigns().map((c) => c.name)).toContain("From admin");
     expect((await admin("POST", "campaign-state", { id: created.id, state: "completed" })).json).toMatchObject({
       status: "Completed",
     });
-    expect(((await admin("POST", "options", { pageOrder: "descending" })).json as { pageOrder: string }).pageOrder).toBe("descending");
+    expect(
+      ((await admin("POST", "options", { pageOrder: "descending" })).json as { pageOrder: string }).pageOrder,
+    ).toBe("descending");
     expect(sim.options().pageOrder).toBe("descending");
     sim.setOptions({ pageOrder: "ascending" });
     await admin("POST", "fail-next", { token: TOKEN, count: 1, code: 500 });

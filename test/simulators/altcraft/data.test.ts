@@ -29,7 +29,11 @@ function runs(rows: Row[]): Row[][] {
 
 describe("generated data", () => {
   test("the same seed gives the same data; another seed other data", async () => {
-    const [a, b, c] = await Promise.all([track(small({ seed: 7 })), track(small({ seed: 7 })), track(small({ seed: 8 }))]);
+    const [a, b, c] = await Promise.all([
+      track(small({ seed: 7 })),
+      track(small({ seed: 7 })),
+      track(small({ seed: 8 })),
+    ]);
     expect(a.campaigns()).toEqual(b.campaigns());
     expect(a.log(1)).toEqual(b.log(1));
     expect(a.log(1)).not.toEqual(c.log(1));
@@ -69,7 +73,12 @@ describe("generated data", () => {
 
   test("campaign types are broadcast, regular, trigger and splittest", async () => {
     const s = await track(small({ campaigns: 30, historyDays: 0.1 }));
-    expect([...new Set(s.campaigns().map((c) => c.type))].sort()).toEqual(["broadcast", "regular", "splittest", "trigger"]);
+    expect([...new Set(s.campaigns().map((c) => c.type))].sort()).toEqual([
+      "broadcast",
+      "regular",
+      "splittest",
+      "trigger",
+    ]);
   });
 
   test("only rows up to the clock are served, and the log grows as the clock moves", async () => {
@@ -106,12 +115,25 @@ describe("generated data", () => {
 
   test("a million rows fit in the typed columns (under 30 bytes a row)", async () => {
     const heapBefore = process.memoryUsage().heapUsed;
-    const s = await track(startAltcraftSimulator({ clock: () => T0, campaigns: 10, runsPerDay: 96, historyDays: 7, rowsPerRun: 150, completedShare: 0, inactiveShare: 0 }));
+    const s = await track(
+      startAltcraftSimulator({
+        clock: () => T0,
+        campaigns: 10,
+        runsPerDay: 96,
+        historyDays: 7,
+        rowsPerRun: 150,
+        completedShare: 0,
+        inactiveShare: 0,
+      }),
+    );
     const stats = s.stats();
     expect(stats.rows).toBeGreaterThanOrEqual(1_000_000);
     expect(stats.logBytes / stats.rows).toBeLessThan(30);
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(150 * 1024 * 1024);
-    const page = await fetch(`${s.apiUrl}campaigns/log_v2`, { method: "POST", body: JSON.stringify({ token: s.tokens[0], id: 1 }) });
+    const page = await fetch(`${s.apiUrl}campaigns/log_v2`, {
+      method: "POST",
+      body: JSON.stringify({ token: s.tokens[0], id: 1 }),
+    });
     expect(((await page.json()) as Envelope<Row[]>).data).toHaveLength(1000);
   });
 });
@@ -120,7 +142,8 @@ describe("campaign lifecycle", () => {
   test("campaigns created after start are not listed before their creation", async () => {
     const clock = manualClock();
     const s = await track(small({ clock: clock.now, campaignsCreatedLater: 2, campaignCreationIntervalMs: HOUR }));
-    const list = async () => (await call<Array<{ id: number }>>(s, "campaigns/list", { token: TOKEN })).body.data.map((c) => c.id);
+    const list = async () =>
+      (await call<Array<{ id: number }>>(s, "campaigns/list", { token: TOKEN })).body.data.map((c) => c.id);
     const atStart = await list();
     expect(atStart).toHaveLength(3);
     clock.advance(HOUR);
@@ -140,7 +163,10 @@ describe("campaign lifecycle", () => {
       const status = await call(s, "campaigns/get_status", { token: TOKEN, id });
       expect(status.body.data).toEqual({ is_active: false, is_completed: true, status: "Completed" });
       const tail = s.log(id).slice(-2);
-      expect(tail.map((r) => [r.state, r.message])).toEqual([["end", "Campaign finished"], ["", "Total time spent"]]);
+      expect(tail.map((r) => [r.state, r.message])).toEqual([
+        ["end", "Campaign finished"],
+        ["", "Total time spent"],
+      ]);
     }
   });
 
@@ -160,7 +186,11 @@ describe("campaign lifecycle", () => {
     const added = s.addCampaign({ name: "Handle campaign", type: "trigger" });
     expect(added).toMatchObject({ name: "Handle campaign", type: "trigger", status: "Active" });
     clock.advance(1);
-    expect(s.setCampaignState(added.id, "inactive")).toMatchObject({ is_active: false, is_completed: false, status: "Inactive" });
+    expect(s.setCampaignState(added.id, "inactive")).toMatchObject({
+      is_active: false,
+      is_completed: false,
+      status: "Inactive",
+    });
     const cut = s.log(added.id);
     expect(cut.slice(-2).map((r) => r.state)).toEqual(["end", ""]);
     expect(cut.every((r) => Date.parse(r.time) <= T0 + 1)).toBe(true);

@@ -32,7 +32,11 @@ describe("API errors", () => {
 
   test("a body that is not JSON answers 400", async () => {
     const s = await start();
-    const res = await fetch(`${s.apiUrl}campaigns/log_v2`, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
+    const res = await fetch(`${s.apiUrl}campaigns/log_v2`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{nope",
+    });
     expect(res.status).toBe(400);
   });
 
@@ -85,7 +89,12 @@ describe("API errors", () => {
       mine.push([r.status, r.body.error]);
     }
     expect(other.body.error).toBe(0);
-    expect(mine).toEqual([[402, 402], [402, 402], [503, 503], [200, 0]]);
+    expect(mine).toEqual([
+      [402, 402],
+      [402, 402],
+      [503, 503],
+      [200, 0],
+    ]);
   });
 });
 
@@ -110,7 +119,11 @@ describe("rate limits", () => {
 
 describe("transport faults", () => {
   const raw = (s: AltcraftSimulator, signal?: AbortSignal) =>
-    fetch(`${s.apiUrl}campaigns/list`, { method: "POST", body: JSON.stringify({ token: TOKEN }), signal: signal ?? null });
+    fetch(`${s.apiUrl}campaigns/list`, {
+      method: "POST",
+      body: JSON.stringify({ token: TOKEN }),
+      signal: signal ?? null,
+    });
 
   test("serverErrorRate answers 5xx without an API body", async () => {
     const s = await start({ faults: { serverErrorRate: 1 } });

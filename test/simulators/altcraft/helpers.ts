@@ -1,5 +1,9 @@
 import { XMLParser } from "fast-xml-parser";
-import { type AltcraftSimulator, type AltcraftSimulatorOptions, startAltcraftSimulator } from "../../../src/simulators/altcraft/index.js";
+import {
+  type AltcraftSimulator,
+  type AltcraftSimulatorOptions,
+  startAltcraftSimulator,
+} from "../../../src/simulators/altcraft/index.js";
 
 export const TOKEN = "test-token";
 /** The token of the seed page's examples. */
@@ -7,7 +11,11 @@ export const DOC_TOKEN = "abcdefghijklmnqrstuvwxyz";
 export const T0 = Date.parse("2024-04-02T18:00:00.000Z");
 
 /** A clock tests move by hand. */
-export function manualClock(start = T0): { now: () => number; set: (ms: number) => void; advance: (ms: number) => void } {
+export function manualClock(start = T0): {
+  now: () => number;
+  set: (ms: number) => void;
+  advance: (ms: number) => void;
+} {
   let current = start;
   return {
     now: () => current,

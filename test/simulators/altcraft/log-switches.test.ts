@@ -62,7 +62,9 @@ describe("log_v2 switches", () => {
     expect(times(page.data)).toEqual(["2024-03-01T00:00:00.001"]);
     s.setOptions({ naiveTimestamps: false });
     expect(times((await logPage(s, { id: 1, from_time: "2024-03-01T00:00:00.001", limit: 1 })).data)).toEqual([F1]);
-    expect(times((await logPage(s, { id: 1, from_time: "2024-03-01T03:00:00.002+03:00", limit: 1 })).data)).toEqual([F2]);
+    expect(times((await logPage(s, { id: 1, from_time: "2024-03-01T03:00:00.002+03:00", limit: 1 })).data)).toEqual([
+      F2,
+    ]);
   });
 
   test("a limit above maxLimit is clamped silently by default, rejected with 400 when switched", async () => {
@@ -101,7 +103,13 @@ describe("late rows", () => {
     sim.addLogRows(1, [{ time: existing.time, level: "ERROR", message: "added", state: "", value: "x" }]);
     const page = await logPage(sim, { id: 1, from_time: existing.time, limit: 1000 });
     const sameMs = page.data.filter((r) => r.time === existing.time);
-    expect(sameMs[sameMs.length - 1]).toEqual({ level: "ERROR", message: "added", time: existing.time, state: "", value: "x" });
+    expect(sameMs[sameMs.length - 1]).toEqual({
+      level: "ERROR",
+      message: "added",
+      time: existing.time,
+      state: "",
+      value: "x",
+    });
     expect(page.data).toEqual(sim.log(1, { from: existing.time }).slice(0, page.data.length));
   });
 });

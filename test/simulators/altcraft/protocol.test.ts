@@ -47,10 +47,16 @@ describe("seed page examples", () => {
     const res = await post("campaigns/log_v2", DOC_XML, { "content-type": "application/xml" });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/application\/xml/);
-    const doc = xml.parse(await res.text()) as { xml: { data: Row[]; error: string; error_text: string; total_count: string } };
+    const doc = xml.parse(await res.text()) as {
+      xml: { data: Row[]; error: string; error_text: string; total_count: string };
+    };
     expect(doc.xml.data).toHaveLength(2);
     expect(doc.xml.data[0]).toEqual(sim.log(1)[0]);
-    expect(doc.xml).toMatchObject({ error: "0", error_text: "Successful operation", total_count: String(sim.log(1).length) });
+    expect(doc.xml).toMatchObject({
+      error: "0",
+      error_text: "Successful operation",
+      total_count: String(sim.log(1).length),
+    });
   });
 
   test("an XML body is detected without an XML Content-Type", async () => {
@@ -62,7 +68,12 @@ describe("seed page examples", () => {
 describe("requests", () => {
   test("the token is accepted in the body, as a Bearer header and in the query string", async () => {
     const inBody = await call(sim, "campaigns/get_status", { token: TOKEN, id: 1 });
-    const inHeader = await call(sim, "campaigns/get_status", { id: 1 }, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const inHeader = await call(
+      sim,
+      "campaigns/get_status",
+      { id: 1 },
+      { headers: { authorization: `Bearer ${TOKEN}` } },
+    );
     const inQuery = await call(sim, "campaigns/get_status", { id: 1 }, { query: `?token=${TOKEN}` });
     for (const r of [inBody, inHeader, inQuery]) expect(r.body.error).toBe(0);
   });
@@ -72,7 +83,10 @@ describe("requests", () => {
     expect(await viaBody.text()).toMatch(/^<\?xml[^>]*>\s*<xml><data>/);
     const viaQuery = await post("campaigns/get_status?format=xml", JSON.stringify({ token: TOKEN, id: 1 }));
     expect(viaQuery.headers.get("content-type")).toMatch(/xml/);
-    const jsonFromXml = await post("campaigns/get_status", `<xml><token>${TOKEN}</token><id>1</id><format>json</format></xml>`);
+    const jsonFromXml = await post(
+      "campaigns/get_status",
+      `<xml><token>${TOKEN}</token><id>1</id><format>json</format></xml>`,
+    );
     expect(((await jsonFromXml.json()) as Envelope).error).toBe(0);
   });
 
@@ -90,11 +104,15 @@ describe("requests", () => {
 
 describe("XML responses", () => {
   test("string values are plain by default and quoted like the doc example when switched on", async () => {
-    const plain = await (await post("campaigns/log_v2?format=xml", JSON.stringify({ token: TOKEN, id: 1, limit: 1 }))).text();
+    const plain = await (
+      await post("campaigns/log_v2?format=xml", JSON.stringify({ token: TOKEN, id: 1, limit: 1 }))
+    ).text();
     expect(plain).toContain("<level>INFO</level><message>Begin campaign</message><state>start</state>");
     sim.setOptions({ xmlQuotedStrings: true });
     try {
-      const quoted = await (await post("campaigns/log_v2?format=xml", JSON.stringify({ token: TOKEN, id: 1, limit: 1 }))).text();
+      const quoted = await (
+        await post("campaigns/log_v2?format=xml", JSON.stringify({ token: TOKEN, id: 1, limit: 1 }))
+      ).text();
       expect(quoted).toContain('<level>"INFO"</level><message>"Begin campaign"</message><state>"start"</state>');
       expect(quoted).toContain('<value>""</value>');
       expect(quoted).toContain("<error_text>Successful operation</error_text>");
@@ -120,11 +138,24 @@ describe("campaigns/list and campaigns/get_status", () => {
     const seen: number[] = [];
     let fromId: number | undefined;
     for (let i = 0; i < 10; i++) {
-      const r = await call<Item[]>(sim, "campaigns/list", { token: TOKEN, limit: 1, ...(fromId ? { from_id: fromId } : {}) });
+      const r = await call<Item[]>(sim, "campaigns/list", {
+        token: TOKEN,
+        limit: 1,
+        ...(fromId ? { from_id: fromId } : {}),
+      });
       expect(r.body.total_count).toBe(3);
       if (r.body.data.length === 0) break;
       const item = r.body.data[0] as Item;
-      expect(Object.keys(item)).toEqual(["id", "name", "type", "is_active", "subid", "for_confirm", "ui_tags", "groups"]);
+      expect(Object.keys(item)).toEqual([
+        "id",
+        "name",
+        "type",
+        "is_active",
+        "subid",
+        "for_confirm",
+        "ui_tags",
+        "groups",
+      ]);
       expect(r.body.next_from_id).toBe(item.id + 1);
       seen.push(item.id);
       fromId = r.body.next_from_id;

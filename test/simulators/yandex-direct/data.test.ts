@@ -94,9 +94,25 @@ describe("addEvents", () => {
     const clock = manualClock(START);
     const sim = await start({ clock: clock.now, historyDays: 1, eventsPerHour: 0 });
     sim.addEvents("client-1", [
-      { Timestamp: "2026-03-10T10:00:00Z", EventType: "MoneyIn", CampaignID: 42, Attributes: { Payed: 10, Currency: "USD" } },
-      { Timestamp: Date.parse("2026-03-10T13:00:00Z"), EventType: "LowCTR", CampaignID: 42, BannerID: 43, PhraseID: 44 },
-      { Timestamp: "2026-03-10T09:00:00Z", EventType: "CampaignFinished", CampaignID: 42, Attributes: { FinishDate: "2026-03-09" } },
+      {
+        Timestamp: "2026-03-10T10:00:00Z",
+        EventType: "MoneyIn",
+        CampaignID: 42,
+        Attributes: { Payed: 10, Currency: "USD" },
+      },
+      {
+        Timestamp: Date.parse("2026-03-10T13:00:00Z"),
+        EventType: "LowCTR",
+        CampaignID: 42,
+        BannerID: 43,
+        PhraseID: 44,
+      },
+      {
+        Timestamp: "2026-03-10T09:00:00Z",
+        EventType: "CampaignFinished",
+        CampaignID: 42,
+        Attributes: { FinishDate: "2026-03-09" },
+      },
     ]);
     const param = { TimestampFrom: "2026-03-10T00:00:00Z", Currency: "USD", Logins: ["client-1"] };
     expect(await events(sim, param, sim.agency.token)).toEqual([

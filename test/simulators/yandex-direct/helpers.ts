@@ -51,7 +51,11 @@ export async function events(
 }
 
 /** A clock the test moves by hand. */
-export function manualClock(startIso: string): { now: () => number; set: (iso: string) => void; advance: (ms: number) => void } {
+export function manualClock(startIso: string): {
+  now: () => number;
+  set: (iso: string) => void;
+  advance: (ms: number) => void;
+} {
   let now = Date.parse(startIso);
   return {
     now: () => now,

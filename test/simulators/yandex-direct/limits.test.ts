@@ -9,7 +9,11 @@ import { getEventsLog, manualClock, post } from "./helpers.js";
 
 const running: YandexDirectSimulator[] = [];
 async function start(options: YandexDirectSimulatorOptions = {}): Promise<YandexDirectSimulator> {
-  const sim = await startYandexDirectSimulator({ clock: () => Date.parse("2026-03-10T12:00:00Z"), historyDays: 1, ...options });
+  const sim = await startYandexDirectSimulator({
+    clock: () => Date.parse("2026-03-10T12:00:00Z"),
+    historyDays: 1,
+    ...options,
+  });
   running.push(sim);
   return sim;
 }
@@ -18,7 +22,8 @@ afterEach(async () => {
 });
 
 const param = { TimestampFrom: "2026-03-10T11:00:00Z", Currency: "RUB" };
-const codes = (bodies: Array<Record<string, unknown>>) => bodies.map((b) => (Array.isArray(b.data) ? "ok" : b.error_code));
+const codes = (bodies: Array<Record<string, unknown>>) =>
+  bodies.map((b) => (Array.isArray(b.data) ? "ok" : b.error_code));
 
 describe("limits", () => {
   test("a sixth simultaneous request of one token gets 506; other tokens are not affected", async () => {
@@ -70,17 +75,21 @@ describe("limits", () => {
 });
 
 describe("injected errors", () => {
-  test.each([52, 500, 503, 504] as const)("failNext(token, %i, 2) fails the next two requests of that token only", async (code) => {
-    const sim = await start();
-    sim.failNext(sim.advertiser.token, code, 2);
-    const other = await getEventsLog(sim, param, sim.agency.token);
-    const answers = [];
-    for (let i = 0; i < 3; i++) answers.push(await post(sim, { method: "GetEventsLog", token: sim.advertiser.token, param }));
-    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
-    expect(codes(answers.map((a) => a.body ?? {}))).toEqual([code, code, "ok"]);
-    expect(answers[0]?.body?.error_str).toEqual(expect.any(String));
-    expect(codes([other])).toEqual(["ok"]);
-  });
+  test.each([52, 500, 503, 504] as const)(
+    "failNext(token, %i, 2) fails the next two requests of that token only",
+    async (code) => {
+      const sim = await start();
+      sim.failNext(sim.advertiser.token, code, 2);
+      const other = await getEventsLog(sim, param, sim.agency.token);
+      const answers = [];
+      for (let i = 0; i < 3; i++)
+        answers.push(await post(sim, { method: "GetEventsLog", token: sim.advertiser.token, param }));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+      expect(codes(answers.map((a) => a.body ?? {}))).toEqual([code, code, "ok"]);
+      expect(answers[0]?.body?.error_str).toEqual(expect.any(String));
+      expect(codes([other])).toEqual(["ok"]);
+    },
+  );
 
   test("failNext with 502 answers HTTP 502 without an API body", async () => {
     const sim = await start();
@@ -164,13 +173,16 @@ describe("ground truth and admin routes", () => {
 
   test("admin routes mirror the handle", async () => {
     const sim = await start();
-    const json = async (path: string, init?: RequestInit) => (await fetch(`${sim.url}${path}`, init)).json() as Promise<unknown>;
+    const json = async (path: string, init?: RequestInit) =>
+      (await fetch(`${sim.url}${path}`, init)).json() as Promise<unknown>;
     const accounts = (await json("/__admin/accounts")) as Array<Record<string, unknown>>;
     expect(accounts.map((a) => a.token)).toEqual(sim.accounts.map((a) => a.token));
     expect(accounts[0]?.campaignIds).toEqual(sim.ids("advertiser").campaignIds);
     const from = "2026-03-10T06:00:00Z";
     const to = "2026-03-10T09:00:00Z";
-    expect(await json(`/__admin/events?login=client-2&from=${from}&to=${to}&currency=USD&locale=ru&withTextDescription=Yes`)).toEqual({
+    expect(
+      await json(`/__admin/events?login=client-2&from=${from}&to=${to}&currency=USD&locale=ru&withTextDescription=Yes`),
+    ).toEqual({
       data: sim.events({ login: "client-2", from, to, currency: "USD", locale: "ru", withTextDescription: true }),
     });
     expect(await json("/__admin/count?login=agency")).toEqual({ count: sim.countEvents("agency") });
@@ -179,13 +191,25 @@ describe("ground truth and admin routes", () => {
       body: JSON.stringify([{ Timestamp: "2026-03-10T11:59:59Z", EventType: "MoneyOut", AccountID: 9 }]),
     });
     expect(added).toEqual({ added: 1 });
-    expect(sim.events({ login: "agency", from: "2026-03-10T11:59:59Z" }).at(-1)).toMatchObject({ EventType: "MoneyOut", AccountID: 9 });
-    await json("/__admin/burst?login=agency", { method: "POST", body: JSON.stringify({ at: "2026-03-10T11:00:00Z", count: 3 }) });
+    expect(sim.events({ login: "agency", from: "2026-03-10T11:59:59Z" }).at(-1)).toMatchObject({
+      EventType: "MoneyOut",
+      AccountID: 9,
+    });
+    await json("/__admin/burst?login=agency", {
+      method: "POST",
+      body: JSON.stringify({ at: "2026-03-10T11:00:00Z", count: 3 }),
+    });
     expect(sim.stats().extraEvents).toBe(4);
     expect(await json("/__admin/stats")).toEqual(sim.stats());
-    await json("/__admin/fail-next", { method: "POST", body: JSON.stringify({ token: sim.advertiser.token, code: 504 }) });
+    await json("/__admin/fail-next", {
+      method: "POST",
+      body: JSON.stringify({ token: sim.advertiser.token, code: 504 }),
+    });
     expect(codes([await getEventsLog(sim, param), await getEventsLog(sim, param)])).toEqual([504, "ok"]);
-    const bad = await fetch(`${sim.url}/__admin/fail-next`, { method: "POST", body: JSON.stringify({ token: "x", code: 418 }) });
+    const bad = await fetch(`${sim.url}/__admin/fail-next`, {
+      method: "POST",
+      body: JSON.stringify({ token: "x", code: 418 }),
+    });
     expect(bad.status).toBe(400);
     expect((await fetch(`${sim.url}/__admin/events`)).status).toBe(400);
     expect((await fetch(`${sim.url}/__admin/nothing`)).status).toBe(404);

@@ -34,9 +34,12 @@ test("every EventType is generated with the ids and Attributes the seed page giv
     expect(e.Attributes).toEqual({ MinPrice: expect.any(Number), Currency: "RUB" });
     expect(e.PhraseID).toEqual(expect.any(Number));
   }
-  for (const e of byType.get("MoneyWarning") ?? []) expect(e.Attributes).toEqual({ Rest: expect.any(Number), Currency: "RUB" });
-  for (const e of byType.get("MoneyIn") ?? []) expect(e.Attributes).toEqual({ Payed: expect.any(Number), Currency: "RUB" });
-  for (const e of byType.get("PausedByDayBudget") ?? []) expect(e.Attributes?.StopTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+  for (const e of byType.get("MoneyWarning") ?? [])
+    expect(e.Attributes).toEqual({ Rest: expect.any(Number), Currency: "RUB" });
+  for (const e of byType.get("MoneyIn") ?? [])
+    expect(e.Attributes).toEqual({ Payed: expect.any(Number), Currency: "RUB" });
+  for (const e of byType.get("PausedByDayBudget") ?? [])
+    expect(e.Attributes?.StopTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
   for (const e of byType.get("WarnPlace") ?? []) expect(e.Attributes?.OldPlace).toEqual(expect.any(String));
   const money = [...(byType.get("MoneyIn") ?? []), ...(byType.get("MoneyOut") ?? [])];
   expect(money.some((e) => e.AccountID !== undefined && e.CampaignID === undefined)).toBe(true);
@@ -52,7 +55,8 @@ test.each(CURRENCIES)("Currency %s converts money at the fixed rate, two decimal
   data.forEach((item, i) => {
     const attrs = item.Attributes as Record<string, unknown> | undefined;
     const rubAttrs = rub[i]?.Attributes;
-    if (rubAttrs?.Payed !== undefined) expect(attrs?.Payed).toBe(Math.round((rubAttrs.Payed * 100) / rate + 1e-9) / 100);
+    if (rubAttrs?.Payed !== undefined)
+      expect(attrs?.Payed).toBe(Math.round((rubAttrs.Payed * 100) / rate + 1e-9) / 100);
     if (rubAttrs?.Rest !== undefined) expect(attrs?.Rest).toBe(Math.round((rubAttrs.Rest * 100) / rate + 1e-9) / 100);
     if (rubAttrs?.MinPrice !== undefined) {
       expect(attrs?.MinPrice).toBe(Math.ceil((rubAttrs.MinPrice * 100) / rate - 1e-9) / 100);
@@ -118,7 +122,9 @@ describe("Filter", () => {
     const id = sim.ids("advertiser").campaignIds[0] as number;
     const data = await events(sim, { ...base, Filter: { EventType: ["WarnPlace", "LowCTR"], CampaignIDS: [id] } });
     expect(data.length).toBeGreaterThan(0);
-    expect(data).toEqual(all().filter((e) => e.CampaignID === id && (e.EventType === "WarnPlace" || e.EventType === "LowCTR")));
+    expect(data).toEqual(
+      all().filter((e) => e.CampaignID === id && (e.EventType === "WarnPlace" || e.EventType === "LowCTR")),
+    );
   });
 });
 
@@ -164,7 +170,9 @@ describe("Logins", () => {
   });
   test("a login that is not a client of the agency is error 54", async () => {
     expect((await getEventsLog(sim, { ...base, Logins: ["advertiser"] }, sim.agency.token)).error_code).toBe(54);
-    expect((await getEventsLog(sim, { ...base, Logins: ["client-1", "stranger"] }, sim.agency.token)).error_code).toBe(54);
+    expect((await getEventsLog(sim, { ...base, Logins: ["client-1", "stranger"] }, sim.agency.token)).error_code).toBe(
+      54,
+    );
     expect((await getEventsLog(sim, { ...base, Logins: ["client-1"] }, sim.advertiser.token)).error_code).toBe(54);
   });
   test("the accounts list every token with its login", () => {

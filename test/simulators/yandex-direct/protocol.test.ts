@@ -14,7 +14,11 @@ afterAll(() => sim.close());
 
 describe("envelope", () => {
   test("success is HTTP 200 JSON with a RequestId header and the log as data", async () => {
-    const answer = await post(sim, { method: "GetEventsLog", token: sim.advertiser.token, param: { TimestampFrom: FROM, Currency: "RUB" } });
+    const answer = await post(sim, {
+      method: "GetEventsLog",
+      token: sim.advertiser.token,
+      param: { TimestampFrom: FROM, Currency: "RUB" },
+    });
     expect(answer.status).toBe(200);
     expect(answer.headers.get("content-type")).toBe("application/json; charset=utf-8");
     expect(answer.headers.get("requestid")).toMatch(/^\d+$/);
@@ -23,7 +27,11 @@ describe("envelope", () => {
   });
 
   test("errors are HTTP 200 with error_code, error_str and error_detail", async () => {
-    const answer = await post(sim, { method: "GetEventsLog", token: "nope", param: { TimestampFrom: FROM, Currency: "RUB" } });
+    const answer = await post(sim, {
+      method: "GetEventsLog",
+      token: "nope",
+      param: { TimestampFrom: FROM, Currency: "RUB" },
+    });
     expect(answer.status).toBe(200);
     expect(answer.headers.get("content-type")).toBe("application/json; charset=utf-8");
     expect(answer.body).toEqual({ error_code: 53, error_str: "Authorization error", error_detail: expect.any(String) });

@@ -35,7 +35,10 @@ describe("order", () => {
   test("descending is the reverse", async () => {
     sim.setOptions({ order: "descending" });
     expect(await events(sim, base)).toEqual(truth().reverse());
-    const pages = [...(await events(sim, { ...base, Limit: 50 })), ...(await events(sim, { ...base, Limit: 50, Offset: 50 }))];
+    const pages = [
+      ...(await events(sim, { ...base, Limit: 50 })),
+      ...(await events(sim, { ...base, Limit: 50, Offset: 50 })),
+    ];
     expect(pages).toEqual(truth().reverse().slice(0, 100));
   });
   test("shuffled within a second: same events, seconds ascending, a stable order inside a second", async () => {
@@ -73,18 +76,28 @@ describe("bounds", () => {
 
 describe("zones", () => {
   test("by default Timestamps end in Z and a zone-less request timestamp is read as UTC", async () => {
-    const data = await events(sim, { ...base, TimestampFrom: "2026-03-10T06:30:00", TimestampTo: "2026-03-10T06:30:00" });
+    const data = await events(sim, {
+      ...base,
+      TimestampFrom: "2026-03-10T06:30:00",
+      TimestampTo: "2026-03-10T06:30:00",
+    });
     expect(data.map((e) => e.Timestamp)).toEqual(Array(5).fill("2026-03-10T06:30:00Z"));
   });
   test("zone-less mode renders Timestamps in the offset and reads zone-less requests in it", async () => {
     sim.setOptions({ zonelessTimestamps: true, zoneOffset: "+03:00" });
-    const data = await events(sim, { ...base, TimestampFrom: "2026-03-10T09:30:00", TimestampTo: "2026-03-10T09:30:00" });
+    const data = await events(sim, {
+      ...base,
+      TimestampFrom: "2026-03-10T09:30:00",
+      TimestampTo: "2026-03-10T09:30:00",
+    });
     expect(data.map((e) => e.Timestamp)).toEqual(Array(5).fill("2026-03-10T09:30:00"));
     const all = await events(sim, { ...base, WithTextDescription: "Yes" });
     expect(all.every((e) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(e.Timestamp as string))).toBe(true);
     const stop = all.find((e) => e.EventType === "PausedByDayBudget");
     expect((stop?.Attributes as Record<string, unknown>).StopTime).toBe(stop?.Timestamp);
-    expect(await events(sim, { ...base, TimestampFrom: "2026-03-10T06:30:00Z", TimestampTo: "2026-03-10T06:30:00Z" })).toEqual(data);
+    expect(
+      await events(sim, { ...base, TimestampFrom: "2026-03-10T06:30:00Z", TimestampTo: "2026-03-10T06:30:00Z" }),
+    ).toEqual(data);
     expect(sim.events({ login: "advertiser", from: "2026-03-10T09:30:00", to: "2026-03-10T09:30:00" })).toEqual(data);
   });
 });
@@ -116,7 +129,9 @@ describe("late events", () => {
       expect(own.countEvents("advertiser")).toBe(before + 4);
       expect(own.stats().extraEvents).toBe(4);
       const all = own.events({ login: "advertiser" });
-      expect(await events(own, { TimestampFrom: "2026-03-09T00:00:00Z", Currency: "RUB", Limit: 10_000 })).toHaveLength(all.length + 2);
+      expect(await events(own, { TimestampFrom: "2026-03-09T00:00:00Z", Currency: "RUB", Limit: 10_000 })).toHaveLength(
+        all.length + 2,
+      );
       expect(first.length).toBe(10);
       const fresh = own.events({ login: "advertiser", from: clock.now() - 1_800_000 });
       expect(fresh.length).toBeGreaterThan(0);
@@ -140,7 +155,12 @@ describe("bursts", () => {
   });
   test("addBurst adds identical events that Offset pages read completely", async () => {
     const event = sim.addBurst("client-1", { at: "2026-03-10T03:00:00Z", count: 120 });
-    const param = { TimestampFrom: "2026-03-10T03:00:00Z", TimestampTo: "2026-03-10T03:00:00Z", Currency: "RUB", Logins: ["client-1"] };
+    const param = {
+      TimestampFrom: "2026-03-10T03:00:00Z",
+      TimestampTo: "2026-03-10T03:00:00Z",
+      Currency: "RUB",
+      Logins: ["client-1"],
+    };
     const pages: Array<Record<string, unknown>> = [];
     for (let offset = 0; offset < 200; offset += 50) {
       pages.push(...(await events(sim, { ...param, Limit: 50, Offset: offset }, sim.agency.token)));
@@ -159,10 +179,16 @@ describe("runtime options", () => {
     expect(sim.options().order).toBe("ascending");
   });
   test("options can be changed over HTTP too", async () => {
-    const res = await fetch(`${sim.url}/__admin/options`, { method: "POST", body: JSON.stringify({ order: "descending" }) });
+    const res = await fetch(`${sim.url}/__admin/options`, {
+      method: "POST",
+      body: JSON.stringify({ order: "descending" }),
+    });
     expect(((await res.json()) as Record<string, unknown>).order).toBe("descending");
     expect(await events(sim, base)).toEqual(truth().reverse());
-    const bad = await fetch(`${sim.url}/__admin/options`, { method: "POST", body: JSON.stringify({ toInclusive: "maybe" }) });
+    const bad = await fetch(`${sim.url}/__admin/options`, {
+      method: "POST",
+      body: JSON.stringify({ toInclusive: "maybe" }),
+    });
     expect(bad.status).toBe(400);
   });
 });
