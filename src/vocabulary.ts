@@ -4,6 +4,12 @@
  * of them. The simulators keep their own copy on purpose: they are an independent reading of the API.
  */
 
+/** Yandex.Direct's Live 4 JSON endpoints, named `production` and `sandbox` in the config. */
+export const YANDEX_DIRECT_ENDPOINTS = {
+  production: "https://api.direct.yandex.ru/live/v4/json/",
+  sandbox: "https://api-sandbox.direct.yandex.ru/live/v4/json/",
+} as const;
+
 /** The sources, as written in sync.streams.source and the warehouse schemas. */
 export const SOURCE_NAMES = ["altcraft", "yandex_direct"] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];

@@ -1,7 +1,7 @@
 /** `eventlog-sync reset` and `eventlog-sync config check`: the operator's maintenance commands (options and help: program.ts). */
 import { InvalidArgumentError } from "commander";
 import { loadConfig } from "../config/load-config.js";
-import { tryLockStream } from "../sync/stream-lock.js";
+import { tryLockStream } from "../warehouse/stream-lock.js";
 import { parseTimestamp } from "../time/timestamp.js";
 import { findStreams, getStream, resetStream } from "../warehouse/streams.repository.js";
 import type { CommandContext } from "./context.js";

@@ -1,5 +1,5 @@
 /**
- * Event identity (design notes, "Event identity"). Neither API gives an event id, so an event is known by
+ * Event identity (docs/architecture.md, Glossary: occurrence, event key). Neither API gives an event id, so an event is known by
  *   event_key = hash(stream identity, canonical JSON of the source record, occurrence)
  * where occurrence counts the identical records before it in one response. Identical records are
  * interchangeable, so any response that holds every record of a timestamp numbers them 0..n-1 alike:

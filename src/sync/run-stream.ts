@@ -3,7 +3,7 @@
  * pages from the cursor on, and store each page — rows, rejects, cursor, counters — in one transaction.
  * Every failure ends in the stream's own status; nothing thrown here stops the other streams.
  *
- * Terminology: see design notes — source, account, stream, cursor, window, page, run.
+ * Terminology: docs/architecture.md, Glossary — source, account, stream, cursor, window, page, batch, run, job.
  */
 import { classifyFailure } from "../http/retry-policy.js";
 import type { RequestTally } from "../http/with-retries.js";
@@ -14,7 +14,7 @@ import type { EventTable } from "../warehouse/copy-columns.js";
 import { loadPage, type RejectedRecord } from "../warehouse/load-page.js";
 import { beginStreamRun, finishStreamRun, recordSkippedStream } from "../warehouse/stream-runs.repository.js";
 import { ensureStream, getStream, type StreamIdentity } from "../warehouse/streams.repository.js";
-import { tryLockStream } from "./stream-lock.js";
+import { tryLockStream } from "../warehouse/stream-lock.js";
 
 /**
  * What one transaction stores for a stream: rows, rejects, the cursor and the paging state (promise 4). It

@@ -1,7 +1,7 @@
 /**
  * The loader: one page of a stream — its events, its rejects, the stream's new cursor and the page's
  * counters — committed in a single transaction, so a crash replays at most the page in flight and a
- * cursor never moves past rows that are not stored (design notes, promise 4).
+ * cursor never moves past rows that are not stored (docs/architecture.md, Promises).
  *
  * Bulk path: the rows are streamed with COPY into a temporary staging table, then moved with one
  * INSERT … SELECT … ON CONFLICT (event_key) DO NOTHING; the number of rows that statement inserts is the

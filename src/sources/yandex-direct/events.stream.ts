@@ -2,7 +2,7 @@
  * Reads one Yandex.Direct stream (one login of an account) as a sequence of windows, oldest first. Each
  * yielded window is one consistent snapshot: every event of every second inside it came in one response
  * (or, for one dense second, in consecutive Offset pages of one settled second), so numbering identical
- * events within it is the same on every read (design notes, "Event identity").
+ * events within it is the same on every read (docs/architecture.md, Glossary: occurrence, event key).
  *
  * - Windows are half-open `[from, to)` on whole seconds. A window is requested as
  *   `TimestampFrom = from − 1 s`, `TimestampTo = to` and only events inside `[from, to)` are kept, so the
