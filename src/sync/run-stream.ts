@@ -89,6 +89,11 @@ export interface StreamOutcome {
   cursor: Date | null;
 }
 
+/** An outcome before anything was read: every counter at 0. */
+export function freshOutcome(identity: StreamIdentity, status: StreamResult): StreamOutcome {
+  return { identity, status, inserted: 0, duplicates: 0, rejects: 0, pages: 0, requests: 0, retries: 0, cursor: null };
+}
+
 export interface EngineContext {
   warehouse: Warehouse;
   runId: number;
@@ -121,17 +126,7 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
     account: job.identity.account,
     stream: job.identity.streamKey,
   });
-  const outcome: StreamOutcome = {
-    identity: job.identity,
-    status: "succeeded",
-    inserted: 0,
-    duplicates: 0,
-    rejects: 0,
-    pages: 0,
-    requests: 0,
-    retries: 0,
-    cursor: null,
-  };
+  const outcome = freshOutcome(job.identity, "succeeded");
   const registered = await ensureStream(warehouse.db, job.identity);
   const lock = await tryLockStream(warehouse.pool, registered.stream_id);
   if (!lock) {

@@ -14,7 +14,7 @@ import { failAccountStreams } from "../warehouse/stream-runs.repository.js";
 import { confirmReadThrough, settleRetirement } from "../warehouse/streams.repository.js";
 import type { RunStatus } from "../warehouse/tables.js";
 import { toError } from "../errors.js";
-import { type EngineContext, runStream, type StreamJob, type StreamOutcome } from "./run-stream.js";
+import { type EngineContext, freshOutcome, runStream, type StreamJob, type StreamOutcome } from "./run-stream.js";
 import { planAltcraftJobs } from "./altcraft.jobs.js";
 import { configuredStreams, listedCampaigns, retirementScope } from "./retirement.js";
 import { OWNER_LOGIN, yandexDirectJobs } from "./yandex-direct.jobs.js";
@@ -238,18 +238,7 @@ async function runUnderLease(
         // The stream's own bookkeeping failed (the warehouse went away, say): report it, go on.
         const error = toError(err).message;
         log.error({ err: toError(err), stream: job.identity }, "stream could not be synced");
-        outcomes.push({
-          identity: job.identity,
-          status: "failed",
-          error,
-          inserted: 0,
-          duplicates: 0,
-          rejects: 0,
-          pages: 0,
-          requests: 0,
-          retries: 0,
-          cursor: null,
-        });
+        outcomes.push({ ...freshOutcome(job.identity, "failed"), error });
       }
     }
   };

@@ -4,19 +4,11 @@ import { parseConfig } from "../../src/config/load-config.js";
 import { assessHealth, DETAIL_LIMIT, failedRunOf, lastRunOf } from "../../src/daemon/health.js";
 import { configuredStreams, retirementScope } from "../../src/sync/retirement.js";
 import { runStatus, type RunSummary } from "../../src/sync/run-sync.js";
-import type { StreamOutcome, StreamResult } from "../../src/sync/run-stream.js";
+import { freshOutcome, type StreamOutcome, type StreamResult } from "../../src/sync/run-stream.js";
 
 const outcome = (status: StreamResult, key = "k"): StreamOutcome => ({
-  identity: { source: "yandex_direct", account: "a", streamKey: key },
-  status,
+  ...freshOutcome({ source: "yandex_direct", account: "a", streamKey: key }, status),
   ...(status === "succeeded" || status === "skipped" ? {} : { error: `${key} ${status}` }),
-  inserted: 0,
-  duplicates: 0,
-  rejects: 0,
-  pages: 0,
-  requests: 0,
-  retries: 0,
-  cursor: null,
 });
 
 describe("runStatus", () => {
