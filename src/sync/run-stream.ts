@@ -15,6 +15,7 @@ import { loadPage, type RejectedRecord } from "../warehouse/load-page.js";
 import { beginStreamRun, finishStreamRun, recordSkippedStream } from "../warehouse/stream-runs.repository.js";
 import { ensureStream, getStream, type StreamIdentity } from "../warehouse/streams.repository.js";
 import { tryLockStream } from "../warehouse/stream-lock.js";
+import { warehouseFailureMessage } from "../warehouse/lost-connection.js";
 
 /**
  * What one transaction stores for a stream: rows, rejects, the cursor and the paging state (promise 4). It
@@ -232,7 +233,7 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
         log.error({ err: toError(lock.lost.reason), cursor: outcome.cursor }, "stream failed: its lock was lost");
       } else {
         status = classifyFailure(err) === "quota" ? "partial" : "failed";
-        error = `${failure.message} (${where})`;
+        error = `${warehouseFailureMessage(failure)} (${where})`;
         log[status === "partial" ? "warn" : "error"](
           { err: failure, cursor: outcome.cursor },
           status === "partial" ? "quota reached: stream stopped, progress kept" : "stream failed",

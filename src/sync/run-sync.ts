@@ -9,6 +9,7 @@ import type { RequestObserver } from "../http/with-retries.js";
 import type { Logger } from "../log/logger.js";
 import type { Warehouse } from "../warehouse/database.js";
 import { beginRun, markAbandonedRuns } from "../warehouse/run-liveness.js";
+import { warehouseFailureMessage } from "../warehouse/lost-connection.js";
 import { finishRun } from "../warehouse/runs.repository.js";
 import { failAccountStreams } from "../warehouse/stream-runs.repository.js";
 import { confirmReadThrough, settleRetirement } from "../warehouse/streams.repository.js";
@@ -236,7 +237,7 @@ async function runUnderLease(
         outcomes.push(await runStream(context, job));
       } catch (err) {
         // The stream's own bookkeeping failed (the warehouse went away, say): report it, go on.
-        const error = toError(err).message;
+        const error = warehouseFailureMessage(err);
         log.error({ err: toError(err), stream: job.identity }, "stream could not be synced");
         outcomes.push({ ...freshOutcome(job.identity, "failed"), error });
       }

@@ -24,6 +24,12 @@ export function isLostConnection(err: unknown): boolean {
   return /Connection terminated|connection is closed|Client has encountered a connection error/i.test(message);
 }
 
+/** The message of `err`, saying it was the warehouse's connection when that is what went away. */
+export function warehouseFailureMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return isLostConnection(err) ? `the warehouse connection was lost (${message})` : message;
+}
+
 export async function retryOnLostConnection<T>(statement: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {

@@ -1,6 +1,11 @@
-// Only a lost connection is tried again, a bounded number of times; a wrong statement fails at once.
+// Only a lost connection is tried again, a bounded number of times; a wrong statement fails at once; a lost
+// connection is named as the warehouse's in the stream's error.
 import { describe, expect, it } from "vitest";
-import { isLostConnection, retryOnLostConnection } from "../../src/warehouse/lost-connection.js";
+import {
+  isLostConnection,
+  retryOnLostConnection,
+  warehouseFailureMessage,
+} from "../../src/warehouse/lost-connection.js";
 
 const terminated = Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
 
@@ -36,5 +41,14 @@ describe("retryOnLostConnection", () => {
       }),
     ).rejects.toBe(wrong);
     expect(calls).toBe(1);
+  });
+});
+
+describe("warehouseFailureMessage", () => {
+  it("names the warehouse when its connection went away, and leaves any other message as it is", () => {
+    const reset = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+    expect(warehouseFailureMessage(reset)).toBe("the warehouse connection was lost (read ECONNRESET)");
+    expect(warehouseFailureMessage(terminated)).toMatch(/^the warehouse connection was lost \(terminating/);
+    expect(warehouseFailureMessage(new Error('relation "x" does not exist'))).toBe('relation "x" does not exist');
   });
 });
