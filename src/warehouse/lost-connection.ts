@@ -21,7 +21,9 @@ export function isLostConnection(err: unknown): boolean {
   )
     return true;
   const message = typeof e?.message === "string" ? e.message : "";
-  return /Connection terminated|connection is closed|Client has encountered a connection error/i.test(message);
+  return /Connection terminated|connection is closed|Client has encountered a connection error|Client was closed/i.test(
+    message,
+  );
 }
 
 /** The message of `err`, saying it was the warehouse's connection when that is what went away. */
