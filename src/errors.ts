@@ -20,7 +20,10 @@ export class ConfigError extends Error {
   }
 }
 
-/** Command options that name nothing that exists (`sync --stream`, `--source`, `--account`): each problem lists what does. */
+/**
+ * Command options that name nothing that exists (`sync --stream`, `--source`, `--account`): each problem lists what
+ * does.
+ */
 export class SelectionError extends Error {
   override readonly name = "SelectionError";
   readonly problems: readonly string[];

@@ -1,4 +1,7 @@
-/** `eventlog-sync reset` and `eventlog-sync config check`: the operator's maintenance commands (options and help: program.ts). */
+/**
+ * `eventlog-sync reset` and `eventlog-sync config check`: the operator's maintenance commands (options and help:
+ * program.ts).
+ */
 import { InvalidArgumentError } from "commander";
 import { loadConfig } from "../config/load-config.js";
 import { tryLockStream } from "../warehouse/stream-lock.js";

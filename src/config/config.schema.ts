@@ -150,9 +150,15 @@ export const altcraftAccountSchema = z
     name,
     /** API token: `${ENV_VAR}` only, never written in the file. */
     token: secret,
-    /** Base URL of the Altcraft platform (API root is `<url>/api/v1.1/`). Default https://ru.altkraft.com (Altcraft Cloud). */
+    /**
+     * Base URL of the Altcraft platform (API root is `<url>/api/v1.1/`). Default https://ru.altkraft.com (Altcraft
+     * Cloud).
+     */
     url: z.url({ protocol: /^https?$/ }).default("https://ru.altkraft.com"),
-    /** Where the token travels: `body` (the `token` field) or `header` (Authorization: Bearer). Never the URL. Default body. */
+    /**
+     * Where the token travels: `body` (the `token` field) or `header` (Authorization: Bearer). Never the URL. Default
+     * body.
+     */
     tokenIn: oneOf(["body", "header"] as const).default("body"),
     /** Wire format: json or xml. Default json. */
     format: oneOf(["json", "xml"] as const).default("json"),
@@ -238,7 +244,10 @@ export const databaseSchema = z
     url: z.string().min(1).optional(),
     /** How long opening a connection may take before the command fails. Default 10s. */
     connectTimeout: duration.default(DATABASE_DEFAULTS.connectTimeout),
-    /** statement_timeout of the job's own statements (loading a page, bookkeeping); migrations run without it. Default 5m. */
+    /**
+     * statement_timeout of the job's own statements (loading a page, bookkeeping); migrations run without it. Default
+     * 5m.
+     */
     statementTimeout: duration.default(DATABASE_DEFAULTS.statementTimeout),
     /** lock_timeout: the longest wait for a table, row or migration lock. Default 60s. */
     lockTimeout: duration.default(DATABASE_DEFAULTS.lockTimeout),

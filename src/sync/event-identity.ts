@@ -1,5 +1,6 @@
 /**
- * Event identity (docs/architecture.md, Glossary: occurrence, event key). Neither API gives an event id, so an event is known by
+ * Event identity (docs/architecture.md, Glossary: occurrence, event key). Neither API gives an event id, so an event is
+ * known by
  *   event_key = hash(stream identity, canonical JSON of the source record, occurrence)
  * where occurrence counts the identical records before it in one response. Identical records are
  * interchangeable, so any response that holds every record of a timestamp numbers them 0..n-1 alike:
@@ -78,7 +79,9 @@ export function writeCanonical(value: unknown, omit: ReadonlySet<string> | undef
   into.json = `${json}}`;
 }
 
-/** Numbers identical records as they come: `next(canonical)` is how many identical ones came before. One per response. */
+/**
+ * Numbers identical records as they come: `next(canonical)` is how many identical ones came before. One per response.
+ */
 export class OccurrenceCounter {
   private readonly seen = new Map<string, number>();
 

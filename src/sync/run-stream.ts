@@ -35,7 +35,9 @@ export interface StreamBatch<Row> {
   gaps?: StreamGap[];
 }
 
-/** Events a stream could not read because the server would not give them (more in one instant than one response holds). */
+/**
+ * Events a stream could not read because the server would not give them (more in one instant than one response holds).
+ */
 export interface StreamGap {
   at: Date;
   /** How many; null when the server does not say. */
@@ -69,7 +71,10 @@ export interface StreamJob<Row> {
     tally: RequestTally,
     signal: AbortSignal,
   ): AsyncIterable<StreamBatch<Row>>;
-  /** After a successful read: bookkeeping of the source, and the completeness gap (events the API reports that the warehouse does not hold). */
+  /**
+   * After a successful read: bookkeeping of the source, and the completeness gap (events the API reports that the
+   * warehouse does not hold).
+   */
   finish?(warehouse: Warehouse): Promise<StreamFinish>;
 }
 

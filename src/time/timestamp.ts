@@ -41,7 +41,10 @@ function offsetMinutes(sign: string, hh: string, mm: string): number {
   return (sign === "-" ? -1 : 1) * (Number(hh) * 60 + Number(mm));
 }
 
-/** One formatter per zone: building one costs far more than using it, and a zone's rules do not change while the process runs. */
+/**
+ * One formatter per zone: building one costs far more than using it, and a zone's rules do not change while the process
+ * runs.
+ */
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatterFor(zone: string): Intl.DateTimeFormat {

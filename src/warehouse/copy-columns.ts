@@ -12,7 +12,10 @@ import type { AltcraftCampaignLogTable, YandexDirectEventsTable } from "./tables
 export type ColumnKind =
   "uuid" | "text" | "integer" | "bigint" | "double" | "numeric" | "boolean" | "timestamptz" | "date" | "jsonb";
 
-/** Columns of an event table the caller does not give: the loader fills stream_id, run_id and nul_replaced, Postgres loaded_at. */
+/**
+ * Columns of an event table the caller does not give: the loader fills stream_id, run_id and nul_replaced, Postgres
+ * loaded_at.
+ */
 type FilledByLoader = "stream_id" | "run_id" | "nul_replaced" | "loaded_at";
 
 /**
@@ -28,7 +31,9 @@ export type EventRowOf<Table> = {
 export type CampaignLogRowInput = EventRowOf<AltcraftCampaignLogTable>;
 export type YandexDirectEventRowInput = EventRowOf<YandexDirectEventsTable>;
 
-/** The kinds that can hold a value of type `T` (a string may be a uuid, text, a decimal, a date, digits or JSON text). */
+/**
+ * The kinds that can hold a value of type `T` (a string may be a uuid, text, a decimal, a date, digits or JSON text).
+ */
 type KindsFor<T> = [T] extends [Date]
   ? "timestamptz"
   : [T] extends [boolean]

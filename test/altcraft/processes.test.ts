@@ -96,7 +96,9 @@ async function waitForMoreRows(warehouse: Warehouse, before: number, who: string
 
 const campaignIds = (): number[] => sim.campaigns().map((c) => c.id);
 
-/** Rows of one account with their typed columns, per campaign, each as one canonical string, up to a time per campaign. */
+/**
+ * Rows of one account with their typed columns, per campaign, each as one canonical string, up to a time per campaign.
+ */
 async function typedRows(
   warehouse: Warehouse,
   accountName: string,
@@ -383,7 +385,8 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
       for (const row of errors.rows)
         for (const token of [TOKEN, SECOND_TOKEN, REFUSED_TOKEN, LIMITED_TOKEN]) expect(row.text).not.toContain(token);
       // Accounts are planned one after the other, so the three injected failures hit debug-body's
-      // campaigns/list and are retried: each full-rights account lists as often as the limited one, debug-body three more times.
+      // campaigns/list and are retried: each full-rights account lists as often as the limited one, debug-body three
+      // more times.
       const counts = sim.requestCounts();
       const listPages = counts[LIMITED_TOKEN]?.["campaigns/list"] ?? 0;
       expect(listPages).toBeGreaterThan(0);

@@ -1,4 +1,5 @@
-// Every command has a description and examples in its --help; --help, status and sync load no simulator, demo or embedded PostgreSQL.
+// Every command has a description and examples in its --help; --help, status and sync load no simulator, demo or
+// embedded PostgreSQL.
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -77,7 +78,8 @@ export async function load(url, context, next) {
     return (await readFile(log, "utf8")).split("\n").filter(Boolean);
   }
 
-  // The simulators' options modules (constants: the defaults `simulate --help` shows) are allowed; their servers are not.
+  // The simulators' options modules (constants: the defaults `simulate --help` shows) are allowed; their servers are
+  // not.
   const HEAVY = [
     /\/src\/simulators\/(?!.*\.options\.js$)/,
     /\/src\/cli\/(demo|simulate)\.command\.js$/,

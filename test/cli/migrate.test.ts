@@ -1,4 +1,5 @@
-// `eventlog-sync migrate`: idempotent, reversible with --down, embedded without DATABASE_URL, exit 1 with a clear message.
+// `eventlog-sync migrate`: idempotent, reversible with --down, embedded without DATABASE_URL, exit 1 with a clear
+// message.
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

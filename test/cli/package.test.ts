@@ -1,4 +1,5 @@
-// `npm pack` gives a package that installs offline with its production dependencies only and runs: --help, config check, a sync.
+// `npm pack` gives a package that installs offline with its production dependencies only and runs: --help, config
+// check, a sync.
 /**
  * The tarball of `npm pack` is installed into a temporary project, as its only dependency, with
  * `npm ci --offline`: the project's lock is the repository's lock without the dev dependencies, so the

@@ -1,4 +1,5 @@
-// Configuration: every problem reported at once with its path, documented defaults, tokens from the environment or a secret file and never echoed.
+// Configuration: every problem reported at once with its path, documented defaults, tokens from the environment or a
+// secret file and never echoed.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,4 +1,5 @@
-// Secrets never leave the HTTP boundary: every spelling and piece of a token is masked in bodies, errors and their causes.
+// Secrets never leave the HTTP boundary: every spelling and piece of a token is masked in bodies, errors and their
+// causes.
 import { Writable } from "node:stream";
 import { MockAgent } from "undici";
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,5 @@
-// Each request is counted once and its observer told how it ended, with one outcome per kind of failure, and each retry once.
+// Each request is counted once and its observer told how it ended, with one outcome per kind of failure, and each retry
+// once.
 import { describe, expect, it } from "vitest";
 import { ApiError, HttpError, MalformedResponseError, NetworkError, TimeoutError } from "../../src/errors.js";
 import { type RequestOutcome, requestOutcome } from "../../src/http/retry-policy.js";

@@ -1,4 +1,5 @@
-// Provisioning: DATABASE_URL as given, or an embedded PostgreSQL whose data directory persists and has one holder at a time.
+// Provisioning: DATABASE_URL as given, or an embedded PostgreSQL whose data directory persists and has one holder at a
+// time.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

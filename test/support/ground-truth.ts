@@ -40,7 +40,9 @@ export interface StreamComparison {
   extra: string[];
   /** Rows at or after the cursor. */
   beyondCursor: number;
-  /** Rows at or after the cursor that are not events of the simulator after the cursor (with multiplicity), first few. */
+  /**
+   * Rows at or after the cursor that are not events of the simulator after the cursor (with multiplicity), first few.
+   */
   extraBeyondCursor: string[];
 }
 

@@ -3,7 +3,10 @@ import { sql } from "kysely";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Warehouse } from "../../src/warehouse/database.js";
 
-/** Waits until no other session holds an advisory lock or an open transaction on the database (a killed process's backends are gone). */
+/**
+ * Waits until no other session holds an advisory lock or an open transaction on the database (a killed process's
+ * backends are gone).
+ */
 export async function waitForOtherSessions(warehouse: Warehouse): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const { rows } = await sql<{ n: number }>`

@@ -1,4 +1,5 @@
-// Event identity: canonical JSON independent of key order and number spelling; occurrences numbered the same in any order.
+// Event identity: canonical JSON independent of key order and number spelling; occurrences numbered the same in any
+// order.
 import { describe, expect, it } from "vitest";
 import { canonicalJson, eventKey, numberOccurrences, streamIdentity } from "../../src/sync/event-identity.js";
 

@@ -1,4 +1,6 @@
-// The daemon's metrics after real runs against the simulators: counters at 0 before the first run, process and Node runtime metrics, one latency observation per request made (by source and outcome), retries and quota hits per account, rows loaded per stream equal to the warehouse's rows, and the same from a real daemon's /metrics.
+// The daemon's metrics after real runs against the simulators: counters at 0 before the first run, process and Node
+// runtime metrics, one latency observation per request made (by source and outcome), retries and quota hits per
+// account, rows loaded per stream equal to the warehouse's rows, and the same from a real daemon's /metrics.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,4 +1,5 @@
-// Proves runStream reads one batch ahead while it stores the current one, and stores a batch read ahead only after the one before it commits: dropped on a signal or a failed load.
+// Proves runStream reads one batch ahead while it stores the current one, and stores a batch read ahead only after the
+// one before it commits: dropped on a signal or a failed load.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log/logger.js";
 import { type EngineContext, runStream, type StreamBatch, type StreamJob } from "../../src/sync/run-stream.js";

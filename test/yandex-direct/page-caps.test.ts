@@ -22,7 +22,8 @@ describe("Yandex.Direct sync against a server that caps every response", () => {
     async (cap) => {
       const scenario = await start({
         logins: ["client-1"],
-        // A burst (12 identical events in one second) is denser than the small caps: those seconds are paged with Offset.
+        // A burst (12 identical events in one second) is denser than the small caps: those seconds are paged with
+        // Offset.
         // Tiny caps cost several requests per event (a window is requested from one second before its start, and
         // that second's events count against the cap): their logs are kept small.
         simulator: {

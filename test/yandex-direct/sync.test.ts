@@ -1,4 +1,5 @@
-// Yandex.Direct end to end: a backfill, then only what is new; late events in the lookback; identical events and bursts.
+// Yandex.Direct end to end: a backfill, then only what is new; late events in the lookback; identical events and
+// bursts.
 import { describe, expect, it } from "vitest";
 import { useScenarioDatabase } from "../support/scenario-database.js";
 import { DAY, HOUR, startYandexScenario } from "../support/yandex-scenario.js";

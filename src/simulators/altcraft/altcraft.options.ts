@@ -46,7 +46,9 @@ export interface AltcraftRuntimeOptions {
   maxLimit?: number;
   /** A `limit` above `maxLimit` is `"clamp"`ed silently (default) or `"reject"`ed with error 400. */
   overMaxLimit?: "clamp" | "reject";
-  /** Chance per log_v2 request (0–1) that a late row is inserted into that campaign's past after answering. Default 0. */
+  /**
+   * Chance per log_v2 request (0–1) that a late row is inserted into that campaign's past after answering. Default 0.
+   */
   lateRowRate?: number;
   /** How far in the past a late row lands, in ms (uniform in [0, this]). Default 600,000 (10 min). */
   lateRowMaxAgeMs?: number;

@@ -81,7 +81,9 @@ export interface AltcraftSimulator {
   options(): ResolvedRuntimeOptions;
   /** Changes switches at runtime; `faults` replaces the whole fault set. */
   setOptions(partial: AltcraftRuntimeOptions): void;
-  /** The next `count` requests of `token` answer error `code` (HTTP status per the mirror rule; ≥ 500 and 429 always). */
+  /**
+   * The next `count` requests of `token` answer error `code` (HTTP status per the mirror rule; ≥ 500 and 429 always).
+   */
   failNext(token: string, count: number, code: number): void;
   /** Stored rows (including rows after the clock) and the bytes their columns hold. */
   stats(): { rows: number; logBytes: number };

@@ -64,7 +64,9 @@ export interface YandexDirectDataOptions {
 
 /** Options that can also be changed while the simulator runs (`setOptions`, `POST /__admin/options`). */
 export interface YandexDirectBehaviourOptions {
-  /** Order of returned events: by Timestamp up or down, or up with each second shuffled (seeded). Default `ascending`. */
+  /**
+   * Order of returned events: by Timestamp up or down, or up with each second shuffled (seeded). Default `ascending`.
+   */
   order?: EventOrder;
   /** Whether an event exactly at `TimestampFrom` is returned. Default true. */
   fromInclusive?: boolean;
@@ -86,7 +88,9 @@ export interface YandexDirectBehaviourOptions {
    * applies to a read without `Limit`); 0 means none. Default 0.
    */
   maxEventsPerResponse?: number;
-  /** Error code for an unknown `method`: 55 (operation not found) or 509 (not available in this version). Default 55. */
+  /**
+   * Error code for an unknown `method`: 55 (operation not found) or 509 (not available in this version). Default 55.
+   */
   unknownMethodCode?: 55 | 509;
   /** Chance per GetEventsLog request that late events are inserted into the past of each requested log. Default 0. */
   lateEventRate?: number;

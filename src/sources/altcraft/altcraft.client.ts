@@ -53,7 +53,9 @@ function encodeBody(params: Record<string, string | number | boolean>, format: F
     .join("")}</xml>`;
 }
 
-/** Reads a response: the envelope on success, ApiError for `error != 0` or HTTP ≥ 400, MalformedResponseError otherwise. */
+/**
+ * Reads a response: the envelope on success, ApiError for `error != 0` or HTTP ≥ 400, MalformedResponseError otherwise.
+ */
 export function parseEnvelope(
   method: string,
   status: number,

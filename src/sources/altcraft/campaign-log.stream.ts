@@ -1,6 +1,7 @@
 /**
  * Reads one Altcraft stream (the log of one campaign) page by page from the cursor on. log_v2 has only
- * `from_time` and `limit` (no offset, no end), so paging goes (docs/architecture.md, Glossary: page, capacity, zone guard):
+ * `from_time` and `limit` (no offset, no end), so paging goes (docs/architecture.md, Glossary: page, capacity, zone
+ * guard):
  * - the next page asks `from_time = last time seen − 1 ms`, so it holds the whole last millisecond again
  *   whether the API treats from_time as inclusive or exclusive; occurrences are numbered per response.
  * - "This is all there is" needs evidence (page-capacity.ts): an empty page; a page smaller than the
@@ -69,7 +70,9 @@ export interface CampaignLogState {
 export interface CampaignLogPage {
   /** Rows of one response, as sent. */
   rows: unknown[];
-  /** Each row's time as read here, ms since the epoch (undefined: unreadable), so the mapper does not parse it again. */
+  /**
+   * Each row's time as read here, ms since the epoch (undefined: unreadable), so the mapper does not parse it again.
+   */
   times: (number | undefined)[];
   /** Latest time seen so far (the cursor once this page is stored). */
   cursor: Date | null;

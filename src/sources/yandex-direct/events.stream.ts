@@ -83,7 +83,9 @@ export interface EventsWindow {
   to: Date;
   /** The items of the response whose Timestamp lies in [from, to), plus any whose Timestamp cannot be read. */
   items: unknown[];
-  /** Each item's Timestamp as read here, ms since the epoch (NaN: unreadable), so the mapper does not parse it again. */
+  /**
+   * Each item's Timestamp as read here, ms since the epoch (NaN: unreadable), so the mapper does not parse it again.
+   */
   times: number[];
   /** The stream's cursor once this window is stored: `to`. */
   cursor: Date;

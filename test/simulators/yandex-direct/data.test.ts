@@ -1,4 +1,5 @@
-// The Yandex.Direct simulator's log: deterministic per seed and clock, independent of read order, compact at a million events.
+// The Yandex.Direct simulator's log: deterministic per seed and clock, independent of read order, compact at a million
+// events.
 import { afterEach, describe, expect, test } from "vitest";
 import {
   startYandexDirectSimulator,
