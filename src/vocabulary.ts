@@ -10,6 +10,11 @@ export const YANDEX_DIRECT_ENDPOINTS = {
   sandbox: "https://api-sandbox.direct.yandex.ru/live/v4/json/",
 } as const;
 
+/** The URL of a configured Yandex.Direct endpoint: `production`, `sandbox`, or a URL as written. */
+export function yandexDirectEndpointUrl(endpoint: string): string {
+  return endpoint === "production" || endpoint === "sandbox" ? YANDEX_DIRECT_ENDPOINTS[endpoint] : endpoint;
+}
+
 /** The sources, as written in sync.streams.source and the warehouse schemas. */
 export const SOURCE_NAMES = ["altcraft", "yandex_direct"] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];

@@ -7,12 +7,12 @@
  * events table would double. The same holds for the token owner's stream of one token, and for an Altcraft
  * account listed twice with the same platform URL and token (each campaign stored twice).
  */
-import { YANDEX_DIRECT_ENDPOINTS } from "../vocabulary.js";
+import { yandexDirectEndpointUrl } from "../vocabulary.js";
 import type { Config } from "./config.schema.js";
 
 /** A URL reduced to what makes two spellings of one endpoint equal: lower-case host, no trailing slash. */
 export function sameEndpointKey(endpoint: string): string {
-  const named = endpoint === "production" || endpoint === "sandbox" ? YANDEX_DIRECT_ENDPOINTS[endpoint] : endpoint;
+  const named = yandexDirectEndpointUrl(endpoint);
   try {
     const url = new URL(named);
     return `${url.protocol}//${url.host.toLowerCase()}${url.pathname.replace(/\/+$/, "")}`;

@@ -12,12 +12,8 @@ import {
   type EventsWindow,
   readEventWindows,
 } from "../sources/yandex-direct/events.stream.js";
-import {
-  createYandexDirectClient,
-  PRODUCTION_ENDPOINT,
-  SANDBOX_ENDPOINT,
-  type YandexDirectClient,
-} from "../sources/yandex-direct/yandex-direct.client.js";
+import { createYandexDirectClient, type YandexDirectClient } from "../sources/yandex-direct/yandex-direct.client.js";
+import { yandexDirectEndpointUrl } from "../vocabulary.js";
 import type { EventsLogFilter } from "../sources/yandex-direct/yandex-direct.schemas.js";
 import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../warehouse/copy-columns.js";
 import type { RejectedRecord } from "../warehouse/load-page.js";
@@ -27,12 +23,6 @@ import type { StreamJob, StreamBatch } from "./run-stream.js";
 
 /** The stream key of the token owner's stream, and its rows' login when the config does not name it (ownerLogin). */
 export const OWNER_LOGIN = "(owner)";
-
-export function endpointUrl(endpoint: string): string {
-  if (endpoint === "production") return PRODUCTION_ENDPOINT;
-  if (endpoint === "sandbox") return SANDBOX_ENDPOINT;
-  return endpoint;
-}
 
 function filterOf(account: YandexDirectAccountConfig): EventsLogFilter | undefined {
   const f = account.filter;
@@ -136,7 +126,7 @@ export function yandexDirectJobs(
 ): StreamJob<YandexDirectEventRowInput>[] {
   const client = createYandexDirectClient({
     agent,
-    endpoint: endpointUrl(account.endpoint),
+    endpoint: yandexDirectEndpointUrl(account.endpoint),
     token: account.token,
     locale: account.locale,
     timeoutMs: account.timeout,

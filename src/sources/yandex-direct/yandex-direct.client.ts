@@ -15,11 +15,8 @@ import {
   type RetryOptions,
   withRetries,
 } from "../../http/with-retries.js";
-import { type Locale, YANDEX_DIRECT_ENDPOINTS } from "../../vocabulary.js";
+import type { Locale } from "../../vocabulary.js";
 import { errorEnvelope, type GetEventsLogParams } from "./yandex-direct.schemas.js";
-
-export const PRODUCTION_ENDPOINT = YANDEX_DIRECT_ENDPOINTS.production;
-export const SANDBOX_ENDPOINT = YANDEX_DIRECT_ENDPOINTS.sandbox;
 
 export interface YandexDirectClientOptions {
   endpoint: string;
