@@ -8,6 +8,7 @@ import * as incompleteStreams from "./2026-11-28T1200_incomplete-streams.js";
 import * as surviveTheWarehouse from "./2026-11-28T1300_survive-the-warehouse.js";
 import * as statusTruth from "./2026-11-28T1400_status-truth.js";
 import * as analystsWarehouse from "./2026-11-29T0100_analysts-warehouse.js";
+import * as agencyClients from "./2026-11-29T0900_agency-clients.js";
 
 export const migrations: Record<string, Migration> = {
   "2026-11-23T1500_sync-bookkeeping": syncBookkeeping,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   "2026-11-28T1300_survive-the-warehouse": surviveTheWarehouse,
   "2026-11-28T1400_status-truth": statusTruth,
   "2026-11-29T0100_analysts-warehouse": analystsWarehouse,
+  "2026-11-29T0900_agency-clients": agencyClients,
 };

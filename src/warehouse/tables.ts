@@ -100,6 +100,35 @@ export interface AltcraftCampaignsTable {
   updated_at: DefaultTimestamp;
 }
 
+export interface YandexDirectClientsTable {
+  account: string;
+  client_id: number;
+  login: string;
+  stream_key: string;
+  name: string | null;
+  currency: string | null;
+  archived: boolean;
+  listed: Generated<boolean>;
+  first_seen_at: DefaultTimestamp;
+  last_seen_at: DefaultTimestamp;
+  raw: Json;
+}
+
+export interface YandexDirectClientListingsTable {
+  run_id: number;
+  account: string;
+  started_at: Date;
+  finished_at: DefaultTimestamp;
+  complete: boolean;
+  pages: number;
+  requests: number;
+  clients: number | null;
+  units_spent: number | null;
+  units_remaining: number | null;
+  units_daily: number | null;
+  error: string | null;
+}
+
 /** Columns every event table has; copy-columns.ts derives the loader's rows from these types. */
 interface EventColumns {
   event_key: string;
@@ -179,6 +208,8 @@ export interface Database {
   "yandex_direct.events": YandexDirectEventsTable;
   "yandex_direct.event_types": YandexDirectEventTypesTable;
   "altcraft.runs": AltcraftRunsTable;
+  "yandex_direct.clients": YandexDirectClientsTable;
+  "yandex_direct.client_listings": YandexDirectClientListingsTable;
 }
 
 export type Stream = Selectable<StreamsTable>;
