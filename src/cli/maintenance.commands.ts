@@ -94,7 +94,12 @@ export function runConfigCheck(file: string): void {
     console.log(`  altcraft/${a.name}: ${a.url} (${a.format}, token in ${a.tokenIn}), campaigns discovered each run`);
   }
   for (const a of config.sources.yandex_direct?.accounts ?? []) {
-    const streams = a.logins?.length ? a.logins.join(", ") : "(the token owner)";
+    const streams =
+      a.logins === "all"
+        ? "every client of the agency, discovered each run"
+        : a.logins?.length
+          ? a.logins.join(", ")
+          : "(the token owner)";
     console.log(`  yandex_direct/${a.name}: ${a.endpoint}, ${a.currency}, streams: ${streams}`);
   }
   console.log(

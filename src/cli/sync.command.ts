@@ -66,14 +66,12 @@ export async function runSyncCommand(options: SyncOptions, context: CommandConte
       if (campaignKeys.length === 0) return { summary, unmatched: [] };
       // A campaign on the slow poll schedule is not read every run, but it is a stream the warehouse knows.
       const known = (
-        await Promise.all(
-          campaignKeys.map(({ key }) => findStreams(warehouse.db, { source: "altcraft", streamKey: key })),
-        )
+        await Promise.all(campaignKeys.map(({ key, source }) => findStreams(warehouse.db, { source, streamKey: key })))
       ).flat();
       const unmatched = unmatchedCampaigns(campaignKeys, {
-        runStreams: summary.streams.filter((s) => s.identity.source === "altcraft").map((s) => s.identity),
-        knownStreams: known.map((s) => ({ account: s.account, streamKey: s.stream_key })),
-        failedAccounts: summary.accounts.filter((a) => a.source === "altcraft").map((a) => a.account),
+        runStreams: summary.streams.map((s) => s.identity),
+        knownStreams: known.map((s) => ({ source: s.source, account: s.account, streamKey: s.stream_key })),
+        failedAccounts: summary.accounts,
       });
       return { summary, unmatched };
     },

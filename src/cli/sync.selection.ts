@@ -4,12 +4,15 @@
  * silently. Here every value must name something that exists, and the error lists what does.
  *
  * Streams: a Yandex.Direct stream is a configured login (or `(owner)`), known from the config. An Altcraft
- * stream is a campaign id, known only once the account's campaigns are listed; so a numeric `--stream` is
- * accepted when a selected Altcraft account could list it (its `campaigns.ids`, if given, include it), and
- * `unmatchedCampaigns` checks after the run that such a campaign was found (listed in this run, or already
- * a stream in the warehouse, as campaigns on the slow poll schedule are not read every run).
+ * stream is a campaign id, and a stream of a Yandex.Direct account with `logins: all` a client login, both
+ * known only once the account's listing is read; so a numeric `--stream` is accepted when a selected Altcraft
+ * account could list it (its `campaigns.ids`, if given, include it), any login when a selected Yandex.Direct
+ * account discovers its logins (and its discovery.include/exclude take it), and `unmatchedCampaigns` checks
+ * after the run that such a stream was found (listed in this run, or already a stream in the warehouse, as
+ * campaigns on the slow poll schedule are not read every run).
  */
-import type { Config } from "../config/config.schema.js";
+import { type Config, configuredLogins, discoversLogins } from "../config/config.schema.js";
+import { type LoginFilter, loginFilter } from "../config/login-patterns.js";
 import { SelectionError } from "../errors.js";
 import type { SyncSelection } from "../sync/run-sync.js";
 
@@ -28,8 +31,11 @@ export interface SelectionOptions {
 export interface CheckedSelection {
   /** The selection for the run, values in the configured spelling. */
   selection: SyncSelection;
-  /** `--stream` values that only an Altcraft campaign of these accounts can match: checked after listing. */
-  campaignKeys: ReadonlyArray<{ key: string; accounts: readonly string[] }>;
+  /**
+   * `--stream` values that only a listing can match (an Altcraft campaign, a discovered Yandex.Direct
+   * client) of these accounts: checked after the run.
+   */
+  campaignKeys: ReadonlyArray<{ key: string; source: SourceName; accounts: readonly string[] }>;
 }
 
 interface Account {
@@ -39,6 +45,8 @@ interface Account {
   logins?: readonly string[];
   /** Altcraft: the configured campaign ids, if it names them. */
   campaignIds?: readonly number[] | undefined;
+  /** Yandex.Direct with `logins: all`: which discovered logins it takes. */
+  discovers?: LoginFilter;
 }
 
 function accountsOf(config: Config, ownerKey: string): Account[] {
@@ -48,11 +56,15 @@ function accountsOf(config: Config, ownerKey: string): Account[] {
       name: a.name,
       campaignIds: a.campaigns.ids,
     })),
-    ...(config.sources.yandex_direct?.accounts ?? []).map((a): Account => ({
-      source: "yandex_direct",
-      name: a.name,
-      logins: a.logins?.length ? a.logins : [ownerKey],
-    })),
+    ...(config.sources.yandex_direct?.accounts ?? []).map((a): Account =>
+      discoversLogins(a)
+        ? { source: "yandex_direct", name: a.name, logins: [], discovers: loginFilter(a.discovery ?? {}) }
+        : {
+            source: "yandex_direct",
+            name: a.name,
+            logins: configuredLogins(a).length > 0 ? configuredLogins(a) : [ownerKey],
+          },
+    ),
   ];
 }
 
@@ -61,7 +73,7 @@ const list = (values: readonly string[]) => (values.length > 0 ? values.join(", 
 function describeStreams(accounts: readonly Account[]): string {
   const parts = accounts.map((a) =>
     a.source === "yandex_direct"
-      ? `yandex_direct/${a.name}: ${list(a.logins ?? [])}`
+      ? `yandex_direct/${a.name}: ${a.discovers ? "client logins, discovered each run" : list(a.logins ?? [])}`
       : `altcraft/${a.name}: campaign ids, discovered each run${a.campaignIds ? ` (only ${a.campaignIds.join(", ")})` : ""}`,
   );
   return list(parts);
@@ -110,7 +122,7 @@ export function checkSelection(config: Config, options: SelectionOptions, ownerK
   const selected = inSources.filter((a) => !accounts || accounts.includes(a.name));
 
   let streams: string[] | undefined;
-  const campaignKeys: Array<{ key: string; accounts: string[] }> = [];
+  const campaignKeys: Array<{ key: string; source: SourceName; accounts: string[] }> = [];
   if (options.streams?.length) {
     streams = [];
     for (const value of options.streams) {
@@ -121,15 +133,29 @@ export function checkSelection(config: Config, options: SelectionOptions, ownerK
         id === undefined
           ? []
           : selected.filter((a) => a.source === "altcraft" && (!a.campaignIds || a.campaignIds.includes(id)));
-      if (logins.length === 0 && campaignAccounts.length === 0) {
+      // Discovered streams are keyed by the login in lower case.
+      const clientAccounts = selected.filter((a) => a.discovers?.(value));
+      if (logins.length === 0 && campaignAccounts.length === 0 && clientAccounts.length === 0) {
         problems.push(
-          `--stream ${value}: matches no configured login and no campaign a selected Altcraft account could list; streams: ${describeStreams(selected)}`,
+          `--stream ${value}: matches no configured login, no client a selected Yandex.Direct account could discover and no campaign a selected Altcraft account could list; streams: ${describeStreams(selected)}`,
         );
         continue;
       }
-      for (const key of [...logins, ...(campaignAccounts.length > 0 ? [value] : [])])
-        if (!streams.includes(key)) streams.push(key);
-      if (logins.length === 0) campaignKeys.push({ key: value, accounts: campaignAccounts.map((a) => a.name) });
+      const keys = [
+        ...logins,
+        ...(campaignAccounts.length > 0 ? [value] : []),
+        ...(clientAccounts.length > 0 ? [value.toLowerCase()] : []),
+      ];
+      for (const key of keys) if (!streams.includes(key)) streams.push(key);
+      if (logins.length > 0) continue;
+      if (campaignAccounts.length > 0)
+        campaignKeys.push({ key: value, source: "altcraft", accounts: campaignAccounts.map((a) => a.name) });
+      if (clientAccounts.length > 0)
+        campaignKeys.push({
+          key: value.toLowerCase(),
+          source: "yandex_direct",
+          accounts: clientAccounts.map((a) => a.name),
+        });
     }
   }
 
@@ -148,22 +174,22 @@ export function checkSelection(config: Config, options: SelectionOptions, ownerK
 export function unmatchedCampaigns(
   campaignKeys: CheckedSelection["campaignKeys"],
   found: {
-    runStreams: ReadonlyArray<{ account: string; streamKey: string }>;
-    knownStreams: ReadonlyArray<{ account: string; streamKey: string }>;
-    failedAccounts: readonly string[];
+    runStreams: ReadonlyArray<{ source: string; account: string; streamKey: string }>;
+    knownStreams: ReadonlyArray<{ source: string; account: string; streamKey: string }>;
+    failedAccounts: ReadonlyArray<{ source: string; account: string }>;
   },
 ): string[] {
   const problems: string[] = [];
-  for (const { key, accounts } of campaignKeys) {
-    const matches = (s: { account: string; streamKey: string }) => s.streamKey === key && accounts.includes(s.account);
-    if (
-      found.runStreams.some(matches) ||
-      found.knownStreams.some(matches) ||
-      accounts.some((a) => found.failedAccounts.includes(a))
-    )
-      continue;
+  for (const { key, source, accounts } of campaignKeys) {
+    const mine = (s: { source: string; account: string }) => s.source === source && accounts.includes(s.account);
+    const matches = (s: { source: string; account: string; streamKey: string }) =>
+      mine(s) && s.streamKey.toLowerCase() === key.toLowerCase();
+    if (found.runStreams.some(matches) || found.knownStreams.some(matches) || found.failedAccounts.some(mine)) continue;
+    const by = accounts.map((a) => `${source}/${a}`).join(", ");
     problems.push(
-      `--stream ${key}: no campaign ${key} was listed by ${accounts.map((a) => `altcraft/${a}`).join(", ")} (check the id and the account's campaigns filter)`,
+      source === "altcraft"
+        ? `--stream ${key}: no campaign ${key} was listed by ${by} (check the id and the account's campaigns filter)`
+        : `--stream ${key}: no client with login ${key} was listed by ${by} (check the login and the account's discovery filter)`,
     );
   }
   return problems;

@@ -8,7 +8,8 @@
  * account listed twice with the same platform URL and token (each campaign stored twice).
  */
 import { yandexDirectEndpointUrl } from "../vocabulary.js";
-import type { Config } from "./config.schema.js";
+import { type Config, configuredLogins, discoversLogins } from "./config.schema.js";
+import { loginFilter } from "./login-patterns.js";
 
 /** A URL reduced to what makes two spellings of one endpoint equal: lower-case host, no trailing slash. */
 export function sameEndpointKey(endpoint: string): string {
@@ -82,7 +83,7 @@ export function duplicateLoginProblems(config: Config): string[] {
       problems.push(
         `${path}.ownerLogin: names the token owner's stream, which is read only when logins is not set; remove ownerLogin or logins`,
       );
-    for (const [j, login] of account.logins.entries()) {
+    for (const [j, login] of configuredLogins(account).entries()) {
       const key = `${endpoint}\u0000${login.toLowerCase()}`;
       const other = logins.get(key);
       if (other)
@@ -90,6 +91,48 @@ export function duplicateLoginProblems(config: Config): string[] {
           `${path}.logins[${j}]: login ${login} at ${endpoint} is also ${other}; each login belongs to one account, or its events are stored twice`,
         );
       else logins.set(key, `${path}.logins[${j}]`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Discovery (`logins: all`): its options only with it; one discovering account per (endpoint, token), since
+ * two would store every client twice; and a login named by another account on the same token must be left
+ * out of the discovery, or it is stored twice.
+ */
+export function discoveryProblems(config: Config): string[] {
+  const problems: string[] = [];
+  const accounts = config.sources.yandex_direct?.accounts ?? [];
+  const discovering = new Map<string, { path: string; takes: (login: string) => boolean }>();
+  for (const [i, account] of accounts.entries()) {
+    const path = `sources.yandex_direct.accounts[${i}]`;
+    if (!discoversLogins(account)) {
+      if (account.discovery)
+        problems.push(`${path}.discovery: applies only to logins: all (the agency's clients found on every run)`);
+      if (account.currency === "client")
+        problems.push(
+          `${path}.currency: client takes each client's currency from the agency's listing, so it needs logins: all; name a currency (RUB, USD, …)`,
+        );
+      continue;
+    }
+    const key = `${sameEndpointKey(account.endpoint)}\u0000${account.token}`;
+    const other = discovering.get(key);
+    if (other)
+      problems.push(
+        `${path}: discovers the clients of the same token and endpoint as ${other.path}; every client would be stored twice`,
+      );
+    else discovering.set(key, { path, takes: loginFilter(account.discovery ?? {}) });
+  }
+  for (const [i, account] of accounts.entries()) {
+    const key = `${sameEndpointKey(account.endpoint)}\u0000${account.token}`;
+    const discovery = discovering.get(key);
+    if (!discovery) continue;
+    for (const [j, login] of configuredLogins(account).entries()) {
+      if (discovery.takes(login))
+        problems.push(
+          `sources.yandex_direct.accounts[${i}].logins[${j}]: login ${login} is also discovered by ${discovery.path} (same token); add it to that account's discovery.exclude, or its events are stored twice`,
+        );
     }
   }
   return problems;
@@ -127,6 +170,7 @@ export function crossAccountProblems(config: Config): string[] {
     ...noAccountsProblems(config),
     ...duplicateNameProblems(config),
     ...duplicateLoginProblems(config),
+    ...discoveryProblems(config),
     ...duplicateAltcraftProblems(config),
   ];
 }

@@ -104,10 +104,31 @@ export const yandexDirectAccountSchema = z
     token: secret,
     /** `production`, `sandbox`, or the URL of a Live 4 JSON endpoint (e.g. the simulator). Default production. */
     endpoint: z.string().default("production"),
-    /** Currency of money values. */
-    currency: oneOf(CURRENCIES),
-    /** Agency client logins: one stream each. Without them, one stream reads the token owner's own log. */
-    logins: z.array(z.string().min(1)).optional(),
+    /**
+     * Currency of money values: a code (RUB, USD, …) for every login, or `client`: each discovered login in its
+     * own client's currency, as the agency's listing gives it (only with `logins: all`).
+     */
+    currency: z.union([z.literal("client"), oneOf(CURRENCIES)]),
+    /**
+     * Agency client logins: one stream each. `all`: every client the agency's listing (AgencyClients.get)
+     * returns, found again on every run (see `discovery`). Without them, one stream reads the token owner's own
+     * log.
+     */
+    logins: z.union([z.literal("all"), z.array(z.string().min(1))]).optional(),
+    /** Which discovered clients become streams (only with `logins: all`). */
+    discovery: z
+      .object({
+        /** Only logins matching one of these (a login, or a glob with `*` and `?`; case-insensitive). Default: all. */
+        include: z.array(z.string().min(1)).optional(),
+        /** Never logins matching one of these (a login or a glob). */
+        exclude: z.array(z.string().min(1)).optional(),
+        /** Whether archived clients are synced too; otherwise they are retired. Default false. */
+        archived: z.boolean().default(false),
+        /** `Page.Limit` of one listing request, clients. Default 10000 (the API's maximum). */
+        pageLimit: positiveInt.max(10_000).default(10_000),
+      })
+      .strict()
+      .optional(),
     /**
      * The token owner's Yandex login, stored in the `login` column of the owner's events (only without
      * `logins`). Without it they are stored under `(owner)`.
@@ -287,6 +308,20 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type YandexDirectAccountConfig = z.infer<typeof yandexDirectAccountSchema>;
+export type DiscoveryConfig = NonNullable<YandexDirectAccountConfig["discovery"]>;
+
+/** Discovery's defaults, for an account with `logins: all` and no `discovery` block. */
+export const DISCOVERY_DEFAULTS: DiscoveryConfig = { archived: false, pageLimit: 10_000 };
+
+/** Whether the account finds its logins in the agency's listing on every run (`logins: all`). */
+export function discoversLogins(account: Pick<YandexDirectAccountConfig, "logins">): boolean {
+  return account.logins === "all";
+}
+
+/** The logins the config names (none for an account that discovers them or reads the token owner's log). */
+export function configuredLogins(account: Pick<YandexDirectAccountConfig, "logins">): readonly string[] {
+  return Array.isArray(account.logins) ? account.logins : [];
+}
 export type AltcraftAccountConfig = z.infer<typeof altcraftAccountSchema>;
 export type DaemonConfig = z.infer<typeof daemonSchema>;
 

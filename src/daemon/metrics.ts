@@ -116,6 +116,24 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
     labelNames: ["source", "account"],
     registers,
   });
+  const unitsSpent = new Counter({
+    name: "eventlog_sync_api_units_spent_total",
+    help: "Yandex.Direct API points spent by this process's listings of agency clients (Units header), by source and account.",
+    labelNames: ["source", "account"],
+    registers,
+  });
+  const unitsLeft = new Gauge({
+    name: "eventlog_sync_api_units_remaining",
+    help: "Yandex.Direct API points left, as the last response with a Units header said, by source and account.",
+    labelNames: ["source", "account"],
+    registers,
+  });
+  const unitsDaily = new Gauge({
+    name: "eventlog_sync_api_units_daily",
+    help: "The daily Yandex.Direct API points limit, as the last response with a Units header said, by source and account.",
+    labelNames: ["source", "account"],
+    registers,
+  });
   const latency = new Histogram({
     name: "eventlog_sync_request_duration_seconds",
     help: "How long each API request took, from sending it to reading its answer, by source and outcome.",
@@ -173,6 +191,11 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
           if (outcome === "quota") quotaHits.inc(labels);
         },
         retry: () => retries.inc(labels),
+        units(units) {
+          unitsSpent.inc(labels, units.spent);
+          unitsLeft.set(labels, units.remaining);
+          unitsDaily.set(labels, units.daily);
+        },
       };
     },
     contentType: registry.contentType,

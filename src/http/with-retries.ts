@@ -22,6 +22,15 @@ export interface RequestObserver {
   request(outcome: RequestOutcome, seconds: number): void;
   /** A failed attempt is tried again. */
   retry(): void;
+  /** The API's points, as a response's Units header gave them (Yandex.Direct API v5). */
+  units?(units: ApiUnits): void;
+}
+
+/** Points of a Yandex.Direct API v5 response (its `Units: spent/remaining/daily` header). */
+export interface ApiUnits {
+  spent: number;
+  remaining: number;
+  daily: number;
 }
 
 /**

@@ -1,11 +1,12 @@
 /**
  * Which streams a run may retire, and which ones the configuration still names. A stream is retired when
  * its account (either source) or its Yandex.Direct login is no longer configured, or when a complete
- * listing of its Altcraft account no longer returns its campaign. Retirement is decided only inside what
+ * listing of its account no longer returns it (an Altcraft campaign; a client of an agency that discovers
+ * its logins, or one now archived or left out by the discovery filter). Retirement is decided only inside what
  * the run was asked to sync: a run restricted with --stream decides nothing, since it sees one corner of
  * the configuration; --source and --account narrow what may be touched.
  */
-import type { Config } from "../config/config.schema.js";
+import { type Config, configuredLogins, discoversLogins } from "../config/config.schema.js";
 import type { ConfiguredStreams, RetirementScope } from "../warehouse/streams.repository.js";
 import type { SourceName } from "../warehouse/tables.js";
 
@@ -26,14 +27,19 @@ export function retirementScope(selection: RetirementSelection): RetirementScope
 
 /**
  * The streams the configuration names: each Yandex.Direct account's logins (or its token owner), and every
- * stream of each Altcraft account (its campaigns are judged by its listing, see `listedCampaigns`).
+ * stream of each Altcraft account and of each Yandex.Direct account that discovers its logins (judged by the
+ * account's listing, see `listedStreams`).
  */
 export function configuredStreams(config: Config, ownerLogin: string): ConfiguredStreams[] {
-  const yandex = (config.sources.yandex_direct?.accounts ?? []).map((a) => ({
-    source: "yandex_direct" as const,
-    account: a.name,
-    streamKeys: a.logins && a.logins.length > 0 ? [...a.logins] : [ownerLogin],
-  }));
+  const yandex = (config.sources.yandex_direct?.accounts ?? []).map((a) =>
+    discoversLogins(a)
+      ? { source: "yandex_direct" as const, account: a.name }
+      : {
+          source: "yandex_direct" as const,
+          account: a.name,
+          streamKeys: configuredLogins(a).length > 0 ? [...configuredLogins(a)] : [ownerLogin],
+        },
+  );
   const altcraft = (config.sources.altcraft?.accounts ?? []).map((a) => ({
     source: "altcraft" as const,
     account: a.name,
@@ -41,13 +47,17 @@ export function configuredStreams(config: Config, ownerLogin: string): Configure
   return [...altcraft, ...yandex];
 }
 
-/** After a complete listing of an Altcraft account: its streams are the campaigns listed. */
-export function listedCampaigns(
+/**
+ * After a complete listing of an account (an Altcraft account's campaigns, a Yandex.Direct agency's clients):
+ * its streams are the ones listed.
+ */
+export function listedStreams(
+  source: SourceName,
   account: string,
   keys: readonly string[],
 ): { scope: RetirementScope; configured: ConfiguredStreams[] } {
   return {
-    scope: { sources: ["altcraft"], accounts: [account] },
-    configured: [{ source: "altcraft", account, streamKeys: keys }],
+    scope: { sources: [source], accounts: [account] },
+    configured: [{ source, account, streamKeys: keys }],
   };
 }

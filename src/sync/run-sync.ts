@@ -17,8 +17,8 @@ import type { RunStatus } from "../warehouse/tables.js";
 import { toError } from "../errors.js";
 import { type EngineContext, freshOutcome, runStream, type StreamJob, type StreamOutcome } from "./run-stream.js";
 import { planAltcraftJobs } from "./altcraft.jobs.js";
-import { configuredStreams, listedCampaigns, retirementScope } from "./retirement.js";
-import { OWNER_LOGIN, yandexDirectJobs } from "./yandex-direct.jobs.js";
+import { configuredStreams, listedStreams, retirementScope } from "./retirement.js";
+import { OWNER_LOGIN, planYandexDirectJobs } from "./yandex-direct.jobs.js";
 
 export interface SyncSelection {
   /** Only these sources (altcraft, yandex_direct). */
@@ -29,15 +29,24 @@ export interface SyncSelection {
   streams?: readonly string[];
 }
 
-/** An account whose streams could not even be planned (e.g. campaigns/list refused the token). */
+/**
+ * An account whose listing failed (e.g. campaigns/list refused the token): its streams could not be planned,
+ * or (`streamsRead`) were planned from its last complete listing.
+ */
 export interface AccountFailure {
   source: string;
   account: string;
   error: string;
+  /** The streams of the account's last complete listing were read all the same. */
+  streamsRead?: boolean;
 }
 
-/** What a complete listing of an Altcraft account showed: every campaign, and the finished ones left out. */
+/**
+ * What a complete listing of an account showed: every stream it proves (Altcraft campaigns, discovered
+ * Yandex.Direct clients), and the finished Altcraft campaigns left out of this run.
+ */
 export interface AccountListing {
+  source: "altcraft" | "yandex_direct";
   account: string;
   listedKeys: string[];
   slowPolledKeys: string[];
@@ -64,13 +73,19 @@ export interface SyncDependencies {
 }
 
 const chosen = (wanted: readonly string[] | undefined, value: string) => !wanted?.length || wanted.includes(value);
+const chosenStream = (wanted: readonly string[] | undefined, key: string) =>
+  !wanted?.length || wanted.some((w) => w.toLowerCase() === key.toLowerCase());
 
 /**
  * Plans the jobs of every selected account. Altcraft lists its campaigns first; an account that cannot be
  * planned is reported, and the others go on.
  */
 export async function planJobs(
-  deps: Pick<SyncDependencies, "config" | "warehouse" | "log" | "signal" | "requests"> & { agent: HttpAgent },
+  deps: Pick<SyncDependencies, "config" | "warehouse" | "log" | "signal" | "requests"> & {
+    agent: HttpAgent;
+    /** The run the plan is for: listings are recorded under it. */
+    runId?: number;
+  },
   selection: SyncSelection,
   now: () => Date,
 ): Promise<{ jobs: StreamJob<unknown>[]; failures: AccountFailure[]; listings: AccountListing[] }> {
@@ -91,7 +106,12 @@ export async function planJobs(
         observer: deps.requests?.("altcraft", account.name),
       });
       jobs.push(...(plan.jobs as StreamJob<unknown>[]));
-      listings.push({ account: account.name, listedKeys: plan.listedKeys, slowPolledKeys: plan.slowPolledKeys });
+      listings.push({
+        source: "altcraft",
+        account: account.name,
+        listedKeys: plan.listedKeys,
+        slowPolledKeys: plan.slowPolledKeys,
+      });
     } catch (err) {
       const error = `${toError(err).message} (altcraft/${account.name}: campaigns/list)`;
       deps.log.error(
@@ -102,10 +122,44 @@ export async function planJobs(
     }
   }
   for (const account of deps.config.sources.yandex_direct?.accounts ?? []) {
-    if (wanted("yandex_direct", account.name))
-      jobs.push(...(yandexDirectJobs(account, now, deps.agent) as StreamJob<unknown>[]));
+    if (!wanted("yandex_direct", account.name)) continue;
+    try {
+      const plan = await planYandexDirectJobs(account, {
+        warehouse: deps.warehouse,
+        now,
+        log: deps.log,
+        signal: deps.signal,
+        agent: deps.agent,
+        runId: deps.runId,
+        observer: deps.requests?.("yandex_direct", account.name),
+      });
+      jobs.push(...(plan.jobs as StreamJob<unknown>[]));
+      const { discovery } = plan;
+      if (discovery?.listedKeys)
+        listings.push({
+          source: "yandex_direct",
+          account: account.name,
+          listedKeys: discovery.listedKeys,
+          slowPolledKeys: [],
+        });
+      if (discovery?.failure)
+        failures.push({
+          source: "yandex_direct",
+          account: account.name,
+          error: `${discovery.failure.message} (yandex_direct/${account.name}: AgencyClients.get; the clients of the last complete listing were read)`,
+          streamsRead: true,
+        });
+    } catch (err) {
+      const error = `${toError(err).message} (yandex_direct/${account.name}: AgencyClients.get)`;
+      deps.log.error(
+        { err: toError(err), source: "yandex_direct", account: account.name },
+        "account failed: its clients could not be listed",
+      );
+      failures.push({ source: "yandex_direct", account: account.name, error });
+    }
   }
-  const selected = jobs.filter((job) => chosen(selection.streams, job.identity.streamKey));
+  // Logins are case-insensitive; campaign ids are digits.
+  const selected = jobs.filter((job) => chosenStream(selection.streams, job.identity.streamKey));
   const observe = deps.requests;
   return { jobs: observe ? selected.map((job) => observeRequests(job, observe)) : selected, failures, listings };
 }
@@ -148,12 +202,17 @@ async function settleAccounts(
   const mayRetire = retirementScope(selection) !== undefined;
   for (const listing of planned.listings) {
     if (mayRetire) {
-      const { scope, configured } = listedCampaigns(listing.account, listing.listedKeys);
+      const { scope, configured } = listedStreams(listing.source, listing.account, listing.listedKeys);
       logRetirement(deps.log, await settleRetirement(db, scope, configured));
     }
-    await confirmReadThrough(db, { source: "altcraft", account: listing.account, streamKeys: listing.slowPolledKeys });
+    await confirmReadThrough(db, {
+      source: listing.source,
+      account: listing.account,
+      streamKeys: listing.slowPolledKeys,
+    });
   }
   for (const failure of planned.failures) {
+    if (failure.streamsRead) continue;
     const source = failure.source as "altcraft" | "yandex_direct";
     const marked = await failAccountStreams(db, runId, {
       source,
@@ -213,7 +272,7 @@ async function runUnderLease(
     const scope = retirementScope(selection);
     if (scope)
       logRetirement(log, await settleRetirement(deps.warehouse.db, scope, configuredStreams(deps.config, OWNER_LOGIN)));
-    planned = await planJobs({ ...deps, log }, selection, now);
+    planned = await planJobs({ ...deps, log, runId }, selection, now);
     await settleAccounts({ warehouse: deps.warehouse, log }, runId, selection, planned);
   } catch (err) {
     await finishRun(deps.warehouse.db, runId, "failed", toError(err).message);

@@ -1,11 +1,16 @@
 /**
- * Yandex.Direct streams as engine jobs: one per configured login (or one for the token owner), all of an
- * account sharing one client and so one request gate. Each window becomes one page: occurrences are
+ * Yandex.Direct streams as engine jobs: one per configured login, one for the token owner, or one per client
+ * the agency's listing returns (`logins: all`), all of an account sharing one client and so one request gate. Each window becomes one page: occurrences are
  * numbered within the window's response, then every item is mapped or rejected.
  */
-import { resolveStartTime, type YandexDirectAccountConfig } from "../config/config.schema.js";
+import {
+  configuredLogins,
+  discoversLogins,
+  resolveStartTime,
+  type YandexDirectAccountConfig,
+} from "../config/config.schema.js";
 import type { HttpAgent } from "../http/post.js";
-import { createRequestGate } from "../http/request-gate.js";
+import { createRequestGate, type RequestGate } from "../http/request-gate.js";
 import { DESCRIPTION_FIELDS, mapEvent, type YandexDirectEvent } from "../sources/yandex-direct/events.mapper.js";
 import {
   type EventsStreamSettings,
@@ -13,13 +18,14 @@ import {
   readEventWindows,
 } from "../sources/yandex-direct/events.stream.js";
 import { createYandexDirectClient, type YandexDirectClient } from "../sources/yandex-direct/yandex-direct.client.js";
-import { yandexDirectEndpointUrl } from "../vocabulary.js";
+import { CURRENCIES, type Currency, yandexDirectEndpointUrl } from "../vocabulary.js";
 import type { EventsLogFilter } from "../sources/yandex-direct/yandex-direct.schemas.js";
 import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../warehouse/copy-columns.js";
 import type { RejectedRecord } from "../warehouse/load-page.js";
 import { type CanonicalText, eventKey, OccurrenceCounter, streamIdentity, writeCanonical } from "./event-identity.js";
 import type { Assert, SameColumns } from "./row-check.js";
 import type { StreamJob, StreamBatch } from "./run-stream.js";
+import { type DiscoveryDependencies, type DiscoveryOutcome, discoverClients } from "./yandex-direct.discovery.js";
 
 /** The stream key of the token owner's stream, and its rows' login when the config does not name it (ownerLogin). */
 export const OWNER_LOGIN = "(owner)";
@@ -119,41 +125,103 @@ export function windowRows(
   return { events, rejects };
 }
 
-export function yandexDirectJobs(
+/** One login to read: the GetEventsLog login (none: the token owner), its stream, and the currency it is read in. */
+interface LoginPlan {
+  /** The login sent in `Logins`; undefined for the token owner's stream. */
+  login: string | undefined;
+  streamKey: string;
+  /** The `login` column of its rows. */
+  storedLogin: string;
+  /** The currency its events are requested in; an Error when it has none GetEventsLog takes. */
+  currency: Currency | Error;
+}
+
+export interface YandexDirectPlan {
+  jobs: StreamJob<YandexDirectEventRowInput>[];
+  /** With `logins: all`: what the listing of the agency's clients found. */
+  discovery?: DiscoveryOutcome;
+}
+
+/**
+ * The jobs of one account: one per configured login, one for the token owner, or (with `logins: all`) one per
+ * client the agency's listing returns, all sharing one client and so one request gate.
+ */
+export async function planYandexDirectJobs(
   account: YandexDirectAccountConfig,
-  now: () => Date,
-  agent: HttpAgent,
-): StreamJob<YandexDirectEventRowInput>[] {
-  const client = createYandexDirectClient({
-    agent,
+  deps: DiscoveryDependencies & { now: () => Date; agent: HttpAgent; gate?: RequestGate },
+): Promise<YandexDirectPlan> {
+  const gate =
+    deps.gate ?? createRequestGate({ concurrency: account.concurrency, requestsPerSecond: account.requestsPerSecond });
+  const connection = {
+    agent: deps.agent,
     endpoint: yandexDirectEndpointUrl(account.endpoint),
     token: account.token,
     locale: account.locale,
     timeoutMs: account.timeout,
-    gate: createRequestGate({ concurrency: account.concurrency, requestsPerSecond: account.requestsPerSecond }),
+    gate,
     retry: { retries: account.retries, minDelayMs: account.retryMinDelay, maxDelayMs: account.retryMaxDelay },
-  });
-  const startTime = resolveStartTime(account.startTime, now());
-  const logins: Array<string | undefined> =
-    account.logins && account.logins.length > 0 ? [...account.logins] : [undefined];
-  return logins.map((login) => loginJob(client, account, login, startTime, now));
+  };
+  const client = createYandexDirectClient(connection);
+  const startTime = resolveStartTime(account.startTime, deps.now());
+  const job = (plan: LoginPlan) => loginJob(client, account, plan, startTime, deps.now);
+  if (!discoversLogins(account)) {
+    const fixed = account.currency === "client" ? new Error("currency: client needs logins: all") : account.currency;
+    const logins = configuredLogins(account);
+    const plans: LoginPlan[] =
+      logins.length > 0
+        ? logins.map((login) => ({ login, streamKey: login, storedLogin: login, currency: fixed }))
+        : [
+            {
+              login: undefined,
+              // The owner's stream keeps its key (so its cursor and event keys survive setting ownerLogin
+              // later); its rows carry the owner's real login when the config names it.
+              streamKey: OWNER_LOGIN,
+              storedLogin: account.ownerLogin ?? OWNER_LOGIN,
+              currency: fixed,
+            },
+          ];
+    return { jobs: plans.map(job) };
+  }
+  const discovery = await discoverClients(
+    account,
+    { ...connection, endpoint: account.endpoint, redact: client.redact },
+    deps,
+  );
+  const plans = discovery.clients.map(
+    (c): LoginPlan => ({
+      login: c.login,
+      streamKey: c.streamKey,
+      storedLogin: c.login,
+      currency: account.currency === "client" ? clientCurrency(c) : account.currency,
+    }),
+  );
+  return { jobs: plans.map(job), discovery };
+}
+
+/** The currency a client is listed with, if GetEventsLog takes it. */
+function clientCurrency(client: { login: string; currency: string | null }): Currency | Error {
+  const currency = CURRENCIES.find((c) => c === client.currency);
+  return (
+    currency ??
+    new Error(
+      `client ${client.login} is listed with currency ${client.currency ?? "(none)"}, which GetEventsLog does not take; set the account's currency to one of ${CURRENCIES.join(", ")}`,
+    )
+  );
 }
 
 function loginJob(
   client: YandexDirectClient,
   account: YandexDirectAccountConfig,
-  login: string | undefined,
+  plan: LoginPlan,
   startTime: Date,
   now: () => Date,
 ): StreamJob<YandexDirectEventRowInput> {
-  const identity = { source: "yandex_direct" as const, account: account.name, streamKey: login ?? OWNER_LOGIN };
-  // The owner's stream keeps its key (so its cursor and event keys survive setting ownerLogin later); its
-  // rows carry the owner's real login when the config names it.
-  const storedLogin = login ?? account.ownerLogin ?? OWNER_LOGIN;
+  const identity = { source: "yandex_direct" as const, account: account.name, streamKey: plan.streamKey };
   const keyPrefix = streamIdentity(identity.source, identity.account, identity.streamKey);
-  const settings: EventsStreamSettings = {
-    login,
-    currency: account.currency,
+  const currency = plan.currency;
+  const settings = (currency: Currency): EventsStreamSettings => ({
+    login: plan.login,
+    currency,
     filter: filterOf(account),
     withTextDescription: account.withTextDescription,
     zone: account.timestampZone,
@@ -163,14 +231,15 @@ function loginJob(
     settleLagMs: account.settleLag,
     maxWindowMs: account.maxWindow,
     capacityMemoryMs: account.capacityMemory,
-  };
+  });
   return {
     identity,
     table: yandexDirectEventsTable,
     async *read(start, tally, signal) {
+      if (currency instanceof Error) throw currency;
       const windows = readEventWindows(
         client,
-        settings,
+        settings(currency),
         { cursor: start.cursor, state: start.state, now: now() },
         tally,
         signal,
@@ -179,9 +248,9 @@ function loginJob(
       const rowsOf = {
         keyPrefix,
         account: account.name,
-        login: storedLogin,
-        zone: settings.zone,
-        currency: account.currency,
+        login: plan.storedLogin,
+        zone: account.timestampZone,
+        currency,
       };
       for await (const window of windows) {
         const { events, rejects } = windowRows(window, rowsOf);

@@ -143,6 +143,51 @@ describe("config", () => {
     expect(found.join("\n")).not.toContain("secret-owner-token");
   });
 
+  it("takes logins: all with discovery options and currency: client, with documented defaults", () => {
+    const config = parseConfig(
+      yandex(account({ logins: "all", currency: "client", discovery: { include: ["shop-*"] } })),
+      { T: "t" },
+    );
+    const parsed = config.sources.yandex_direct?.accounts[0];
+    expect(parsed?.logins).toBe("all");
+    expect(parsed?.currency).toBe("client");
+    expect(parsed?.discovery).toEqual({ include: ["shop-*"], archived: false, pageLimit: 10_000 });
+    expect(problems(yandex(account({ logins: "some" })))).toEqual([
+      expect.stringContaining("sources.yandex_direct.accounts[0].logins"),
+    ]);
+  });
+
+  it("refuses discovery options and currency: client without logins: all", () => {
+    expect(
+      problems(
+        yandex(
+          account({ name: "a", logins: ["client-1"], discovery: { archived: true } }),
+          account({ name: "b", currency: "client" }),
+        ),
+      ),
+    ).toEqual([
+      "sources.yandex_direct.accounts[0].discovery: applies only to logins: all (the agency's clients found on every run)",
+      "sources.yandex_direct.accounts[1].currency: client takes each client's currency from the agency's listing, so it needs logins: all; name a currency (RUB, USD, …)",
+    ]);
+  });
+
+  it("refuses two discoveries of one token, and a login named elsewhere on that token unless the discovery excludes it", () => {
+    const found = problems(
+      yandex(
+        account({ name: "a", logins: "all", discovery: { exclude: ["kept-*"] } }),
+        account({ name: "b", logins: "all", endpoint: "https://api.direct.yandex.ru/live/v4/json/" }),
+        account({ name: "c", logins: ["Kept-1", "Shop-1"] }),
+        account({ name: "d", token: "${U}", logins: ["shop-2"] }),
+      ),
+      { T: "secret-agency-token", U: "other" },
+    );
+    expect(found).toEqual([
+      "sources.yandex_direct.accounts[1]: discovers the clients of the same token and endpoint as sources.yandex_direct.accounts[0]; every client would be stored twice",
+      "sources.yandex_direct.accounts[2].logins[1]: login Shop-1 is also discovered by sources.yandex_direct.accounts[0] (same token); add it to that account's discovery.exclude, or its events are stored twice",
+    ]);
+    expect(found.join("\n")).not.toContain("secret-agency-token");
+  });
+
   it("refuses two Altcraft accounts with the same url and token unless their campaign ids are disjoint", () => {
     const altcraft = (...accounts: unknown[]) => ({ sources: { altcraft: { accounts } } });
     const ac = (fields: Record<string, unknown>) => ({ name: "a", token: "${T}", ...fields });

@@ -116,7 +116,7 @@ export async function startYandexScenario(options: ScenarioOptions = {}): Promis
             login,
             from: startTime,
             to: cursor - 1000,
-            currency: account?.currency ?? "RUB",
+            currency: account === undefined || account.currency === "client" ? "RUB" : account.currency,
             locale: account?.locale ?? "en",
             withTextDescription: account?.withTextDescription ?? true,
           })

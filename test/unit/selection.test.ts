@@ -82,13 +82,13 @@ describe("checkSelection", () => {
   it("takes a numeric stream as a campaign id of the selected Altcraft accounts that could list it", () => {
     expect(checkSelection(config, { streams: ["42"] }, OWNER)).toEqual({
       selection: { streams: ["42"] },
-      campaignKeys: [{ key: "42", accounts: ["main"] }],
+      campaignKeys: [{ key: "42", source: "altcraft", accounts: ["main"] }],
     });
     expect(checkSelection(config, { streams: ["7"] }, OWNER).campaignKeys).toEqual([
-      { key: "7", accounts: ["main", "promo"] },
+      { key: "7", source: "altcraft", accounts: ["main", "promo"] },
     ]);
     expect(problemsOf(() => checkSelection(config, { accounts: ["promo"], streams: ["42"] }, OWNER))).toEqual([
-      "--stream 42: matches no configured login and no campaign a selected Altcraft account could list; streams: altcraft/promo: campaign ids, discovered each run (only 7, 8)",
+      "--stream 42: matches no configured login, no client a selected Yandex.Direct account could discover and no campaign a selected Altcraft account could list; streams: altcraft/promo: campaign ids, discovered each run (only 7, 8)",
     ]);
   });
 
@@ -98,21 +98,83 @@ describe("checkSelection", () => {
     );
     expect(found).toEqual([
       "--source bogus: expected one of altcraft, yandex_direct",
-      "--stream no-such: matches no configured login and no campaign a selected Altcraft account could list; streams: yandex_direct/agency: client-1, Client-2, yandex_direct/own: (owner)",
-      "--stream 42: matches no configured login and no campaign a selected Altcraft account could list; streams: yandex_direct/agency: client-1, Client-2, yandex_direct/own: (owner)",
+      "--stream no-such: matches no configured login, no client a selected Yandex.Direct account could discover and no campaign a selected Altcraft account could list; streams: yandex_direct/agency: client-1, Client-2, yandex_direct/own: (owner)",
+      "--stream 42: matches no configured login, no client a selected Yandex.Direct account could discover and no campaign a selected Altcraft account could list; streams: yandex_direct/agency: client-1, Client-2, yandex_direct/own: (owner)",
     ]);
   });
 });
 
 describe("unmatchedCampaigns", () => {
-  const keys = [{ key: "42", accounts: ["main"] }];
+  const keys = [{ key: "42", source: "altcraft" as const, accounts: ["main"] }];
   it("is satisfied by a stream of the run, a stream the warehouse knows, or a failed account", () => {
     const none = { runStreams: [], knownStreams: [], failedAccounts: [] };
-    expect(unmatchedCampaigns(keys, { ...none, runStreams: [{ account: "main", streamKey: "42" }] })).toEqual([]);
-    expect(unmatchedCampaigns(keys, { ...none, knownStreams: [{ account: "main", streamKey: "42" }] })).toEqual([]);
-    expect(unmatchedCampaigns(keys, { ...none, failedAccounts: ["main"] })).toEqual([]);
-    expect(unmatchedCampaigns(keys, { ...none, runStreams: [{ account: "other", streamKey: "42" }] })).toEqual([
+    expect(
+      unmatchedCampaigns(keys, { ...none, runStreams: [{ source: "altcraft", account: "main", streamKey: "42" }] }),
+    ).toEqual([]);
+    expect(
+      unmatchedCampaigns(keys, { ...none, knownStreams: [{ source: "altcraft", account: "main", streamKey: "42" }] }),
+    ).toEqual([]);
+    expect(unmatchedCampaigns(keys, { ...none, failedAccounts: [{ source: "altcraft", account: "main" }] })).toEqual(
+      [],
+    );
+    expect(
+      unmatchedCampaigns(keys, { ...none, failedAccounts: [{ source: "yandex_direct", account: "main" }] }),
+    ).toEqual([
       "--stream 42: no campaign 42 was listed by altcraft/main (check the id and the account's campaigns filter)",
+    ]);
+    expect(
+      unmatchedCampaigns(keys, { ...none, runStreams: [{ source: "altcraft", account: "other", streamKey: "42" }] }),
+    ).toEqual([
+      "--stream 42: no campaign 42 was listed by altcraft/main (check the id and the account's campaigns filter)",
+    ]);
+  });
+});
+
+describe("discovered Yandex.Direct clients", () => {
+  const discovering = parseConfig(
+    {
+      sources: {
+        yandex_direct: {
+          accounts: [
+            {
+              name: "agency",
+              token: "${Y}",
+              currency: "client",
+              logins: "all",
+              discovery: { include: ["shop-*"], exclude: ["shop-test*"] },
+            },
+          ],
+        },
+      },
+    },
+    { Y: "y" },
+  );
+
+  it("takes a login the discovery filter takes, in lower case, and checks it after the run", () => {
+    expect(checkSelection(discovering, { streams: ["Shop-Berlin"] }, OWNER)).toEqual({
+      selection: { streams: ["shop-berlin"] },
+      campaignKeys: [{ key: "shop-berlin", source: "yandex_direct", accounts: ["agency"] }],
+    });
+  });
+
+  it("refuses a login the discovery filter leaves out", () => {
+    expect(problemsOf(() => checkSelection(discovering, { streams: ["shop-test-1", "cafe"] }, OWNER))).toEqual([
+      "--stream shop-test-1: matches no configured login, no client a selected Yandex.Direct account could discover and no campaign a selected Altcraft account could list; streams: yandex_direct/agency: client logins, discovered each run",
+      "--stream cafe: matches no configured login, no client a selected Yandex.Direct account could discover and no campaign a selected Altcraft account could list; streams: yandex_direct/agency: client logins, discovered each run",
+    ]);
+  });
+
+  it("says when no listed client had the login, matching it case-insensitively", () => {
+    const keys = [{ key: "shop-berlin", source: "yandex_direct" as const, accounts: ["agency"] }];
+    const none = { runStreams: [], knownStreams: [], failedAccounts: [] };
+    expect(
+      unmatchedCampaigns(keys, {
+        ...none,
+        knownStreams: [{ source: "yandex_direct", account: "agency", streamKey: "Shop-Berlin" }],
+      }),
+    ).toEqual([]);
+    expect(unmatchedCampaigns(keys, none)).toEqual([
+      "--stream shop-berlin: no client with login shop-berlin was listed by yandex_direct/agency (check the login and the account's discovery filter)",
     ]);
   });
 });

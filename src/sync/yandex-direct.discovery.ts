@@ -1,0 +1,150 @@
+/**
+ * Discovery of an agency's clients (`logins: all`): each run lists them (API v5 AgencyClients.get, through the
+ * account's request gate and retry policy), records the complete listing in yandex_direct.clients, and turns
+ * the clients the account takes (its discovery.include/exclude, and archived ones only when asked) into
+ * streams. Only a complete listing changes which streams there are: when the listing fails on the way, the
+ * clients of the last complete one are read as before and nothing is added or retired — unless the failure
+ * says the token itself is refused, which fails the account.
+ */
+import { type DiscoveryConfig, DISCOVERY_DEFAULTS, type YandexDirectAccountConfig } from "../config/config.schema.js";
+import { loginFilter } from "../config/login-patterns.js";
+import { toError } from "../errors.js";
+import type { HttpAgent } from "../http/post.js";
+import type { Redactor } from "../http/redact.js";
+import type { RequestGate } from "../http/request-gate.js";
+import { classifyFailure } from "../http/retry-policy.js";
+import type { RequestObserver, RequestTally, RetryOptions } from "../http/with-retries.js";
+import type { Logger } from "../log/logger.js";
+import { listAgencyClients } from "../sources/yandex-direct/agency-clients.client.js";
+import {
+  type ClientListingRecord,
+  type KnownClient,
+  listedClients,
+  recordClientListing,
+  recordClients,
+} from "../warehouse/clients.repository.js";
+import type { Warehouse } from "../warehouse/database.js";
+import type { Locale } from "../vocabulary.js";
+
+export interface DiscoveryDependencies {
+  warehouse: Warehouse;
+  log: Logger;
+  signal: AbortSignal;
+  /** The run the listing is recorded under (a plan made outside a run records none). */
+  runId?: number | undefined;
+  observer?: RequestObserver | undefined;
+}
+
+/** How the account reaches the API: the same connection, gate and retries as its GetEventsLog requests. */
+export interface DiscoveryConnection {
+  agent: HttpAgent;
+  /** The configured endpoint (`production`, `sandbox` or a URL): the v5 URL is derived from it. */
+  endpoint: string;
+  token: string;
+  locale: Locale;
+  timeoutMs: number;
+  gate: RequestGate;
+  retry: RetryOptions;
+  redact: Redactor;
+}
+
+export interface DiscoveryOutcome {
+  /** The clients to read, with their streams. */
+  clients: KnownClient[];
+  /**
+   * Stream keys of the account that a complete listing proves: every other stream of the account is retired.
+   * Undefined when the listing failed (the clients are then the last complete listing's).
+   */
+  listedKeys?: string[];
+  /** Why the listing failed, when the last complete listing's clients are read instead. */
+  failure?: Error;
+  /** Requests the listing made. */
+  requests: number;
+}
+
+/** The clients an account takes from a listing. */
+function takenBy(discovery: DiscoveryConfig): (client: KnownClient) => boolean {
+  const takes = loginFilter(discovery);
+  return (client) => (discovery.archived || !client.archived) && takes(client.login);
+}
+
+export async function discoverClients(
+  account: YandexDirectAccountConfig,
+  connection: DiscoveryConnection,
+  deps: DiscoveryDependencies,
+): Promise<DiscoveryOutcome> {
+  const discovery = account.discovery ?? DISCOVERY_DEFAULTS;
+  const log = deps.log.child({ source: "yandex_direct", account: account.name });
+  const tally: RequestTally = {
+    requests: 0,
+    retries: 0,
+    onRetry: ({ attempt, code, delayMs, error }) =>
+      log.warn({ attempt, code, delayMs, err: error }, "AgencyClients.get failed, retrying"),
+    observer: deps.observer,
+  };
+  const taken = takenBy(discovery);
+  const record = async (listing: Omit<ClientListingRecord, "runId">) => {
+    if (deps.runId !== undefined) await recordClientListing(deps.warehouse.db, { ...listing, runId: deps.runId });
+  };
+  const startedAt = new Date();
+  let listing: Awaited<ReturnType<typeof listAgencyClients>>;
+  try {
+    listing = await listAgencyClients(
+      connection,
+      // Archived clients are always listed: a client archived since the last run is then known as archived,
+      // not as gone, and comes back by the same id when restored.
+      { includeArchived: true, pageLimit: discovery.pageLimit },
+      tally,
+      deps.signal,
+    );
+  } catch (err) {
+    const error = toError(err);
+    await record({
+      account: account.name,
+      startedAt,
+      complete: false,
+      pages: tally.requests - tally.retries,
+      requests: tally.requests,
+      clients: null,
+      units: null,
+      error: error.message,
+    });
+    if (classifyFailure(err) === "fatal") throw err;
+    const known = (await listedClients(deps.warehouse.db, account.name)).filter(taken);
+    log.warn(
+      { err: error, streams: known.length },
+      "the agency's clients could not be listed: the clients of the last complete listing are read, none added or retired",
+    );
+    return { clients: known, failure: error, requests: tally.requests };
+  }
+  const clients = await recordClients(
+    deps.warehouse.db,
+    account.name,
+    listing.clients.map((c) => ({
+      clientId: c.clientId,
+      login: c.login,
+      name: c.name,
+      currency: c.currency,
+      archived: c.archived,
+      raw: c.raw,
+    })),
+  );
+  const units = listing.units;
+  await record({
+    account: account.name,
+    startedAt,
+    complete: true,
+    pages: listing.pages,
+    requests: tally.requests,
+    clients: clients.length,
+    units: units ? { spent: listing.unitsSpent, remaining: units.remaining, daily: units.daily } : null,
+    error: null,
+  });
+  if (units) deps.observer?.units?.({ spent: listing.unitsSpent, remaining: units.remaining, daily: units.daily });
+  const chosen = clients.filter(taken);
+  log.info(
+    { listed: clients.length, streams: chosen.length, pages: listing.pages, units: listing.unitsSpent },
+    "the agency's clients were listed",
+  );
+  return { clients: chosen, listedKeys: chosen.map((c) => c.streamKey), requests: tally.requests };
+}

@@ -1,0 +1,128 @@
+/**
+ * yandex_direct.clients and client_listings: what the listings of an agency's clients showed, and what each
+ * listing cost. A client is keyed by its id; its stream key is fixed when it is first listed (the stream of
+ * the same login this account already had, else the login in lower case), so a login that changes case or
+ * hands over to another chief representative keeps the client's stream, cursor and event keys.
+ */
+import { type Kysely, sql } from "kysely";
+import type { Database } from "./tables.js";
+
+export interface ListedClient {
+  clientId: number;
+  login: string;
+  name: string | null;
+  currency: string | null;
+  archived: boolean;
+  raw: unknown;
+}
+
+/** A client as the warehouse knows it: its stream and what its last listing said. */
+export interface KnownClient {
+  clientId: number;
+  login: string;
+  streamKey: string;
+  currency: string | null;
+  archived: boolean;
+}
+
+interface ClientRow {
+  client_id: string | number;
+  login: string;
+  stream_key: string;
+  currency: string | null;
+  archived: boolean;
+}
+
+const known = (r: ClientRow): KnownClient => ({
+  clientId: Number(r.client_id),
+  login: r.login,
+  streamKey: r.stream_key,
+  currency: r.currency,
+  archived: r.archived,
+});
+
+/**
+ * Stores a complete listing of `account`: every listed client upserted and marked listed, every other client
+ * of the account marked not listed. Returns the listed clients with their stream keys, in listing order.
+ */
+export async function recordClients(
+  db: Kysely<Database>,
+  account: string,
+  clients: readonly ListedClient[],
+): Promise<KnownClient[]> {
+  return db.transaction().execute(async (tx) => {
+    const result = await sql<ClientRow & { ord: number }>`
+      with listed as (
+        select t.ord, t.client_id, t.login, t.name, t.currency, t.archived, t.raw
+          from unnest(${clients.map((c) => c.clientId)}::bigint[], ${clients.map((c) => c.login)}::text[],
+                      ${clients.map((c) => c.name)}::text[], ${clients.map((c) => c.currency)}::text[],
+                      ${clients.map((c) => c.archived)}::boolean[], ${clients.map((c) => JSON.stringify(c.raw ?? null))}::jsonb[])
+               with ordinality as t(client_id, login, name, currency, archived, raw, ord)
+      )
+      insert into yandex_direct.clients as c (account, client_id, login, stream_key, name, currency, archived, listed, raw)
+      select ${account}, l.client_id, l.login,
+             coalesce((select s.stream_key from sync.streams s
+                        where s.source = 'yandex_direct' and s.account = ${account} and lower(s.stream_key) = lower(l.login)
+                        order by s.stream_key = lower(l.login) desc, s.stream_id limit 1),
+                      lower(l.login)),
+             l.name, l.currency, l.archived, true, l.raw
+        from listed l
+       order by l.ord
+      on conflict (account, client_id) do update set
+        login = excluded.login, name = excluded.name, currency = excluded.currency, archived = excluded.archived,
+        listed = true, last_seen_at = now(), raw = excluded.raw
+      returning c.client_id, c.login, c.stream_key, c.currency, c.archived,
+                (select l.ord from listed l where l.client_id = c.client_id) as ord`.execute(tx);
+    await sql`
+      update yandex_direct.clients set listed = false
+       where account = ${account} and listed and client_id <> all (${clients.map((c) => c.clientId)}::bigint[])`.execute(
+      tx,
+    );
+    return result.rows.sort((a, b) => Number(a.ord) - Number(b.ord)).map(known);
+  });
+}
+
+/** The clients the last complete listing of `account` returned. */
+export async function listedClients(db: Kysely<Database>, account: string): Promise<KnownClient[]> {
+  const rows = await db
+    .selectFrom("yandex_direct.clients")
+    .select(["client_id", "login", "stream_key", "currency", "archived"])
+    .where("account", "=", account)
+    .where("listed", "=", true)
+    .orderBy("client_id")
+    .execute();
+  return rows.map(known);
+}
+
+export interface ClientListingRecord {
+  runId: number;
+  account: string;
+  startedAt: Date;
+  complete: boolean;
+  pages: number;
+  requests: number;
+  clients: number | null;
+  units: { spent: number; remaining: number | null; daily: number | null } | null;
+  error: string | null;
+}
+
+/** Records one listing of an account's clients (one per run and account). */
+export async function recordClientListing(db: Kysely<Database>, listing: ClientListingRecord): Promise<void> {
+  await db
+    .insertInto("yandex_direct.client_listings")
+    .values({
+      run_id: listing.runId,
+      account: listing.account,
+      started_at: listing.startedAt,
+      complete: listing.complete,
+      pages: listing.pages,
+      requests: listing.requests,
+      clients: listing.clients,
+      units_spent: listing.units?.spent ?? null,
+      units_remaining: listing.units?.remaining ?? null,
+      units_daily: listing.units?.daily ?? null,
+      error: listing.error,
+    })
+    .onConflict((oc) => oc.columns(["run_id", "account"]).doNothing())
+    .execute();
+}
