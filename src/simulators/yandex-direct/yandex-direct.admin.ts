@@ -1,6 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody } from "../common/http-server.js";
-import { CURRENCIES, LOCALES, type Currency, type InjectableCode, type Locale } from "./yandex-direct.options.js";
+import {
+  CURRENCIES,
+  LOCALES,
+  type AgencyClientsFault,
+  type Currency,
+  type InjectableCode,
+  type Locale,
+} from "./yandex-direct.options.js";
 import type { AddedEvent } from "./yandex-direct.render.js";
 import type { BurstSpec, YandexDirectSimulator } from "./yandex-direct.simulator.js";
 
@@ -18,10 +25,16 @@ import type { BurstSpec, YandexDirectSimulator } from "./yandex-direct.simulator
  *   POST /__admin/options          body { …partial runtime options }        → the options after the change
  *   POST /__admin/fail-next        body { token, code, count? }              → { ok: true }
  *   GET  /__admin/stats                        → { generatedBuckets, generatedEvents, extraEvents, packedBytes }
+ *   GET  /__admin/agency-clients[?all=1]       → [{ login, clientId, name, currency, createdAt, listed, archived, status }]
+ *   POST /__admin/agency-clients   body { login? }                          → the client added (listed, active)
+ *   POST /__admin/agency-clients/archive|restore|remove  body { login }      → the client after the change
+ *   POST /__admin/agency-clients/fail-next  body { token, fault, count? }    → { ok: true }
+ *   GET  /__admin/points?token=T               → { spent, remaining, daily }
+ *   POST /__admin/points           body { token?, remaining? }  → sets what `token` has left, or resets (all)
  * A bad request gets HTTP 400 `{ "error": "…" }`.
  */
 export async function handleAdmin(
-  sim: Omit<YandexDirectSimulator, "url" | "endpoint" | "close">,
+  sim: Omit<YandexDirectSimulator, "url" | "endpoint" | "agencyClientsEndpoint" | "close">,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -97,6 +110,45 @@ export async function handleAdmin(
       }
       case "GET /__admin/stats":
         return send(200, sim.stats());
+      case "GET /__admin/agency-clients":
+        return send(200, sim.agencyClients({ all: q.get("all") === "1" }));
+      case "POST /__admin/agency-clients": {
+        const spec = (await body()) as { login?: unknown } | null;
+        const value = spec?.login;
+        if (value !== undefined && typeof value !== "string") throw new TypeError("Expected `login` to be a string");
+        return send(200, sim.addAgencyClient(value));
+      }
+      case "POST /__admin/agency-clients/archive":
+      case "POST /__admin/agency-clients/restore":
+      case "POST /__admin/agency-clients/remove": {
+        const spec = (await body()) as { login?: unknown } | null;
+        if (typeof spec?.login !== "string") throw new TypeError("Expected `login` to be a string");
+        const change = route.slice(route.lastIndexOf("/") + 1);
+        if (change === "archive") return send(200, sim.archiveAgencyClient(spec.login));
+        if (change === "restore") return send(200, sim.restoreAgencyClient(spec.login));
+        return send(200, sim.removeAgencyClient(spec.login));
+      }
+      case "POST /__admin/agency-clients/fail-next": {
+        const spec = (await body()) as { token?: unknown; fault?: unknown; count?: unknown };
+        if (typeof spec.token !== "string") throw new TypeError("Expected `token` to be a string");
+        const count = typeof spec.count === "number" ? spec.count : 1;
+        sim.failAgencyClientsNext(spec.token, spec.fault as AgencyClientsFault, count);
+        return send(200, { ok: true });
+      }
+      case "GET /__admin/points": {
+        const token = q.get("token");
+        if (!token) throw new TypeError("Expected the `token` query parameter");
+        return send(200, sim.points(token));
+      }
+      case "POST /__admin/points": {
+        const spec = (await body()) as { token?: unknown; remaining?: unknown };
+        if (spec.token !== undefined && typeof spec.token !== "string")
+          throw new TypeError("Expected `token` to be a string");
+        if (spec.remaining === undefined) sim.resetPoints(spec.token);
+        else if (typeof spec.token !== "string") throw new TypeError("Expected `token` with `remaining`");
+        else sim.setPoints(spec.token, spec.remaining as number);
+        return send(200, spec.token === undefined ? { ok: true } : sim.points(spec.token));
+      }
       default:
         return send(404, { error: `No admin route ${route}` });
     }

@@ -35,6 +35,7 @@ export interface SimulatedAccount {
   token: string;
   login: string;
   role: AccountRole;
+  /** For the agency: the logins it lists now (active and archived), kept current as clients come and go. */
   clients: readonly string[];
 }
 
@@ -85,6 +86,12 @@ export class EventStore {
 
   hasLogin(login: string): boolean {
     return this.logs.has(login);
+  }
+
+  /** Starts the log of a login created while the simulator runs; its history is generated like the others'. */
+  addLogin(login: string): void {
+    if (this.logs.has(login)) throw new RangeError(`login ${login} already has a log`);
+    this.logs.set(login, { number: this.logs.size, buckets: new Map(), extras: new Map() });
   }
 
   /** The first hour that can hold an event (history start, or an earlier added event). */

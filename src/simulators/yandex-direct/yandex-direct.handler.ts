@@ -5,10 +5,12 @@ import { readBody } from "../common/http-server.js";
 import { deriveSeed, type Random } from "../common/random.js";
 import type { RequestCounters } from "../common/request-counters.js";
 import type { RequestLimiter } from "../common/request-limits.js";
+import type { AgencyClients } from "./yandex-direct.clients.js";
 import type { EventStore, SimulatedAccount } from "./yandex-direct.data.js";
 import {
   INJECTABLE_CODES,
   LOCALES,
+  type AgencyClientsFault,
   type InjectableCode,
   type Locale,
   type ResolvedBehaviourOptions,
@@ -18,20 +20,26 @@ import { runQuery } from "./yandex-direct.query.js";
 import { renderItem } from "./yandex-direct.render.js";
 import { parseGetEventsLog } from "./yandex-direct.request.js";
 import { ApiError, errorBody } from "./yandex-direct.texts.js";
-import { DAY_MS, offsetMinutes } from "./yandex-direct.time.js";
+import { dayQuota, type DayQuota } from "./yandex-direct.points.js";
+import { offsetMinutes } from "./yandex-direct.time.js";
 
 /** Everything a request reads or changes; owned by the simulator, shared with the admin routes. */
 export interface SimulatorState {
   readonly data: ResolvedDataOptions;
   behaviour: ResolvedBehaviourOptions;
   readonly store: EventStore;
-  readonly accounts: ReadonlyMap<string, SimulatedAccount>;
+  /** By token; grows when `addAgencyClient` creates a login. */
+  readonly accounts: Map<string, SimulatedAccount>;
+  /** The agency's clients and their status: who is listed and whose log the agency may read. */
+  readonly clients: AgencyClients;
   readonly counters: RequestCounters;
   readonly limiter: RequestLimiter;
   /** Per token: codes still to inject, first one next (`failNext`). */
   readonly failQueue: Map<string, InjectableCode[]>;
+  /** Per token: AgencyClients.get faults still to inject, first one next (`failAgencyClientsNext`). */
+  readonly agencyFailQueue: Map<string, AgencyClientsFault[]>;
   /** Per token: calls made and points spent on the clock's current UTC day. */
-  readonly quotas: Map<string, { day: number; calls: number; points: number }>;
+  readonly quotas: Map<string, DayQuota>;
   readonly faultRandom: Random;
   readonly errorRandom: Random;
   readonly lateRandom: Random;
@@ -65,12 +73,7 @@ function injectedCode(state: SimulatorState, token: string): InjectableCode | un
 
 function spendQuota(state: SimulatorState, token: string, points: number): void {
   const o = state.behaviour;
-  const day = Math.floor(state.data.clock() / DAY_MS);
-  let quota = state.quotas.get(token);
-  if (!quota || quota.day !== day) {
-    quota = { day, calls: 0, points: 0 };
-    state.quotas.set(token, quota);
-  }
+  const quota = dayQuota(state.quotas, token, state.data.clock());
   if (points === 0) {
     if (o.dailyCallLimit > 0 && quota.calls >= o.dailyCallLimit) {
       throw new ApiError(56, `${o.dailyCallLimit} calls per day; the limit resets at 00:00 UTC`);
@@ -86,7 +89,7 @@ function spendQuota(state: SimulatorState, token: string, points: number): void 
 
 function getEventsLog(state: SimulatorState, account: SimulatedAccount, param: unknown, locale: Locale): string {
   const o = state.behaviour;
-  const request = parseGetEventsLog(param, account, o);
+  const request = parseGetEventsLog(param, account, o, (login) => state.clients.isReadable(login));
   const nowMs = state.data.clock();
   const nowSec = Math.floor(nowMs / 1000);
   if (o.lateEventRate > 0) {

@@ -1,4 +1,5 @@
 import type { FaultOptions } from "../common/faults.js";
+import type { ClientCurrencies } from "./yandex-direct.clients.js";
 
 /** The nine EventType values of GetEventsLog, in the order the seed page lists them. */
 export const EVENT_TYPES = [
@@ -28,6 +29,13 @@ export type InjectableCode = (typeof INJECTABLE_CODES)[number];
 export type EventOrder = "ascending" | "descending" | "shuffled-within-second";
 
 /**
+ * What `agencyClientsFailAfterPages` and `failAgencyClientsNext` make an AgencyClients.get call answer: a v5
+ * error code, or `http500` (HTTP 500 with a plain-text body, as a gateway would send).
+ */
+export const AGENCY_CLIENTS_FAULTS = [52, 53, 152, 506, 1000, 1001, 1002, "http500"] as const;
+export type AgencyClientsFault = (typeof AGENCY_CLIENTS_FAULTS)[number];
+
+/**
  * Options fixed when the simulator starts: they shape the generated log, so changing them later would
  * change history already served.
  */
@@ -38,8 +46,23 @@ export interface YandexDirectDataOptions {
   host?: string;
   /** Seed of every generated event, request id and injected fault. Default 1. */
   seed?: number;
-  /** Number of agency clients (logins `client-1`…`client-N`, each also with its own token). Default 3. */
+  /**
+   * Number of generated client logins (`client-1`…`client-N`, each with its own token and log). Default 3.
+   */
   clientLogins?: number;
+  /**
+   * How many of the generated logins (the first ones) are the agency's clients at start; the rest are
+   * *pending*: their log exists, but the agency neither lists nor reads it until `addAgencyClient`.
+   * Default: all of them.
+   */
+  listedClients?: number;
+  /** How many of the listed clients (the last ones) start archived. Default 0. */
+  archivedClients?: number;
+  /**
+   * Each client's currency (AgencyClients.get `Currency`): one currency for all, `mixed` (a seeded mix), or
+   * a map from login to currency (others RUB). Default `RUB`.
+   */
+  clientCurrencies?: ClientCurrencies;
   /** Mean generated events per login per hour (each hour draws between half and one and a half of it). Default 6. */
   eventsPerHour?: number;
   /** Days of history before the clock at start; the log then keeps growing with the clock. Default 7. */
@@ -114,6 +137,25 @@ export interface YandexDirectBehaviourOptions {
   faults?: FaultOptions;
   /** Delay before every API answer, ms (lets tests hold requests in flight). Default 0. */
   latencyMs?: number;
+  /**
+   * Most clients in one AgencyClients.get page, whatever `Limit` asks (cut silently; `LimitedBy` still
+   * tells where the page ended); 0 means no cap below the API's 10,000. Default 0.
+   */
+  agencyClientsPageCap?: number;
+  /** When true, an AgencyClients.get result without clients has no `Clients` key at all. Default false. */
+  agencyClientsOmitEmptyClients?: boolean;
+  /**
+   * When above 0, every AgencyClients.get page after the first N of a listing (judged by `Offset` and the
+   * page size) answers `agencyClientsFailure`, until set back to 0: a listing that breaks halfway. Default 0.
+   */
+  agencyClientsFailAfterPages?: number;
+  /** What a page past `agencyClientsFailAfterPages` answers. Default 1000. */
+  agencyClientsFailure?: AgencyClientsFault;
+  /**
+   * When true, v5 errors come with an HTTP status (400, 401, 403, 429, 500 or 503 by code); when false with
+   * HTTP 200. Both happen in reality. Default false.
+   */
+  agencyClientsHttpErrors?: boolean;
 }
 
 export type YandexDirectSimulatorOptions = YandexDirectDataOptions & YandexDirectBehaviourOptions;
@@ -121,11 +163,14 @@ export type YandexDirectSimulatorOptions = YandexDirectDataOptions & YandexDirec
 export type ResolvedDataOptions = Required<YandexDirectDataOptions>;
 export type ResolvedBehaviourOptions = Required<YandexDirectBehaviourOptions>;
 
-export const DATA_DEFAULTS: Omit<ResolvedDataOptions, "clock"> = {
+/** Start-only defaults; `listedClients` defaults to `clientLogins` and `clock` to `Date.now`. */
+export const DATA_DEFAULTS: Omit<ResolvedDataOptions, "clock" | "listedClients"> = {
   port: 0,
   host: "127.0.0.1",
   seed: 1,
   clientLogins: 3,
+  archivedClients: 0,
+  clientCurrencies: "RUB",
   eventsPerHour: 6,
   historyDays: 7,
   campaignsPerLogin: 5,
@@ -158,6 +203,11 @@ export const BEHAVIOUR_DEFAULTS: ResolvedBehaviourOptions = {
   apiErrorRates: {},
   faults: {},
   latencyMs: 0,
+  agencyClientsPageCap: 0,
+  agencyClientsOmitEmptyClients: false,
+  agencyClientsFailAfterPages: 0,
+  agencyClientsFailure: 1000,
+  agencyClientsHttpErrors: false,
 };
 
 const BEHAVIOUR_KEYS = Object.keys(BEHAVIOUR_DEFAULTS) as Array<keyof YandexDirectBehaviourOptions>;
@@ -182,15 +232,35 @@ function expectOneOf(name: string, value: unknown, allowed: readonly unknown[]):
   }
 }
 
+function expectClientCurrencies(value: unknown): void {
+  if (value === "mixed" || CURRENCIES.includes(value as Currency)) return;
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    for (const [login, currency] of Object.entries(value))
+      expectOneOf(`clientCurrencies.${login}`, currency, CURRENCIES);
+    return;
+  }
+  throw new TypeError(
+    `Expected \`clientCurrencies\` to be mixed, one of ${CURRENCIES.join(", ")} or a map of login to currency, got \`${String(value)}\``,
+  );
+}
+
 export function resolveDataOptions(options: YandexDirectSimulatorOptions): ResolvedDataOptions {
-  const resolved: ResolvedDataOptions = { ...DATA_DEFAULTS, clock: Date.now };
+  const resolved: ResolvedDataOptions = {
+    ...DATA_DEFAULTS,
+    listedClients: options.clientLogins ?? DATA_DEFAULTS.clientLogins,
+    clock: Date.now,
+  };
   for (const key of Object.keys(DATA_DEFAULTS) as Array<keyof typeof DATA_DEFAULTS>) {
     if (options[key] !== undefined) Object.assign(resolved, { [key]: options[key] });
   }
   if (options.clock !== undefined) resolved.clock = options.clock;
+  if (options.listedClients !== undefined) resolved.listedClients = options.listedClients;
   expectInt("port", resolved.port, 0, 65_535);
   expectInt("seed", resolved.seed, 0, 0xffff_ffff);
   expectInt("clientLogins", resolved.clientLogins, 0, 100_000);
+  expectInt("listedClients", resolved.listedClients, 0, resolved.clientLogins);
+  expectInt("archivedClients", resolved.archivedClients, 0, resolved.listedClients);
+  expectClientCurrencies(resolved.clientCurrencies);
   expectNumber("eventsPerHour", resolved.eventsPerHour, 0, 3000);
   expectNumber("historyDays", resolved.historyDays, 0, 3650);
   expectInt("campaignsPerLogin", resolved.campaignsPerLogin, 1, 255);
@@ -235,6 +305,11 @@ export function mergeBehaviourOptions(
   expectNumber("pointsPerDay", next.pointsPerDay, 0);
   expectNumber("pointsPerCall", next.pointsPerCall, 0);
   expectNumber("latencyMs", next.latencyMs, 0);
+  expectInt("agencyClientsPageCap", next.agencyClientsPageCap, 0);
+  expectOneOf("agencyClientsOmitEmptyClients", next.agencyClientsOmitEmptyClients, [true, false]);
+  expectInt("agencyClientsFailAfterPages", next.agencyClientsFailAfterPages, 0);
+  expectOneOf("agencyClientsFailure", next.agencyClientsFailure, AGENCY_CLIENTS_FAULTS);
+  expectOneOf("agencyClientsHttpErrors", next.agencyClientsHttpErrors, [true, false]);
   for (const [code, rate] of Object.entries(next.apiErrorRates)) {
     expectOneOf("apiErrorRates code", Number(code), INJECTABLE_CODES);
     expectNumber(`apiErrorRates.${code}`, rate, 0, 1);

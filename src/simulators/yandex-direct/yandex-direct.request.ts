@@ -88,17 +88,26 @@ function parseFilter(value: unknown): EventFilter {
   return filter;
 }
 
-/** The logs a request reads: the named client logins of an agency, or the token owner's own log. */
-function resolveLogins(value: unknown, account: SimulatedAccount): string[] {
+/**
+ * The logs a request reads: the named client logins of an agency, or the token owner's own log. Logins are
+ * compared case-insensitively. An agency may name a client whether archived or not (its history stays
+ * readable); a login that is not its client now (pending or removed) gets 54, as the real API answers.
+ */
+function resolveLogins(
+  value: unknown,
+  account: SimulatedAccount,
+  isAgencyClient: (login: string) => boolean,
+): string[] {
   if (value === undefined || value === null) return [account.login];
   if (!Array.isArray(value)) throw new ApiError(9, "Logins");
   if (value.length === 0) return [account.login];
   const logins: string[] = [];
   for (const login of value) {
     if (typeof login !== "string") throw new ApiError(71, `Logins holds a non-string: ${JSON.stringify(login)}`);
-    const allowed = account.role === "agency" ? account.clients.includes(login) : login === account.login;
+    const name = login.toLowerCase();
+    const allowed = account.role === "agency" ? isAgencyClient(name) : name === account.login;
     if (!allowed) throw new ApiError(54, `${login} is not a client of ${account.login}`);
-    if (!logins.includes(login)) logins.push(login);
+    if (!logins.includes(name)) logins.push(name);
   }
   return logins;
 }
@@ -108,6 +117,7 @@ export function parseGetEventsLog(
   param: unknown,
   account: SimulatedAccount,
   o: ResolvedBehaviourOptions,
+  isAgencyClient: (login: string) => boolean,
 ): GetEventsLogRequest {
   if (!isObject(param)) throw new ApiError(71, "param must be an object");
   const naiveOffset = o.zonelessTimestamps ? offsetMinutes(o.zoneOffset) : 0;
@@ -143,7 +153,7 @@ export function parseGetEventsLog(
   }
 
   const request: GetEventsLogRequest = {
-    logins: resolveLogins(param.Logins, account),
+    logins: resolveLogins(param.Logins, account, isAgencyClient),
     fromMs,
     lastEventOnly: yesNo(param, "LastEventOnly"),
     withTextDescription: yesNo(param, "WithTextDescription"),

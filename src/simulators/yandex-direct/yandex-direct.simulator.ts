@@ -4,11 +4,15 @@ import { createRandom, deriveSeed } from "../common/random.js";
 import { createRequestCounters } from "../common/request-counters.js";
 import { createRequestLimiter, type RequestLimitOptions } from "../common/request-limits.js";
 import { handleAdmin } from "./yandex-direct.admin.js";
+import { AGENCY_CLIENTS_PATHS, handleAgencyClients } from "./yandex-direct.agency.js";
+import { AgencyClients, type AgencyClient } from "./yandex-direct.clients.js";
 import { buildAccounts, EventStore, type SimulatedAccount, type StoreStats } from "./yandex-direct.data.js";
 import { handleApi, type SimulatorState } from "./yandex-direct.handler.js";
 import {
+  AGENCY_CLIENTS_FAULTS,
   BEHAVIOUR_DEFAULTS,
   INJECTABLE_CODES,
+  type AgencyClientsFault,
   mergeBehaviourOptions,
   resolveDataOptions,
   type Currency,
@@ -18,6 +22,7 @@ import {
   type YandexDirectBehaviourOptions,
   type YandexDirectSimulatorOptions,
 } from "./yandex-direct.options.js";
+import { dayQuota } from "./yandex-direct.points.js";
 import { runQuery } from "./yandex-direct.query.js";
 import { renderItem, toRecord, type AddedEvent, type EventsLogItem } from "./yandex-direct.render.js";
 import { offsetMinutes, parseTimestamp } from "./yandex-direct.time.js";
@@ -46,12 +51,39 @@ export interface BurstSpec {
   event?: Omit<AddedEvent, "Timestamp">;
 }
 
+/** One agency client as the simulator holds it: ground truth for the AgencyClients.get listing. */
+export interface AgencyClientTruth {
+  /** Lower-case chief representative's login: `Login`, and what GetEventsLog `Logins` takes. */
+  login: string;
+  clientId: number;
+  /** `ClientInfo`. */
+  name: string;
+  currency: Currency;
+  /** `YYYY-MM-DD`. */
+  createdAt: string;
+  /** Listed by AgencyClients.get (active or archived). */
+  listed: boolean;
+  archived: boolean;
+  /** `pending` (not the agency's client yet), `active`, `archived` or `removed`; see yandex-direct.clients.ts. */
+  status: AgencyClient["status"];
+}
+
+/** A token's points on the clock's current UTC day. */
+export interface PointsTruth {
+  /** Points spent today. */
+  spent: number;
+  remaining: number;
+  daily: number;
+}
+
 /** The in-process handle: ground truth and control of a running simulator. */
 export interface YandexDirectSimulator {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
   /** `url` + `/live/v4/json/`: where clients POST. */
   readonly endpoint: string;
+  /** `url` + `/json/v5/agencyclients`: AgencyClients.get (API v5; `/json/v501/agencyclients` works too). */
+  readonly agencyClientsEndpoint: string;
   /** Every accepted token with its login; the agency lists its client logins. */
   readonly accounts: readonly SimulatedAccount[];
   readonly agency: SimulatedAccount;
@@ -76,14 +108,36 @@ export interface YandexDirectSimulator {
   /** The next `count` requests carrying `token` fail with `code` (52/500/503/504 as bodies, 502 as HTTP 502). */
   failNext(token: string, code: InjectableCode, count?: number): void;
   stats(): StoreStats;
+  /** The agency's clients in ClientId order: the listed ones (what AgencyClients.get serves), or all with `all`. */
+  agencyClients(options?: { all?: boolean }): AgencyClientTruth[];
+  /**
+   * Makes a client listed and active: a pending or removed login (back) as it was, or a new login with a token
+   * (`<login>-token`) and a generated log; without a login, the first pending client or a new `client-<n>`.
+   */
+  addAgencyClient(login?: string): AgencyClientTruth;
+  /** Archives a listed client: still listed (Archived YES) and its log still readable by the agency. */
+  archiveAgencyClient(login: string): AgencyClientTruth;
+  /** Brings an archived client back to active. */
+  restoreAgencyClient(login: string): AgencyClientTruth;
+  /** Takes a client out of the agency: no longer listed, and GetEventsLog answers 54 for its login. */
+  removeAgencyClient(login: string): AgencyClientTruth;
+  /** The next `count` AgencyClients calls carrying `token` answer `fault` (a v5 code, or `http500`). */
+  failAgencyClientsNext(token: string, fault: AgencyClientsFault, count?: number): void;
+  /** A token's points today (shared by GetEventsLog and AgencyClients.get). */
+  points(token: string): PointsTruth;
+  /** Sets what a token has left today (the daily allowance is the `pointsPerDay` option). */
+  setPoints(token: string, remaining: number): void;
+  /** Gives a token (or every token) its full daily allowance again. */
+  resetPoints(token?: string): void;
   close(): Promise<void>;
 }
 
 const API_PATH = "/live/v4/json/";
 
 /**
- * Starts the offline Yandex.Direct Live 4 simulator (GetEventsLog) on loopback.
- * Routes: `POST /live/v4/json/` (also without the trailing slash) and the admin routes in yandex-direct.admin.ts.
+ * Starts the offline Yandex.Direct simulator on loopback: Live 4 GetEventsLog and v5 AgencyClients.get.
+ * Routes: `POST /live/v4/json/` (also without the trailing slash), `POST /json/v5/agencyclients` (and
+ * `/json/v501/agencyclients`, yandex-direct.agency.ts) and the admin routes in yandex-direct.admin.ts.
  */
 export async function startYandexDirectSimulator(
   options: YandexDirectSimulatorOptions = {},
@@ -95,6 +149,17 @@ export async function startYandexDirectSimulator(
   }
   const behaviour = mergeBehaviourOptions(BEHAVIOUR_DEFAULTS, behaviourInput);
   const accountList = buildAccounts(data);
+  const generatedLogins = accountList.filter((a) => a.role === "client").map((a) => a.login);
+  const clients = new AgencyClients(data, generatedLogins, data.listedClients, data.clock());
+  for (const login of generatedLogins.slice(data.listedClients - data.archivedClients, data.listedClients)) {
+    clients.setStatus(login, "archived");
+  }
+  const agencyAccount = accountList.find((a) => a.role === "agency") as SimulatedAccount;
+  // The agency's `clients` follows the listing, so tools that read it see who the agency lists now.
+  const syncAgencyLogins = (): void => {
+    agencyAccount.clients = clients.listed().map((c) => c.login);
+  };
+  syncAgencyLogins();
   const limits: RequestLimitOptions = {};
   const state: SimulatorState = {
     data,
@@ -105,9 +170,11 @@ export async function startYandexDirectSimulator(
       data.clock(),
     ),
     accounts: new Map(accountList.map((a) => [a.token, a])),
+    clients,
     counters: createRequestCounters(),
     limiter: createRequestLimiter(limits),
     failQueue: new Map(),
+    agencyFailQueue: new Map(),
     quotas: new Map(),
     faultRandom: createRandom(deriveSeed(data.seed, "faults")),
     errorRandom: createRandom(deriveSeed(data.seed, "errors")),
@@ -133,9 +200,25 @@ export async function startYandexDirectSimulator(
     if (!state.store.hasLogin(login)) throw new TypeError(`Unknown login \`${login}\``);
   };
 
-  const handle: Omit<YandexDirectSimulator, "url" | "endpoint" | "close"> = {
+  const truth = (c: AgencyClient): AgencyClientTruth => ({
+    login: c.login,
+    clientId: c.clientId,
+    name: c.name,
+    currency: c.currency,
+    createdAt: c.createdAt,
+    listed: c.status === "active" || c.status === "archived",
+    archived: c.status === "archived",
+    status: c.status,
+  });
+  const changeStatus = (login: string, status: "active" | "archived" | "removed"): AgencyClientTruth => {
+    const client = truth(clients.setStatus(login, status));
+    syncAgencyLogins();
+    return client;
+  };
+
+  const handle: Omit<YandexDirectSimulator, "url" | "endpoint" | "agencyClientsEndpoint" | "close"> = {
     accounts: accountList,
-    agency: accountList.find((a) => a.role === "agency") as SimulatedAccount,
+    agency: agencyAccount,
     advertiser: accountList.find((a) => a.role === "advertiser") as SimulatedAccount,
     ids: (login) => {
       checkLogin(login);
@@ -218,17 +301,75 @@ export async function startYandexDirectSimulator(
       if (queue.length > 0) state.failQueue.set(token, queue);
     },
     stats: () => state.store.stats(),
+    agencyClients: (options = {}) => (options.all ? clients.all() : clients.listed()).map(truth),
+    addAgencyClient(login) {
+      const name = login?.toLowerCase();
+      if (name !== undefined && clients.get(name) === undefined && state.store.hasLogin(name)) {
+        throw new TypeError(`Expected \`login\` to be a client login, got \`${login}\` (an agency or advertiser)`);
+      }
+      const { client, created } = clients.add(name, data.clock());
+      if (created) {
+        state.store.addLogin(client.login);
+        const account: SimulatedAccount = {
+          token: `${client.login}-token`,
+          login: client.login,
+          role: "client",
+          clients: [],
+        };
+        accountList.push(account);
+        state.accounts.set(account.token, account);
+      }
+      syncAgencyLogins();
+      return truth(client);
+    },
+    archiveAgencyClient: (login) => changeStatus(login, "archived"),
+    restoreAgencyClient: (login) => changeStatus(login, "active"),
+    removeAgencyClient: (login) => changeStatus(login, "removed"),
+    failAgencyClientsNext(token, fault, count = 1) {
+      if (!AGENCY_CLIENTS_FAULTS.includes(fault)) {
+        throw new TypeError(
+          `Expected \`fault\` to be one of ${AGENCY_CLIENTS_FAULTS.join(", ")}, got \`${String(fault)}\``,
+        );
+      }
+      if (!Number.isInteger(count) || count < 0)
+        throw new TypeError(`Expected \`count\` to be an integer ≥ 0, got \`${count}\``);
+      const queue = state.agencyFailQueue.get(token) ?? [];
+      for (let i = 0; i < count; i++) queue.push(fault);
+      if (queue.length > 0) state.agencyFailQueue.set(token, queue);
+    },
+    points(token) {
+      const quota = dayQuota(state.quotas, token, data.clock());
+      const daily = state.behaviour.pointsPerDay;
+      return { spent: quota.points, remaining: Math.max(0, daily - quota.points), daily };
+    },
+    setPoints(token, remaining) {
+      if (typeof remaining !== "number" || !Number.isInteger(remaining) || remaining < 0) {
+        throw new TypeError(`Expected \`remaining\` to be an integer ≥ 0, got \`${String(remaining)}\``);
+      }
+      dayQuota(state.quotas, token, data.clock()).points = state.behaviour.pointsPerDay - remaining;
+    },
+    resetPoints(token) {
+      const tokens = token === undefined ? [...state.quotas.keys()] : [token];
+      for (const t of tokens) dayQuota(state.quotas, t, data.clock()).points = 0;
+    },
   };
 
   const server = await startHttpServer(
     async (req: IncomingMessage, res: ServerResponse) => {
       const path = new URL(req.url ?? "/", "http://localhost").pathname;
       if (path === API_PATH || path === API_PATH.slice(0, -1)) return handleApi(state, req, res);
+      if ((AGENCY_CLIENTS_PATHS as readonly string[]).includes(path)) return handleAgencyClients(state, req, res);
       if (path.startsWith("/__admin/")) return handleAdmin(handle, req, res);
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
-      res.end("Not found: the API is POST /live/v4/json/");
+      res.end(`Not found: the API is POST ${API_PATH} and POST ${AGENCY_CLIENTS_PATHS[0]}`);
     },
     { port: data.port, host: data.host },
   );
-  return { ...handle, url: server.url, endpoint: `${server.url}${API_PATH}`, close: () => server.close() };
+  return {
+    ...handle,
+    url: server.url,
+    endpoint: `${server.url}${API_PATH}`,
+    agencyClientsEndpoint: `${server.url}${AGENCY_CLIENTS_PATHS[0]}`,
+    close: () => server.close(),
+  };
 }
