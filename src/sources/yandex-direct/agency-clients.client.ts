@@ -1,0 +1,284 @@
+/**
+ * Lists an agency's clients with AgencyClients.get (Yandex.Direct API v5, JSON): every page, followed by
+ * `LimitedBy`, deduplicated by ClientId. The token travels in `Authorization: Bearer` and never appears in an error:
+ * every text taken from a response (`error_string`, `error_detail`, a body snippet) passes the redactor first,
+ * since a server may quote the request. `Client-Login` is not sent: the method lists the clients of the token's
+ * agency and is refused on a client's behalf. Every call passes the account's request gate and is retried as the
+ * retry policy says; a listing that cannot be read whole fails whole and returns nothing, because a partial list
+ * of clients would retire the streams of the clients it missed.
+ */
+import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
+import { type HttpAgent, parseRetryAfter, post } from "../../http/post.js";
+import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
+import type { RequestGate } from "../../http/request-gate.js";
+import {
+  countRequest,
+  countRetry,
+  type RequestTally,
+  type RetryOptions,
+  withRetries,
+} from "../../http/with-retries.js";
+import { type Locale, yandexDirectV5Url } from "../../vocabulary.js";
+import {
+  AGENCY_CLIENT_FIELDS,
+  AGENCY_CLIENTS_PAGE_MAX,
+  type AgencyClientsGetParams,
+  agencyClientsResult,
+  clientGetItem,
+  parseUnits,
+  type Units,
+  v5ErrorEnvelope,
+} from "./agency-clients.schemas.js";
+
+/** The account side of a listing; the same shape as the Live 4 client's options, so one object serves both. */
+export interface AgencyClientsOptions {
+  /**
+   * The account's endpoint: `production`, `sandbox` or a URL, as configured or as the Live 4 URL derived from it;
+   * the request goes to its v5 URL (yandexDirectV5Url).
+   */
+  endpoint: string;
+  /** The agency representative's OAuth token. */
+  token: string;
+  /** The account's locale; sets the language of the API's error texts. */
+  locale: Locale;
+  /** Whole-request timeout, ms. */
+  timeoutMs: number;
+  gate: RequestGate;
+  retry: RetryOptions;
+  /** Connections to the API, owned by the caller (the run). */
+  agent: HttpAgent;
+  /** Applied to every text taken from a response. Default: one that masks `token`. */
+  redact?: Redactor;
+}
+
+/** What to list. */
+export interface AgencyClientsRequest {
+  /** Archived clients too (`SelectionCriteria: {}`), or only active ones (`{"Archived": "NO"}`). */
+  includeArchived: boolean;
+  /** Clients per response (`Page.Limit`), 1 to 10,000. Default 10,000, the most the API serves. */
+  pageLimit?: number;
+}
+
+/** One client of the agency, as listed. */
+export interface AgencyClient {
+  clientId: number;
+  /** The chief representative's login, as listed. */
+  login: string;
+  /** The login in lower case, for comparing with configured logins and with GetEventsLog's. */
+  loginKey: string;
+  /** `ClientInfo`: the client's name. */
+  name: string | null;
+  /** As the API names it (`RUB`, …, or a value the docs do not list), `null` when unset. */
+  currency: string | null;
+  archived: boolean;
+  /** The item exactly as the API sent it. */
+  raw: unknown;
+}
+
+export interface AgencyClientsListing {
+  /** Each client once, in the order first listed. */
+  clients: AgencyClient[];
+  /** Responses read. */
+  pages: number;
+  /** The `Units` header of the last response, `null` when it was missing or unreadable. */
+  units: Units | null;
+  /** Points spent by the successful responses (failed attempts are charged too, but their header is not read). */
+  unitsSpent: number;
+}
+
+/** AgencyClients.get refused the token (54): the token is not an agency's, or it cannot see the agency's clients. */
+export class AgencyAccessError extends Error {
+  override readonly name = "AgencyAccessError";
+  /** The API's redacted text and detail. */
+  readonly text: string;
+  readonly detail: string;
+  constructor(refusal: ApiError) {
+    super(
+      "AgencyClients.get refused the token (54): it is not an agency's token, or it has no access to the agency's " +
+        `clients: ${refusal.text}${refusal.detail ? ` (${refusal.detail})` : ""}`,
+      { cause: refusal },
+    );
+    this.text = refusal.text;
+    this.detail = refusal.detail;
+  }
+}
+
+/** Pages that cannot be followed: `LimitedBy` does not move the listing forward. */
+export class AgencyClientsPagingError extends Error {
+  override readonly name = "AgencyClientsPagingError";
+  /** The `Offset` of the response that could not be followed. */
+  readonly offset: number;
+  readonly limitedBy: number;
+  constructor(message: string, offset: number, limitedBy: number) {
+    super(message);
+    this.offset = offset;
+    this.limitedBy = limitedBy;
+  }
+}
+
+/** `Accept-Language` for a locale: v5 speaks en, ru and tr, and answers an unsupported language in English anyway. */
+export function acceptLanguage(locale: Locale): "en" | "ru" {
+  return locale === "ru" ? "ru" : "en";
+}
+
+/** One response read: the clients of the page and where the next one starts, if any. */
+export interface AgencyClientsPage {
+  clients: AgencyClient[];
+  limitedBy: number | undefined;
+}
+
+/**
+ * Reads one response: the page on success; ApiError for a v5 error body, whatever the HTTP status; HttpError for
+ * an error status without one; MalformedResponseError for anything else (not JSON, no `result`, a bad item).
+ */
+export function parseAgencyClientsResponse(
+  status: number,
+  body: string,
+  response: { redact: Redactor; retryAfterMs?: number | undefined },
+): AgencyClientsPage {
+  const { redact, retryAfterMs } = response;
+  const cut = () => redactedSnippet(body, redact);
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    if (status >= 400) throw new HttpError(status, cut(), retryAfterMs);
+    throw new MalformedResponseError("AgencyClients.get answered with a body that is not JSON", cut());
+  }
+  const envelope = isObject(json) ? json : {};
+  if ("error" in envelope) {
+    const failure = v5ErrorEnvelope.safeParse(envelope);
+    if (failure.success) {
+      const { error_code, error_string, error_detail, request_id } = failure.data.error;
+      // The request id is what support asks for when an error persists.
+      const detail = [error_detail, request_id && `request_id ${request_id}`].filter(Boolean).join("; ");
+      throw new ApiError("yandex_direct", error_code, redact(error_string), redact(detail), retryAfterMs);
+    }
+  }
+  if (status >= 400) throw new HttpError(status, cut(), retryAfterMs);
+  const result = agencyClientsResult.safeParse(envelope.result);
+  if (!result.success) throw new MalformedResponseError("AgencyClients.get answered without a `result`", cut());
+  return { clients: result.data.Clients.map((raw) => toAgencyClient(raw, redact)), limitedBy: result.data.LimitedBy };
+}
+
+function toAgencyClient(raw: unknown, redact: Redactor): AgencyClient {
+  const item = clientGetItem.safeParse(raw);
+  if (!item.success || item.data.ClientId == null) {
+    throw new MalformedResponseError(
+      "AgencyClients.get listed a client without a Login or a ClientId",
+      redactedSnippet(JSON.stringify(raw) ?? "", redact),
+    );
+  }
+  const { ClientId, Login, ClientInfo, Currency, Archived } = item.data;
+  return {
+    clientId: ClientId,
+    login: Login,
+    loginKey: Login.toLowerCase(),
+    name: ClientInfo ?? null,
+    currency: Currency ?? null,
+    archived: Archived === "YES",
+    raw,
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * Where the page after one at `offset` starts, or `undefined` after the last. `LimitedBy` is the ordinal number of
+ * the last client returned, so it is normally `offset` plus the clients returned, and less than `offset + Limit`
+ * when the server caps its pages. A `LimitedBy` beyond the clients returned would skip clients: the listing goes
+ * on right after the last one it holds instead, and a client read twice is deduplicated.
+ */
+export function nextOffset(offset: number, page: AgencyClientsPage): number | undefined {
+  const { limitedBy } = page;
+  if (limitedBy === undefined) return undefined;
+  if (page.clients.length === 0) {
+    throw new AgencyClientsPagingError(
+      `AgencyClients.get returned no clients at Offset ${offset} but names LimitedBy ${limitedBy}`,
+      offset,
+      limitedBy,
+    );
+  }
+  if (limitedBy <= offset) {
+    throw new AgencyClientsPagingError(
+      `AgencyClients.get does not advance: LimitedBy ${limitedBy} at Offset ${offset}`,
+      offset,
+      limitedBy,
+    );
+  }
+  return Math.min(limitedBy, offset + page.clients.length);
+}
+
+/** Every client of the token's agency, page by page. */
+export async function listAgencyClients(
+  options: AgencyClientsOptions,
+  request: AgencyClientsRequest,
+  tally: RequestTally,
+  signal?: AbortSignal,
+): Promise<AgencyClientsListing> {
+  const limit = request.pageLimit ?? AGENCY_CLIENTS_PAGE_MAX;
+  if (!Number.isInteger(limit) || limit < 1 || limit > AGENCY_CLIENTS_PAGE_MAX) {
+    throw new TypeError(
+      `Expected \`pageLimit\` to be an integer from 1 to ${AGENCY_CLIENTS_PAGE_MAX}, got \`${limit}\``,
+    );
+  }
+  const url = yandexDirectV5Url(options.endpoint, "agencyclients");
+  const redact = options.redact ?? createRedactor([options.token]);
+  const headers = {
+    authorization: `Bearer ${options.token}`,
+    "accept-language": acceptLanguage(options.locale),
+    "content-type": "application/json; charset=utf-8",
+    accept: "application/json",
+  };
+  const readPage = (offset: number) => {
+    const params: AgencyClientsGetParams = {
+      SelectionCriteria: request.includeArchived ? {} : { Archived: "NO" },
+      FieldNames: [...AGENCY_CLIENT_FIELDS],
+      Page: { Limit: limit, Offset: offset },
+    };
+    const body = JSON.stringify({ method: "get", params });
+    return withRetries(
+      () =>
+        options.gate.run(() =>
+          countRequest(tally, async () => {
+            const response = await post(url, body, {
+              timeoutMs: options.timeoutMs,
+              headers,
+              redact,
+              agent: options.agent,
+              ...(signal ? { signal } : {}),
+            });
+            const page = parseAgencyClientsResponse(response.status, response.body, {
+              redact,
+              retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+            });
+            return { page, units: parseUnits(response.headers["units"]) };
+          }),
+        ),
+      options.retry,
+      { signal, onRetry: (notice) => countRetry(tally, notice) },
+    );
+  };
+
+  const clients = new Map<number, AgencyClient>();
+  let units: Units | null = null;
+  let unitsSpent = 0;
+  let pages = 0;
+  for (let offset: number | undefined = 0; offset !== undefined;) {
+    signal?.throwIfAborted();
+    const answer = await readPage(offset).catch((err: unknown) => {
+      if (err instanceof ApiError && err.source === "yandex_direct" && err.code === 54)
+        throw new AgencyAccessError(err);
+      throw err;
+    });
+    pages++;
+    units = answer.units;
+    unitsSpent += answer.units?.spent ?? 0;
+    // Clients added or archived during the listing shift the pages: keep the first sighting of each.
+    for (const client of answer.page.clients) if (!clients.has(client.clientId)) clients.set(client.clientId, client);
+    offset = nextOffset(offset, answer.page);
+  }
+  return { clients: [...clients.values()], pages, units, unitsSpent };
+}
