@@ -65,7 +65,7 @@ const SHOWN_CLIENTS = 5;
 /** What `simulate` prints once both simulators listen. */
 export function describeSimulators(
   altcraft: Pick<AltcraftSimulator, "url" | "apiUrl" | "tokens">,
-  yandex: Pick<YandexDirectSimulator, "url" | "endpoint" | "accounts">,
+  yandex: Pick<YandexDirectSimulator, "url" | "endpoint" | "agencyClientsEndpoint" | "accounts">,
   now: number,
 ): string {
   const aToken = altcraft.tokens[0] ?? "";
@@ -96,6 +96,10 @@ export function describeSimulators(
     param: { TimestampFrom: from, Currency: "RUB", ...(firstClient ? { Logins: [firstClient] } : {}) },
   });
   const altcraftBody = JSON.stringify({ token: aToken, limit: 10 });
+  const agencyBody = JSON.stringify({
+    method: "get",
+    params: { SelectionCriteria: {}, FieldNames: ["ClientId", "Login", "Archived", "Currency"] },
+  });
   const curl = (url: string, body: string) =>
     `curl -s -X POST '${url}' -H 'content-type: application/json' -d '${body}'`;
   return `Altcraft simulator
@@ -111,13 +115,17 @@ export function describeSimulators(
 Yandex.Direct simulator
   base URL   ${yandex.url}
   endpoint   ${yandex.endpoint}   (POST {"method":"GetEventsLog","token":…,"param":…})
+  agency     ${yandex.agencyClientsEndpoint}   (API v5 AgencyClients.get; Authorization: Bearer <agency token>)
   tokens
 ${tokenLines.join("\n")}
   admin      ${yandex.url}/__admin/<route>   (no token)
     ground truth  GET accounts · GET events?login=<login>[&from=<time>][&to=<time>] · GET count[?login=<login>]
+                  GET agency-clients[?all=1] · GET points?token=<token>
     counters      GET|DELETE requests · GET stats
-    controls      GET|POST options · POST events?login=<login> · burst?login=<login> · fail-next
+    controls      GET|POST options · POST events?login=<login> · burst?login=<login> · fail-next · points
+                  POST agency-clients · agency-clients/archive|restore|remove · agency-clients/fail-next
   example    ${curl(yandex.endpoint, yandexBody)}
+  example    curl -s -X POST '${yandex.agencyClientsEndpoint}' -H 'authorization: Bearer ${agency?.token ?? ""}' -d '${agencyBody}'
 
 Serving until SIGINT (Ctrl+C) or SIGTERM.
 `;

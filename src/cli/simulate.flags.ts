@@ -8,9 +8,12 @@
 import { BlockList, isIP } from "node:net";
 import { InvalidArgumentError, Option } from "commander";
 import { ALTCRAFT_SIMULATOR_DEFAULTS, type AltcraftSimulatorOptions } from "../simulators/altcraft/altcraft.options.js";
+import type { ClientCurrencies } from "../simulators/yandex-direct/yandex-direct.clients.js";
 import {
   BEHAVIOUR_DEFAULTS,
+  CURRENCIES,
   DATA_DEFAULTS,
+  type Currency,
   type EventOrder,
   type YandexDirectSimulatorOptions,
 } from "../simulators/yandex-direct/yandex-direct.options.js";
@@ -42,6 +45,13 @@ export interface SimulateFlags {
   yandexBurstRate?: number;
   yandexBurstSize?: number;
   yandexDailyCallLimit?: number;
+  yandexPointsPerDay?: number;
+  yandexListedClients?: number;
+  yandexArchivedClients?: number;
+  yandexClientCurrencies?: ClientCurrencies;
+  yandexAgencyPageCap?: number;
+  yandexAgencyOmitEmpty?: boolean;
+  yandexAgencyHttpErrors?: boolean;
   altcraftPort?: number;
   altcraftCampaigns?: number;
   altcraftHistoryDays?: number;
@@ -143,6 +153,13 @@ export function simulatorOptionsFromFlags(flags: SimulateFlags): SimulatorOption
     burstRate: f.yandexBurstRate,
     burstSize: f.yandexBurstSize,
     dailyCallLimit: f.yandexDailyCallLimit,
+    pointsPerDay: f.yandexPointsPerDay,
+    listedClients: f.yandexListedClients,
+    archivedClients: f.yandexArchivedClients,
+    clientCurrencies: f.yandexClientCurrencies,
+    agencyClientsPageCap: f.yandexAgencyPageCap,
+    agencyClientsOmitEmptyClients: f.yandexAgencyOmitEmpty ? true : undefined,
+    agencyClientsHttpErrors: f.yandexAgencyHttpErrors ? true : undefined,
   });
   return { altcraft, yandex };
 }
@@ -190,6 +207,11 @@ export const OPTION_FLAGS = {
     burstRate: "--yandex-burst-rate",
     burstSize: "--yandex-burst-size",
     dailyCallLimit: "--yandex-daily-call-limit",
+    pointsPerDay: "--yandex-points-per-day",
+    listedClients: "--yandex-listed-clients",
+    archivedClients: "--yandex-archived-clients",
+    clientCurrencies: "--yandex-client-currencies",
+    agencyClientsPageCap: "--yandex-agency-page-cap",
   },
 } as const satisfies Record<string, Record<string, string>>;
 
@@ -229,6 +251,24 @@ function oneOf<T extends string>(flag: string, allowed: readonly T[]) {
     }
     return value as T;
   };
+}
+
+/** `RUB` (one currency for all), `mixed`, or `login=CUR,login=CUR` (the others RUB). */
+export function clientCurrencies(value: string): ClientCurrencies {
+  const flag = "--yandex-client-currencies";
+  const isCurrency = (c: string): c is Currency => (CURRENCIES as readonly string[]).includes(c);
+  if (value === "mixed" || isCurrency(value)) return value as ClientCurrencies;
+  const map: Record<string, Currency> = {};
+  for (const pair of value.split(",")) {
+    const [login, currency, ...rest] = pair.split("=").map((x) => x.trim());
+    if (!login || currency === undefined || !isCurrency(currency) || rest.length > 0) {
+      throw new InvalidArgumentError(
+        `Expected \`${flag}\` to be mixed, one of ${CURRENCIES.join(", ")} or login=CUR,…, got \`${value}\``,
+      );
+    }
+    map[login.toLowerCase()] = currency;
+  }
+  return map;
 }
 
 const LOOPBACK = new BlockList();
@@ -400,6 +440,55 @@ export const OPTIONS: ReadonlyArray<[group: string, option: Option]> = [
       `calls per token per UTC day, then error 56; 0 = none (default: ${Y.dailyCallLimit})`,
     ).argParser(count("--yandex-daily-call-limit")),
   ],
+  [
+    YANDEX,
+    new Option(
+      "--yandex-points-per-day <n>",
+      `points per token per UTC day (GetEventsLog and AgencyClients.get) (default: ${Y.pointsPerDay})`,
+    ).argParser(count("--yandex-points-per-day")),
+  ],
+  [
+    YANDEX,
+    new Option(
+      "--yandex-listed-clients <n>",
+      "of the --yandex-logins, how many the agency lists at start; the rest join later (default: all)",
+    ).argParser(count("--yandex-listed-clients")),
+  ],
+  [
+    YANDEX,
+    new Option(
+      "--yandex-archived-clients <n>",
+      `of the listed clients, how many (the last ones) start archived (default: ${Y.archivedClients})`,
+    ).argParser(count("--yandex-archived-clients")),
+  ],
+  [
+    YANDEX,
+    new Option(
+      "--yandex-client-currencies <what>",
+      `clients' Currency: one currency, mixed (seeded), or login=CUR,… (others RUB) (default: ${String(Y.clientCurrencies)})`,
+    ).argParser(clientCurrencies),
+  ],
+  [
+    YANDEX,
+    new Option(
+      "--yandex-agency-page-cap <n>",
+      `most clients per AgencyClients.get page whatever Limit asks, 0 = none (default: ${Y.agencyClientsPageCap})`,
+    ).argParser(count("--yandex-agency-page-cap")),
+  ],
+  [
+    YANDEX,
+    new Option(
+      "--yandex-agency-omit-empty",
+      "an empty AgencyClients.get result has no Clients key (default: Clients [])",
+    ),
+  ],
+  [
+    YANDEX,
+    new Option(
+      "--yandex-agency-http-errors",
+      "send AgencyClients.get errors with a 4xx/5xx status (default: HTTP 200)",
+    ),
+  ],
 
   [
     ALTCRAFT,
@@ -499,4 +588,5 @@ Examples:
   $ eventlog-sync simulate --altcraft-port 8081 --yandex-port 8082 --seed 7
   $ eventlog-sync simulate --error-rate 0.05 --hang-rate 0.01 --hang-ms 5000 --rps 5 --concurrency 2
   $ eventlog-sync simulate --yandex-logins 20 --yandex-burst-rate 0.1 --yandex-max-limit 500 --yandex-over-max-limit reject
+  $ eventlog-sync simulate --yandex-logins 1000 --yandex-listed-clients 900 --yandex-archived-clients 50 --yandex-client-currencies mixed --yandex-agency-page-cap 300
   $ eventlog-sync simulate --altcraft-campaigns 50 --altcraft-newest-first --altcraft-always-200 --altcraft-tariff-limit 1000`;

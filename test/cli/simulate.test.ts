@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { InvalidArgumentError } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { describeSimulators } from "../../src/cli/simulate.command.js";
-import { loopbackHost, simulatorOptionsFromFlags } from "../../src/cli/simulate.flags.js";
+import { clientCurrencies, loopbackHost, simulatorOptionsFromFlags } from "../../src/cli/simulate.flags.js";
 
 const ENTRY = fileURLToPath(new URL("../../bin/eventlog-sync.js", import.meta.url));
 
@@ -84,6 +84,38 @@ describe("simulatorOptionsFromFlags", () => {
     });
   });
 
+  it("maps the agency-client flags onto AgencyClients.get options", () => {
+    const { altcraft, yandex } = simulatorOptionsFromFlags({
+      yandexPointsPerDay: 64_000,
+      yandexListedClients: 10,
+      yandexArchivedClients: 2,
+      yandexClientCurrencies: "mixed",
+      yandexAgencyPageCap: 300,
+      yandexAgencyOmitEmpty: true,
+      yandexAgencyHttpErrors: true,
+    });
+    expect(altcraft).toStrictEqual({});
+    expect(yandex).toStrictEqual({
+      pointsPerDay: 64_000,
+      listedClients: 10,
+      archivedClients: 2,
+      clientCurrencies: "mixed",
+      agencyClientsPageCap: 300,
+      agencyClientsOmitEmptyClients: true,
+      agencyClientsHttpErrors: true,
+    });
+  });
+
+  it("reads --yandex-client-currencies as one currency, mixed, or login=CUR pairs", () => {
+    expect(clientCurrencies("EUR")).toBe("EUR");
+    expect(clientCurrencies("mixed")).toBe("mixed");
+    expect(clientCurrencies("client-1=USD, Client-2=KZT")).toEqual({ "client-1": "USD", "client-2": "KZT" });
+    for (const bad of ["GBP", "client-1=", "client-1=XYZ", "=USD", "a=USD=EUR"]) {
+      expect(() => clientCurrencies(bad)).toThrow(InvalidArgumentError);
+    }
+    expect(() => clientCurrencies("GBP")).toThrow("Expected `--yandex-client-currencies` to be mixed, one of RUB");
+  });
+
   it("maps Altcraft flags", () => {
     const { altcraft, yandex } = simulatorOptionsFromFlags({
       altcraftPort: 8081,
@@ -155,6 +187,7 @@ describe("describeSimulators", () => {
       {
         url: "http://127.0.0.1:2",
         endpoint: "http://127.0.0.1:2/live/v4/json/",
+        agencyClientsEndpoint: "http://127.0.0.1:2/json/v5/agencyclients",
         accounts: [
           { token: "agency-token", login: "agency", role: "agency", clients },
           ...clients.map((login) => ({ token: `${login}-token`, login, role: "client" as const, clients: [] })),
@@ -166,6 +199,8 @@ describe("describeSimulators", () => {
     expect(text).not.toContain("client-6-token");
     expect(text).toContain("… 3 more");
     expect(text).toContain('"TimestampFrom":"2026-01-01T11:00:00Z"');
+    expect(text).toMatch(/^ {2}agency\s+http:\/\/127\.0\.0\.1:2\/json\/v5\/agencyclients/m);
+    expect(text).toContain("-H 'authorization: Bearer agency-token'");
   });
 });
 
@@ -267,8 +302,60 @@ describe("eventlog-sync simulate", () => {
     await expect(fetch(endpoint, { method: "POST", body: "{}" })).rejects.toThrow();
   });
 
+  it("serves AgencyClients.get with the agency-client flags", async () => {
+    const run = simulate([
+      "--yandex-logins",
+      "4",
+      "--yandex-listed-clients",
+      "3",
+      "--yandex-archived-clients",
+      "1",
+      "--yandex-client-currencies",
+      "client-2=USD",
+      "--yandex-agency-page-cap",
+      "2",
+      "--yandex-agency-omit-empty",
+    ]);
+    const out = await untilServing(run);
+    const agencyEndpoint = printed(out, "agency");
+    expect(agencyEndpoint).toMatch(/\/json\/v5\/agencyclients$/);
+    const list = async (criteria: Record<string, unknown>, offset: number) => {
+      const res = await fetch(agencyEndpoint, {
+        method: "POST",
+        headers: { authorization: "Bearer agency-token", "content-type": "application/json" },
+        body: JSON.stringify({
+          method: "get",
+          params: {
+            SelectionCriteria: criteria,
+            FieldNames: ["Login", "Archived", "Currency"],
+            Page: { Offset: offset },
+          },
+        }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("Units")).toMatch(/^\d+\/\d+\/\d+$/);
+      return ((await res.json()) as { result: Record<string, unknown> }).result;
+    };
+    expect(await list({}, 0)).toEqual({
+      Clients: [
+        { Login: "client-1", Archived: "NO", Currency: "RUB" },
+        { Login: "client-2", Archived: "NO", Currency: "USD" },
+      ],
+      LimitedBy: 2,
+    });
+    expect(await list({}, 2)).toEqual({ Clients: [{ Login: "client-3", Archived: "YES", Currency: "RUB" }] });
+    expect(await list({ Logins: ["client-4"] }, 0)).toEqual({});
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
+  });
+
   it.each([
     [["--error-rate", "1.5"], "Expected `--error-rate` to be a share in [0, 1], got `1.5`"],
+    [
+      ["--yandex-logins", "2", "--yandex-listed-clients", "5"],
+      "Expected `--yandex-listed-clients` to be an integer in [0, 2], got `5`",
+    ],
+    [["--yandex-client-currencies", "client-1=GBP"], "Expected `--yandex-client-currencies` to be mixed, one of RUB"],
     [["--altcraft-campaigns", "many"], "Expected `--altcraft-campaigns` to be an integer ≥ 0, got `many`"],
     [
       ["--yandex-order", "random"],

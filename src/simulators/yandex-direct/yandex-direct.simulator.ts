@@ -98,14 +98,21 @@ export interface YandexDirectSimulator {
   addEvents(login: string, items: readonly AddedEvent[]): void;
   /** Adds `count` identical events in one second; returns the rendered event (RUB, en). */
   addBurst(login: string, burst: BurstSpec): EventsLogItem;
-  /** Requests received: `{ [token]: { [method]: n } }`. */
+  /**
+   * Requests received: `{ [token]: { [method]: n } }`. Live 4 calls count under their method (`GetEventsLog`),
+   * AgencyClients calls under `AgencyClients.get` (other methods `AgencyClients.<method>`); no token: `(none)`.
+   */
   requestCounts(): Record<string, Record<string, number>>;
   resetRequestCounts(): void;
   /** Current runtime options. */
   options(): ResolvedBehaviourOptions;
   /** Changes runtime options; throws naming a bad option. */
   setOptions(partial: Partial<YandexDirectBehaviourOptions>): void;
-  /** The next `count` requests carrying `token` fail with `code` (52/500/503/504 as bodies, 502 as HTTP 502). */
+  /**
+   * The next `count` Live 4 requests carrying `token` fail with `code` (52/500/503/504 as bodies, 502 as HTTP
+   * 502). AgencyClients calls have their own queue (`failAgencyClientsNext`), so one API's faults never land on
+   * the other's calls.
+   */
   failNext(token: string, code: InjectableCode, count?: number): void;
   stats(): StoreStats;
   /** The agency's clients in ClientId order: the listed ones (what AgencyClients.get serves), or all with `all`. */
