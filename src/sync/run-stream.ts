@@ -13,7 +13,7 @@ import type { Warehouse } from "../warehouse/database.js";
 import type { EventTable } from "../warehouse/copy-columns.js";
 import { loadPage, type RejectedRecord } from "../warehouse/load-page.js";
 import { beginStreamRun, finishStreamRun, recordSkippedStream } from "../warehouse/stream-runs.repository.js";
-import { ensureStream, getStream, type StreamIdentity } from "../warehouse/streams.repository.js";
+import { ensureStream, getStream, type StreamIdentity, streamLabel } from "../warehouse/streams.repository.js";
 import { tryLockStream } from "../warehouse/stream-lock.js";
 import { warehouseFailureMessage } from "../warehouse/lost-connection.js";
 
@@ -106,11 +106,14 @@ export interface EngineContext {
   log: Logger;
   /** Aborted on shutdown: no new page is taken, the page in flight is finished. */
   signal: AbortSignal;
+  /**
+   * When the run began (the database's clock): a stream another process has read completely since then is
+   * skipped, so copies running side by side never read one stream twice in one round.
+   */
+  roundStartedAt?: Date;
   /** Called after each stored page (progress reporting). */
   onPage?: (identity: StreamIdentity, page: { cursor: Date | null; inserted: number; duplicates: number }) => void;
 }
-
-const label = (id: StreamIdentity) => `${id.source}/${id.account}/${id.streamKey}`;
 
 /** One line for every gap of a read, with the total where the server says how many. */
 function summariseGaps(
@@ -123,6 +126,17 @@ function summariseGaps(
   const at = new Date(Math.min(...gaps.map((g) => g.at.getTime())));
   const count = events === null ? "an unknown number of events" : `${events} event${events === 1 ? "" : "s"}`;
   return { events, at, description: `${count} could not be read: ${gaps.map((g) => g.reason).join("; ")}` };
+}
+
+/** Whether another run has read the stream completely since this run began. */
+function readThisRound(
+  stream: { last_read_at: Date | null; last_run_id: number | null },
+  context: EngineContext,
+): boolean {
+  const began = context.roundStartedAt;
+  if (!began || !stream.last_read_at || stream.last_run_id === null || stream.last_run_id === context.runId)
+    return false;
+  return stream.last_read_at.getTime() >= began.getTime();
 }
 
 export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>): Promise<StreamOutcome> {
@@ -148,9 +162,19 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
   };
   const flushed: RequestTally = { requests: 0, retries: 0 };
   try {
-    // Read again under the lock: another process may have moved the cursor since.
+    // Read again under the lock: another process may have moved the cursor since, or read it whole.
     const stream = (await getStream(warehouse.db, registered.stream_id)) ?? registered;
     outcome.cursor = stream.cursor;
+    if (readThisRound(stream, context)) {
+      log.info({ by: stream.last_run_id }, "stream was synced by another process since this run began: skipped");
+      await recordSkippedStream(
+        warehouse.db,
+        runId,
+        stream.stream_id,
+        `synced by run ${String(stream.last_run_id)} since this run began`,
+      );
+      return { ...outcome, status: "skipped" };
+    }
     await beginStreamRun(warehouse.db, runId, stream.stream_id, stream.cursor);
     log.info({ cursor: stream.cursor }, "stream started");
     let status: StreamResult = "succeeded";
@@ -228,7 +252,7 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
       }
     } catch (err) {
       const failure = toError(err);
-      const where = `${label(job.identity)} at cursor ${outcome.cursor?.toISOString() ?? "(start)"}`;
+      const where = `${streamLabel(job.identity)} at cursor ${outcome.cursor?.toISOString() ?? "(start)"}`;
       if (context.signal.aborted) {
         status = "interrupted";
         error = `interrupted by a signal (${where})`;
@@ -252,7 +276,7 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
       outcome.unread = { events: unread.events, at: unread.at };
       if (status === "succeeded") {
         status = "incomplete";
-        error = `${unread.description} (${label(job.identity)})`;
+        error = `${unread.description} (${streamLabel(job.identity)})`;
         log.warn({ unread: unread.events, at: unread.at }, "stream incomplete: the server would not give some events");
       }
     }

@@ -12,7 +12,7 @@ import { beginRun, markAbandonedRuns } from "../warehouse/run-liveness.js";
 import { warehouseFailureMessage } from "../warehouse/lost-connection.js";
 import { finishRun } from "../warehouse/runs.repository.js";
 import { failAccountStreams } from "../warehouse/stream-runs.repository.js";
-import { confirmReadThrough, settleRetirement } from "../warehouse/streams.repository.js";
+import { confirmReadThrough, settleRetirement, streamCursors, streamLabel } from "../warehouse/streams.repository.js";
 import type { RunStatus } from "../warehouse/tables.js";
 import { toError } from "../errors.js";
 import { type EngineContext, freshOutcome, runStream, type StreamJob, type StreamOutcome } from "./run-stream.js";
@@ -236,11 +236,29 @@ function tally(outcomes: readonly StreamOutcome[]): string {
 }
 
 function logRetirement(log: Logger, change: Awaited<ReturnType<typeof settleRetirement>>): void {
-  const label = (s: { source: string; account: string; streamKey: string }) =>
-    `${s.source}/${s.account}/${s.streamKey}`;
   if (change.retired.length > 0)
-    log.info({ streams: change.retired.map(label) }, "streams retired: no longer configured");
-  if (change.restored.length > 0) log.info({ streams: change.restored.map(label) }, "retired streams configured again");
+    log.info({ streams: change.retired.map(streamLabel) }, "streams retired: no longer configured");
+  if (change.restored.length > 0)
+    log.info({ streams: change.restored.map(streamLabel) }, "retired streams configured again");
+}
+
+/**
+ * The jobs in the order they are taken: the stream furthest behind first (never read, then the oldest
+ * cursor), so copies that share the streams all work on the most urgent ones; ties keep the plan's order.
+ */
+async function mostBehindFirst(
+  warehouse: Warehouse,
+  jobs: readonly StreamJob<unknown>[],
+): Promise<StreamJob<unknown>[]> {
+  const cursors = await streamCursors(
+    warehouse.db,
+    jobs.map((j) => j.identity),
+  );
+  const behind = (job: StreamJob<unknown>) => cursors.get(streamLabel(job.identity))?.getTime() ?? -Infinity;
+  return jobs
+    .map((job, i) => ({ job, i, at: behind(job) }))
+    .sort((a, b) => a.at - b.at || a.i - b.i)
+    .map((x) => x.job);
 }
 
 export async function runSync(deps: SyncDependencies, selection: SyncSelection = {}): Promise<RunSummary> {
@@ -251,7 +269,7 @@ export async function runSync(deps: SyncDependencies, selection: SyncSelection =
   const agent = createHttpAgent();
   try {
     if (abandoned.length > 0) deps.log.warn({ runs: abandoned }, "runs whose process went away were marked abandoned");
-    return await runUnderLease({ ...deps, agent }, selection, lease.runId);
+    return await runUnderLease({ ...deps, agent }, selection, lease.runId, lease.startedAt);
   } finally {
     await agent.close();
     await lease.release();
@@ -262,6 +280,7 @@ async function runUnderLease(
   deps: SyncDependencies & { agent: HttpAgent },
   selection: SyncSelection,
   runId: number,
+  roundStartedAt: Date,
 ): Promise<RunSummary> {
   const now = deps.now ?? (() => new Date());
   const log = deps.log.child({ run: runId });
@@ -278,13 +297,15 @@ async function runUnderLease(
     await finishRun(deps.warehouse.db, runId, "failed", toError(err).message);
     throw err;
   }
-  const { jobs, failures } = planned;
+  const { failures } = planned;
+  const jobs = await mostBehindFirst(deps.warehouse, planned.jobs);
   log.info({ streams: jobs.length }, "run started");
   const context: EngineContext = {
     warehouse: deps.warehouse,
     runId,
     log,
     signal: deps.signal,
+    roundStartedAt,
     ...(deps.onPage ? { onPage: deps.onPage } : {}),
   };
   const outcomes: StreamOutcome[] = [];

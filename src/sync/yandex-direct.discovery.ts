@@ -8,14 +8,14 @@
  */
 import { type DiscoveryConfig, DISCOVERY_DEFAULTS, type YandexDirectAccountConfig } from "../config/config.schema.js";
 import { loginFilter } from "../config/login-patterns.js";
-import { toError } from "../errors.js";
+import { ApiError, toError } from "../errors.js";
 import type { HttpAgent } from "../http/post.js";
 import type { Redactor } from "../http/redact.js";
 import type { RequestGate } from "../http/request-gate.js";
 import { classifyFailure } from "../http/retry-policy.js";
 import type { RequestObserver, RequestTally, RetryOptions } from "../http/with-retries.js";
 import type { Logger } from "../log/logger.js";
-import { listAgencyClients } from "../sources/yandex-direct/agency-clients.client.js";
+import { AgencyAccessError, listAgencyClients } from "../sources/yandex-direct/agency-clients.client.js";
 import {
   type ClientListingRecord,
   type KnownClient,
@@ -60,6 +60,15 @@ export interface DiscoveryOutcome {
   failure?: Error;
   /** Requests the listing made. */
   requests: number;
+}
+
+/**
+ * Whether a failed listing says the account itself is refused (a token that is invalid, not an agency's, or
+ * without API access): its streams would be refused too, so the account fails. Any other failure (retries
+ * spent, a quota, a malformed or inconsistent listing) leaves the last complete listing in force.
+ */
+function refusesAccount(err: unknown): boolean {
+  return err instanceof AgencyAccessError || (err instanceof ApiError && classifyFailure(err) === "fatal");
 }
 
 /** The clients an account takes from a listing. */
@@ -109,7 +118,7 @@ export async function discoverClients(
       units: null,
       error: error.message,
     });
-    if (classifyFailure(err) === "fatal") throw err;
+    if (refusesAccount(err)) throw err;
     const known = (await listedClients(deps.warehouse.db, account.name)).filter(taken);
     log.warn(
       { err: error, streams: known.length },

@@ -14,6 +14,8 @@ const RUN_NAMESPACE = 0x45564c52;
 
 export interface RunLease {
   runId: number;
+  /** When the run began, by the database's clock. */
+  startedAt: Date;
   /** Aborted when the connection holding the run's lock dies: a later run may then call this run abandoned. */
   lost: AbortSignal;
   release(): Promise<void>;
@@ -26,13 +28,15 @@ export interface RunLease {
 export async function beginRun(pool: pg.Pool, command: string): Promise<RunLease> {
   const client = await pool.connect();
   let runId: number;
+  let startedAt: Date;
   try {
-    const result = await client.query<{ run_id: number }>(
-      `with run as (insert into sync.runs (command, host, pid) values ($1, $2, $3) returning run_id)
-       select run_id, pg_advisory_lock($4, run_id::int) from run`,
+    const result = await client.query<{ run_id: number; started_at: Date }>(
+      `with run as (insert into sync.runs (command, host, pid) values ($1, $2, $3) returning run_id, started_at)
+       select run_id, started_at, pg_advisory_lock($4, run_id::int) from run`,
       [command, hostname(), process.pid, RUN_NAMESPACE],
     );
     runId = Number(result.rows[0]?.run_id);
+    startedAt = result.rows[0]?.started_at ?? new Date();
   } catch (err) {
     client.release(true);
     throw err;
@@ -43,6 +47,7 @@ export async function beginRun(pool: pg.Pool, command: string): Promise<RunLease
   let released = false;
   return {
     runId,
+    startedAt,
     lost: lost.signal,
     release: async () => {
       if (released) return;

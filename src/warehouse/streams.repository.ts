@@ -166,3 +166,29 @@ export async function confirmReadThrough(
     .where("status", "in", ["succeeded", "incomplete"])
     .execute();
 }
+
+/**
+ * The cursors of the given streams (null: never read, or not yet known to the warehouse), keyed by
+ * `source/account/stream key`: how far behind each is.
+ */
+export async function streamCursors(
+  db: Kysely<Database>,
+  streams: readonly StreamIdentity[],
+): Promise<Map<string, Date | null>> {
+  const cursors = new Map<string, Date | null>();
+  if (streams.length === 0) return cursors;
+  const rows = await sql<{ source: string; account: string; stream_key: string; cursor: Date | null }>`
+    select s.source, s.account, s.stream_key, s.cursor
+      from sync.streams s
+      join unnest(${streams.map((x) => x.source)}::text[], ${streams.map((x) => x.account)}::text[],
+                  ${streams.map((x) => x.streamKey)}::text[]) as t(source, account, stream_key)
+        on s.source = t.source and s.account = t.account and s.stream_key = t.stream_key`.execute(db);
+  for (const r of rows.rows)
+    cursors.set(streamLabel({ source: r.source, account: r.account, streamKey: r.stream_key }), r.cursor);
+  return cursors;
+}
+
+/** `source/account/stream key`: one stream's name in logs and maps. */
+export function streamLabel(identity: { source: string; account: string; streamKey: string }): string {
+  return `${identity.source}/${identity.account}/${identity.streamKey}`;
+}
