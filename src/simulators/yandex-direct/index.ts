@@ -4,8 +4,6 @@
  */
 export {
   startYandexDirectSimulator,
-  type AgencyClientTruth,
-  type PointsTruth,
   type BurstSpec,
   type GroundTruthQuery,
   type YandexDirectSimulator,
@@ -31,6 +29,7 @@ export {
 export type { AddedEvent, EventsLogItem, EventsLogItemAttributes } from "./yandex-direct.render.js";
 export type { SimulatedAccount, StoreStats } from "./yandex-direct.data.js";
 export { CURRENCY_RATES, ERROR_TEXTS, EVENT_NAMES } from "./yandex-direct.texts.js";
+export type { AgencyClientTruth, AgencyControls, PointsTruth } from "./yandex-direct.agency-controls.js";
 export {
   AGENCY_CLIENTS_CALL_POINTS,
   AGENCY_CLIENTS_CLIENT_POINTS,

@@ -25,7 +25,7 @@ import type { BurstSpec, YandexDirectSimulator } from "./yandex-direct.simulator
  *   POST /__admin/options          body { …partial runtime options }        → the options after the change
  *   POST /__admin/fail-next        body { token, code, count? }              → { ok: true }
  *   GET  /__admin/stats                        → { generatedBuckets, generatedEvents, extraEvents, packedBytes }
- *   GET  /__admin/agency-clients[?all=1]       → [{ login, clientId, name, currency, createdAt, listed, archived, status }]
+ *   GET  /__admin/agency-clients[?all=1]       → [AgencyClientTruth…] (listed ones; with all=1 every status)
  *   POST /__admin/agency-clients   body { login? }                          → the client added (listed, active)
  *   POST /__admin/agency-clients/archive|restore|remove  body { login }      → the client after the change
  *   POST /__admin/agency-clients/fail-next  body { token, fault, count? }    → { ok: true }

@@ -5,14 +5,12 @@ import { createRequestCounters } from "../common/request-counters.js";
 import { createRequestLimiter, type RequestLimitOptions } from "../common/request-limits.js";
 import { handleAdmin } from "./yandex-direct.admin.js";
 import { AGENCY_CLIENTS_PATHS, handleAgencyClients } from "./yandex-direct.agency.js";
-import { AgencyClients, type AgencyClient } from "./yandex-direct.clients.js";
+import { agencyControls, createAgencyClients, type AgencyControls } from "./yandex-direct.agency-controls.js";
 import { buildAccounts, EventStore, type SimulatedAccount, type StoreStats } from "./yandex-direct.data.js";
 import { handleApi, type SimulatorState } from "./yandex-direct.handler.js";
 import {
-  AGENCY_CLIENTS_FAULTS,
   BEHAVIOUR_DEFAULTS,
   INJECTABLE_CODES,
-  type AgencyClientsFault,
   mergeBehaviourOptions,
   resolveDataOptions,
   type Currency,
@@ -22,7 +20,6 @@ import {
   type YandexDirectBehaviourOptions,
   type YandexDirectSimulatorOptions,
 } from "./yandex-direct.options.js";
-import { dayQuota } from "./yandex-direct.points.js";
 import { runQuery } from "./yandex-direct.query.js";
 import { renderItem, toRecord, type AddedEvent, type EventsLogItem } from "./yandex-direct.render.js";
 import { offsetMinutes, parseTimestamp } from "./yandex-direct.time.js";
@@ -51,33 +48,8 @@ export interface BurstSpec {
   event?: Omit<AddedEvent, "Timestamp">;
 }
 
-/** One agency client as the simulator holds it: ground truth for the AgencyClients.get listing. */
-export interface AgencyClientTruth {
-  /** Lower-case chief representative's login: `Login`, and what GetEventsLog `Logins` takes. */
-  login: string;
-  clientId: number;
-  /** `ClientInfo`. */
-  name: string;
-  currency: Currency;
-  /** `YYYY-MM-DD`. */
-  createdAt: string;
-  /** Listed by AgencyClients.get (active or archived). */
-  listed: boolean;
-  archived: boolean;
-  /** `pending` (not the agency's client yet), `active`, `archived` or `removed`; see yandex-direct.clients.ts. */
-  status: AgencyClient["status"];
-}
-
-/** A token's points on the clock's current UTC day. */
-export interface PointsTruth {
-  /** Points spent today. */
-  spent: number;
-  remaining: number;
-  daily: number;
-}
-
 /** The in-process handle: ground truth and control of a running simulator. */
-export interface YandexDirectSimulator {
+export interface YandexDirectSimulator extends AgencyControls {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
   /** `url` + `/live/v4/json/`: where clients POST. */
@@ -115,27 +87,6 @@ export interface YandexDirectSimulator {
    */
   failNext(token: string, code: InjectableCode, count?: number): void;
   stats(): StoreStats;
-  /** The agency's clients in ClientId order: the listed ones (what AgencyClients.get serves), or all with `all`. */
-  agencyClients(options?: { all?: boolean }): AgencyClientTruth[];
-  /**
-   * Makes a client listed and active: a pending or removed login (back) as it was, or a new login with a token
-   * (`<login>-token`) and a generated log; without a login, the first pending client or a new `client-<n>`.
-   */
-  addAgencyClient(login?: string): AgencyClientTruth;
-  /** Archives a listed client: still listed (Archived YES) and its log still readable by the agency. */
-  archiveAgencyClient(login: string): AgencyClientTruth;
-  /** Brings an archived client back to active. */
-  restoreAgencyClient(login: string): AgencyClientTruth;
-  /** Takes a client out of the agency: no longer listed, and GetEventsLog answers 54 for its login. */
-  removeAgencyClient(login: string): AgencyClientTruth;
-  /** The next `count` AgencyClients calls carrying `token` answer `fault` (a v5 code, or `http500`). */
-  failAgencyClientsNext(token: string, fault: AgencyClientsFault, count?: number): void;
-  /** A token's points today (shared by GetEventsLog and AgencyClients.get). */
-  points(token: string): PointsTruth;
-  /** Sets what a token has left today (the daily allowance is the `pointsPerDay` option). */
-  setPoints(token: string, remaining: number): void;
-  /** Gives a token (or every token) its full daily allowance again. */
-  resetPoints(token?: string): void;
   close(): Promise<void>;
 }
 
@@ -156,17 +107,6 @@ export async function startYandexDirectSimulator(
   }
   const behaviour = mergeBehaviourOptions(BEHAVIOUR_DEFAULTS, behaviourInput);
   const accountList = buildAccounts(data);
-  const generatedLogins = accountList.filter((a) => a.role === "client").map((a) => a.login);
-  const clients = new AgencyClients(data, generatedLogins, data.listedClients, data.clock());
-  for (const login of generatedLogins.slice(data.listedClients - data.archivedClients, data.listedClients)) {
-    clients.setStatus(login, "archived");
-  }
-  const agencyAccount = accountList.find((a) => a.role === "agency") as SimulatedAccount;
-  // The agency's `clients` follows the listing, so tools that read it see who the agency lists now.
-  const syncAgencyLogins = (): void => {
-    agencyAccount.clients = clients.listed().map((c) => c.login);
-  };
-  syncAgencyLogins();
   const limits: RequestLimitOptions = {};
   const state: SimulatorState = {
     data,
@@ -177,7 +117,7 @@ export async function startYandexDirectSimulator(
       data.clock(),
     ),
     accounts: new Map(accountList.map((a) => [a.token, a])),
-    clients,
+    clients: createAgencyClients(data, accountList),
     counters: createRequestCounters(),
     limiter: createRequestLimiter(limits),
     failQueue: new Map(),
@@ -207,25 +147,9 @@ export async function startYandexDirectSimulator(
     if (!state.store.hasLogin(login)) throw new TypeError(`Unknown login \`${login}\``);
   };
 
-  const truth = (c: AgencyClient): AgencyClientTruth => ({
-    login: c.login,
-    clientId: c.clientId,
-    name: c.name,
-    currency: c.currency,
-    createdAt: c.createdAt,
-    listed: c.status === "active" || c.status === "archived",
-    archived: c.status === "archived",
-    status: c.status,
-  });
-  const changeStatus = (login: string, status: "active" | "archived" | "removed"): AgencyClientTruth => {
-    const client = truth(clients.setStatus(login, status));
-    syncAgencyLogins();
-    return client;
-  };
-
   const handle: Omit<YandexDirectSimulator, "url" | "endpoint" | "agencyClientsEndpoint" | "close"> = {
     accounts: accountList,
-    agency: agencyAccount,
+    agency: accountList.find((a) => a.role === "agency") as SimulatedAccount,
     advertiser: accountList.find((a) => a.role === "advertiser") as SimulatedAccount,
     ids: (login) => {
       checkLogin(login);
@@ -308,57 +232,7 @@ export async function startYandexDirectSimulator(
       if (queue.length > 0) state.failQueue.set(token, queue);
     },
     stats: () => state.store.stats(),
-    agencyClients: (options = {}) => (options.all ? clients.all() : clients.listed()).map(truth),
-    addAgencyClient(login) {
-      const name = login?.toLowerCase();
-      if (name !== undefined && clients.get(name) === undefined && state.store.hasLogin(name)) {
-        throw new TypeError(`Expected \`login\` to be a client login, got \`${login}\` (an agency or advertiser)`);
-      }
-      const { client, created } = clients.add(name, data.clock());
-      if (created) {
-        state.store.addLogin(client.login);
-        const account: SimulatedAccount = {
-          token: `${client.login}-token`,
-          login: client.login,
-          role: "client",
-          clients: [],
-        };
-        accountList.push(account);
-        state.accounts.set(account.token, account);
-      }
-      syncAgencyLogins();
-      return truth(client);
-    },
-    archiveAgencyClient: (login) => changeStatus(login, "archived"),
-    restoreAgencyClient: (login) => changeStatus(login, "active"),
-    removeAgencyClient: (login) => changeStatus(login, "removed"),
-    failAgencyClientsNext(token, fault, count = 1) {
-      if (!AGENCY_CLIENTS_FAULTS.includes(fault)) {
-        throw new TypeError(
-          `Expected \`fault\` to be one of ${AGENCY_CLIENTS_FAULTS.join(", ")}, got \`${String(fault)}\``,
-        );
-      }
-      if (!Number.isInteger(count) || count < 0)
-        throw new TypeError(`Expected \`count\` to be an integer ≥ 0, got \`${count}\``);
-      const queue = state.agencyFailQueue.get(token) ?? [];
-      for (let i = 0; i < count; i++) queue.push(fault);
-      if (queue.length > 0) state.agencyFailQueue.set(token, queue);
-    },
-    points(token) {
-      const quota = dayQuota(state.quotas, token, data.clock());
-      const daily = state.behaviour.pointsPerDay;
-      return { spent: quota.points, remaining: Math.max(0, daily - quota.points), daily };
-    },
-    setPoints(token, remaining) {
-      if (typeof remaining !== "number" || !Number.isInteger(remaining) || remaining < 0) {
-        throw new TypeError(`Expected \`remaining\` to be an integer ≥ 0, got \`${String(remaining)}\``);
-      }
-      dayQuota(state.quotas, token, data.clock()).points = state.behaviour.pointsPerDay - remaining;
-    },
-    resetPoints(token) {
-      const tokens = token === undefined ? [...state.quotas.keys()] : [token];
-      for (const t of tokens) dayQuota(state.quotas, t, data.clock()).points = 0;
-    },
+    ...agencyControls(state, accountList),
   };
 
   const server = await startHttpServer(
