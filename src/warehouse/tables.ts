@@ -198,6 +198,18 @@ export interface AltcraftRunsTable {
   errors: number;
 }
 
+/**
+ * The shared request budget's sliding window (request-budget.ts): one row per start a token may make in one
+ * window, across every process on the warehouse.
+ */
+export interface RequestStartsTable {
+  /** A hash of the source and the token, never the token. */
+  budget_key: string;
+  slot: number;
+  /** The last start that took the row, by the database clock; -infinity before the first. */
+  started_at: DefaultTimestamp;
+}
+
 export interface Database {
   "sync.runs": RunsTable;
   "sync.streams": StreamsTable;
@@ -210,6 +222,7 @@ export interface Database {
   "altcraft.runs": AltcraftRunsTable;
   "yandex_direct.clients": YandexDirectClientsTable;
   "yandex_direct.client_listings": YandexDirectClientListingsTable;
+  "sync.request_starts": RequestStartsTable;
 }
 
 export type Stream = Selectable<StreamsTable>;

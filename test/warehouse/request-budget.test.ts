@@ -1,0 +1,348 @@
+// The shared request budget: processes on one warehouse (here, separate pools) together never have more of a
+// token's requests in flight than its concurrency, nor start more per sliding second than its rate; a dead
+// process's slots go to the others, a turn lets a waiting process in, close() and a lost connection leave
+// nothing held and no one waiting.
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createSharedRequestGate, type SharedRequestGateOptions } from "../../src/http/shared-request-gate.js";
+import { openWarehouse, type Warehouse } from "../../src/warehouse/database.js";
+import {
+  budgetKeys,
+  createRequestBudgets,
+  RequestBudgetClosedError,
+  RequestBudgetLostError,
+  type RequestBudgetLimits,
+  type RequestBudgetOptions,
+  type RequestBudgets,
+} from "../../src/warehouse/request-budget.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+
+const BUDGET_NAMESPACE = 0x45564c42;
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+interface Proc {
+  name: string;
+  warehouse: Warehouse;
+  budgets: RequestBudgets;
+  gate(
+    limits: RequestBudgetLimits,
+    options?: Partial<SharedRequestGateOptions>,
+  ): ReturnType<typeof createSharedRequestGate>;
+  close(): Promise<void>;
+}
+
+const opened: Proc[] = [];
+afterEach(async () => {
+  for (const proc of opened.splice(0)) await proc.close();
+});
+
+let token = "";
+afterEach(() => {
+  token = "";
+});
+/** A token of the test's own, so no test sees another's slots or rows. */
+function testToken(): string {
+  token ||= `token-${randomBytes(8).toString("hex")}`;
+  return token;
+}
+
+/** A process: a pool of its own and its request budgets. */
+function startProcess(name: string, options: RequestBudgetOptions = {}): Proc {
+  const warehouse = openWarehouse(database.url, { applicationName: name, maxConnections: 2 });
+  const budgets = createRequestBudgets(warehouse.pool, { pollMs: 50, ...options });
+  const proc: Proc = {
+    name,
+    warehouse,
+    budgets,
+    gate: (limits, gateOptions = {}) =>
+      createSharedRequestGate(budgets.budget("yandex_direct", testToken(), limits), { ...limits, ...gateOptions }),
+    close: async () => {
+      await budgets.close();
+      await warehouse.close();
+    },
+  };
+  opened.push(proc);
+  return proc;
+}
+
+/** Waits for a condition only the database can tell (who holds which lock), checking every 10 ms. */
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(10);
+  }
+}
+
+/** Slots (advisory locks of the budget namespace) held by the budget connection of process `name`. */
+async function slotsHeldBy(name: string): Promise<number> {
+  const result = await database.warehouse.pool.query<{ n: number }>(
+    `select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.granted and l.classid = $1 and a.application_name = $2`,
+    [BUDGET_NAMESPACE, `${name} (request budget)`],
+  );
+  return result.rows[0]?.n ?? -1;
+}
+
+async function budgetConnection(name: string): Promise<number | undefined> {
+  const result = await database.warehouse.pool.query<{ pid: number }>(
+    "select pid from pg_stat_activity where application_name = $1 and datname = current_database()",
+    [`${name} (request budget)`],
+  );
+  return result.rows[0]?.pid;
+}
+
+function deferred(): { promise: Promise<void>; resolve(): void } {
+  let resolve = () => undefined as void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Counts tasks in flight across every process and remembers when each started. */
+function inFlight() {
+  let now = 0;
+  let max = 0;
+  const starts: number[] = [];
+  const listeners: Array<() => void> = [];
+  return {
+    get now() {
+      return now;
+    },
+    get max() {
+      return max;
+    },
+    starts,
+    /** A task that counts itself in flight until `done` settles. */
+    task(done: () => Promise<unknown>) {
+      return async () => {
+        starts.push(performance.now());
+        now++;
+        max = Math.max(max, now);
+        for (const listener of listeners.splice(0)) listener();
+        try {
+          return await done();
+        } finally {
+          now--;
+        }
+      };
+    },
+    /** Resolves once `n` tasks are in flight at once. */
+    reach(n: number): Promise<void> {
+      return new Promise((resolve) => {
+        const check = () => (now >= n ? resolve() : listeners.push(check));
+        check();
+      });
+    },
+  };
+}
+
+describe("the shared request budget", () => {
+  it("keeps three processes on one token within 5 requests in flight, and uses all 5", async () => {
+    const limits = { concurrency: 5, requestsPerSecond: 0 };
+    const procs = ["a", "b", "c"].map((name) => startProcess(`budget-conc-${name}`));
+    const gates = procs.map((p) => p.gate(limits, { turnMs: 50 }));
+    const flight = inFlight();
+    const runs = gates.flatMap((gate) =>
+      Array.from({ length: 60 }, () => gate.run(flight.task(() => sleep(2 + Math.random() * 6)))),
+    );
+    await Promise.all(runs);
+    expect(flight.starts).toHaveLength(180);
+    expect(flight.max).toBe(5);
+    for (const proc of procs) expect(await slotsHeldBy(proc.name)).toBeLessThanOrEqual(5);
+  });
+
+  it("starts no more than 20 requests in any sliding second across three processes, at close to 20 per second", async () => {
+    const limits = { concurrency: 5, requestsPerSecond: 20 };
+    const gates = ["a", "b", "c"].map((name) => startProcess(`budget-rate-${name}`).gate(limits));
+    const flight = inFlight();
+    const counts = [34, 33, 33];
+    await Promise.all(
+      gates.flatMap((gate, i) => Array.from({ length: counts[i] ?? 0 }, () => gate.run(flight.task(async () => 1)))),
+    );
+    const starts = flight.starts.sort((x, y) => x - y);
+    expect(starts).toHaveLength(100);
+    let busiest = 0;
+    for (let i = 0; i < starts.length; i++) {
+      const from = starts[i] ?? 0;
+      busiest = Math.max(busiest, starts.filter((t) => t >= from && t < from + 1000).length);
+    }
+    expect(busiest).toBe(20);
+    // 100 starts are five windows of 20 (1,050 ms each): 20 / 1.05 ≈ 19 per second.
+    const span = (starts.at(-1) ?? 0) - (starts[0] ?? 0);
+    const rate = (starts.length / (span + 1050)) * 1000;
+    expect(rate).toBeGreaterThan(17);
+    expect(rate).toBeLessThanOrEqual(20);
+    // The token itself never reaches the warehouse.
+    const rows = await database.warehouse.pool.query<{ budget_key: string }>(
+      "select distinct budget_key from sync.request_starts",
+    );
+    expect(rows.rows.map((r) => r.budget_key)).toContain(budgetKeys("yandex_direct", testToken()).rowKey);
+    expect(JSON.stringify(rows.rows)).not.toContain(testToken());
+  });
+
+  it("gives the slots of a process whose connection is terminated to the others, and lets its requests in flight finish", async () => {
+    const limits = { concurrency: 5, requestsPerSecond: 0 };
+    const a = startProcess("budget-dead-a");
+    const b = startProcess("budget-dead-b");
+    const flightA = inFlight();
+    const flightB = inFlight();
+    const releaseA = deferred();
+    const releaseB = deferred();
+    const gateA = a.gate(limits);
+    const gateB = b.gate(limits);
+    const runsA = Array.from({ length: 5 }, () => gateA.run(flightA.task(() => releaseA.promise)));
+    await flightA.reach(5);
+    const runsB = Array.from({ length: 5 }, () => gateB.run(flightB.task(() => releaseB.promise)));
+    await until("b waits for a slot", async () => (await budgetConnection(b.name)) !== undefined);
+    expect(flightB.now).toBe(0);
+    expect(await slotsHeldBy(a.name)).toBe(5);
+
+    const pid = await budgetConnection(a.name);
+    await database.warehouse.pool.query("select pg_terminate_backend($1)", [pid]);
+    await flightB.reach(5);
+    expect(await slotsHeldBy(b.name)).toBe(5);
+    expect(flightA.now + flightB.now).toBe(10); // a's requests in flight were not cut short…
+    releaseA.resolve();
+    await expect(Promise.all(runsA)).resolves.toHaveLength(5);
+    // …but a runs nothing more without a budget.
+    await expect(gateA.run(async () => 1)).rejects.toThrow(
+      /the warehouse connection holding the request budget was lost/,
+    );
+    expect(a.budgets.ended.reason).toBeInstanceOf(RequestBudgetLostError);
+    releaseB.resolve();
+    await Promise.all(runsB);
+  });
+
+  it("fails the requests waiting for a slot when the budget's connection is lost, instead of hanging", async () => {
+    const limits = { concurrency: 2, requestsPerSecond: 0 };
+    const holder = startProcess("budget-lost-holder");
+    const waiter = startProcess("budget-lost-waiter");
+    const flight = inFlight();
+    const release = deferred();
+    const holderGate = holder.gate(limits);
+    const held = Array.from({ length: 2 }, () => holderGate.run(flight.task(() => release.promise)));
+    await flight.reach(2);
+    const waiterGate = waiter.gate(limits);
+    const waiting = Array.from({ length: 3 }, () => waiterGate.run(async () => "ran unbudgeted"));
+    const settled = Promise.allSettled(waiting);
+    await until(
+      "the waiter's budget connection is open",
+      async () => (await budgetConnection(waiter.name)) !== undefined,
+    );
+    expect(waiterGate.waiting).toBe(3);
+
+    await database.warehouse.pool.query("select pg_terminate_backend($1)", [await budgetConnection(waiter.name)]);
+    const results = await settled;
+    for (const result of results) {
+      expect(result.status).toBe("rejected");
+      const reason = result.status === "rejected" ? (result.reason as Error) : undefined;
+      expect(reason).toBeInstanceOf(RequestBudgetLostError);
+      expect(reason?.message).toMatch(/^the warehouse connection holding the request budget was lost \(/);
+    }
+    expect(waiterGate.waiting).toBe(0);
+    release.resolve();
+    await Promise.all(held);
+  });
+
+  it("lets a second process in when the first holds the only slot continuously for longer than a turn", async () => {
+    const limits = { concurrency: 1, requestsPerSecond: 0 };
+    const a = startProcess("budget-turn-a");
+    const b = startProcess("budget-turn-b");
+    const gateA = a.gate(limits, { turnMs: 200 });
+    const gateB = b.gate(limits, { turnMs: 200 });
+    const flight = inFlight();
+    const runsA = Array.from({ length: 400 }, () => gateA.run(flight.task(() => sleep(5))));
+    await flight.reach(1);
+    const asked = performance.now();
+    let aStillWaiting = -1;
+    await gateB.run(async () => {
+      aStillWaiting = gateA.waiting;
+    });
+    const waited = performance.now() - asked;
+    // a had most of its 400 × 5 ms still to do: b got in on a's turn, not when a ran dry.
+    expect(aStillWaiting).toBeGreaterThan(100);
+    expect(waited).toBeLessThan(1_000);
+    expect(flight.max).toBe(1);
+    await Promise.all(runsA);
+  });
+
+  it("releases every slot and ends its connection on close(), failing what still waits", async () => {
+    const limits = { concurrency: 5, requestsPerSecond: 0 };
+    const a = startProcess("budget-close-a");
+    const b = startProcess("budget-close-b");
+    const flight = inFlight();
+    const release = deferred();
+    const gateA = a.gate(limits, { lingerMs: 60_000 });
+    const runsA = Array.from({ length: 5 }, () => gateA.run(flight.task(() => release.promise)));
+    await flight.reach(5);
+    release.resolve();
+    await Promise.all(runsA);
+    // Idle slots linger (60 s here): still held.
+    expect(await slotsHeldBy(a.name)).toBe(5);
+
+    const gateB = b.gate(limits);
+    const releaseB = deferred();
+    const flightB = inFlight();
+    const runsB = Array.from({ length: 5 }, () => gateB.run(flightB.task(() => releaseB.promise)));
+    await until("b waits for a slot", async () => (await budgetConnection(b.name)) !== undefined);
+    const otherA = a.gate(limits);
+    const waitingA = expect(otherA.run(async () => "ran after close")).rejects.toBeInstanceOf(RequestBudgetClosedError);
+    await a.budgets.close();
+    await waitingA;
+    expect(await slotsHeldBy(a.name)).toBe(0);
+    expect(await budgetConnection(a.name)).toBeUndefined();
+    await flightB.reach(5);
+    await expect(gateA.run(async () => 1)).rejects.toBeInstanceOf(RequestBudgetClosedError);
+    releaseB.resolve();
+    await Promise.all(runsB);
+  });
+
+  it("takes a request aborted by its signal out of the queue, whether it waits for the queue or for a slot", async () => {
+    const limits = { concurrency: 1, requestsPerSecond: 0 };
+    const holder = startProcess("budget-abort-holder");
+    const a = startProcess("budget-abort-a");
+    const release = deferred();
+    const flight = inFlight();
+    const held = holder.gate(limits).run(flight.task(() => release.promise));
+    await flight.reach(1);
+
+    const gate = a.gate(limits);
+    const forSlot = new AbortController();
+    const forQueue = new AbortController();
+    const ran: string[] = [];
+    const waitingForSlot = gate.run(async () => ran.push("slot"), { signal: forSlot.signal });
+    const waitingForQueue = gate.run(async () => ran.push("queue"), { signal: forQueue.signal });
+    await until("a waits for a slot", async () => (await budgetConnection(a.name)) !== undefined);
+    expect(gate.waiting).toBe(2);
+    forQueue.abort(new Error("stopped in the queue"));
+    await expect(waitingForQueue).rejects.toThrow(/stopped in the queue|aborted/);
+    expect(gate.waiting).toBe(1);
+    forSlot.abort(new Error("stopped waiting for a slot"));
+    await expect(waitingForSlot).rejects.toThrow("stopped waiting for a slot");
+    expect(gate.waiting).toBe(0);
+
+    release.resolve();
+    await held;
+    // Nothing of a's is left waiting: a takes no slot when one comes free.
+    await expect(gate.run(async () => ran.push("next"))).resolves.toBe(1);
+    expect(ran).toEqual(["next"]);
+  });
+
+  it("refuses limits it cannot keep, naming the option", () => {
+    const proc = startProcess("budget-options");
+    expect(() => proc.budgets.budget("altcraft", "t", { concurrency: 17, requestsPerSecond: 0 })).toThrow(
+      /`concurrency`.*got `17`/,
+    );
+    expect(() => proc.budgets.budget("altcraft", "t", { concurrency: 1, requestsPerSecond: -1 })).toThrow(
+      /`requestsPerSecond`.*got `-1`/,
+    );
+  });
+});
