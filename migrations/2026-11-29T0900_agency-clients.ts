@@ -24,6 +24,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     );
     create index clients_account_login_idx on yandex_direct.clients (account, lower(login));
     comment on table yandex_direct.clients is 'Clients of an agency account that discovers its logins (logins: all), as its complete listings (AgencyClients.get) showed them';
+    comment on column yandex_direct.clients.account is 'The account (its name in the configuration) whose listing returned the client';
+    comment on column yandex_direct.clients.name is 'ClientInfo: the client''s name';
     comment on column yandex_direct.clients.client_id is 'The advertiser''s id: the stable key of a client';
     comment on column yandex_direct.clients.login is 'The chief representative''s login, as last listed (events are requested with it)';
     comment on column yandex_direct.clients.stream_key is 'The client''s stream in sync.streams (its login when first listed, lower-case): it stays when the login changes';
@@ -50,6 +52,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       primary key (run_id, account)
     );
     comment on table yandex_direct.client_listings is 'One row per run and discovering account: the listing of the agency''s clients and what it cost';
+    comment on column yandex_direct.client_listings.run_id is 'The run that listed the clients';
+    comment on column yandex_direct.client_listings.account is 'The account whose clients were listed';
+    comment on column yandex_direct.client_listings.started_at is 'When the listing began';
+    comment on column yandex_direct.client_listings.finished_at is 'When the listing ended';
+    comment on column yandex_direct.client_listings.pages is 'Responses read';
+    comment on column yandex_direct.client_listings.requests is 'Requests made, retries included';
     comment on column yandex_direct.client_listings.complete is 'The listing reached its last page; only a complete listing adds or retires streams';
     comment on column yandex_direct.client_listings.clients is 'Clients listed (null when the listing failed)';
     comment on column yandex_direct.client_listings.units_spent is 'Points the listing cost: the sum of the spent part of each response''s Units header';

@@ -37,7 +37,8 @@ function demoConfig(
               token: "${AGENCY_TOKEN}",
               endpoint: yandexEndpoint,
               currency: "RUB",
-              logins: ["client-1", "client-2", "client-3"],
+              // Every client the agency lists (AgencyClients.get), found again on each run.
+              logins: "all",
               startTime: "30d",
               concurrency: 5,
             },

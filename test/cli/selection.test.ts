@@ -102,7 +102,7 @@ describe("a selection that matches nothing", () => {
     [
       ["--stream", "no-such"],
       [
-        "--stream no-such: matches no configured login and no campaign a selected Altcraft account could list; streams: altcraft/main: campaign ids, discovered each run, yandex_direct/agency: client-1, client-2",
+        "--stream no-such: matches no configured login, no client a selected Yandex.Direct account could discover and no campaign a selected Altcraft account could list; streams: altcraft/main: campaign ids, discovered each run, yandex_direct/agency: client-1, client-2",
       ],
     ],
   ])("sync %j exits 1 listing what exists, and starts no run", async (args, messages) => {

@@ -40,6 +40,8 @@ export interface ScenarioOptions {
   account?: Record<string, unknown>;
   logins?: string[];
   accountName?: string;
+  /** The account's token. Default the agency's, `agency-token`. */
+  token?: string;
   /** Clock at start, ms. Default 2026-11-20T12:00:00Z. */
   now?: number;
 }
@@ -80,7 +82,7 @@ export async function startYandexScenario(options: ScenarioOptions = {}): Promis
         },
       },
     },
-    { YD_TOKEN: "agency-token" },
+    { YD_TOKEN: options.token ?? "agency-token" },
   );
   const account = config.sources.yandex_direct?.accounts[0];
   const log = createLogger({ level: "silent" });

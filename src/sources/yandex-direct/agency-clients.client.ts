@@ -241,21 +241,23 @@ export async function listAgencyClients(
     const body = JSON.stringify({ method: "get", params });
     return withRetries(
       () =>
-        options.gate.run(() =>
-          countRequest(tally, async () => {
-            const response = await post(url, body, {
-              timeoutMs: options.timeoutMs,
-              headers,
-              redact,
-              agent: options.agent,
-              ...(signal ? { signal } : {}),
-            });
-            const page = parseAgencyClientsResponse(response.status, response.body, {
-              redact,
-              retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
-            });
-            return { page, units: parseUnits(response.headers["units"]) };
-          }),
+        options.gate.run(
+          () =>
+            countRequest(tally, async () => {
+              const response = await post(url, body, {
+                timeoutMs: options.timeoutMs,
+                headers,
+                redact,
+                agent: options.agent,
+                ...(signal ? { signal } : {}),
+              });
+              const page = parseAgencyClientsResponse(response.status, response.body, {
+                redact,
+                retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+              });
+              return { page, units: parseUnits(response.headers["units"]) };
+            }),
+          { signal },
         ),
       options.retry,
       { signal, onRetry: (notice) => countRetry(tally, notice) },
