@@ -220,6 +220,12 @@ export const syncSettingsSchema = z
   .object({
     /** Streams synced at once (each also holds a database connection). Default 4. */
     parallelStreams: positiveInt.max(64).default(4),
+    /**
+     * Whether each token's request budget (`concurrency`, `requestsPerSecond`) holds across every process on
+     * this warehouse, kept in PostgreSQL (session advisory locks; turn it off behind a transaction-pooling
+     * proxy such as PgBouncer in transaction mode, where those do not hold). Default true.
+     */
+    shareRequestBudget: z.boolean().default(true),
   })
   .strict();
 
@@ -282,7 +288,7 @@ export type DatabaseSettings = z.infer<typeof databaseSchema>;
 export const configSchema = z
   .object({
     database: databaseSchema.default(DATABASE_DEFAULTS),
-    sync: syncSettingsSchema.default({ parallelStreams: 4 }),
+    sync: syncSettingsSchema.default({ parallelStreams: 4, shareRequestBudget: true }),
     daemon: daemonSchema.default({
       schedule: "0 * * * *",
       timezone: "UTC",

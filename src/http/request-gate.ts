@@ -13,7 +13,8 @@ export interface RequestGateOptions {
 }
 
 export interface RequestGate {
-  run<T>(task: () => Promise<T>): Promise<T>;
+  /** Runs `task` when the limits allow; a `signal` that aborts takes it out of the queue while it waits. */
+  run<T>(task: () => Promise<T>, options?: { signal?: AbortSignal | undefined }): Promise<T>;
   /** Requests waiting for a slot. */
   readonly waiting: number;
 }
@@ -39,7 +40,7 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
         })
       : new PQueue({ concurrency: options.concurrency });
   return {
-    run: (task) => queue.add(task),
+    run: (task, options) => queue.add(task, options?.signal ? { signal: options.signal } : {}),
     get waiting() {
       return queue.size;
     },

@@ -7,7 +7,7 @@
 import { type AltcraftAccountConfig, resolveStartTime } from "../config/config.schema.js";
 import { ApiError } from "../errors.js";
 import type { HttpAgent } from "../http/post.js";
-import { createRequestGate } from "../http/request-gate.js";
+import { createRequestGate, type RequestGate } from "../http/request-gate.js";
 import type { Logger } from "../log/logger.js";
 import { type AltcraftClient, createAltcraftClient } from "../sources/altcraft/altcraft.client.js";
 import type { CampaignItem } from "../sources/altcraft/altcraft.schemas.js";
@@ -91,6 +91,8 @@ export async function planAltcraftJobs(
     signal: AbortSignal;
     agent: HttpAgent;
     observer?: RequestObserver | undefined;
+    /** The gate of the account's token; default: one of this process alone. */
+    gate?: RequestGate;
   },
 ): Promise<AltcraftPlan> {
   const client = createAltcraftClient({
@@ -100,7 +102,9 @@ export async function planAltcraftJobs(
     tokenIn: account.tokenIn,
     format: account.format,
     timeoutMs: account.timeout,
-    gate: createRequestGate({ concurrency: account.concurrency, requestsPerSecond: account.requestsPerSecond }),
+    gate:
+      deps.gate ??
+      createRequestGate({ concurrency: account.concurrency, requestsPerSecond: account.requestsPerSecond }),
     retry: { retries: account.retries, minDelayMs: account.retryMinDelay, maxDelayMs: account.retryMaxDelay },
   });
   const listing = deps.log.child({ source: "altcraft", account: account.name });

@@ -5,6 +5,9 @@
  */
 import type { Config } from "../config/config.schema.js";
 import { createHttpAgent, type HttpAgent } from "../http/post.js";
+import { createRequestGate, type RequestGate, type RequestGateOptions } from "../http/request-gate.js";
+import { createSharedRequestGate } from "../http/shared-request-gate.js";
+import { createRequestBudgets } from "../warehouse/request-budget.js";
 import type { RequestObserver } from "../http/with-retries.js";
 import type { Logger } from "../log/logger.js";
 import type { Warehouse } from "../warehouse/database.js";
@@ -72,6 +75,32 @@ export interface SyncDependencies {
   requests?: (source: string, account: string) => RequestObserver;
 }
 
+/** Makes the request gate of a token: its limits, shared however the run shares them. */
+export type GateFactory = (source: string, token: string, limits: RequestGateOptions) => RequestGate;
+
+interface AccountLimits {
+  concurrency: number;
+  requestsPerSecond: number;
+}
+
+/** Gates of this process alone. */
+const localGates: GateFactory = (_source, _token, limits) => createRequestGate(limits);
+
+/**
+ * Gates whose limits hold across every process on the warehouse (`sync.shareRequestBudget`): the token's
+ * budget kept in PostgreSQL, closed with the run.
+ */
+function sharedGates(deps: Pick<SyncDependencies, "warehouse" | "log">): {
+  gates: GateFactory;
+  close(): Promise<void>;
+} {
+  const budgets = createRequestBudgets(deps.warehouse.pool, { log: deps.log });
+  return {
+    gates: (source, token, limits) => createSharedRequestGate(budgets.budget(source, token, limits), limits),
+    close: () => budgets.close(),
+  };
+}
+
 const chosen = (wanted: readonly string[] | undefined, value: string) => !wanted?.length || wanted.includes(value);
 const chosenStream = (wanted: readonly string[] | undefined, key: string) =>
   !wanted?.length || wanted.some((w) => w.toLowerCase() === key.toLowerCase());
@@ -83,6 +112,8 @@ const chosenStream = (wanted: readonly string[] | undefined, key: string) =>
 export async function planJobs(
   deps: Pick<SyncDependencies, "config" | "warehouse" | "log" | "signal" | "requests"> & {
     agent: HttpAgent;
+    /** The request gate of an account's token; default: one of this process alone. */
+    gates?: GateFactory;
     /** The run the plan is for: listings are recorded under it. */
     runId?: number;
   },
@@ -92,12 +123,16 @@ export async function planJobs(
   const jobs: StreamJob<unknown>[] = [];
   const failures: AccountFailure[] = [];
   const listings: AccountListing[] = [];
+  const gates = deps.gates ?? localGates;
+  const gateOf = (source: string, account: AccountLimits & { token: string }) =>
+    gates(source, account.token, { concurrency: account.concurrency, requestsPerSecond: account.requestsPerSecond });
   const wanted = (source: string, account: string) =>
     chosen(selection.sources, source) && chosen(selection.accounts, account);
   for (const account of deps.config.sources.altcraft?.accounts ?? []) {
     if (!wanted("altcraft", account.name)) continue;
     try {
       const plan = await planAltcraftJobs(account, {
+        gate: gateOf("altcraft", account),
         warehouse: deps.warehouse,
         now,
         log: deps.log,
@@ -125,6 +160,7 @@ export async function planJobs(
     if (!wanted("yandex_direct", account.name)) continue;
     try {
       const plan = await planYandexDirectJobs(account, {
+        gate: gateOf("yandex_direct", account),
         warehouse: deps.warehouse,
         now,
         log: deps.log,
@@ -265,19 +301,26 @@ export async function runSync(deps: SyncDependencies, selection: SyncSelection =
   // Runs left `running` by a process that is gone (here or on another machine) are closed first.
   const abandoned = await markAbandonedRuns(deps.warehouse.pool);
   const lease = await beginRun(deps.warehouse.pool, deps.command);
-  // The run's connections to the APIs: opened with it, closed when it ends.
+  // The run's connections to the APIs and its request budgets: opened with it, closed when it ends.
   const agent = createHttpAgent();
+  const shared = deps.config.sync.shareRequestBudget ? sharedGates(deps) : undefined;
   try {
     if (abandoned.length > 0) deps.log.warn({ runs: abandoned }, "runs whose process went away were marked abandoned");
-    return await runUnderLease({ ...deps, agent }, selection, lease.runId, lease.startedAt);
+    return await runUnderLease(
+      { ...deps, agent, ...(shared ? { gates: shared.gates } : {}) },
+      selection,
+      lease.runId,
+      lease.startedAt,
+    );
   } finally {
     await agent.close();
+    await shared?.close();
     await lease.release();
   }
 }
 
 async function runUnderLease(
-  deps: SyncDependencies & { agent: HttpAgent },
+  deps: SyncDependencies & { agent: HttpAgent; gates?: GateFactory },
   selection: SyncSelection,
   runId: number,
   roundStartedAt: Date,

@@ -187,14 +187,12 @@ export async function planYandexDirectJobs(
     { ...connection, endpoint: account.endpoint, redact: client.redact },
     deps,
   );
-  const plans = discovery.clients.map(
-    (c): LoginPlan => ({
-      login: c.login,
-      streamKey: c.streamKey,
-      storedLogin: c.login,
-      currency: account.currency === "client" ? clientCurrency(c) : account.currency,
-    }),
-  );
+  const plans = discovery.clients.map((c): LoginPlan => ({
+    login: c.login,
+    streamKey: c.streamKey,
+    storedLogin: c.login,
+    currency: account.currency === "client" ? clientCurrency(c) : account.currency,
+  }));
   return { jobs: plans.map(job), discovery };
 }
 

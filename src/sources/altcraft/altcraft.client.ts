@@ -101,20 +101,22 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftCl
       };
       return withRetries(
         () =>
-          options.gate.run(() =>
-            countRequest(tally, async () => {
-              const response = await post(`${root}${method}`, body, {
-                timeoutMs: options.timeoutMs,
-                headers,
-                redact,
-                agent: options.agent,
-                ...(signal ? { signal } : {}),
-              });
-              return parseEnvelope(method, response.status, response.body, options.format, {
-                redact,
-                retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
-              });
-            }),
+          options.gate.run(
+            () =>
+              countRequest(tally, async () => {
+                const response = await post(`${root}${method}`, body, {
+                  timeoutMs: options.timeoutMs,
+                  headers,
+                  redact,
+                  agent: options.agent,
+                  ...(signal ? { signal } : {}),
+                });
+                return parseEnvelope(method, response.status, response.body, options.format, {
+                  redact,
+                  retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+                });
+              }),
+            { signal },
           ),
         options.retry,
         { signal, onRetry: (notice) => countRetry(tally, notice) },

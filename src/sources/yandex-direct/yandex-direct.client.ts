@@ -79,20 +79,22 @@ export function createYandexDirectClient(options: YandexDirectClientOptions): Ya
       const body = JSON.stringify({ method: "GetEventsLog", param, token: options.token, locale: options.locale });
       return withRetries(
         () =>
-          options.gate.run(() =>
-            countRequest(tally, async () => {
-              const response = await post(options.endpoint, body, {
-                timeoutMs: options.timeoutMs,
-                headers: { "content-type": "application/json; charset=utf-8", accept: "application/json" },
-                redact,
-                agent: options.agent,
-                ...(signal ? { signal } : {}),
-              });
-              return parseResponse(response.status, response.body, {
-                redact,
-                retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
-              });
-            }),
+          options.gate.run(
+            () =>
+              countRequest(tally, async () => {
+                const response = await post(options.endpoint, body, {
+                  timeoutMs: options.timeoutMs,
+                  headers: { "content-type": "application/json; charset=utf-8", accept: "application/json" },
+                  redact,
+                  agent: options.agent,
+                  ...(signal ? { signal } : {}),
+                });
+                return parseResponse(response.status, response.body, {
+                  redact,
+                  retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+                });
+              }),
+            { signal },
           ),
         options.retry,
         { signal, onRetry: (notice) => countRetry(tally, notice) },
