@@ -17,7 +17,8 @@ const PLAIN = new Set(
     "altcraft yandex direct get post log sync assert same covers of to out new end finish change scope selection " +
     "column columns specs kind table types database input item entry envelope params format query example filter " +
     "options settings context dependencies hooks notice result summary text error class counter numbered mapped " +
-    "configured listed load loaded rejected range stuck gauge update"
+    "configured listed load loaded rejected range stuck gauge update api factory connection closed criteria " +
+    "paging access limits"
   ).split(" "),
 );
 
