@@ -5,10 +5,11 @@
  * in (src/warehouse/request-budget.ts keeps it in PostgreSQL; src/sync wires the two).
  *
  * A slot is kept while requests wait, so a process alone pays one lock per slot, not one per request; an
- * idle slot lingers for `lingerMs` for the next request, then goes back. A slot held for longer than
- * `turnMs` goes back after its request ends and is contested again, so a busy process cannot keep another
- * one out. The rate is claimed after the slot, just before the request starts, so a claimed start is a real
- * one.
+ * idle slot lingers for the next request — `idleLingerMs` while no other process asks for one (a stream's
+ * bookkeeping between two requests then costs no lock), `lingerMs` while another does — then goes back. A
+ * slot held for longer than `turnMs` goes back after its request ends and is contested again, so a busy
+ * process cannot keep another one out. The rate is claimed after the slot, just before the request starts,
+ * so a claimed start is a real one.
  */
 import PQueue from "p-queue";
 import type { RequestGate, RequestGateOptions } from "./request-gate.js";
@@ -23,13 +24,23 @@ export interface SharedBudget {
   claimStart(): Promise<number>;
   /** Aborted when the budget is lost or closed: the slots this process held are no longer its own. */
   readonly ended: AbortSignal;
+  /** Whether another process has asked for a slot of the token lately. */
+  readonly contested: boolean;
 }
 
 export interface SharedRequestGateOptions extends RequestGateOptions {
-  /** How long a slot may be held while requests keep coming before it is given back and contested, ms. Default 2,000. */
+  /**
+   * How long a slot may be held while requests keep coming before it is given back and contested, ms. Default
+   * 2,000.
+   */
   turnMs?: number;
-  /** How long a slot with no request waiting is kept for the next one, ms. Default 50. */
+  /**
+   * How long a slot with no request waiting is kept for the next one while another process wants one, ms.
+   * Default 50.
+   */
   lingerMs?: number;
+  /** The same when no other process wants one, ms. Default 1,000. */
+  idleLingerMs?: number;
 }
 
 export interface RunOptions {
@@ -72,6 +83,7 @@ export function createSharedRequestGate(budget: SharedBudget, options: SharedReq
   }
   const turnMs = options.turnMs ?? 2_000;
   const lingerMs = options.lingerMs ?? 50;
+  const idleLingerMs = options.idleLingerMs ?? 1_000;
   // The rate is the budget's (the tightest any gate of the token asked for); the local queue keeps the order.
   const queue = new PQueue({ concurrency: options.concurrency });
   const idle: HeldSlot[] = [];
@@ -94,12 +106,15 @@ export function createSharedRequestGate(budget: SharedBudget, options: SharedReq
 
   function giveBack(held: HeldSlot): void {
     if (budget.ended.aborted || turnOver(held)) return giveUp(held);
-    held.linger = setTimeout(() => {
-      const at = idle.indexOf(held);
-      if (at < 0) return;
-      idle.splice(at, 1);
-      giveUp(held);
-    }, lingerMs);
+    held.linger = setTimeout(
+      () => {
+        const at = idle.indexOf(held);
+        if (at < 0) return;
+        idle.splice(at, 1);
+        giveUp(held);
+      },
+      budget.contested ? lingerMs : idleLingerMs,
+    );
     held.linger.unref();
     idle.push(held);
   }

@@ -61,6 +61,8 @@ export interface RequestBudget {
   claimStart(): Promise<number>;
   /** The budgets' `ended`. */
   readonly ended: AbortSignal;
+  /** Whether another process has asked for a slot of this token lately (within two polls). */
+  readonly contested: boolean;
 }
 
 export interface RequestBudgets {
@@ -346,9 +348,12 @@ export function createRequestBudgets(pool: pg.Pool, options: RequestBudgetOption
     keepPolling();
   }
 
+  /** Another process asked for a slot of the token within the last two polls. */
+  const contested = (state: BudgetState) => performance.now() - state.wantedAt <= 2 * pollMs + yieldMs;
+
   async function release(state: BudgetState, slot: number): Promise<void> {
     if (!state.held.delete(slot) || failure()) return;
-    if (performance.now() - state.wantedAt <= 2 * pollMs + yieldMs) {
+    if (contested(state)) {
       state.yielded.set(slot, performance.now() + yieldMs);
       setTimeout(() => wake(state), yieldMs).unref();
     }
@@ -437,6 +442,9 @@ export function createRequestBudgets(pool: pg.Pool, options: RequestBudgetOption
         releaseSlot: (slot) => release(budget, slot),
         claimStart: () => claimStart(budget),
         ended: ended.signal,
+        get contested() {
+          return contested(budget);
+        },
       };
     },
     async close() {

@@ -5,7 +5,9 @@
  *    and reads six hours of each client's log.
  * 2. No-op: a second run at the same clock; prints its requests — the listing pages plus one GetEventsLog
  *    request per login is the floor — its points (Units) and its wall time.
- * 3. Growth: 1% of the clients added and 1% archived, the clock one hour on: the run adds and retires
+ * 3. The cost of the shared request budget for a process alone: the no-op run again, with the budget shared
+ *    through PostgreSQL (the default) and with `sync.shareRequestBudget: false`, alternating, 3 times each.
+ * 4. Growth: 1% of the clients added and 1% archived, the clock one hour on: the run adds and retires
  *    exactly those streams.
  * Prints; does not assert.
  */
@@ -34,27 +36,29 @@ async function main(): Promise<void> {
     agencyClientsPageCap: pageCap,
   });
   const bench = await openBenchDatabase("eventlog_bench_discovery");
-  const config = parseConfig(
-    {
-      sync: { parallelStreams: 8 },
-      sources: {
-        yandex_direct: {
-          accounts: [
-            {
-              name: "agency",
-              token: "${T}",
-              endpoint: sim.endpoint,
-              currency: "client",
-              logins: "all",
-              startTime: new Date(CLOCK - 6 * HOUR).toISOString(),
-              concurrency: 5,
-            },
-          ],
+  const configOf = (shareRequestBudget: boolean) =>
+    parseConfig(
+      {
+        sync: { parallelStreams: 3, shareRequestBudget },
+        sources: {
+          yandex_direct: {
+            accounts: [
+              {
+                name: "agency",
+                token: "${T}",
+                endpoint: sim.endpoint,
+                currency: "client",
+                logins: "all",
+                startTime: new Date(CLOCK - 6 * HOUR).toISOString(),
+                concurrency: 5,
+              },
+            ],
+          },
         },
       },
-    },
-    { T: sim.agency.token },
-  );
+      { T: sim.agency.token },
+    );
+  let config = configOf(true);
   const log = createLogger({ level: "silent" });
   const run = async (title: string) => {
     sim.resetRequestCounts();
@@ -97,6 +101,23 @@ async function main(): Promise<void> {
     );
     await run("backfill");
     const noop = await run("no-op");
+    const timed = async (share: boolean) => {
+      config = configOf(share);
+      const started = performance.now();
+      await run(share ? "shared" : "local");
+      return (performance.now() - started) / 1000;
+    };
+    const shared: number[] = [];
+    const local: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      shared.push(await timed(true));
+      local.push(await timed(false));
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] ?? 0;
+    console.log(
+      `no-op wall, median of 3: shared budget ${median(shared).toFixed(2)} s, local gate ${median(local).toFixed(2)} s (shared ÷ local ${(median(shared) / median(local)).toFixed(2)})`,
+    );
+    config = configOf(true);
     const floor = Math.ceil(clients / pageCap) + clients;
     console.log(
       `no-op requests: ${noop.listing + noop.events} = ${noop.listing} listing pages + ${noop.events} GetEventsLog; floor ${floor} (${Math.ceil(clients / pageCap)} pages + 1 per login)`,

@@ -269,6 +269,47 @@ describe("the daemon's metrics", () => {
     ).toEqual(await rowsPerStream());
   });
 
+  it("report the points a discovering account's listing spent and has left, as its Units header said", async () => {
+    const cfg = parseConfig(
+      {
+        sources: {
+          yandex_direct: {
+            accounts: [
+              {
+                name: "agency",
+                token: "${YD_TOKEN}",
+                endpoint: yandex.endpoint,
+                currency: "RUB",
+                logins: "all",
+                startTime: new Date(clock.now - DAY).toISOString(),
+              },
+            ],
+          },
+        },
+      },
+      { YD_TOKEN },
+    );
+    const metrics = createDaemonMetrics({ accounts: configuredAccounts(cfg) });
+    yandex.resetPoints(YD_TOKEN);
+    const summary = await runSync({
+      warehouse: database.warehouse,
+      config: cfg,
+      log: createLogger({ level: "silent" }),
+      signal: new AbortController().signal,
+      command: "test",
+      now: () => new Date(clock.now),
+      requests: metrics.requestObserver,
+    });
+    expect(summary.status).toBe("succeeded");
+    const points = yandex.points(YD_TOKEN);
+    const samples = parse(await metrics.render(database.warehouse));
+    const labels = { source: "yandex_direct", account: "agency" };
+    expect(points.spent).toBeGreaterThan(0);
+    expect(value(samples, "eventlog_sync_api_units_spent_total", labels)).toBe(points.spent);
+    expect(value(samples, "eventlog_sync_api_units_remaining", labels)).toBe(points.remaining);
+    expect(value(samples, "eventlog_sync_api_units_daily", labels)).toBe(points.daily);
+  });
+
   it("are served by a real daemon at /metrics: runtime metrics, and one latency observation per request it made", async () => {
     const dir = await mkdtemp(join(tmpdir(), "eventlog-sync-metrics-"));
     try {
