@@ -274,6 +274,22 @@ describe("the shared request budget", () => {
     await Promise.all(runsA);
   });
 
+  it("keeps a slot nobody else wants across a pause between requests, and hands it over when another process asks", async () => {
+    const limits = { concurrency: 1, requestsPerSecond: 0 };
+    const a = startProcess("budget-linger-a");
+    const gateA = a.gate(limits, { lingerMs: 20, idleLingerMs: 1_500 });
+    await gateA.run(async () => undefined);
+    // Well past the short linger: the slot is still a's, so its next request costs no lock.
+    await sleep(300);
+    expect(await slotsHeldBy("budget-linger-a")).toBe(1);
+    await gateA.run(async () => undefined);
+    const b = startProcess("budget-linger-b");
+    const asked = performance.now();
+    await b.gate(limits).run(async () => undefined);
+    expect(performance.now() - asked).toBeLessThan(3_000);
+    expect(await slotsHeldBy("budget-linger-a")).toBe(0);
+  });
+
   it("releases every slot and ends its connection on close(), failing what still waits", async () => {
     const limits = { concurrency: 5, requestsPerSecond: 0 };
     const a = startProcess("budget-close-a");
