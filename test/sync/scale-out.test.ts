@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import type { Warehouse } from "../../src/warehouse/database.js";
-import type { CliExit } from "../support/cli.js";
+import type { CliExit, CliProcess } from "../support/cli.js";
 import { copiesBeyondSource, expectGroundTruth } from "../support/ground-truth.js";
 import { startTimeDaysAgo, useProcessTest } from "../support/process-test.js";
 import { type RequestWatch, startRequestWatch } from "../support/request-watch.js";
@@ -123,11 +123,11 @@ describe("copies of sync on one token", () => {
   it("four copies at once stay within the token's requests in flight and read each stream once", async () => {
     const database = await processes.newDatabase();
     const { warehouse } = database;
-    const startTime = startTimeDaysAgo(2);
+    const startTime = startTimeDaysAgo(3);
     const config = await writeConfig(startTime);
     const env = { DATABASE_URL: database.url, YD_TOKEN: TOKEN };
-    // Slow enough answers that every stream takes longer to read than the copies take to start, so all four
-    // rounds have begun before any stream is read whole, and requests overlap.
+    // Slow enough answers that every stream (≈ 45 requests) takes longer to read than the copies take to start,
+    // so all four rounds have begun before any stream is read whole, and requests overlap.
     sim.setOptions({ latencyMs: 150 });
     watch.reset();
     const since = Date.now();
@@ -141,7 +141,7 @@ describe("copies of sync on one token", () => {
 
     const check = { sim, warehouse, account: "agency", streams: LOGINS, startTime };
     expect(await copiesBeyondSource(check)).toEqual([]);
-    expect(await expectGroundTruth(check)).toBeGreaterThan(LOGINS.length * 2 * 24 * 15);
+    expect(await expectGroundTruth(check)).toBeGreaterThan(LOGINS.length * 3 * 24 * 15);
     await expectCaughtUp(warehouse, since);
     expect(await readTwice(warehouse), "streams read by more than one copy").toEqual({});
     const runs = await warehouse.db.selectFrom("sync.runs").select("status").execute();
@@ -159,11 +159,16 @@ describe("copies of sync on one token", () => {
     // flight, its budget held, when the kill comes.
     sim.setOptions({ latencyMs: 1000 });
     watch.reset();
+    // The copy to be killed starts first, so it takes streams of its own (the others skip them while it holds
+    // them); the others start once its requests are in flight and wait for the token's budget it holds.
     const killed = processes.startCli(["sync", "-c", killedConfig], env);
-    const others = [0, 1].map(() => processes.startCli(["sync", "-c", othersConfig], env));
+    const inFlight = () => watch.tag("killed").inFlight > 0;
+    const others: CliProcess[] = [];
     try {
+      await until("a request of the copy to be killed in flight", inFlight, 20_000);
+      for (let i = 0; i < 2; i++) others.push(processes.startCli(["sync", "-c", othersConfig], env));
       for (const cli of [killed, ...others]) expect(await cli.started, "every copy began its run").toBe(true);
-      await until("a request of the copy to be killed in flight", () => watch.tag("killed").inFlight > 0, 20_000);
+      await until("a request of the copy to be killed in flight once the others run", inFlight, 20_000);
       expect(killed.kill()).toBe(true);
     } finally {
       sim.setOptions({ latencyMs: 20 });
