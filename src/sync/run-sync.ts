@@ -20,6 +20,7 @@ import type { RunStatus } from "../warehouse/tables.js";
 import { toError } from "../errors.js";
 import { type EngineContext, freshOutcome, runStream, type StreamJob, type StreamOutcome } from "./run-stream.js";
 import { planAltcraftJobs } from "./altcraft.jobs.js";
+import { takeOrder } from "./take-order.js";
 import { configuredStreams, listedStreams, retirementScope } from "./retirement.js";
 import { OWNER_LOGIN, planYandexDirectJobs } from "./yandex-direct.jobs.js";
 
@@ -278,10 +279,7 @@ function logRetirement(log: Logger, change: Awaited<ReturnType<typeof settleReti
     log.info({ streams: change.restored.map(streamLabel) }, "retired streams configured again");
 }
 
-/**
- * The jobs in the order they are taken: the stream furthest behind first (never read, then the oldest
- * cursor), so copies that share the streams all work on the most urgent ones; ties keep the plan's order.
- */
+/** The jobs in the order they are taken: see take-order.ts. */
 async function mostBehindFirst(
   warehouse: Warehouse,
   jobs: readonly StreamJob<unknown>[],
@@ -290,11 +288,7 @@ async function mostBehindFirst(
     warehouse.db,
     jobs.map((j) => j.identity),
   );
-  const behind = (job: StreamJob<unknown>) => cursors.get(streamLabel(job.identity))?.getTime() ?? -Infinity;
-  return jobs
-    .map((job, i) => ({ job, i, at: behind(job) }))
-    .sort((a, b) => a.at - b.at || a.i - b.i)
-    .map((x) => x.job);
+  return takeOrder(jobs, (identity) => cursors.get(streamLabel(identity)));
 }
 
 export async function runSync(deps: SyncDependencies, selection: SyncSelection = {}): Promise<RunSummary> {
