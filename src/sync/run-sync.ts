@@ -125,22 +125,28 @@ export async function planJobs(
   const failures: AccountFailure[] = [];
   const listings: AccountListing[] = [];
   const gates = deps.gates ?? localGates;
-  const gateOf = (source: string, account: AccountLimits & { token: string }) =>
-    gates(source, account.token, { concurrency: account.concurrency, requestsPerSecond: account.requestsPerSecond });
+  /** What planning one account needs: its gate, the run's connections, and the observer of its requests. */
+  const planning = (
+    source: "altcraft" | "yandex_direct",
+    account: AccountLimits & { token: string; name: string },
+  ) => ({
+    gate: gates(source, account.token, {
+      concurrency: account.concurrency,
+      requestsPerSecond: account.requestsPerSecond,
+    }),
+    warehouse: deps.warehouse,
+    now,
+    log: deps.log,
+    signal: deps.signal,
+    agent: deps.agent,
+    observer: deps.requests?.(source, account.name),
+  });
   const wanted = (source: string, account: string) =>
     chosen(selection.sources, source) && chosen(selection.accounts, account);
   for (const account of deps.config.sources.altcraft?.accounts ?? []) {
     if (!wanted("altcraft", account.name)) continue;
     try {
-      const plan = await planAltcraftJobs(account, {
-        gate: gateOf("altcraft", account),
-        warehouse: deps.warehouse,
-        now,
-        log: deps.log,
-        signal: deps.signal,
-        agent: deps.agent,
-        observer: deps.requests?.("altcraft", account.name),
-      });
+      const plan = await planAltcraftJobs(account, planning("altcraft", account));
       jobs.push(...(plan.jobs as StreamJob<unknown>[]));
       listings.push({
         source: "altcraft",
@@ -160,16 +166,7 @@ export async function planJobs(
   for (const account of deps.config.sources.yandex_direct?.accounts ?? []) {
     if (!wanted("yandex_direct", account.name)) continue;
     try {
-      const plan = await planYandexDirectJobs(account, {
-        gate: gateOf("yandex_direct", account),
-        warehouse: deps.warehouse,
-        now,
-        log: deps.log,
-        signal: deps.signal,
-        agent: deps.agent,
-        runId: deps.runId,
-        observer: deps.requests?.("yandex_direct", account.name),
-      });
+      const plan = await planYandexDirectJobs(account, { ...planning("yandex_direct", account), runId: deps.runId });
       jobs.push(...(plan.jobs as StreamJob<unknown>[]));
       const { discovery } = plan;
       if (discovery?.listedKeys)

@@ -9,13 +9,15 @@
 import { type DiscoveryConfig, DISCOVERY_DEFAULTS, type YandexDirectAccountConfig } from "../config/config.schema.js";
 import { loginFilter } from "../config/login-patterns.js";
 import { ApiError, toError } from "../errors.js";
-import type { HttpAgent } from "../http/post.js";
 import type { Redactor } from "../http/redact.js";
-import type { RequestGate } from "../http/request-gate.js";
 import { classifyFailure } from "../http/retry-policy.js";
-import type { RequestObserver, RequestTally, RetryOptions } from "../http/with-retries.js";
+import type { RequestObserver, RequestTally } from "../http/with-retries.js";
 import type { Logger } from "../log/logger.js";
-import { AgencyAccessError, listAgencyClients } from "../sources/yandex-direct/agency-clients.client.js";
+import {
+  AgencyAccessError,
+  type AgencyClientsOptions,
+  listAgencyClients,
+} from "../sources/yandex-direct/agency-clients.client.js";
 import {
   type ClientListingRecord,
   type KnownClient,
@@ -24,7 +26,6 @@ import {
   recordClients,
 } from "../warehouse/clients.repository.js";
 import type { Warehouse } from "../warehouse/database.js";
-import type { Locale } from "../vocabulary.js";
 
 export interface DiscoveryDependencies {
   warehouse: Warehouse;
@@ -36,17 +37,7 @@ export interface DiscoveryDependencies {
 }
 
 /** How the account reaches the API: the same connection, gate and retries as its GetEventsLog requests. */
-export interface DiscoveryConnection {
-  agent: HttpAgent;
-  /** The configured endpoint (`production`, `sandbox` or a URL): the v5 URL is derived from it. */
-  endpoint: string;
-  token: string;
-  locale: Locale;
-  timeoutMs: number;
-  gate: RequestGate;
-  retry: RetryOptions;
-  redact: Redactor;
-}
+export type DiscoveryConnection = AgencyClientsOptions & { redact: Redactor };
 
 export interface DiscoveryOutcome {
   /** The clients to read, with their streams. */

@@ -8,16 +8,10 @@
  * of clients would retire the streams of the clients it missed.
  */
 import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
-import { type HttpAgent, parseRetryAfter, post } from "../../http/post.js";
+import type { YandexDirectClientOptions } from "./yandex-direct.client.js";
+import { parseRetryAfter, post } from "../../http/post.js";
 import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
-import type { RequestGate } from "../../http/request-gate.js";
-import {
-  countRequest,
-  countRetry,
-  type RequestTally,
-  type RetryOptions,
-  withRetries,
-} from "../../http/with-retries.js";
+import { countRequest, countRetry, type RequestTally, withRetries } from "../../http/with-retries.js";
 import { type Locale, yandexDirectV5Url } from "../../vocabulary.js";
 import {
   AGENCY_CLIENT_FIELDS,
@@ -30,26 +24,11 @@ import {
   v5ErrorEnvelope,
 } from "./agency-clients.schemas.js";
 
-/** The account side of a listing; the same shape as the Live 4 client's options, so one object serves both. */
-export interface AgencyClientsOptions {
-  /**
-   * The account's endpoint: `production`, `sandbox` or a URL, as configured or as the Live 4 URL derived from it;
-   * the request goes to its v5 URL (yandexDirectV5Url).
-   */
-  endpoint: string;
-  /** The agency representative's OAuth token. */
-  token: string;
-  /** The account's locale; sets the language of the API's error texts. */
-  locale: Locale;
-  /** Whole-request timeout, ms. */
-  timeoutMs: number;
-  gate: RequestGate;
-  retry: RetryOptions;
-  /** Connections to the API, owned by the caller (the run). */
-  agent: HttpAgent;
-  /** Applied to every text taken from a response. Default: one that masks `token`. */
-  redact?: Redactor;
-}
+/**
+ * The account side of a listing: the Live 4 client's options, so one object serves both. `endpoint` is the
+ * account's (`production`, `sandbox` or a URL); the v5 URL is derived from it (yandexDirectV5Url).
+ */
+export type AgencyClientsOptions = YandexDirectClientOptions;
 
 /** What to list. */
 export interface AgencyClientsRequest {
