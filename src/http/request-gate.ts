@@ -19,13 +19,18 @@ export interface RequestGate {
   readonly waiting: number;
 }
 
-export function createRequestGate(options: RequestGateOptions): RequestGate {
+/** Throws a TypeError naming a limit no gate can keep. */
+export function checkGateOptions(options: RequestGateOptions): void {
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
     throw new TypeError(`Expected \`concurrency\` to be an integer ≥ 1, got \`${options.concurrency}\``);
   }
   if (!(options.requestsPerSecond >= 0)) {
     throw new TypeError(`Expected \`requestsPerSecond\` to be a number ≥ 0, got \`${options.requestsPerSecond}\``);
   }
+}
+
+export function createRequestGate(options: RequestGateOptions): RequestGate {
+  checkGateOptions(options);
   // A sliding window: never more than `cap` starts in any window of `interval` ms, the way a server counts.
   // The 5% margin absorbs jitter between a start here and its arrival there.
   const rate = options.requestsPerSecond;

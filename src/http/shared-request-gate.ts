@@ -12,7 +12,7 @@
  * so a claimed start is a real one.
  */
 import PQueue from "p-queue";
-import type { RequestGate, RequestGateOptions } from "./request-gate.js";
+import { checkGateOptions, type RequestGate, type RequestGateOptions } from "./request-gate.js";
 
 /** What the gate needs of a token's shared budget (src/warehouse/request-budget.ts: RequestBudget). */
 export interface SharedBudget {
@@ -75,12 +75,7 @@ function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 export function createSharedRequestGate(budget: SharedBudget, options: SharedRequestGateOptions): SharedRequestGate {
-  if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
-    throw new TypeError(`Expected \`concurrency\` to be an integer ≥ 1, got \`${options.concurrency}\``);
-  }
-  if (!(options.requestsPerSecond >= 0)) {
-    throw new TypeError(`Expected \`requestsPerSecond\` to be a number ≥ 0, got \`${options.requestsPerSecond}\``);
-  }
+  checkGateOptions(options);
   const turnMs = options.turnMs ?? 2_000;
   const lingerMs = options.lingerMs ?? 50;
   const idleLingerMs = options.idleLingerMs ?? 1_000;

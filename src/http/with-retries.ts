@@ -4,6 +4,7 @@
  */
 import pRetry, { AbortError } from "p-retry";
 import { toError } from "../errors.js";
+import type { RequestGate } from "./request-gate.js";
 import { classifyFailure, failureCode, type RequestOutcome, requestOutcome, requestedDelayMs } from "./retry-policy.js";
 
 /** What a caller's requests cost: every attempt, and how many of them were retries. */
@@ -133,5 +134,21 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       },
       { once: true },
     );
+  });
+}
+
+/**
+ * One request as every client makes it: each attempt passes the account's gate (leaving its queue when
+ * `signal` aborts) and is counted into `tally`, and a failure is retried as the retry policy says.
+ */
+export function gatedRequest<T>(
+  route: { gate: RequestGate; retry: RetryOptions },
+  tally: RequestTally,
+  signal: AbortSignal | undefined,
+  send: () => Promise<T>,
+): Promise<T> {
+  return withRetries(() => route.gate.run(() => countRequest(tally, send), { signal }), route.retry, {
+    signal,
+    onRetry: (notice) => countRetry(tally, notice),
   });
 }

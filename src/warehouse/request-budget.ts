@@ -26,6 +26,7 @@
  */
 import { createHash } from "node:crypto";
 import pg from "pg";
+import { toError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import { isLostConnection } from "./lost-connection.js";
 
@@ -170,8 +171,6 @@ function tightest(a: RequestBudgetLimits, b: RequestBudgetLimits): RequestBudget
   };
 }
 
-const toError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
-
 /**
  * The request budgets of one process on the warehouse of `pool`. Opens its connection (with the pool's
  * settings) on first use.
@@ -231,9 +230,8 @@ export function createRequestBudgets(pool: pg.Pool, options: RequestBudgetOption
       backendPid = Number(result.rows[0]?.pid);
     } catch (err) {
       await client.end().catch(() => undefined);
-      const message = err instanceof Error ? err.message : String(err);
       throw new RequestBudgetLostError(
-        `could not open the warehouse connection that holds the request budget (${message})`,
+        `could not open the warehouse connection that holds the request budget (${toError(err).message})`,
         { cause: err },
       );
     }

@@ -8,13 +8,7 @@ import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
 import { type HttpAgent, parseRetryAfter, post } from "../../http/post.js";
 import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
 import type { RequestGate } from "../../http/request-gate.js";
-import {
-  countRequest,
-  countRetry,
-  type RequestTally,
-  type RetryOptions,
-  withRetries,
-} from "../../http/with-retries.js";
+import { gatedRequest, type RequestTally, type RetryOptions } from "../../http/with-retries.js";
 import { type Envelope, envelopeSchema, type Format, parseXmlEnvelope } from "./altcraft.schemas.js";
 
 export interface AltcraftClientOptions {
@@ -99,28 +93,19 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftCl
         accept: options.format === "json" ? "application/json" : "application/xml",
         ...(options.tokenIn === "header" ? { authorization: `Bearer ${options.token}` } : {}),
       };
-      return withRetries(
-        () =>
-          options.gate.run(
-            () =>
-              countRequest(tally, async () => {
-                const response = await post(`${root}${method}`, body, {
-                  timeoutMs: options.timeoutMs,
-                  headers,
-                  redact,
-                  agent: options.agent,
-                  ...(signal ? { signal } : {}),
-                });
-                return parseEnvelope(method, response.status, response.body, options.format, {
-                  redact,
-                  retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
-                });
-              }),
-            { signal },
-          ),
-        options.retry,
-        { signal, onRetry: (notice) => countRetry(tally, notice) },
-      );
+      return gatedRequest(options, tally, signal, async () => {
+        const response = await post(`${root}${method}`, body, {
+          timeoutMs: options.timeoutMs,
+          headers,
+          redact,
+          agent: options.agent,
+          ...(signal ? { signal } : {}),
+        });
+        return parseEnvelope(method, response.status, response.body, options.format, {
+          redact,
+          retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+        });
+      });
     },
   };
 }

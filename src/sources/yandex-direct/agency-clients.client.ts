@@ -11,7 +11,7 @@ import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
 import type { YandexDirectClientOptions } from "./yandex-direct.client.js";
 import { parseRetryAfter, post } from "../../http/post.js";
 import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
-import { countRequest, countRetry, type RequestTally, withRetries } from "../../http/with-retries.js";
+import { gatedRequest, type RequestTally } from "../../http/with-retries.js";
 import { type Locale, yandexDirectV5Url } from "../../vocabulary.js";
 import {
   AGENCY_CLIENT_FIELDS,
@@ -218,29 +218,20 @@ export async function listAgencyClients(
       Page: { Limit: limit, Offset: offset },
     };
     const body = JSON.stringify({ method: "get", params });
-    return withRetries(
-      () =>
-        options.gate.run(
-          () =>
-            countRequest(tally, async () => {
-              const response = await post(url, body, {
-                timeoutMs: options.timeoutMs,
-                headers,
-                redact,
-                agent: options.agent,
-                ...(signal ? { signal } : {}),
-              });
-              const page = parseAgencyClientsResponse(response.status, response.body, {
-                redact,
-                retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
-              });
-              return { page, units: parseUnits(response.headers["units"]) };
-            }),
-          { signal },
-        ),
-      options.retry,
-      { signal, onRetry: (notice) => countRetry(tally, notice) },
-    );
+    return gatedRequest(options, tally, signal, async () => {
+      const response = await post(url, body, {
+        timeoutMs: options.timeoutMs,
+        headers,
+        redact,
+        agent: options.agent,
+        ...(signal ? { signal } : {}),
+      });
+      const page = parseAgencyClientsResponse(response.status, response.body, {
+        redact,
+        retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+      });
+      return { page, units: parseUnits(response.headers["units"]) };
+    });
   };
 
   const clients = new Map<number, AgencyClient>();

@@ -8,13 +8,7 @@ import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
 import { type HttpAgent, parseRetryAfter, post } from "../../http/post.js";
 import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
 import type { RequestGate } from "../../http/request-gate.js";
-import {
-  countRequest,
-  countRetry,
-  type RequestTally,
-  type RetryOptions,
-  withRetries,
-} from "../../http/with-retries.js";
+import { gatedRequest, type RequestTally, type RetryOptions } from "../../http/with-retries.js";
 import type { Locale } from "../../vocabulary.js";
 import { errorEnvelope, type GetEventsLogParams } from "./yandex-direct.schemas.js";
 
@@ -77,28 +71,19 @@ export function createYandexDirectClient(options: YandexDirectClientOptions): Ya
     redact,
     getEventsLog(param, tally, signal) {
       const body = JSON.stringify({ method: "GetEventsLog", param, token: options.token, locale: options.locale });
-      return withRetries(
-        () =>
-          options.gate.run(
-            () =>
-              countRequest(tally, async () => {
-                const response = await post(options.endpoint, body, {
-                  timeoutMs: options.timeoutMs,
-                  headers: { "content-type": "application/json; charset=utf-8", accept: "application/json" },
-                  redact,
-                  agent: options.agent,
-                  ...(signal ? { signal } : {}),
-                });
-                return parseResponse(response.status, response.body, {
-                  redact,
-                  retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
-                });
-              }),
-            { signal },
-          ),
-        options.retry,
-        { signal, onRetry: (notice) => countRetry(tally, notice) },
-      );
+      return gatedRequest(options, tally, signal, async () => {
+        const response = await post(options.endpoint, body, {
+          timeoutMs: options.timeoutMs,
+          headers: { "content-type": "application/json; charset=utf-8", accept: "application/json" },
+          redact,
+          agent: options.agent,
+          ...(signal ? { signal } : {}),
+        });
+        return parseResponse(response.status, response.body, {
+          redact,
+          retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+        });
+      });
     },
   };
 }

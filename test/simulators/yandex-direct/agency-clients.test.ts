@@ -1,26 +1,10 @@
 // The Yandex.Direct simulator serves API v5 AgencyClients.get: paging, switches, errors, points and clients
 // that come and go, over real HTTP on 127.0.0.1.
-import { afterEach, describe, expect, test } from "vitest";
-import {
-  startYandexDirectSimulator,
-  type YandexDirectSimulator,
-  type YandexDirectSimulatorOptions,
-} from "../../../src/simulators/yandex-direct/index.js";
-import { getEventsLog } from "./helpers.js";
+import { describe, expect, test } from "vitest";
+import { type YandexDirectSimulator } from "../../../src/simulators/yandex-direct/index.js";
+import { FIXED_CLOCK, getEventsLog, useSimulators } from "./helpers.js";
 
-const running: YandexDirectSimulator[] = [];
-async function start(options: YandexDirectSimulatorOptions = {}): Promise<YandexDirectSimulator> {
-  const sim = await startYandexDirectSimulator({
-    clock: () => Date.parse("2026-03-10T12:00:00Z"),
-    historyDays: 1,
-    ...options,
-  });
-  running.push(sim);
-  return sim;
-}
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((sim) => sim.close()));
-});
+const start = useSimulators(FIXED_CLOCK);
 
 interface V5Answer {
   status: number;

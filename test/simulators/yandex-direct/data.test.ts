@@ -1,22 +1,9 @@
 // The Yandex.Direct simulator's log: deterministic per seed and clock, independent of read order, compact at a million
 // events.
-import { afterEach, describe, expect, test } from "vitest";
-import {
-  startYandexDirectSimulator,
-  type YandexDirectSimulator,
-  type YandexDirectSimulatorOptions,
-} from "../../../src/simulators/yandex-direct/index.js";
-import { events, manualClock } from "./helpers.js";
+import { describe, expect, test } from "vitest";
+import { events, manualClock, useSimulators } from "./helpers.js";
 
-const running: YandexDirectSimulator[] = [];
-async function start(options: YandexDirectSimulatorOptions): Promise<YandexDirectSimulator> {
-  const sim = await startYandexDirectSimulator(options);
-  running.push(sim);
-  return sim;
-}
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((sim) => sim.close()));
-});
+const start = useSimulators();
 
 const START = "2026-03-10T12:00:00Z";
 

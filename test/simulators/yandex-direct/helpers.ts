@@ -1,4 +1,33 @@
-import type { YandexDirectSimulator } from "../../../src/simulators/yandex-direct/index.js";
+import { afterEach } from "vitest";
+import {
+  startYandexDirectSimulator,
+  type YandexDirectSimulator,
+  type YandexDirectSimulatorOptions,
+} from "../../../src/simulators/yandex-direct/index.js";
+
+/**
+ * How a test file starts simulators: each one closed after its test. `defaults` come before the options of
+ * each start.
+ */
+export function useSimulators(
+  defaults: YandexDirectSimulatorOptions = {},
+): (options?: YandexDirectSimulatorOptions) => Promise<YandexDirectSimulator> {
+  const running: YandexDirectSimulator[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((sim) => sim.close()));
+  });
+  return async (options = {}) => {
+    const sim = await startYandexDirectSimulator({ ...defaults, ...options });
+    running.push(sim);
+    return sim;
+  };
+}
+
+/** The clock and history most simulator tests start with: 2026-03-10T12:00:00Z, one day. */
+export const FIXED_CLOCK: YandexDirectSimulatorOptions = {
+  clock: () => Date.parse("2026-03-10T12:00:00Z"),
+  historyDays: 1,
+};
 
 export interface ApiAnswer {
   status: number;

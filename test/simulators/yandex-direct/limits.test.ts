@@ -1,25 +1,9 @@
 // The Yandex.Direct simulator enforces the API's limits (concurrency, rate, daily calls, points) and injected errors.
-import { afterEach, describe, expect, test } from "vitest";
-import {
-  startYandexDirectSimulator,
-  type YandexDirectSimulator,
-  type YandexDirectSimulatorOptions,
-} from "../../../src/simulators/yandex-direct/index.js";
-import { getEventsLog, manualClock, post } from "./helpers.js";
+import { describe, expect, test } from "vitest";
+import { type YandexDirectSimulator } from "../../../src/simulators/yandex-direct/index.js";
+import { FIXED_CLOCK, getEventsLog, manualClock, post, useSimulators } from "./helpers.js";
 
-const running: YandexDirectSimulator[] = [];
-async function start(options: YandexDirectSimulatorOptions = {}): Promise<YandexDirectSimulator> {
-  const sim = await startYandexDirectSimulator({
-    clock: () => Date.parse("2026-03-10T12:00:00Z"),
-    historyDays: 1,
-    ...options,
-  });
-  running.push(sim);
-  return sim;
-}
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((sim) => sim.close()));
-});
+const start = useSimulators(FIXED_CLOCK);
 
 const param = { TimestampFrom: "2026-03-10T11:00:00Z", Currency: "RUB" };
 const codes = (bodies: Array<Record<string, unknown>>) =>
