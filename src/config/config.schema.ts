@@ -89,9 +89,17 @@ const requests = {
   /** Longest retry backoff. Default 30s. */
   retryMaxDelay: duration.default(30_000),
   /**
-   * How long the most records the server delivered in one response is relied on as proof that a smaller
-   * response is complete; older, it is proven again with one request. A lowered page cap is noticed within
-   * this time, and what was read on the old one is read again. Default 1h.
+   * How a read learns it has everything. `strict`: only an answer from the server ends a read — a follow-up
+   * request that brings nothing new (one request more per read). `economy`: a response smaller than the most
+   * records the server delivered in one response (its capacity, within `capacityMemory`) also ends a read;
+   * such reads are recorded as unverified and audited by follow-ups, and the first contradiction turns the
+   * account strict and re-reads what was settled on trust. Default strict.
+   */
+  completeness: oneOf(["strict", "economy"] as const).default("strict"),
+  /** In `economy`: the share (0–1) of reads settled by the capacity that are audited by a follow-up anyway, besides the first of each run. Default 0.1. */
+  auditShare: z.number().min(0).max(1).default(0.1),
+  /**
+   * In `economy`: how long the capacity is relied on before it is proven again with one request. Default 1h.
    */
   capacityMemory: duration.default(3_600_000),
 };

@@ -19,6 +19,8 @@
 /** Records a server would not give (more at one instant than one response holds): the read stepped past them. */
 export interface UnreadRecords {
   at: Date;
+  /** End of the range the records lie in, when it is more than one instant. */
+  until?: Date;
   /** How many; null when the server does not say. */
   unread: number | null;
   reason: string;
@@ -137,4 +139,31 @@ export class CapacityMemory<Probe> {
     this.loweredSince = true;
     this.current = records > 0 ? { records, provedAt: this.clock(), exact, probe } : undefined;
   }
+}
+
+/** Audits of one account in one run (economy), shared by its streams. */
+export interface AuditPolicy {
+  /** Share of trusted reads audited besides the first of the run. */
+  share: number;
+  /** Reads that could have been trusted so far in this run. */
+  seen: number;
+  /** A contradiction was found: the account reads strictly for the rest of the run. */
+  strict: boolean;
+  /**
+   * The largest response any stream of the account got in this run: a follow-up as large may have been cut
+   * at the server's cap, so it proves nothing (a reason to doubt, never to settle).
+   */
+  largest: number;
+}
+
+export function createAuditPolicy(share: number): AuditPolicy {
+  return { share, seen: 0, strict: false, largest: 0 };
+}
+
+/** Whether the next read that could be trusted is audited: the first of the run, then every 1/share-th. */
+export function auditsNext(audit: AuditPolicy): boolean {
+  const n = audit.seen++;
+  if (n === 0) return true;
+  if (audit.share <= 0) return false;
+  return n % Math.max(1, Math.round(1 / audit.share)) === 0;
 }

@@ -13,6 +13,7 @@ import { type AltcraftClient, createAltcraftClient } from "../sources/altcraft/a
 import type { CampaignItem } from "../sources/altcraft/altcraft.schemas.js";
 import { type CampaignLogEntry, mapLogRow } from "../sources/altcraft/campaign-log.mapper.js";
 import { type CampaignLogSettings, readCampaignLog } from "../sources/altcraft/campaign-log.stream.js";
+import { type AuditPolicy, createAuditPolicy } from "../sources/page-capacity.js";
 import { getCampaignStatus, listCampaigns } from "../sources/altcraft/campaigns.discovery.js";
 import { heldRows, saveCampaignStatus, streamStates, upsertCampaigns } from "../warehouse/campaigns.repository.js";
 import type { Warehouse } from "../warehouse/database.js";
@@ -75,6 +76,15 @@ export function logRow(
     value_ms: e.value_ms,
     occurrence,
     raw,
+  };
+}
+
+/** The source time two batches hold whole together. */
+function widen(a: { from: Date; to: Date } | undefined, b: { from: Date; to: Date }): { from: Date; to: Date } {
+  if (!a) return b;
+  return {
+    from: a.from.getTime() <= b.from.getTime() ? a.from : b.from,
+    to: a.to.getTime() >= b.to.getTime() ? a.to : b.to,
   };
 }
 
@@ -143,7 +153,14 @@ export async function planAltcraftJobs(
   const states = await streamStates(deps.warehouse.db, "altcraft", account.name);
   const now = deps.now().getTime();
   const startTime = resolveStartTime(account.startTime, deps.now());
-  const shared = { client, account, startTime, failure: undefined as Error | undefined, log: deps.log };
+  const shared: Shared = {
+    client,
+    account,
+    startTime,
+    failure: undefined,
+    log: deps.log,
+    audit: createAuditPolicy(account.auditShare),
+  };
   const jobs: StreamJob<CampaignLogRowInput>[] = [];
   const slowPolledKeys: string[] = [];
   for (const campaign of campaigns) {
@@ -186,6 +203,8 @@ interface Shared {
   /** Set by the first 401/403: the account's other streams fail with it. */
   failure: Error | undefined;
   log: Logger;
+  /** The account's audits and largest response in this run. */
+  audit: AuditPolicy;
 }
 
 function campaignJob(
@@ -204,7 +223,9 @@ function campaignJob(
     zone: account.timestampZone,
     startTime: shared.startTime,
     lookbackMs: account.lookback,
+    completeness: account.completeness,
     capacityMemoryMs: account.capacityMemory,
+    audit: shared.audit,
   };
   let last: { totalCount: number | undefined; fromTime: Date; reading: "filtered" | "all" | undefined } | undefined;
   let status:
@@ -215,7 +236,9 @@ function campaignJob(
     async *read(start, tally, signal) {
       if (shared.failure) throw shared.failure;
       const cursorBefore = start.cursor?.getTime() ?? Number.NEGATIVE_INFINITY;
-      const startMs = shared.startTime.getTime();
+      // Rows before the start time are not wanted, unless the stream's cursor lies before it (a stream that
+      // was away longer than a duration startTime resumes from its cursor).
+      const startMs = Math.min(shared.startTime.getTime(), cursorBefore);
       let lastState: string | null | undefined;
       let lastTime = Number.NEGATIVE_INFINITY;
       let newRows = false;
@@ -269,9 +292,13 @@ function campaignJob(
               ),
             );
           }
-          // Rows an earlier run already stepped past (re-read within the lookback) were recorded by that run.
-          const unread = page.unread && page.unread.at.getTime() > cursorBefore ? page.unread : undefined;
-          last = { totalCount: page.totalCount, fromTime: page.fromTime, reading: page.state.totalCountReading };
+          // A gap re-found within the lookback is the same gap (one row per place): its count is replaced, never added.
+          const unread = page.unread;
+          last = {
+            totalCount: page.totalCount,
+            fromTime: page.fromTime,
+            reading: page.state.totalCountReading ?? undefined,
+          };
           const next: StreamBatch<CampaignLogRowInput> = {
             events,
             rejects,
@@ -279,6 +306,7 @@ function campaignJob(
             state: { ...page.state },
             fetched: page.rows.length,
             ...(unread ? { gaps: [{ ...unread, reason: `campaign ${campaign.id}: ${unread.reason}` }] } : {}),
+            ...(page.covered ? { covered: page.covered } : {}),
           };
           if (
             held &&
@@ -288,6 +316,7 @@ function campaignJob(
             next.cursor?.getTime() === held.cursor?.getTime()
           ) {
             held = { ...held, state: next.state, fetched: held.fetched + next.fetched };
+            if (next.covered) held.covered = widen(held.covered, next.covered);
             continue;
           }
           if (held) yield held;

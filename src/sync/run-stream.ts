@@ -33,6 +33,8 @@ export interface StreamBatch<Row> {
   fetched: number;
   /** Events the server would not give, that the stream stepped past. */
   gaps?: StreamGap[];
+  /** The source time this batch read completely but for its gaps: an older gap inside it is closed. */
+  covered?: { from: Date; to: Date };
 }
 
 /**
@@ -40,6 +42,8 @@ export interface StreamBatch<Row> {
  */
 export interface StreamGap {
   at: Date;
+  /** End of the range, when the gap is more than one instant. */
+  until?: Date;
   /** How many; null when the server does not say. */
   unread: number | null;
   reason: string;

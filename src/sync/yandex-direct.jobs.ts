@@ -14,9 +14,11 @@ import { createRequestGate, type RequestGate } from "../http/request-gate.js";
 import { DESCRIPTION_FIELDS, mapEvent, type YandexDirectEvent } from "../sources/yandex-direct/events.mapper.js";
 import {
   type EventsStreamSettings,
-  type EventsWindow,
+  type EventsStreamState,
   readEventWindows,
+  type Snapshot,
 } from "../sources/yandex-direct/events.stream.js";
+import { type AuditPolicy, createAuditPolicy } from "../sources/page-capacity.js";
 import { createYandexDirectClient, type YandexDirectClient } from "../sources/yandex-direct/yandex-direct.client.js";
 import { CURRENCIES, type Currency, yandexDirectEndpointUrl } from "../vocabulary.js";
 import type { EventsLogFilter } from "../sources/yandex-direct/yandex-direct.schemas.js";
@@ -90,11 +92,11 @@ function eventRow(
 }
 
 /**
- * One window's rows and rejects. Occurrences are numbered over every item of the window (rejects included)
- * on the item without its locale-dependent descriptions; the event key is computed from that text.
+ * One snapshot's rows and rejects. Occurrences are numbered over every item of the snapshot (rejects
+ * included) on the item without its locale-dependent descriptions; the event key is computed from that text.
  */
 export function windowRows(
-  window: Pick<EventsWindow, "items" | "times">,
+  window: Snapshot,
   stream: { keyPrefix: string; account: string; login: string; zone: string; currency: string },
 ): { events: YandexDirectEventRowInput[]; rejects: RejectedRecord[] } {
   const events: YandexDirectEventRowInput[] = [];
@@ -163,7 +165,8 @@ export async function planYandexDirectJobs(
   };
   const client = createYandexDirectClient(connection);
   const startTime = resolveStartTime(account.startTime, deps.now());
-  const job = (plan: LoginPlan) => loginJob(client, account, plan, startTime, deps.now);
+  const audit = createAuditPolicy(account.auditShare);
+  const job = (plan: LoginPlan) => loginJob(client, account, plan, { startTime, audit }, deps.now);
   if (!discoversLogins(account)) {
     const fixed = account.currency === "client" ? new Error("currency: client needs logins: all") : account.currency;
     const logins = configuredLogins(account);
@@ -207,11 +210,18 @@ function clientCurrency(client: { login: string; currency: string | null }): Cur
   );
 }
 
+/** A currency the stream's events were read in before, and from when the new one applies. */
+interface CurrencyChange {
+  from: string;
+  to: string;
+  at: string;
+}
+
 function loginJob(
   client: YandexDirectClient,
   account: YandexDirectAccountConfig,
   plan: LoginPlan,
-  startTime: Date,
+  run: { startTime: Date; audit: AuditPolicy },
   now: () => Date,
 ): StreamJob<YandexDirectEventRowInput> {
   const identity = { source: "yandex_direct" as const, account: account.name, streamKey: plan.streamKey };
@@ -224,44 +234,78 @@ function loginJob(
     withTextDescription: account.withTextDescription,
     zone: account.timestampZone,
     pageLimit: account.pageLimit,
-    startTime,
+    startTime: run.startTime,
     lookbackMs: account.lookback,
     settleLagMs: account.settleLag,
     maxWindowMs: account.maxWindow,
+    completeness: account.completeness,
     capacityMemoryMs: account.capacityMemory,
+    audit: run.audit,
   });
   return {
     identity,
     table: yandexDirectEventsTable,
     async *read(start, tally, signal) {
       if (currency instanceof Error) throw currency;
-      const windows = readEventWindows(
-        client,
-        settings(currency),
-        { cursor: start.cursor, state: start.state, now: now() },
-        tally,
-        signal,
-        () => now().getTime(),
-      );
-      const rowsOf = {
+      const rowsOf = (currency: Currency) => ({
         keyPrefix,
         account: account.name,
         login: plan.storedLogin,
         zone: account.timestampZone,
         currency,
-      };
-      for await (const window of windows) {
-        const { events, rejects } = windowRows(window, rowsOf);
-        const page: StreamBatch<YandexDirectEventRowInput> = {
-          events,
-          rejects,
-          cursor: window.cursor,
-          state: { ...window.state },
-          fetched: window.items.length,
-          gaps: window.gaps,
-        };
-        yield page;
+      });
+      async function* pass(read: EventsStreamSettings, cursor: Date | null, state: Record<string, unknown>) {
+        const windows = readEventWindows(
+          client,
+          read,
+          { cursor, state: state as EventsStreamState, now: now() },
+          tally,
+          signal,
+          () => now().getTime(),
+        );
+        for await (const window of windows) {
+          const events: YandexDirectEventRowInput[] = [];
+          const rejects: RejectedRecord[] = [];
+          for (const snapshot of window.snapshots) {
+            const rows = windowRows(snapshot, rowsOf(read.currency));
+            for (const row of rows.events) events.push(row);
+            for (const reject of rows.rejects) rejects.push(reject);
+          }
+          const page: StreamBatch<YandexDirectEventRowInput> = {
+            events,
+            rejects,
+            cursor: window.cursor,
+            state: { ...window.state, currency: read.currency },
+            fetched: window.fetched,
+            gaps: window.gaps,
+            covered: { from: window.from, to: window.to },
+          };
+          yield page;
+        }
       }
+      const before = typeof start.state.currency === "string" ? (start.state.currency as Currency) : undefined;
+      if (!start.cursor || before === undefined || before === currency) {
+        yield* pass(settings(currency), start.cursor, start.state);
+        return;
+      }
+      // Money values are part of an event's identity: the lookback is read one last time in the currency it
+      // was stored in, and the new currency applies from the cursor on, so nothing is stored twice.
+      const changes = Array.isArray(start.state.currencyChanges)
+        ? (start.state.currencyChanges as CurrencyChange[])
+        : [];
+      let state: Record<string, unknown> = start.state;
+      for await (const batch of pass({ ...settings(before), endAt: start.cursor.getTime() }, start.cursor, state)) {
+        state = batch.state;
+        yield batch;
+      }
+      const change: CurrencyChange = { from: before, to: currency, at: start.cursor.toISOString() };
+      const recorded = { ...state, currencyChanges: [...changes, change].slice(-20) };
+      let moved = false;
+      for await (const batch of pass({ ...settings(currency), lookbackMs: 0 }, start.cursor, recorded)) {
+        moved = true;
+        yield { ...batch, state: { ...batch.state, currencyChanges: recorded.currencyChanges } };
+      }
+      if (!moved) yield { events: [], rejects: [], state: { ...recorded, currency }, fetched: 0 };
     },
   };
 }

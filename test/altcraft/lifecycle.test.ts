@@ -52,7 +52,9 @@ describe("Altcraft campaigns over time", () => {
     expect(third.streams.map((s) => Number(s.identity.streamKey))).not.toContain(ending);
     const active = sim.campaigns().filter((c) => c.is_active).length;
     const listPages = counts(scenario)["campaigns/list"] ?? 0;
-    expect(counts(scenario)["campaigns/log_v2"]).toBe(active);
+    // Each active campaign: one request, and a follow-up that proves the end when its lookback held rows.
+    expect(counts(scenario)["campaigns/log_v2"]).toBeGreaterThanOrEqual(active);
+    expect(counts(scenario)["campaigns/log_v2"]).toBeLessThanOrEqual(2 * active);
     expect(counts(scenario)["campaigns/get_status"] ?? 0).toBe(0);
     expect(listPages).toBe(2); // one page of campaigns, one empty page that proves the end
 

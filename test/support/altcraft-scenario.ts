@@ -35,6 +35,8 @@ export interface AltcraftScenario {
 }
 
 export interface AltcraftScenarioOptions {
+  /** A server in front of the simulator (a rewriting proxy): given its URL, returns the URL the account uses. */
+  front?: (upstream: string) => Promise<{ url: string; close(): Promise<void> }>;
   simulator?: AltcraftSimulatorOptions;
   account?: Record<string, unknown>;
   accountName?: string;
@@ -50,6 +52,7 @@ export async function startAltcraftScenario(options: AltcraftScenarioOptions = {
     clock: () => clock.now,
     ...options.simulator,
   });
+  const front = options.front ? await options.front(sim.url) : undefined;
   const startTime = clock.now - 10 * DAY;
   const accountName = options.accountName ?? "main";
   const config = parseConfig(
@@ -60,7 +63,7 @@ export async function startAltcraftScenario(options: AltcraftScenarioOptions = {
             {
               name: accountName,
               token: "${AC_TOKEN}",
-              url: sim.url,
+              url: front?.url ?? sim.url,
               startTime: new Date(startTime).toISOString(),
               timeout: "3s",
               retryMinDelay: "5ms",
@@ -137,6 +140,9 @@ export async function startAltcraftScenario(options: AltcraftScenarioOptions = {
         );
       }
     },
-    close: () => sim.close(),
+    close: async () => {
+      await front?.close();
+      await sim.close();
+    },
   };
 }

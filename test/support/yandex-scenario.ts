@@ -35,6 +35,8 @@ export interface YandexScenario {
 }
 
 export interface ScenarioOptions {
+  /** A server in front of the simulator (a rewriting proxy): given its endpoint, returns the endpoint the account uses. */
+  front?: (upstream: string) => Promise<{ url: string; close(): Promise<void> }>;
   simulator?: YandexDirectSimulatorOptions;
   /** Fields of the account config (raw, as in the file). */
   account?: Record<string, unknown>;
@@ -56,6 +58,7 @@ export async function startYandexScenario(options: ScenarioOptions = {}): Promis
     clock: () => clock.now,
     ...options.simulator,
   });
+  const front = options.front ? await options.front(sim.endpoint) : undefined;
   const logins = options.logins ?? ["client-1", "client-2", "client-3"];
   const startTime = clock.now - 30 * DAY;
   const accountName = options.accountName ?? "agency";
@@ -67,7 +70,7 @@ export async function startYandexScenario(options: ScenarioOptions = {}): Promis
             {
               name: accountName,
               token: "${YD_TOKEN}",
-              endpoint: sim.endpoint,
+              endpoint: front?.url ?? sim.endpoint,
               currency: "RUB",
               logins,
               startTime: new Date(startTime).toISOString(),
@@ -149,6 +152,9 @@ export async function startYandexScenario(options: ScenarioOptions = {}): Promis
       for (const stream of streams)
         expect(stream.cursor?.toISOString(), `cursor of ${stream.stream_key}`).toBe(new Date(end).toISOString());
     },
-    close: () => sim.close(),
+    close: async () => {
+      await front?.close();
+      await sim.close();
+    },
   };
 }

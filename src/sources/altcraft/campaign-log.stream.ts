@@ -1,31 +1,34 @@
 /**
- * Reads one Altcraft stream (the log of one campaign) page by page from the cursor on. log_v2 has only
- * `from_time` and `limit` (no offset, no end), so paging goes (docs/architecture.md, Glossary: page, capacity, zone
- * guard):
- * - the next page asks `from_time = last time seen − 1 ms`, so it holds the whole last millisecond again
+ * Reads one Altcraft stream (the log of one campaign) page by page from the cursor on (docs/architecture.md,
+ * Glossary: page, evidence, gap, zone guard). The decisions live in campaign-log.evidence.ts; this file
+ * makes the requests they call for.
+ *
+ * - Each follow-up asks `from_time = last millisecond read − 1 ms`, so it holds that millisecond whole again
  *   whether the API treats from_time as inclusive or exclusive; occurrences are numbered per response.
- * - "This is all there is" needs evidence (page-capacity.ts): an empty page; a page smaller than the
- *   capacity (the most rows the server delivered in one response, proven within `capacityMemoryMs`, and
- *   re-proven by repeating its request when older); or a `total_count` no larger than the page (every
- *   reading of it then says nothing else is there). Once total_count is known to count the rows from
- *   from_time on, one above the page proves the page was cut short, whatever the capacity says. Any other
- *   page is followed by the next one, and the next one bringing nothing beyond the last millisecond is
- *   itself small enough to be settled.
+ * - A read ends on an answer: an empty response, or a follow-up that brought nothing past the last
+ *   millisecond and could have (`judgeResponse`). total_count, once two responses showed what it counts,
+ *   is a cross-check: more than the follow-up holds means it was cut short. In `economy` (the account's
+ *   choice) a page smaller than a fresh capacity also ends a read, audited as on Yandex.Direct.
+ * - A follow-up that could not advance (full at `maxPageLimit`, or as large as any response the server gave,
+ *   inside one millisecond) steps past that millisecond: `from_time` = the millisecond, then one more once
+ *   the server shows from_time is inclusive. What it could not read is a gap, counted by total_count's fall
+ *   across the millisecond when total_count is known to count rows from from_time on, unknown otherwise.
  * - Guards, since a time read in the wrong zone silently skips rows: every row must lie within
  *   [from_time − 1 s, now + 1 min], and each follow-up page must reach back to the previous page's last
- *   millisecond; otherwise the stream fails, naming the likely cause. (Not across runs: a log may lose old
- *   rows, and the first page of a run starts `lookback` back anyway.)
- * - A page whose rows all share one millisecond cannot advance. When it is full, the request is repeated
- *   with a larger `limit` (up to `maxPageLimit`). When that is not enough, or the server returns fewer rows
- *   than asked without evidence that they are all, the millisecond is recorded as a gap and the read steps
- *   past it (`from_time` = that millisecond, then one millisecond later if the server counts from_time as
- *   inclusive) so the rest of the log is still read. Whether rows of it were really lost is decided at the
- *   end from `total_count`.
+ *   millisecond; otherwise the stream fails, naming the likely cause.
  */
 import type { RequestTally } from "../../http/with-retries.js";
 import { parseTimestamp } from "../../time/timestamp.js";
-import { type Capacity, CapacityMemory, type UnreadRecords } from "../page-capacity.js";
+import { type AuditPolicy, auditsNext, type Capacity, CapacityMemory, type UnreadRecords } from "../page-capacity.js";
 import type { AltcraftClient } from "./altcraft.client.js";
+import {
+  followUpFrom,
+  judgeResponse,
+  readTotalCount,
+  stepFrom,
+  type TotalCountReading,
+  unreadAcross,
+} from "./campaign-log.evidence.js";
 
 /**
  * How far before from_time a row may lie before its time is taken to be read in the wrong zone: none can
@@ -34,6 +37,8 @@ import type { AltcraftClient } from "./altcraft.client.js";
 const BEFORE_FROM_TOLERANCE_MS = 1_000;
 /** How far after now a row may lie (clocks of two machines differ a little). */
 const AFTER_NOW_TOLERANCE_MS = 60_000;
+/** Requests of one read that do not advance it, in a row, before the stream fails instead of looping. */
+const MAX_STALLS = 16;
 
 export interface CampaignLogSettings {
   campaignId: number;
@@ -43,15 +48,18 @@ export interface CampaignLogSettings {
   maxPageLimit: number;
   /** Zone of times without one. */
   zone: string;
-  /** Where the first run starts. */
+  /** Where a stream without a cursor starts. */
   startTime: Date;
   /** How far before the cursor each run re-reads, ms (0: only the last millisecond). */
   lookbackMs: number;
-  /** How long a proven capacity is relied on before it is proven again, ms. */
+  completeness: "strict" | "economy";
+  /** Economy: how long a capacity is relied on, ms. */
   capacityMemoryMs: number;
+  /** Economy: the account's audits in this run. */
+  audit: AuditPolicy;
 }
 
-/** A request that delivered the capacity: repeated to re-prove it. */
+/** A request that delivered the capacity. */
 export interface LogProbe {
   from: number;
   limit: number;
@@ -59,20 +67,18 @@ export interface LogProbe {
 
 /** Paging state kept in sync.streams.state between runs (null clears a key). */
 export interface CampaignLogState {
+  /** The most rows the server delivered in one response: economy's shortcut, and strict's reason to doubt. */
   capacity?: Capacity<LogProbe> | null;
-  /**
-   * What `total_count` counts, once two pages of one read showed it: the rows from `from_time` on
-   * (`filtered`: it fell by the rows between the two from_times) or every row of the campaign (`all`).
-   */
-  totalCountReading?: "filtered" | "all";
+  /** What `total_count` counts, once two responses of one read showed it; dropped on a contradiction. */
+  totalCountReading?: TotalCountReading | null;
+  /** An audit found the capacity wrong: this stream reads strictly from then on. */
+  strict?: boolean;
 }
 
 export interface CampaignLogPage {
   /** Rows of one response, as sent. */
   rows: unknown[];
-  /**
-   * Each row's time as read here, ms since the epoch (undefined: unreadable), so the mapper does not parse it again.
-   */
+  /** Each row's time as read here, ms since the epoch (undefined: unreadable). */
   times: (number | undefined)[];
   /** Latest time seen so far (the cursor once this page is stored). */
   cursor: Date | null;
@@ -82,6 +88,8 @@ export interface CampaignLogPage {
   fromTime: Date;
   /** Rows of a millisecond stepped past just before this page. */
   unread?: UnreadRecords;
+  /** The source time this page holds whole: from its from_time to before its last millisecond. */
+  covered?: { from: Date; to: Date };
 }
 
 export class StuckPageError extends Error {
@@ -100,30 +108,47 @@ export class SkippedRowsError extends Error {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+interface Answer {
+  from: number;
+  rows: unknown[];
+  times: (number | undefined)[];
+  totalCount: number | undefined;
+  latest: number | undefined;
+  earliest: number | undefined;
+}
+
+/** Where a read starts: the cursor minus the lookback; the start time for a stream without a cursor. */
+export function readStart(settings: Pick<CampaignLogSettings, "startTime" | "lookbackMs">, cursor: Date | null) {
+  return cursor ? cursor.getTime() - Math.max(1, settings.lookbackMs) : settings.startTime.getTime() - 1;
+}
+
 export async function* readCampaignLog(
   client: AltcraftClient,
   settings: CampaignLogSettings,
   start: { cursor: Date | null; state: CampaignLogState; now: Date },
   tally: RequestTally,
   signal?: AbortSignal,
-  /** Wall clock for the age of a proven capacity, ms. */
+  /** Wall clock for the age of a capacity, ms. */
   clock: () => number = Date.now,
 ): AsyncGenerator<CampaignLogPage> {
   const capacity = new CapacityMemory<LogProbe>(start.state.capacity, settings.capacityMemoryMs, clock);
-  let reading = start.state.totalCountReading;
-  /** The previous response: its from_time, total_count and row times, to learn what total_count counts. */
-  let before: { from: number; totalCount: number | undefined; times: (number | undefined)[] } | undefined;
+  const state: CampaignLogState = { ...start.state };
   const now = start.now.getTime();
   let cursor = start.cursor;
-  let from = cursor ? cursor.getTime() - Math.max(1, settings.lookbackMs) : settings.startTime.getTime() - 1;
+  let from = readStart(settings, cursor);
   let limit = settings.pageLimit;
-  /** Latest time of the previous page of this read: the next page must reach back to it. */
-  let previousLatest: number | undefined;
-  /** A millisecond being stepped past: its rows read, and the total_count of the page that held them. */
-  let stepping: { at: number; read: number; totalCount: number | undefined; reason: string; full: boolean } | undefined;
-  let unread: UnreadRecords | undefined;
+  /** Latest millisecond read in this read. */
+  let last: number | undefined;
+  /** The answer before: to learn what total_count counts, and to count a stepped-past millisecond. */
+  let before: Answer | undefined;
+  /** A millisecond being stepped past: the answer that could not pass it. */
+  let stepping: Answer | undefined;
+  let stalls = 0;
+  /** Rows of this read before the current from_time: a count of every row is never below it. */
+  let seen = 0;
+  const economy = () => settings.completeness === "economy" && !state.strict && !settings.audit.strict;
 
-  const call = async (fromMs: number, lim: number) => {
+  const call = async (fromMs: number, lim: number): Promise<Answer> => {
     signal?.throwIfAborted();
     const envelope = await client.call(
       "campaigns/log_v2",
@@ -133,144 +158,170 @@ export async function* readCampaignLog(
     );
     const data = envelope.data;
     const rows = Array.isArray(data) ? data : data === undefined || data === null || data === "" ? [] : [data];
-    return { rows, totalCount: envelope.total_count };
-  };
-
-  for (;;) {
-    const { rows, totalCount } = await call(from, limit);
-    const n = rows.length;
     const times = rows.map((row) => timeOf(row, settings.zone));
     let latest: number | undefined;
     let earliest: number | undefined;
     for (let i = 0; i < times.length; i++) {
       const at = times[i];
       if (at === undefined) continue;
-      if (at < from - BEFORE_FROM_TOLERANCE_MS || at > now + AFTER_NOW_TOLERANCE_MS) {
+      if (at < fromMs - BEFORE_FROM_TOLERANCE_MS || at > now + AFTER_NOW_TOLERANCE_MS) {
         const text = client.redact(String((rows[i] as { time?: unknown }).time));
         throw new RowOutOfRangeError(
-          `campaign ${settings.campaignId}: campaigns/log_v2 returned a row at ${text} for from_time ${iso(from)} (now ${iso(now)}): ` +
+          `campaign ${settings.campaignId}: campaigns/log_v2 returned a row at ${text} for from_time ${iso(fromMs)} (now ${iso(now)}): ` +
             `if the API writes times without a zone, set the account's timestampZone (now ${settings.zone})`,
         );
       }
       if (latest === undefined || at > latest) latest = at;
       if (earliest === undefined || at < earliest) earliest = at;
     }
-    if (
-      previousLatest !== undefined &&
-      stepping === undefined &&
-      (earliest === undefined || earliest > previousLatest)
-    ) {
-      throw new SkippedRowsError(
-        `campaign ${settings.campaignId}: campaigns/log_v2 from_time ${iso(from)} answered ` +
-          `${earliest === undefined ? "no row" : `from ${iso(earliest)} on`}, past the previous page's last row at ${iso(previousLatest)}: ` +
-          `the server skipped rows; if the API writes times without a zone, set the account's timestampZone (now ${settings.zone})`,
-      );
+    return { from: fromMs, rows, times, totalCount: envelope.total_count, latest, earliest };
+  };
+
+  const pageOf = (answer: Answer, unread?: UnreadRecords, whole?: number): CampaignLogPage => ({
+    ...(whole !== undefined && whole > answer.from
+      ? { covered: { from: new Date(answer.from), to: new Date(whole) } }
+      : {}),
+    rows: answer.rows,
+    times: answer.times,
+    cursor,
+    state: { ...state, capacity: capacity.snapshot() },
+    totalCount: answer.totalCount,
+    fromTime: new Date(answer.from),
+    ...(unread ? { unread } : {}),
+  });
+
+  /** Learns (or drops) what total_count counts from two answers of this read. */
+  const learnTotalCount = (a: Answer, b: Answer) => {
+    // Only an answer that passed b's from_time holds every row between the two.
+    if (b.from <= a.from || a.latest === undefined || a.latest <= b.from) return;
+    let inclusive = 0;
+    let exclusive = 0;
+    for (const at of a.times) {
+      if (at === undefined) continue;
+      if (at >= a.from && at < b.from) inclusive++;
+      if (at > a.from && at <= b.from) exclusive++;
     }
-    if (stepping !== undefined) {
-      // from_time = the stuck millisecond gave it again: the server counts from_time as inclusive.
-      if (latest !== undefined && latest <= stepping.at && from === stepping.at) {
-        from = stepping.at + 1;
+    seen += inclusive;
+    const reading = readTotalCount(a, b, { inclusive, exclusive }, seen);
+    if (reading === "contradicted") state.totalCountReading = null;
+    else if (reading !== "unchanged") state.totalCountReading = reading;
+  };
+
+  for (;;) {
+    const answer = await call(from, limit);
+    const n = answer.rows.length;
+    if (last !== undefined && stepping === undefined && from === followUpFrom(last)) {
+      if (answer.earliest === undefined || answer.earliest > last) {
+        throw new SkippedRowsError(
+          `campaign ${settings.campaignId}: campaigns/log_v2 from_time ${iso(from)} answered ` +
+            `${answer.earliest === undefined ? "no row" : `from ${iso(answer.earliest)} on`}, past the previous page's last row at ${iso(last)}: ` +
+            `the server skipped rows; if the API writes times without a zone, set the account's timestampZone (now ${settings.zone})`,
+        );
+      }
+    }
+    if (before) learnTotalCount(before, answer);
+    settings.audit.largest = Math.max(settings.audit.largest, n);
+    capacity.delivered(n, { from, limit });
+
+    let unread: UnreadRecords | undefined;
+    if (stepping !== undefined && last !== undefined) {
+      const atLast = answer.times.some((at) => at === last);
+      // The server gave the millisecond again at from_time = it (inclusive), and nothing after: this answer is
+      // its fullest snapshot; the next one, a millisecond on, counts what even this one could not hold.
+      if (atLast && answer.latest !== undefined && answer.latest <= last) {
+        stepping = answer;
+        yield pageOf(answer);
+        from = stepFrom(last, true);
         continue;
       }
-      unread = unreadOf(stepping, totalCount, reading);
-      stepping = undefined;
-    }
-    if (latest !== undefined && (!cursor || latest > cursor.getTime())) cursor = new Date(latest);
-
-    if (before?.totalCount !== undefined && totalCount !== undefined && from > before.from) {
-      const between = before.times.filter((at) => at !== undefined && at > before!.from && at < from).length;
-      if (between > 0) reading = totalCount < before.totalCount ? "filtered" : "all";
-    }
-    before = { from, totalCount, times };
-    // Counting the rows from from_time on, a total_count above the page says the page was cut short,
-    // whatever the capacity says: the server's cap went down.
-    const cutShort = n > 0 && n < limit && reading === "filtered" && totalCount !== undefined && totalCount > n;
-    if (cutShort) capacity.cutShortAt(n, { from, limit });
-    let settled = !cutShort && n < limit && ((totalCount !== undefined && totalCount <= n) || capacity.settles(n));
-    const probe = settled || cutShort || n >= limit ? undefined : capacity.probeFor(n);
-    if (probe) {
-      capacity.reproved((await call(probe.from, probe.limit)).rows.length);
-      settled = capacity.settles(n);
-    }
-    if (!cutShort) capacity.delivered(n, { from, limit });
-    const page: CampaignLogPage = {
-      rows,
-      times,
-      cursor,
-      state: { capacity: capacity.snapshot(), ...(reading ? { totalCountReading: reading } : {}) },
-      totalCount,
-      fromTime: new Date(from),
-      ...(unread ? { unread } : {}),
-    };
-    unread = undefined;
-    if (settled) {
-      if (reading === undefined && totalCount !== undefined && totalCount > n) {
-        // The read is over, yet total_count is larger than the page: either it counts every row, or rows are
-        // missing. A from_time a day ahead answers which: no row lies there, so only "every row" counts any.
-        const ahead = await call(now + 86_400_000, 1);
-        if (ahead.totalCount !== undefined) page.state.totalCountReading = ahead.totalCount > 0 ? "all" : "filtered";
+      // An answer from the millisecond itself that passed it holds it whole: nothing was left.
+      const missing = atLast
+        ? 0
+        : unreadAcross({
+            before: stepping.totalCount,
+            after: answer.totalCount,
+            rowsRead: stepping.rows.length,
+            reading: state.totalCountReading ?? undefined,
+          });
+      if (missing !== 0) {
+        unread = {
+          at: new Date(last),
+          unread: missing,
+          reason:
+            stepping.rows.length >= limit
+              ? `${iso(last)} holds more rows than the largest page (limit ${limit}; raise maxPageLimit to read them)`
+              : stepping.from === last
+                ? `the server gave ${stepping.rows.length} rows of ${iso(last)} and would not page past them`
+                : `the server gave ${stepping.rows.length} rows from ${iso(stepping.from)} to ${iso(last)} and would not page past them`,
+        };
       }
-      yield page;
+      stepping = undefined;
+      limit = settings.pageLimit;
+    }
+
+    const verdict = judgeResponse({
+      response: { rows: n, latest: answer.latest, totalCount: answer.totalCount },
+      last,
+      limit,
+      canRaise: limit < settings.maxPageLimit,
+      largest: Math.max(settings.audit.largest, capacity.records ?? 0),
+      reading: state.totalCountReading ?? undefined,
+    });
+    before = answer;
+    if (verdict.kind === "end") {
+      if (unread) yield pageOf(answer, unread);
       return;
     }
-    if (latest !== undefined && latest - 1 > from) {
-      yield page;
-      previousLatest = latest;
-      from = latest - 1;
+    if (verdict.kind === "page") {
+      stalls = 0;
+      last = verdict.latest;
+      if (!cursor || last > cursor.getTime()) cursor = new Date(last);
       limit = settings.pageLimit;
+      if (economy() && capacity.isFresh() && n < (capacity.records ?? 0)) {
+        if (!auditsNext(settings.audit)) {
+          // Settled on trust: the rest, if any, lies after the cursor and is read by the next run.
+          yield pageOf(answer, unread, last);
+          return;
+        }
+        const audit = await call(followUpFrom(last), limit);
+        if (audit.latest !== undefined && audit.latest > last) {
+          state.strict = true;
+          settings.audit.strict = true;
+        }
+        yield pageOf(answer, unread, last);
+        from = followUpFrom(last);
+        continue;
+      }
+      yield pageOf(answer, unread, last);
+      from = followUpFrom(last);
       continue;
     }
-    // Every row at one millisecond, and nothing shows it is all of it.
-    if (n >= limit && limit < settings.maxPageLimit) {
+    if (verdict.kind === "settled") {
+      yield pageOf(answer, unread);
+      return;
+    }
+    if (++stalls > MAX_STALLS) {
+      throw new StuckPageError(
+        `campaign ${settings.campaignId}: campaigns/log_v2 did not advance past ${last === undefined ? "its first page" : iso(last)} in ${MAX_STALLS} requests`,
+      );
+    }
+    if (verdict.kind === "raise") {
       limit = Math.min(settings.maxPageLimit, limit * 4);
       continue;
     }
-    if (latest === undefined) {
+    // Step past the last millisecond: what this answer could not show is counted by the next one.
+    const at = last ?? answer.latest;
+    if (at === undefined) {
       throw new StuckPageError(
         `campaign ${settings.campaignId}: a page of ${n} rows without a readable time cannot be paged past with from_time`,
       );
     }
-    const full = n >= limit;
-    stepping = {
-      at: latest,
-      // Every row of the page lies in [from_time, the millisecond]: exactly what total_count falls by.
-      read: n,
-      totalCount,
-      full,
-      reason: full
-        ? `${iso(latest)} holds more rows than the largest page (limit ${limit}; raise maxPageLimit to read them)`
-        : `the server gave ${n} rows of ${iso(latest)} to limit ${limit}, fewer than asked, and will not page inside one millisecond`,
-    };
-    yield page;
-    previousLatest = undefined;
-    from = latest;
-    limit = settings.pageLimit;
+    last = at;
+    if (!cursor || at > cursor.getTime()) cursor = new Date(at);
+    stepping = answer;
+    yield pageOf(answer, unread);
+    from = stepFrom(at, false);
   }
-}
-
-/**
- * How many rows of a stepped-past millisecond were not read. total_count (from_time on) falls across the
- * millisecond by the rows it holds, so those not read are that fall minus the rows read. A total_count that
- * does not fall counts every row of the campaign and cannot say; a full page at the largest limit always
- * leaves rows behind.
- */
-function unreadOf(
-  stepped: { at: number; read: number; totalCount: number | undefined; reason: string; full: boolean },
-  totalCountAfter: number | undefined,
-  reading: "filtered" | "all" | undefined,
-): UnreadRecords | undefined {
-  const at = new Date(stepped.at);
-  if (
-    stepped.totalCount === undefined ||
-    totalCountAfter === undefined ||
-    reading === "all" ||
-    stepped.totalCount === totalCountAfter
-  ) {
-    return { at, unread: null, reason: stepped.reason };
-  }
-  const missing = stepped.totalCount - totalCountAfter - stepped.read;
-  if (missing > 0) return { at, unread: missing, reason: stepped.reason };
-  return stepped.full ? { at, unread: null, reason: stepped.reason } : undefined;
 }
 
 function timeOf(row: unknown, zone: string): number | undefined {

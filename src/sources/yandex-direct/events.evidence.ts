@@ -1,0 +1,129 @@
+/**
+ * The decisions of reading a Yandex.Direct window, each a small pure function (docs/architecture.md,
+ * Glossary: evidence, follow-up, snapshot). The server model they serve: a response is a prefix, in the
+ * server's order, of the events that match the request, starting at `Offset`, of a length the server
+ * chooses per response — or it ignores `Offset`. Only an empty answer ends a read; a size never does.
+ *
+ * Records are compared by their text as sent (`recordText`): one server writes one event the same way on
+ * every response of a read.
+ */
+
+/** One response as the reader keeps it: the items, their text, and their times (NaN: unreadable). */
+export interface ResponsePage {
+  items: unknown[];
+  texts: string[];
+  times: number[];
+}
+
+export const recordText = (item: unknown): string => JSON.stringify(item) ?? "null";
+
+const SECOND = 1000;
+export const secondOf = (ms: number): number => Math.floor(ms / SECOND) * SECOND;
+
+/** How a read of one window by Offset pages ended. */
+export type ReadEnd =
+  /** A follow-up came back empty: the pages are all there is. */
+  | "empty"
+  /** A follow-up repeated what the read began with and the server answered a far Offset: it ignores Offset. */
+  | "offset-ignored"
+  /** The page bound of one read was reached with events still coming. */
+  | "page-bound"
+  /** Economy: a response smaller than the server's capacity was taken as the whole answer, not yet verified. */
+  | "trusted";
+
+/**
+ * Whether a page asked at an Offset repeats the records the read began with, in order: what a server that
+ * ignores Offset answers. (A log of identical events repeats too; the caller asks a far Offset to tell.)
+ */
+export function repeatsStart(received: readonly string[], page: readonly string[]): boolean {
+  if (page.length === 0 || page.length > received.length) return false;
+  for (let i = 0; i < page.length; i++) if (page[i] !== received[i]) return false;
+  return true;
+}
+
+/**
+ * Whether the boundary between two consecutive Offset pages may hold a repeat: an event registered between
+ * the two requests before the Offset shifts the order by one, so the next page begins with a record the
+ * page before already held. A page that begins with a record the page before does not hold proves no
+ * shift happened (the log only grows, and the server's order is stable).
+ */
+export function boundaryMayRepeat(before: readonly string[], nextFirst: string | undefined): boolean {
+  return nextFirst !== undefined && before.includes(nextFirst);
+}
+
+/**
+ * The seconds of a window that cannot be numbered from its Offset pages: those present on both sides of a
+ * boundary that may repeat. Every other second is one consistent snapshot in the pages together.
+ */
+export function unsettledSeconds(pages: readonly ResponsePage[], from: number, to: number): number[] {
+  const seconds = new Set<number>();
+  for (let k = 0; k + 1 < pages.length; k++) {
+    const before = pages[k] as ResponsePage;
+    const after = pages[k + 1] as ResponsePage;
+    if (!boundaryMayRepeat(before.texts, after.texts[0])) continue;
+    const inBefore = new Set(inWindow(before.times, from, to).map(secondOf));
+    for (const at of inWindow(after.times, from, to)) if (inBefore.has(secondOf(at))) seconds.add(secondOf(at));
+  }
+  return [...seconds].sort((a, b) => a - b);
+}
+
+const inWindow = (times: readonly number[], from: number, to: number): number[] =>
+  times.filter((at) => at >= from && at < to);
+
+/** Whether two reads hold the same records, counted (their order aside). */
+export function sameRecords(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const counts = new Map<string, number>();
+  for (const text of a) counts.set(text, (counts.get(text) ?? 0) + 1);
+  for (const text of b) {
+    const left = counts.get(text);
+    if (!left) return false;
+    counts.set(text, left - 1);
+  }
+  return true;
+}
+
+/**
+ * Economy only: whether a response may be taken as the whole answer without a follow-up — non-empty and
+ * smaller than a fresh capacity — and whether this read is audited anyway.
+ */
+export function trustsResponse(n: number, capacity: number | undefined, fresh: boolean, audit: boolean): boolean {
+  return n > 0 && capacity !== undefined && fresh && n < capacity && !audit;
+}
+
+/**
+ * The window to read next, ms: aim for `pagesPerWindow` responses of the size the server delivers, from the
+ * density of the window just read; grow at most fourfold at once, never below a second or above `maxMs`.
+ */
+export function nextWindowMs(input: {
+  current: number;
+  events: number;
+  spanMs: number;
+  pageSize: number;
+  pagesPerWindow: number;
+  maxMs: number;
+}): number {
+  const { current, events, spanMs, pageSize, pagesPerWindow, maxMs } = input;
+  const perMs = spanMs > 0 ? events / spanMs : 0;
+  const target = perMs > 0 ? (pageSize * pagesPerWindow) / perMs : current * 4;
+  return Math.min(maxMs, Math.max(SECOND, secondOf(Math.min(target, current * 4))));
+}
+
+/**
+ * The range a run reads, ms: from the cursor minus the lookback — never before where the stream began
+ * unless its cursor lies before that (a stream that was away longer than a duration `startTime` resumes
+ * from its cursor) — to now minus the settle lag. A stream without a cursor starts at the start time.
+ */
+export function runRange(input: {
+  startTime: number;
+  cursor: number | null;
+  lookbackMs: number;
+  settleLagMs: number;
+  now: number;
+}): { from: number; end: number } {
+  const start = secondOf(input.startTime);
+  const end = secondOf(input.now - input.settleLagMs);
+  if (input.cursor === null) return { from: start, end };
+  const floor = Math.min(start, secondOf(input.cursor));
+  return { from: Math.max(floor, secondOf(input.cursor - input.lookbackMs)), end };
+}
