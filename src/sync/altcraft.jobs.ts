@@ -238,7 +238,10 @@ function campaignJob(
       const cursorBefore = start.cursor?.getTime() ?? Number.NEGATIVE_INFINITY;
       // Rows before the start time are not wanted, unless the stream's cursor lies before it (a stream that
       // was away longer than a duration startTime resumes from its cursor).
-      const startMs = Math.min(shared.startTime.getTime(), cursorBefore);
+      const startMs =
+        start.cursor && cursorBefore < shared.startTime.getTime()
+          ? Number.NEGATIVE_INFINITY
+          : shared.startTime.getTime();
       let lastState: string | null | undefined;
       let lastTime = Number.NEGATIVE_INFINITY;
       let newRows = false;

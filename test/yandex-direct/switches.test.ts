@@ -71,10 +71,7 @@ describe("Yandex.Direct sync under every reading of the API", () => {
     });
     expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
     await scenario.expectGroundTruth(database.warehouse);
-    const state = await database.warehouse.pool.query<{ state: { capacity?: { records: number; exact: boolean } } }>(
-      "select state from sync.streams limit 1",
-    );
-    expect(state.rows[0]?.state.capacity).toMatchObject({ records: 60, exact: true });
+    await scenario.expectCaughtUp(database.warehouse);
   });
 
   it("fails clearly when the server rejects the configured Limit, and works once it fits", async () => {

@@ -144,6 +144,8 @@ export async function* readCampaignLog(
   /** A millisecond being stepped past: the answer that could not pass it. */
   let stepping: Answer | undefined;
   let stalls = 0;
+  /** Economy: the next answer follows up a page the capacity would have settled. */
+  let auditing = false;
   /** Rows of this read before the current from_time: a count of every row is never below it. */
   let seen = 0;
   const economy = () => settings.completeness === "economy" && !state.strict && !settings.audit.strict;
@@ -209,6 +211,20 @@ export async function* readCampaignLog(
 
   for (;;) {
     const answer = await call(from, limit);
+    console.log(
+      "AC",
+      settings.campaignId,
+      new Date(from).toISOString(),
+      limit,
+      answer.rows.length,
+      answer.totalCount,
+      answer.latest && new Date(answer.latest).toISOString(),
+      state.totalCountReading,
+      last && new Date(last).toISOString(),
+      settings.audit.largest,
+      capacity.records,
+      capacity.isFresh(),
+    );
     const n = answer.rows.length;
     if (last !== undefined && stepping === undefined && from === followUpFrom(last)) {
       if (answer.earliest === undefined || answer.earliest > last) {
@@ -234,15 +250,19 @@ export async function* readCampaignLog(
         from = stepFrom(last, true);
         continue;
       }
-      // An answer from the millisecond itself that passed it holds it whole: nothing was left.
-      const missing = atLast
-        ? 0
-        : unreadAcross({
-            before: stepping.totalCount,
-            after: answer.totalCount,
-            rowsRead: stepping.rows.length,
-            reading: state.totalCountReading ?? undefined,
-          });
+      // An answer from the millisecond itself that passed it holds it whole, and one that gave it alone with
+      // room to spare (smaller than the server has answered) was not cut: nothing was left.
+      const alone = stepping.from === last;
+      const roomy = alone && stepping.rows.length < Math.max(settings.audit.largest, capacity.records ?? 0);
+      const missing =
+        atLast || roomy
+          ? 0
+          : unreadAcross({
+              before: stepping.totalCount,
+              after: answer.totalCount,
+              rowsRead: stepping.rows.length,
+              reading: state.totalCountReading ?? undefined,
+            });
       if (missing !== 0) {
         unread = {
           at: new Date(last),
@@ -277,25 +297,22 @@ export async function* readCampaignLog(
       last = verdict.latest;
       if (!cursor || last > cursor.getTime()) cursor = new Date(last);
       limit = settings.pageLimit;
-      if (economy() && capacity.isFresh() && n < (capacity.records ?? 0)) {
-        if (!auditsNext(settings.audit)) {
-          // Settled on trust: the rest, if any, lies after the cursor and is read by the next run.
-          yield pageOf(answer, unread, last);
-          return;
-        }
-        const audit = await call(followUpFrom(last), limit);
-        if (audit.latest !== undefined && audit.latest > last) {
-          state.strict = true;
-          settings.audit.strict = true;
-        }
+      // The follow-up of a page the capacity would settle audits it: passing the page, it contradicts the capacity.
+      if (auditing) {
+        state.strict = true;
+        settings.audit.strict = true;
+      }
+      auditing = economy() && capacity.isFresh() && n < (capacity.records ?? 0);
+      if (auditing && !auditsNext(settings.audit)) {
+        // Settled on trust: the rest, if any, lies after the cursor and is read by the next run.
         yield pageOf(answer, unread, last);
-        from = followUpFrom(last);
-        continue;
+        return;
       }
       yield pageOf(answer, unread, last);
       from = followUpFrom(last);
       continue;
     }
+    auditing = false;
     if (verdict.kind === "settled") {
       yield pageOf(answer, unread);
       return;

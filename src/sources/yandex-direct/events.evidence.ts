@@ -110,9 +110,9 @@ export function nextWindowMs(input: {
 }
 
 /**
- * The range a run reads, ms: from the cursor minus the lookback — never before where the stream began
- * unless its cursor lies before that (a stream that was away longer than a duration `startTime` resumes
- * from its cursor) — to now minus the settle lag. A stream without a cursor starts at the start time.
+ * The range a run reads, ms: from the cursor minus the lookback — never before the start time, unless the
+ * cursor itself lies before it (a stream that was away longer than a duration `startTime` resumes from its
+ * cursor) — to now minus the settle lag. Only a stream without a cursor starts at the start time.
  */
 export function runRange(input: {
   startTime: number;
@@ -124,6 +124,6 @@ export function runRange(input: {
   const start = secondOf(input.startTime);
   const end = secondOf(input.now - input.settleLagMs);
   if (input.cursor === null) return { from: start, end };
-  const floor = Math.min(start, secondOf(input.cursor));
-  return { from: Math.max(floor, secondOf(input.cursor - input.lookbackMs)), end };
+  const from = secondOf(input.cursor - input.lookbackMs);
+  return { from: input.cursor < start ? from : Math.max(start, from), end };
 }

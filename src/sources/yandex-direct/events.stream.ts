@@ -325,7 +325,6 @@ export async function* readEventWindows(
 
   for (let from = first; from < end;) {
     const to = Math.min(end, from + windowMs);
-    contradicted = false;
     const part = await readWindow(from, to);
     windowMs = nextWindowMs({
       current: windowMs,
@@ -339,6 +338,7 @@ export async function* readEventWindows(
     state.capacity = capacity.snapshot();
     let next = to;
     if (contradicted) {
+      contradicted = false;
       // Every window settled on trust since the last audit is read again, strictly.
       const back = state.unverifiedFrom ?? to;
       state.unverifiedFrom = null;

@@ -1,0 +1,179 @@
+// readEventWindows against a scripted server that follows the model exactly — a prefix of what matches, from
+// Offset, of a length chosen per response — and registers events between two requests on cue. Occurrences
+// are numbered per snapshot, as the job does; the keys a read yields must be a subset of the truth's keys
+// (nothing invented) and, where no gap is reported, all of them.
+import { describe, expect, it } from "vitest";
+import { createAuditPolicy } from "../../src/sources/page-capacity.js";
+import {
+  type EventsStreamSettings,
+  type EventsWindow,
+  readEventWindows,
+} from "../../src/sources/yandex-direct/events.stream.js";
+import type { YandexDirectClient } from "../../src/sources/yandex-direct/yandex-direct.client.js";
+import type { GetEventsLogParams } from "../../src/sources/yandex-direct/yandex-direct.schemas.js";
+
+const S = 1000;
+const NOW = Date.UTC(2026, 10, 20, 12);
+const START = NOW - 2 * 3600 * S;
+
+interface Event {
+  at: number;
+  kind: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
+
+/** A server holding `log`, answering each request with `cap(request index, offset)` events at most. */
+function scriptedServer(
+  log: Event[],
+  options: {
+    cap: (index: number, offset: number) => number;
+    ignoreOffset?: boolean;
+    /** Called before answering request `index`: may register events. */
+    before?: (index: number, log: Event[], param: GetEventsLogParams) => void;
+  },
+) {
+  let requests = 0;
+  const client: YandexDirectClient = {
+    redact: (text: string) => text,
+    getEventsLog: (param: GetEventsLogParams) => {
+      const index = requests++;
+      options.before?.(index, log, param);
+      const from = Date.parse(param.TimestampFrom ?? "");
+      const to = Date.parse(param.TimestampTo ?? "");
+      const matching = log
+        .filter((e) => e.at >= from && e.at <= to)
+        .sort((a, b) => a.at - b.at)
+        .map((e) => ({ Timestamp: iso(e.at), EventType: e.kind }));
+      const offset = options.ignoreOffset ? 0 : (param.Offset ?? 0);
+      const size = Math.min(param.Limit ?? Number.POSITIVE_INFINITY, options.cap(index, offset));
+      return Promise.resolve(matching.slice(offset, offset + size));
+    },
+  };
+  return { client, requests: () => requests };
+}
+
+const settings = (): EventsStreamSettings => ({
+  login: "client-1",
+  currency: "RUB",
+  filter: undefined,
+  withTextDescription: false,
+  zone: "UTC",
+  pageLimit: 1000,
+  startTime: new Date(START),
+  lookbackMs: 0,
+  settleLagMs: 60 * S,
+  maxWindowMs: 86_400 * S,
+  completeness: "strict",
+  capacityMemoryMs: 3_600_000,
+  audit: createAuditPolicy(0.1),
+});
+
+async function readAll(client: YandexDirectClient): Promise<EventsWindow[]> {
+  const windows: EventsWindow[] = [];
+  const reader = readEventWindows(
+    client,
+    settings(),
+    { cursor: null, state: {}, now: new Date(NOW) },
+    { requests: 0, retries: 0 },
+  );
+  for await (const window of reader) windows.push(window);
+  return windows;
+}
+
+/** The keys a job would make: each snapshot numbered alone; stored once each. */
+function keysOf(windows: EventsWindow[]): Set<string> {
+  const keys = new Set<string>();
+  for (const w of windows)
+    for (const snapshot of w.snapshots) {
+      const seen = new Map<string, number>();
+      for (const item of snapshot.items) {
+        const text = JSON.stringify(item);
+        const n = seen.get(text) ?? 0;
+        seen.set(text, n + 1);
+        keys.add(`${text}#${n}`);
+      }
+    }
+  return keys;
+}
+
+function truthKeys(log: Event[], end: number): Set<string> {
+  return keysOf([
+    {
+      snapshots: [
+        {
+          items: log
+            .filter((e) => e.at >= START && e.at < end)
+            .sort((a, b) => a.at - b.at)
+            .map((e) => ({ Timestamp: iso(e.at), EventType: e.kind })),
+          times: [],
+        },
+      ],
+    } as unknown as EventsWindow,
+  ]);
+}
+
+function logWithBurst(): { log: Event[]; burstAt: number } {
+  const log: Event[] = [];
+  for (let at = START; at < NOW - 120 * S; at += 7 * S) log.push({ at, kind: "MoneyIn" });
+  const burstAt = START + 3600 * S + 500 * S;
+  for (let i = 0; i < 60; i++) log.push({ at: burstAt, kind: "PausedByDayBudget" });
+  return { log, burstAt };
+}
+
+describe("readEventWindows under the server model", () => {
+  // Kills: numbering identical events over Offset pages that a late event shifted (a permanent extra occurrence).
+  it("numbers a dense second from one consistent snapshot when an event is registered while it is paged", async () => {
+    const { log, burstAt } = logWithBurst();
+    let registered = 0;
+    const server = scriptedServer(log, {
+      cap: () => 25,
+      before: (_, events, param) => {
+        // While the burst's window is paged by Offset, an event is registered a second before the burst (before
+        // the Offset in the server's order), three times.
+        const covers =
+          Date.parse(param.TimestampFrom ?? "") <= burstAt && Date.parse(param.TimestampTo ?? "") > burstAt;
+        if (covers && (param.Offset ?? 0) > 0 && registered < 3)
+          events.push({ at: burstAt - S, kind: `Late${registered++}` });
+      },
+    });
+    const windows = await readAll(server.client);
+    const end = windows.at(-1)?.to.getTime() ?? 0;
+    const keys = keysOf(windows);
+    const truth = truthKeys(log, end);
+    expect(registered).toBe(3);
+    for (const key of keys) expect(truth.has(key), key).toBe(true);
+    // The burst is read whole: 60 occurrences, never 61.
+    const burst = [...keys].filter((k) => k.includes("PausedByDayBudget"));
+    expect(burst).toHaveLength(60);
+    expect(windows.flatMap((w) => w.gaps)).toEqual([]);
+  });
+
+  // Kills: any size-based end (a varying cap loses events).
+  it.each([
+    ["a cap that varies per response", (i: number) => [7, 300, 20, 999, 3][i % 5] as number],
+    ["a smaller cap with Offset", (_: number, offset: number) => (offset > 0 ? 11 : 200)],
+    ["a cap of one", () => 1],
+  ])("reads everything with %s", async (_, cap) => {
+    const { log } = logWithBurst();
+    const windows = await readAll(scriptedServer(log, { cap }).client);
+    const end = windows.at(-1)?.to.getTime() ?? 0;
+    expect(keysOf(windows)).toEqual(truthKeys(log, end));
+    expect(end).toBe(NOW - 60 * S);
+  });
+
+  // Kills: paging a server that ignores Offset until the page bound, or recursing; storing repeats.
+  it("stops each window with a gap after a bounded number of requests when the server ignores Offset", async () => {
+    const { log } = logWithBurst();
+    const server = scriptedServer(log, { cap: () => 50, ignoreOffset: true });
+    const windows = await readAll(server.client);
+    const end = windows.at(-1)?.to.getTime() ?? 0;
+    const keys = keysOf(windows);
+    const truth = truthKeys(log, end);
+    for (const key of keys) expect(truth.has(key)).toBe(true);
+    const gaps = windows.flatMap((w) => w.gaps);
+    expect(gaps.length).toBeGreaterThan(0);
+    expect(gaps.every((g) => g.unread === null)).toBe(true);
+    expect(server.requests()).toBeLessThanOrEqual(3 * windows.length);
+  });
+});
