@@ -10,6 +10,7 @@ import * as statusTruth from "./2026-11-28T1400_status-truth.js";
 import * as analystsWarehouse from "./2026-11-29T0100_analysts-warehouse.js";
 import * as agencyClients from "./2026-11-29T0900_agency-clients.js";
 import * as sharedRequestBudget from "./2026-11-29T1100_shared-request-budget.js";
+import * as gaps from "./2026-12-03T0900_gaps.js";
 
 export const migrations: Record<string, Migration> = {
   "2026-11-23T1500_sync-bookkeeping": syncBookkeeping,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   "2026-11-29T0100_analysts-warehouse": analystsWarehouse,
   "2026-11-29T0900_agency-clients": agencyClients,
   "2026-11-29T1100_shared-request-budget": sharedRequestBudget,
+  "2026-12-03T0900_gaps": gaps,
 };

@@ -15,6 +15,22 @@ export function humanLag(seconds: number | null): string {
 
 const iso = (d: Date | null) => (d ? d.toISOString().replace(".000Z", "Z") : "-");
 
+/**
+ * A stream's open gaps for people: `12 from …` (every size known), `unknown from …` (none known), `≥ 12 (+1
+ * gap of unknown size) from …` (some known); `-` when none. An unknown size is never shown as 0.
+ */
+export function describeUnread(
+  row: Pick<StreamStatusRow, "open_gaps" | "unknown_gaps" | "unread_known" | "unread_at">,
+): string {
+  if (row.open_gaps === 0 || row.unread_at === null) return "-";
+  const from = `from ${iso(row.unread_at)}`;
+  const known = row.unread_known.toLocaleString("en");
+  if (row.unknown_gaps === 0) return `${known} ${from}`;
+  if (row.unknown_gaps === row.open_gaps) return `unknown ${from}`;
+  const gaps = `${row.unknown_gaps} gap${row.unknown_gaps === 1 ? "" : "s"}`;
+  return `≥ ${known} (+${gaps} of unknown size) ${from}`;
+}
+
 export function statusTable(rows: readonly StreamStatusRow[]): string {
   if (rows.length === 0) return "no streams yet: run `eventlog-sync sync` first\n";
   const header = ["STREAM", "STATUS", "CURSOR", "LAST EVENT", "LAG", "ROWS", "LAST RUN", "GAP", "UNREAD", "LAST ERROR"];
@@ -27,7 +43,7 @@ export function statusTable(rows: readonly StreamStatusRow[]): string {
     r.rows_held.toLocaleString("en"),
     r.last_run_id === null ? "-" : `#${r.last_run_id} ${r.last_run_status ?? ""} ${iso(r.last_run_finished_at)}`,
     r.completeness_gap === null ? "-" : String(r.completeness_gap),
-    r.unread_at === null ? "-" : `${r.unread_events ?? "?"} from ${iso(r.unread_at)}`,
+    describeUnread(r),
     r.last_error ? (r.last_error.length > 80 ? `${r.last_error.slice(0, 79)}…` : r.last_error) : "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));

@@ -5,8 +5,8 @@
  *   GC, handles, file descriptors);
  * - counters of this process: runs, skipped ticks, events, rejects, rows loaded per stream; requests,
  *   retries and quota hits per account; request latency per source and outcome;
- * - gauges read from the warehouse at each scrape: streams by status, freshness lag and unread events per
- *   stream (retired streams left out). When the warehouse does not answer, the rest is still served,
+ * - gauges read from the warehouse at each scrape: streams by status, freshness lag, unread events and open
+ *   gaps per stream (retired streams left out). When the warehouse does not answer, the rest is still served,
  *   `eventlog_sync_warehouse_up` is 0 and these gauges are left out.
  * Counters whose labels are known are served at 0 from the start: per run status, per configured source
  * and account, and per stream once the warehouse knows it.
@@ -230,8 +230,14 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
       });
       const unread = new Gauge({
         name: "eventlog_sync_stream_unread_events",
-        help: "Events a stream stepped past because the server would not give them (only streams that have any; -1: how many is unknown).",
+        help: "Events of a stream's open gaps whose size the server reported, summed (only streams with open gaps; gaps of unknown size are counted by eventlog_sync_stream_gaps).",
         labelNames: ["source", "account", "stream"],
+        registers: [snapshot],
+      });
+      const gaps = new Gauge({
+        name: "eventlog_sync_stream_gaps",
+        help: "Open gaps of each stream (events the server would not give, or a shortfall its count reports), by whether their size is known.",
+        labelNames: ["source", "account", "stream", "count"],
         registers: [snapshot],
       });
       for (const s of streams) {
@@ -239,8 +245,9 @@ export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonM
         const labels = { source: s.source, account: s.account, stream: s.stream_key };
         rowsLoaded.inc(labels, 0);
         lag.set(labels, Math.round(s.lag));
-        if (s.unread_at !== null)
-          unread.set(labels, s.unread_events === null || Number(s.unread_events) === 0 ? -1 : Number(s.unread_events));
+        if (s.gaps.openGaps > 0) unread.set(labels, s.gaps.unreadKnown);
+        gaps.set({ ...labels, count: "known" }, s.gaps.openGaps - s.gaps.unknownGaps);
+        gaps.set({ ...labels, count: "unknown" }, s.gaps.unknownGaps);
       }
       return `${await registry.metrics()}\n${await snapshot.metrics()}`;
     },

@@ -1,7 +1,8 @@
 /**
- * The loader: one page of a stream — its events, its rejects, the stream's new cursor and the page's
- * counters — committed in a single transaction, so a crash replays at most the page in flight and a
- * cursor never moves past rows that are not stored (docs/architecture.md, Promises).
+ * The loader: one page of a stream — its events, its rejects, the gaps it stepped past, the stream's new
+ * cursor and the page's counters — committed in a single transaction, so a crash replays at most the page
+ * in flight, a cursor never moves past rows that are not stored, and a gap is never lost with the page that
+ * stepped past it (docs/architecture.md, Promises).
  *
  * Bulk path: the rows are streamed with COPY into a temporary staging table, then moved with one
  * INSERT … SELECT … ON CONFLICT (event_key) DO NOTHING; the number of rows that statement inserts is the
@@ -14,6 +15,7 @@ import { Readable } from "node:stream";
 import { LoaderInputError } from "../errors.js";
 import { encodeCopyRows, NUL_FLAG_COLUMN } from "./copy-text.js";
 import { jsonWithoutNul } from "./nul.js";
+import { checkGapInput, type CoveredRange, type GapRecord, recordGaps } from "./gaps.repository.js";
 import type { ColumnKind, EventTable } from "./copy-columns.js";
 
 const PG_TYPE: Record<ColumnKind, string> = {
@@ -47,6 +49,13 @@ export interface PageToLoad<Row> {
   state?: Record<string, unknown>;
   /** Added to the stream-run counters. `eventsFetched` defaults to events + rejects. */
   counters?: { requests?: number; retries?: number; eventsFetched?: number };
+  /**
+   * The source-time range `[from, to)` this batch read completely except for its `gaps`: open gaps of the
+   * stream placed in it that the batch did not meet again are closed (omitted: none is closed).
+   */
+  covered?: CoveredRange;
+  /** Places the batch stepped past because the server would not give them: recorded with the page (sync.gaps). */
+  gaps?: readonly GapRecord[];
 }
 
 export interface PageLoaded {
@@ -75,6 +84,7 @@ function check<Row>(table: EventTable<Row>, page: PageToLoad<Row>): void {
       throw new LoaderInputError(`${table.name}: rejects[${i}] needs a reason string and a payload`, "rejects");
     }
   }
+  checkGapInput(table.name, page.covered, page.gaps);
 }
 
 /** Loads one page in one transaction on a connection from `pool`. */
@@ -122,6 +132,9 @@ async function loadInTransaction<Row>(
   const rejects = page.rejects ?? [];
   if (rejects.length > 0) await insertRejects(client, page.streamId, page.runId, rejects);
   await moveCursor(client, page);
+  // With the page that stepped past them: a crash after this commit keeps them.
+  if (page.covered || (page.gaps?.length ?? 0) > 0)
+    await recordGaps(client, page.streamId, page.runId, page.covered, page.gaps ?? []);
   const duplicates = page.events.length - inserted;
   await addCounters(client, page, { inserted, duplicates, rejects: rejects.length });
   return { inserted, duplicates, rejects: rejects.length };

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from "kysely";
+import { NO_OPEN_GAPS, openGapSummaries, unreadEvents } from "./gaps.repository.js";
 import type { Database } from "./tables.js";
 
 export interface StreamStatusRow {
@@ -20,29 +21,52 @@ export interface StreamStatusRow {
   last_success_at: Date | null;
   last_error: string | null;
   completeness_gap: number | null;
-  /** Events the stream stepped past because the server would not give them; null when none. */
+  /**
+   * Events of the stream's open gaps (events the server would not give), summed; null when it has none, or
+   * when any of them is of unknown size (see unread_known and unknown_gaps).
+   */
   unread_events: number | null;
+  /** Source time of the earliest open gap; null when none. */
   unread_at: Date | null;
+  /** Events of the open gaps whose size is known, summed (0 when none). */
+  unread_known: number;
+  /** Open gaps, of known size or not. */
+  open_gaps: number;
+  /** Open gaps whose size the server did not say. */
+  unknown_gaps: number;
   /** When the stream was retired (no longer configured); null while configured. */
   retired_at: Date | null;
 }
 
-/** Every stream as sync.stream_freshness describes it; retired streams only when asked for. */
+/** Every stream as sync.stream_freshness describes it, its open gaps summed; retired streams only when asked for. */
 export async function streamStatuses(
   db: Kysely<Database>,
   options: { includeRetired?: boolean } = {},
 ): Promise<StreamStatusRow[]> {
-  const result = await sql<StreamStatusRow>`
-    select source, account, stream, status, cursor, last_event_at, last_read_at, lag_seconds, rows_held, last_run_id,
-           last_run_status, last_run_finished_at, last_success_at, last_error, completeness_gap, unread_events, unread_at,
-           retired_at
+  const result = await sql<
+    Omit<StreamStatusRow, "unread_known" | "open_gaps" | "unknown_gaps"> & { stream_id: number }
+  >`
+    select stream_id, source, account, stream, status, cursor, last_event_at, last_read_at, lag_seconds, rows_held,
+           last_run_id, last_run_status, last_run_finished_at, last_success_at, last_error, completeness_gap,
+           unread_events, unread_at, retired_at
       from sync.stream_freshness
      where ${options.includeRetired === true} or status <> 'retired'
      order by source, account, stream`.execute(db);
-  return result.rows.map((r) => ({
-    ...r,
-    rows_held: Number(r.rows_held),
-    lag_seconds: Number(r.lag_seconds),
-    unread_events: r.unread_events === null ? null : Number(r.unread_events),
-  }));
+  const gaps = await openGapSummaries(
+    db,
+    result.rows.map((r) => Number(r.stream_id)),
+  );
+  return result.rows.map(({ stream_id, ...r }) => {
+    const open = gaps.get(Number(stream_id)) ?? NO_OPEN_GAPS;
+    return {
+      ...r,
+      rows_held: Number(r.rows_held),
+      lag_seconds: Number(r.lag_seconds),
+      unread_events: unreadEvents(open),
+      unread_at: open.unreadAt,
+      unread_known: open.unreadKnown,
+      open_gaps: open.openGaps,
+      unknown_gaps: open.unknownGaps,
+    };
+  });
 }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { type CountGap, gapsOfRun, recordCountGap, recordGaps } from "./gaps.repository.js";
 import { retryOnLostConnection } from "./lost-connection.js";
 import type { Database, SourceName, StreamRunStatus, StreamStatus } from "./tables.js";
 
@@ -62,7 +63,17 @@ export interface StreamRunEnd {
   status: Exclude<StreamRunStatus, "running" | "skipped">;
   error: string | null;
   completenessGap?: number | null;
-  /** Events the server would not give (the stream stepped past them): how many (null: unknown) and from when. */
+  /**
+   * The result of a count check after the read (Altcraft total_count): a shortfall replaces the stream's
+   * open count gap, null closes it (none found), undefined leaves it alone (not checked).
+   */
+  countGap?: CountGap | null;
+  /**
+   * Deprecated: a summary of the read's gaps (how many, null: unknown, and from when), from an engine that
+   * does not hand its gaps to the loader. Recorded as one stepped gap at `at` — its count replacing, never
+   * adding to, that of an open gap there — and only when the loader recorded no gap of the stream in this
+   * run: gaps handed to the loader (PageToLoad.gaps) are the truth.
+   */
   unread?: { events: number | null; at: Date };
   /** Requests and retries made after the last stored page (they belong to no page). */
   unpagedRequests?: number;
@@ -101,11 +112,11 @@ async function finishStreamRunOnce(
         requests: eb("requests", "+", end.unpagedRequests ?? 0),
         retries: eb("retries", "+", end.unpagedRetries ?? 0),
         ...(end.completenessGap === undefined ? {} : { completeness_gap: end.completenessGap }),
-        ...(end.unread ? { unread_events: end.unread.events, unread_at: end.unread.at } : {}),
       }))
       .where("run_id", "=", runId)
       .where("stream_id", "=", streamId)
       .execute();
+    await settleRunGaps(tx, runId, streamId, end);
     const status: StreamStatus = end.status;
     await tx
       .updateTable("sync.streams")
@@ -116,16 +127,34 @@ async function finishStreamRunOnce(
         ...(end.status === "succeeded" ? { last_success_at: sql`now()` } : {}),
         // Freshness counts from here: an incomplete read still reached the end of what the source settles.
         ...(end.status === "succeeded" || end.status === "incomplete" ? { last_read_at: sql`now()` } : {}),
-        ...(end.unread
-          ? {
-              unread_events: sql<number>`coalesce(unread_events, 0) + ${end.unread.events ?? 0}`,
-              unread_at: sql<Date>`least(unread_at, ${end.unread.at})`,
-            }
-          : {}),
       })
       .where("stream_id", "=", streamId)
       .execute();
   });
+}
+
+/**
+ * The gaps of the run: the summary of an engine that did not hand its gaps to the loader, the count check's
+ * result, then what this run found or found again onto its stream-run row. sync.streams.unread_events /
+ * unread_at follow the open gaps by themselves (a trigger).
+ */
+async function settleRunGaps(tx: Kysely<Database>, runId: number, streamId: number, end: StreamRunEnd) {
+  if (end.unread && (await gapsOfRun(tx, runId, streamId)).gaps === 0) {
+    const reason = (end.status === "incomplete" ? end.error : null) ?? "events the server would not give";
+    // The summary's sum counted an unknown number as nothing.
+    const unread = end.unread.events !== null && end.unread.events > 0 ? end.unread.events : null;
+    await recordGaps(tx, streamId, runId, undefined, [
+      { kind: "stepped", at: end.unread.at, until: null, unread, reason },
+    ]);
+  }
+  if (end.countGap !== undefined) await recordCountGap(tx, streamId, runId, end.countGap);
+  const found = await gapsOfRun(tx, runId, streamId);
+  await tx
+    .updateTable("sync.stream_runs")
+    .set({ unread_events: found.unread, unread_at: found.at })
+    .where("run_id", "=", runId)
+    .where("stream_id", "=", streamId)
+    .execute();
 }
 
 /** Totals of one stream in one run, as the loader counted them. */

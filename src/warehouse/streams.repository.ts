@@ -50,30 +50,15 @@ export async function findStreams(
 /**
  * Moves a stream's cursor (null: back to the configured start time) and forgets its paging and polling
  * state, so the next sync re-reads from there. Rows stay; the re-read ones are skipped as duplicates.
- * Events the stream stepped past are forgotten when the cursor moves back to or before them: the re-read
- * records them again if the server still will not give them.
+ * Gaps stay open: the events are still missing until a read gives them. The re-read closes each gap whose
+ * place it covers without meeting it again, and replaces the count of one it meets again (sync.gaps).
  */
 export async function resetStream(db: Kysely<Database>, streamId: number, cursor: Date | null): Promise<void> {
-  const rereads = (unreadAt: Date | null) =>
-    unreadAt !== null && (cursor === null || cursor.getTime() <= unreadAt.getTime());
-  await db.transaction().execute(async (tx) => {
-    const stream = await tx
-      .selectFrom("sync.streams")
-      .select("unread_at")
-      .where("stream_id", "=", streamId)
-      .forUpdate()
-      .executeTakeFirst();
-    await tx
-      .updateTable("sync.streams")
-      .set({
-        cursor,
-        state: JSON.stringify({}),
-        updated_at: new Date(),
-        ...(rereads(stream?.unread_at ?? null) ? { unread_events: null, unread_at: null } : {}),
-      })
-      .where("stream_id", "=", streamId)
-      .execute();
-  });
+  await db
+    .updateTable("sync.streams")
+    .set({ cursor, state: JSON.stringify({}), updated_at: new Date() })
+    .where("stream_id", "=", streamId)
+    .execute();
 }
 
 /**

@@ -41,7 +41,9 @@ export interface StreamsTable {
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
   last_success_at: Timestamp | null;
+  /** Kept from the open gaps (sync.gaps) by a trigger: their events summed, null when none or any is unknown. */
   unread_events: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Kept from the open gaps by a trigger: the earliest one's source time. */
   unread_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** When the stream left the configuration (status retired); null while configured. */
   retired_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -70,6 +72,30 @@ export interface StreamRunsTable {
   error: string | null;
   unread_events: ColumnType<number | null, number | null | undefined, number | null>;
   unread_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export type GapKind = "stepped" | "count";
+
+/** Events a stream could not read, one row per place (migrations/2026-12-03T0900_gaps.ts; Glossary: gap). */
+export interface GapsTable {
+  gap_id: Generated<number>;
+  stream_id: number;
+  kind: GapKind;
+  /** Source time where the gap starts. */
+  at: Timestamp;
+  /** Source time where it ends, when known. */
+  until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** How many events it holds; null: the server does not say (unknown, never 0). */
+  unread_events: number | null;
+  reason: string;
+  /** Runs are plain ids, not foreign keys: old runs may be deleted while their gaps stay. */
+  found_run_id: number | null;
+  last_run_id: number | null;
+  found_at: DefaultTimestamp;
+  last_seen_at: DefaultTimestamp;
+  /** Null while the gap is open. */
+  closed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  closed_run_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface RejectsTable {
@@ -215,6 +241,7 @@ export interface Database {
   "sync.streams": StreamsTable;
   "sync.stream_runs": StreamRunsTable;
   "sync.rejects": RejectsTable;
+  "sync.gaps": GapsTable;
   "altcraft.campaigns": AltcraftCampaignsTable;
   "altcraft.campaign_log": AltcraftCampaignLogTable;
   "yandex_direct.events": YandexDirectEventsTable;
@@ -230,5 +257,6 @@ export type NewStream = Insertable<StreamsTable>;
 export type StreamUpdate = Updateable<StreamsTable>;
 export type Run = Selectable<RunsTable>;
 export type StreamRun = Selectable<StreamRunsTable>;
+export type Gap = Selectable<GapsTable>;
 export type AltcraftCampaignLogRow = Selectable<AltcraftCampaignLogTable>;
 export type YandexDirectEventRow = Selectable<YandexDirectEventsTable>;

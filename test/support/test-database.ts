@@ -56,6 +56,6 @@ export function createEmptyDatabase(): Promise<TestDatabase> {
 /** Empties every event and bookkeeping table, so the next test of a file starts from a fresh warehouse. */
 export async function emptyWarehouse(warehouse: Warehouse): Promise<void> {
   await warehouse.pool.query(
-    "truncate altcraft.campaign_log, altcraft.campaigns, yandex_direct.events, yandex_direct.clients, sync.rejects, sync.stream_runs, sync.streams, sync.runs cascade",
+    "truncate altcraft.campaign_log, altcraft.campaigns, yandex_direct.events, yandex_direct.clients, sync.rejects, sync.gaps, sync.stream_runs, sync.streams, sync.runs cascade",
   );
 }

@@ -499,6 +499,8 @@ describe("sync.stream_freshness", () => {
       unread_events: null,
       unread_at: null,
       retired_at: null,
+      unread_known: 0,
+      open_gaps: 0,
     });
     expect(shown).toEqual([
       stream(
