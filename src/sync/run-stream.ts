@@ -11,6 +11,7 @@ import type { Logger } from "../log/logger.js";
 import { toError } from "../errors.js";
 import type { Warehouse } from "../warehouse/database.js";
 import type { EventTable } from "../warehouse/copy-columns.js";
+import type { CountGap, GapRecord } from "../warehouse/gaps.repository.js";
 import { loadPage, type RejectedRecord } from "../warehouse/load-page.js";
 import { beginStreamRun, finishStreamRun, recordSkippedStream } from "../warehouse/stream-runs.repository.js";
 import { ensureStream, getStream, type StreamIdentity, streamLabel } from "../warehouse/streams.repository.js";
@@ -53,8 +54,11 @@ export interface StreamGap {
 export interface StreamFinish {
   /** Events the API reports that the warehouse does not hold; null when not measured. */
   completenessGap: number | null;
-  /** The read reached the cursor, yet the source reports events the warehouse lacks: the stream is `incomplete`. */
-  gap?: StreamGap;
+  /**
+   * The source's own count after the read (Altcraft total_count): events it reports that the warehouse lacks
+   * (the stream is `incomplete`), null when it shows none are missing, omitted when it cannot tell.
+   */
+  countGap?: CountGap | null;
 }
 
 /**
@@ -117,6 +121,11 @@ export interface EngineContext {
   roundStartedAt?: Date;
   /** Called after each stored page (progress reporting). */
   onPage?: (identity: StreamIdentity, page: { cursor: Date | null; inserted: number; duplicates: number }) => void;
+}
+
+/** A gap as the loader stores it, with the batch that stepped past it. */
+function gapRecord(gap: StreamGap): GapRecord {
+  return { kind: "stepped", at: gap.at, until: gap.until ?? null, unread: gap.unread, reason: gap.reason };
 }
 
 /** One line for every gap of a read, with the total where the server says how many. */
@@ -222,6 +231,9 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
             ...(page.cursor ? { cursor: page.cursor } : {}),
             state: page.state,
             counters,
+            // Together, always: a covered range closes the open gaps inside it that this batch did not find again.
+            ...(page.covered ? { covered: page.covered } : {}),
+            ...(page.gaps?.length ? { gaps: page.gaps.map(gapRecord) } : {}),
           });
           flushed.requests += counters.requests;
           flushed.retries += counters.retries;
@@ -275,7 +287,8 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
     }
     const finished = status === "succeeded" && job.finish ? await job.finish(warehouse) : undefined;
     const completenessGap = finished?.completenessGap;
-    const unread = summariseGaps(finished?.gap ? [...gaps, finished.gap] : gaps);
+    const countGap = finished?.countGap;
+    const unread = summariseGaps(countGap ? [...gaps, countGap] : gaps);
     if (unread) {
       outcome.unread = { events: unread.events, at: unread.at };
       if (status === "succeeded") {
@@ -288,7 +301,7 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
       status,
       error,
       ...(completenessGap === undefined ? {} : { completenessGap }),
-      ...(unread ? { unread: { events: unread.events, at: unread.at } } : {}),
+      ...(countGap === undefined ? {} : { countGap }),
       unpagedRequests: tally.requests - flushed.requests,
       unpagedRetries: tally.retries - flushed.retries,
     });

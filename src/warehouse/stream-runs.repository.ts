@@ -1,5 +1,5 @@
 import { type Kysely, sql } from "kysely";
-import { type CountGap, gapsOfRun, recordCountGap, recordGaps } from "./gaps.repository.js";
+import { type CountGap, gapsOfRun, recordCountGap } from "./gaps.repository.js";
 import { retryOnLostConnection } from "./lost-connection.js";
 import type { Database, SourceName, StreamRunStatus, StreamStatus } from "./tables.js";
 
@@ -68,13 +68,6 @@ export interface StreamRunEnd {
    * open count gap, null closes it (none found), undefined leaves it alone (not checked).
    */
   countGap?: CountGap | null;
-  /**
-   * Deprecated: a summary of the read's gaps (how many, null: unknown, and from when), from an engine that
-   * does not hand its gaps to the loader. Recorded as one stepped gap at `at` — its count replacing, never
-   * adding to, that of an open gap there — and only when the loader recorded no gap of the stream in this
-   * run: gaps handed to the loader (PageToLoad.gaps) are the truth.
-   */
-  unread?: { events: number | null; at: Date };
   /** Requests and retries made after the last stored page (they belong to no page). */
   unpagedRequests?: number;
   unpagedRetries?: number;
@@ -134,19 +127,10 @@ async function finishStreamRunOnce(
 }
 
 /**
- * The gaps of the run: the summary of an engine that did not hand its gaps to the loader, the count check's
- * result, then what this run found or found again onto its stream-run row. sync.streams.unread_events /
- * unread_at follow the open gaps by themselves (a trigger).
+ * The gaps of the run: the count check's result, then what this run found or found again onto its
+ * stream-run row. sync.streams.unread_events / unread_at follow the open gaps by themselves (a trigger).
  */
 async function settleRunGaps(tx: Kysely<Database>, runId: number, streamId: number, end: StreamRunEnd) {
-  if (end.unread && (await gapsOfRun(tx, runId, streamId)).gaps === 0) {
-    const reason = (end.status === "incomplete" ? end.error : null) ?? "events the server would not give";
-    // The summary's sum counted an unknown number as nothing.
-    const unread = end.unread.events !== null && end.unread.events > 0 ? end.unread.events : null;
-    await recordGaps(tx, streamId, runId, undefined, [
-      { kind: "stepped", at: end.unread.at, until: null, unread, reason },
-    ]);
-  }
   if (end.countGap !== undefined) await recordCountGap(tx, streamId, runId, end.countGap);
   const found = await gapsOfRun(tx, runId, streamId);
   await tx

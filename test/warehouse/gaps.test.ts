@@ -312,33 +312,6 @@ describe("a stream run's end", () => {
     expect(row).toEqual({ unread_events: 5, unread_at: T("17:10:00") });
     expect(await unreadOnStream(stream.stream_id)).toEqual({ unread_events: 14, unread_at: T("17:00:00") });
   });
-
-  it("takes an engine's summary (`unread`) as one gap that replaces, and ignores it when the loader had the gaps", async () => {
-    // Kills: adding the summary into sync.streams (5, 10, 15…), and counting the loader's gaps twice.
-    const stream = await newStream("summary");
-    const at = T("18:00:00");
-    for (let i = 0; i < 3; i++) {
-      const runId = await run();
-      await beginStreamRun(database.warehouse.db, runId, stream.stream_id, null);
-      await finishStreamRun(database.warehouse.db, runId, stream.stream_id, {
-        status: "incomplete",
-        error: "5 events could not be read",
-        unread: { events: 5, at },
-      });
-    }
-    expect(await unreadOnStream(stream.stream_id)).toEqual({ unread_events: 5, unread_at: at });
-    expect(await gapsOf(stream.stream_id)).toMatchObject([{ reason: "5 events could not be read", unread_events: 5 }]);
-    const runId = await run();
-    await beginStreamRun(database.warehouse.db, runId, stream.stream_id, null);
-    await load({ streamId: stream.stream_id, runId, gaps: [stepped(at, 2), stepped(T("18:00:05"), 3)] });
-    await finishStreamRun(database.warehouse.db, runId, stream.stream_id, {
-      status: "incomplete",
-      error: "5 events could not be read",
-      unread: { events: 5, at },
-    });
-    expect(await unreadOnStream(stream.stream_id)).toEqual({ unread_events: 5, unread_at: at });
-    expect((await gapsOf(stream.stream_id)).map((g) => g.unread_events)).toEqual([2, 3]);
-  });
 });
 
 describe("a reset before an open gap", () => {

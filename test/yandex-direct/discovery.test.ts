@@ -52,7 +52,7 @@ async function expectExact(scenario: YandexScenario, warehouse: Warehouse, login
 }
 
 describe("agency discovery", () => {
-  it("lists 1,000 clients over several pages, syncs each exactly, and a no-op run costs the listing pages plus 1 request per login", async () => {
+  it("lists 1,000 clients over several pages, syncs each exactly, and a no-op run costs the listing pages plus a request per login and a follow-up per login with events in its lookback", async () => {
     const scenario = await start({
       simulator: { clientLogins: 1000, eventsPerHour: 6, historyDays: 1, agencyClientsPageCap: 300 },
       account: discovering({ concurrency: 5 }),
@@ -91,7 +91,22 @@ describe("agency discovery", () => {
     expect(again.status).toBe("succeeded");
     const counts = scenario.sim.requestCounts()["agency-token"] ?? {};
     expect(counts["AgencyClients.get"]).toBe(4);
-    expect(counts.GetEventsLog).toBe(1000);
+    // The lookback (1h) before each cursor is read again: one request, and where it holds events the
+    // follow-up that proves there are no more.
+    const end = scenario.clock.now - 60_000;
+    const withEvents = listed.filter(
+      (login) =>
+        scenario.sim.events({
+          login,
+          from: end - HOUR,
+          to: end - 1000,
+          currency: "RUB",
+          locale: "en",
+          withTextDescription: true,
+        }).length > 0,
+    ).length;
+    expect(withEvents).toBeGreaterThan(0);
+    expect(counts.GetEventsLog).toBe(1000 + withEvents);
   }, 240_000);
 
   it("follows clients added, archived, restored and removed between runs; their rows stay and a returning client resumes from its cursor", async () => {

@@ -194,14 +194,22 @@ export async function* readCampaignLog(
 
   /** Learns (or drops) what total_count counts from two answers of this read. */
   const learnTotalCount = (a: Answer, b: Answer) => {
-    // Only an answer that passed b's from_time holds every row between the two.
-    if (b.from <= a.from || a.latest === undefined || a.latest <= b.from) return;
+    if (b.from <= a.from || a.latest === undefined) return;
     let inclusive = 0;
     let exclusive = 0;
     for (const at of a.times) {
       if (at === undefined) continue;
       if (at >= a.from && at < b.from) inclusive++;
       if (at > a.from && at <= b.from) exclusive++;
+    }
+    if (a.latest <= b.from) {
+      // `a` may hold only some of the rows between: a fall by at least those it holds suggests total_count
+      // counts from from_time on (a count of every row never falls), until a whole pair says otherwise.
+      const fell = (a.totalCount ?? 0) - (b.totalCount ?? 0);
+      const known = Math.max(inclusive, exclusive);
+      if (state.totalCountReading === undefined && a.totalCount !== undefined && b.totalCount !== undefined)
+        if (known > 0 && fell >= known) state.totalCountReading = "filtered";
+      return;
     }
     seen += inclusive;
     const reading = readTotalCount(a, b, { inclusive, exclusive }, seen);
@@ -236,6 +244,7 @@ export async function* readCampaignLog(
       }
     }
     if (before) learnTotalCount(before, answer);
+    before = answer;
     settings.audit.largest = Math.max(settings.audit.largest, n);
     capacity.delivered(n, { from, limit });
 
@@ -287,7 +296,6 @@ export async function* readCampaignLog(
       largest: Math.max(settings.audit.largest, capacity.records ?? 0),
       reading: state.totalCountReading ?? undefined,
     });
-    before = answer;
     if (verdict.kind === "end") {
       if (unread) yield pageOf(answer, unread);
       return;
