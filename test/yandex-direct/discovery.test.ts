@@ -258,4 +258,40 @@ describe("agency discovery", () => {
       { login: "client-4", currencies: ["RUB"] },
     ]);
   }, 60_000);
+
+  // Kills: reading the lookback again in the new currency (every event in it stored twice, money converted).
+  it("stores nothing twice when a client's currency changes, and records the change", async () => {
+    const scenario = await start({
+      logins: ["client-1", "client-2"],
+      simulator: { clientLogins: 2, eventsPerHour: 30, historyDays: 2 },
+      account: discovering({ currency: "client" }),
+    });
+    const { warehouse } = database;
+    expect((await scenario.run(warehouse)).status).toBe("succeeded");
+    const switchedAt = scenario.clock.now - 60_000;
+    scenario.sim.setAgencyClientCurrency("client-1", "USD");
+    scenario.clock.now += 2 * HOUR;
+    expect((await scenario.run(warehouse)).status).toBe("succeeded");
+    const rows = await warehouse.pool.query<{ login: string; currency: string; n: string; later: string }>(
+      `select login, currency, count(*) as n, count(*) filter (where event_time >= $1) as later
+         from yandex_direct.events group by login, currency order by login, currency`,
+      [new Date(switchedAt)],
+    );
+    const truth = (login: string, from: number, to: number) =>
+      scenario.sim.events({ login, from, to, currency: "RUB", locale: "en", withTextDescription: true }).length;
+    const end = scenario.clock.now - 60_000;
+    // client-1: RUB up to the cursor of the first run, USD after it; one row per event either way.
+    const byKey = Object.fromEntries(rows.rows.map((r) => [`${r.login} ${r.currency}`, r]));
+    expect(Number(byKey["client-1 RUB"]?.n)).toBe(truth("client-1", START, switchedAt - 1000));
+    expect(Number(byKey["client-1 RUB"]?.later)).toBe(0);
+    expect(Number(byKey["client-1 USD"]?.n)).toBe(truth("client-1", switchedAt, end - 1000));
+    expect(Number(byKey["client-2 RUB"]?.n)).toBe(truth("client-2", START, end - 1000));
+    const state = await warehouse.pool.query<{ state: { currency: string; currencyChanges: unknown[] } }>(
+      "select state from sync.streams where stream_key = 'client-1'",
+    );
+    expect(state.rows[0]?.state).toMatchObject({
+      currency: "USD",
+      currencyChanges: [{ from: "RUB", to: "USD", at: new Date(switchedAt).toISOString() }],
+    });
+  }, 60_000);
 });

@@ -53,6 +53,8 @@ export interface AgencyControls {
   restoreAgencyClient(login: string): AgencyClientTruth;
   /** Takes a client out of the agency: no longer listed, and GetEventsLog answers 54 for its login. */
   removeAgencyClient(login: string): AgencyClientTruth;
+  /** Switches a client's currency, as an advertiser may: the listing says the new one from then on. */
+  setAgencyClientCurrency(login: string, currency: Currency): AgencyClientTruth;
   /** The next `count` AgencyClients calls carrying `token` answer `fault` (a v5 code, or `http500`). */
   failAgencyClientsNext(token: string, fault: AgencyClientsFault, count?: number): void;
   /** A token's points today (shared by GetEventsLog and AgencyClients.get). */
@@ -129,6 +131,7 @@ export function agencyControls(state: SimulatorState, accounts: SimulatedAccount
     archiveAgencyClient: (login) => changeStatus(login, "archived"),
     restoreAgencyClient: (login) => changeStatus(login, "active"),
     removeAgencyClient: (login) => changeStatus(login, "removed"),
+    setAgencyClientCurrency: (login, currency) => truth(clients.setCurrency(login, currency)),
     failAgencyClientsNext(token, fault, count = 1) {
       if (!AGENCY_CLIENTS_FAULTS.includes(fault)) {
         throw new TypeError(

@@ -9,7 +9,8 @@ import { DAY_MS } from "./yandex-direct.time.js";
  *   - `active` / `archived`: listed (with `Archived` NO / YES); the agency reads its log either way;
  *   - `removed`: taken out of the agency; no longer listed and GetEventsLog answers 54 for its login, as the
  *     real API does for a login that is not a client of the calling agency.
- * A client keeps its ClientId, name, currency and CreatedAt through every change of status.
+ * A client keeps its ClientId, name, currency and CreatedAt through every change of status; its currency
+ * changes only when a test switches it.
  */
 export type AgencyClientStatus = "pending" | "active" | "archived" | "removed";
 
@@ -20,7 +21,8 @@ export interface AgencyClient {
   readonly clientId: number;
   /** `ClientInfo`. */
   readonly name: string;
-  readonly currency: Currency;
+  /** The client's account currency: what the listing says; an advertiser may switch it. */
+  currency: Currency;
   /** `YYYY-MM-DD`. */
   readonly createdAt: string;
   status: AgencyClientStatus;
@@ -99,6 +101,17 @@ export class AgencyClients {
       throw new TypeError(`Expected \`login\` to be letters, digits, dots, dashes or underscores, got \`${fresh}\``);
     }
     return { client: this.create(fresh, number, "active", nowMs), created: true };
+  }
+
+  /** Switches a known client's currency; throws naming the login when unknown. */
+  setCurrency(login: string, currency: Currency): AgencyClient {
+    const client = this.get(login);
+    if (!client) throw new TypeError(`Unknown agency client \`${login}\``);
+    if (!CURRENCIES.includes(currency)) {
+      throw new TypeError(`Expected \`currency\` to be one of ${CURRENCIES.join(", ")}, got \`${String(currency)}\``);
+    }
+    client.currency = currency;
+    return client;
   }
 
   /** Sets the status of a known client; throws naming the login when unknown or not in a fitting status. */
