@@ -14,6 +14,16 @@
  *    `--latency-events` events (default 30,000) read with `--latency-page-limit` (default 200); events/s
  *    against the bound min(loader alone, requests in flight × events per page ÷ latency), where requests in
  *    flight = min(concurrency, parallel streams): each stream has one request in flight at a time.
+ * 5. Requests per stream against the minimum, in `strict` and in `economy` (each on a fresh warehouse and fresh
+ *    simulators, their clock fixed and moved on purpose): a backfill of `--requests-logins` logins (default 4) of
+ *    about `--requests-events` events each (default 30,000, `--requests-per-hour` 400 per login-hour) read with
+ *    `--requests-page-limit` (default 1000), beside `--requests-quiet-logins` logins (default 4) of a second
+ *    account whose simulator has one event every two hours; then the clock moves `--requests-advance` seconds
+ *    (default 600) and an incremental run. A loopback proxy counts each GetEventsLog by the login it names; the
+ *    minimum of a stream is ceil(events read ÷ pageLimit), at least 1 — the fewest responses that could carry
+ *    them. Targets (strict): a backfill within 1.3× the minimum; an incremental run at most 2 requests per stream
+ *    with events in the range it reads (its lookback and after) and 1 for a stream with none.
+ *    `--requests-only` runs this section alone.
  * `--quick` skips the RSS run at events/10 and the rate-limit run.
  * Prints; does not assert. `--child-rss` (internal) runs one sync and prints its peak RSS, CPU and GC as JSON.
  */
@@ -32,7 +42,18 @@ import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../../s
 import { loadPage } from "../../src/warehouse/load-page.js";
 import { startRun } from "../../src/warehouse/runs.repository.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
+import { runRange } from "../../src/sources/yandex-direct/events.evidence.js";
 import { numberArg, openBenchDatabase, peakRssMiB } from "./bench-database.js";
+import {
+  type ModeFigures,
+  printBackfill,
+  printIncremental,
+  printRequestsSummary,
+  type StreamCounter,
+  type StreamFigure,
+  startStreamCounter,
+  yandexStreams,
+} from "./request-figures.js";
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -252,7 +273,275 @@ const summarize = (summary: RunSummary) => ({
   retries: summary.streams.reduce((sum, s) => sum + s.retries, 0),
 });
 
+// ── 5. Requests per stream against the minimum ──────────────────────────────────────────────────────
+
+const LOOKBACK = 3_600_000;
+const QUIET_ACCOUNT = "bench-quiet";
+const QUIET_TOKEN = "quiet-agency-token";
+/** The quiet account's simulator: 0 or 1 event per login-hour, over one day of history. */
+const QUIET_PER_HOUR = 0.5;
+const QUIET_HISTORY_DAYS = 1;
+const REQUEST_TARGETS = { backfill: 1.3, withRecords: 2, without: 1 };
+
+interface RequestsSettings {
+  logins: number;
+  events: number;
+  perHour: number;
+  pageLimit: number;
+  quietLogins: number;
+  advanceMs: number;
+  parallelStreams: number;
+}
+
+/** One account of the requests section: its simulator, the proxy counting by login in front of it, its logins. */
+interface RequestsAccount {
+  name: string;
+  token: string;
+  /** Prefix of its streams in the output. */
+  label: string;
+  kind: string;
+  sim: YandexDirectSimulator;
+  counter: StreamCounter;
+  startTime: number;
+  logins: string[];
+}
+
+const hourFloor = (ms: number) => Math.floor(ms / HOUR) * HOUR;
+
+function requestsConfig(accounts: readonly RequestsAccount[], s: RequestsSettings, mode: "strict" | "economy"): Config {
+  return parseConfig(
+    {
+      sync: { parallelStreams: s.parallelStreams },
+      sources: {
+        yandex_direct: {
+          accounts: accounts.map((a, i) => ({
+            name: a.name,
+            token: `\${YD_TOKEN_${i}}`,
+            endpoint: `${a.counter.url}/live/v4/json/`,
+            currency: CURRENCY,
+            logins: a.logins,
+            startTime: new Date(a.startTime).toISOString(),
+            lookback: `${LOOKBACK / 1000}s`,
+            settleLag: `${SETTLE_LAG / 1000}s`,
+            pageLimit: s.pageLimit,
+            concurrency: 5,
+            requestsPerSecond: 0,
+            timeout: "30s",
+            completeness: mode,
+          })),
+        },
+      },
+    },
+    Object.fromEntries(accounts.map((a, i) => [`YD_TOKEN_${i}`, a.token])),
+  );
+}
+
+/** Events per window of each stream, as the engine stores them (one batch per window). */
+function windowSizes(into: Map<string, number[]>) {
+  return (identity: { account: string; streamKey: string }, page: { inserted: number; duplicates: number }) => {
+    const key = `${identity.account}/${identity.streamKey}`;
+    const list = into.get(key) ?? [];
+    list.push(page.inserted + page.duplicates);
+    into.set(key, list);
+  };
+}
+
+/**
+ * Requests against the minimum: `windows` (each costs one request more than its pages: the empty follow-up, or
+ * the one request of an empty window) + `pages by window` (its events over full pages, window by window) +
+ * `other` (seconds read again; in economy, less the follow-ups a capacity settled).
+ */
+function windowDetail(requests: number, sizes: readonly number[], pageLimit: number): string {
+  const pages = sizes.reduce((n, size) => n + Math.ceil(size / pageLimit), 0);
+  const other = requests - pages - sizes.length;
+  const windows = `${sizes.length} window${sizes.length === 1 ? "" : "s"}`;
+  return `${windows} + ${pages} page${pages === 1 ? "" : "s"} by window ${other < 0 ? "−" : "+"} ${Math.abs(other)} other`;
+}
+
+async function requestsMode(mode: "strict" | "economy", s: RequestsSettings): Promise<ModeFigures> {
+  const clock = { now: CLOCK };
+  const historyDays = s.events / (s.perHour * 24);
+  const free = { requestsPerSecond: 0, concurrentRequests: 0, clock: () => clock.now };
+  const dense = await startYandexDirectSimulator({
+    seed: 11,
+    clientLogins: s.logins,
+    eventsPerHour: s.perHour,
+    historyDays,
+    ...free,
+  });
+  const quiet = await startYandexDirectSimulator({
+    seed: 12,
+    clientLogins: s.quietLogins,
+    eventsPerHour: QUIET_PER_HOUR,
+    historyDays: QUIET_HISTORY_DAYS,
+    agencyToken: QUIET_TOKEN,
+    ...free,
+  });
+  const accounts: RequestsAccount[] = [
+    {
+      name: ACCOUNT,
+      token: TOKEN,
+      label: "",
+      kind: "dense",
+      sim: dense,
+      counter: await startStreamCounter(dense.url, yandexStreams),
+      startTime: hourFloor(CLOCK - historyDays * DAY),
+      logins: loginNames(s.logins),
+    },
+    {
+      name: QUIET_ACCOUNT,
+      token: QUIET_TOKEN,
+      label: "quiet/",
+      kind: "quiet",
+      sim: quiet,
+      counter: await startStreamCounter(quiet.url, yandexStreams),
+      startTime: hourFloor(CLOCK - QUIET_HISTORY_DAYS * DAY),
+      logins: loginNames(s.quietLogins),
+    },
+  ];
+  const bench = await openBenchDatabase(`eventlog_bench_yandex_requests_${mode}`);
+  try {
+    const config = requestsConfig(accounts, s, mode);
+    const log = createLogger({ level: "silent" });
+    const run = (windows: Map<string, number[]>) =>
+      runSync({
+        warehouse: bench.warehouse,
+        config,
+        log,
+        signal: new AbortController().signal,
+        command: "bench",
+        now: () => new Date(clock.now),
+        onPage: windowSizes(windows),
+      });
+    const served = () =>
+      accounts.map((a) => `${a.sim.requestCounts()[a.token]?.GetEventsLog ?? 0} (${a.name})`).join(" + ");
+    const counted = () => accounts.reduce((n, a) => n + a.counter.total("GetEventsLog"), 0);
+    const stored = (summary: RunSummary) => summary.streams.reduce((n, o) => n + o.inserted, 0);
+    const tallied = (summary: RunSummary) => summary.streams.reduce((n, o) => n + o.requests, 0);
+    const statuses = (summary: RunSummary) =>
+      `${summary.status}, ${summary.streams.filter((o) => o.status !== "succeeded").length} streams not succeeded`;
+
+    console.log(
+      `\nrequests per stream, ${mode}, on a fresh warehouse; minimum = ceil(events read ÷ pageLimit ${s.pageLimit}), at least 1: the fewest responses that could carry them`,
+    );
+    // Backfill.
+    const backfillWindows = new Map<string, number[]>();
+    const backfill = await run(backfillWindows);
+    const cursors = new Map(backfill.streams.map((o) => [`${o.identity.account}/${o.identity.streamKey}`, o.cursor]));
+    const backfillFigures: StreamFigure[] = [];
+    let truth = 0;
+    for (const a of accounts) {
+      const range = runRange({
+        startTime: a.startTime,
+        cursor: null,
+        lookbackMs: LOOKBACK,
+        settleLagMs: SETTLE_LAG,
+        now: clock.now,
+      });
+      for (const login of a.logins) {
+        const records = a.sim.events({ login, from: range.from, to: range.end - 1 }).length;
+        const requests = a.counter.of("GetEventsLog").get(login) ?? 0;
+        truth += records;
+        backfillFigures.push({
+          stream: a.label + login,
+          kind: a.kind,
+          requests,
+          records,
+          detail: windowDetail(requests, backfillWindows.get(`${a.name}/${login}`) ?? [], s.pageLimit),
+        });
+      }
+    }
+    console.log(
+      `backfill: ${statuses(backfill)}; ${fmt(stored(backfill))} of ${fmt(truth)} events stored; GetEventsLog received ${served()} = ${counted()} counted by login (the sync's own count ${tallied(backfill)})`,
+    );
+    const backfillResult = printBackfill({
+      figures: backfillFigures,
+      pageLimit: s.pageLimit,
+      unit: "events",
+      detailHeading: "requests = windows + pages by window ± other",
+      target: REQUEST_TARGETS.backfill,
+      targetWhy: "full pages + one follow-up per window",
+    });
+
+    // Incremental: the clock moves on, events keep coming.
+    clock.now += s.advanceMs;
+    for (const a of accounts) {
+      a.counter.reset();
+      a.sim.resetRequestCounts();
+    }
+    const incrementalWindows = new Map<string, number[]>();
+    const incremental = await run(incrementalWindows);
+    const incrementalFigures: StreamFigure[] = [];
+    let fresh = 0;
+    for (const a of accounts) {
+      for (const login of a.logins) {
+        const cursor = cursors.get(`${a.name}/${login}`)?.getTime() ?? null;
+        const range = runRange({
+          startTime: a.startTime,
+          cursor,
+          lookbackMs: LOOKBACK,
+          settleLagMs: SETTLE_LAG,
+          now: clock.now,
+        });
+        const records = a.sim.events({ login, from: range.from, to: range.end - 1 }).length;
+        const past = cursor === null ? records : a.sim.events({ login, from: cursor, to: range.end - 1 }).length;
+        const requests = a.counter.of("GetEventsLog").get(login) ?? 0;
+        fresh += past;
+        incrementalFigures.push({
+          stream: a.label + login,
+          kind: a.kind,
+          requests,
+          records,
+          fresh: past,
+          detail: windowDetail(requests, incrementalWindows.get(`${a.name}/${login}`) ?? [], s.pageLimit),
+        });
+      }
+    }
+    console.log(
+      `incremental, the clock ${s.advanceMs / 1000} s later (each stream reads from its cursor − lookback ${LOOKBACK / 60_000} min): ${statuses(incremental)}; ` +
+        `${fmt(stored(incremental))} of ${fmt(fresh)} new events stored; GetEventsLog received ${served()} = ${counted()} counted by login (the sync's own count ${tallied(incremental)})`,
+    );
+    const incrementalResult = printIncremental({
+      figures: incrementalFigures,
+      pageLimit: s.pageLimit,
+      unit: "events",
+      rangeWords: "the range read (lookback and after)",
+      detailHeading: "requests = windows + pages by window ± other",
+      targets: REQUEST_TARGETS,
+    });
+    return { mode, backfill: backfillResult, incremental: incrementalResult };
+  } finally {
+    await bench.close();
+    for (const a of accounts) {
+      await a.counter.close();
+      await a.sim.close();
+    }
+  }
+}
+
+async function requestsSection(): Promise<void> {
+  const s: RequestsSettings = {
+    logins: numberArg("requests-logins", 4),
+    events: numberArg("requests-events", 30_000),
+    perHour: numberArg("requests-per-hour", 400),
+    pageLimit: numberArg("requests-page-limit", 1000),
+    quietLogins: numberArg("requests-quiet-logins", 4),
+    advanceMs: numberArg("requests-advance", 600) * 1000,
+    parallelStreams: numberArg("parallel-streams", 4),
+  };
+  console.log(
+    `\nbench:yandex requests — ${s.logins} logins × ~${fmt(s.events)} events (${s.perHour} per login-hour) and ${s.quietLogins} quiet logins ` +
+      `(${QUIET_PER_HOUR} per login-hour over ${QUIET_HISTORY_DAYS} day), pageLimit ${s.pageLimit}, parallelStreams ${s.parallelStreams}; ` +
+      `then an incremental run ${s.advanceMs / 1000} s later. Targets (strict): backfill ≤ ${REQUEST_TARGETS.backfill}× the minimum; ` +
+      `incremental ≤ ${REQUEST_TARGETS.withRecords} requests per stream with events in its range, ${REQUEST_TARGETS.without} without`,
+  );
+  const modes: ModeFigures[] = [];
+  for (const mode of ["strict", "economy"] as const) modes.push(await requestsMode(mode, s));
+  printRequestsSummary("events", modes, REQUEST_TARGETS);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--requests-only")) return requestsSection();
   const events = numberArg("events", 1_000_000);
   const logins = numberArg("logins", 10);
   const perHour = numberArg("per-hour", 140);
@@ -609,6 +898,8 @@ async function main(): Promise<void> {
     );
   }
   say(`peak RSS of this process                   : ${peakRssMiB()} MiB`);
+
+  await requestsSection();
 }
 
 if (process.argv.includes("--child-rss")) await child();
