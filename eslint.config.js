@@ -113,6 +113,8 @@ export default tseslint.config(
     forbidden: except("simulators"),
     message: "simulators are an independent reading of the API contracts: they import nothing of the product",
   }),
+  // Only the commands write to the terminal; everything else logs through the logger it is given.
+  { files: ["src/**"], ignores: ["src/cli/**", "src/simulators/**"], rules: { "no-console": "error" } },
   {
     files: ["migrations/**"],
     rules: {

@@ -11,16 +11,14 @@ import { createRequestGate, type RequestGate } from "../http/request-gate.js";
 import type { Logger } from "../log/logger.js";
 import { type AltcraftClient, createAltcraftClient } from "../sources/altcraft/altcraft.client.js";
 import type { CampaignItem } from "../sources/altcraft/altcraft.schemas.js";
-import { type CampaignLogEntry, mapLogRow } from "../sources/altcraft/campaign-log.mapper.js";
 import { type CampaignLogSettings, readCampaignLog } from "../sources/altcraft/campaign-log.stream.js";
 import { type AuditPolicy, createAuditPolicy } from "../sources/page-capacity.js";
 import { getCampaignStatus, listCampaigns } from "../sources/altcraft/campaigns.discovery.js";
 import { heldRows, saveCampaignStatus, streamStates, upsertCampaigns } from "../warehouse/campaigns.repository.js";
 import type { Warehouse } from "../warehouse/database.js";
 import { type CampaignLogRowInput, campaignLogTable } from "../warehouse/copy-columns.js";
-import type { RejectedRecord } from "../warehouse/load-page.js";
-import { type CanonicalText, eventKey, OccurrenceCounter, streamIdentity, writeCanonical } from "./event-identity.js";
-import type { Assert, SameColumns } from "./row-check.js";
+import { countCheck, onlyRereads, pageBatch, pageRows, widen } from "./altcraft.batches.js";
+import { streamIdentity } from "./event-identity.js";
 import type { RequestObserver, RequestTally } from "../http/with-retries.js";
 import type { StreamJob, StreamBatch } from "./run-stream.js";
 
@@ -42,50 +40,6 @@ export interface AltcraftPlan {
   /** Stream keys of the finished campaigns left out: the listing showed them unchanged. */
   slowPolledKeys: string[];
   discoveryRequests: number;
-}
-
-/** Columns of a row that come from the stream and the event's identity, not from the mapper. */
-type IdentityColumns = "event_key" | "account" | "campaign_id" | "occurrence" | "raw";
-
-/** Compile-time check: the mapper gives exactly the table's other columns, each of a type the row takes. */
-export type MapperCoversCampaignLogRow = Assert<
-  SameColumns<CampaignLogEntry, Omit<CampaignLogRowInput, IdentityColumns>>
->;
-
-/**
- * The one place an Altcraft campaign-log row is made: every column named, one fixed shape for all rows.
- * `raw` is the row's canonical JSON text, which is also its identity.
- */
-export function logRow(
-  e: CampaignLogEntry,
-  key: string,
-  account: string,
-  campaignId: number,
-  occurrence: number,
-  raw: string,
-): CampaignLogRowInput {
-  return {
-    event_key: key,
-    account,
-    campaign_id: campaignId,
-    time: e.time,
-    level: e.level,
-    message: e.message,
-    state: e.state,
-    value: e.value,
-    value_ms: e.value_ms,
-    occurrence,
-    raw,
-  };
-}
-
-/** The source time two batches hold whole together. */
-function widen(a: { from: Date; to: Date } | undefined, b: { from: Date; to: Date }): { from: Date; to: Date } {
-  if (!a) return b;
-  return {
-    from: a.from.getTime() <= b.from.getTime() ? a.from : b.from,
-    to: a.to.getTime() >= b.to.getTime() ? a.to : b.to,
-  };
 }
 
 function accountFailure(err: unknown): boolean {
@@ -244,6 +198,7 @@ function campaignJob(
           : shared.startTime.getTime();
       let lastState: string | null | undefined;
       let lastTime = Number.NEGATIVE_INFINITY;
+      // The log has ended when its latest run marker (a start or end row) is an end row.
       let newRows = false;
       // One page is held back until the next one is read, so the polling state can travel with the last
       // page instead of in a transaction of its own. A page that only re-reads the previous page's last
@@ -260,71 +215,30 @@ function campaignJob(
           () => now().getTime(),
         );
         for await (const page of pages) {
-          const events: CampaignLogRowInput[] = [];
-          const rejects: RejectedRecord[] = [];
-          // Occurrences are numbered over every row of the response, rejects included.
-          const occurrences = new OccurrenceCounter();
-          const text: CanonicalText = { identity: "", json: "" };
-          const { rows, times } = page;
-          for (let i = 0; i < rows.length; i++) {
-            const record = rows[i];
-            writeCanonical(record, undefined, text);
-            const occurrence = occurrences.next(text.identity);
-            const mapped = mapLogRow(record, settings.zone, times[i]);
-            if (!mapped.ok) {
-              rejects.push({ reason: mapped.reason, payload: record });
-              continue;
-            }
-            const at = mapped.entry.time.getTime();
-            if (at < startMs) continue;
-            // The log has ended when its latest run marker (a start or end row) is an end row; a
-            // "Total time spent" row may follow it.
-            if (mapped.entry.state && at >= lastTime) {
-              lastTime = at;
-              lastState = mapped.entry.state;
-            }
-            if (at > cursorBefore) newRows = true;
-            events.push(
-              logRow(
-                mapped.entry,
-                eventKey(keyPrefix, text.identity, occurrence),
-                account.name,
-                campaign.id,
-                occurrence,
-                text.json,
-              ),
-            );
-          }
-          // A gap re-found within the lookback is the same gap (one row per place): its count is replaced, never added.
-          const unread = page.unread;
+          const rows = pageRows(page, {
+            keyPrefix,
+            account: account.name,
+            campaignId: campaign.id,
+            zone: settings.zone,
+            startMs,
+            cursorBefore,
+          });
+          if (rows.marker && rows.marker.time >= lastTime) ({ time: lastTime, state: lastState } = rows.marker);
+          newRows ||= rows.newRows;
           last = {
             totalCount: page.totalCount,
             fromTime: page.fromTime,
             reading: page.state.totalCountReading ?? undefined,
           };
-          const next: StreamBatch<CampaignLogRowInput> = {
-            events,
-            rejects,
-            ...(page.cursor ? { cursor: page.cursor } : {}),
-            state: { ...page.state },
-            fetched: page.rows.length,
-            ...(unread ? { gaps: [{ ...unread, reason: `campaign ${campaign.id}: ${unread.reason}` }] } : {}),
-            ...(page.covered ? { covered: page.covered } : {}),
-          };
-          if (
-            held &&
-            !next.gaps &&
-            rejects.length === 0 &&
-            events.every((e) => heldKeys.has(e.event_key)) &&
-            next.cursor?.getTime() === held.cursor?.getTime()
-          ) {
+          const next = pageBatch(page, rows, campaign.id);
+          if (held && onlyRereads(held, heldKeys, next)) {
             held = { ...held, state: next.state, fetched: held.fetched + next.fetched };
             if (next.covered) held.covered = widen(held.covered, next.covered);
             continue;
           }
           if (held) yield held;
           held = next;
-          heldKeys = new Set(events.map((e) => e.event_key));
+          heldKeys = new Set(next.events.map((e) => e.event_key));
         }
         const previous = start.state as PollState & { lastState?: string | null };
         const decided = await pollState(
@@ -357,25 +271,10 @@ function campaignJob(
     },
     async finish(warehouse) {
       if (status) await saveCampaignStatus(warehouse.db, account.name, campaign.id, status);
-      if (last?.totalCount === undefined) return { completenessGap: null };
-      // total_count counts either every row of the campaign (rows before the start time included) or the
-      // rows from from_time on (inclusive or not): the gap under the reading that fits best is reported, 0
-      // when one fits exactly. Rows are missing only when every reading says so; counting every row,
-      // total_count includes rows before the start time, which are not read, so it cannot say.
-      const rows = await heldRows(warehouse.db, account.name, campaign.id, last.fromTime);
-      const filtered = [last.totalCount - rows.atOrAfter, last.totalCount - rows.after];
-      const all = last.totalCount - rows.all;
-      const readings = last.reading === "filtered" ? filtered : last.reading === "all" ? [all] : [...filtered, all];
-      const completenessGap = readings.reduce((best, gap) => (Math.abs(gap) < Math.abs(best) ? gap : best));
-      // Counting every row, total_count includes rows before the start time, which are not read: it cannot tell.
-      // Not yet known what it counts, rows are missing only when every reading says so.
-      if (last.reading === "all") return { completenessGap };
-      const fewest = Math.min(...readings);
-      if (fewest <= 0) return last.reading === "filtered" ? { completenessGap, countGap: null } : { completenessGap };
-      const reason =
-        `campaign ${campaign.id}: campaigns/log_v2 reports ${last.totalCount} rows (total_count) from ${last.fromTime.toISOString()}, ` +
-        `${fewest} more than the warehouse holds`;
-      return { completenessGap, countGap: { at: last.fromTime, unread: fewest, reason } };
+      const checked = last;
+      if (checked?.totalCount === undefined) return { completenessGap: null };
+      const rows = await heldRows(warehouse.db, account.name, campaign.id, checked.fromTime);
+      return countCheck({ ...checked, totalCount: checked.totalCount }, rows, campaign.id);
     },
   };
 }

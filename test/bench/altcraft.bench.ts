@@ -2,7 +2,7 @@
  * bench:altcraft — the Altcraft sync end to end against the offline simulator (in this process, fixed clock):
  *   npm run bench:altcraft -- [--campaigns 2000] [--rows 500] [--parallel 8] [--concurrency 5] [--page-limit 1000]
  * 1. A full backfill of `--campaigns` campaigns of about `--rows` log rows each with runSync → rows/s; then
- *    the loader alone on the same rows (rebuilt as altcraft.jobs.ts builds them), in pages of the same size
+ *    the loader alone on the same rows (rebuilt as altcraft.batches.ts builds them), in pages of the same size
  *    and with the same parallelism, into a second fresh database → rows/s, and end to end ÷ loader alone.
  * 2. Requests of a no-op run: the clock moves by one second after the backfill (which put the finished
  *    campaigns on the slow schedule), then one run is counted per method. Target: campaigns/list pages plus
@@ -36,7 +36,7 @@ import {
 } from "../../src/simulators/altcraft/index.js";
 import { mapLogRow } from "../../src/sources/altcraft/campaign-log.mapper.js";
 import { readStart } from "../../src/sources/altcraft/campaign-log.stream.js";
-import { logRow } from "../../src/sync/altcraft.jobs.js";
+import { logRow } from "../../src/sync/altcraft.batches.js";
 import {
   type CanonicalText,
   eventKey,
@@ -116,7 +116,7 @@ function benchConfig(sim: AltcraftSimulator, limit = pageLimit) {
   );
 }
 
-/** A campaign's rows as the sync stores them (altcraft.jobs.ts), in pages of `pageLimit`. */
+/** A campaign's rows as the sync stores them (altcraft.batches.ts), in pages of `pageLimit`. */
 function campaignPages(sim: AltcraftSimulator, id: number): CampaignLogRowInput[][] {
   const rows = sim.log(id, { from: startTime, to: CLOCK });
   const keyPrefix = streamIdentity("altcraft", ACCOUNT, String(id));

@@ -1,0 +1,220 @@
+/**
+ * Reading one Yandex.Direct window whole (docs/architecture.md, Glossary: follow-up, snapshot, step past):
+ * its Offset pages until a follow-up is empty, the seconds a late event may have shifted read again until
+ * two reads agree, and a gap where the server will not give the rest. The decisions are in
+ * events.evidence.ts; events.stream.ts walks the windows.
+ */
+import type { RequestTally } from "../../http/with-retries.js";
+import { isoSeconds, parseTimestamp } from "../../time/timestamp.js";
+import { type AuditPolicy, auditsNext, type CapacityMemory, type UnreadRecords } from "../page-capacity.js";
+import {
+  type ReadEnd,
+  recordText,
+  repeatsStart,
+  type ResponsePage,
+  sameRecords,
+  secondOf,
+  trustsResponse,
+  unsettledSeconds,
+} from "./events.evidence.js";
+import type { YandexDirectClient } from "./yandex-direct.client.js";
+import type { GetEventsLogParams } from "./yandex-direct.schemas.js";
+
+const SECOND = 1000;
+/** Responses of one window read before the read stops with a gap. */
+const MAX_PAGES_PER_READ = 1000;
+/** Reads of a second whose pages may hold a repeat before it is recorded as a gap. */
+const READS_TO_AGREE = 3;
+/** An Offset no window reaches: a server that answers it with events ignores Offset. */
+export const FAR_OFFSET = 1_000_000_000;
+
+/** An event outside the window asked for: its time is most likely read in the wrong zone. */
+export class WindowOutOfRangeError extends Error {
+  override readonly name = "WindowOutOfRangeError";
+}
+
+/** Events numbered as one consistent snapshot. */
+export interface Snapshot {
+  items: unknown[];
+  /** Each item's Timestamp, ms since the epoch (NaN: unreadable), so the mapper does not parse it again. */
+  times: number[];
+}
+
+/** What one window read gave: its snapshots, its gaps, and how many events lie inside it. */
+export interface WindowPart {
+  snapshots: Snapshot[];
+  gaps: UnreadRecords[];
+  events: number;
+}
+
+/** The request of every GetEventsLog call of one stream but its window and page. */
+export type WindowRequest = Omit<GetEventsLogParams, "TimestampFrom" | "TimestampTo" | "Limit" | "Offset">;
+
+/** One stream's read: how to ask, and what it learned so far in this run. */
+export interface WindowReading {
+  client: YandexDirectClient;
+  request: WindowRequest;
+  pageLimit: number;
+  zone: string;
+  tally: RequestTally;
+  signal: AbortSignal | undefined;
+  /** Economy: the capacity, the account's audits, and whether economy still holds for this stream. */
+  capacity: CapacityMemory<{ from: number; to: number; limit: number }>;
+  audit: AuditPolicy;
+  economy: () => boolean;
+  /** The largest response seen: sizes windows, proves nothing. */
+  pageSize: number;
+  /** A far Offset came back empty: a repeat at an Offset is the log's own content. */
+  offsetHonoured: boolean;
+  /** Economy: a read settled on trust began here, ms (the first since the last audit). */
+  onTrusted: (from: number) => void;
+  /** Economy: an audit passed (the trusted reads before it stand) or found more (they are read again). */
+  onAudit: (passed: boolean) => void;
+}
+
+async function getPage(r: WindowReading, from: number, to: number, limit: number, offset: number) {
+  r.signal?.throwIfAborted();
+  const param: GetEventsLogParams = {
+    ...r.request,
+    TimestampFrom: isoSeconds(new Date(from - SECOND)),
+    TimestampTo: isoSeconds(new Date(to)),
+    Limit: limit,
+    ...(offset ? { Offset: offset } : {}),
+  };
+  return r.client.getEventsLog(param, r.tally, r.signal);
+}
+
+/** A response with its records' texts and times; an event far outside the window fails the read. */
+function responsePage(r: WindowReading, items: unknown[], from: number, to: number): ResponsePage {
+  const texts = new Array<string>(items.length);
+  const times = new Array<number>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    texts[i] = recordText(item);
+    const stamp = (item as { Timestamp?: unknown } | null)?.Timestamp;
+    const at = typeof stamp === "string" ? parseTimestamp(stamp, r.zone)?.getTime() : undefined;
+    times[i] = at ?? Number.NaN;
+    if (at !== undefined && (at < from - 2 * SECOND || at > to + SECOND)) {
+      throw new WindowOutOfRangeError(
+        `GetEventsLog returned an event at ${r.client.redact(String(stamp))} for the window ${isoSeconds(new Date(from))} – ${isoSeconds(new Date(to))}: ` +
+          `if the API writes timestamps without a zone, set the account's timestamp zone (now ${r.zone})`,
+      );
+    }
+  }
+  return { items, texts, times };
+}
+
+/** Economy: whether a first response ends the read on trust (not audited this time). */
+function settledOnTrust(r: WindowReading, n: number): "trusted" | "audit" | "no" {
+  if (!r.economy() || !trustsResponse(n, r.capacity.records, r.capacity.isFresh(), false)) return "no";
+  return auditsNext(r.audit) ? "audit" : "trusted";
+}
+
+/** Reads [from, to) by Offset pages until a follow-up is empty, or the read must stop. */
+export async function readPages(
+  r: WindowReading,
+  from: number,
+  to: number,
+  mayTrust: boolean,
+): Promise<{ pages: ResponsePage[]; end: ReadEnd }> {
+  const pages: ResponsePage[] = [];
+  const received: string[] = [];
+  let offset = 0;
+  let auditing = false;
+  for (let k = 0; k < MAX_PAGES_PER_READ; k++) {
+    const items = await getPage(r, from, to, r.pageLimit, offset);
+    if (auditing) r.onAudit(items.length === 0);
+    if (items.length === 0) return { pages, end: "empty" };
+    const page = responsePage(r, items, from, to);
+    if (offset > 0 && !r.offsetHonoured && repeatsStart(received, page.texts)) {
+      if ((await getPage(r, from, to, 1, FAR_OFFSET)).length > 0) return { pages, end: "offset-ignored" };
+      r.offsetHonoured = true;
+    }
+    pages.push(page);
+    for (const text of page.texts) received.push(text);
+    offset += items.length;
+    r.pageSize = Math.max(r.pageSize, Math.min(items.length, r.pageLimit));
+    if (r.economy()) r.capacity.delivered(items.length, { from, to, limit: r.pageLimit });
+    const trust = k === 0 && mayTrust ? settledOnTrust(r, items.length) : "no";
+    if (trust === "trusted") {
+      r.onTrusted(from);
+      return { pages, end: "trusted" };
+    }
+    auditing = trust === "audit";
+  }
+  return { pages, end: "page-bound" };
+}
+
+/** The items of pages inside [from, to) (and those without a readable time), leaving out the seconds in `skip`. */
+export function kept(pages: readonly ResponsePage[], from: number, to: number, skip?: ReadonlySet<number>): Snapshot {
+  const items: unknown[] = [];
+  const times: number[] = [];
+  for (const page of pages) {
+    for (let i = 0; i < page.items.length; i++) {
+      const at = page.times[i] as number;
+      const unreadable = Number.isNaN(at);
+      if (!unreadable && (at < from || at >= to || skip?.has(secondOf(at)))) continue;
+      items.push(page.items[i]);
+      times.push(at);
+    }
+  }
+  return { items, times };
+}
+
+function gapOf(from: number, to: number, reason: string): UnreadRecords {
+  return { at: new Date(from), until: new Date(to), unread: null, reason };
+}
+
+function stoppedRead(from: number, to: number, end: ReadEnd, pages: number): UnreadRecords {
+  const range = `${isoSeconds(new Date(from))} – ${isoSeconds(new Date(to))}`;
+  return gapOf(
+    from,
+    to,
+    end === "offset-ignored"
+      ? `GetEventsLog answered Offset ${FAR_OFFSET} with events: the server ignores Offset, so ${range} cannot be read past its first response`
+      : `${range} still had events after ${pages} responses`,
+  );
+}
+
+/** A read that must stop: each response numbered on its own, never more occurrences than the server holds. */
+function stopped(pages: readonly ResponsePage[], from: number, to: number, gap: UnreadRecords): WindowPart {
+  const snapshots = pages.map((p) => kept([p], from, to));
+  return { snapshots, gaps: [gap], events: snapshots.reduce((n, s) => n + s.items.length, 0) };
+}
+
+/** Reads one second alone until one read is one snapshot or two reads agree; otherwise a gap. */
+export async function readSecond(r: WindowReading, at: number): Promise<WindowPart> {
+  const to = at + SECOND;
+  const all: ResponsePage[] = [];
+  let previous: string[] | undefined;
+  for (let attempt = 0; attempt < READS_TO_AGREE; attempt++) {
+    const read = await readPages(r, at, to, false);
+    for (const page of read.pages) all.push(page);
+    if (read.end !== "empty") return stopped(read.pages, at, to, stoppedRead(at, to, read.end, read.pages.length));
+    const snapshot = kept(read.pages, at, to);
+    const texts = snapshot.items.map(recordText);
+    const consistent = unsettledSeconds(read.pages, at, to).length === 0;
+    if (consistent || (previous && sameRecords(previous, texts)))
+      return { snapshots: [snapshot], gaps: [], events: snapshot.items.length };
+    previous = texts;
+  }
+  const reason = `${READS_TO_AGREE} reads of ${isoSeconds(new Date(at))} disagreed (events registered while it was paged)`;
+  return stopped(all, at, to, gapOf(at, to, reason));
+}
+
+/** Reads [from, to) whole: its pages, then each second a late event may have shifted, alone. */
+export async function readWindow(r: WindowReading, from: number, to: number): Promise<WindowPart> {
+  const read = await readPages(r, from, to, true);
+  if (read.end === "offset-ignored" || read.end === "page-bound")
+    return stopped(read.pages, from, to, stoppedRead(from, to, read.end, read.pages.length));
+  const unsettled = unsettledSeconds(read.pages, from, to);
+  const main = kept(read.pages, from, to, new Set(unsettled));
+  const part: WindowPart = { snapshots: [main], gaps: [], events: main.items.length };
+  for (const at of unsettled) {
+    const second = await readSecond(r, at);
+    part.snapshots.push(...second.snapshots);
+    part.gaps.push(...second.gaps);
+    part.events += second.events;
+  }
+  return part;
+}
