@@ -184,9 +184,9 @@ describe("Yandex.Direct: the next window and the run's range", () => {
       3600 * S,
     ],
     [
-      "empty: grows fourfold",
+      "empty: grows eightfold",
       { current: 3600 * S, events: 0, spanMs: 3600 * S, pageSize: 1000, pagesPerWindow: 8, maxMs: 86_400 * S },
-      4 * 3600 * S,
+      8 * 3600 * S,
     ],
     [
       "never past the largest",

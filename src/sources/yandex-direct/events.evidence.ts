@@ -93,7 +93,7 @@ export function trustsResponse(n: number, capacity: number | undefined, fresh: b
 
 /**
  * The window to read next, ms: aim for `pagesPerWindow` responses of the size the server delivers, from the
- * density of the window just read; grow at most fourfold at once, never below a second or above `maxMs`.
+ * density of the window just read; grow at most eightfold at once, never below a second or above `maxMs`.
  */
 export function nextWindowMs(input: {
   current: number;
@@ -105,8 +105,8 @@ export function nextWindowMs(input: {
 }): number {
   const { current, events, spanMs, pageSize, pagesPerWindow, maxMs } = input;
   const perMs = spanMs > 0 ? events / spanMs : 0;
-  const target = perMs > 0 ? (pageSize * pagesPerWindow) / perMs : current * 4;
-  return Math.min(maxMs, Math.max(SECOND, secondOf(Math.min(target, current * 4))));
+  const target = perMs > 0 ? (pageSize * pagesPerWindow) / perMs : current * 8;
+  return Math.min(maxMs, Math.max(SECOND, secondOf(Math.min(target, current * 8))));
 }
 
 /**

@@ -34,7 +34,7 @@ export { type Snapshot, WindowOutOfRangeError } from "./events.window.js";
 
 const SECOND = 1000;
 /** Responses a window is sized for: its follow-up then costs a fraction of them. */
-const PAGES_PER_WINDOW = 8;
+const PAGES_PER_WINDOW = 16;
 
 /** How a read decides it has everything: `strict` (only a follow-up) or `economy` (a fresh capacity too, audited). */
 export type Completeness = "strict" | "economy";
