@@ -2,7 +2,6 @@
 // mutation it kills.
 import { describe, expect, it } from "vitest";
 import {
-  boundaryMayRepeat,
   nextWindowMs,
   repeatsStart,
   runRange,
@@ -38,18 +37,6 @@ describe("Yandex.Direct: does a page at an Offset repeat the start (a server tha
     [["a", "b"], [], false],
   ])("received %j, page %j → %s", (received, next, expected) => {
     expect(repeatsStart(received, next)).toBe(expected);
-  });
-});
-
-describe("Yandex.Direct: may a boundary between Offset pages hold a repeat?", () => {
-  // Kills: trusting every boundary (a late event becomes an extra occurrence), or none (every page re-read).
-  it.each<[string[], string | undefined, boolean]>([
-    [["a", "b", "c"], "d", false],
-    [["a", "b", "c"], "c", true],
-    [["a", "b", "c"], "a", true],
-    [["a", "b", "c"], undefined, false],
-  ])("page %j, next begins %j → %s", (before, first, expected) => {
-    expect(boundaryMayRepeat(before, first)).toBe(expected);
   });
 });
 
@@ -111,6 +98,33 @@ describe("Yandex.Direct: which seconds cannot be numbered from the pages?", () =
         page([["f", 15 * S]]),
       ],
       [12 * S],
+    ],
+    [
+      "two events registered before the Offset: the next page begins with one of them, then the repeat",
+      [
+        page([
+          ["a", 11 * S],
+          ["r", 12 * S],
+        ]),
+        page([
+          ["late", 11 * S],
+          ["r", 12 * S],
+          ["d", 13 * S],
+        ]),
+      ],
+      [12 * S],
+    ],
+    [
+      "a record of a page before the last seen again",
+      [
+        page([["a", 11 * S]]),
+        page([["b", 12 * S]]),
+        page([
+          ["x", 14 * S],
+          ["a", 11 * S],
+        ]),
+      ],
+      [11 * S],
     ],
     [
       "the second before the window does not count",
@@ -241,6 +255,16 @@ describe("Altcraft: what does a response mean?", () => {
       "nothing past it, room to spare",
       { ...base, response: { rows: 2, latest: t, totalCount: 2 }, last: t },
       "settled",
+    ],
+    [
+      "fewer rows of the last millisecond than an answer before: cut inside it",
+      { ...base, atLast: "fewer", response: { rows: 2, latest: t, totalCount: 2 }, last: t },
+      "step",
+    ],
+    [
+      "more rows of the last millisecond than an answer before: followed up again",
+      { ...base, atLast: "more", response: { rows: 2, latest: t, totalCount: 2 }, last: t },
+      "page",
     ],
     [
       "two adjacent milliseconds, total_count not falling",

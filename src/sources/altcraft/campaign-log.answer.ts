@@ -121,22 +121,31 @@ export function learnTotalCount(r: LogAsking, a: Answer, b: Answer): void {
 /**
  * After stepping onto the millisecond `last` (the answer `stepping` could not pass it): `again` when this
  * answer gave it again alone (from_time is inclusive: step one more), otherwise the gap it leaves, if any.
- * An answer from the millisecond itself that passed it holds it whole; one that gave it alone with room to
- * spare (`roomy`) was not cut; otherwise total_count's fall across it counts what no answer gave.
+ * An answer from the millisecond itself that passed it holds it whole; otherwise total_count's fall across
+ * it counts what no answer gave, and without a total_count known to count from from_time on, how many is
+ * unknown: no size says a response was not cut.
  */
 export function steppedPast(
   r: LogAsking,
-  step: { stepping: Answer; answer: Answer; last: number; limit: number; roomy: boolean },
+  step: {
+    stepping: Answer;
+    answer: Answer;
+    last: number;
+    limit: number;
+    /** The most rows of `last` any answer of the read held: what the warehouse holds of it. */
+    held: number;
+  },
 ): "again" | UnreadRecords | undefined {
-  const { stepping, answer, last, limit } = step;
+  const { stepping, answer, last, limit, held } = step;
   const atLast = answer.times.some((at) => at === last);
   if (atLast && answer.latest !== undefined && answer.latest <= last) return "again";
   const alone = stepping.from === last;
-  if (atLast || (alone && step.roomy)) return undefined;
+  if (atLast) return undefined;
+  // The stepping answer holds only rows of `last` (an exclusive server's follow-up, or the millisecond alone).
   const missing = unreadAcross({
     before: stepping.totalCount,
     after: answer.totalCount,
-    rowsRead: stepping.rows.length,
+    rowsRead: Math.max(held, stepping.rows.length),
     reading: r.reading ?? undefined,
   });
   if (missing === 0) return undefined;

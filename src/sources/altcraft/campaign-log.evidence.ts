@@ -44,6 +44,11 @@ export function judgeResponse(input: {
   canRaise: boolean;
   largest: number;
   reading: TotalCountReading | undefined;
+  /**
+   * Rows of the last millisecond in the response against the most an earlier answer held: fewer (it was
+   * cut inside it: step past), or more (the one before was: a better snapshot of it, to follow up again).
+   */
+  atLast?: "fewer" | "more" | "same";
 }): LogVerdict {
   const { response, last, limit, canRaise, largest, reading } = input;
   if (response.rows === 0) return { kind: "end" };
@@ -51,7 +56,8 @@ export function judgeResponse(input: {
   if (last === undefined || response.latest > last) return { kind: "page", latest: response.latest };
   // Nothing past the last millisecond read.
   if (response.rows >= limit) return { kind: canRaise ? "raise" : "step" };
-  if (response.rows >= largest) return { kind: "step" };
+  if (response.rows >= largest || input.atLast === "fewer") return { kind: "step" };
+  if (input.atLast === "more") return { kind: "page", latest: last };
   if (reading === "filtered" && response.totalCount !== undefined && response.totalCount > response.rows)
     return { kind: "step" };
   return { kind: "settled" };

@@ -109,8 +109,9 @@ interface Position {
   /** from_time and limit of the next request. */
   from: number;
   limit: number;
-  /** Latest millisecond read in this read. */
+  /** Latest millisecond read in this read, and the most rows of it one answer held. */
   last: number | undefined;
+  heldAtLast: number;
   cursor: Date | null;
   /** The answer before: to learn what total_count counts. */
   before: Answer | undefined;
@@ -148,6 +149,7 @@ export async function* readCampaignLog(
     limit: settings.pageLimit,
     cursor: start.cursor,
     last: undefined,
+    heldAtLast: 0,
     before: undefined,
     stepping: undefined,
     stalls: 0,
@@ -180,10 +182,22 @@ export async function* readCampaignLog(
     at.before = answer;
     settings.audit.largest = Math.max(settings.audit.largest, n);
     capacity.delivered(n, { from: at.from, limit: at.limit });
+    // An answer from before the last millisecond that holds fewer rows of it than one before was cut inside
+    // it; one that holds more shows the one before was. Only the same rows again can end the read.
+    const atLast = at.last === undefined ? 0 : rowsAt(answer, at.last);
+    const comparedAtLast =
+      at.last === undefined || answer.from >= at.last
+        ? undefined
+        : atLast < at.heldAtLast
+          ? "fewer"
+          : atLast > at.heldAtLast
+            ? "more"
+            : "same";
+    at.heldAtLast = Math.max(at.heldAtLast, atLast);
     let unread: UnreadRecords | undefined;
     if (at.stepping && at.last !== undefined) {
-      const roomy = at.stepping.rows.length < largest();
-      const past = steppedPast(asking, { stepping: at.stepping, answer, last: at.last, limit: at.limit, roomy });
+      const step = { stepping: at.stepping, answer, last: at.last, limit: at.limit, held: at.heldAtLast };
+      const past = steppedPast(asking, step);
       if (past === "again") {
         // Given alone (from_time is inclusive) and nothing after: its fullest snapshot; a millisecond on next.
         at.stepping = answer;
@@ -202,13 +216,14 @@ export async function* readCampaignLog(
       canRaise: at.limit < settings.maxPageLimit,
       largest: largest(),
       reading: asking.reading ?? undefined,
+      ...(comparedAtLast ? { atLast: comparedAtLast } : {}),
     });
     if (verdict.kind === "end" || verdict.kind === "settled") {
       if (verdict.kind === "settled" || unread) yield pageOf(answer, unread);
       return;
     }
     if (verdict.kind === "page") {
-      const trusted = settledOnTrust(at, verdict.latest, n);
+      const trusted = settledOnTrust(at, verdict.latest, answer);
       yield pageOf(answer, unread, at.last);
       if (trusted) return;
       continue;
@@ -222,8 +237,10 @@ export async function* readCampaignLog(
    * After a page: where the next request starts, and whether the read ends here on trust (economy). The
    * follow-up of a page the capacity would settle audits it: passing the page, it contradicts the capacity.
    */
-  function settledOnTrust(p: Position, latest: number, n: number): boolean {
+  function settledOnTrust(p: Position, latest: number, answer: Answer): boolean {
+    const n = answer.rows.length;
     p.stalls = 0;
+    if (latest !== p.last) p.heldAtLast = rowsAt(answer, latest);
     p.last = latest;
     if (!p.cursor || latest > p.cursor.getTime()) p.cursor = new Date(latest);
     p.limit = settings.pageLimit;
@@ -253,9 +270,17 @@ export async function* readCampaignLog(
         `campaign ${campaignId}: a page of ${answer.rows.length} rows without a readable time cannot be paged past with from_time`,
       );
     }
+    if (last !== p.last) p.heldAtLast = rowsAt(answer, last);
     p.last = last;
     if (!p.cursor || last > p.cursor.getTime()) p.cursor = new Date(last);
     p.stepping = answer;
     p.from = stepFrom(last, false);
   }
+}
+
+/** Rows of an answer at one millisecond. */
+function rowsAt(answer: Answer, ms: number): number {
+  let n = 0;
+  for (const at of answer.times) if (at === ms) n++;
+  return n;
 }

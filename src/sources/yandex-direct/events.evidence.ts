@@ -42,33 +42,27 @@ export function repeatsStart(received: readonly string[], page: readonly string[
 }
 
 /**
- * Whether the boundary between two consecutive Offset pages may hold a repeat: an event registered between
- * the two requests before the Offset shifts the order by one, so the next page begins with a record the
- * page before already held. A page that begins with a record the page before does not hold proves no
- * shift happened (the log only grows, and the server's order is stable).
- */
-export function boundaryMayRepeat(before: readonly string[], nextFirst: string | undefined): boolean {
-  return nextFirst !== undefined && before.includes(nextFirst);
-}
-
-/**
- * The seconds of a window that cannot be numbered from its Offset pages: those present on both sides of a
- * boundary that may repeat. Every other second is one consistent snapshot in the pages together.
+ * The seconds of a window that cannot be numbered from its Offset pages: those of a record a page holds that
+ * an earlier page of the read already held. Events registered between two requests before the Offset move
+ * the order on by as many places, so the next pages hold again the records that were just before the
+ * Offset — anywhere in their first places, between the new events. Without a record seen again (the log only
+ * grows, and the server's order is stable) the pages together are one consistent snapshot of every second.
+ * Identical records of a dense second are seen again too: those seconds are read again alone, at a cost.
  */
 export function unsettledSeconds(pages: readonly ResponsePage[], from: number, to: number): number[] {
   const seconds = new Set<number>();
-  for (let k = 0; k + 1 < pages.length; k++) {
-    const before = pages[k] as ResponsePage;
-    const after = pages[k + 1] as ResponsePage;
-    if (!boundaryMayRepeat(before.texts, after.texts[0])) continue;
-    const inBefore = new Set(inWindow(before.times, from, to).map(secondOf));
-    for (const at of inWindow(after.times, from, to)) if (inBefore.has(secondOf(at))) seconds.add(secondOf(at));
+  const seen = new Set<string>();
+  for (const [k, page] of pages.entries()) {
+    if (k > 0) {
+      for (let i = 0; i < page.texts.length; i++) {
+        const at = page.times[i] as number;
+        if (seen.has(page.texts[i] as string) && at >= from && at < to) seconds.add(secondOf(at));
+      }
+    }
+    for (const text of page.texts) seen.add(text);
   }
   return [...seconds].sort((a, b) => a - b);
 }
-
-const inWindow = (times: readonly number[], from: number, to: number): number[] =>
-  times.filter((at) => at >= from && at < to);
 
 /** Whether two reads hold the same records, counted (their order aside). */
 export function sameRecords(a: readonly string[], b: readonly string[]): boolean {
