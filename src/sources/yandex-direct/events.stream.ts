@@ -28,9 +28,9 @@ import type { YandexDirectClient } from "./yandex-direct.client.js";
 import type { Currency } from "../../vocabulary.js";
 import type { EventsLogFilter } from "./yandex-direct.schemas.js";
 import { nextWindowMs, runRange, secondOf } from "./events.evidence.js";
-import { readWindow, type Snapshot, type WindowReading } from "./events.window.js";
+import { readWindow, type Snapshot, type WindowProbe, type WindowReading } from "./events.window.js";
 
-export { type Snapshot, WindowOutOfRangeError } from "./events.window.js";
+export { type Snapshot, type WindowProbe, WindowOutOfRangeError } from "./events.window.js";
 
 const SECOND = 1000;
 /** Responses a window is sized for: its follow-up then costs a fraction of them. */
@@ -64,13 +64,6 @@ export interface EventsStreamSettings {
   audit: AuditPolicy;
   /** Where this read stops (default: now minus the settle lag), ms. */
   endAt?: number;
-}
-
-/** A request that delivered the capacity. */
-export interface WindowProbe {
-  from: number;
-  to: number;
-  limit: number;
 }
 
 /** Paging state kept in sync.streams.state between runs (null clears a key). */

@@ -33,6 +33,13 @@ export class WindowOutOfRangeError extends Error {
   override readonly name = "WindowOutOfRangeError";
 }
 
+/** A request that delivered the capacity. */
+export interface WindowProbe {
+  from: number;
+  to: number;
+  limit: number;
+}
+
 /** Events numbered as one consistent snapshot. */
 export interface Snapshot {
   items: unknown[];
@@ -59,7 +66,7 @@ export interface WindowReading {
   tally: RequestTally;
   signal: AbortSignal | undefined;
   /** Economy: the capacity, the account's audits, and whether economy still holds for this stream. */
-  capacity: CapacityMemory<{ from: number; to: number; limit: number }>;
+  capacity: CapacityMemory<WindowProbe>;
   audit: AuditPolicy;
   economy: () => boolean;
   /** The largest response seen: sizes windows, proves nothing. */
