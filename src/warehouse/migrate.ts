@@ -1,13 +1,14 @@
 import { type Kysely, type MigrationResult, Migrator, sql } from "kysely";
 import { migrations } from "../../migrations/index.js";
+import { MIGRATION_LOCK_TABLE, MIGRATION_SCHEMA, MIGRATION_TABLE, moveMigrationTables } from "./migration-tables.js";
 
 function migrator<DB>(db: Kysely<DB>): Migrator {
   return new Migrator({
     db: db as Kysely<unknown>,
     provider: { getMigrations: async () => migrations },
-    migrationTableSchema: "public",
-    migrationTableName: "eventlog_sync_migrations",
-    migrationLockTableName: "eventlog_sync_migrations_lock",
+    migrationTableSchema: MIGRATION_SCHEMA,
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
   });
 }
 
@@ -25,6 +26,7 @@ function settle(results: { error?: unknown; results?: MigrationResult[] }, what:
  * starting at once apply each migration exactly once; applying when nothing is pending changes nothing.
  */
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationResult[]> {
+  await moveMigrationTables(db);
   // A migration may rewrite a large table: it runs on a connection of its own without the pool's
   // statement_timeout (the migration lock still waits at most lock_timeout).
   return db.connection().execute(async (connection) => {
@@ -39,6 +41,7 @@ export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationResu
 
 /** Reverts the last `steps` applied migrations (all of them with `Infinity`). */
 export async function migrateDown<DB>(db: Kysely<DB>, steps = 1): Promise<MigrationResult[]> {
+  await moveMigrationTables(db);
   const m = migrator(db);
   const done: MigrationResult[] = [];
   for (let i = 0; i < steps; i++) {
