@@ -37,3 +37,13 @@ export function readmeQueries(readme: string, section: string): { title: string;
   }
   return queries;
 }
+
+/** The README's SQL block that matches `marker`, one statement per item, whitespace collapsed. */
+export function readmeRecipe(readme: string, marker: RegExp): string[] {
+  const block = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1] ?? "").find((sql) => marker.test(sql));
+  if (!block) throw new Error(`README.md has no SQL block matching ${String(marker)}`);
+  return block
+    .split(";")
+    .map((statement) => statement.replace(/\s+/g, " ").trim())
+    .filter(Boolean);
+}
