@@ -11,14 +11,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { basename, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, parseAllDocuments, stringify } from "yaml";
 import { z } from "zod";
 import { parseConfig } from "../../src/config/load-config.js";
-import { biRoleRecipe } from "../support/readme.js";
+import { biRoleRecipe, readmeRecipe } from "../support/readme.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
@@ -42,9 +42,13 @@ const serviceSchema = z.looseObject({
   profiles: z.array(z.string()).optional(),
   networks: z.union([z.array(z.string()), z.record(z.string(), z.unknown())]).optional(),
   container_name: z.string().optional(),
+  secrets: z.array(z.string()).optional(),
+  user: z.string().optional(),
+  entrypoint: z.union([z.string(), z.array(z.string())]).optional(),
 });
 const composeSchema = z.looseObject({
   services: z.record(z.string(), serviceSchema),
+  secrets: z.record(z.string(), z.looseObject({ file: z.string() })).optional(),
   volumes: z.record(z.string(), z.unknown()).optional(),
   networks: z.record(z.string(), z.unknown()).optional(),
 });
@@ -62,8 +66,26 @@ const containerSchema = z.looseObject({
   image: z.string(),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()),
-  env: z.array(envVarSchema),
+  env: z.array(envVarSchema).optional(),
+  securityContext: z
+    .looseObject({
+      runAsNonRoot: z.boolean().optional(),
+      runAsUser: z.number().optional(),
+      readOnlyRootFilesystem: z.boolean().optional(),
+      allowPrivilegeEscalation: z.boolean().optional(),
+    })
+    .optional(),
   volumeMounts: z.array(z.looseObject({ name: z.string(), mountPath: z.string(), readOnly: z.boolean().optional() })),
+});
+const podSecuritySchema = z.looseObject({
+  runAsNonRoot: z.boolean().optional(),
+  runAsUser: z.number().optional(),
+  fsGroup: z.number().optional(),
+});
+const volumeSchema = z.looseObject({
+  name: z.string(),
+  configMap: z.looseObject({ name: z.string() }).optional(),
+  secret: z.looseObject({ secretName: z.string() }).optional(),
 });
 const cronJobSchema = z.looseObject({
   apiVersion: z.literal("batch/v1"),
@@ -99,11 +121,9 @@ const cronJobSchema = z.looseObject({
           spec: z.looseObject({
             restartPolicy: z.string(),
             automountServiceAccountToken: z.boolean().optional(),
-            securityContext: z.looseObject({ runAsNonRoot: z.boolean().optional() }).optional(),
+            securityContext: podSecuritySchema.optional(),
             containers: z.array(containerSchema).min(1),
-            volumes: z.array(
-              z.looseObject({ name: z.string(), configMap: z.looseObject({ name: z.string() }).optional() }),
-            ),
+            volumes: z.array(volumeSchema),
           }),
         }),
       }),
@@ -148,11 +168,6 @@ function isPinned(image: string): boolean {
   const tag = image.slice(colon + 1);
   return tag.length > 0 && tag !== "latest" && !tag.startsWith("latest-");
 }
-
-/** A whole value that is one `${VAR}` reference, optionally with `?message` (never a default value). */
-const BARE_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(\?[^}]*)?\}$/;
-/** A value that is one `${VAR}` reference, a default allowed (`${VAR:-x}`). */
-const ANY_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)([:?-][^}]*)?\}$/;
 
 /** Names of the `${VAR}` references of every `token` field in a parsed config document. */
 function tokenReferences(document: unknown): string[] {
@@ -215,41 +230,97 @@ const deployDocument: unknown = parseYaml(read(DEPLOY_CONFIG));
 const deployTokens = tokenReferences(deployDocument);
 const fakeEnv = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, `test-value-of-${n}`]));
 
+/** The path of every `${file:…}` reference in the strings of a parsed document. */
+function fileReferences(document: unknown): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown) => {
+    if (typeof value === "string") for (const m of value.matchAll(/\$\{file:([^}]+)\}/g)) out.push(m[1] ?? "");
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === "object") Object.values(value).forEach(walk);
+  };
+  walk(document);
+  return out;
+}
+
+const testFiles = mkdtempSync(join(tmpdir(), "eventlog-sync-deploy-files-"));
+afterAll(() => rmSync(testFiles, { recursive: true, force: true }));
+/**
+ * The document with each `${file:/path}` pointing at a test file of its own instead (holding
+ * `test-value-of-<name>`, or a database URL for `database_url`), so that the config loads outside a container.
+ */
+function withTestFiles(document: unknown): unknown {
+  const map = (value: unknown): unknown => {
+    if (typeof value === "string")
+      return value.replace(/\$\{file:([^}]+)\}/g, (_, path: string) => {
+        const name = basename(path);
+        const local = join(testFiles, path.replace(/[^A-Za-z0-9_.-]/g, "_"));
+        const content =
+          name === "database_url" ? "postgres://eventlog_writer:x@postgres:5432/eventlog" : `test-value-of-${name}`;
+        writeFileSync(local, `${content}\n`);
+        return `\${file:${local}}`;
+      });
+    if (Array.isArray(value)) return value.map(map);
+    if (value && typeof value === "object")
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, map(v)]));
+    return value;
+  };
+  return map(document);
+}
+const loadDeployConfig = () => parseConfig(withTestFiles(deployDocument), fakeEnv(deployTokens));
+
 describe("deploy/eventlog-sync.yaml", () => {
-  it("is a valid configuration with both sources, tokens only as ${…} references", () => {
-    expect(deployTokens.length).toBeGreaterThanOrEqual(2);
-    const config = parseConfig(deployDocument, fakeEnv(deployTokens));
+  it("is a valid configuration with both sources, every token read from a secret file", () => {
+    const config = loadDeployConfig();
     expect(config.sources.altcraft?.accounts.length).toBeGreaterThan(0);
     expect(config.sources.yandex_direct?.accounts.length).toBeGreaterThan(0);
-    for (const account of [
-      ...(config.sources.altcraft?.accounts ?? []),
-      ...(config.sources.yandex_direct?.accounts ?? []),
-    ]) {
-      expect(account.token).toMatch(/^test-value-of-/);
-    }
+    const accounts = [...(config.sources.altcraft?.accounts ?? []), ...(config.sources.yandex_direct?.accounts ?? [])];
+    for (const account of accounts) expect(account.token).toMatch(/^test-value-of-/);
+    expect(deployTokens, "no token from the environment").toEqual([]);
+    const files = fileReferences(deployDocument);
+    expect(files.length).toBeGreaterThanOrEqual(accounts.length + 1);
+    for (const path of files) expect(path).toMatch(/^\/run\/secrets\/[a-z_]+$/);
   });
 
   it("has the daemon block: every 15 minutes, port 9464, listening beyond the container's loopback", () => {
-    const config = parseConfig(deployDocument, fakeEnv(deployTokens));
+    const config = loadDeployConfig();
     expect(config.daemon.schedule).toBe("*/15 * * * *");
     expect(config.daemon.port).toBe(9464);
     expect(config.daemon.host).toBe("0.0.0.0");
   });
 
-  it("leaves the database to DATABASE_URL", () => {
-    const config = parseConfig(deployDocument, fakeEnv(deployTokens));
-    expect(config.database?.url).toBeUndefined();
+  it("connects as the job's own role to the postgres service, the password from a secret file", () => {
+    const url = z.looseObject({ database: z.looseObject({ url: z.string() }) }).parse(deployDocument).database.url;
+    expect(url).toBe("postgres://eventlog_writer:${file:/run/secrets/eventlog_writer_password}@postgres:5432/eventlog");
+    expect(loadDeployConfig().database.url).toBe(
+      "postgres://eventlog_writer:test-value-of-eventlog_writer_password@postgres:5432/eventlog",
+    );
   });
 });
 
 // ---------------------------------------------------------------- docker-compose.yml
 
+/** The statements of a SQL file or README block: comments dropped, one per `;`, whitespace collapsed. */
+function sqlStatements(text: string): string[] {
+  return text
+    .replace(/--[^\n]*/g, "")
+    .split(";")
+    .map((statement) => statement.replace(/\s+/g, " ").trim())
+    .filter(Boolean);
+}
+/** A statement with its password and database written one way, so the README's and the files' compare. */
+const normalised = (statement: string) =>
+  statement
+    .toLowerCase()
+    .replace(/password (?:'[^']*'|:'[a-z_]+')/, "password ?")
+    .replace(/database :"dbname"/g, "database eventlog");
+
 describe("docker-compose.yml", () => {
-  it("has postgres and eventlog-sync, and metabase only in the bi profile", () => {
-    expect(Object.keys(compose.services).sort()).toEqual(["eventlog-sync", "metabase", "postgres"]);
+  const composeText = read("docker-compose.yml");
+
+  it("has postgres, eventlog-sync and the one-shot bi-grants, and metabase only in the bi profile", () => {
+    expect(Object.keys(compose.services).sort()).toEqual(["bi-grants", "eventlog-sync", "metabase", "postgres"]);
     expect(service("metabase").profiles).toEqual(["bi"]);
-    expect(service("postgres").profiles).toBeUndefined();
-    expect(service("eventlog-sync").profiles).toBeUndefined();
+    for (const name of ["postgres", "eventlog-sync", "bi-grants"]) expect(service(name).profiles).toBeUndefined();
   });
 
   it("pins every image: a tag that is not latest, or a digest", () => {
@@ -261,31 +332,39 @@ describe("docker-compose.yml", () => {
       expect(isPinned(svc.image), `${name}: ${svc.image}`).toBe(true);
     }
     expect(service("postgres").image).toMatch(/^postgres:17(\b|$)/);
+    expect(service("bi-grants").image).toBe(service("postgres").image);
     expect(service("metabase").image).toMatch(/^metabase\/metabase:v\d+\.\d+\.\d+/);
   });
 
-  it("gives postgres a pg_isready healthcheck, a named volume and the database settings", () => {
+  it("gives postgres a pg_isready healthcheck over TCP, its data in a named volume, the superuser's password from a file", () => {
     const pg = service("postgres");
-    const test = pg.healthcheck?.test;
-    expect([test].flat().join(" ")).toContain("pg_isready");
+    const test = [pg.healthcheck?.test].flat().join(" ");
+    expect(test).toContain("pg_isready");
+    expect(test, "TCP: the first-start server running the init scripts listens on its socket only").toMatch(
+      /--host 127\.0\.0\.1|-h 127\.0\.0\.1/,
+    );
     const env = environmentOf(pg);
-    expect(env.get("POSTGRES_USER")).toBeTruthy();
-    expect(env.get("POSTGRES_DB")).toBeTruthy();
-    expect(
-      env.get("POSTGRES_PASSWORD"),
-      "the password comes from the environment (a local default is allowed)",
-    ).toMatch(ANY_REFERENCE);
-    expect(pg.volumes?.some((v) => v.endsWith(":/var/lib/postgresql/data"))).toBe(true);
+    expect(env.get("POSTGRES_DB")).toBe("eventlog");
+    expect(env.has("POSTGRES_PASSWORD"), "no password in the environment").toBe(false);
+    expect(env.get("POSTGRES_PASSWORD_FILE")).toBe("/run/secrets/postgres_password");
+    expect(pg.secrets).toContain("postgres_password");
+    const declared = Object.keys(compose.volumes ?? {});
+    const data = pg.volumes?.find((v) => v.split(":")[1] === "/var/lib/postgresql/data");
+    expect(declared).toContain(data?.split(":")[0]);
   });
 
-  it("mounts only named volumes declared at the top level for postgres and metabase", () => {
+  it("mounts named volumes declared at the top level, or files of this repository read-only", () => {
     const declared = Object.keys(compose.volumes ?? {});
-    for (const name of ["postgres", "metabase"]) {
-      const volumes = service(name).volumes ?? [];
-      expect(volumes.length, `${name} has a volume`).toBeGreaterThan(0);
-      for (const v of volumes) {
-        const source = v.split(":")[0] ?? "";
-        expect(declared, `${name}: ${v} is a named volume`).toContain(source);
+    for (const [name, svc] of Object.entries(compose.services)) {
+      for (const v of svc.volumes ?? []) {
+        const source = v.startsWith("${") ? v.slice(0, v.indexOf("}") + 1) : (v.split(":")[0] ?? "");
+        const target = v.slice(source.length + 1).split(":")[0] ?? "";
+        if (source.startsWith(".") || source.startsWith("${")) {
+          const path = /^\$\{[A-Z_]+:-([^}]+)\}$/.exec(source)?.[1] ?? source;
+          expect(existsSync(join(ROOT, path)), `${name}: ${path} exists`).toBe(true);
+          expect(v, `${name}: ${v} is read-only`).toMatch(/:ro$/);
+        } else expect(declared, `${name}: ${v} is a named volume`).toContain(source);
+        expect(target).toMatch(/^\//);
       }
     }
   });
@@ -302,35 +381,75 @@ describe("docker-compose.yml", () => {
     const mount = (svc.volumes ?? []).find((v) => v.includes(":/config/eventlog-sync.yaml"));
     expect(mount, "the config is mounted at /config/eventlog-sync.yaml").toBeDefined();
     expect(mount).toMatch(/:ro$/);
-    // `${EVENTLOG_SYNC_CONFIG_FILE:-./deploy/eventlog-sync.yaml}` or a plain path: the default must exist.
     const source = mount?.slice(0, mount.indexOf(":/config/")) ?? "";
-    const defaultPath = /^\$\{[A-Z_]+:-([^}]+)\}$/.exec(source)?.[1] ?? source;
-    expect(existsSync(join(ROOT, defaultPath)), `${defaultPath} exists`).toBe(true);
+    expect(/^\$\{[A-Z_]+:-([^}]+)\}$/.exec(source)?.[1] ?? source).toBe(`./${DEPLOY_CONFIG}`);
   });
 
-  it("starts eventlog-sync only when postgres is healthy", () => {
-    const dependsOn = service("eventlog-sync").depends_on;
-    expect(Array.isArray(dependsOn) ? undefined : dependsOn?.postgres?.condition).toBe("service_healthy");
-  });
-
-  it("points DATABASE_URL at the postgres service, its password a reference", () => {
-    const url = environmentOf(service("eventlog-sync")).get("DATABASE_URL") ?? "";
-    expect(url).toMatch(/^postgres(ql)?:\/\/[^:]+:\$\{[^}]+\}@postgres:5432\/[A-Za-z_]+$/);
-  });
-
-  it("passes every token of the config from the host environment, none written in the file", () => {
-    const env = environmentOf(service("eventlog-sync"));
-    for (const name of deployTokens) {
-      expect(env.get(name), `${name} is passed to the container`).toMatch(BARE_REFERENCE);
-      expect(BARE_REFERENCE.exec(env.get(name) ?? "")?.[1]).toBe(name);
+  it("starts eventlog-sync and bi-grants only when postgres is healthy", () => {
+    for (const name of ["eventlog-sync", "bi-grants"]) {
+      const dependsOn = service(name).depends_on;
+      expect(Array.isArray(dependsOn) ? undefined : dependsOn?.postgres?.condition).toBe("service_healthy");
     }
-    for (const [svcName, svc] of Object.entries(compose.services)) {
-      for (const [name, value] of environmentOf(svc)) {
-        if (/TOKEN|SECRET|API_KEY/i.test(name))
-          expect(value, `${svcName}.${name} is a bare \${…} reference, no default`).toMatch(BARE_REFERENCE);
-        if (/PASSWORD/i.test(name)) expect(value, `${svcName}.${name} is a \${…} reference`).toMatch(ANY_REFERENCE);
+  });
+
+  it("mounts, as a secret of the service, every file the config reads; each secret is a git-ignored file", () => {
+    const svc = service("eventlog-sync");
+    const secrets = compose.secrets ?? {};
+    for (const path of fileReferences(deployDocument)) {
+      const name = path.slice("/run/secrets/".length);
+      expect(svc.secrets, `${path} is mounted`).toContain(name);
+      expect(secrets[name], `secret ${name} is declared`).toBeDefined();
+    }
+    for (const [name, secret] of Object.entries(secrets)) {
+      expect(secret.file, name).toBe(`./deploy/secrets/${name}`);
+    }
+    expect(read("deploy/secrets/.gitignore").split("\n")).toEqual(expect.arrayContaining(["*", "!.gitignore"]));
+    for (const [name, svc] of Object.entries(compose.services))
+      for (const used of svc.secrets ?? []) expect(secrets[used], `${name} uses the declared ${used}`).toBeDefined();
+  });
+
+  it("writes no token, password or superuser connection anywhere: no DATABASE_URL, no secret in the environment", () => {
+    expect(environmentOf(service("eventlog-sync")).has("DATABASE_URL"), "it would win over the config").toBe(false);
+    for (const [name, svc] of Object.entries(compose.services))
+      for (const [key, value] of environmentOf(svc)) {
+        if (/TOKEN|SECRET|API_KEY|PASSWORD|DATABASE_URL/i.test(key))
+          expect(`${key}=${value}`, `${name}.${key}`).toMatch(/^[A-Z_]+_FILE=\/run\/secrets\/[a-z_]+$/);
       }
-    }
+    expect(composeText).not.toMatch(/POSTGRES_USER|POSTGRES_PASSWORD:|:eventlog@|postgres:\/\/postgres|PGPASSWORD/);
+    expect(composeText).not.toMatch(/PGUSER: postgres\b|--username postgres\b|-U postgres\b/);
+  });
+
+  it("runs no container of its own as root: the job as the image's user, bi-grants as postgres", () => {
+    expect(service("eventlog-sync").user ?? "image USER").not.toMatch(/^(root|0)(:|$)/);
+    expect(read("Dockerfile")).toMatch(/^USER node$/m);
+    expect(service("bi-grants").user).toMatch(/^[1-9]\d*:[1-9]\d*$/);
+    expect(environmentOf(service("bi-grants")).get("PGUSER")).toBe("eventlog_writer");
+  });
+
+  it("initialises postgres with the roles the README documents, and bi-grants grants what the README grants", () => {
+    const pg = service("postgres");
+    const initdb = pg.volumes?.find((v) => v.split(":")[1] === "/docker-entrypoint-initdb.d");
+    expect(initdb?.split(":")[0]).toBe("./deploy/postgres/initdb");
+    expect(readdirSync(join(ROOT, "deploy/postgres/initdb"))).toEqual(["10-roles.sh"]);
+    const scripts = "/etc/eventlog-sync/postgres";
+    expect(pg.volumes).toContain(`./deploy/postgres:${scripts}:ro`);
+    expect(service("bi-grants").volumes).toContain(`./deploy/postgres:${scripts}:ro`);
+    expect(service("bi-grants").entrypoint).toEqual(["/bin/sh", `${scripts}/bi-grants.sh`]);
+    expect(read("deploy/postgres/initdb/10-roles.sh")).toContain(`\${EVENTLOG_SYNC_POSTGRES_DIR:-${scripts}}`);
+    expect(pg.secrets).toEqual(expect.arrayContaining(["eventlog_writer_password", "bi_reader_password"]));
+
+    const readme = read("README.md");
+    const documented = [
+      ...readmeRecipe(readme, /create role eventlog_writer/i),
+      ...readmeRecipe(readme, /create role bi_reader/i),
+    ].map(normalised);
+    const files = [
+      ...sqlStatements(read("deploy/postgres/roles.sql")),
+      ...sqlStatements(read("deploy/postgres/bi-grants.sql")),
+    ].map(normalised);
+    expect(new Set(files)).toEqual(new Set(documented));
+    for (const statement of sqlStatements(read("deploy/postgres/roles.sql")))
+      expect(statement, "roles.sql runs before the job's schemas exist").not.toMatch(/\bschema (altcraft|sync)/i);
   });
 
   it("publishes the metrics port 9464", () => {
@@ -341,12 +460,11 @@ describe("docker-compose.yml", () => {
     ).toBe(true);
   });
 
-  it("puts the three services on one network", () => {
+  it("puts every service on one network", () => {
     const networksOf = (svc: Service) =>
       Array.isArray(svc.networks) ? svc.networks : Object.keys(svc.networks ?? { default: null });
-    const shared = networksOf(service("postgres")).filter(
-      (n) => networksOf(service("eventlog-sync")).includes(n) && networksOf(service("metabase")).includes(n),
-    );
+    const services = Object.values(compose.services);
+    const shared = networksOf(service("postgres")).filter((n) => services.every((s) => networksOf(s).includes(n)));
     expect(shared.length).toBeGreaterThan(0);
   });
 
@@ -376,14 +494,7 @@ async function findCompose(): Promise<string[] | undefined> {
 }
 
 describe("compose config (needs a compose binary, no engine)", () => {
-  const cleanEnv = () => {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (!/TOKEN|^POSTGRES_|^EVENTLOG_SYNC_|^COMPOSE_|^METABASE_/.test(k)) env[k] = v;
-    return env;
-  };
-
-  it("accepts the file with the tokens set, and refuses it naming a token that is not set", async () => {
+  it("accepts the file, with no token or password in any service's environment", async () => {
     const binary = await findCompose();
     if (!binary) {
       console.warn(
@@ -391,31 +502,19 @@ describe("compose config (needs a compose binary, no engine)", () => {
       );
       return;
     }
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env))
+      if (!/TOKEN|^POSTGRES_|^EVENTLOG_SYNC_|^COMPOSE_|^METABASE_/.test(k)) env[k] = v;
     const [file, ...base] = binary as [string, ...string[]];
     const args = [...base, "-f", join(ROOT, "docker-compose.yml"), "--profile", "bi", "config"];
-    const [missing, ...others] = deployTokens as [string, ...string[]];
-    // Both at once: docker-compose v1 is a Python program that can take seconds to start.
-    const [{ stdout }, refused] = await Promise.all([
-      run(file, args, { cwd: ROOT, env: { ...cleanEnv(), ...fakeEnv(deployTokens) }, timeout: 90_000 }),
-      run(file, args, { cwd: ROOT, env: { ...cleanEnv(), ...fakeEnv(others) }, timeout: 90_000 }).then(
-        () => undefined,
-        (err: unknown) => err,
-      ),
-    ]);
-    // `config` prints ports and volumes in long form (v2): only the services and their environment are read.
+    const { stdout } = await run(file, args, { cwd: ROOT, env, timeout: 90_000 });
     const resolved = z
       .looseObject({ services: z.record(z.string(), z.looseObject({ environment })) })
       .parse(parseYaml(stdout));
-    expect(Object.keys(resolved.services).sort()).toEqual(["eventlog-sync", "metabase", "postgres"]);
-    const svc = resolved.services["eventlog-sync"];
-    expect(svc).toBeDefined();
-    const env = environmentOf({ environment: svc?.environment });
-    for (const name of deployTokens) expect(env.get(name)).toBe(`test-value-of-${name}`);
-    expect(env.get("DATABASE_URL")).toMatch(/@postgres:5432\//);
-
-    expect(refused, `compose refuses to start without ${missing}`).toBeDefined();
-    const stderr = z.looseObject({ stderr: z.string() }).parse(refused).stderr;
-    expect(stderr).toContain(missing);
+    expect(Object.keys(resolved.services).sort()).toEqual(["bi-grants", "eventlog-sync", "metabase", "postgres"]);
+    expect(environmentOf({ environment: resolved.services["eventlog-sync"]?.environment }).has("DATABASE_URL")).toBe(
+      false,
+    );
   }, 240_000);
 });
 
@@ -576,10 +675,13 @@ describe("Dockerfile", () => {
     const dir = mkdtempSync(join(tmpdir(), "eventlog-sync-health-"));
     const file = join(dir, "eventlog-sync.yaml");
     const withPort = (p: number) =>
-      writeFileSync(file, stringify({ ...(deployDocument as object), daemon: { port: p, host: "0.0.0.0" } }));
+      writeFileSync(
+        file,
+        stringify({ ...(withTestFiles(deployDocument) as object), daemon: { port: p, host: "0.0.0.0" } }),
+      );
     const check = () =>
       run(process.execPath, [join(ROOT, "dist/src/cli/healthcheck.js")], {
-        env: { ...process.env, ...fakeEnv(deployTokens), EVENTLOG_SYNC_CONFIG: file },
+        env: { ...process.env, EVENTLOG_SYNC_CONFIG: file },
         timeout: 30_000,
       }).then(
         () => 0,
@@ -691,19 +793,105 @@ describe("the production install (npm ci --omit=dev) gives a working binary", ()
   });
 });
 
+// ---------------------------------------------------------------- deploy/kubernetes: every manifest
+
+const KUBERNETES = "deploy/kubernetes";
+const SECRETS_DIR = "/run/secrets/eventlog-sync";
+const kubernetesDocuments = readdirSync(join(ROOT, KUBERNETES))
+  .filter((f) => f.endsWith(".yaml"))
+  .flatMap((file) =>
+    parseAllDocuments(read(`${KUBERNETES}/${file}`)).map((d) => {
+      if (d.errors.length > 0) throw new Error(`${file}: ${d.errors.map((e) => e.message).join("; ")}`);
+      const value = d.toJS() as unknown;
+      return { file, kind: z.looseObject({ kind: z.string() }).parse(value).kind, value };
+    }),
+  );
+function kubernetesObject(kind: string, file?: string): unknown {
+  const found = kubernetesDocuments.filter((d) => d.kind === kind && (file === undefined || d.file === file));
+  if (found.length !== 1) throw new Error(`expected one ${kind} in ${KUBERNETES}, found ${found.length}`);
+  return found[0]?.value;
+}
+const configMap = configMapSchema.parse(kubernetesObject("ConfigMap"));
+const kubernetesConfig: unknown = parseYaml(configMap.data["eventlog-sync.yaml"] ?? "");
+const secretExample = z
+  .looseObject({ metadata: z.looseObject({ name: z.string() }), stringData: z.record(z.string(), z.string()) })
+  .parse(kubernetesObject("Secret", "secret.example.yaml"));
+
+type Pod = { securityContext?: z.infer<typeof podSecuritySchema> | undefined; volumes: z.infer<typeof volumeSchema>[] };
+type Container = z.infer<typeof containerSchema>;
+
+/** The config and the Secret are mounted read-only, and every `${file:…}` of the config is a key of the Secret. */
+function expectSecretsMounted(pod: Pod, container: Container): void {
+  const mount = container.volumeMounts.find((m) => m.mountPath === SECRETS_DIR);
+  expect(mount?.readOnly).toBe(true);
+  const volume = pod.volumes.find((v) => v.name === mount?.name);
+  expect(volume?.secret?.secretName).toBe(secretExample.metadata.name);
+  const files = fileReferences(kubernetesConfig);
+  expect(files.length).toBeGreaterThan(0);
+  for (const path of files) {
+    const owner = container.volumeMounts.find((m) => path.startsWith(`${m.mountPath}/`));
+    expect(owner?.mountPath, `${path} is in a mounted volume`).toBe(SECRETS_DIR);
+    expect(Object.keys(secretExample.stringData), `${path} is a key of the Secret`).toContain(basename(path));
+  }
+  expect(pod.securityContext?.fsGroup, "the Secret's files are readable by the container's group").toBe(
+    pod.securityContext?.runAsUser,
+  );
+}
+
+/** Runs as a user that is not root, whichever of the pod and the container says so. */
+function expectNotRoot(pod: Pod, container: Container): void {
+  const user = container.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
+  expect(user, `${container.name} names its user`).toBeGreaterThan(0);
+  expect(container.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot).toBe(true);
+  expect(container.securityContext?.allowPrivilegeEscalation).toBe(false);
+  expect(container.securityContext?.readOnlyRootFilesystem).toBe(true);
+}
+
+const probeSchema = z.looseObject({
+  httpGet: z.looseObject({ path: z.string(), port: z.union([z.string(), z.number()]) }),
+});
+const deploymentSchema = z.looseObject({
+  apiVersion: z.literal("apps/v1"),
+  kind: z.literal("Deployment"),
+  spec: z.looseObject({
+    replicas: z.number(),
+    selector: z.looseObject({ matchLabels: z.record(z.string(), z.string()) }),
+    template: z.looseObject({
+      metadata: z.looseObject({ labels: z.record(z.string(), z.string()) }),
+      spec: z.looseObject({
+        automountServiceAccountToken: z.boolean().optional(),
+        securityContext: podSecuritySchema.optional(),
+        containers: z
+          .array(
+            containerSchema.extend({
+              ports: z.array(z.looseObject({ name: z.string().optional(), containerPort: z.number() })),
+              livenessProbe: probeSchema,
+              readinessProbe: probeSchema,
+              resources: z.looseObject({
+                requests: z.record(z.string(), z.string()).optional(),
+                limits: z.record(z.string(), z.string()),
+              }),
+            }),
+          )
+          .length(1),
+        volumes: z.array(volumeSchema),
+      }),
+    }),
+  }),
+});
+const serviceManifestSchema = z.looseObject({
+  kind: z.literal("Service"),
+  metadata: z.looseObject({ annotations: z.record(z.string(), z.string()) }),
+  spec: z.looseObject({
+    selector: z.record(z.string(), z.string()),
+    ports: z.array(z.looseObject({ port: z.number(), targetPort: z.union([z.string(), z.number()]) })).min(1),
+  }),
+});
+
 // ---------------------------------------------------------------- deploy/kubernetes/cronjob.yaml
 
 describe("deploy/kubernetes/cronjob.yaml", () => {
-  const documents = parseAllDocuments(read("deploy/kubernetes/cronjob.yaml")).map((d) => {
-    expect(d.errors).toEqual([]);
-    return d.toJS() as unknown;
-  });
-  const cronJob = cronJobSchema.parse(
-    documents.find((d) => z.looseObject({ kind: z.literal("CronJob") }).safeParse(d).success),
-  );
-  const configMap = configMapSchema.parse(
-    documents.find((d) => z.looseObject({ kind: z.literal("ConfigMap") }).safeParse(d).success),
-  );
+  const cronJob = cronJobSchema.parse(kubernetesObject("CronJob"));
   const job = cronJob.spec.jobTemplate.spec;
   const pod = job.template.spec;
   const container = pod.containers[0];
@@ -750,9 +938,10 @@ describe("deploy/kubernetes/cronjob.yaml", () => {
     expect(pod.automountServiceAccountToken).toBe(false);
   });
 
-  it("mounts only the config: nothing writable (no compile cache), on a read-only root filesystem", () => {
-    expect(pod.volumes.map((v) => v.name)).toEqual(["config"]);
-    expect(container.volumeMounts.map((m) => m.mountPath)).toEqual(["/config"]);
+  it("mounts only the config and the Secret: nothing writable (no compile cache), on a read-only root filesystem", () => {
+    expect(pod.volumes.map((v) => v.name)).toEqual(["config", "secrets"]);
+    expect(container.volumeMounts.map((m) => m.mountPath)).toEqual(["/config", SECRETS_DIR]);
+    expect(container.securityContext?.readOnlyRootFilesystem).toBe(true);
     expect(read("deploy/kubernetes/cronjob.yaml")).not.toMatch(/emptyDir|tsx/);
   });
 
@@ -770,32 +959,103 @@ describe("deploy/kubernetes/cronjob.yaml", () => {
     expect(pod.securityContext?.runAsNonRoot).toBe(true);
   });
 
-  it("takes DATABASE_URL and every token from a Secret, none written in the manifest", () => {
-    const configText = Object.values(configMap.data)[0] ?? "";
-    const document: unknown = parseYaml(configText);
-    const tokens = tokenReferences(document);
-    expect(tokens.length).toBeGreaterThan(0);
-    for (const name of ["DATABASE_URL", ...tokens]) {
-      const env = container.env.find((e) => e.name === name);
-      expect(env, `${name} is set`).toBeDefined();
-      expect(env?.value, `${name} has no literal value`).toBeUndefined();
-      expect(env?.valueFrom?.secretKeyRef?.key, `${name} comes from a Secret`).toBe(name);
-    }
-    for (const env of container.env)
-      if (/TOKEN|PASSWORD|SECRET|DATABASE_URL/.test(env.name)) expect(env.value).toBeUndefined();
-    expect(
-      documents.some((d) => z.looseObject({ kind: z.literal("Secret") }).safeParse(d).success),
-      "no Secret with values in the example",
-    ).toBe(false);
+  it("reads the database URL and every token from the mounted Secret's files: none in its environment", () => {
+    expectSecretsMounted(pod, container);
+    expect(container.env ?? []).toEqual([]);
+    expect(kubernetesDocuments.some((d) => d.file === "cronjob.yaml" && d.kind === "Secret")).toBe(false);
+  });
+});
+
+describe("deploy/kubernetes", () => {
+  const deployment = deploymentSchema.parse(kubernetesObject("Deployment"));
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers[0];
+  if (!container) throw new Error("no container");
+  const metrics = serviceManifestSchema.parse(kubernetesObject("Service"));
+  const cronPodLabels = z
+    .looseObject({
+      spec: z.looseObject({
+        jobTemplate: z.looseObject({
+          spec: z.looseObject({
+            template: z.looseObject({ metadata: z.looseObject({ labels: z.record(z.string(), z.string()) }) }),
+          }),
+        }),
+      }),
+    })
+    .parse(kubernetesObject("CronJob")).spec.jobTemplate.spec.template.metadata.labels;
+  const config = parseConfig(withTestFiles(kubernetesConfig), {});
+  const portOf = (port: string | number) =>
+    typeof port === "number" ? port : container.ports.find((p) => p.name === port)?.containerPort;
+
+  it("parses every manifest: a ConfigMap, a Secret example without real values, a CronJob, a Deployment, a Service", () => {
+    expect(kubernetesDocuments.map((d) => d.kind).sort()).toEqual([
+      "ConfigMap",
+      "CronJob",
+      "Deployment",
+      "Secret",
+      "Service",
+    ]);
+    for (const value of Object.values(secretExample.stringData)) expect(value).toMatch(/<[^>]+>/);
   });
 
-  it("carries a valid config, the same sources as deploy/eventlog-sync.yaml", () => {
-    const document: unknown = parseYaml(Object.values(configMap.data)[0] ?? "");
-    const tokens = tokenReferences(document);
-    const config = parseConfig(document, fakeEnv(tokens));
-    const reference = parseConfig(deployDocument, fakeEnv(deployTokens));
+  it("carries a valid config with the sources and sync settings of deploy/eventlog-sync.yaml", () => {
+    const reference = loadDeployConfig();
     expect(config.sources).toEqual(reference.sources);
     expect(config.sync).toEqual(reference.sync);
+    expect(config.database.url).toBe("postgres://eventlog_writer:x@postgres:5432/eventlog");
+    expect(tokenReferences(kubernetesConfig), "no token from the environment").toEqual([]);
+  });
+
+  it("runs the daemon through the image's ENTRYPOINT with the config from the ConfigMap", () => {
+    expect(container.command).toBeUndefined();
+    expect(container.args).toEqual(["daemon", "-c", "/config/eventlog-sync.yaml"]);
+    const mount = container.volumeMounts.find((m) => m.mountPath === "/config");
+    expect(mount?.readOnly).toBe(true);
+    expect(pod.volumes.find((v) => v.name === mount?.name)?.configMap?.name).toBe(configMap.metadata.name);
+    expect(isPinned(container.image)).toBe(true);
+    expect(deployment.spec.replicas).toBeGreaterThanOrEqual(1);
+    expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  it("probes /healthz, ready and alive, on daemon.port and daemon.host of the config", () => {
+    expect(config.daemon.host).toBe("0.0.0.0");
+    for (const probe of [container.readinessProbe, container.livenessProbe]) {
+      expect(probe.httpGet.path).toBe("/healthz");
+      expect(portOf(probe.httpGet.port)).toBe(config.daemon.port);
+    }
+  });
+
+  it("limits memory to 512Mi and sets requests", () => {
+    expect(container.resources.limits.memory).toBe("512Mi");
+    expect(container.resources.requests?.memory).toBeDefined();
+    expect(container.resources.requests?.cpu).toBeDefined();
+  });
+
+  it("serves /metrics through a Service that selects the daemon's pods and not the CronJob's, annotated for Prometheus", () => {
+    const labels = deployment.spec.template.metadata.labels;
+    expect(deployment.spec.selector.matchLabels).toEqual(
+      Object.fromEntries(Object.keys(deployment.spec.selector.matchLabels).map((k) => [k, labels[k]])),
+    );
+    const selects = (podLabels: Record<string, string>) =>
+      Object.entries(metrics.spec.selector).every(([k, v]) => podLabels[k] === v);
+    expect(selects(labels), "the Service selects the Deployment's pods").toBe(true);
+    expect(selects(cronPodLabels), "the CronJob's pods are not behind the Service").toBe(false);
+    const port = metrics.spec.ports[0];
+    expect(portOf(port?.targetPort ?? "")).toBe(config.daemon.port);
+    expect(metrics.metadata.annotations["prometheus.io/scrape"]).toBe("true");
+    expect(metrics.metadata.annotations["prometheus.io/path"]).toBe("/metrics");
+    expect(Number(metrics.metadata.annotations["prometheus.io/port"])).toBe(config.daemon.port);
+  });
+
+  it("reads the database URL and every token from the mounted Secret's files: none in its environment", () => {
+    expectSecretsMounted(pod, container);
+    expect(container.env ?? []).toEqual([]);
+  });
+
+  it("runs no container as root, on a read-only root filesystem", () => {
+    expectNotRoot(pod, container);
+    const cron = cronJobSchema.parse(kubernetesObject("CronJob")).spec.jobTemplate.spec.template.spec;
+    for (const c of cron.containers) expectNotRoot(cron, c);
   });
 });
 
@@ -804,17 +1064,28 @@ describe("deploy/kubernetes/cronjob.yaml", () => {
 describe("README: the read-only BI role", () => {
   const statements = biRoleRecipe(read("README.md")).map((s) => s.toLowerCase());
 
-  it("grants select only, on the three schemas and on what later migrations create", () => {
-    expect(statements).toContain("grant select on all tables in schema altcraft, yandex_direct, sync to bi_reader");
-    expect(statements).toContain(
-      "alter default privileges in schema altcraft, yandex_direct, sync grant select on tables to bi_reader",
-    );
-    for (const statement of statements) expect(statement).not.toMatch(/grant (all|insert|update|delete|create)/);
+  it("grants usage and select only, on the three schemas and on what later migrations create, in one block at the end", () => {
+    const grants = [
+      "grant usage on schema altcraft, yandex_direct, sync to bi_reader",
+      "grant select on all tables in schema altcraft, yandex_direct, sync to bi_reader",
+      "alter default privileges for role eventlog_writer in schema altcraft, yandex_direct, sync grant select on tables to bi_reader",
+    ];
+    expect(statements.slice(-grants.length)).toEqual(grants);
+    for (const statement of statements) expect(statement).not.toMatch(/grant (all|insert|update|delete|create|temp)/);
   });
 
-  it("makes the role's sessions read-only and bounds its statements", () => {
+  it("starts the role's sessions read-only, with a statement timeout and an idle-in-transaction timeout", () => {
     expect(statements).toContain("alter role bi_reader set default_transaction_read_only = on");
-    const timeout = statements.find((s) => s.startsWith("alter role bi_reader set statement_timeout"));
-    expect(timeout).toMatch(/statement_timeout = '\d+(ms|s|min)'$/);
+    for (const setting of ["statement_timeout", "idle_in_transaction_session_timeout"]) {
+      const statement = statements.find((s) => s.startsWith(`alter role bi_reader set ${setting}`));
+      expect(statement, setting).toMatch(new RegExp(`${setting} = '\\d+(ms|s|min)'$`));
+    }
+  });
+
+  it("takes TEMPORARY from PUBLIC and closes public, and the sync role's recipe grants itself TEMPORARY", () => {
+    expect(statements).toContain("revoke temporary on database eventlog from public");
+    expect(statements).toContain("revoke create on schema public from public");
+    const sync = readmeRecipe(read("README.md"), /create role eventlog_writer/i).map((s) => s.toLowerCase());
+    expect(sync).toContain("grant connect, create, temporary on database eventlog to eventlog_writer");
   });
 });
