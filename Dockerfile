@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # eventlog-sync: built with the dev dependencies (TypeScript), run with the production dependencies and the
-# compiled dist/ only. No tsx, no TypeScript, no embedded PostgreSQL in the image: the job uses DATABASE_URL.
+# compiled dist/ only. No tsx, no TypeScript, no embedded PostgreSQL in the image: the job uses DATABASE_URL
+# or database.url of the configuration (compose: the job's own role, its password a secret file).
 #
 #   docker build -t eventlog-sync .
 #   docker run --rm -e DATABASE_URL=postgres://… -v "$PWD/deploy/eventlog-sync.yaml:/config/eventlog-sync.yaml:ro" eventlog-sync sync -c /config/eventlog-sync.yaml
