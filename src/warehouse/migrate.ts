@@ -136,6 +136,9 @@ const EVENT_TABLES: Record<string, string> = {
   "yandex_direct.events": "yandex_direct",
 };
 
+/** Tables whose rows only migrations write (reference data): their up migration fills them again. */
+const SEEDED_TABLES = new Set(["yandex_direct.event_types"]);
+
 async function userTables<DB>(db: Kysely<DB>): Promise<Map<number, string>> {
   const { rows } = await sql<{ oid: number; name: string }>`
     select c.oid::int8 as oid, format('%s.%s', n.nspname, c.relname) as name
@@ -184,7 +187,7 @@ export async function revertMigrations<DB>(
         dropped.push({ table, rows: Number(rows[0]?.n ?? 0) });
       }
       dropped.sort((a, b) => a.table.localeCompare(b.table));
-      const holding = dropped.filter((t) => t.rows > 0);
+      const holding = dropped.filter((t) => t.rows > 0 && !SEEDED_TABLES.has(t.table));
       if (holding.length > 0 && options.force !== true) throw new DataLossRefusedError(steps, holding);
       const reverted = await revert(m, steps);
       const resetStreams: Record<string, number> = {};
