@@ -72,7 +72,7 @@ const CLASS_ID = Number(MIGRATION_LOCK_ID >> 32n);
 const OBJ_ID = Number(MIGRATION_LOCK_ID & 0xffffffffn);
 
 /** Who holds the migration lock now, if anyone else does. */
-export async function migrationLockHolder(db: Kysely<unknown>): Promise<LockHolder | undefined> {
+export async function migrationLockHolder<DB>(db: Kysely<DB>): Promise<LockHolder | undefined> {
   const { rows } = await sql<LockHolder>`
     select a.pid, a.usename as role, a.application_name as "applicationName",
            host(a.client_addr) as "clientAddress", a.state
