@@ -11,7 +11,9 @@ import { toError } from "../errors.js";
 import { runSync } from "../sync/run-sync.js";
 import { createProgressReporter } from "./progress.js";
 import { type CommandContext, configPath } from "./context.js";
+import { waitForWarehouse } from "../daemon/wait-for-warehouse.js";
 import { withWarehouse } from "./warehouse-session.js";
+import { startOnWarehouse, WarehouseUnreachableError } from "./warehouse-start.js";
 
 export interface DaemonOptions {
   config?: string;
@@ -28,8 +30,10 @@ export async function runDaemon(options: DaemonOptions, context: CommandContext)
       database: config.database,
       log,
       maxConnections: config.sync.parallelStreams * 2 + 4,
+      // The daemon waits for the warehouse itself, serving /healthz meanwhile (see waitForWarehouse).
+      startCheck: false,
     },
-    async ({ warehouse, signal }) => {
+    async ({ warehouse, signal, lock, database }) => {
       const metrics = createDaemonMetrics({ accounts: configuredAccounts(config) });
       const state: Parameters<typeof startDaemonServer>[1]["state"] = {
         running: false,
@@ -48,6 +52,27 @@ export async function runDaemon(options: DaemonOptions, context: CommandContext)
           { url: `http://${config.daemon.host}:${server.port}`, routes: ["/healthz", "/metrics"] },
           "serving health and metrics",
         );
+      const ready = await waitForWarehouse({
+        start: async () => {
+          const applied = await startOnWarehouse(warehouse, {
+            url: database.url,
+            migrate: true,
+            deadlineMs: config.database.connectTimeout,
+            log,
+            signal,
+            lock,
+          });
+          if (applied.length > 0) log.info({ migrations: applied.map((m) => m.migrationName) }, "migrations applied");
+        },
+        unreachable: (err) => err instanceof WarehouseUnreachableError,
+        signal,
+        log,
+      });
+      if (!ready) {
+        await server?.close();
+        log.info("daemon stopped before the warehouse answered");
+        return;
+      }
       const schedule = startSchedule({
         schedule: config.daemon.schedule,
         timezone: config.daemon.timezone,

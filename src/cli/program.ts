@@ -97,8 +97,15 @@ Examples:
     .command("migrate")
     .description("Apply pending warehouse migrations (under an advisory lock; safe to run from several processes)")
     .option("--down <steps>", "revert the last <steps> migrations instead", positiveInteger("--down"))
-    .addHelpText("after", "\nExamples:\n  $ eventlog-sync migrate\n  $ eventlog-sync migrate --down 1")
-    .action(async (options: { down?: number }) =>
+    .option(
+      "--force",
+      "with --down: drop tables that hold rows (without it the reversal is refused, listing them); streams whose events go are read again from their start time",
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ eventlog-sync migrate\n  $ eventlog-sync migrate --down 1\n  $ eventlog-sync migrate --down 9 --force   # drops the event tables and their rows",
+    )
+    .action(async (options: { down?: number; force?: boolean }) =>
       (await import("./migrate.command.js")).runMigrate(options, await commandContext()),
     );
 

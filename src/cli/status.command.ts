@@ -3,6 +3,7 @@ import { streamStatuses, type StreamStatusRow } from "../warehouse/status.reposi
 import type { CommandContext } from "./context.js";
 import { markAbandonedRuns } from "../warehouse/run-liveness.js";
 import { withWarehouse } from "./warehouse-session.js";
+import { warehouseVersion } from "./warehouse-version.js";
 
 /** `3d 4h`, `12m`, `40s`: how far behind, for people. */
 export function humanLag(seconds: number | null): string {
@@ -58,10 +59,20 @@ export function statusTable(rows: readonly StreamStatusRow[]): string {
 }
 
 export async function runStatus(options: { json?: boolean; all?: boolean }, context: CommandContext): Promise<void> {
-  await withWarehouse({ ...context.session(), log: context.log() }, async ({ warehouse }) => {
-    // A run whose process is gone shows as abandoned, not running.
-    await markAbandonedRuns(warehouse.pool);
-    const rows = await streamStatuses(warehouse.db, { includeRetired: options.all === true });
+  // Status reads what is there: it never migrates (see warehouseVersion for what it says instead).
+  await withWarehouse({ ...context.session(), log: context.log(), migrate: false }, async ({ warehouse }) => {
+    const version = await warehouseVersion(warehouse.db);
+    if (version.notice) process.stderr.write(`eventlog-sync: ${version.notice}\n`);
+    if (version.empty) throw new Error(version.notice);
+    let rows: StreamStatusRow[];
+    try {
+      // A run whose process is gone shows as abandoned, not running.
+      await markAbandonedRuns(warehouse.pool);
+      rows = await streamStatuses(warehouse.db, { includeRetired: options.all === true });
+    } catch (err) {
+      if (!version.notice) throw err;
+      throw new Error(`status cannot be read from this warehouse: ${version.notice}`, { cause: err });
+    }
     process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : statusTable(rows));
   });
 }

@@ -7,7 +7,10 @@ import { provisionDatabase, type ProvisionedDatabase } from "../postgres/provisi
 import { DATABASE_DEFAULTS, type DatabaseSettings } from "../config/config.schema.js";
 import { toError } from "../errors.js";
 import { openWarehouse, type Warehouse } from "../warehouse/database.js";
-import { migrateToLatest } from "../warehouse/migrate.js";
+import { describeHolder } from "../warehouse/migration-lock.js";
+import type { MigrationResult } from "kysely";
+import type { MigrationLockOptions } from "../warehouse/migrate.js";
+import { startOnWarehouse } from "./warehouse-start.js";
 
 export interface WarehouseSessionOptions {
   databaseUrl?: string | undefined;
@@ -18,6 +21,11 @@ export interface WarehouseSessionOptions {
   log: Logger;
   /** Apply pending migrations before the command. Default true. */
   migrate?: boolean;
+  /**
+   * Prove the warehouse answers (and migrate) before the command, trying again within the connect timeout.
+   * Default true; false for a command that waits for the warehouse itself (the daemon).
+   */
+  startCheck?: boolean;
   /** Size of the connection pool. Default 10. */
   maxConnections?: number;
   /** Timeouts and keepalive of the connections (config `database`). Default: DATABASE_DEFAULTS. */
@@ -31,6 +39,23 @@ export interface WarehouseSession {
   warehouse: Warehouse;
   /** Aborted on shutdown (the first SIGINT or SIGTERM). */
   signal: AbortSignal;
+  /** How this command waits for the migration lock (bounded by lock_timeout, logged, ended by the signal). */
+  lock: MigrationLockOptions;
+  /** The migrations applied as the command started (none when it does not migrate). */
+  applied: readonly MigrationResult[];
+}
+
+/** The wait for the migration lock: at most `waitMs`, a warning naming the holder, ended by `signal`. */
+export function migrationLockOptions(log: Logger, signal: AbortSignal, waitMs: number): MigrationLockOptions {
+  return {
+    waitMs,
+    signal,
+    onWait: (holder, waitedMs) =>
+      log.warn(
+        { holder: holder ?? null, waitedMs, waitMs },
+        `waiting for the migration lock: ${describeHolder(holder)}`,
+      ),
+  };
 }
 
 export async function withWarehouse<T>(
@@ -57,12 +82,25 @@ export async function withWarehouse<T>(
       keepAliveIdleMs: settings.keepAliveIdle,
       onConnectionError: (err) => log.warn({ err: toError(err) }, "warehouse connection lost"),
     });
+    const lock = migrationLockOptions(
+      log,
+      options.signal,
+      settings.lockTimeout > 0 ? settings.lockTimeout : Number.POSITIVE_INFINITY,
+    );
     try {
-      if (options.migrate !== false) {
-        const applied = await migrateToLatest(warehouse.db);
+      let applied: MigrationResult[] = [];
+      if (options.startCheck !== false) {
+        applied = await startOnWarehouse(warehouse, {
+          url: database.url,
+          migrate: options.migrate !== false,
+          deadlineMs: settings.connectTimeout,
+          log,
+          signal: options.signal,
+          lock,
+        });
         if (applied.length > 0) log.info({ migrations: applied.map((m) => m.migrationName) }, "migrations applied");
       }
-      return await command({ database, warehouse, signal: options.signal });
+      return await command({ database, warehouse, signal: options.signal, lock, applied });
     } finally {
       await warehouse.close();
     }

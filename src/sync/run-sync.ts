@@ -155,6 +155,8 @@ export async function planJobs(
         slowPolledKeys: plan.slowPolledKeys,
       });
     } catch (err) {
+      // A listing cut by the shutdown signal is not the account failing: the run is interrupted.
+      if (deps.signal.aborted) continue;
       const error = `${toError(err).message} (altcraft/${account.name}: campaigns/list)`;
       deps.log.error(
         { err: toError(err), source: "altcraft", account: account.name },
@@ -176,7 +178,7 @@ export async function planJobs(
           listedKeys: discovery.listedKeys,
           slowPolledKeys: [],
         });
-      if (discovery?.failure)
+      if (discovery?.failure && !deps.signal.aborted)
         failures.push({
           source: "yandex_direct",
           account: account.name,
@@ -184,6 +186,7 @@ export async function planJobs(
           streamsRead: true,
         });
     } catch (err) {
+      if (deps.signal.aborted) continue;
       const error = `${toError(err).message} (yandex_direct/${account.name}: AgencyClients.get)`;
       deps.log.error(
         { err: toError(err), source: "yandex_direct", account: account.name },
@@ -332,6 +335,8 @@ async function runUnderLease(
     throw err;
   }
   const { failures } = planned;
+  // Stopped while listing: what was not listed is not run, and the run is interrupted, not failed.
+  const plannedInFull = !deps.signal.aborted;
   const jobs = await mostBehindFirst(deps.warehouse, planned.jobs);
   log.info({ streams: jobs.length }, "run started");
   const context: EngineContext = {
@@ -359,7 +364,9 @@ async function runUnderLease(
   };
   await Promise.all(Array.from({ length: Math.min(deps.config.sync.parallelStreams, jobs.length) }, worker));
   const status =
-    deps.signal.aborted && outcomes.length < jobs.length ? "interrupted" : runStatus(outcomes, failures.length);
+    deps.signal.aborted && (outcomes.length < jobs.length || !plannedInFull)
+      ? "interrupted"
+      : runStatus(outcomes, failures.length);
   const error =
     status === "interrupted"
       ? "interrupted by a signal"

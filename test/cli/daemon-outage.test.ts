@@ -65,34 +65,39 @@ function metric(text: string, name: string, labels = ""): number | undefined {
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
 }
 
+async function writeConfig(name: string, httpPort: number): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(
+    file,
+    stringify({
+      database: { connectTimeout: "2s" },
+      daemon: { schedule: "* * * * * *", port: httpPort, runOnStart: true },
+      sources: {
+        yandex_direct: {
+          accounts: [
+            {
+              name: "agency",
+              token: "${YD_TOKEN}",
+              endpoint: sim.endpoint,
+              currency: "RUB",
+              logins: ["client-1", "client-2"],
+              startTime: new Date(Math.floor((Date.now() - 24 * HOUR) / HOUR) * HOUR).toISOString(),
+              settleLag: "2s",
+              retryMinDelay: "5ms",
+              retryMaxDelay: "50ms",
+            },
+          ],
+        },
+      },
+    }),
+  );
+  return file;
+}
+
 describe("a daemon across a database outage", () => {
   it("stays up: runs fail and are counted, /healthz says 503, /metrics serves the counters; the next run after it succeeds", async () => {
     const httpPort = await findFreePort();
-    const file = join(dir, "config.yaml");
-    await writeFile(
-      file,
-      stringify({
-        database: { connectTimeout: "2s" },
-        daemon: { schedule: "* * * * * *", port: httpPort, runOnStart: true },
-        sources: {
-          yandex_direct: {
-            accounts: [
-              {
-                name: "agency",
-                token: "${YD_TOKEN}",
-                endpoint: sim.endpoint,
-                currency: "RUB",
-                logins: ["client-1", "client-2"],
-                startTime: new Date(Math.floor((Date.now() - 24 * HOUR) / HOUR) * HOUR).toISOString(),
-                settleLag: "2s",
-                retryMinDelay: "5ms",
-                retryMaxDelay: "50ms",
-              },
-            ],
-          },
-        },
-      }),
-    );
+    const file = await writeConfig("config.yaml", httpPort);
     const url = server?.url ?? "";
     const daemon = startCli(["daemon", "-c", file], {
       env: { DATABASE_URL: url, YD_TOKEN: "agency-token" },
@@ -172,4 +177,49 @@ describe("a daemon across a database outage", () => {
     expect(exit.code, exit.stderr.slice(-2_000)).toBe(0);
     expect(exit.stderr).toContain('"msg":"run failed"');
   }, 90_000);
+});
+
+describe("a daemon started while the database is down", () => {
+  it("serves /healthz 503 unreachable and /metrics with the warehouse down, then starts its schedule when the database comes", async () => {
+    // Kills: a daemon that opens the warehouse before serving (it exited 1 after the connect timeout and
+    // never served /healthz), and one that gives up instead of waiting for the database.
+    const url = server?.url ?? "";
+    await server?.stop();
+    server = undefined;
+    const httpPort = await findFreePort();
+    const daemon = startCli(["daemon", "-c", await writeConfig("down-at-start.yaml", httpPort)], {
+      env: { DATABASE_URL: url, YD_TOKEN: "agency-token" },
+      timeoutMs: 90_000,
+    });
+    const base = `http://127.0.0.1:${httpPort}`;
+    const health = async () => {
+      const response = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5_000) });
+      return { code: response.status, body: (await response.json()) as Health };
+    };
+    const down = await until("/healthz while the database is down", 30_000, async () => {
+      const h = await health();
+      return h.code === 503 ? h : undefined;
+    });
+    expect(down.body).toMatchObject({ status: "unreachable", warehouse: "unreachable", lastRun: null });
+    const metrics = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    expect(metric(metrics, "eventlog_sync_warehouse_up")).toBe(0);
+    // Still there, serving, after the start has failed twice.
+    await until("two failed starts", 60_000, async () =>
+      (daemon.stderr().match(/the warehouse is not reachable: serving/g)?.length ?? 0) >= 2 ? true : undefined,
+    );
+    expect((await health()).code).toBe(503);
+    expect(await Promise.race([daemon.exited.then(() => "exited"), sleep(10, "alive")])).toBe("alive");
+
+    server = await startEmbeddedPostgres({ dataDir: join(dir, "pg"), port: pgPort });
+    const ok = await until("/healthz 200 ok once the database came", 60_000, async () => {
+      const h = await health();
+      return h.code === 200 && h.body.status === "ok" ? h : undefined;
+    });
+    expect(ok.body).toMatchObject({ warehouse: "up", lastRun: { status: "succeeded" } });
+
+    process.kill(daemon.pid, "SIGTERM");
+    const exit = await daemon.exited;
+    expect(exit.code, exit.stderr.slice(-2_000)).toBe(0);
+    expect(exit.stderr).toContain("the warehouse is not reachable: serving /healthz as unreachable and trying again");
+  }, 120_000);
 });

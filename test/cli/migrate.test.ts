@@ -26,10 +26,11 @@ describe("eventlog-sync migrate", () => {
     const first = await runCli(["migrate"], { env, cwd });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain("migrations applied");
-    expect(first.stdout).toContain("warehouse is up to date");
+    expect(first.stdout).toMatch(/warehouse migrated: \d+ migrations applied/);
     const second = await runCli(["migrate"], { env, cwd });
     expect(second.code).toBe(0);
     expect(second.stderr).not.toContain("migrations applied");
+    expect(second.stdout).toContain("warehouse is up to date");
     const down = await runCli(["migrate", "--down", "10"], { env, cwd });
     expect(down.code).toBe(0);
     expect(down.stdout).toMatch(/reverted \S+event-tables/);

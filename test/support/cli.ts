@@ -47,6 +47,8 @@ export interface CliProcess {
   exited: Promise<CliExit>;
   /** SIGKILL, if still running. */
   kill(): boolean;
+  /** What it has written to stderr so far. */
+  stderr(): string;
 }
 
 const running = new Set<ReturnType<typeof spawn>>();
@@ -87,6 +89,7 @@ export function startCli(
     started,
     exited,
     kill: () => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"),
+    stderr: () => stderr,
   };
 }
 
