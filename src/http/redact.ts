@@ -90,6 +90,18 @@ export function createRedactor(secrets: readonly string[]): Redactor {
   };
 }
 
+/** `value` with every string in it (keys included, at any depth) passed through `redact`. */
+export function redactValue<T>(value: T, redact: Redactor): T {
+  if (typeof value === "string") return redact(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => redactValue(item, redact)) as T;
+  if (value !== null && typeof value === "object" && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) out[redact(key)] = redactValue(inner, redact);
+    return out as T;
+  }
+  return value;
+}
+
 /** Characters of a body redacted for a snippet. */
 const SNIPPET_SOURCE_LIMIT = 65_536;
 
