@@ -1,11 +1,12 @@
 /** `eventlog-sync migrate`: applies pending migrations (as every command does first), or reverts the last few. */
 import { migrateDown } from "../warehouse/migrate.js";
+import { commandWarehouse } from "./command-warehouse.js";
 import type { CommandContext } from "./context.js";
 import { withWarehouse } from "./warehouse-session.js";
 
-export async function runMigrate(options: { down?: number }, context: CommandContext): Promise<void> {
+export async function runMigrate(options: { down?: number; config?: string }, context: CommandContext): Promise<void> {
   await withWarehouse(
-    { ...context.session(), log: context.log(), migrate: options.down === undefined },
+    { ...commandWarehouse(context, options.config), migrate: options.down === undefined },
     async ({ warehouse }) => {
       if (options.down !== undefined) {
         const reverted = await migrateDown(warehouse.db, options.down);

@@ -1,5 +1,6 @@
 /** `eventlog-sync status`: where every stream stands, as a table or as JSON (options and help: program.ts). */
 import { streamStatuses, type StreamStatusRow } from "../warehouse/status.repository.js";
+import { commandWarehouse } from "./command-warehouse.js";
 import type { CommandContext } from "./context.js";
 import { markAbandonedRuns } from "../warehouse/run-liveness.js";
 import { withWarehouse } from "./warehouse-session.js";
@@ -57,8 +58,11 @@ export function statusTable(rows: readonly StreamStatusRow[]): string {
     .join("\n")}\n`;
 }
 
-export async function runStatus(options: { json?: boolean; all?: boolean }, context: CommandContext): Promise<void> {
-  await withWarehouse({ ...context.session(), log: context.log() }, async ({ warehouse }) => {
+export async function runStatus(
+  options: { json?: boolean; all?: boolean; config?: string },
+  context: CommandContext,
+): Promise<void> {
+  await withWarehouse(commandWarehouse(context, options.config), async ({ warehouse }) => {
     // A run whose process is gone shows as abandoned, not running.
     await markAbandonedRuns(warehouse.pool);
     const rows = await streamStatuses(warehouse.db, { includeRetired: options.all === true });

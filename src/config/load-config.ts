@@ -9,7 +9,8 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, toError } from "../errors.js";
 import { crossAccountProblems } from "./config.checks.js";
-import { type Config, configSchema } from "./config.schema.js";
+import type { z } from "zod";
+import { type Config, configSchema, type DatabaseSettings } from "./config.schema.js";
 
 const REFERENCE = /\$\{([^}]+)\}/g;
 const WHOLE_REFERENCE = /^\s*\$\{[^}]+\}\s*$/;
@@ -131,14 +132,14 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Validates an already parsed document. */
-export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+/** `document` with its references resolved, validated by `schema`; throws the ConfigError listing every problem. */
+function validate<T>(schema: z.ZodType<T>, document: unknown, env: NodeJS.ProcessEnv): T {
   const found: Resolution = { problems: [], fromReference: new Set() };
   const { problems } = found;
   const resolved = resolveReferences(document ?? {}, env, [], found);
-  let result = configSchema.safeParse(resolved);
+  let result = schema.safeParse(resolved);
   if (!result.success && coerceReferences(resolved, result.error.issues, found.fromReference))
-    result = configSchema.safeParse(resolved);
+    result = schema.safeParse(resolved);
   if (!result.success) {
     // A reference that could not be resolved is already reported; its empty value needs no second line.
     const reported = new Set(problems.map((p) => p.slice(0, p.indexOf(": "))));
@@ -148,24 +149,47 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.
     }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-  problems.push(...crossAccountProblems(result.data));
-  if (problems.length > 0) throw new ConfigError(problems);
-  return deepFreeze(result.data);
+  return result.data;
 }
 
-/** Reads a YAML or JSON file (JSON is YAML) and validates it. */
-export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+/** Validates an already parsed document. */
+export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+  const config = validate(configSchema, document, env);
+  const problems = crossAccountProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+/** The parsed document of a YAML or JSON file (JSON is YAML). */
+function readDocument(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
     throw new ConfigError([`${file}: cannot read the file: ${toError(err).message}`]);
   }
-  let document: unknown;
   try {
-    document = parseYaml(text);
+    return parseYaml(text);
   } catch (err) {
     throw new ConfigError([`${file}: not valid YAML or JSON: ${redactConfigText(toError(err).message)}`]);
   }
-  return parseConfig(document, env);
+}
+
+/** Reads a YAML or JSON file and validates it. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  return parseConfig(readDocument(file), env);
+}
+
+const warehouseOnly = configSchema.pick({ database: true });
+
+/**
+ * The `database` block of a file, read as loadConfig reads it (the same `${VAR}` references, defaults and
+ * problems with their paths) and nothing else: for the commands that only open the warehouse (status,
+ * reset, migrate), which need no tokens and must work where the tokens are not in the environment.
+ */
+export function loadDatabaseSettings(file: string, env: NodeJS.ProcessEnv = process.env): DatabaseSettings {
+  const document = readDocument(file);
+  const database =
+    document !== null && typeof document === "object" ? (document as { database?: unknown }).database : undefined;
+  return deepFreeze(validate(warehouseOnly, { database }, env).database);
 }
