@@ -42,9 +42,20 @@ export function secretForms(secret: string): string[] {
 
 /**
  * Builds a redactor for the given secrets (empty ones are ignored). The result is a plain function, so it
- * can be handed to whatever reads responses; it holds no state between calls.
+ * can be handed to whatever reads responses; it holds no state between calls. It also replaces every
+ * U+0000 with U+FFFD, so that what it lets through can be stored.
  */
 export function createRedactor(secrets: readonly string[]): Redactor {
+  const mask = maskSecrets(secrets);
+  // A U+0000 is no secret, but PostgreSQL stores it in no text column: an error message that quotes one
+  // could not be recorded on its run or stream. Replaced as in event text (U+FFFD, see warehouse/nul.ts).
+  return (text) => {
+    const masked = mask(text);
+    return masked.includes("\u0000") ? masked.replaceAll("\u0000", "\uFFFD") : masked;
+  };
+}
+
+function maskSecrets(secrets: readonly string[]): Redactor {
   const whole = new Set<string>();
   const pieces = new Set<string>();
   for (const secret of secrets) {

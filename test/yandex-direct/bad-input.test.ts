@@ -1,7 +1,7 @@
 // Text from outside that the warehouse must survive: a U+0000 in a client's name (ClientInfo) is stored as
 // U+FFFD instead of failing the account on every run; a login the listing spells in upper case has its rows
 // under the stream key, so freshness finds them; a record that echoes the token is rejected without the
-// token in the reason, the stored record or the log.
+// token in the reason, the stored record or the log; an API error that quotes a U+0000 is recorded on its stream.
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
@@ -135,6 +135,51 @@ describe("a record that echoes the token", () => {
       const seen = [JSON.stringify(stored.rows), ...lines].join("\n");
       expect(lines.some((l) => l.includes("records rejected"))).toBe(true);
       expect(pieces.filter((piece) => seen.includes(piece))).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("an API error that quotes a U+0000", () => {
+  it("fails its stream with the text recorded, the U+0000 as U+FFFD, instead of failing the run", async () => {
+    const server = await startHttpServer(async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error_code: 53, error_str: "Authorization\u0000error", error_detail: "no\u0000token" }));
+    });
+    try {
+      const config = parseConfig(
+        {
+          sources: {
+            yandex_direct: {
+              accounts: [
+                {
+                  name: "nul",
+                  token: "${T}",
+                  endpoint: `${server.url}/live/v4/json/`,
+                  currency: "RUB",
+                  startTime: "2026-06-01T09:00:00Z",
+                },
+              ],
+            },
+          },
+        },
+        { T: "token-of-the-nul-test" },
+      );
+      const summary = await runSync({
+        warehouse: database.warehouse,
+        config,
+        log: createLogger({ level: "silent" }),
+        signal: new AbortController().signal,
+        command: "test",
+        now: () => new Date("2026-06-01T12:00:00Z"),
+      });
+      expect(summary.streams[0]?.status).toBe("failed");
+      const recorded = await database.warehouse.pool.query<{ last_error: string }>(
+        "select last_error from sync.streams where account = 'nul'",
+      );
+      expect(recorded.rows[0]?.last_error).toContain(`Authorization${NUL_REPLACEMENT}error`);
     } finally {
       await server.close();
     }
