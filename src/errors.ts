@@ -89,6 +89,21 @@ export class TimeoutError extends Error {
   }
 }
 
+/**
+ * A response whose body is larger than the cap (config `http.maxResponseBytes`): its read was stopped at the
+ * cap. Not retried: the same request would bring the same body.
+ */
+export class ResponseTooLargeError extends Error {
+  override readonly name = "ResponseTooLargeError";
+  readonly limitBytes: number;
+  constructor(limitBytes: number, declaredBytes?: number) {
+    super(
+      `response body over ${limitBytes} bytes${declaredBytes === undefined ? "" : ` (Content-Length ${declaredBytes})`}: not read further (http.maxResponseBytes)`,
+    );
+    this.limitBytes = limitBytes;
+  }
+}
+
 /** A response that is not in the API's format (not JSON, cut off, an HTML page, wrong shape). */
 export class MalformedResponseError extends Error {
   override readonly name = "MalformedResponseError";

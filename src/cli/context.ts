@@ -25,6 +25,21 @@ export function embeddedAllowed(value: string | undefined): boolean {
   throw new Error(`Expected \`EVENTLOG_SYNC_EMBEDDED_POSTGRES\` to be \`off\` or \`auto\`, got \`${value}\``);
 }
 
+/** The configuration file when neither `-c/--config` nor $EVENTLOG_SYNC_CONFIG names one. */
+export const DEFAULT_CONFIG_FILE = "eventlog-sync.yaml";
+
+/**
+ * The configuration file every command reads: `-c/--config`, else $EVENTLOG_SYNC_CONFIG, else
+ * ./eventlog-sync.yaml. `named`: the file was asked for (by the option or the variable), so it must exist.
+ */
+export function configFile(
+  option: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): { path: string; named: boolean } {
+  const named = option || env.EVENTLOG_SYNC_CONFIG;
+  return named ? { path: named, named: true } : { path: DEFAULT_CONFIG_FILE, named: false };
+}
+
 export function configPath(option: string | undefined): string {
-  return option || process.env.EVENTLOG_SYNC_CONFIG || "eventlog-sync.yaml";
+  return configFile(option).path;
 }

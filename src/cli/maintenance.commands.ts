@@ -7,6 +7,7 @@ import { loadConfig } from "../config/load-config.js";
 import { tryLockStream } from "../warehouse/stream-lock.js";
 import { parseTimestamp } from "../time/timestamp.js";
 import { findStreams, getStream, resetStream } from "../warehouse/streams.repository.js";
+import { commandWarehouse } from "./command-warehouse.js";
 import type { CommandContext } from "./context.js";
 import { withWarehouse } from "./warehouse-session.js";
 
@@ -41,14 +42,13 @@ export function resetRefusal(current: Date | null, to: Date | null, now: Date, f
 
 export async function runReset(
   stream: string,
-  options: { to?: string; force?: boolean },
+  options: { to?: string; force?: boolean; config?: string },
   context: CommandContext,
 ): Promise<void> {
   const to = options.to === undefined ? null : time(options.to);
   const future = resetRefusal(null, to, new Date(), true);
   if (future) throw new Error(`cursor not moved: ${future}`);
-  const log = context.log();
-  await withWarehouse({ ...context.session(), log }, async ({ warehouse }) => {
+  await withWarehouse(commandWarehouse(context, options.config), async ({ warehouse }) => {
     const parts = stream.split("/");
     const found = await findStreams(
       warehouse.db,

@@ -3,12 +3,16 @@
  * reverts the last few; a reversal that would drop tables holding rows takes `--force`.
  */
 import { revertMigrations } from "../warehouse/migrate.js";
+import { commandWarehouse } from "./command-warehouse.js";
 import type { CommandContext } from "./context.js";
 import { withWarehouse } from "./warehouse-session.js";
 
-export async function runMigrate(options: { down?: number; force?: boolean }, context: CommandContext): Promise<void> {
+export async function runMigrate(
+  options: { down?: number; force?: boolean; config?: string },
+  context: CommandContext,
+): Promise<void> {
   await withWarehouse(
-    { ...context.session(), log: context.log(), migrate: options.down === undefined },
+    { ...commandWarehouse(context, options.config), migrate: options.down === undefined },
     async ({ warehouse, lock, applied }) => {
       if (options.down === undefined) {
         for (const m of applied) console.log(`applied ${m.migrationName}`);

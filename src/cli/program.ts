@@ -35,9 +35,10 @@ interface GlobalOptions {
   logFormat: "json" | "pretty" | "auto";
 }
 
+/** Every command that reads the configuration takes it the same way (see configFile in context.ts). */
 const CONFIG_OPTION = [
   "-c, --config <file>",
-  "configuration file, YAML or JSON (default: $EVENTLOG_SYNC_CONFIG or ./eventlog-sync.yaml)",
+  "configuration file, YAML or JSON (default: $EVENTLOG_SYNC_CONFIG or ./eventlog-sync.yaml); its database.url is used when neither --database-url nor $DATABASE_URL is set",
 ] as const;
 
 export function buildProgram(
@@ -50,7 +51,7 @@ export function buildProgram(
     )
     .option(
       "--database-url <url>",
-      "PostgreSQL connection string (default: $DATABASE_URL; without it an embedded PostgreSQL is started)",
+      "PostgreSQL connection string (default: $DATABASE_URL, then database.url of the configuration file; without either an embedded PostgreSQL is started)",
     )
     .option(
       "--data-dir <dir>",
@@ -96,6 +97,7 @@ Examples:
   program
     .command("migrate")
     .description("Apply pending warehouse migrations (under an advisory lock; safe to run from several processes)")
+    .option(...CONFIG_OPTION)
     .option("--down <steps>", "revert the last <steps> migrations instead", positiveInteger("--down"))
     .option(
       "--force",
@@ -105,7 +107,7 @@ Examples:
       "after",
       "\nExamples:\n  $ eventlog-sync migrate\n  $ eventlog-sync migrate --down 1\n  $ eventlog-sync migrate --down 9 --force   # drops the event tables and their rows",
     )
-    .action(async (options: { down?: number; force?: boolean }) =>
+    .action(async (options: { config?: string; down?: number; force?: boolean }) =>
       (await import("./migrate.command.js")).runMigrate(options, await commandContext()),
     );
 
@@ -190,13 +192,14 @@ Examples:
     .description(
       "Show every stream: cursor, newest event, lag (time since its last complete read), last run result, rows held, last error, completeness gap; retired streams only with --all",
     )
+    .option(...CONFIG_OPTION)
     .option("--json", "print JSON for machines")
     .option("--all", "also show retired streams (their account or login is no longer configured)")
     .addHelpText(
       "after",
       "\nExamples:\n  $ eventlog-sync status\n  $ eventlog-sync status --all\n  $ eventlog-sync status --json | jq '.[] | select(.status != \"succeeded\")'",
     )
-    .action(async (options: { json?: boolean; all?: boolean }) =>
+    .action(async (options: { config?: string; json?: boolean; all?: boolean }) =>
       (await import("./status.command.js")).runStatus(options, await commandContext()),
     );
 
@@ -206,6 +209,7 @@ Examples:
     .description(
       "Move a stream's cursor back so the next sync re-reads from there; rows already loaded stay and re-read events are skipped as duplicates",
     )
+    .option(...CONFIG_OPTION)
     .option(
       "--to <time>",
       "re-read from this time (ISO 8601 with a zone; not after the cursor, never in the future); default: from the configured start time",
@@ -222,7 +226,7 @@ Examples:
   $ eventlog-sync reset altcraft/main/42            # from the start time again
   $ eventlog-sync reset client-1 --to 2026-11-20T00:00:00Z --force   # skip ahead, knowingly`,
     )
-    .action(async (stream: string, options: { to?: string; force?: boolean }) =>
+    .action(async (stream: string, options: { config?: string; to?: string; force?: boolean }) =>
       (await import("./maintenance.commands.js")).runReset(stream, options, await commandContext()),
     );
 
@@ -232,7 +236,7 @@ Examples:
     .description(
       "Validate a configuration file and list every problem with its path (a file without accounts, or a login in two places, is invalid); prints what would be synced",
     )
-    .option("-c, --config <file>", "configuration file (default: $EVENTLOG_SYNC_CONFIG or ./eventlog-sync.yaml)")
+    .option(...CONFIG_OPTION)
     .addHelpText("after", "\nExamples:\n  $ eventlog-sync config check -c eventlog-sync.yaml")
     .action(async (options: { config?: string }) =>
       (await import("./maintenance.commands.js")).runConfigCheck(configPath(options.config)),

@@ -1,5 +1,6 @@
 /** `eventlog-sync status`: where every stream stands, as a table or as JSON (options and help: program.ts). */
 import { streamStatuses, type StreamStatusRow } from "../warehouse/status.repository.js";
+import { commandWarehouse } from "./command-warehouse.js";
 import type { CommandContext } from "./context.js";
 import { markAbandonedRuns } from "../warehouse/run-liveness.js";
 import { withWarehouse } from "./warehouse-session.js";
@@ -58,9 +59,12 @@ export function statusTable(rows: readonly StreamStatusRow[]): string {
     .join("\n")}\n`;
 }
 
-export async function runStatus(options: { json?: boolean; all?: boolean }, context: CommandContext): Promise<void> {
+export async function runStatus(
+  options: { json?: boolean; all?: boolean; config?: string },
+  context: CommandContext,
+): Promise<void> {
   // Status reads what is there: it never migrates (see warehouseVersion for what it says instead).
-  await withWarehouse({ ...context.session(), log: context.log(), migrate: false }, async ({ warehouse }) => {
+  await withWarehouse({ ...commandWarehouse(context, options.config), migrate: false }, async ({ warehouse }) => {
     const version = await warehouseVersion(warehouse.db);
     if (version.notice) process.stderr.write(`eventlog-sync: ${version.notice}\n`);
     if (version.empty) throw new Error(version.notice);

@@ -224,6 +224,45 @@ export const altcraftAccountSchema = z
   })
   .strict();
 
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  kb: 1000,
+  mb: 1000 ** 2,
+  gb: 1000 ** 3,
+};
+
+/** A size in bytes, written as a number of bytes or with a unit: `64MiB`, `512KiB`, `1GiB`, `100MB`. */
+const byteSize = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const match = typeof v === "string" ? /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(v) : null;
+  const unit = match ? SIZE_UNITS[(match[2] || "b").toLowerCase()] : 1;
+  const bytes = typeof v === "number" ? v : match && unit ? Math.round(Number(match[1]) * unit) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a size such as 64MiB, 512KiB or a number of bytes ≥ 1, got ${JSON.stringify(v)}`,
+    });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+/** 64 MiB: see DEFAULT_MAX_RESPONSE_BYTES in http/post.ts. */
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+export const httpSchema = z
+  .object({
+    /**
+     * The largest response body read from an API, bytes (`64MiB`, `512KiB` or a number). A body over it is not
+     * read further: that request fails ("response body over N bytes") and is not retried, so an enormous error
+     * page never takes the process past its memory limit. Default 64MiB.
+     */
+    maxResponseBytes: byteSize.default(MAX_RESPONSE_BYTES),
+  })
+  .strict();
+
 export const syncSettingsSchema = z
   .object({
     /** Streams synced at once (each also holds a database connection). Default 4. */
@@ -297,6 +336,7 @@ export const configSchema = z
   .object({
     database: databaseSchema.default(DATABASE_DEFAULTS),
     sync: syncSettingsSchema.default({ parallelStreams: 4, shareRequestBudget: true }),
+    http: httpSchema.default({ maxResponseBytes: MAX_RESPONSE_BYTES }),
     daemon: daemonSchema.default({
       schedule: "0 * * * *",
       timezone: "UTC",

@@ -42,9 +42,20 @@ export function secretForms(secret: string): string[] {
 
 /**
  * Builds a redactor for the given secrets (empty ones are ignored). The result is a plain function, so it
- * can be handed to whatever reads responses; it holds no state between calls.
+ * can be handed to whatever reads responses; it holds no state between calls. It also replaces every
+ * U+0000 with U+FFFD, so that what it lets through can be stored.
  */
 export function createRedactor(secrets: readonly string[]): Redactor {
+  const mask = maskSecrets(secrets);
+  // A U+0000 is no secret, but PostgreSQL stores it in no text column: an error message that quotes one
+  // could not be recorded on its run or stream. Replaced as in event text (U+FFFD, see warehouse/nul.ts).
+  return (text) => {
+    const masked = mask(text);
+    return masked.includes("\u0000") ? masked.replaceAll("\u0000", "\uFFFD") : masked;
+  };
+}
+
+function maskSecrets(secrets: readonly string[]): Redactor {
   const whole = new Set<string>();
   const pieces = new Set<string>();
   for (const secret of secrets) {
@@ -88,6 +99,18 @@ export function createRedactor(secrets: readonly string[]): Redactor {
     }
     return out;
   };
+}
+
+/** `value` with every string in it (keys included, at any depth) passed through `redact`. */
+export function redactValue<T>(value: T, redact: Redactor): T {
+  if (typeof value === "string") return redact(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => redactValue(item, redact)) as T;
+  if (value !== null && typeof value === "object" && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) out[redact(key)] = redactValue(inner, redact);
+    return out as T;
+  }
+  return value;
 }
 
 /** Characters of a body redacted for a snippet. */

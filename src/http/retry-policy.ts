@@ -4,9 +4,16 @@
  *   network errors, timeouts, bodies not in the API's format);
  * - quota: a daily limit or the points are spent — waiting in-process would take hours, so the stream
  *   stops with status `partial`, progress kept, and the next run continues;
- * - fatal: retrying cannot help (credentials, rights, parameters, a retired method).
+ * - fatal: retrying cannot help (credentials, rights, parameters, a retired method, a body over the cap).
  */
-import { ApiError, HttpError, MalformedResponseError, NetworkError, TimeoutError } from "../errors.js";
+import {
+  ApiError,
+  HttpError,
+  MalformedResponseError,
+  NetworkError,
+  ResponseTooLargeError,
+  TimeoutError,
+} from "../errors.js";
 
 export type FailureClass = "retryable" | "quota" | "fatal";
 
@@ -24,6 +31,8 @@ const API_CODES: Record<ApiError["source"], { retryable: ReadonlySet<number>; qu
 };
 
 export function classifyFailure(err: unknown): FailureClass {
+  // The same request would bring the same body: reading it again costs the same memory and time for nothing.
+  if (err instanceof ResponseTooLargeError) return "fatal";
   if (err instanceof ApiError) {
     const codes = API_CODES[err.source];
     if (codes.quota.has(err.code)) return "quota";

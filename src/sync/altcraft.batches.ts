@@ -8,7 +8,8 @@ import { type CampaignLogEntry, mapLogRow } from "../sources/altcraft/campaign-l
 import type { CampaignLogRowInput } from "../warehouse/copy-columns.js";
 import type { RejectedRecord } from "../warehouse/load-page.js";
 import { type CanonicalText, eventKey, OccurrenceCounter, writeCanonical } from "./event-identity.js";
-import type { Assert, SameColumns } from "./row-check.js";
+import type { Redactor } from "../http/redact.js";
+import { type Assert, rejectedRecord, type SameColumns } from "./row-check.js";
 import type { StreamBatch, StreamFinish } from "./run-stream.js";
 
 /** Columns of a row that come from the stream and the event's identity, not from the mapper. */
@@ -65,6 +66,8 @@ export function pageRows(
     zone: string;
     startMs: number;
     cursorBefore: number;
+    /** The account's redactor: a reject's reason and record quote text from the server. */
+    redact: Redactor;
   },
 ): PageRows {
   const out: PageRows = { events: [], rejects: [], newRows: false };
@@ -76,7 +79,7 @@ export function pageRows(
     const occurrence = occurrences.next(text.identity);
     const mapped = mapLogRow(record, stream.zone, page.times[i]);
     if (!mapped.ok) {
-      out.rejects.push({ reason: mapped.reason, payload: record });
+      out.rejects.push(rejectedRecord(mapped.reason, record, stream.redact));
       continue;
     }
     const at = mapped.entry.time.getTime();

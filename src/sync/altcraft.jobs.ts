@@ -222,6 +222,7 @@ function campaignJob(
             zone: settings.zone,
             startMs,
             cursorBefore,
+            redact: client.redact,
           });
           if (rows.marker && rows.marker.time >= lastTime) ({ time: lastTime, state: lastState } = rows.marker);
           newRows ||= rows.newRows;

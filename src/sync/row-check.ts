@@ -1,3 +1,15 @@
+import { type Redactor, redactValue } from "../http/redact.js";
+import type { RejectedRecord } from "../warehouse/load-page.js";
+
+/**
+ * A record that failed its check, as it is logged and stored in sync.rejects: its reason quotes the record,
+ * and the record is text from outside, so both pass the account's redactor (a server may echo the token in
+ * any field).
+ */
+export function rejectedRecord(reason: string, payload: unknown, redact: Redactor): RejectedRecord {
+  return { reason: redact(reason), payload: redactValue(payload, redact) };
+}
+
 /**
  * Compile-time checks that what a mapper gives is what its table's row takes:
  * `Assert<SameColumns<Mapped, RowColumns>>` compiles only when both have the same keys and every mapped

@@ -296,7 +296,7 @@ export async function runSync(deps: SyncDependencies, selection: SyncSelection =
   const abandoned = await markAbandonedRuns(deps.warehouse.pool);
   const lease = await beginRun(deps.warehouse.pool, deps.command);
   // The run's connections to the APIs and its request budgets: opened with it, closed when it ends.
-  const agent = createHttpAgent();
+  const agent = createHttpAgent({ maxResponseBytes: deps.config.http.maxResponseBytes });
   const shared = deps.config.sync.shareRequestBudget ? sharedGates(deps) : undefined;
   try {
     if (abandoned.length > 0) deps.log.warn({ runs: abandoned }, "runs whose process went away were marked abandoned");

@@ -25,7 +25,8 @@ import type { EventsLogFilter } from "../sources/yandex-direct/yandex-direct.sch
 import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../warehouse/copy-columns.js";
 import type { RejectedRecord } from "../warehouse/load-page.js";
 import { type CanonicalText, eventKey, OccurrenceCounter, streamIdentity, writeCanonical } from "./event-identity.js";
-import type { Assert, SameColumns } from "./row-check.js";
+import type { Redactor } from "../http/redact.js";
+import { type Assert, rejectedRecord, type SameColumns } from "./row-check.js";
 import type { StreamJob, StreamBatch } from "./run-stream.js";
 import { type DiscoveryDependencies, type DiscoveryOutcome, discoverClients } from "./yandex-direct.discovery.js";
 
@@ -97,7 +98,7 @@ function eventRow(
  */
 export function windowRows(
   window: Snapshot,
-  stream: { keyPrefix: string; account: string; login: string; zone: string; currency: string },
+  stream: { keyPrefix: string; account: string; login: string; zone: string; currency: string; redact: Redactor },
 ): { events: YandexDirectEventRowInput[]; rejects: RejectedRecord[] } {
   const events: YandexDirectEventRowInput[] = [];
   const rejects: RejectedRecord[] = [];
@@ -110,7 +111,7 @@ export function windowRows(
     const occurrence = occurrences.next(text.identity);
     const mapped = mapEvent(record, stream.zone, stream.currency, times[i]);
     if (!mapped.ok) {
-      rejects.push({ reason: mapped.reason, payload: record });
+      rejects.push(rejectedRecord(mapped.reason, record, stream.redact));
       continue;
     }
     events.push(
@@ -190,10 +191,12 @@ export async function planYandexDirectJobs(
     { ...connection, endpoint: account.endpoint, redact: client.redact },
     deps,
   );
+  // Logins are case-insensitive: a discovered client's rows carry its stream key (its login in lower case when
+  // first listed), however the listing spells the login, so events.login and the stream key always agree.
   const plans = discovery.clients.map((c): LoginPlan => ({
     login: c.login,
     streamKey: c.streamKey,
-    storedLogin: c.login,
+    storedLogin: c.streamKey,
     currency: account.currency === "client" ? clientCurrency(c) : account.currency,
   }));
   return { jobs: plans.map(job), discovery };
@@ -253,6 +256,7 @@ function loginJob(
         login: plan.storedLogin,
         zone: account.timestampZone,
         currency,
+        redact: client.redact,
       });
       async function* pass(read: EventsStreamSettings, cursor: Date | null, state: Record<string, unknown>) {
         const windows = readEventWindows(

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { valueWithoutNul } from "./nul.js";
 import type { Database, StreamStatus } from "./tables.js";
 
 export interface ListedCampaign {
@@ -13,14 +14,16 @@ export interface ListedCampaign {
 
 /**
  * Upserts the listed campaigns of an account; returns the ids that are new or whose list item changed
- * since the last run (their polling goes back to the normal schedule).
+ * since the last run (their polling goes back to the normal schedule). A U+0000 in any text of a list item
+ * (name, type, tags, the raw item) is stored as U+FFFD, as in event text (nul.ts).
  */
 export async function upsertCampaigns(
   db: Kysely<Database>,
   account: string,
-  campaigns: readonly ListedCampaign[],
+  listed: readonly ListedCampaign[],
 ): Promise<Set<number>> {
-  if (campaigns.length === 0) return new Set();
+  if (listed.length === 0) return new Set();
+  const campaigns = listed.map(valueWithoutNul);
   const result = await sql<{ campaign_id: number }>`
     insert into altcraft.campaigns as c (account, campaign_id, name, type, is_active, ui_tags, groups, raw)
     select ${account}, t.campaign_id, t.name, t.type, t.is_active, t.ui_tags, t.groups, t.raw
@@ -40,13 +43,14 @@ export async function upsertCampaigns(
   );
 }
 
-/** Records what campaigns/get_status said. */
+/** Records what campaigns/get_status said (a U+0000 in its status text stored as U+FFFD). */
 export async function saveCampaignStatus(
   db: Kysely<Database>,
   account: string,
   campaignId: number,
-  status: { is_active?: boolean | undefined; is_completed?: boolean | undefined; status?: string | undefined },
+  said: { is_active?: boolean | undefined; is_completed?: boolean | undefined; status?: string | undefined },
 ) {
+  const status = valueWithoutNul(said);
   await db
     .updateTable("altcraft.campaigns")
     .set({

@@ -5,6 +5,7 @@
  * hands over to another chief representative keeps the client's stream, cursor and event keys.
  */
 import { type Kysely, sql } from "kysely";
+import { valueWithoutNul } from "./nul.js";
 import type { Database } from "./tables.js";
 
 export interface ListedClient {
@@ -44,12 +45,14 @@ const known = (r: ClientRow): KnownClient => ({
 /**
  * Stores a complete listing of `account`: every listed client upserted and marked listed, every other client
  * of the account marked not listed. Returns the listed clients with their stream keys, in listing order.
+ * A U+0000 in any text of a client (name, login, currency, the raw item) is stored as U+FFFD (nul.ts).
  */
 export async function recordClients(
   db: Kysely<Database>,
   account: string,
-  clients: readonly ListedClient[],
+  listing: readonly ListedClient[],
 ): Promise<KnownClient[]> {
+  const clients = listing.map(valueWithoutNul);
   return db.transaction().execute(async (tx) => {
     const result = await sql<ClientRow & { ord: number }>`
       with listed as (

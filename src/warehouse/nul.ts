@@ -14,6 +14,23 @@ export function textWithoutNul(text: string): { text: string; replaced: boolean 
 }
 
 /**
+ * `value` with every U+0000 replaced in its strings and keys, at any depth (the same value when it holds none).
+ * For what is stored outside the event tables — a campaign's or client's name, the raw list item, a status —
+ * where a U+0000 sent by a server would otherwise fail the whole statement, and so the whole account.
+ */
+export function valueWithoutNul<T>(value: T): T {
+  if (typeof value === "string")
+    return (value.includes("\u0000") ? value.replaceAll("\u0000", NUL_REPLACEMENT) : value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => valueWithoutNul(item)) as T;
+  if (value !== null && typeof value === "object" && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) out[valueWithoutNul(key)] = valueWithoutNul(inner);
+    return out as T;
+  }
+  return value;
+}
+
+/**
  * JSON text of `value` with every U+0000 in its strings and keys replaced. JSON.stringify writes U+0000 as
  * the six characters `\u0000`; the same six characters also appear after an escaped backslash (a literal
  * backslash followed by "u0000" in a string), which is no NUL at all. So the text only says where to look

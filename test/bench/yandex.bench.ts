@@ -254,7 +254,7 @@ function buildPages(
     const slice = items.slice(at, at + shape.size);
     const { events: rows, rejects } = windowRows(
       { items: slice, times: slice.map(() => Number.NaN) },
-      { keyPrefix, account: ACCOUNT, login, zone: "UTC", currency: CURRENCY },
+      { keyPrefix, account: ACCOUNT, login, zone: "UTC", currency: CURRENCY, redact: (text) => text },
     );
     if (rejects[0]) throw new Error(`ground truth event rejected: ${rejects[0].reason}`);
     at += shape.size;

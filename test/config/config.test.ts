@@ -234,6 +234,67 @@ describe("config", () => {
     expect(() => loadConfig(broken)).toThrow(/broken\.yaml: not valid YAML or JSON/);
   });
 
+  it("reads a number or a boolean that comes whole from the environment where one is expected, and nowhere else", () => {
+    const document = {
+      ...yandex(account({ name: "${NAME}", pageLimit: "${LIMIT}", withTextDescription: "${TEXT}" })),
+      daemon: { port: "${PORT}", runOnStart: "${RUN}" },
+      sync: { parallelStreams: " ${STREAMS} ", shareRequestBudget: "${SHARE}" },
+      http: { maxResponseBytes: "${MAX}" },
+    };
+    const env = {
+      T: "t",
+      NAME: "123",
+      LIMIT: "500",
+      TEXT: "FALSE",
+      PORT: "9100",
+      RUN: "false",
+      STREAMS: "6",
+      SHARE: "true",
+      MAX: "1048576",
+    };
+    const config = parseConfig(document, env);
+    expect(config.daemon).toMatchObject({ port: 9100, runOnStart: false });
+    expect(config.sync).toEqual({ parallelStreams: 6, shareRequestBudget: true });
+    expect(config.http.maxResponseBytes).toBe(1_048_576);
+    expect(config.sources.yandex_direct?.accounts[0]).toMatchObject({
+      name: "123",
+      pageLimit: 500,
+      withTextDescription: false,
+    });
+    // Text that spells no number stays a problem with its path; so does a number written as text in the file.
+    expect(problems({ ...yandex(account({})), daemon: { port: "${PORT}" } }, { T: "t", PORT: "http" })).toEqual([
+      "daemon.port: Invalid input: expected number, received string",
+    ]);
+    expect(problems({ ...yandex(account({})), daemon: { port: "9100" } })).toEqual([
+      "daemon.port: Invalid input: expected number, received string",
+    ]);
+    expect(problems({ ...yandex(account({})), daemon: { port: "${PORT}0" } }, { T: "t", PORT: "91" })).toEqual([
+      "daemon.port: Invalid input: expected number, received string",
+    ]);
+  });
+
+  it("quotes the line of a YAML syntax error with a connection string's password and a token masked", async () => {
+    const cases = [
+      "database:\n  url: postgres://sync:s3cr3t-Pa55w0rd@db:5432/w\n   connectTimeout: 10s\n",
+      'database:\n  url: "postgres://sync:s3cr3t-Pa55w0rd@db:5432/w\n',
+      "database:\n  url: host=db password=s3cr3t-Pa55w0rd user=x: y\n",
+      "sources:\n  altcraft:\n    accounts:\n      - token: s3cr3t-Pa55w0rd: x\n",
+    ];
+    for (const [i, text] of cases.entries()) {
+      const file = join(dir, `syntax-${i}.yaml`);
+      await writeFile(file, text);
+      let message = "";
+      try {
+        loadConfig(file, { T: "t" });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message, text).toMatch(/not valid YAML or JSON: .* at line \d+, column \d+/);
+      expect(message, text).toContain("[redacted]");
+      expect(message, text).not.toContain("s3cr3t");
+    }
+  });
+
   it("accepts the example configuration of the repository", () => {
     const path = new URL("../../eventlog-sync.example.yaml", import.meta.url).pathname;
     const config = loadConfig(path, {

@@ -47,3 +47,18 @@ export function readmeRecipe(readme: string, marker: RegExp): string[] {
     .map((statement) => statement.replace(/\s+/g, " ").trim())
     .filter(Boolean);
 }
+
+/**
+ * The commands of the README's quick start (the shell block of "Running it on real accounts"), up to and
+ * including the first line that contains `until`.
+ */
+export function quickStart(readme: string, until: string): string[] {
+  const start = readme.indexOf("\n## Running it on real accounts\n");
+  if (start < 0) throw new Error('README.md has no section "Running it on real accounts"');
+  const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(start))?.[1];
+  if (!block) throw new Error("README.md has no shell block in its quick start");
+  const lines = block.split("\n").filter((line) => line.trim() !== "");
+  const last = lines.findIndex((line) => line.includes(until));
+  if (last < 0) throw new Error(`the README quick start has no line with ${until}`);
+  return lines.slice(0, last + 1);
+}

@@ -108,6 +108,7 @@ describe("event keys of known records", () => {
         account: "agency",
         login: "client-1",
         zone: "UTC",
+        redact: (text: string) => text,
         currency: "RUB",
       },
     );

@@ -29,6 +29,7 @@ import type { BurstSpec, YandexDirectSimulator } from "./yandex-direct.simulator
  *   POST /__admin/agency-clients   body { login? }                          → the client added (listed, active)
  *   POST /__admin/agency-clients/archive|restore|remove  body { login }      → the client after the change
  *   POST /__admin/agency-clients/fail-next  body { token, fault, count? }    → { ok: true }
+ *   POST /__admin/agency-clients/listing  body { login, name?, spelling? }   → the client after the change
  *   GET  /__admin/points?token=T               → { spent, remaining, daily }
  *   POST /__admin/points           body { token?, remaining? }  → sets what `token` has left, or resets (all)
  * A bad request gets HTTP 400 `{ "error": "…" }`.
@@ -127,6 +128,21 @@ export async function handleAdmin(
         if (change === "archive") return send(200, sim.archiveAgencyClient(spec.login));
         if (change === "restore") return send(200, sim.restoreAgencyClient(spec.login));
         return send(200, sim.removeAgencyClient(spec.login));
+      }
+      case "POST /__admin/agency-clients/listing": {
+        const spec = (await body()) as { login?: unknown; name?: unknown; spelling?: unknown } | null;
+        if (typeof spec?.login !== "string") throw new TypeError("Expected `login` to be a string");
+        for (const field of ["name", "spelling"] as const) {
+          if (spec[field] !== undefined && typeof spec[field] !== "string")
+            throw new TypeError(`Expected \`${field}\` to be a string`);
+        }
+        return send(
+          200,
+          sim.setAgencyClientListing(spec.login, {
+            ...(typeof spec.name === "string" ? { name: spec.name } : {}),
+            ...(typeof spec.spelling === "string" ? { spelling: spec.spelling } : {}),
+          }),
+        );
       }
       case "POST /__admin/agency-clients/fail-next": {
         const spec = (await body()) as { token?: unknown; fault?: unknown; count?: unknown };

@@ -16,8 +16,10 @@ import { dayQuota } from "./yandex-direct.points.js";
 
 /** One agency client as the simulator holds it: ground truth for the AgencyClients.get listing. */
 export interface AgencyClientTruth {
-  /** Lower-case chief representative's login: `Login`, and what GetEventsLog `Logins` takes. */
+  /** Lower-case chief representative's login: what GetEventsLog `Logins` takes (in any case). */
   login: string;
+  /** How the listing spells it (`Login`): the login unless setAgencyClientListing set another case. */
+  spelling: string;
   clientId: number;
   /** `ClientInfo`. */
   name: string;
@@ -55,6 +57,11 @@ export interface AgencyControls {
   removeAgencyClient(login: string): AgencyClientTruth;
   /** Switches a client's currency, as an advertiser may: the listing says the new one from then on. */
   setAgencyClientCurrency(login: string, currency: Currency): AgencyClientTruth;
+  /**
+   * Changes what the listing says of a client: its `ClientInfo` (`name`, any text) and how `Login` is spelled
+   * (`spelling`: the same login in another case, as the real listing may give it).
+   */
+  setAgencyClientListing(login: string, listing: { name?: string; spelling?: string }): AgencyClientTruth;
   /** The next `count` AgencyClients calls carrying `token` answer `fault` (a v5 code, or `http500`). */
   failAgencyClientsNext(token: string, fault: AgencyClientsFault, count?: number): void;
   /** A token's points today (shared by GetEventsLog and AgencyClients.get). */
@@ -88,6 +95,7 @@ function syncAgencyLogins(clients: AgencyClients, accounts: readonly SimulatedAc
 function truth(c: AgencyClient): AgencyClientTruth {
   return {
     login: c.login,
+    spelling: c.spelling,
     clientId: c.clientId,
     name: c.name,
     currency: c.currency,
@@ -132,6 +140,7 @@ export function agencyControls(state: SimulatorState, accounts: SimulatedAccount
     restoreAgencyClient: (login) => changeStatus(login, "active"),
     removeAgencyClient: (login) => changeStatus(login, "removed"),
     setAgencyClientCurrency: (login, currency) => truth(clients.setCurrency(login, currency)),
+    setAgencyClientListing: (login, listing) => truth(clients.setListing(login, listing)),
     failAgencyClientsNext(token, fault, count = 1) {
       if (!AGENCY_CLIENTS_FAULTS.includes(fault)) {
         throw new TypeError(

@@ -19,7 +19,7 @@ function fieldValue(client: AgencyClient, field: AgencyClientField): unknown {
     case "ClientId":
       return client.clientId;
     case "Login":
-      return client.login;
+      return client.spelling;
     case "ClientInfo":
       return client.name;
     case "Archived":
@@ -33,7 +33,7 @@ function fieldValue(client: AgencyClient, field: AgencyClientField): unknown {
     case "CountryId":
       return COUNTRY_ID;
     case "Representatives":
-      return [{ Login: client.login, Email: `${client.login}@example.com`, Role: "CHIEF" }];
+      return [{ Login: client.spelling, Email: `${client.login}@example.com`, Role: "CHIEF" }];
     default:
       return null;
   }

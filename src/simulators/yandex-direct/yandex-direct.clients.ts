@@ -17,10 +17,15 @@ export type AgencyClientStatus = "pending" | "active" | "archived" | "removed";
 export interface AgencyClient {
   /** Lower-case login of the chief representative (`client-N` for generated ones). */
   readonly login: string;
+  /**
+   * How the listing spells the login (`Login`, the representatives' `Login`): the login itself unless a test
+   * sets another case. Logins are case-insensitive: GetEventsLog takes either spelling.
+   */
+  spelling: string;
   /** Stable advertiser id; the listing is ordered by it. */
   readonly clientId: number;
-  /** `ClientInfo`. */
-  readonly name: string;
+  /** `ClientInfo`: the advertiser may rename it. */
+  name: string;
   /** The client's account currency: what the listing says; an advertiser may switch it. */
   currency: Currency;
   /** `YYYY-MM-DD`. */
@@ -114,6 +119,25 @@ export class AgencyClients {
     return client;
   }
 
+  /**
+   * Changes what the listing says of a known client: its `ClientInfo` (any text, a U+0000 included) and how it
+   * spells the login (the same login in another case). Throws naming the login when unknown or not the same.
+   */
+  setListing(login: string, listing: { name?: string; spelling?: string }): AgencyClient {
+    const client = this.get(login);
+    if (!client) throw new TypeError(`Unknown agency client \`${login}\``);
+    if (listing.name !== undefined && typeof listing.name !== "string")
+      throw new TypeError(`Expected \`name\` to be a string, got \`${String(listing.name)}\``);
+    if (listing.spelling !== undefined && String(listing.spelling).toLowerCase() !== client.login) {
+      throw new TypeError(
+        `Expected \`spelling\` to be ${client.login} in any case, got \`${String(listing.spelling)}\``,
+      );
+    }
+    if (listing.name !== undefined) client.name = listing.name;
+    if (listing.spelling !== undefined) client.spelling = listing.spelling;
+    return client;
+  }
+
   /** Sets the status of a known client; throws naming the login when unknown or not in a fitting status. */
   setStatus(login: string, status: "active" | "archived" | "removed"): AgencyClient {
     const client = this.get(login);
@@ -140,6 +164,7 @@ export class AgencyClients {
     const random = createRandom(deriveSeed(this.data.seed, "client-name", login));
     const client: AgencyClient = {
       login,
+      spelling: login,
       clientId: FIRST_CLIENT_ID + number,
       name: `${random.pick(NAME_WORDS)} ${random.pick(NAME_KINDS)} ${number}`,
       currency: currencyOf(this.data.clientCurrencies, login, this.data.seed),
