@@ -304,6 +304,30 @@ describe("what retention keeps", () => {
   });
 });
 
+describe("the retention settings", () => {
+  const account = { name: "agency", token: "${T}", currency: "RUB" };
+  const parse = (retention: unknown) =>
+    parseConfig({ retention, sources: { yandex_direct: { accounts: [account] } } }, { T: "t" }).retention;
+
+  it("default to 90 days each in batches of 1,000, take durations and forever, and name a wrong value", () => {
+    expect(parse(undefined)).toEqual({
+      runs: 90 * DAY,
+      streamRuns: 90 * DAY,
+      rejects: 90 * DAY,
+      clientListings: 90 * DAY,
+      closedGaps: 90 * DAY,
+      batchSize: 1000,
+    });
+    expect(parse({ rejects: "forever", runs: "30d", batchSize: 500 })).toMatchObject({
+      rejects: null,
+      runs: 30 * DAY,
+      streamRuns: 90 * DAY,
+      batchSize: 500,
+    });
+    expect(() => parse({ streamRuns: "always" })).toThrow(/retention\.streamRuns/);
+  });
+});
+
 describe("the job", () => {
   it("prunes at the end of a run and logs how many rows went", async () => {
     const [streamId] = await createStreams(1);
