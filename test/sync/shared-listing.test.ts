@@ -126,4 +126,27 @@ describe("one agency listing per round", () => {
       expect(keys(summary)).toEqual(listed(scenario));
     }
   }, 120_000);
+
+  it("lists by itself when the listing turn cannot be had within the lock timeout", async () => {
+    const scenario = await start({
+      simulator: { clientLogins: 6, listedClients: 4 },
+      account: { logins: "all", concurrency: 5 },
+    });
+    scenario.logins.splice(0, scenario.logins.length, ...listed(scenario));
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    const copy = openWarehouse(database.url, { lockTimeoutMs: 200 });
+    try {
+      await holder.query("select pg_advisory_lock($1, hashtext('agency'))", [LISTING_TURN_NAMESPACE]);
+      scenario.sim.resetRequestCounts();
+      const summary = await scenario.run(copy);
+      expect(summary.status).toBe("succeeded");
+      expect(keys(summary)).toEqual(scenario.logins);
+      expect(scenario.sim.requestCounts()[TOKEN]?.["AgencyClients.get"]).toBe(1);
+      expect(await listingsOf([summary.runId])).toEqual([expect.objectContaining({ complete: true })]);
+    } finally {
+      await holder.end();
+      await copy.close();
+    }
+  }, 60_000);
 });
