@@ -1,10 +1,11 @@
 /**
  * Discovery of an agency's clients (`logins: all`): each run lists them (API v5 AgencyClients.get, through the
- * account's request gate and retry policy), or reuses the listing a copy of the same round just took, records the complete listing in yandex_direct.clients, and turns
- * the clients the account takes (its discovery.include/exclude, and archived ones only when asked) into
- * streams. Only a complete listing changes which streams there are: when the listing fails on the way, the
- * clients of the last complete one are read as before and nothing is added or retired — unless the failure
- * says the token itself is refused, which fails the account.
+ * account's request gate and retry policy) or reuses the listing a copy of the same round just took, records
+ * the complete listing in yandex_direct.clients, and turns the clients the account takes (its
+ * discovery.include/exclude, and archived ones only when asked) into streams. Only a complete listing changes
+ * which streams there are: when the listing fails on the way, the clients of the last complete one are read as
+ * before and nothing is added or retired — unless the failure says the token itself is refused, which fails
+ * the account.
  */
 import { type DiscoveryConfig, DISCOVERY_DEFAULTS, type YandexDirectAccountConfig } from "../config/config.schema.js";
 import { loginFilter } from "../config/login-patterns.js";
