@@ -134,6 +134,13 @@ export const yandexDirectAccountSchema = z
         archived: z.boolean().default(false),
         /** `Page.Limit` of one listing request, clients. Default 10000 (the API's maximum). */
         pageLimit: positiveInt.max(10_000).default(10_000),
+        /**
+         * Copies that start a round together list the agency's clients once: one lists while the others wait for
+         * it, and a run reuses a complete listing of the account that ended after the run began, or at most this
+         * long before. Default 0s (only a listing taken while the run was going: by a copy of the same round);
+         * raise it when copies start up to that much apart. A failed listing is never reused.
+         */
+        reuseWithin: duration.default(0),
       })
       .strict()
       .optional(),
@@ -304,6 +311,44 @@ export const daemonSchema = z
   })
   .strict();
 
+/** How long a bookkeeping row is kept, in ms, or `forever` (null): a duration such as 90d, or the word forever. */
+const keptFor = z.union([z.literal("forever").transform(() => null), duration]);
+
+/** Retention's defaults: 90 days of every bookkeeping table, pruned 1,000 rows a statement. */
+export const RETENTION_DEFAULTS = {
+  runs: 90 * 86_400_000,
+  streamRuns: 90 * 86_400_000,
+  rejects: 90 * 86_400_000,
+  clientListings: 90 * 86_400_000,
+  closedGaps: 90 * 86_400_000,
+  batchSize: 1000,
+} as const;
+
+/**
+ * How long the bookkeeping is kept: each run prunes, when it ends, the rows older than their table's setting,
+ * in statements of `batchSize` rows (each its own short transaction). Event rows are never pruned. A running
+ * run is never pruned, nor one that a kept row, a stream's last_run_id or an open gap points to; the newest
+ * stream run of each stream (not skipped) and the newest complete client listing of each account stay.
+ */
+export const retentionSchema = z
+  .object({
+    /** sync.runs, by when the run started. Default 90d; `forever` keeps every run. */
+    runs: keptFor.default(RETENTION_DEFAULTS.runs),
+    /** sync.stream_runs, by when their run started. Default 90d. */
+    streamRuns: keptFor.default(RETENTION_DEFAULTS.streamRuns),
+    /** sync.rejects (the rejected records and their payloads), by when their run started. Default 90d. */
+    rejects: keptFor.default(RETENTION_DEFAULTS.rejects),
+    /** yandex_direct.client_listings, by when their run started. Default 90d. */
+    clientListings: keptFor.default(RETENTION_DEFAULTS.clientListings),
+    /** sync.gaps that are closed, by when they closed (open gaps always stay). Default 90d. */
+    closedGaps: keptFor.default(RETENTION_DEFAULTS.closedGaps),
+    /** Rows deleted by one statement. Default 1000. */
+    batchSize: positiveInt.max(100_000).default(RETENTION_DEFAULTS.batchSize),
+  })
+  .strict();
+
+export type RetentionSettings = z.infer<typeof retentionSchema>;
+
 /** Defaults of the warehouse connection: a BI database under load answers slowly at times, never for minutes. */
 export const DATABASE_DEFAULTS = {
   connectTimeout: 10_000,
@@ -344,6 +389,7 @@ export const configSchema = z
       host: "127.0.0.1",
       runOnStart: true,
     }),
+    retention: retentionSchema.default(RETENTION_DEFAULTS),
     sources: z
       .object({
         altcraft: z
@@ -365,7 +411,7 @@ export type YandexDirectAccountConfig = z.infer<typeof yandexDirectAccountSchema
 export type DiscoveryConfig = NonNullable<YandexDirectAccountConfig["discovery"]>;
 
 /** Discovery's defaults, for an account with `logins: all` and no `discovery` block. */
-export const DISCOVERY_DEFAULTS: DiscoveryConfig = { archived: false, pageLimit: 10_000 };
+export const DISCOVERY_DEFAULTS: DiscoveryConfig = { archived: false, pageLimit: 10_000, reuseWithin: 0 };
 
 /** Whether the account finds its logins in the agency's listing on every run (`logins: all`). */
 export function discoversLogins(account: Pick<YandexDirectAccountConfig, "logins">): boolean {

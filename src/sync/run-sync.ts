@@ -14,6 +14,7 @@ import type { Warehouse } from "../warehouse/database.js";
 import { beginRun, markAbandonedRuns } from "../warehouse/run-liveness.js";
 import { warehouseFailureMessage } from "../warehouse/lost-connection.js";
 import { finishRun } from "../warehouse/runs.repository.js";
+import { applyRetention } from "../warehouse/retention.js";
 import { failAccountStreams } from "../warehouse/stream-runs.repository.js";
 import { confirmReadThrough, settleRetirement, streamCursors, streamLabel } from "../warehouse/streams.repository.js";
 import type { RunStatus } from "../warehouse/tables.js";
@@ -377,5 +378,6 @@ async function runUnderLease(
           : null;
   await finishRun(deps.warehouse.db, runId, status, error);
   log.info({ status, streams: outcomes.length, failedAccounts: failures.length }, "run finished");
+  await applyRetention(deps.warehouse.db, deps.config.retention, { log, signal: deps.signal });
   return { runId, status, streams: outcomes, accounts: failures };
 }

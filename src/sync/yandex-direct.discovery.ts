@@ -1,10 +1,11 @@
 /**
  * Discovery of an agency's clients (`logins: all`): each run lists them (API v5 AgencyClients.get, through the
- * account's request gate and retry policy), records the complete listing in yandex_direct.clients, and turns
- * the clients the account takes (its discovery.include/exclude, and archived ones only when asked) into
- * streams. Only a complete listing changes which streams there are: when the listing fails on the way, the
- * clients of the last complete one are read as before and nothing is added or retired — unless the failure
- * says the token itself is refused, which fails the account.
+ * account's request gate and retry policy) or reuses the listing a copy of the same round just took, records
+ * the complete listing in yandex_direct.clients, and turns the clients the account takes (its
+ * discovery.include/exclude, and archived ones only when asked) into streams. Only a complete listing changes
+ * which streams there are: when the listing fails on the way, the clients of the last complete one are read as
+ * before and nothing is added or retired — unless the failure says the token itself is refused, which fails
+ * the account.
  */
 import { type DiscoveryConfig, DISCOVERY_DEFAULTS, type YandexDirectAccountConfig } from "../config/config.schema.js";
 import { loginFilter } from "../config/login-patterns.js";
@@ -24,6 +25,8 @@ import {
   listedClients,
   recordClientListing,
   recordClients,
+  reusableListing,
+  withListingTurn,
 } from "../warehouse/clients.repository.js";
 import type { Warehouse } from "../warehouse/database.js";
 
@@ -68,7 +71,45 @@ function takenBy(discovery: DiscoveryConfig): (client: KnownClient) => boolean {
   return (client) => (discovery.archived || !client.archived) && takes(client.login);
 }
 
+/**
+ * The account's clients for this run. Within a run, the listing is taken in the account's listing turn: a copy
+ * that started the round together with another waits for that one's listing and reuses it when it is complete
+ * (see `discovery.reuseWithin`), so the agency is listed once a round however many copies run.
+ */
 export async function discoverClients(
+  account: YandexDirectAccountConfig,
+  connection: DiscoveryConnection,
+  deps: DiscoveryDependencies,
+): Promise<DiscoveryOutcome> {
+  const runId = deps.runId;
+  if (runId === undefined) return listClients(account, connection, deps);
+  const discovery = account.discovery ?? DISCOVERY_DEFAULTS;
+  let inTurn = false;
+  try {
+    return await withListingTurn(deps.warehouse.pool, account.name, async () => {
+      inTurn = true;
+      const reused = await reusableListing(deps.warehouse.db, account.name, runId, discovery.reuseWithin);
+      if (!reused) return listClients(account, connection, deps);
+      const clients = (await listedClients(deps.warehouse.db, account.name)).filter(takenBy(discovery));
+      deps.log.info(
+        { source: "yandex_direct", account: account.name, listedBy: reused.runId, streams: clients.length },
+        "the agency's clients were listed by another copy of this round: its listing is reused",
+      );
+      return { clients, listedKeys: clients.map((c) => c.streamKey), requests: 0 };
+    });
+  } catch (err) {
+    if (inTurn) throw err;
+    // The turn could not be had (its wait timed out, say): list without it, as every copy did before.
+    deps.log.warn(
+      { source: "yandex_direct", account: account.name, err: toError(err) },
+      "the listing turn could not be taken: the agency's clients are listed by this copy too",
+    );
+    return listClients(account, connection, deps);
+  }
+}
+
+/** Lists the agency's clients and records the listing. */
+async function listClients(
   account: YandexDirectAccountConfig,
   connection: DiscoveryConnection,
   deps: DiscoveryDependencies,

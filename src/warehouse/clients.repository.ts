@@ -5,6 +5,7 @@
  * hands over to another chief representative keeps the client's stream, cursor and event keys.
  */
 import { type Kysely, sql } from "kysely";
+import type pg from "pg";
 import { valueWithoutNul } from "./nul.js";
 import type { Database } from "./tables.js";
 
@@ -128,4 +129,65 @@ export async function recordClientListing(db: Kysely<Database>, listing: ClientL
     })
     .onConflict((oc) => oc.columns(["run_id", "account"]).doNothing())
     .execute();
+}
+
+/** Namespace of the listing turns ("EVLL"), the first key of the two-key advisory lock. */
+export const LISTING_TURN_NAMESPACE = 0x45564c4c;
+
+/**
+ * Runs `work` holding the account's listing turn: a session advisory lock keyed by the account name, on a
+ * connection of its own, so copies that start a round together list the agency's clients one after the other
+ * and each sees the listings recorded before it. The wait is bounded by the pool's lock_timeout (the error
+ * is thrown); the lock ends with its connection if the process dies.
+ */
+export async function withListingTurn<T>(pool: pg.Pool, account: string, work: () => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("select pg_advisory_lock($1, hashtext($2))", [LISTING_TURN_NAMESPACE, account]);
+  } catch (err) {
+    client.release(err instanceof Error ? err : true);
+    throw err;
+  }
+  try {
+    return await work();
+  } finally {
+    try {
+      await client.query("select pg_advisory_unlock($1, hashtext($2))", [LISTING_TURN_NAMESPACE, account]);
+      client.release();
+    } catch (err) {
+      // Destroying the connection also ends the lock.
+      client.release(err instanceof Error ? err : true);
+    }
+  }
+}
+
+/** A complete listing another run took that this run may reuse. */
+export interface ReusableListing {
+  runId: number;
+  clients: number;
+  finishedAt: Date;
+}
+
+/**
+ * The newest complete listing of `account` by another run that ended after run `runId` began, or at most
+ * `withinMs` before (the database's clock on both sides). A listing that failed or stopped halfway is never
+ * returned.
+ */
+export async function reusableListing(
+  db: Kysely<Database>,
+  account: string,
+  runId: number,
+  withinMs: number,
+): Promise<ReusableListing | undefined> {
+  const result = await sql<{ run_id: number; clients: number | null; finished_at: Date }>`
+    select l.run_id, l.clients, l.finished_at
+      from yandex_direct.client_listings l, sync.runs me
+     where me.run_id = ${runId} and l.account = ${account} and l.complete and l.run_id <> ${runId}
+       and l.finished_at >= me.started_at - ${withinMs} * interval '1 millisecond'
+     order by l.finished_at desc
+     limit 1`.execute(db);
+  const row = result.rows[0];
+  return row
+    ? { runId: Number(row.run_id), clients: Number(row.clients ?? 0), finishedAt: row.finished_at }
+    : undefined;
 }

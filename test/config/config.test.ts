@@ -151,7 +151,7 @@ describe("config", () => {
     const parsed = config.sources.yandex_direct?.accounts[0];
     expect(parsed?.logins).toBe("all");
     expect(parsed?.currency).toBe("client");
-    expect(parsed?.discovery).toEqual({ include: ["shop-*"], archived: false, pageLimit: 10_000 });
+    expect(parsed?.discovery).toEqual({ include: ["shop-*"], archived: false, pageLimit: 10_000, reuseWithin: 0 });
     expect(problems(yandex(account({ logins: "some" })))).toEqual([
       expect.stringContaining("sources.yandex_direct.accounts[0].logins"),
     ]);
