@@ -30,7 +30,7 @@ describe("eventlog-sync migrate", () => {
     const second = await runCli(["migrate"], { env, cwd });
     expect(second.code).toBe(0);
     expect(second.stderr).not.toContain("migrations applied");
-    const down = await runCli(["migrate", "--down", "10"], { env, cwd });
+    const down = await runCli(["migrate", "--down", "11"], { env, cwd });
     expect(down.code).toBe(0);
     expect(down.stdout).toMatch(/reverted \S+event-tables/);
     expect(down.stdout).toMatch(/reverted \S+sync-bookkeeping/);

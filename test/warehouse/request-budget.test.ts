@@ -18,8 +18,6 @@ import {
 } from "../../src/warehouse/request-budget.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
-const BUDGET_NAMESPACE = 0x45564c42;
-
 let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -82,12 +80,12 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
   }
 }
 
-/** Slots (advisory locks of the budget namespace) held by the budget connection of process `name`. */
+/** Slots (the two-key advisory locks of its budget connection, which holds nothing else) held by process `name`. */
 async function slotsHeldBy(name: string): Promise<number> {
   const result = await database.warehouse.pool.query<{ n: number }>(
     `select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
-      where l.locktype = 'advisory' and l.granted and l.classid = $1 and a.application_name = $2`,
-    [BUDGET_NAMESPACE, `${name} (request budget)`],
+      where l.locktype = 'advisory' and l.granted and l.objsubid = 2 and a.application_name = $1`,
+    [`${name} (request budget)`],
   );
   return result.rows[0]?.n ?? -1;
 }
