@@ -12,14 +12,14 @@
 import { createHmac } from "node:crypto";
 import type pg from "pg";
 
-/** What a lock guards: a stream's run, or one slot of a token's request budget. */
-export type LockPurpose = "stream" | "budget slot";
+/** What a lock guards: a stream while it is synced, one slot of a token's request budget, a run's lease. */
+export type LockPurpose = "stream" | "budget slot" | "run";
 
 /** The two int4 keys of one advisory lock, as pg_advisory_lock(int4, int4) takes them. */
 export type LockKey = readonly [number, number];
 
 export interface LockKeys {
-  /** The keys of the lock for `purpose` and `id` (a stream id; a budget key and slot). */
+  /** The keys of the lock for `purpose` and `id` (a stream id; a budget key and slot; a run id). */
   of(purpose: LockPurpose, id: string | number): LockKey;
 }
 

@@ -41,6 +41,7 @@ async function connectAsReader(application = "bi-tool"): Promise<pg.Client> {
 /** The advisory lock keys of eventlog-sync before they were salted: what a reader could compute. */
 const OLD_STREAM_NAMESPACE = 0x45564c53;
 const OLD_BUDGET_NAMESPACE = 0x45564c42;
+const OLD_RUN_NAMESPACE = 0x45564c52;
 function oldSlotKey(budgetKey: string, slot: number): number {
   const lockKey = Number.parseInt(budgetKey.slice(0, 8), 16) >>> 4;
   return (lockKey << 4) | slot | 0;
@@ -101,7 +102,8 @@ describe("the README's read-only BI role", () => {
       expect(granted.rows[0]).toEqual({ usage: false, select: false });
 
       expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
-      // Every lock the reader can compute from what it reads: each stream's and each slot of each budget.
+      // Every lock the reader can compute from what it reads: each stream's, each slot of each budget, and the
+      // leases of the next runs.
       const streams = await reader.query<{ stream_id: number }>("select stream_id from sync.streams");
       const budgets = await reader.query<{ budget_key: string }>("select distinct budget_key from sync.request_starts");
       expect(streams.rows).toHaveLength(2);
@@ -111,10 +113,13 @@ describe("the README's read-only BI role", () => {
       for (const { budget_key } of budgets.rows)
         for (let slot = 0; slot < 16; slot++)
           await reader.query("select pg_advisory_lock($1, $2)", [OLD_BUDGET_NAMESPACE, oldSlotKey(budget_key, slot)]);
+      const last = await reader.query<{ run_id: number }>("select max(run_id)::int as run_id from sync.runs");
+      for (let run = 1; run <= 3; run++)
+        await reader.query("select pg_advisory_lock($1, $2)", [OLD_RUN_NAMESPACE, Number(last.rows[0]?.run_id) + run]);
       const held = await reader.query<{ n: number }>(
         "select count(*)::int as n from pg_locks where locktype = 'advisory' and pid = pg_backend_pid() and granted",
       );
-      expect(held.rows[0]?.n).toBe(2 + 16);
+      expect(held.rows[0]?.n).toBe(2 + 16 + 3);
 
       scenario.clock.now += HOUR;
       const summary = await scenario.run(database.warehouse);

@@ -18,7 +18,7 @@ const PLAIN = new Set(
     "column columns specs kind table types database input item entry envelope params format query example filter " +
     "options settings context dependencies hooks notice result summary text error class counter numbered mapped " +
     "configured listed load loaded rejected range stuck gauge update api factory connection closed criteria " +
-    "paging access limits response read open writer policy answer asking part"
+    "paging access limits response read open writer policy answer asking part queryable"
   ).split(" "),
 );
 
