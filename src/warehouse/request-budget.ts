@@ -4,8 +4,9 @@
  *
  * Terminology: a **slot** is the right to have one request of the token in flight. The token has
  * `concurrency` slots; slot n is a session-level advisory lock whose two keys are derived from the
- * warehouse's lock secret, the token's hash and n (lock-keys.ts), so no other role can take it. The locks of a process live on one connection of their own (not taken from the pool),
- * so a process that dies — SIGKILL, its host, the network — releases its slots with that connection.
+ * warehouse's lock secret, the token's hash and n (lock-keys.ts), so no other role can take it. The locks of
+ * a process live on one connection of their own (not taken from the pool), so a process that dies —
+ * SIGKILL, its host, the network — releases its slots with that connection.
  *
  * Waiting for a slot: the free slots are tried with pg_try_advisory_lock, starting at a rotating one, in one
  * statement. When none is free the process waits for an event, not in a tight loop: every release is
@@ -37,7 +38,7 @@ import { type LockKey, lockKeysOf } from "./lock-keys.js";
 import { isLostConnection } from "./lost-connection.js";
 /** Where slot releases and waiters are announced; the payload is `release:<budget key>` or `want:<budget key>`. */
 const CHANNEL = "eventlog_sync_request_budget";
-/** The slot number takes the low 4 bits of the second lock key. */
+/** The most slots a token may have (`concurrency`). */
 const MAX_SLOTS = 16;
 
 export class RequestBudgetLostError extends Error {
