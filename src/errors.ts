@@ -132,3 +132,18 @@ export class ApiError extends Error {
     this.retryAfterMs = retryAfterMs;
   }
 }
+
+/**
+ * A request waited longer than its bound for a slot of its token's request budget (shared by every process on
+ * the warehouse). `byStranger`: a session that is not an eventlog-sync process holds a slot.
+ */
+export class RequestBudgetWaitError extends Error {
+  override readonly name = "RequestBudgetWaitError";
+  readonly waitedMs: number;
+  readonly byStranger: boolean;
+  constructor(message: string, context: { waitedMs: number; byStranger: boolean }) {
+    super(message);
+    this.waitedMs = context.waitedMs;
+    this.byStranger = context.byStranger;
+  }
+}

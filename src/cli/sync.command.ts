@@ -9,13 +9,16 @@ import { createProgressReporter } from "./progress.js";
 import { checkSelection, unmatchedCampaigns } from "./sync.selection.js";
 import { withWarehouse } from "./warehouse-session.js";
 
-/** Exit code of a run: 0 every stream succeeded (or was held by another process), 2 otherwise. */
+/**
+ * Exit code of a run: 0 every stream succeeded (or was left to another eventlog-sync process), 2 otherwise
+ * (a stream held by a session that is not an eventlog-sync process is failed).
+ */
 export function exitCodeOf(summary: RunSummary): number {
   return summary.status === "succeeded" ? 0 : 2;
 }
 
 export function printSummary(summary: RunSummary): void {
-  console.log(`run ${summary.runId}: ${summary.status}`);
+  console.log(`run ${summary.runId}: ${summary.status}${summary.note ? ` (${summary.note})` : ""}`);
   for (const a of summary.accounts) console.log(`  ${`${a.source}/${a.account}`.padEnd(40)} failed      ${a.error}`);
   for (const s of summary.streams) {
     const id = `${s.identity.source}/${s.identity.account}/${s.identity.streamKey}`;

@@ -5,6 +5,10 @@
  * - quota: a daily limit or the points are spent — waiting in-process would take hours, so the stream
  *   stops with status `partial`, progress kept, and the next run continues;
  * - fatal: retrying cannot help (credentials, rights, parameters, a retired method, a body over the cap).
+ *
+ * A request that waited too long for a slot of its token's shared budget is retried while other eventlog-sync
+ * processes hold the slots (they hand them over in turns); when a stranger holds one, waiting again would only
+ * repeat the wait, so it is fatal and the stream fails naming the holder.
  */
 import {
   ApiError,
@@ -12,6 +16,7 @@ import {
   MalformedResponseError,
   NetworkError,
   ResponseTooLargeError,
+  RequestBudgetWaitError,
   TimeoutError,
 } from "../errors.js";
 
@@ -43,6 +48,7 @@ export function classifyFailure(err: unknown): FailureClass {
     return err.status === 429 || err.status >= 500 || err.status === 408 ? "retryable" : "fatal";
   if (err instanceof NetworkError || err instanceof TimeoutError || err instanceof MalformedResponseError)
     return "retryable";
+  if (err instanceof RequestBudgetWaitError) return err.byStranger ? "fatal" : "retryable";
   return "fatal";
 }
 

@@ -1,5 +1,6 @@
 /**
- * The engine's unit of work: sync one stream. Take the stream's lock (or skip it, saying so), read its
+ * The engine's unit of work: sync one stream. Take the stream's lock (or skip it, saying so; or, when a
+ * session that is not an eventlog-sync process holds it, fail it naming that session), read its
  * pages from the cursor on, and store each page — rows, rejects, cursor, counters — in one transaction.
  * Every failure ends in the stream's own status; nothing thrown here stops the other streams.
  *
@@ -13,9 +14,10 @@ import type { Warehouse } from "../warehouse/database.js";
 import type { EventTable } from "../warehouse/copy-columns.js";
 import type { CountGap, GapRecord } from "../warehouse/gaps.repository.js";
 import { loadPage, type RejectedRecord } from "../warehouse/load-page.js";
-import { beginStreamRun, finishStreamRun, recordSkippedStream } from "../warehouse/stream-runs.repository.js";
+import { describeHolder } from "../warehouse/lock-holders.js";
+import { beginStreamRun, finishStreamRun, recordHeldStream } from "../warehouse/stream-runs.repository.js";
 import { ensureStream, getStream, type StreamIdentity, streamLabel } from "../warehouse/streams.repository.js";
-import { tryLockStream } from "../warehouse/stream-lock.js";
+import { streamLockHolders, tryLockStream } from "../warehouse/stream-lock.js";
 import { warehouseFailureMessage } from "../warehouse/lost-connection.js";
 
 /**
@@ -163,9 +165,20 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
   const registered = await ensureStream(warehouse.db, job.identity);
   const lock = await tryLockStream(warehouse.pool, registered.stream_id);
   if (!lock) {
-    log.info("stream is being synced by another process: skipped");
-    await recordSkippedStream(warehouse.db, runId, registered.stream_id, "held by another process");
-    return { ...outcome, status: "skipped", cursor: registered.cursor };
+    // Another eventlog-sync process is syncing it: skipped, counted on the run, no stream-run row. Anything
+    // else holding the lock is a stranger that stops the stream: a failure naming it.
+    const strangers = (await streamLockHolders(warehouse.pool, registered.stream_id)).filter((h) => !h.sibling);
+    if (strangers.length === 0) {
+      log.info("stream is being synced by another process: skipped");
+      return { ...outcome, status: "skipped", cursor: registered.cursor };
+    }
+    const error = `the stream's lock is held by a session that is not an eventlog-sync process (${strangers.map(describeHolder).join("; ")}): not synced (${streamLabel(job.identity)})`;
+    log.warn(
+      { holders: strangers.map(({ pid, role, application }) => ({ pid, role, application })) },
+      "stream not synced: its lock is held by a session that is not an eventlog-sync process",
+    );
+    await recordHeldStream(warehouse.db, runId, registered.stream_id, error);
+    return { ...outcome, status: "failed", error, cursor: registered.cursor };
   }
   const tally: RequestTally = {
     requests: 0,
@@ -180,12 +193,6 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
     outcome.cursor = stream.cursor;
     if (readThisRound(stream, context)) {
       log.info({ by: stream.last_run_id }, "stream was synced by another process since this run began: skipped");
-      await recordSkippedStream(
-        warehouse.db,
-        runId,
-        stream.stream_id,
-        `synced by run ${String(stream.last_run_id)} since this run began`,
-      );
       return { ...outcome, status: "skipped" };
     }
     await beginStreamRun(warehouse.db, runId, stream.stream_id, stream.cursor);

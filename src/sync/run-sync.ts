@@ -62,6 +62,11 @@ export interface RunSummary {
   status: RunStatus;
   streams: StreamOutcome[];
   accounts: AccountFailure[];
+  /**
+   * Said of a run that synced nothing because other eventlog-sync processes held (or had just synced) every
+   * stream it planned: `nothing to do: all 8 streams held by other eventlog-sync processes`.
+   */
+  note?: string;
 }
 
 export interface SyncDependencies {
@@ -266,6 +271,17 @@ async function settleAccounts(
   }
 }
 
+/**
+ * A run that planned streams and left every one to other eventlog-sync processes is no plain success: the
+ * note says so (its exit code stays 0: with several copies, one that finds its siblings took everything is
+ * the normal case). A stranger holding a stream fails that stream instead, so it is never in this count.
+ */
+export function nothingToDo(outcomes: readonly StreamOutcome[], failedAccounts = 0): string | undefined {
+  if (outcomes.length === 0 || failedAccounts > 0 || outcomes.some((o) => o.status !== "skipped")) return undefined;
+  const n = outcomes.length;
+  return `nothing to do: ${n === 1 ? "the 1 stream" : `all ${n} streams`} held or just synced by other eventlog-sync processes`;
+}
+
 /** `2 failed, 1 partial`: the streams of a run by result. */
 function tally(outcomes: readonly StreamOutcome[]): string {
   const counts = new Map<string, number>();
@@ -376,8 +392,10 @@ async function runUnderLease(
         : status === "failed"
           ? `no stream succeeded: ${tally(outcomes)}`
           : null;
-  await finishRun(deps.warehouse.db, runId, status, error);
-  log.info({ status, streams: outcomes.length, failedAccounts: failures.length }, "run finished");
+  const skipped = outcomes.filter((o) => o.status === "skipped").length;
+  await finishRun(deps.warehouse.db, runId, status, error, { streamsSkipped: skipped });
+  const note = nothingToDo(outcomes, failures.length);
+  log.info({ status, streams: outcomes.length, skipped, failedAccounts: failures.length }, note ?? "run finished");
   await applyRetention(deps.warehouse.db, deps.config.retention, { log, signal: deps.signal });
-  return { runId, status, streams: outcomes, accounts: failures };
+  return { runId, status, streams: outcomes, accounts: failures, ...(note ? { note } : {}) };
 }

@@ -13,6 +13,12 @@ function typeParsers(): pg.CustomTypesConfig {
   return types;
 }
 
+/**
+ * The application_name of every connection of the job (the pool's; the request budget's adds a suffix in
+ * parentheses). lock-holders.ts tells the job's own sessions from strangers by it.
+ */
+export const APPLICATION_NAME = "eventlog-sync";
+
 export interface Warehouse {
   db: Kysely<Database>;
   pool: pg.Pool;
@@ -22,7 +28,7 @@ export interface Warehouse {
 
 export interface WarehouseOptions {
   maxConnections?: number;
-  /** Shows in pg_stat_activity. Default eventlog-sync. */
+  /** Shows in pg_stat_activity. Default eventlog-sync (APPLICATION_NAME). */
   applicationName?: string;
   /** How long opening a connection may take, ms. Default 10,000. */
   connectTimeoutMs?: number;
@@ -51,7 +57,7 @@ export function openWarehouse(url: string, options: WarehouseOptions = {}): Ware
   const pool = new pg.Pool({
     connectionString: url,
     max: options.maxConnections ?? 10,
-    application_name: options.applicationName ?? "eventlog-sync",
+    application_name: options.applicationName ?? APPLICATION_NAME,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
     ...(lockTimeout > 0 ? { lock_timeout: lockTimeout } : {}),

@@ -145,7 +145,7 @@ const EVENT_TABLES: Record<string, string> = {
 };
 
 /** Tables whose rows only migrations write (reference data): their up migration fills them again. */
-const SEEDED_TABLES = new Set(["yandex_direct.event_types"]);
+const SEEDED_TABLES = new Set(["yandex_direct.event_types", "sync_private.lock_secret"]);
 
 async function userTables<DB>(db: Kysely<DB>): Promise<Map<number, string>> {
   const { rows } = await sql<{ oid: number; name: string }>`

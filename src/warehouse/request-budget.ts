@@ -3,9 +3,10 @@
  * (docs/architecture.md, Glossary: request gate). src/http/shared-request-gate.ts builds a request gate on it.
  *
  * Terminology: a **slot** is the right to have one request of the token in flight. The token has
- * `concurrency` slots; slot n is the session-level advisory lock (BUDGET_NAMESPACE, the token's hash with n
- * in its low 4 bits). The locks of a process live on one connection of their own (not taken from the pool),
- * so a process that dies — SIGKILL, its host, the network — releases its slots with that connection.
+ * `concurrency` slots; slot n is a session-level advisory lock whose two keys are derived from the
+ * warehouse's lock secret, the token's hash and n (lock-keys.ts), so no other role can take it. The locks of
+ * a process live on one connection of their own (not taken from the pool), so a process that dies —
+ * SIGKILL, its host, the network — releases its slots with that connection.
  *
  * Waiting for a slot: the free slots are tried with pg_try_advisory_lock, starting at a rotating one, in one
  * statement. When none is free the process waits for an event, not in a tight loop: every release is
@@ -20,21 +21,24 @@
  * it to the database clock. Two starts on one row are a window apart, so no window holds more than `cap`
  * starts, whichever processes made them. The window is that of request-gate.ts: 1000·cap/rate ms plus 5 %.
  *
+ * Waiting is bounded: a wait longer than `slotWaitWarnMs` names the sessions holding the token's slots in the
+ * log (a warning when one is not an eventlog-sync process), and a wait longer than `slotWaitLimitMs` fails
+ * with RequestBudgetWaitError naming them (the retry policy decides what then).
+ *
  * Limits: every process brings its own configuration; in one process, gates of one token share one budget
  * and the tightest limits asked for win. Losing the connection is final: waiters fail with
  * RequestBudgetLostError, requests in flight finish, and a new RequestBudgets must be created.
  */
 import { createHash } from "node:crypto";
 import pg from "pg";
-import { toError } from "../errors.js";
+import { RequestBudgetWaitError, toError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
+import { describeHolder, type LockHolder, lockHolders } from "./lock-holders.js";
+import { type LockKey, lockKeysOf } from "./lock-keys.js";
 import { isLostConnection } from "./lost-connection.js";
-
-/** Namespace of eventlog-sync's request budgets ("EVLB"), the first key of the two-key advisory lock. */
-const BUDGET_NAMESPACE = 0x45564c42;
 /** Where slot releases and waiters are announced; the payload is `release:<budget key>` or `want:<budget key>`. */
 const CHANNEL = "eventlog_sync_request_budget";
-/** The slot number takes the low 4 bits of the second lock key. */
+/** The most slots a token may have (`concurrency`). */
 const MAX_SLOTS = 16;
 
 export class RequestBudgetLostError extends Error {
@@ -84,17 +88,19 @@ export interface RequestBudgetOptions {
   pollMs?: number;
   /** How long a slot released while another process waits is left to it, ms. Default 100. */
   yieldMs?: number;
+  /** How long a request may wait for a slot before the sessions holding the slots are logged, ms. Default 5,000. */
+  slotWaitWarnMs?: number;
+  /** How long a request may wait for a slot before it fails with RequestBudgetWaitError, ms. Default 60,000. */
+  slotWaitLimitMs?: number;
 }
 
-/** The keys of a token's budget: the lock key (28 bits) and the row key; both are hashes, never the token. */
-export function budgetKeys(source: string, token: string): { lockKey: number; rowKey: string } {
+/**
+ * The key of a token's budget: its rows in sync.request_starts, and (with the lock secret) its slots' locks.
+ * A hash, never the token.
+ */
+export function budgetKeys(source: string, token: string): { rowKey: string } {
   const digest = createHash("sha256").update(source).update("\0").update(token).digest();
-  return { lockKey: digest.readUInt32BE(0) >>> 4, rowKey: digest.subarray(0, 16).toString("hex") };
-}
-
-/** The second key of slot `slot`'s advisory lock, as the signed int4 PostgreSQL takes. */
-export function slotLockKey(lockKey: number, slot: number): number {
-  return (lockKey << 4) | slot | 0;
+  return { rowKey: digest.subarray(0, 16).toString("hex") };
 }
 
 /** One interval of the sliding window: request-gate.ts's, with its 5 % margin. */
@@ -103,8 +109,8 @@ function windowOf(requestsPerSecond: number): { cap: number; intervalMs: number 
   return { cap, intervalMs: Math.ceil(((1000 * cap) / requestsPerSecond) * 1.05) };
 }
 
-const TRY_SLOTS = `select t.slot from unnest($2::int[], $3::int[]) as t(slot, key)
-  where pg_try_advisory_lock($1::int, t.key) limit $4`;
+const TRY_SLOTS = `select t.slot from unnest($1::int[], $2::int[], $3::int[]) as t(slot, k1, k2)
+  where pg_try_advisory_lock(t.k1, t.k2) limit $4`;
 
 const RELEASE_SLOT = "select pg_advisory_unlock($1::int, $2::int), pg_notify($3, $4)";
 
@@ -133,7 +139,6 @@ interface Waiter {
 }
 
 interface BudgetState {
-  lockKey: number;
   rowKey: string;
   limits: RequestBudgetLimits;
   /** Slots this process holds. */
@@ -148,6 +153,8 @@ interface BudgetState {
   /** When another process last said it waits for a slot (ms, performance.now). */
   wantedAt: number;
   wantSentAt: number;
+  /** When the sessions holding the slots were last logged (ms, performance.now). */
+  warnedAt: number;
   rows: { cap: number; ready: Promise<void> } | undefined;
 }
 
@@ -178,6 +185,8 @@ function tightest(a: RequestBudgetLimits, b: RequestBudgetLimits): RequestBudget
 export function createRequestBudgets(pool: pg.Pool, options: RequestBudgetOptions = {}): RequestBudgets {
   const pollMs = options.pollMs ?? 250;
   const yieldMs = options.yieldMs ?? 100;
+  const slotWaitWarnMs = options.slotWaitWarnMs ?? 5_000;
+  const slotWaitLimitMs = options.slotWaitLimitMs ?? 60_000;
   const log = options.log?.child({ module: "request-budget" });
   const budgets = new Map<string, BudgetState>();
   const ended = new AbortController();
@@ -323,10 +332,10 @@ export function createRequestBudgets(pool: pg.Pool, options: RequestBudgetOption
         state.dirty = false;
         const slots = candidates(state);
         if (slots.length === 0) continue;
-        const keys = slots.map((slot) => slotLockKey(state.lockKey, slot));
+        const keys = await slotKeys(state, slots);
         const result = await query<{ slot: number }>(
           TRY_SLOTS,
-          [BUDGET_NAMESPACE, slots, keys, state.waiters.length],
+          [slots, keys.map((k) => k[0]), keys.map((k) => k[1]), state.waiters.length],
           "budget-try-slots",
         );
         for (const { slot } of result.rows) {
@@ -355,12 +364,53 @@ export function createRequestBudgets(pool: pg.Pool, options: RequestBudgetOption
       state.yielded.set(slot, performance.now() + yieldMs);
       setTimeout(() => wake(state), yieldMs).unref();
     }
-    await query(
-      RELEASE_SLOT,
-      [BUDGET_NAMESPACE, slotLockKey(state.lockKey, slot), CHANNEL, `release:${state.rowKey}`],
-      "budget-release-slot",
-    ).catch(() => undefined);
+    await slotKeys(state, [slot])
+      .then(([key]) => query(RELEASE_SLOT, [...(key ?? []), CHANNEL, `release:${state.rowKey}`], "budget-release-slot"))
+      .catch(() => undefined);
     wake(state);
+  }
+
+  /** The advisory lock keys of the token's slots `slots`. */
+  async function slotKeys(state: BudgetState, slots: readonly number[]): Promise<LockKey[]> {
+    const keys = await lockKeysOf(pool);
+    return slots.map((slot) => keys.of("budget slot", `${state.rowKey}:${slot}`));
+  }
+
+  /** The sessions other than this process's budget connection holding any slot of the token. */
+  async function slotHolders(state: BudgetState): Promise<LockHolder[]> {
+    const keys = await slotKeys(
+      state,
+      Array.from({ length: MAX_SLOTS }, (_, slot) => slot),
+    );
+    return lockHolders({ query: (text, values) => query(text, values ?? []) }, keys);
+  }
+
+  /** Logs who holds the slots a request has waited `waitedMs` for: a warning when a stranger holds one. */
+  async function reportWait(state: BudgetState, waitedMs: number): Promise<void> {
+    if (!log || performance.now() - state.warnedAt < slotWaitWarnMs) return;
+    state.warnedAt = performance.now();
+    const holders = await slotHolders(state).catch(() => undefined);
+    const strangers = holders?.filter((h) => !h.sibling) ?? [];
+    if (strangers.length > 0)
+      log.warn(
+        { waitedMs, holders: strangers.map(({ pid, role, application }) => ({ pid, role, application })) },
+        "waiting for a slot of the token's request budget: held by a session that is not an eventlog-sync process",
+      );
+    else log.debug({ waitedMs, holders: holders?.length }, "waiting for a slot of the token's request budget");
+  }
+
+  /** The error of a wait that reached the limit, naming who holds the slots. */
+  async function waitFailure(state: BudgetState): Promise<RequestBudgetWaitError> {
+    const holders = await slotHolders(state).catch(() => [] as LockHolder[]);
+    const strangers = holders.filter((h) => !h.sibling);
+    const who =
+      strangers.length > 0
+        ? `held by a session that is not an eventlog-sync process (${strangers.map(describeHolder).join("; ")})`
+        : "held by other eventlog-sync processes";
+    return new RequestBudgetWaitError(
+      `no slot of the token's request budget came free within ${slotWaitLimitMs} ms: ${who}`,
+      { waitedMs: slotWaitLimitMs, byStranger: strangers.length > 0 },
+    );
   }
 
   function acquire(state: BudgetState, signal: AbortSignal | undefined): Promise<number> {
@@ -368,21 +418,36 @@ export function createRequestBudgets(pool: pg.Pool, options: RequestBudgetOption
     if (failed) return Promise.reject(failed);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<number>((resolve, reject) => {
-      const onAbort = () => {
+      const asked = performance.now();
+      const leave = () => {
+        clearTimeout(warnTimer);
+        clearTimeout(limitTimer);
+        signal?.removeEventListener("abort", onAbort);
         const at = state.waiters.indexOf(waiter);
         if (at >= 0) state.waiters.splice(at, 1);
+      };
+      const onAbort = () => {
+        leave();
         reject(signal?.reason);
       };
       const waiter: Waiter = {
         resolve: (slot) => {
-          signal?.removeEventListener("abort", onAbort);
+          leave();
           resolve(slot);
         },
         reject: (err) => {
-          signal?.removeEventListener("abort", onAbort);
+          leave();
           reject(err);
         },
       };
+      const warnTimer = setTimeout(() => void reportWait(state, performance.now() - asked), slotWaitWarnMs);
+      const limitTimer = setTimeout(() => {
+        // Out of the queue at once, so no slot is handed to it while the holders are looked up.
+        leave();
+        void waitFailure(state).then(reject);
+      }, slotWaitLimitMs);
+      warnTimer.unref();
+      limitTimer.unref();
       signal?.addEventListener("abort", onAbort, { once: true });
       state.waiters.push(waiter);
       wake(state);
@@ -414,12 +479,11 @@ export function createRequestBudgets(pool: pg.Pool, options: RequestBudgetOption
     ended: ended.signal,
     budget(source, token, limits) {
       const asked = validLimits(limits);
-      const { lockKey, rowKey } = budgetKeys(source, token);
+      const { rowKey } = budgetKeys(source, token);
       let state = budgets.get(rowKey);
       if (state) state.limits = tightest(state.limits, asked);
       else {
         state = {
-          lockKey,
           rowKey,
           limits: asked,
           held: new Set(),
@@ -430,6 +494,7 @@ export function createRequestBudgets(pool: pg.Pool, options: RequestBudgetOption
           pumping: false,
           wantedAt: Number.NEGATIVE_INFINITY,
           wantSentAt: Number.NEGATIVE_INFINITY,
+          warnedAt: Number.NEGATIVE_INFINITY,
           rows: undefined,
         };
         budgets.set(rowKey, state);

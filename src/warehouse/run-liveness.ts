@@ -4,13 +4,13 @@
  * the process exiting, crashing or being killed, its host going away, its connection dropped — so a
  * `running` run whose lock can be taken has no process behind it any more. Such a run is marked
  * `abandoned`, and so are its stream runs and its streams still shown `running`. Every run looks for them
- * when it starts (and `status` too), so nothing stays `running` after its process is gone.
+ * when it starts (and `status` too), so nothing stays `running` after its process is gone. The lock's keys
+ * come from the warehouse's lock secret (lock-keys.ts): a role that reads sync.runs cannot hold a run's
+ * lock to keep it `running`, nor the next run's to stall it.
  */
 import { hostname } from "node:os";
 import type pg from "pg";
-
-/** Namespace of eventlog-sync's run locks ("EVLR"), the first key of the two-key advisory lock. */
-const RUN_NAMESPACE = 0x45564c52;
+import { lockKeysOf } from "./lock-keys.js";
 
 export interface RunLease {
   runId: number;
@@ -26,17 +26,23 @@ export interface RunLease {
  * without its lock held.
  */
 export async function beginRun(pool: pg.Pool, command: string): Promise<RunLease> {
+  const keys = await lockKeysOf(pool);
   const client = await pool.connect();
   let runId: number;
   let startedAt: Date;
+  let key: readonly [number, number];
   try {
+    // The row is seen only once the transaction commits, by then with its lock held (a session lock).
+    await client.query("begin");
     const result = await client.query<{ run_id: number; started_at: Date }>(
-      `with run as (insert into sync.runs (command, host, pid) values ($1, $2, $3) returning run_id, started_at)
-       select run_id, started_at, pg_advisory_lock($4, run_id::int) from run`,
-      [command, hostname(), process.pid, RUN_NAMESPACE],
+      "insert into sync.runs (command, host, pid) values ($1, $2, $3) returning run_id, started_at",
+      [command, hostname(), process.pid],
     );
     runId = Number(result.rows[0]?.run_id);
     startedAt = result.rows[0]?.started_at ?? new Date();
+    key = keys.of("run", runId);
+    await client.query("select pg_advisory_lock($1, $2)", [...key]);
+    await client.query("commit");
   } catch (err) {
     client.release(true);
     throw err;
@@ -55,7 +61,7 @@ export async function beginRun(pool: pg.Pool, command: string): Promise<RunLease
       client.removeListener("error", onError);
       if (lost.signal.aborted) return client.release(true);
       try {
-        await client.query("select pg_advisory_unlock($1, $2::int)", [RUN_NAMESPACE, runId]);
+        await client.query("select pg_advisory_unlock($1, $2)", [...key]);
         client.release();
       } catch (err) {
         client.release(err instanceof Error ? err : true);
@@ -73,11 +79,12 @@ export async function markAbandonedRuns(pool: pg.Pool): Promise<number[]> {
       "select run_id from sync.runs where status = 'running' order by run_id",
     );
     const abandoned: number[] = [];
+    // Read only when a run is `running`: a warehouse with none needs no secret.
+    const keys = running.rows.length > 0 ? await lockKeysOf(pool) : undefined;
     for (const { run_id: runId } of running.rows) {
-      const probe = await client.query<{ free: boolean }>("select pg_try_advisory_lock($1, $2::int) as free", [
-        RUN_NAMESPACE,
-        runId,
-      ]);
+      if (!keys) break;
+      const key = keys.of("run", runId);
+      const probe = await client.query<{ free: boolean }>("select pg_try_advisory_lock($1, $2) as free", [...key]);
       if (!probe.rows[0]?.free) continue;
       try {
         const why = "abandoned: its process went away without finishing it (found by a later run)";
@@ -100,7 +107,7 @@ export async function markAbandonedRuns(pool: pg.Pool): Promise<number[]> {
         await client.query("rollback").catch(() => undefined);
         throw err;
       } finally {
-        await client.query("select pg_advisory_unlock($1, $2::int)", [RUN_NAMESPACE, runId]);
+        await client.query("select pg_advisory_unlock($1, $2)", [...key]);
       }
     }
     return abandoned;

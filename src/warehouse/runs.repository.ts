@@ -13,14 +13,19 @@ export async function startRun(db: Kysely<Database>, command: string): Promise<n
   return row.run_id;
 }
 
-/** Records how a run ended. */
+/** Records how a run ended, and how many streams it left to another process (`streamsSkipped`, default 0). */
 export async function finishRun(
   db: Kysely<Database>,
   runId: number,
   status: RunStatus,
   error: string | null = null,
+  counts: { streamsSkipped?: number } = {},
 ): Promise<void> {
   await retryOnLostConnection(() =>
-    db.updateTable("sync.runs").set({ status, error, finished_at: new Date() }).where("run_id", "=", runId).execute(),
+    db
+      .updateTable("sync.runs")
+      .set({ status, error, finished_at: new Date(), streams_skipped: counts.streamsSkipped ?? 0 })
+      .where("run_id", "=", runId)
+      .execute(),
   );
 }

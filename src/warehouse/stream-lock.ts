@@ -1,12 +1,12 @@
 /**
  * A per-stream advisory lock: two processes on one database never sync the same stream at once. The
  * lock is held on a connection of its own for the stream's whole run and ends with that connection,
- * so a process that dies releases it.
+ * so a process that dies releases it. Its two keys are derived from the warehouse's lock secret
+ * (lock-keys.ts), so no other role can compute them.
  */
 import type pg from "pg";
-
-/** Namespace of eventlog-sync's stream locks ("EVLS"), the first key of the two-key advisory lock. */
-const LOCK_NAMESPACE = 0x45564c53;
+import { type LockHolder, lockHolders } from "./lock-holders.js";
+import { lockKeysOf } from "./lock-keys.js";
 
 export interface StreamLock {
   /**
@@ -23,12 +23,10 @@ export class StreamLockLostError extends Error {
 
 /** Takes the lock without waiting; undefined when another session holds it. */
 export async function tryLockStream(pool: pg.Pool, streamId: number): Promise<StreamLock | undefined> {
+  const key = (await lockKeysOf(pool)).of("stream", streamId);
   const client = await pool.connect();
   try {
-    const result = await client.query<{ locked: boolean }>("select pg_try_advisory_lock($1, $2) as locked", [
-      LOCK_NAMESPACE,
-      streamId,
-    ]);
+    const result = await client.query<{ locked: boolean }>("select pg_try_advisory_lock($1, $2) as locked", [...key]);
     if (!result.rows[0]?.locked) {
       client.release();
       return undefined;
@@ -57,7 +55,7 @@ export async function tryLockStream(pool: pg.Pool, streamId: number): Promise<St
         return;
       }
       try {
-        await client.query("select pg_advisory_unlock($1, $2)", [LOCK_NAMESPACE, streamId]);
+        await client.query("select pg_advisory_unlock($1, $2)", [...key]);
         client.release();
       } catch (err) {
         // Destroying the connection also ends the lock.
@@ -65,4 +63,12 @@ export async function tryLockStream(pool: pg.Pool, streamId: number): Promise<St
       }
     },
   };
+}
+
+/**
+ * The sessions holding the stream's lock, as pg_locks shows them now: empty when it was let go meanwhile.
+ * Asked after tryLockStream found the stream held, to tell a sibling copy from a stranger.
+ */
+export async function streamLockHolders(pool: pg.Pool, streamId: number): Promise<LockHolder[]> {
+  return lockHolders(pool, [(await lockKeysOf(pool)).of("stream", streamId)]);
 }

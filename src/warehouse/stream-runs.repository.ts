@@ -36,31 +36,47 @@ export async function beginStreamRun(
   });
 }
 
-/** Records a stream the run did not sync because another process held it. */
-export async function recordSkippedStream(
+/**
+ * Records a stream the run could not sync because a session that is not an eventlog-sync process holds its
+ * lock: a `failed` row for this run with `error` naming the holder, carried to the stream, so that status and
+ * freshness show it. (A stream held by another eventlog-sync process gets no row: the run counts it.)
+ */
+export async function recordHeldStream(
   db: Kysely<Database>,
   runId: number,
   streamId: number,
-  reason: string,
+  error: string,
 ): Promise<void> {
-  await db
-    .insertInto("sync.stream_runs")
-    .values({
-      run_id: runId,
-      stream_id: streamId,
-      status: "skipped",
-      finished_at: new Date(),
-      cursor_before: null,
-      cursor_after: null,
-      completeness_gap: null,
-      error: reason,
-    })
-    .onConflict((oc) => oc.columns(["run_id", "stream_id"]).doNothing())
-    .execute();
+  await db.transaction().execute(async (tx) => {
+    const stream = await tx
+      .selectFrom("sync.streams")
+      .select("cursor")
+      .where("stream_id", "=", streamId)
+      .executeTakeFirstOrThrow();
+    await tx
+      .insertInto("sync.stream_runs")
+      .values({
+        run_id: runId,
+        stream_id: streamId,
+        status: "failed",
+        finished_at: sql<Date>`now()`,
+        cursor_before: stream.cursor,
+        cursor_after: stream.cursor,
+        completeness_gap: null,
+        error,
+      })
+      .onConflict((oc) => oc.columns(["run_id", "stream_id"]).doNothing())
+      .execute();
+    await tx
+      .updateTable("sync.streams")
+      .set({ status: "failed", last_error: error, last_run_id: runId, updated_at: sql`now()` })
+      .where("stream_id", "=", streamId)
+      .execute();
+  });
 }
 
 export interface StreamRunEnd {
-  status: Exclude<StreamRunStatus, "running" | "skipped">;
+  status: Exclude<StreamRunStatus, "running">;
   error: string | null;
   completenessGap?: number | null;
   /**

@@ -15,7 +15,7 @@ import type { SourceName } from "../vocabulary.js";
 export type StreamStatus =
   "new" | "running" | "succeeded" | "incomplete" | "partial" | "failed" | "interrupted" | "abandoned" | "retired";
 export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "interrupted" | "abandoned";
-export type StreamRunStatus = RunStatus | "incomplete" | "skipped";
+export type StreamRunStatus = RunStatus | "incomplete";
 
 export interface RunsTable {
   run_id: Generated<number>;
@@ -26,6 +26,11 @@ export interface RunsTable {
   finished_at: Timestamp | null;
   status: ColumnType<RunStatus, RunStatus | undefined, RunStatus>;
   error: string | null;
+  /**
+   * Streams the run left to another eventlog-sync process (held by it, or synced by it since the run began),
+   * which get no sync.stream_runs row; written when the run finishes.
+   */
+  streams_skipped: Generated<number>;
 }
 
 export interface StreamsTable {

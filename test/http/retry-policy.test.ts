@@ -6,6 +6,7 @@ import {
   LoaderInputError,
   MalformedResponseError,
   NetworkError,
+  RequestBudgetWaitError,
   TimeoutError,
 } from "../../src/errors.js";
 import { parseRetryAfter } from "../../src/http/post.js";
@@ -14,6 +15,11 @@ import { classifyFailure } from "../../src/http/retry-policy.js";
 import { withRetries } from "../../src/http/with-retries.js";
 
 describe("classifyFailure", () => {
+  it("retries a wait for a budget slot that other eventlog-sync processes hold, not one a stranger holds", () => {
+    const wait = (byStranger: boolean) => new RequestBudgetWaitError("no slot", { waitedMs: 60_000, byStranger });
+    expect(classifyFailure(wait(false))).toBe("retryable");
+    expect(classifyFailure(wait(true))).toBe("fatal");
+  });
   it.each([52, 57, 500, 503, 504, 506, 1000, 1001, 1002])("Yandex.Direct %i is retryable", (code) => {
     expect(classifyFailure(new ApiError("yandex_direct", code, "x"))).toBe("retryable");
   });

@@ -3,12 +3,30 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
 import { assessHealth, DETAIL_LIMIT, failedRunOf, lastRunOf } from "../../src/daemon/health.js";
 import { configuredStreams, retirementScope } from "../../src/sync/retirement.js";
-import { runStatus, type RunSummary } from "../../src/sync/run-sync.js";
+import { nothingToDo, runStatus, type RunSummary } from "../../src/sync/run-sync.js";
 import { freshOutcome, type StreamOutcome, type StreamResult } from "../../src/sync/run-stream.js";
 
 const outcome = (status: StreamResult, key = "k"): StreamOutcome => ({
   ...freshOutcome({ source: "yandex_direct", account: "a", streamKey: key }, status),
   ...(status === "succeeded" || status === "skipped" ? {} : { error: `${key} ${status}` }),
+});
+
+describe("nothingToDo", () => {
+  it.each([
+    { streams: ["skipped", "skipped"], accounts: 0, expected: "all 2 streams held or just synced" },
+    { streams: ["skipped"], accounts: 0, expected: "the 1 stream held or just synced" },
+    { streams: ["succeeded", "skipped"], accounts: 0, expected: undefined },
+    { streams: ["failed", "skipped"], accounts: 0, expected: undefined },
+    { streams: ["skipped"], accounts: 1, expected: undefined },
+    { streams: [], accounts: 0, expected: undefined },
+  ] as const)("$streams with $accounts failed accounts: $expected", ({ streams, accounts, expected }) => {
+    const note = nothingToDo(
+      streams.map((s) => outcome(s)),
+      accounts,
+    );
+    if (expected === undefined) expect(note).toBeUndefined();
+    else expect(note).toBe(`nothing to do: ${expected} by other eventlog-sync processes`);
+  });
 });
 
 describe("runStatus", () => {

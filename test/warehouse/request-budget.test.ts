@@ -6,7 +6,12 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createSharedRequestGate, type SharedRequestGateOptions } from "../../src/http/shared-request-gate.js";
+import pg from "pg";
+import { RequestBudgetWaitError } from "../../src/errors.js";
+import { classifyFailure } from "../../src/http/retry-policy.js";
+import { createLogger } from "../../src/log/logger.js";
 import { openWarehouse, type Warehouse } from "../../src/warehouse/database.js";
+import { lockKeysFrom, readLockSecret } from "../../src/warehouse/lock-keys.js";
 import {
   budgetKeys,
   createRequestBudgets,
@@ -17,8 +22,6 @@ import {
   type RequestBudgets,
 } from "../../src/warehouse/request-budget.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
-
-const BUDGET_NAMESPACE = 0x45564c42;
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -82,12 +85,12 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
   }
 }
 
-/** Slots (advisory locks of the budget namespace) held by the budget connection of process `name`. */
+/** Slots (the two-key advisory locks of its budget connection, which holds nothing else) held by process `name`. */
 async function slotsHeldBy(name: string): Promise<number> {
   const result = await database.warehouse.pool.query<{ n: number }>(
     `select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
-      where l.locktype = 'advisory' and l.granted and l.classid = $1 and a.application_name = $2`,
-    [BUDGET_NAMESPACE, `${name} (request budget)`],
+      where l.locktype = 'advisory' and l.granted and l.objsubid = 2 and a.application_name = $1`,
+    [`${name} (request budget)`],
   );
   return result.rows[0]?.n ?? -1;
 }
@@ -360,5 +363,56 @@ describe("the shared request budget", () => {
     expect(() => proc.budgets.budget("altcraft", "t", { concurrency: 1, requestsPerSecond: -1 })).toThrow(
       /`requestsPerSecond`.*got `-1`/,
     );
+  });
+
+  it("bounds a wait for a slot a stranger holds: a warning naming it, then a failure naming it that is not retried", async () => {
+    const limits = { concurrency: 2, requestsPerSecond: 0 };
+    // A session that is not an eventlog-sync process holding both slots of the token by their real keys.
+    const stranger = new pg.Client({ connectionString: database.url, application_name: "dashboard" });
+    await stranger.connect();
+    try {
+      const keys = lockKeysFrom(await readLockSecret(database.warehouse.pool));
+      const { rowKey } = budgetKeys("yandex_direct", testToken());
+      for (const slot of [0, 1])
+        await stranger.query("select pg_advisory_lock($1, $2)", [...keys.of("budget slot", `${rowKey}:${slot}`)]);
+      const pid = (await stranger.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]?.pid;
+      const lines: string[] = [];
+      const log = createLogger({ level: "debug", destination: { write: (line: string) => void lines.push(line) } });
+      const waiter = startProcess("budget-bound", { log, slotWaitWarnMs: 100, slotWaitLimitMs: 1_000 });
+      const failure = await waiter
+        .gate(limits)
+        .run(async () => "ran unbudgeted")
+        .catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(RequestBudgetWaitError);
+      const message = (failure as Error).message;
+      expect(message).toMatch(/^no slot of the token's request budget came free within 1000 ms: held by a session/);
+      expect(message).toContain(`application "dashboard", pid ${pid}`);
+      expect(classifyFailure(failure)).toBe("fatal");
+      const warning = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === 40);
+      expect(warning?.msg).toMatch(/held by a session that is not an eventlog-sync process/);
+      expect(JSON.stringify(warning?.holders)).toContain(`"application":"dashboard"`);
+      expect(await slotsHeldBy("budget-bound")).toBe(0);
+    } finally {
+      await stranger.end();
+    }
+  });
+
+  it("bounds a wait for slots other eventlog-sync processes hold, and that failure is retried", async () => {
+    const limits = { concurrency: 1, requestsPerSecond: 0 };
+    const holder = startProcess("eventlog-sync");
+    const release = deferred();
+    const flight = inFlight();
+    const held = holder.gate(limits, { turnMs: 60_000 }).run(flight.task(() => release.promise));
+    await flight.reach(1);
+    const waiter = startProcess("budget-bound-sibling", { slotWaitLimitMs: 300 });
+    const failure = await waiter
+      .gate(limits)
+      .run(async () => "ran unbudgeted")
+      .catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(RequestBudgetWaitError);
+    expect((failure as Error).message).toMatch(/held by other eventlog-sync processes$/);
+    expect(classifyFailure(failure)).toBe("retryable");
+    release.resolve();
+    await held;
   });
 });
