@@ -7,6 +7,7 @@
 import { type Kysely, sql } from "kysely";
 import type pg from "pg";
 import { valueWithoutNul } from "./nul.js";
+import { lockKeysOf } from "./lock-keys.js";
 import type { Database } from "./tables.js";
 
 export interface ListedClient {
@@ -131,19 +132,18 @@ export async function recordClientListing(db: Kysely<Database>, listing: ClientL
     .execute();
 }
 
-/** Namespace of the listing turns ("EVLL"), the first key of the two-key advisory lock. */
-export const LISTING_TURN_NAMESPACE = 0x45564c4c;
-
 /**
- * Runs `work` holding the account's listing turn: a session advisory lock keyed by the account name, on a
+ * Runs `work` holding the account's listing turn: a session advisory lock keyed by the account name (with the
+ * warehouse's lock secret, so no other role can take it; see lock-keys.ts), on a
  * connection of its own, so copies that start a round together list the agency's clients one after the other
  * and each sees the listings recorded before it. The wait is bounded by the pool's lock_timeout (the error
  * is thrown); the lock ends with its connection if the process dies.
  */
 export async function withListingTurn<T>(pool: pg.Pool, account: string, work: () => Promise<T>): Promise<T> {
+  const key = (await lockKeysOf(pool)).of("listing turn", account);
   const client = await pool.connect();
   try {
-    await client.query("select pg_advisory_lock($1, hashtext($2))", [LISTING_TURN_NAMESPACE, account]);
+    await client.query("select pg_advisory_lock($1, $2)", [...key]);
   } catch (err) {
     client.release(err instanceof Error ? err : true);
     throw err;
@@ -152,7 +152,7 @@ export async function withListingTurn<T>(pool: pg.Pool, account: string, work: (
     return await work();
   } finally {
     try {
-      await client.query("select pg_advisory_unlock($1, hashtext($2))", [LISTING_TURN_NAMESPACE, account]);
+      await client.query("select pg_advisory_unlock($1, $2)", [...key]);
       client.release();
     } catch (err) {
       // Destroying the connection also ends the lock.

@@ -12,8 +12,11 @@
 import { createHmac } from "node:crypto";
 import type pg from "pg";
 
-/** What a lock guards: a stream while it is synced, one slot of a token's request budget, a run's lease. */
-export type LockPurpose = "stream" | "budget slot" | "run";
+/**
+ * What a lock guards: a stream while it is synced, one slot of a token's request budget, a run's lease, an
+ * agency account's turn to list its clients.
+ */
+export type LockPurpose = "stream" | "budget slot" | "run" | "listing turn";
 
 /** The two int4 keys of one advisory lock, as pg_advisory_lock(int4, int4) takes them. */
 export type LockKey = readonly [number, number];

@@ -5,8 +5,8 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { RunSummary } from "../../src/sync/run-sync.js";
-import { LISTING_TURN_NAMESPACE } from "../../src/warehouse/clients.repository.js";
 import { openWarehouse } from "../../src/warehouse/database.js";
+import { type LockKey, lockKeysFrom, readLockSecret } from "../../src/warehouse/lock-keys.js";
 import { useScenarioDatabase } from "../support/scenario-database.js";
 import { HOUR, startYandexScenario, type YandexScenario } from "../support/yandex-scenario.js";
 
@@ -14,12 +14,18 @@ const { database, start } = useScenarioDatabase(startYandexScenario);
 const COPIES = 3;
 const TOKEN = "agency-token";
 
+/** The keys of the account `agency`'s listing turn. */
+async function turnKey(): Promise<LockKey> {
+  return lockKeysFrom(await readLockSecret(database.warehouse.pool)).of("listing turn", "agency");
+}
+
 /** Copies waiting for the account's listing turn. */
-async function waitingForTurn(admin: pg.Client): Promise<number> {
+async function waitingForTurn(admin: pg.Client, key: LockKey): Promise<number> {
   const result = await admin.query<{ n: number }>(
     `select count(*)::int as n from pg_locks
-      where locktype = 'advisory' and not granted and classid::bigint = $1 and objid::bigint = (hashtext('agency')::bigint & 4294967295)`,
-    [LISTING_TURN_NAMESPACE],
+      where locktype = 'advisory' and not granted
+        and classid::bigint = ($1::int8 & 4294967295) and objid::bigint = ($2::int8 & 4294967295)`,
+    [...key],
   );
   return result.rows[0]?.n ?? 0;
 }
@@ -32,8 +38,9 @@ async function round(scenario: YandexScenario): Promise<RunSummary[]> {
   const admin = new pg.Client({ connectionString: database.url });
   await admin.connect();
   const warehouses = Array.from({ length: COPIES }, () => openWarehouse(database.url));
+  const key = await turnKey();
   try {
-    await admin.query("select pg_advisory_lock($1, hashtext('agency'))", [LISTING_TURN_NAMESPACE]);
+    await admin.query("select pg_advisory_lock($1, $2)", [...key]);
     let settled = 0;
     const runs = warehouses.map((w) =>
       scenario.run(w).finally(() => {
@@ -41,9 +48,9 @@ async function round(scenario: YandexScenario): Promise<RunSummary[]> {
       }),
     );
     // Every copy has begun its run and waits for the turn, or (without a turn) has finished.
-    while ((await waitingForTurn(admin)) < COPIES && settled < COPIES)
+    while ((await waitingForTurn(admin, key)) < COPIES && settled < COPIES)
       await new Promise((resolve) => setTimeout(resolve, 10));
-    await admin.query("select pg_advisory_unlock($1, hashtext('agency'))", [LISTING_TURN_NAMESPACE]);
+    await admin.query("select pg_advisory_unlock($1, $2)", [...key]);
     return await Promise.all(runs);
   } finally {
     await admin.end();
@@ -137,7 +144,7 @@ describe("one agency listing per round", () => {
     await holder.connect();
     const copy = openWarehouse(database.url, { lockTimeoutMs: 200 });
     try {
-      await holder.query("select pg_advisory_lock($1, hashtext('agency'))", [LISTING_TURN_NAMESPACE]);
+      await holder.query("select pg_advisory_lock($1, $2)", [...(await turnKey())]);
       scenario.sim.resetRequestCounts();
       const summary = await scenario.run(copy);
       expect(summary.status).toBe("succeeded");
