@@ -13,6 +13,7 @@ import * as sharedRequestBudget from "./2026-11-29T1100_shared-request-budget.js
 import * as gaps from "./2026-12-03T0900_gaps.js";
 import * as prunableRuns from "./2026-12-03T1200_prunable-runs.js";
 import * as privateLocks from "./2026-12-03T1300_private-locks.js";
+import * as loginSpelling from "./2026-12-03T1400_login-spelling.js";
 
 export const migrations: Record<string, Migration> = {
   "2026-11-23T1500_sync-bookkeeping": syncBookkeeping,
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   "2026-12-03T0900_gaps": gaps,
   "2026-12-03T1200_prunable-runs": prunableRuns,
   "2026-12-03T1300_private-locks": privateLocks,
+  "2026-12-03T1400_login-spelling": loginSpelling,
 };

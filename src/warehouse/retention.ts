@@ -4,8 +4,8 @@
  * deletes at most `batchSize` rows and is its own short transaction, so nothing is locked for long; rows
  * another copy is pruning at the same moment are passed over (skip locked), not waited for.
  *
- * What always stays: a running run and everything of it; the newest stream run of each stream that is not
- * skipped (sync.stream_freshness and `status` read it); the newest complete client listing of each account;
+ * What always stays: a running run and everything of it; the newest stream run of each stream
+ * (sync.stream_freshness and `status` read it); the newest complete client listing of each account;
  * open gaps; a run that a kept row, a stream's last_run_id or an open gap points to. Event rows are never
  * pruned: their run_id stays as a plain number when the run goes.
  */
@@ -56,10 +56,9 @@ const streamRunsBatch: Batch = async (db, cutoff, limit) =>
        using (select sr.run_id, sr.stream_id
                 from sync.stream_runs sr
                where sr.run_id in ${oldRuns(cutoff)}
-                 and (sr.status = 'skipped'
-                      or exists (select 1 from sync.stream_runs n
-                                  where n.stream_id = sr.stream_id and n.status <> 'skipped'
-                                    and (n.started_at, n.run_id) > (sr.started_at, sr.run_id)))
+                 and exists (select 1 from sync.stream_runs n
+                              where n.stream_id = sr.stream_id
+                                and (n.started_at, n.run_id) > (sr.started_at, sr.run_id))
                order by sr.run_id
                limit ${limit}
                  for update of sr skip locked) old

@@ -119,18 +119,18 @@ describe("least privileges", () => {
     expect(loaded.rows[0]?.altcraft).toBeGreaterThan(0);
     expect(loaded.rows[0]?.yandex).toBeGreaterThan(0);
 
-    // The role owns its four schemas and everything in them, and created nothing anywhere else.
+    // The role owns its five schemas and everything in them, and created nothing anywhere else.
     const owners = await database.warehouse.pool.query<{ schema: string; owner: string }>(
       `select nspname as schema, pg_get_userbyid(nspowner) as owner from pg_namespace
-        where nspname in ('altcraft', 'yandex_direct', 'sync', 'eventlog_sync') order by 1`,
+        where nspname in ('altcraft', 'yandex_direct', 'sync', 'sync_private', 'eventlog_sync') order by 1`,
     );
     expect(owners.rows).toEqual(
-      ["altcraft", "eventlog_sync", "sync", "yandex_direct"].map((schema) => ({ schema, owner: role })),
+      ["altcraft", "eventlog_sync", "sync", "sync_private", "yandex_direct"].map((schema) => ({ schema, owner: role })),
     );
     const elsewhere = await database.warehouse.pool.query<{ name: string }>(
       `select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relowner = (select oid from pg_roles where rolname = $1)
-          and n.nspname not in ('altcraft', 'yandex_direct', 'sync', 'eventlog_sync') and n.nspname <> 'pg_toast' and n.nspname not like 'pg_temp%'`,
+          and n.nspname not in ('altcraft', 'yandex_direct', 'sync', 'sync_private', 'eventlog_sync') and n.nspname <> 'pg_toast' and n.nspname not like 'pg_temp%'`,
       [role],
     );
     expect(elsewhere.rows).toEqual([]);

@@ -118,18 +118,22 @@ describe("a year of rounds", () => {
           [streams[0], at, firstRun],
         );
       }
-      // Each stream read by one copy and skipped by the others; the stream points to the run that read it.
+      // Each stream read by one copy and skipped by the others (counted on their runs); the stream points to
+      // the run that read it.
       const read = streams.map((_, i) => runs[(i + round) % COPIES] as number);
       await query(
         `with sr as (
            insert into sync.stream_runs (run_id, stream_id, started_at, finished_at, status, events_fetched, events_inserted)
-           select r.run_id, s.stream_id, $3, $3::timestamptz + interval '1 minute',
-                  case when r.run_id = s.reader then 'succeeded' else 'skipped' end, 2, 2
-             from unnest($1::bigint[], $2::bigint[]) s(stream_id, reader), unnest($4::bigint[]) r(run_id)
+           select s.reader, s.stream_id, $3, $3::timestamptz + interval '1 minute', 'succeeded', 2, 2
+             from unnest($1::bigint[], $2::bigint[]) s(stream_id, reader)
+           returning 1),
+         skips as (
+           update sync.runs r set streams_skipped = $5 - (select count(*) from unnest($2::bigint[]) x where x = r.run_id)
+            where r.run_id = any($4::bigint[])
            returning 1)
          update sync.streams t set last_run_id = s.reader, status = 'succeeded'
            from unnest($1::bigint[], $2::bigint[]) s(stream_id, reader) where t.stream_id = s.stream_id`,
-        [streams, read, at, runs],
+        [streams, read, at, runs, STREAMS],
       );
       await query(
         `insert into yandex_direct.client_listings (run_id, account, started_at, finished_at, complete, pages, requests, clients)
@@ -167,12 +171,12 @@ describe("a year of rounds", () => {
     // 90 days of rounds: 91 counting the one at the cutoff.
     const kept = 91;
     expect(end["sync.runs"]?.rows).toBeLessThanOrEqual(COPIES * kept + 1);
-    expect(end["sync.stream_runs"]?.rows).toBeLessThanOrEqual(COPIES * STREAMS * kept);
+    expect(end["sync.stream_runs"]?.rows).toBeLessThanOrEqual(STREAMS * kept);
     expect(end["yandex_direct.client_listings"]?.rows).toBeLessThanOrEqual(kept);
     expect(end["sync.rejects"]?.rows).toBeLessThanOrEqual(200 * 4);
     expect(end["sync.gaps"]?.rows).toBeLessThanOrEqual(kept + 1);
-    // Without retention they would hold a year: 1,460 runs, 29,200 stream runs, 365 listings and gaps.
-    expect(end["sync.stream_runs"]?.rows).toBeGreaterThan(COPIES * STREAMS * 85);
+    // Without retention they would hold a year: 1,460 runs, 7,300 stream runs, 365 listings and gaps.
+    expect(end["sync.stream_runs"]?.rows).toBeGreaterThan(STREAMS * 85);
     // The size stays where it was after four months: stated bound 1.25 times, and 3 MB in all.
     for (const table of TABLES)
       expect(
@@ -206,16 +210,15 @@ describe("what retention keeps", () => {
     const now = new Date(Date.UTC(2026, 5, 1));
     const old = new Date(now.getTime() - 200 * DAY);
     const running = await insertRun(old, "running");
-    const finished = await insertRun(new Date(old.getTime() + HOUR));
+    await insertRun(new Date(old.getTime() + HOUR));
     await insertStreamRun(running, streamId as number, old, "running");
-    await insertStreamRun(finished, streamId as number, new Date(old.getTime() + HOUR), "skipped");
     await query(
       `insert into sync.rejects (stream_id, run_id, rejected_at, reason, payload, occurrence, reject_key)
        values ($1, $2, $3, 'bad', '{}', 0, gen_random_uuid())`,
       [streamId, running, old],
     );
     const pruned = await pruneBookkeeping(database.warehouse.db, { ...RETENTION_DEFAULTS, batchSize: 1 }, { now });
-    expect(pruned).toMatchObject({ streamRuns: 1, rejects: 0, runs: 1 });
+    expect(pruned).toMatchObject({ streamRuns: 0, rejects: 0, runs: 1 });
     expect(await query("select run_id, status from sync.runs")).toEqual([{ run_id: running, status: "running" }]);
     expect(await count("sync.stream_runs", `run_id = ${running}`)).toBe(1);
     expect(await count("sync.rejects", `run_id = ${running}`)).toBe(1);
@@ -231,11 +234,11 @@ describe("what retention keeps", () => {
     const last = await insertRun(at(200));
     await insertStreamRun(last, id, at(200));
     await insertEvents(last, id, at(200), 5);
-    const skippedOnly = await insertRun(at(150));
-    await insertStreamRun(skippedOnly, id, at(150), "skipped");
+    // A run that left the stream to another copy: no stream run of its own.
+    await insertRun(at(150));
 
     const pruned = await pruneBookkeeping(database.warehouse.db, RETENTION_DEFAULTS, { now });
-    expect(pruned).toMatchObject({ streamRuns: 2, runs: 2 });
+    expect(pruned).toMatchObject({ streamRuns: 1, runs: 2 });
     expect(await query("select run_id from sync.runs")).toEqual([{ run_id: last }]);
     let [line] = await streamStatuses(database.warehouse.db);
     expect(line).toMatchObject({ stream: "s-1", last_run_id: last, last_run_status: "succeeded" });
@@ -259,7 +262,7 @@ describe("what retention keeps", () => {
     const now = new Date(Date.UTC(2026, 5, 1));
     const at = (daysAgo: number) => new Date(now.getTime() - daysAgo * DAY);
     const old = await insertRun(at(40));
-    await insertStreamRun(old, id, at(40), "skipped");
+    await insertStreamRun(old, id, at(40));
     await query(
       `insert into sync.rejects (stream_id, run_id, rejected_at, reason, payload, occurrence, reject_key)
        select $1, $2, $3, 'bad', jsonb_build_object('i', i), 0, gen_random_uuid() from generate_series(1, 25) i`,
@@ -330,11 +333,11 @@ describe("the retention settings", () => {
 
 describe("the job", () => {
   it("prunes at the end of a run and logs how many rows went", async () => {
-    const [streamId] = await createStreams(1);
+    await createStreams(1);
     const old = new Date(Date.now() - 200 * DAY);
     for (let i = 0; i < 3; i++) {
-      const runId = await insertRun(old);
-      await insertStreamRun(runId, streamId as number, old, "skipped");
+      // Runs that left the stream to other copies.
+      await insertRun(old);
     }
     const lines: Record<string, unknown>[] = [];
     const sink = new Writable({
@@ -362,8 +365,8 @@ describe("the job", () => {
     expect(await query("select run_id from sync.runs")).toEqual([{ run_id: summary.runId }]);
     expect(lines).toContainEqual(
       expect.objectContaining({
-        pruned: { streamRuns: 3, rejects: 0, clientListings: 0, closedGaps: 0, runs: 3 },
-        msg: "bookkeeping pruned: 6 rows past their retention",
+        pruned: { streamRuns: 0, rejects: 0, clientListings: 0, closedGaps: 0, runs: 3 },
+        msg: "bookkeeping pruned: 3 rows past their retention",
       }),
     );
   });
