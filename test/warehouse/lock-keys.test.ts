@@ -1,6 +1,7 @@
 // The lock keys: derived from the warehouse's secret, different for every purpose and id, full int4 range;
 // the migration that makes the secret folds the skipped stream runs of old into a count on their run.
 import { Migrator, sql } from "kysely";
+import { MIGRATION_LOCK_TABLE, MIGRATION_SCHEMA, MIGRATION_TABLE } from "../../src/warehouse/migration-tables.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrations } from "../../migrations/index.js";
 import { lockKeysFrom, lockKeysOf, readLockSecret } from "../../src/warehouse/lock-keys.js";
@@ -18,9 +19,9 @@ const migrator = () =>
   new Migrator({
     db: database.warehouse.db,
     provider: { getMigrations: async () => migrations },
-    migrationTableSchema: "public",
-    migrationTableName: "eventlog_sync_migrations",
-    migrationLockTableName: "eventlog_sync_migrations_lock",
+    migrationTableSchema: MIGRATION_SCHEMA,
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
   });
 
 describe("lock keys", () => {
@@ -85,7 +86,7 @@ describe("lock keys", () => {
     // Nobody but the owner: no ACL entry for PUBLIC (=…) nor any other role.
     for (const { acl } of grants.rows) expect(acl ?? "{}").not.toMatch(/(^\{|,)=/);
 
-    expect((await migrator().migrateDown()).error).toBeUndefined();
+    expect((await migrator().migrateTo("2026-12-03T1200_prunable-runs")).error).toBeUndefined();
     const gone = await sql<{ n: number }>`
       select count(*)::int as n from pg_namespace where nspname = 'sync_private'`.execute(database.warehouse.db);
     expect(gone.rows[0]?.n).toBe(0);

@@ -4,6 +4,7 @@
 // token in the reason, the stored record or the log; an API error that quotes a U+0000 is recorded on its stream.
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { migrations } from "../../migrations/index.js";
 import { parseConfig } from "../../src/config/load-config.js";
 import { createLogger } from "../../src/log/logger.js";
 import { readBody, startHttpServer } from "../../src/simulators/common/http-server.js";
@@ -76,8 +77,9 @@ describe("an agency's listing", () => {
     // Rows loaded before under the listing's spelling are brought under the stream key by the migration.
     // Kills: a migration that leaves them (or one that lower-cases logins no stream is keyed by).
     await warehouse.pool.query("update yandex_direct.events set login = 'Client-2' where login = 'client-2'");
-    const reverted = await migrateDown(warehouse.db, 1);
-    expect(reverted.map((m) => m.migrationName)).toEqual(["2026-12-03T1400_login-spelling"]);
+    const later = Object.keys(migrations).filter((name) => name > "2026-12-03T1400_login-spelling").length;
+    const reverted = await migrateDown(warehouse.db, later + 1);
+    expect(reverted.at(-1)?.migrationName).toBe("2026-12-03T1400_login-spelling");
     await migrateToLatest(warehouse.db);
     const after = await warehouse.pool.query<{ login: string }>(
       "select distinct login from yandex_direct.events order by login",
