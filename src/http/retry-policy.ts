@@ -24,11 +24,11 @@ export type FailureClass = "retryable" | "quota" | "fatal";
 
 const API_CODES: Record<ApiError["source"], { retryable: ReadonlySet<number>; quota: ReadonlySet<number> }> = {
   // Live 4 and v5 share their codes: 52 auth server unavailable, 57/506 too many concurrent requests,
-  // 500/503/504 (Live 4) and 1000 unavailable, 1001 service initialization, 1002 operation error (v5) server
-  // trouble; 56 daily call limit, 152 points. Everything else (53 token, 54 rights, 58 registration incomplete,
-  // 245 currency, 509 retired method, 513, parameter errors) is fatal.
+  // 500/503/504 (Live 4) and 1000 unavailable, 1001 service initialization, 1002 operation error, 1020
+  // temporary server error (v5) server trouble; 56 daily call limit, 152 points. Everything else (53 token,
+  // 54 rights, 58 registration incomplete, 245 currency, 509 retired method, 513, parameter errors) is fatal.
   yandex_direct: {
-    retryable: new Set([52, 57, 500, 503, 504, 506, 1000, 1001, 1002]),
+    retryable: new Set([52, 57, 500, 503, 504, 506, 1000, 1001, 1002, 1020]),
     quota: new Set([56, 152]),
   },
   // v1.1 mirrors HTTP: 402 tariff limit; 429 and 5xx transient; 400, 401, 403, 404 fatal.

@@ -20,18 +20,15 @@ describe("classifyFailure", () => {
     expect(classifyFailure(wait(false))).toBe("retryable");
     expect(classifyFailure(wait(true))).toBe("fatal");
   });
-  it.each([52, 57, 500, 503, 504, 506, 1000, 1001, 1002])("Yandex.Direct %i is retryable", (code) => {
+  it.each([52, 57, 500, 503, 504, 506, 1000, 1001, 1002, 1020])("Yandex.Direct %i is retryable", (code) => {
     expect(classifyFailure(new ApiError("yandex_direct", code, "x"))).toBe("retryable");
   });
   it.each([56, 152])("Yandex.Direct %i is a quota", (code) => {
     expect(classifyFailure(new ApiError("yandex_direct", code, "x"))).toBe("quota");
   });
-  it.each([1, 3, 5, 8, 9, 18, 53, 54, 55, 58, 71, 245, 509, 513, 1020, 4000, 8000])(
-    "Yandex.Direct %i is fatal",
-    (code) => {
-      expect(classifyFailure(new ApiError("yandex_direct", code, "x"))).toBe("fatal");
-    },
-  );
+  it.each([1, 3, 5, 8, 9, 18, 53, 54, 55, 58, 71, 245, 509, 513, 4000, 8000])("Yandex.Direct %i is fatal", (code) => {
+    expect(classifyFailure(new ApiError("yandex_direct", code, "x"))).toBe("fatal");
+  });
   it.each([
     [new ApiError("altcraft", 402, "Tariff limit reached"), "quota"],
     [new ApiError("altcraft", 429, "too many"), "retryable"],
