@@ -66,11 +66,14 @@ export class HttpError extends Error {
   readonly bodySnippet: string;
   /** From a Retry-After header, in ms. */
   readonly retryAfterMs: number | undefined;
-  constructor(status: number, bodySnippet: string, retryAfterMs?: number) {
-    super(`HTTP ${status}${bodySnippet ? `: ${bodySnippet}` : ""}`);
+  /** The server's id of the request (Yandex.Direct's RequestId header), for support; redacted. */
+  readonly requestId: string | undefined;
+  constructor(status: number, bodySnippet: string, retryAfterMs?: number, requestId?: string) {
+    super(`HTTP ${status}${bodySnippet ? `: ${bodySnippet}` : ""}${requestId ? ` (RequestId ${requestId})` : ""}`);
     this.status = status;
     this.bodySnippet = bodySnippet;
     this.retryAfterMs = retryAfterMs;
+    this.requestId = requestId;
   }
 }
 
@@ -108,9 +111,12 @@ export class ResponseTooLargeError extends Error {
 export class MalformedResponseError extends Error {
   override readonly name = "MalformedResponseError";
   readonly bodySnippet: string;
-  constructor(message: string, bodySnippet: string) {
-    super(`${message}: ${bodySnippet || "(empty body)"}`);
+  /** The server's id of the request (Yandex.Direct's RequestId header), for support; redacted. */
+  readonly requestId: string | undefined;
+  constructor(message: string, bodySnippet: string, requestId?: string) {
+    super(`${message}: ${bodySnippet || "(empty body)"}${requestId ? ` (RequestId ${requestId})` : ""}`);
     this.bodySnippet = bodySnippet;
+    this.requestId = requestId;
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { expect } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
-import { createLogger } from "../../src/log/logger.js";
+import { createLogger, type Logger } from "../../src/log/logger.js";
 import {
   startYandexDirectSimulator,
   type YandexDirectSimulator,
@@ -46,6 +46,8 @@ export interface ScenarioOptions {
   token?: string;
   /** Clock at start, ms. Default 2026-11-20T12:00:00Z. */
   now?: number;
+  /** Where the runs log. Default a silent logger. */
+  log?: Logger;
 }
 
 export async function startYandexScenario(options: ScenarioOptions = {}): Promise<YandexScenario> {
@@ -88,7 +90,7 @@ export async function startYandexScenario(options: ScenarioOptions = {}): Promis
     { YD_TOKEN: options.token ?? "agency-token" },
   );
   const account = config.sources.yandex_direct?.accounts[0];
-  const log = createLogger({ level: "silent" });
+  const log = options.log ?? createLogger({ level: "silent" });
   return {
     sim,
     clock,

@@ -1,12 +1,16 @@
 // The GetEventsLog client sends every parameter, reports API errors with their code and never the token, and retries.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiError, MalformedResponseError } from "../../src/errors.js";
+import { ApiError, HttpError, MalformedResponseError } from "../../src/errors.js";
 import { createHttpAgent } from "../../src/http/post.js";
 import { createRedactor } from "../../src/http/redact.js";
 import { createRequestGate } from "../../src/http/request-gate.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import type { RequestTally } from "../../src/http/with-retries.js";
-import { createYandexDirectClient, parseResponse } from "../../src/sources/yandex-direct/yandex-direct.client.js";
+import {
+  createYandexDirectClient,
+  parseResponse,
+  requestIdOf,
+} from "../../src/sources/yandex-direct/yandex-direct.client.js";
 
 let sim: YandexDirectSimulator;
 const agent = createHttpAgent();
@@ -76,6 +80,16 @@ describe("GetEventsLog client", () => {
     await expect(attempt).rejects.not.toThrow(/wrong-secret-token/);
   });
 
+  it("names the RequestId header of the failed answer, the one the simulator sent", async () => {
+    const attempt = client("wrong-secret-token").getEventsLog(
+      { TimestampFrom: "2026-05-29T12:00:00Z", Currency: "RUB" },
+      { requests: 0, retries: 0 },
+    );
+    await expect(attempt).rejects.toThrow(/\(Unknown or expired token; RequestId \d+\)$/);
+    const message = await attempt.catch((err: Error) => err.message);
+    expect(message).toContain(`; RequestId ${sim.requestIds().at(-1)})`);
+  });
+
   it("retries a transient error and counts the retry", async () => {
     sim.failNext("agency-token", 503, 2);
     const tally: RequestTally = { requests: 0, retries: 0 };
@@ -103,5 +117,36 @@ describe("parseResponse", () => {
   ])("calls %j a malformed response with a snippet", (body, status, message) => {
     expect(() => parseResponse(status, body, plain)).toThrow(MalformedResponseError);
     expect(() => parseResponse(status, body, plain)).toThrow(message);
+  });
+});
+
+describe("the RequestId of a failed answer", () => {
+  const id = "8695244274068608439";
+  const withId = { redact: createRedactor([]), requestId: id };
+  it.each([
+    [
+      200,
+      '{"error_code":54,"error_str":"No rights","error_detail":"login x"}',
+      ApiError,
+      /No rights \(login x; RequestId \d+\)$/,
+    ],
+    [200, '{"error_code":54,"error_str":"No rights","error_detail":""}', ApiError, /No rights \(RequestId \d+\)$/],
+    [502, "<html>Bad gateway</html>", HttpError, /^HTTP 502: <html>Bad gateway<\/html> \(RequestId \d+\)$/],
+    [200, "<html>Bad gateway</html>", MalformedResponseError, /not JSON: <html>Bad gateway<\/html> \(RequestId \d+\)$/],
+    [200, '{"result": []}', MalformedResponseError, /without a `data` array: .* \(RequestId \d+\)$/],
+  ])("is named at the end of the error for HTTP %i %j", (status, body, kind, message) => {
+    expect(() => parseResponse(status, body, withId)).toThrow(kind);
+    expect(() => parseResponse(status, body, withId)).toThrow(message);
+    expect(() => parseResponse(status, body, withId)).toThrow(`RequestId ${id}`);
+  });
+
+  it("is read from the header, redacted like any server text, kept short, and absent when the header is", () => {
+    const redact = createRedactor(["secret-token-123"]);
+    expect(requestIdOf("8695244274068608439", redact)).toBe("8695244274068608439");
+    expect(requestIdOf(["8695244274068608439", "2"], redact)).toBe("8695244274068608439");
+    expect(requestIdOf("echo-secret-token-123", redact)).toBe("echo-[redacted]");
+    expect(requestIdOf("9".repeat(500), redact)).toHaveLength(64);
+    expect(requestIdOf(undefined, redact)).toBeUndefined();
+    expect(requestIdOf("  ", redact)).toBeUndefined();
   });
 });

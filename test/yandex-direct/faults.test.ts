@@ -1,5 +1,6 @@
 // Rate limits, transient faults and quotas must never fail a whole sync nor lose or duplicate an event.
 import { describe, expect, it } from "vitest";
+import { createLogger } from "../../src/log/logger.js";
 import { useScenarioDatabase } from "../support/scenario-database.js";
 import { HOUR, startYandexScenario } from "../support/yandex-scenario.js";
 
@@ -130,5 +131,34 @@ describe("Yandex.Direct sync under faults", () => {
     scenario.sim.setOptions({ pointsPerCall: 0 });
     expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
     await scenario.expectGroundTruth(database.warehouse);
+  });
+
+  // Support asks first for the answer's RequestId: every kind of failed Live 4 answer names the one the
+  // simulator sent, in the stream run's error, the run summary and the logged line.
+  it.each([
+    ["an API error in the body", { logins: ["stranger"] }, /API error 54: [^\n]*; RequestId (\d+)\)/],
+    ["an HTTP error status", { simulator: { faults: { htmlRate: 1 } } }, /HTTP 502: <html>[^\n]* \(RequestId (\d+)\)/],
+    ["a body that is not JSON", { simulator: { faults: { garbageRate: 1 } } }, /not JSON: [^\n]* \(RequestId (\d+)\)/],
+  ])("names the RequestId the server sent when a stream fails on %s", async (_what, options, pattern) => {
+    const lines: string[] = [];
+    const scenario = await start({
+      logins: ["client-1"],
+      account: { retries: 0 },
+      log: createLogger({ level: "info", destination: { write: (line: string) => void lines.push(line) } }),
+      ...options,
+    });
+    const run = await scenario.run(database.warehouse);
+    const sent = scenario.sim.requestIds();
+    expect(sent.length).toBeGreaterThan(0);
+    const [stream] = run.streams;
+    expect(stream?.status).toBe("failed");
+    const id = pattern.exec(stream?.error ?? "")?.[1];
+    expect(id, stream?.error ?? "").toBeDefined();
+    expect(sent).toContain(id);
+    const [row] = await streamRuns(run.runId);
+    expect(row?.error).toContain(`RequestId ${id})`);
+    const failed = lines.map((line) => JSON.parse(line) as { msg: string; err?: { message: string } });
+    const logged = failed.find((line) => line.msg === "stream failed");
+    expect(logged?.err?.message).toContain(`RequestId ${id})`);
   });
 });

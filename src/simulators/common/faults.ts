@@ -46,12 +46,18 @@ export function drawFault(random: Random, options: FaultOptions): Fault | null {
 
 /**
  * Answers a request with the fault instead of the real response. `body` is the response that would
- * have been sent (a truncated fault cuts it in half). A hang ends by destroying the socket.
+ * have been sent (a truncated fault cuts it in half). A hang ends by destroying the socket. `headers` go
+ * with every answer (a hang sends none).
  */
-export function writeFault(res: ServerResponse, fault: Fault, body: string): void {
+export function writeFault(
+  res: ServerResponse,
+  fault: Fault,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   switch (fault.kind) {
     case "server-error":
-      res.writeHead(fault.status, { "content-type": "text/plain; charset=utf-8" });
+      res.writeHead(fault.status, { ...headers, "content-type": "text/plain; charset=utf-8" });
       res.end(`simulated HTTP ${fault.status}`);
       return;
     case "hang": {
@@ -60,15 +66,15 @@ export function writeFault(res: ServerResponse, fault: Fault, body: string): voi
       return;
     }
     case "truncate":
-      res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+      res.writeHead(200, { ...headers, "content-type": "application/json; charset=utf-8" });
       res.end(body.slice(0, Math.max(1, Math.floor(body.length / 2))));
       return;
     case "garbage":
-      res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+      res.writeHead(200, { ...headers, "content-type": "application/json; charset=utf-8" });
       res.end("\u0000\u0001not json at all");
       return;
     case "html":
-      res.writeHead(502, { "content-type": "text/html; charset=utf-8" });
+      res.writeHead(502, { ...headers, "content-type": "text/html; charset=utf-8" });
       res.end("<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>");
       return;
   }

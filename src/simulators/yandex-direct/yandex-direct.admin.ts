@@ -21,6 +21,7 @@ import type { BurstSpec, YandexDirectSimulator } from "./yandex-direct.simulator
  *   POST /__admin/events?login=L   body [AddedEvent…]                       → { added }
  *   POST /__admin/burst?login=L    body { at, count, event? }                → { event }
  *   GET  /__admin/requests                     → { [token]: { [method]: n } };  DELETE resets them
+ *   GET  /__admin/request-ids                  → [RequestId…] of the Live 4 answers sent, oldest first
  *   GET  /__admin/options                      → current runtime options
  *   POST /__admin/options          body { …partial runtime options }        → the options after the change
  *   POST /__admin/fail-next        body { token, code, count? }              → { ok: true }
@@ -95,6 +96,8 @@ export async function handleAdmin(
         return send(200, { event: sim.addBurst(login(), (await body()) as BurstSpec) });
       case "GET /__admin/requests":
         return send(200, sim.requestCounts());
+      case "GET /__admin/request-ids":
+        return send(200, sim.requestIds());
       case "DELETE /__admin/requests":
         sim.resetRequestCounts();
         return send(200, { ok: true });

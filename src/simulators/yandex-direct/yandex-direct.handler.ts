@@ -44,6 +44,25 @@ export interface SimulatorState {
   readonly errorRandom: Random;
   readonly lateRandom: Random;
   requestSeq: number;
+  /** The `RequestId` of the Live 4 answers sent, oldest first: the last SENT_REQUEST_IDS_KEPT. */
+  readonly sentRequestIds: string[];
+}
+
+/** How many of the Live 4 answers' `RequestId` the simulator remembers. */
+export const SENT_REQUEST_IDS_KEPT = 1000;
+
+/** A new request id, a decimal number like the real API's: unique within a simulator, stable for a seed. */
+export function nextRequestId(state: SimulatorState): string {
+  state.requestSeq++;
+  return `${deriveSeed(state.data.seed, "request", state.requestSeq)}${String(state.requestSeq).padStart(6, "0")}`;
+}
+
+/** The `RequestId` header of a Live 4 answer, remembered for `requestIds()`. */
+function answerRequestId(state: SimulatorState): { RequestId: string } {
+  const id = nextRequestId(state);
+  state.sentRequestIds.push(id);
+  if (state.sentRequestIds.length > SENT_REQUEST_IDS_KEPT) state.sentRequestIds.shift();
+  return { RequestId: id };
 }
 
 type Outcome = { kind: "json"; body: string } | { kind: "http502" };
@@ -175,10 +194,13 @@ async function answer(state: SimulatorState, raw: string, res: ServerResponse): 
   }
 }
 
-/** POST /live/v4/json/: the Live 4 JSON endpoint. HTTP 200 for API errors; transport faults as configured. */
+/**
+ * POST /live/v4/json/: the Live 4 JSON endpoint. HTTP 200 for API errors; transport faults as configured. Every
+ * answer carries a `RequestId` header, as the real API's do (a hanging request sends no answer).
+ */
 export async function handleApi(state: SimulatorState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== "POST") {
-    res.writeHead(405, { allow: "POST", "content-type": "text/plain; charset=utf-8" });
+    res.writeHead(405, { ...answerRequestId(state), allow: "POST", "content-type": "text/plain; charset=utf-8" });
     res.end("Use POST");
     return;
   }
@@ -186,16 +208,14 @@ export async function handleApi(state: SimulatorState, req: IncomingMessage, res
   const fault = drawFault(state.faultRandom, state.behaviour.faults);
   const outcome = await answer(state, raw, res);
   if (outcome.kind === "http502") {
-    res.writeHead(502, { "content-type": "text/html; charset=utf-8" });
+    res.writeHead(502, { ...answerRequestId(state), "content-type": "text/html; charset=utf-8" });
     res.end(BAD_GATEWAY);
     return;
   }
   if (fault) {
-    writeFault(res, fault, outcome.body);
+    writeFault(res, fault, outcome.body, fault.kind === "hang" ? {} : answerRequestId(state));
     return;
   }
-  state.requestSeq++;
-  const requestId = `${deriveSeed(state.data.seed, "request", state.requestSeq)}${String(state.requestSeq).padStart(6, "0")}`;
-  res.writeHead(200, { "content-type": "application/json; charset=utf-8", RequestId: requestId });
+  res.writeHead(200, { ...answerRequestId(state), "content-type": "application/json; charset=utf-8" });
   res.end(outcome.body);
 }

@@ -76,6 +76,11 @@ export interface YandexDirectSimulator extends AgencyControls {
    */
   requestCounts(): Record<string, Record<string, number>>;
   resetRequestCounts(): void;
+  /**
+   * The `RequestId` header of every Live 4 answer sent (errors and faults included; a hang sends none), oldest
+   * first: the last 1,000. A decimal id like the real API's.
+   */
+  requestIds(): string[];
   /** Current runtime options. */
   options(): ResolvedBehaviourOptions;
   /** Changes runtime options; throws naming a bad option. */
@@ -127,6 +132,7 @@ export async function startYandexDirectSimulator(
     errorRandom: createRandom(deriveSeed(data.seed, "errors")),
     lateRandom: createRandom(deriveSeed(data.seed, "late")),
     requestSeq: 0,
+    sentRequestIds: [],
   };
   const applyLimits = (): void => {
     // The limiter reads this object on every admission, so runtime changes take effect at once.
@@ -216,6 +222,7 @@ export async function startYandexDirectSimulator(
     },
     requestCounts: () => state.counters.snapshot(),
     resetRequestCounts: () => state.counters.reset(),
+    requestIds: () => [...state.sentRequestIds],
     options: () => ({ ...state.behaviour }),
     setOptions(partial) {
       state.behaviour = mergeBehaviourOptions(state.behaviour, partial);

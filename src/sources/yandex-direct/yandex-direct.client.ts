@@ -1,7 +1,8 @@
 /**
  * GetEventsLog over the Live 4 JSON envelope `{method, param, token, locale}`. The token travels in the
  * body only and never appears in an error or a log line: every text taken from a response (`error_str`,
- * `error_detail`, a body snippet) passes the client's redactor first, since a server may echo the request.
+ * `error_detail`, a body snippet, the `RequestId` header) passes the client's redactor first, since a server may
+ * echo the request. Every failure names the answer's `RequestId`, which support asks for first.
  * Every call passes the account's request gate and is retried as the retry policy says.
  */
 import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
@@ -33,34 +34,51 @@ export interface YandexDirectClient {
   redact: Redactor;
 }
 
-/** Reads a Live 4 response: items on success, ApiError for an error body, MalformedResponseError otherwise. */
+/** The longest `RequestId` quoted in an error: the API's ids are about 20 digits. */
+const REQUEST_ID_MAX_CHARS = 64;
+
+/**
+ * The answer's `RequestId` header, redacted and kept short, for error texts; undefined when absent. Redacted
+ * before the cut: half of a secret is no longer one the redactor knows.
+ */
+export function requestIdOf(value: string | string[] | undefined, redact: Redactor): string | undefined {
+  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+  return text ? redact(text).slice(0, REQUEST_ID_MAX_CHARS) : undefined;
+}
+
+/**
+ * Reads a Live 4 response: items on success, ApiError for an error body, HttpError for an error status without
+ * one, MalformedResponseError otherwise. `requestId` (the answer's `RequestId`, already redacted) is named in
+ * each of them.
+ */
 export function parseResponse(
   status: number,
   body: string,
-  response: { redact: Redactor; retryAfterMs?: number | undefined },
+  response: { redact: Redactor; retryAfterMs?: number | undefined; requestId?: string | undefined },
 ): unknown[] {
-  const { redact, retryAfterMs } = response;
+  const { redact, retryAfterMs, requestId } = response;
   const cut = () => redactedSnippet(body, redact);
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
-    if (status >= 400) throw new HttpError(status, cut(), retryAfterMs);
-    throw new MalformedResponseError("GetEventsLog answered with a body that is not JSON", cut());
+    if (status >= 400) throw new HttpError(status, cut(), retryAfterMs, requestId);
+    throw new MalformedResponseError("GetEventsLog answered with a body that is not JSON", cut(), requestId);
   }
   // Only a body that names an error_code can be an error envelope: a page of events skips that parse.
   const failure =
     json !== null && typeof json === "object" && "error_code" in json ? errorEnvelope.safeParse(json) : undefined;
   if (failure?.success) {
     const { error_code, error_str, error_detail } = failure.data;
-    throw new ApiError("yandex_direct", error_code, redact(error_str), redact(error_detail), retryAfterMs);
+    const detail = [redact(error_detail), requestId && `RequestId ${requestId}`].filter(Boolean).join("; ");
+    throw new ApiError("yandex_direct", error_code, redact(error_str), detail, retryAfterMs);
   }
-  if (status >= 400) throw new HttpError(status, cut(), retryAfterMs);
+  if (status >= 400) throw new HttpError(status, cut(), retryAfterMs, requestId);
   // Success is `{"data": [...]}`; the items are checked one by one by the mapper, so the envelope needs only its array.
   const data =
     json !== null && typeof json === "object" && !Array.isArray(json) ? (json as { data?: unknown }).data : undefined;
   if (!Array.isArray(data)) {
-    throw new MalformedResponseError("GetEventsLog answered without a `data` array", cut());
+    throw new MalformedResponseError("GetEventsLog answered without a `data` array", cut(), requestId);
   }
   return data as unknown[];
 }
@@ -82,6 +100,7 @@ export function createYandexDirectClient(options: YandexDirectClientOptions): Ya
         return parseResponse(response.status, response.body, {
           redact,
           retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+          requestId: requestIdOf(response.headers.requestid, redact),
         });
       });
     },

@@ -37,6 +37,40 @@ describe("envelope", () => {
     expect(answer.body).toEqual({ error_code: 53, error_str: "Authorization error", error_detail: expect.any(String) });
   });
 
+  test("every answer carries a new decimal RequestId, errors and transport faults too, and the simulator lists them", async () => {
+    const request = {
+      method: "GetEventsLog",
+      token: sim.advertiser.token,
+      param: { TimestampFrom: FROM, Currency: "RUB" },
+    };
+    const ids: Array<string | null> = [];
+    const answers = [await post(sim, { ...request, token: "nope" })];
+    sim.failNext(sim.advertiser.token, 502);
+    answers.push(await post(sim, request));
+    sim.setOptions({ faults: { serverErrorRate: 1 } });
+    try {
+      answers.push(await post(sim, request));
+      sim.setOptions({ faults: { garbageRate: 1 } });
+      answers.push(await post(sim, request));
+    } finally {
+      sim.setOptions({ faults: {} });
+    }
+    answers.push(
+      await fetch(sim.endpoint).then((res) => ({
+        status: res.status,
+        headers: res.headers,
+        text: "",
+        body: undefined,
+      })),
+    );
+    for (const answer of answers) ids.push(answer.headers.get("RequestId"));
+    expect(answers.map((a) => a.status)).toEqual([200, 502, expect.any(Number), 200, 405]);
+    expect(answers[2]?.status).toBeGreaterThanOrEqual(500);
+    for (const id of ids) expect(id).toMatch(/^\d{10,}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(sim.requestIds().slice(-ids.length)).toEqual(ids);
+  });
+
   test("the body token is required; Authorization and Client-Login headers are ignored", async () => {
     const param = { TimestampFrom: FROM, Currency: "RUB" };
     const answer = await post(
