@@ -190,10 +190,13 @@ Examples:
   program
     .command("status")
     .description(
-      "Show every stream: cursor, newest event, lag (time since its last complete read), last run result, rows held, last error, completeness gap; retired streams only with --all",
+      "Show every stream: cursor, newest event, lag (time since its last complete read), last run result, rows held, last error, completeness gap; above them, each agency whose latest client listing failed; retired streams only with --all",
     )
     .option(...CONFIG_OPTION)
-    .option("--json", "print JSON for machines")
+    .option(
+      "--json",
+      "print JSON for machines: one array of stream rows (kind: stream) and failed listings (kind: account)",
+    )
     .option("--all", "also show retired streams (their account or login is no longer configured)")
     .addHelpText(
       "after",

@@ -1,5 +1,10 @@
 /** `eventlog-sync status`: where every stream stands, as a table or as JSON (options and help: program.ts). */
-import { streamStatuses, type StreamStatusRow } from "../warehouse/status.repository.js";
+import {
+  failedListings,
+  streamStatuses,
+  type AccountStatusRow,
+  type StreamStatusRow,
+} from "../warehouse/status.repository.js";
 import { commandWarehouse } from "./command-warehouse.js";
 import type { CommandContext } from "./context.js";
 import { markAbandonedRuns } from "../warehouse/run-liveness.js";
@@ -31,6 +36,23 @@ export function describeUnread(
   if (row.unknown_gaps === row.open_gaps) return `unknown ${from}`;
   const gaps = `${row.unknown_gaps} gap${row.unknown_gaps === 1 ? "" : "s"}`;
   return `≥ ${known} (+${gaps} of unknown size) ${from}`;
+}
+
+/**
+ * An account whose latest listing failed, for people: when, why, and how old the streams shown for it are.
+ * The error is shown whole: it is what the operator acts on.
+ */
+export function describeFailedListing(row: AccountStatusRow): string {
+  const since =
+    row.last_complete_listing_at === null
+      ? "no complete listing yet"
+      : `streams below are as of the last complete listing (${iso(row.last_complete_listing_at)})`;
+  return `${row.source}/${row.account}  listing failed ${iso(row.last_run_finished_at)}: ${row.last_error ?? "unknown error"}; ${since}\n`;
+}
+
+/** The accounts whose listing failed, one line each, then the streams' table. */
+export function statusText(rows: readonly StreamStatusRow[], accounts: readonly AccountStatusRow[]): string {
+  return accounts.map(describeFailedListing).join("") + statusTable(rows);
 }
 
 export function statusTable(rows: readonly StreamStatusRow[]): string {
@@ -69,14 +91,19 @@ export async function runStatus(
     if (version.notice) process.stderr.write(`eventlog-sync: ${version.notice}\n`);
     if (version.empty) throw new Error(version.notice);
     let rows: StreamStatusRow[];
+    let accounts: AccountStatusRow[];
     try {
       // A run whose process is gone shows as abandoned, not running.
       await markAbandonedRuns(warehouse.pool);
       rows = await streamStatuses(warehouse.db, { includeRetired: options.all === true });
+      accounts = await failedListings(warehouse.db);
     } catch (err) {
       if (!version.notice) throw err;
       throw new Error(`status cannot be read from this warehouse: ${version.notice}`, { cause: err });
     }
-    process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : statusTable(rows));
+    // JSON: one array, the stream rows (`kind: "stream"`) then the accounts' rows (`kind: "account"`); README,
+    // "Status, freshness and retired streams".
+    const json = () => [...rows.map((r) => ({ kind: "stream" as const, ...r })), ...accounts];
+    process.stdout.write(options.json ? `${JSON.stringify(json(), null, 2)}\n` : statusText(rows, accounts));
   });
 }

@@ -70,3 +70,56 @@ export async function streamStatuses(
     };
   });
 }
+
+/**
+ * An account whose latest listing of its clients (by run) failed: the streams shown for it are those of its
+ * last complete listing. `status --json` gives it as a row beside the stream rows, with `kind: "account"`.
+ */
+export interface AccountStatusRow {
+  kind: "account";
+  source: string;
+  account: string;
+  /** Always null: the row is about the account, not one of its streams. */
+  stream: null;
+  status: "listing_failed";
+  /** The run whose listing failed, and when that listing ended. */
+  last_run_id: number;
+  last_run_finished_at: Date;
+  /** Why the listing failed (redacted, as recorded). */
+  last_error: string | null;
+  /** When the account's last complete listing ended; null when none has. */
+  last_complete_listing_at: Date | null;
+}
+
+/**
+ * Yandex.Direct agency accounts whose latest listing (the one of the newest run that listed them) did not
+ * complete, in account order. A later complete listing clears the account.
+ */
+export async function failedListings(db: Kysely<Database>): Promise<AccountStatusRow[]> {
+  const result = await sql<{
+    run_id: string | number;
+    account: string;
+    finished_at: Date;
+    error: string | null;
+    last_complete_at: Date | null;
+  }>`
+    select l.run_id, l.account, l.finished_at, l.error,
+           (select max(c.finished_at) from yandex_direct.client_listings c
+             where c.account = l.account and c.complete) as last_complete_at
+      from (select distinct on (account) run_id, account, finished_at, complete, error
+              from yandex_direct.client_listings
+             order by account, run_id desc) l
+     where not l.complete
+     order by l.account`.execute(db);
+  return result.rows.map((r) => ({
+    kind: "account",
+    source: "yandex_direct",
+    account: r.account,
+    stream: null,
+    status: "listing_failed",
+    last_run_id: Number(r.run_id),
+    last_run_finished_at: r.finished_at,
+    last_error: r.error,
+    last_complete_listing_at: r.last_complete_at,
+  }));
+}
