@@ -92,28 +92,6 @@ export class OccurrenceCounter {
   }
 }
 
-export interface NumberedRecord<T> {
-  record: T;
-  canonical: string;
-  /** Identical records (same canonical JSON) before this one in the same response. */
-  occurrence: number;
-}
-
-/**
- * Numbers the occurrences of identical records within one response, keeping the response's order.
- * `canonicalOf` gives a record's identity as canonical JSON (default: the whole record).
- */
-export function numberOccurrences<T>(
-  records: readonly T[],
-  canonicalOf: (record: T) => string = (r) => canonicalJson(r),
-): NumberedRecord<T>[] {
-  const counter = new OccurrenceCounter();
-  return records.map((record) => {
-    const canonical = canonicalOf(record);
-    return { record, canonical, occurrence: counter.next(canonical) };
-  });
-}
-
 /** The stream part of the key: source, account and stream, e.g. `yandex_direct/agency/client-1`. */
 export function streamIdentity(source: string, account: string, streamKey: string): string {
   return `${source}/${account}/${streamKey}`;

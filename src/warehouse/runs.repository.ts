@@ -1,17 +1,6 @@
-import { hostname } from "node:os";
 import type { Kysely } from "kysely";
 import { retryOnLostConnection } from "./lost-connection.js";
 import type { Database, RunStatus } from "./tables.js";
-
-/** Records the start of a run and returns its id. */
-export async function startRun(db: Kysely<Database>, command: string): Promise<number> {
-  const row = await db
-    .insertInto("sync.runs")
-    .values({ command, host: hostname(), pid: process.pid, finished_at: null, error: null })
-    .returning("run_id")
-    .executeTakeFirstOrThrow();
-  return row.run_id;
-}
 
 /** Records how a run ended, and how many streams it left to another process (`streamsSkipped`, default 0). */
 export async function finishRun(

@@ -157,26 +157,6 @@ async function settleRunGaps(tx: Kysely<Database>, runId: number, streamId: numb
     .execute();
 }
 
-/** Totals of one stream in one run, as the loader counted them. */
-export async function streamRunTotals(db: Kysely<Database>, runId: number, streamId: number) {
-  return db
-    .selectFrom("sync.stream_runs")
-    .select([
-      "requests",
-      "retries",
-      "pages",
-      "events_fetched",
-      "events_inserted",
-      "events_duplicate",
-      "rejects",
-      "cursor_before",
-      "cursor_after",
-    ])
-    .where("run_id", "=", runId)
-    .where("stream_id", "=", streamId)
-    .executeTakeFirst();
-}
-
 /**
  * An account that failed as a whole (its campaigns could not be listed, its token was refused) fails its
  * known streams too, so that status and freshness stop showing their last success. Each gets a row for

@@ -49,7 +49,7 @@ import { type RunSummary, runSync } from "../../src/sync/run-sync.js";
 import { openWarehouse, type Warehouse } from "../../src/warehouse/database.js";
 import { type CampaignLogRowInput, campaignLogTable } from "../../src/warehouse/copy-columns.js";
 import { loadPage } from "../../src/warehouse/load-page.js";
-import { startRun } from "../../src/warehouse/runs.repository.js";
+import { startRun } from "../support/runs.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { numberArg, openBenchDatabase, peakRssMiB } from "./bench-database.js";
 import {

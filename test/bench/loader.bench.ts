@@ -10,7 +10,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { encodeCopyRows, NUL_FLAG_COLUMN } from "../../src/warehouse/copy-text.js";
 import { yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
 import { loadPage } from "../../src/warehouse/load-page.js";
-import { startRun } from "../../src/warehouse/runs.repository.js";
+import { startRun } from "../support/runs.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { syntheticEvents } from "../support/synthetic-events.js";
 import { numberArg, openBenchDatabase, peakRssMiB } from "./bench-database.js";

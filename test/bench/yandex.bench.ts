@@ -40,7 +40,7 @@ import { runSync, type RunSummary } from "../../src/sync/run-sync.js";
 import { openWarehouse } from "../../src/warehouse/database.js";
 import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
 import { loadPage } from "../../src/warehouse/load-page.js";
-import { startRun } from "../../src/warehouse/runs.repository.js";
+import { startRun } from "../support/runs.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { runRange } from "../../src/sources/yandex-direct/events.evidence.js";
 import { numberArg, openBenchDatabase, peakRssMiB } from "./bench-database.js";

@@ -2,8 +2,8 @@
  * Finds a PostgreSQL for the test suite, in this order: DATABASE_URL; a testcontainers container when a
  * Docker engine answers; an embedded PostgreSQL in a temporary directory. Then migrates a template
  * database once; every test file clones its own database from it (test-database.ts), so files run in
- * parallel without seeing each other's rows. First of all it brings dist/ up to date: the process tests run
- * the built binary.
+ * parallel without seeing each other's rows. The warehouse and processes projects share one server
+ * (test/projects.ts).
  */
 import { existsSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
@@ -14,7 +14,6 @@ import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../../src/postgres/embedded-postgres.js";
 import { openWarehouse } from "../../src/warehouse/database.js";
 import { migrateToLatest } from "../../src/warehouse/migrate.js";
-import { ensureBuilt } from "./build.js";
 import { withDatabase } from "./database-url.js";
 
 declare module "vitest" {
@@ -64,8 +63,14 @@ async function startPostgres(): Promise<{ url: string; stop: () => Promise<void>
   };
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  ensureBuilt();
+interface SharedPostgres {
+  url: string;
+  template: string;
+  release(): Promise<void>;
+}
+
+/** Starts the server and migrates the template database. */
+async function preparePostgres(): Promise<SharedPostgres> {
   const server = await startPostgres();
   const template = `eventlog_template_${process.pid}`;
   const admin = new pg.Client({ connectionString: server.url });
@@ -84,11 +89,30 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await server.stop();
     throw err;
   }
-  project.provide("pgAdminUrl", server.url);
-  project.provide("pgTemplate", template);
+  return {
+    url: server.url,
+    template,
+    release: async () => {
+      await admin.query(`drop database if exists ${template} with (force)`).catch(() => undefined);
+      await admin.end();
+      await server.stop();
+    },
+  };
+}
+
+// The projects that need PostgreSQL share one server: the first to start brings it up, the last to end stops it.
+let shared: Promise<SharedPostgres> | undefined;
+let users = 0;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  shared ??= preparePostgres();
+  users++;
+  const postgres = await shared;
+  project.provide("pgAdminUrl", postgres.url);
+  project.provide("pgTemplate", postgres.template);
   return async () => {
-    await admin.query(`drop database if exists ${template} with (force)`).catch(() => undefined);
-    await admin.end();
-    await server.stop();
+    if (--users > 0) return;
+    shared = undefined;
+    await postgres.release();
   };
 }

@@ -5,12 +5,12 @@ import {
   type CanonicalText,
   canonicalJson,
   eventKey,
-  numberOccurrences,
   OccurrenceCounter,
   streamIdentity,
   writeCanonical,
 } from "../../src/sync/event-identity.js";
 import { windowRows } from "../../src/sync/yandex-direct.jobs.js";
+import { numberOccurrences } from "../support/occurrences.js";
 
 /** GetEventsLog items: descriptions, key order, number forms, naive times, nesting, unicode, a NUL, identical twins. */
 export const YANDEX_RECORDS: unknown[] = [

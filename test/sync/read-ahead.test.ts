@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log/logger.js";
 import { type EngineContext, runStream, type StreamBatch, type StreamJob } from "../../src/sync/run-stream.js";
 import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
-import { startRun } from "../../src/warehouse/runs.repository.js";
+import { startRun } from "../support/runs.js";
 import { syntheticEvents } from "../support/synthetic-events.js";
 import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
 

@@ -12,7 +12,7 @@ import { type GapRecord, openGapSummaries } from "../../src/warehouse/gaps.repos
 import { loadPage, type PageToLoad } from "../../src/warehouse/load-page.js";
 import { migrations } from "../../migrations/index.js";
 import { migrateDown, migrateToLatest } from "../../src/warehouse/migrate.js";
-import { startRun } from "../../src/warehouse/runs.repository.js";
+import { startRun } from "../support/runs.js";
 import { streamStatuses } from "../../src/warehouse/status.repository.js";
 import { beginStreamRun, finishStreamRun } from "../../src/warehouse/stream-runs.repository.js";
 import { ensureStream, resetStream } from "../../src/warehouse/streams.repository.js";

@@ -2,14 +2,15 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LoaderInputError } from "../../src/errors.js";
-import { canonicalJson, numberOccurrences } from "../../src/sync/event-identity.js";
+import { canonicalJson } from "../../src/sync/event-identity.js";
+import { numberOccurrences } from "../support/occurrences.js";
 import {
   campaignLogTable,
   type YandexDirectEventRowInput,
   yandexDirectEventsTable,
 } from "../../src/warehouse/copy-columns.js";
 import { loadPage } from "../../src/warehouse/load-page.js";
-import { startRun } from "../../src/warehouse/runs.repository.js";
+import { startRun } from "../support/runs.js";
 import { ensureStream, getStream } from "../../src/warehouse/streams.repository.js";
 import { syntheticEvents, toRow } from "../support/synthetic-events.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";

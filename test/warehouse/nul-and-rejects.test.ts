@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { campaignLogTable, type CampaignLogRowInput } from "../../src/warehouse/copy-columns.js";
 import { loadPage } from "../../src/warehouse/load-page.js";
 import { jsonWithoutNul, NUL_REPLACEMENT, textWithoutNul } from "../../src/warehouse/nul.js";
-import { startRun } from "../../src/warehouse/runs.repository.js";
+import { startRun } from "../support/runs.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 

@@ -12,7 +12,8 @@ import {
   yandexDirectEventsTable,
 } from "../../src/warehouse/copy-columns.js";
 import { loadPage } from "../../src/warehouse/load-page.js";
-import { finishRun, startRun } from "../../src/warehouse/runs.repository.js";
+import { finishRun } from "../../src/warehouse/runs.repository.js";
+import { startRun } from "../support/runs.js";
 import { beginStreamRun, finishStreamRun } from "../../src/warehouse/stream-runs.repository.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
