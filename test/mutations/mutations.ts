@@ -1,0 +1,121 @@
+/**
+ * Named one-line mutations of the product, each breaking one promise (test/mutations/run.ts applies them one
+ * at a time). `find` must occur exactly once in `file`; `tests` are the files that should notice.
+ */
+export interface Mutation {
+  name: string;
+  /** The promise the mutation breaks. */
+  why: string;
+  file: string;
+  find: string;
+  replace: string;
+  tests: readonly string[];
+}
+
+export const MUTATIONS: readonly Mutation[] = [
+  {
+    name: "occurrence always 0",
+    why: "identical records of one snapshot get one event key, so all but one are lost",
+    file: "src/sync/event-identity.ts",
+    find: "    return occurrence;\n",
+    replace: "    return 0;\n",
+    tests: ["test/sync/event-identity.test.ts", "test/sync/event-keys.pinned.test.ts"],
+  },
+  {
+    name: "Altcraft follow-up from the last row",
+    why: "a follow-up from the last millisecond read (not the one before) misses rows of that millisecond",
+    file: "src/sources/altcraft/campaign-log.evidence.ts",
+    find: "export const followUpFrom = (latest: number): number => latest - 1;",
+    replace: "export const followUpFrom = (latest: number): number => latest;",
+    tests: ["test/unit/read-decisions.test.ts", "test/altcraft/server-model.test.ts"],
+  },
+  {
+    name: "Yandex.Direct read ended by a short page",
+    why: "a page smaller than the limit is taken as the end of a window: a size, not the server, ends the read",
+    file: "src/sources/yandex-direct/events.window.ts",
+    find: "    pages.push(page);\n",
+    replace: '    pages.push(page);\n    if (items.length < r.pageLimit) return { pages, end: "empty" };\n',
+    tests: ["test/yandex-direct/reader.test.ts", "test/yandex-direct/page-caps.test.ts"],
+  },
+  {
+    name: "MIN_PIECE 6",
+    why: "pieces of a secret shorter than 8 characters are masked, and short secrets are redacted differently",
+    file: "src/http/redact.ts",
+    find: "export const MIN_PIECE = 8;",
+    replace: "export const MIN_PIECE = 6;",
+    tests: ["test/http/redact.test.ts"],
+  },
+  {
+    name: "no ASCII-escaped JSON form",
+    why: "a secret with a non-ASCII character, echoed as \\uXXXX in a JSON body, leaks",
+    file: "src/http/redact.ts",
+    find: 'json.replace(/\\//g, "\\\\/"), asciiJson, xml]',
+    replace: 'json.replace(/\\//g, "\\\\/"), xml]',
+    tests: ["test/http/redact.test.ts"],
+  },
+  {
+    name: "unknown gap counted as 0",
+    why: "a run's unread events summed over gaps of unknown size say a number instead of unknown",
+    file: "src/warehouse/gaps.repository.ts",
+    find: "unread: row.unknown > 0 ? null : Number(row.unread)",
+    replace: "unread: Number(row.unread)",
+    tests: ["test/warehouse/gaps.test.ts"],
+  },
+  {
+    name: "stream lock not taken",
+    why: "two processes sync one stream at once",
+    file: "src/warehouse/stream-lock.ts",
+    find: "if (!result.rows[0]?.locked) {",
+    replace: "if (false) {",
+    tests: ["test/sync/lock-holders.test.ts"],
+  },
+  {
+    name: "cursor committed before the rows",
+    why: "a load that fails after the cursor moved loses its rows for good",
+    file: "src/warehouse/load-page.ts",
+    find: "    const result = await loadInTransaction(client, table, page, copyText);\n",
+    replace:
+      "    await moveCursor(pool, page);\n    const result = await loadInTransaction(client, table, page, copyText);\n",
+    tests: ["test/warehouse/load-page.test.ts"],
+  },
+  {
+    name: "no ON CONFLICT",
+    why: "a re-read event fails the batch instead of being skipped as a duplicate",
+    file: "src/warehouse/load-page.ts",
+    find: " from stage on conflict (event_key) do nothing`",
+    replace: " from stage`",
+    tests: ["test/warehouse/load-page.test.ts"],
+  },
+  {
+    name: "a quota retried",
+    why: "a spent daily quota is retried for hours instead of ending the stream partial",
+    file: "src/http/retry-policy.ts",
+    find: 'if (codes.quota.has(err.code)) return "quota";',
+    replace: 'if (codes.quota.has(err.code)) return "retryable";',
+    tests: ["test/http/retry-policy.test.ts"],
+  },
+  {
+    name: "NUL kept",
+    why: "a U+0000 in a record fails the whole batch (PostgreSQL cannot store it)",
+    file: "src/warehouse/nul.ts",
+    find: '? { text: text.replaceAll("\\u0000", NUL_REPLACEMENT), replaced: true }',
+    replace: "? { text, replaced: true }",
+    tests: ["test/warehouse/nul-and-rejects.test.ts"],
+  },
+  {
+    name: "retention prunes a running run",
+    why: "a run still in progress loses its bookkeeping under it",
+    file: "src/warehouse/retention.ts",
+    find: "   where r.started_at < ${cutoff} and r.status <> 'running')`;",
+    replace: "   where r.started_at < ${cutoff})`;",
+    tests: ["test/warehouse/retention.test.ts"],
+  },
+  {
+    name: "lock keys without the secret",
+    why: "another role can compute the job's lock keys and hold its streams",
+    file: "src/warehouse/lock-keys.ts",
+    find: 'createHmac("sha256", secret)',
+    replace: 'createHmac("sha256", "")',
+    tests: ["test/warehouse/lock-keys.test.ts"],
+  },
+];
