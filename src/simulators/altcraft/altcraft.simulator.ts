@@ -3,31 +3,36 @@
  * a handle that holds the ground truth and controls the data and the switches at runtime.
  * API root: `${url}/api/v1.1/`; admin routes under `${url}/__admin/` (see altcraft.admin.ts).
  */
-import { startHttpServer } from "../common/http-server.js";
+import { startHttpServer, type RequestHandler } from "../common/http-server.js";
 import { createRandom, deriveSeed } from "../common/random.js";
 import { createRequestCounters } from "../common/request-counters.js";
 import { createRequestLimiter } from "../common/request-limits.js";
 import { handleAdmin } from "./altcraft.admin.js";
+import { CampaignBook, type CampaignState, type CampaignView, type NewCampaign } from "./altcraft.campaigns.js";
+import { renderJson } from "./altcraft.codec.js";
 import {
-  type Campaign,
-  CampaignBook,
-  type CampaignState,
-  type CampaignView,
-  type NewCampaign,
-} from "./altcraft.campaigns.js";
-import { parseTimestamp, renderJson } from "./altcraft.codec.js";
+  addBurst,
+  addCampaign,
+  addLogRows,
+  campaignLog,
+  failNext,
+  setCampaignState,
+  setOptions,
+  type Simulation,
+} from "./altcraft.controls.js";
 import { API_PREFIX, type ApiState, handleApi } from "./altcraft.handler.js";
-import { LEVELS, type LogLevel, type LogRow, type LogState, STATES } from "./altcraft.log-store.js";
+import type { LogLevel, LogRow, LogState } from "./altcraft.log-store.js";
 import { errorText } from "./altcraft.methods.js";
 import {
   type AltcraftRuntimeOptions,
   type AltcraftSimulatorOptions,
   resolveOptions,
+  type ResolvedOptions,
   type ResolvedRuntimeOptions,
   runtimeOptions,
-  validateRuntimeOptions,
 } from "./altcraft.options.js";
-import { BURST_ROW } from "./altcraft.runs.js";
+
+export { toMs } from "./altcraft.controls.js";
 
 /** A point in time: ms since the epoch, an RFC 3339 string (no zone = UTC) or a Date. */
 export type TimeInput = number | string | Date;
@@ -90,28 +95,9 @@ export interface AltcraftSimulator {
   close(): Promise<void>;
 }
 
-export function toMs(time: TimeInput, name = "time"): number {
-  const ms = time instanceof Date ? time.getTime() : typeof time === "number" ? time : parseTimestamp(time);
-  if (ms === null || !Number.isFinite(ms))
-    throw new TypeError(`Expected \`${name}\` to be a time, got \`${String(time)}\``);
-  return Math.floor(ms);
-}
-
-function checkRow(level: unknown, state: unknown, message: unknown, value: unknown): void {
-  if (!(LEVELS as readonly unknown[]).includes(level))
-    throw new TypeError(`Expected \`level\` to be one of ${LEVELS.join(", ")}, got \`${String(level)}\``);
-  if (!(STATES as readonly unknown[]).includes(state ?? ""))
-    throw new TypeError(`Expected \`state\` to be "", "start" or "end", got \`${String(state)}\``);
-  if (typeof message !== "string")
-    throw new TypeError(`Expected \`message\` to be a string, got \`${String(message)}\``);
-  if (value !== undefined && typeof value !== "string")
-    throw new TypeError(`Expected \`value\` to be a string, got \`${String(value)}\``);
-}
-
-export async function startAltcraftSimulator(input: AltcraftSimulatorOptions = {}): Promise<AltcraftSimulator> {
-  const resolved = resolveOptions(input);
+/** The API's state at start: the campaign book over the resolved options, empty counters and queues. */
+function createApiState(resolved: ResolvedOptions): ApiState {
   const clock = resolved.clock;
-  const seed = resolved.seed;
   // Runtime switches are changed in place (setOptions), so the run generator always sees the current ones.
   const shape = () => ({
     rowsPerRun: resolved.rowsPerRun,
@@ -119,120 +105,74 @@ export async function startAltcraftSimulator(input: AltcraftSimulatorOptions = {
     burstRate: resolved.burstRate,
     burstSize: resolved.burstSize,
   });
-  const book = new CampaignBook(resolved, shape, clock());
-  const state: ApiState = {
+  return {
     options: resolved,
-    book,
+    book: new CampaignBook(resolved, shape, clock()),
     counters: createRequestCounters(),
     limiter: createRequestLimiter(resolved),
     tariffUsed: new Map(),
     failures: new Map(),
-    faultRandom: createRandom(deriveSeed(seed, "faults")),
-    lateRandom: createRandom(deriveSeed(seed, "late")),
+    faultRandom: createRandom(deriveSeed(resolved.seed, "faults")),
+    lateRandom: createRandom(deriveSeed(resolved.seed, "late")),
   };
+}
 
-  const campaign = (id: number): Campaign => {
-    const found = book.get(id, clock());
-    if (!found) throw new RangeError(`campaign ${id} does not exist at ${new Date(clock()).toISOString()}`);
-    return found;
-  };
-
-  let url = "";
-  const handle: AltcraftSimulator = {
+/** The handle over a running simulator; `url()` gives the server's address once it listens. */
+function createHandle(sim: Simulation, url: () => string, close: () => Promise<void>): AltcraftSimulator {
+  const { state, clock } = sim;
+  const { book } = state;
+  return {
     get url() {
-      return url;
+      return url();
     },
     get apiUrl() {
-      return `${url}${API_PREFIX}`;
+      return `${url()}${API_PREFIX}`;
     },
-    tokens: resolved.tokens.map((g) => g.token),
+    tokens: state.options.tokens.map((g) => g.token),
     now: () => clock(),
     campaigns: () => book.visible(clock()).map((c) => book.view(c, clock())),
-    log(id, range = {}) {
-      const now = clock();
-      const log = campaign(id).log;
-      const lo = range.from === undefined ? 0 : log.lowerBound(toMs(range.from, "from"));
-      const to = range.to === undefined ? now : Math.min(now, toMs(range.to, "to"));
-      const hi = log.upperBound(to);
-      const rows: LogRow[] = [];
-      for (let i = lo; i < hi; i++) rows.push(log.row(i));
-      return rows;
-    },
-    addLogRows(id, rows) {
-      const target = campaign(id);
-      for (const r of rows) checkRow(r.level, r.state, r.message, r.value);
-      book.addRows(
-        target,
-        rows.map((r) => ({
-          time: toMs(r.time),
-          level: r.level,
-          message: r.message,
-          state: r.state ?? "",
-          value: r.value ?? "",
-        })),
-      );
-    },
-    addBurst(id, burst) {
-      const row = { ...BURST_ROW, ...burst, time: toMs(burst.time) };
-      checkRow(row.level, row.state, row.message, row.value);
-      if (!Number.isInteger(burst.count) || burst.count < 1) {
-        throw new TypeError(`Expected \`count\` to be an integer ≥ 1, got \`${String(burst.count)}\``);
-      }
-      book.addBurst(campaign(id), row, burst.count);
-    },
-    addCampaign(newCampaign = {}) {
-      const createdAt = newCampaign.createdAt === undefined ? undefined : toMs(newCampaign.createdAt, "createdAt");
-      const added = book.add({ ...newCampaign, createdAt }, clock());
-      return book.view(added, Math.max(clock(), added.createdAt));
-    },
-    setCampaignState(id, next) {
-      if (!["active", "inactive", "completed"].includes(next)) {
-        throw new TypeError(`Expected \`state\` to be active, inactive or completed, got \`${String(next)}\``);
-      }
-      const target = campaign(id);
-      book.setState(target, next, clock());
-      return book.view(target, clock());
-    },
+    log: (id, range = {}) => campaignLog(sim, id, range),
+    addLogRows: (id, rows) => addLogRows(sim, id, rows),
+    addBurst: (id, burst) => addBurst(sim, id, burst),
+    addCampaign: (newCampaign = {}) => addCampaign(sim, newCampaign),
+    setCampaignState: (id, next) => setCampaignState(sim, id, next),
     requestCounts: () => state.counters.snapshot(),
     resetRequestCounts() {
       state.counters.reset();
       state.tariffUsed.clear();
     },
-    options: () => runtimeOptions(resolved),
-    setOptions(partial) {
-      const valid = validateRuntimeOptions(partial);
-      Object.assign(resolved, valid);
-      if (valid.requestsPerSecond !== undefined || valid.concurrentRequests !== undefined) {
-        state.limiter = createRequestLimiter(resolved);
-      }
-    },
-    failNext(token, count, code) {
-      if (!Number.isInteger(count) || count < 1)
-        throw new TypeError(`Expected \`count\` to be an integer ≥ 1, got \`${count}\``);
-      if (!Number.isInteger(code) || code < 400 || code > 599) {
-        throw new TypeError(`Expected \`code\` to be an HTTP/API error code in [400, 599], got \`${code}\``);
-      }
-      const queue = state.failures.get(token) ?? [];
-      queue.push({ remaining: count, code });
-      state.failures.set(token, queue);
-    },
+    options: () => runtimeOptions(state.options),
+    setOptions: (partial) => setOptions(state, partial),
+    failNext: (token, count, code) => failNext(state, token, count, code),
     stats: () => ({
       rows: book.storedRows(),
       logBytes: book.logBytes(),
     }),
-    close: () => server.close(),
+    close,
   };
+}
 
-  const server = await startHttpServer(
-    async (req, res) => {
-      const parsed = new URL(req.url ?? "/", "http://simulator");
-      if (parsed.pathname.startsWith(API_PREFIX)) return handleApi(state, req, res, parsed);
-      if (parsed.pathname.startsWith("/__admin/")) return handleAdmin(handle, req, res, parsed);
-      res.writeHead(404, { "content-type": "application/json; charset=utf-8" });
-      res.end(renderJson({ data: null, error: 404, error_text: errorText(404, `no route ${parsed.pathname}`) }));
-    },
-    { port: resolved.port, host: resolved.host },
+/** Routes a request to the API or the admin routes; anything else is a 404 in the API's envelope. */
+function routeRequest(state: ApiState, handle: AltcraftSimulator): RequestHandler {
+  return async (req, res) => {
+    const parsed = new URL(req.url ?? "/", "http://simulator");
+    if (parsed.pathname.startsWith(API_PREFIX)) return handleApi(state, req, res, parsed);
+    if (parsed.pathname.startsWith("/__admin/")) return handleAdmin(handle, req, res, parsed);
+    res.writeHead(404, { "content-type": "application/json; charset=utf-8" });
+    res.end(renderJson({ data: null, error: 404, error_text: errorText(404, `no route ${parsed.pathname}`) }));
+  };
+}
+
+export async function startAltcraftSimulator(input: AltcraftSimulatorOptions = {}): Promise<AltcraftSimulator> {
+  const resolved = resolveOptions(input);
+  const sim: Simulation = { state: createApiState(resolved), clock: resolved.clock };
+  let url = "";
+  const handle = createHandle(
+    sim,
+    () => url,
+    () => server.close(),
   );
+  const server = await startHttpServer(routeRequest(sim.state, handle), { port: resolved.port, host: resolved.host });
   url = server.url;
   return handle;
 }

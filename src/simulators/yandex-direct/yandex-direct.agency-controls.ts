@@ -106,6 +106,50 @@ function truth(c: AgencyClient): AgencyClientTruth {
   };
 }
 
+/**
+ * Adds a client to the agency's listing (active): a new login gets its own token and log; a pending or removed
+ * one comes back. Agency and advertiser logins are refused.
+ */
+function addAgencyClient(
+  state: SimulatorState,
+  accounts: SimulatedAccount[],
+  login: string | undefined,
+): AgencyClientTruth {
+  const { clients, data } = state;
+  const name = login?.toLowerCase();
+  if (name !== undefined && clients.get(name) === undefined && state.store.hasLogin(name)) {
+    throw new TypeError(`Expected \`login\` to be a client login, got \`${login}\` (an agency or advertiser)`);
+  }
+  const { client, created } = clients.add(name, data.clock());
+  if (created) {
+    state.store.addLogin(client.login);
+    const account: SimulatedAccount = {
+      token: `${client.login}-token`,
+      login: client.login,
+      role: "client",
+      clients: [],
+    };
+    accounts.push(account);
+    state.accounts.set(account.token, account);
+  }
+  syncAgencyLogins(clients, accounts);
+  return truth(client);
+}
+
+/** Queues `count` faults for the next AgencyClients calls carrying `token`. */
+function failAgencyClientsNext(state: SimulatorState, token: string, fault: AgencyClientsFault, count: number): void {
+  if (!AGENCY_CLIENTS_FAULTS.includes(fault)) {
+    throw new TypeError(
+      `Expected \`fault\` to be one of ${AGENCY_CLIENTS_FAULTS.join(", ")}, got \`${String(fault)}\``,
+    );
+  }
+  if (!Number.isInteger(count) || count < 0)
+    throw new TypeError(`Expected \`count\` to be an integer ≥ 0, got \`${count}\``);
+  const queue = state.agencyFailQueue.get(token) ?? [];
+  for (let i = 0; i < count; i++) queue.push(fault);
+  if (queue.length > 0) state.agencyFailQueue.set(token, queue);
+}
+
 /** The AgencyControls of a running simulator; `accounts` grows when a new login is added. */
 export function agencyControls(state: SimulatorState, accounts: SimulatedAccount[]): AgencyControls {
   const { clients, data } = state;
@@ -116,43 +160,13 @@ export function agencyControls(state: SimulatorState, accounts: SimulatedAccount
   };
   return {
     agencyClients: (options = {}) => (options.all ? clients.all() : clients.listed()).map(truth),
-    addAgencyClient(login) {
-      const name = login?.toLowerCase();
-      if (name !== undefined && clients.get(name) === undefined && state.store.hasLogin(name)) {
-        throw new TypeError(`Expected \`login\` to be a client login, got \`${login}\` (an agency or advertiser)`);
-      }
-      const { client, created } = clients.add(name, data.clock());
-      if (created) {
-        state.store.addLogin(client.login);
-        const account: SimulatedAccount = {
-          token: `${client.login}-token`,
-          login: client.login,
-          role: "client",
-          clients: [],
-        };
-        accounts.push(account);
-        state.accounts.set(account.token, account);
-      }
-      syncAgencyLogins(clients, accounts);
-      return truth(client);
-    },
+    addAgencyClient: (login) => addAgencyClient(state, accounts, login),
     archiveAgencyClient: (login) => changeStatus(login, "archived"),
     restoreAgencyClient: (login) => changeStatus(login, "active"),
     removeAgencyClient: (login) => changeStatus(login, "removed"),
     setAgencyClientCurrency: (login, currency) => truth(clients.setCurrency(login, currency)),
     setAgencyClientListing: (login, listing) => truth(clients.setListing(login, listing)),
-    failAgencyClientsNext(token, fault, count = 1) {
-      if (!AGENCY_CLIENTS_FAULTS.includes(fault)) {
-        throw new TypeError(
-          `Expected \`fault\` to be one of ${AGENCY_CLIENTS_FAULTS.join(", ")}, got \`${String(fault)}\``,
-        );
-      }
-      if (!Number.isInteger(count) || count < 0)
-        throw new TypeError(`Expected \`count\` to be an integer ≥ 0, got \`${count}\``);
-      const queue = state.agencyFailQueue.get(token) ?? [];
-      for (let i = 0; i < count; i++) queue.push(fault);
-      if (queue.length > 0) state.agencyFailQueue.set(token, queue);
-    },
+    failAgencyClientsNext: (token, fault, count = 1) => failAgencyClientsNext(state, token, fault, count),
     points(token) {
       const quota = dayQuota(state.quotas, token, data.clock());
       const daily = state.behaviour.pointsPerDay;

@@ -6,8 +6,8 @@ import { buildPage, pageNumberOf, selectClients } from "./yandex-direct.agency-p
 import { parseAgencyClientsGet } from "./yandex-direct.agency-request.js";
 import type { SimulatedAccount } from "./yandex-direct.data.js";
 import { nextRequestId, type SimulatorState } from "./yandex-direct.handler.js";
-import type { AgencyClientsFault } from "./yandex-direct.options.js";
-import { dayQuota, unitsHeader, type Units } from "./yandex-direct.points.js";
+import type { AgencyClientsFault, ResolvedBehaviourOptions } from "./yandex-direct.options.js";
+import { dayQuota, unitsHeader, type DayQuota, type Units } from "./yandex-direct.points.js";
 import { detail, v5ErrorBody, V5Error, v5HttpStatus, v5Locale, type V5Locale } from "./yandex-direct.v5-errors.js";
 
 /**
@@ -70,90 +70,121 @@ function unitsOf(call: Call, spent: number): Units {
   return { spent, remaining: daily - quota.points, daily };
 }
 
-/** Runs the call up to its answer; the limiter admission is released when the response closes. */
-async function run(call: Call): Promise<Answer> {
-  const { state } = call;
-  const o = state.behaviour;
-  const account: SimulatedAccount | undefined = state.accounts.get(call.token);
-  const fail = (error: V5Error): Answer => ({
-    kind: "json",
-    status: o.agencyClientsHttpErrors ? v5HttpStatus(error.code) : 200,
-    body: v5ErrorBody(error, call.locale, call.requestId),
-    ...(account ? { units: unitsOf(call, 0), login: account.login } : {}),
-  });
-  const fault = (f: AgencyClientsFault): Answer =>
-    f === "http500"
-      ? { kind: "http500", ...(account ? { units: unitsOf(call, 0), login: account.login } : {}) }
-      : fail(injectedError(f));
+/**
+ * A call under way: the call, the token's account (none for an unknown token) and the runtime options read
+ * when the call arrived (a change during `latencyMs` does not reach a call already waiting).
+ */
+interface Attempt extends Call {
+  o: ResolvedBehaviourOptions;
+  account: SimulatedAccount | undefined;
+}
 
-  const injected = nextInjected(call);
-  if (injected !== undefined) return fault(injected);
-  if (!account) {
-    return fail(
-      new V5Error(
-        53,
-        call.token
-          ? detail("Unknown or expired OAuth token", "Неизвестный или просроченный OAuth-токен")
-          : detail("The Authorization header with a Bearer token is required", "Не указан заголовок Authorization"),
+/** The points headers of an answer: only a known token has points to report, and a failed call costs nothing. */
+function unspent(a: Attempt): { units?: Units; login?: string } {
+  return a.account ? { units: unitsOf(a, 0), login: a.account.login } : {};
+}
+
+/** The v5 error answer: HTTP 200, or the code's own status with `agencyClientsHttpErrors`. */
+function failed(a: Attempt, error: V5Error): Answer {
+  return {
+    kind: "json",
+    status: a.o.agencyClientsHttpErrors ? v5HttpStatus(error.code) : 200,
+    body: v5ErrorBody(error, a.locale, a.requestId),
+    ...unspent(a),
+  };
+}
+
+/** The answer of an injected fault: HTTP 500, or the v5 error. */
+function faulted(a: Attempt, f: AgencyClientsFault): Answer {
+  return f === "http500" ? { kind: "http500", ...unspent(a) } : failed(a, injectedError(f));
+}
+
+function unknownToken(token: string): V5Error {
+  return new V5Error(
+    53,
+    token
+      ? detail("Unknown or expired OAuth token", "Неизвестный или просроченный OAuth-токен")
+      : detail("The Authorization header with a Bearer token is required", "Не указан заголовок Authorization"),
+  );
+}
+
+/** Counts the call against the token's day: only the agency may call, at most `dailyCallLimit` times a day. */
+function countCall(a: Attempt, account: SimulatedAccount): DayQuota {
+  if (account.role !== "agency") {
+    throw new V5Error(
+      54,
+      detail(
+        `${account.login} is not an agency representative`,
+        `${account.login} не является представителем агентства`,
       ),
     );
   }
+  const quota = dayQuota(a.state.quotas, a.token, a.state.data.clock());
+  if (a.o.dailyCallLimit > 0 && quota.calls >= a.o.dailyCallLimit) {
+    throw new V5Error(56, detail(`${a.o.dailyCallLimit} calls per day; the limit resets at 00:00 UTC`));
+  }
+  quota.calls++;
+  return quota;
+}
+
+/** Serves the asked page and charges its points, or the fault of a page past `agencyClientsFailAfterPages`. */
+function servePage(a: Attempt, account: SimulatedAccount): Answer {
+  const { state, o } = a;
+  const quota = countCall(a, account);
+  const request = parseAgencyClientsGet(a.body);
+  if (
+    o.agencyClientsFailAfterPages > 0 &&
+    pageNumberOf(request, o.agencyClientsPageCap) > o.agencyClientsFailAfterPages
+  ) {
+    return faulted(a, o.agencyClientsFailure);
+  }
+  const page = buildPage(selectClients(state.clients.listed(), request), request, {
+    pageCap: o.agencyClientsPageCap,
+    omitEmptyClients: o.agencyClientsOmitEmptyClients,
+  });
+  const cost = AGENCY_CLIENTS_CALL_POINTS + AGENCY_CLIENTS_CLIENT_POINTS * page.count;
+  const left = o.pointsPerDay - quota.points;
+  if (cost > left) {
+    throw new V5Error(
+      152,
+      detail(
+        `The call costs ${cost} points, ${Math.max(0, left)} left today`,
+        `Вызов стоит ${cost} баллов, осталось ${Math.max(0, left)}`,
+      ),
+    );
+  }
+  quota.points += cost;
+  return {
+    kind: "json",
+    status: 200,
+    body: JSON.stringify({ result: page.result }),
+    units: unitsOf(a, cost),
+    login: account.login,
+  };
+}
+
+/** Runs the call up to its answer; the limiter admission is released when the response closes. */
+async function run(call: Call): Promise<Answer> {
+  const { state } = call;
+  const a: Attempt = { ...call, o: state.behaviour, account: state.accounts.get(call.token) };
+  const injected = nextInjected(call);
+  if (injected !== undefined) return faulted(a, injected);
+  const account = a.account;
+  if (!account) return failed(a, unknownToken(call.token));
   const admission = state.limiter.admit(call.token);
   if (admission !== "admitted") {
     const what = admission === "rate-limited" ? "requests per second" : "simultaneous requests";
-    return fail(
+    return failed(
+      a,
       new V5Error(506, detail(`Too many ${what} for this user`, "Слишком много запросов этого пользователя")),
     );
   }
   call.res.once("close", () => state.limiter.release(call.token));
-  if (o.latencyMs > 0) await sleep(o.latencyMs);
+  if (a.o.latencyMs > 0) await sleep(a.o.latencyMs);
   try {
-    if (account.role !== "agency") {
-      throw new V5Error(
-        54,
-        detail(
-          `${account.login} is not an agency representative`,
-          `${account.login} не является представителем агентства`,
-        ),
-      );
-    }
-    const quota = dayQuota(state.quotas, call.token, state.data.clock());
-    if (o.dailyCallLimit > 0 && quota.calls >= o.dailyCallLimit) {
-      throw new V5Error(56, detail(`${o.dailyCallLimit} calls per day; the limit resets at 00:00 UTC`));
-    }
-    quota.calls++;
-    const request = parseAgencyClientsGet(call.body);
-    if (
-      o.agencyClientsFailAfterPages > 0 &&
-      pageNumberOf(request, o.agencyClientsPageCap) > o.agencyClientsFailAfterPages
-    ) {
-      return fault(o.agencyClientsFailure);
-    }
-    const page = buildPage(selectClients(state.clients.listed(), request), request, {
-      pageCap: o.agencyClientsPageCap,
-      omitEmptyClients: o.agencyClientsOmitEmptyClients,
-    });
-    const cost = AGENCY_CLIENTS_CALL_POINTS + AGENCY_CLIENTS_CLIENT_POINTS * page.count;
-    const left = o.pointsPerDay - quota.points;
-    if (cost > left) {
-      throw new V5Error(
-        152,
-        detail(
-          `The call costs ${cost} points, ${Math.max(0, left)} left today`,
-          `Вызов стоит ${cost} баллов, осталось ${Math.max(0, left)}`,
-        ),
-      );
-    }
-    quota.points += cost;
-    return {
-      kind: "json",
-      status: 200,
-      body: JSON.stringify({ result: page.result }),
-      units: unitsOf(call, cost),
-      login: account.login,
-    };
+    return servePage(a, account);
   } catch (err) {
-    if (err instanceof V5Error) return fail(err);
+    if (err instanceof V5Error) return failed(a, err);
     throw err;
   }
 }

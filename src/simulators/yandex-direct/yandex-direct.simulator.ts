@@ -6,47 +6,30 @@ import { createRequestLimiter, type RequestLimitOptions } from "../common/reques
 import { handleAdmin } from "./yandex-direct.admin.js";
 import { AGENCY_CLIENTS_PATHS, handleAgencyClients } from "./yandex-direct.agency.js";
 import { agencyControls, createAgencyClients, type AgencyControls } from "./yandex-direct.agency-controls.js";
+import {
+  addBurst,
+  addEvents,
+  checkLogin,
+  countEvents,
+  failNext,
+  groundTruthEvents,
+  type BurstSpec,
+  type GroundTruthQuery,
+} from "./yandex-direct.controls.js";
 import { buildAccounts, EventStore, type SimulatedAccount, type StoreStats } from "./yandex-direct.data.js";
 import { handleApi, type SimulatorState } from "./yandex-direct.handler.js";
+import { mergeBehaviourOptions, resolveDataOptions } from "./yandex-direct.option-checks.js";
 import {
   BEHAVIOUR_DEFAULTS,
-  INJECTABLE_CODES,
-  mergeBehaviourOptions,
-  resolveDataOptions,
-  type Currency,
   type InjectableCode,
-  type Locale,
   type ResolvedBehaviourOptions,
+  type ResolvedDataOptions,
   type YandexDirectBehaviourOptions,
   type YandexDirectSimulatorOptions,
 } from "./yandex-direct.options.js";
-import { runQuery } from "./yandex-direct.query.js";
-import { renderItem, toRecord, type AddedEvent, type EventsLogItem } from "./yandex-direct.render.js";
-import { offsetMinutes, parseTimestamp } from "./yandex-direct.time.js";
+import type { AddedEvent, EventsLogItem } from "./yandex-direct.render.js";
 
-/** Ground-truth query: one login's log in the closed range [from, to], as the server would render it. */
-export interface GroundTruthQuery {
-  login: string;
-  /** ISO timestamp (zone-less read like request timestamps) or ms epoch. Default: the start of the log. */
-  from?: string | number;
-  /** Same forms. Default and cap: the clock. */
-  to?: string | number;
-  /** Default RUB. */
-  currency?: Currency;
-  /** Default en. */
-  locale?: Locale;
-  /** Default false. */
-  withTextDescription?: boolean;
-}
-
-export interface BurstSpec {
-  /** When: ISO timestamp or ms epoch. */
-  at: string | number;
-  /** How many identical events. */
-  count: number;
-  /** The event to repeat, without Timestamp. Default: MoneyIn of 1,000 RUB on the login's first campaign. */
-  event?: Omit<AddedEvent, "Timestamp">;
-}
+export type { BurstSpec, GroundTruthQuery } from "./yandex-direct.controls.js";
 
 /** The in-process handle: ground truth and control of a running simulator. */
 export interface YandexDirectSimulator extends AgencyControls {
@@ -97,23 +80,32 @@ export interface YandexDirectSimulator extends AgencyControls {
 
 const API_PATH = "/live/v4/json/";
 
-/**
- * Starts the offline Yandex.Direct simulator on loopback: Live 4 GetEventsLog and v5 AgencyClients.get.
- * Routes: `POST /live/v4/json/` (also without the trailing slash), `POST /json/v5/agencyclients` (and
- * `/json/v501/agencyclients`, yandex-direct.agency.ts) and the admin routes in yandex-direct.admin.ts.
- */
-export async function startYandexDirectSimulator(
-  options: YandexDirectSimulatorOptions = {},
-): Promise<YandexDirectSimulator> {
-  const data = resolveDataOptions(options);
+/** The handle without the server's addresses and `close`: what the admin routes drive. */
+type SimulatorControls = Omit<YandexDirectSimulator, "url" | "endpoint" | "agencyClientsEndpoint" | "close">;
+
+/** The behaviour options given at start, over their defaults; throws naming a bad option. */
+function startBehaviour(options: YandexDirectSimulatorOptions): ResolvedBehaviourOptions {
   const behaviourInput: Partial<YandexDirectBehaviourOptions> = {};
   for (const key of Object.keys(BEHAVIOUR_DEFAULTS) as Array<keyof YandexDirectBehaviourOptions>) {
     if (options[key] !== undefined) Object.assign(behaviourInput, { [key]: options[key] });
   }
-  const behaviour = mergeBehaviourOptions(BEHAVIOUR_DEFAULTS, behaviourInput);
-  const accountList = buildAccounts(data);
-  const limits: RequestLimitOptions = {};
-  const state: SimulatorState = {
+  return mergeBehaviourOptions(BEHAVIOUR_DEFAULTS, behaviourInput);
+}
+
+/** Copies the request limits into `limits`, which the limiter reads on every admission: changes act at once. */
+function applyLimits(limits: RequestLimitOptions, behaviour: ResolvedBehaviourOptions): void {
+  limits.concurrentRequests = behaviour.concurrentRequests;
+  limits.requestsPerSecond = behaviour.requestsPerSecond;
+}
+
+/** The server's state at start: the generated logs, the agency's clients, empty counters and queues. */
+function createState(
+  data: ResolvedDataOptions,
+  behaviour: ResolvedBehaviourOptions,
+  accountList: SimulatedAccount[],
+  limits: RequestLimitOptions,
+): SimulatorState {
+  return {
     data,
     behaviour,
     store: new EventStore(
@@ -134,127 +126,73 @@ export async function startYandexDirectSimulator(
     requestSeq: 0,
     sentRequestIds: [],
   };
-  const applyLimits = (): void => {
-    // The limiter reads this object on every admission, so runtime changes take effect at once.
-    limits.concurrentRequests = state.behaviour.concurrentRequests;
-    limits.requestsPerSecond = state.behaviour.requestsPerSecond;
-  };
-  applyLimits();
+}
 
-  const naiveOffset = (): number =>
-    state.behaviour.zonelessTimestamps ? offsetMinutes(state.behaviour.zoneOffset) : 0;
-  const toMs = (value: string | number, name: string): number => {
-    const ms = typeof value === "number" ? value : parseTimestamp(value, naiveOffset());
-    if (ms === null || !Number.isFinite(ms))
-      throw new TypeError(`Expected \`${name}\` to be a timestamp, got \`${value}\``);
-    return ms;
-  };
-  const checkLogin = (login: string): void => {
-    if (!state.store.hasLogin(login)) throw new TypeError(`Unknown login \`${login}\``);
-  };
-
-  const handle: Omit<YandexDirectSimulator, "url" | "endpoint" | "agencyClientsEndpoint" | "close"> = {
+/** The handle's ground truth and controls over the server's state (yandex-direct.controls.ts). */
+function createControls(
+  state: SimulatorState,
+  limits: RequestLimitOptions,
+  accountList: SimulatedAccount[],
+): SimulatorControls {
+  return {
     accounts: accountList,
     agency: accountList.find((a) => a.role === "agency") as SimulatedAccount,
     advertiser: accountList.find((a) => a.role === "advertiser") as SimulatedAccount,
     ids: (login) => {
-      checkLogin(login);
+      checkLogin(state, login);
       return state.store.ids(login);
     },
-    events(query) {
-      checkLogin(query.login);
-      const nowMs = data.clock();
-      const records = runQuery(
-        state.store,
-        {
-          logins: [query.login],
-          fromMs: query.from === undefined ? Number.NEGATIVE_INFINITY : toMs(query.from, "from"),
-          fromInclusive: true,
-          toMs: query.to === undefined ? nowMs : toMs(query.to, "to"),
-          toInclusive: true,
-          filter: {},
-          lastEventOnly: false,
-          order: "ascending",
-          offset: 0,
-        },
-        Math.floor(nowMs / 1000),
-        data.seed,
-      );
-      const ctx = {
-        currency: query.currency ?? "RUB",
-        locale: query.locale ?? "en",
-        withTextDescription: query.withTextDescription ?? false,
-        zoneless: state.behaviour.zonelessTimestamps,
-        offsetMin: offsetMinutes(state.behaviour.zoneOffset),
-      };
-      return records.map((r) => renderItem(r, ctx));
-    },
-    countEvents(login) {
-      const nowSec = Math.floor(data.clock() / 1000);
-      const logins = login === undefined ? accountList.map((a) => a.login) : [login];
-      logins.forEach(checkLogin);
-      return logins.reduce((sum, l) => sum + state.store.count(l, nowSec), 0);
-    },
-    addEvents(login, items) {
-      checkLogin(login);
-      const records = items.map((item) => toRecord(item, naiveOffset()));
-      for (const record of records) state.store.add(login, record);
-    },
-    addBurst(login, burst) {
-      checkLogin(login);
-      if (!Number.isInteger(burst.count) || burst.count < 1) {
-        throw new TypeError(`Expected \`count\` to be an integer ≥ 1, got \`${burst.count}\``);
-      }
-      const template = burst.event ?? {
-        EventType: "MoneyIn",
-        CampaignID: state.store.ids(login).campaignIds[0],
-        Attributes: { Payed: 1000, Currency: "RUB" },
-      };
-      const record = toRecord({ ...template, Timestamp: toMs(burst.at, "at") }, naiveOffset());
-      for (let i = 0; i < burst.count; i++) state.store.add(login, { ...record });
-      return renderItem(record, {
-        currency: "RUB",
-        locale: "en",
-        withTextDescription: false,
-        zoneless: state.behaviour.zonelessTimestamps,
-        offsetMin: offsetMinutes(state.behaviour.zoneOffset),
-      });
-    },
+    events: (query) => groundTruthEvents(state, query),
+    countEvents: (login) => countEvents(state, accountList, login),
+    addEvents: (login, items) => addEvents(state, login, items),
+    addBurst: (login, burst) => addBurst(state, login, burst),
     requestCounts: () => state.counters.snapshot(),
     resetRequestCounts: () => state.counters.reset(),
     requestIds: () => [...state.sentRequestIds],
     options: () => ({ ...state.behaviour }),
     setOptions(partial) {
       state.behaviour = mergeBehaviourOptions(state.behaviour, partial);
-      applyLimits();
+      applyLimits(limits, state.behaviour);
     },
-    failNext(token, code, count = 1) {
-      if (!INJECTABLE_CODES.includes(code)) {
-        throw new TypeError(`Expected \`code\` to be one of ${INJECTABLE_CODES.join(", ")}, got \`${code}\``);
-      }
-      if (!Number.isInteger(count) || count < 0)
-        throw new TypeError(`Expected \`count\` to be an integer ≥ 0, got \`${count}\``);
-      const queue = state.failQueue.get(token) ?? [];
-      for (let i = 0; i < count; i++) queue.push(code);
-      if (queue.length > 0) state.failQueue.set(token, queue);
-    },
+    failNext: (token, code, count = 1) => failNext(state, token, code, count),
     stats: () => state.store.stats(),
     ...agencyControls(state, accountList),
   };
+}
 
-  const server = await startHttpServer(
-    async (req: IncomingMessage, res: ServerResponse) => {
-      const path = new URL(req.url ?? "/", "http://localhost").pathname;
-      if (path === API_PATH || path === API_PATH.slice(0, -1)) return handleApi(state, req, res);
-      if ((AGENCY_CLIENTS_PATHS as readonly string[]).includes(path)) return handleAgencyClients(state, req, res);
-      if (path.startsWith("/__admin/")) return handleAdmin(handle, req, res);
-      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
-      res.end(`Not found: the API is POST ${API_PATH} and POST ${AGENCY_CLIENTS_PATHS[0]}`);
-    },
-    { port: data.port, host: data.host },
-  );
+/** Routes a request to Live 4, AgencyClients or the admin routes; anything else is a 404 naming the API. */
+function routeRequest(
+  state: SimulatorState,
+  controls: SimulatorControls,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (path === API_PATH || path === API_PATH.slice(0, -1)) return handleApi(state, req, res);
+    if ((AGENCY_CLIENTS_PATHS as readonly string[]).includes(path)) return handleAgencyClients(state, req, res);
+    if (path.startsWith("/__admin/")) return handleAdmin(controls, req, res);
+    res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
+    res.end(`Not found: the API is POST ${API_PATH} and POST ${AGENCY_CLIENTS_PATHS[0]}`);
+  };
+}
+
+/**
+ * Starts the offline Yandex.Direct simulator on loopback: Live 4 GetEventsLog and v5 AgencyClients.get.
+ * Routes: `POST /live/v4/json/` (also without the trailing slash), `POST /json/v5/agencyclients` (and
+ * `/json/v501/agencyclients`, yandex-direct.agency.ts) and the admin routes in yandex-direct.admin.ts.
+ */
+export async function startYandexDirectSimulator(
+  options: YandexDirectSimulatorOptions = {},
+): Promise<YandexDirectSimulator> {
+  const data = resolveDataOptions(options);
+  const behaviour = startBehaviour(options);
+  const accountList = buildAccounts(data);
+  const limits: RequestLimitOptions = {};
+  const state = createState(data, behaviour, accountList, limits);
+  applyLimits(limits, state.behaviour);
+  const controls = createControls(state, limits, accountList);
+  const server = await startHttpServer(routeRequest(state, controls), { port: data.port, host: data.host });
   return {
-    ...handle,
+    ...controls,
     url: server.url,
     endpoint: `${server.url}${API_PATH}`,
     agencyClientsEndpoint: `${server.url}${AGENCY_CLIENTS_PATHS[0]}`,
