@@ -43,7 +43,7 @@ function flagOf(spelling: keyof Table): Flag {
 }
 
 /** Every flag, in the table's order. */
-export const FLAGS: readonly Flag[] = (Object.keys(FLAG_TABLE) as Array<keyof Table>).map(flagOf);
+const FLAGS: readonly Flag[] = (Object.keys(FLAG_TABLE) as Array<keyof Table>).map(flagOf);
 
 // --- the commander options ----------------------------------------------------------------------------
 
