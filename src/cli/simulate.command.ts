@@ -62,19 +62,70 @@ async function startSimulators(options: SimulatorOptionsFromFlags): Promise<Runn
 
 const SHOWN_CLIENTS = 5;
 
+type AltcraftBanner = Pick<AltcraftSimulator, "url" | "apiUrl" | "tokens">;
+type YandexBanner = Pick<YandexDirectSimulator, "url" | "endpoint" | "agencyClientsEndpoint" | "accounts">;
+
 /** What `simulate` prints once both simulators listen. */
-export function describeSimulators(
-  altcraft: Pick<AltcraftSimulator, "url" | "apiUrl" | "tokens">,
-  yandex: Pick<YandexDirectSimulator, "url" | "endpoint" | "agencyClientsEndpoint" | "accounts">,
-  now: number,
-): string {
-  const aToken = altcraft.tokens[0] ?? "";
+export function describeSimulators(altcraft: AltcraftBanner, yandex: YandexBanner, now: number): string {
+  return `${describeAltcraft(altcraft)}
+
+${describeYandex(yandex, now)}
+
+Serving until SIGINT (Ctrl+C) or SIGTERM.
+`;
+}
+
+const curl = (url: string, body: string) => `curl -s -X POST '${url}' -H 'content-type: application/json' -d '${body}'`;
+
+function describeAltcraft(altcraft: AltcraftBanner): string {
+  const body = JSON.stringify({ token: altcraft.tokens[0] ?? "", limit: 10 });
+  return `Altcraft simulator
+  base URL   ${altcraft.url}
+  API root   ${altcraft.apiUrl}   (POST campaigns/list, campaigns/get_status, campaigns/log_v2)
+  tokens     ${altcraft.tokens.join(", ")}   (all methods, all campaigns)
+  admin      ${altcraft.url}/__admin/<route>   (no token)
+    ground truth  GET campaigns · GET log?id=<campaign>[&from=<time>][&to=<time>]
+    counters      GET|DELETE requests · GET stats
+    controls      GET|POST options · POST campaigns · campaign-state · log-rows · burst · fail-next
+  example    ${curl(`${altcraft.apiUrl}campaigns/list`, body)}`;
+}
+
+function describeYandex(yandex: YandexBanner, now: number): string {
   const agency = yandex.accounts.find((a) => a.role === "agency");
-  const accounts = yandex.accounts.filter((a) => a.role !== "client");
-  const clients = yandex.accounts.filter((a) => a.role === "client");
-  const pad = Math.max(...yandex.accounts.slice(0, accounts.length + SHOWN_CLIENTS).map((a) => a.token.length));
+  const from = new Date(now - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const firstClient = agency?.clients[0];
+  const eventsBody = JSON.stringify({
+    method: "GetEventsLog",
+    token: agency?.token ?? "",
+    param: { TimestampFrom: from, Currency: "RUB", ...(firstClient ? { Logins: [firstClient] } : {}) },
+  });
+  const agencyBody = JSON.stringify({
+    method: "get",
+    params: { SelectionCriteria: {}, FieldNames: ["ClientId", "Login", "Archived", "Currency"] },
+  });
+  return `Yandex.Direct simulator
+  base URL   ${yandex.url}
+  endpoint   ${yandex.endpoint}   (POST {"method":"GetEventsLog","token":…,"param":…})
+  agency     ${yandex.agencyClientsEndpoint}   (API v5 AgencyClients.get; Authorization: Bearer <agency token>)
+  tokens
+${yandexTokenLines(yandex.accounts).join("\n")}
+  admin      ${yandex.url}/__admin/<route>   (no token)
+    ground truth  GET accounts · GET events?login=<login>[&from=<time>][&to=<time>] · GET count[?login=<login>]
+                  GET agency-clients[?all=1] · GET points?token=<token>
+    counters      GET|DELETE requests · GET stats
+    controls      GET|POST options · POST events?login=<login> · burst?login=<login> · fail-next · points
+                  POST agency-clients · agency-clients/archive|restore|remove · agency-clients/fail-next
+  example    ${curl(yandex.endpoint, eventsBody)}
+  example    curl -s -X POST '${yandex.agencyClientsEndpoint}' -H 'authorization: Bearer ${agency?.token ?? ""}' -d '${agencyBody}'`;
+}
+
+/** The agency and advertiser tokens, then the first few client tokens and how many more there are. */
+function yandexTokenLines(all: YandexBanner["accounts"]): string[] {
+  const accounts = all.filter((a) => a.role !== "client");
+  const clients = all.filter((a) => a.role === "client");
+  const pad = Math.max(...all.slice(0, accounts.length + SHOWN_CLIENTS).map((a) => a.token.length));
   const tokenLine = (token: string, what: string): string => `    ${token.padEnd(pad)}  ${what}`;
-  const tokenLines = [
+  return [
     ...accounts.map((a) =>
       a.role === "agency"
         ? tokenLine(
@@ -88,47 +139,6 @@ export function describeSimulators(
       ? [`    … ${clients.length - SHOWN_CLIENTS} more: client-N-token for login client-N`]
       : []),
   ];
-  const from = new Date(now - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-  const firstClient = agency?.clients[0];
-  const yandexBody = JSON.stringify({
-    method: "GetEventsLog",
-    token: agency?.token ?? "",
-    param: { TimestampFrom: from, Currency: "RUB", ...(firstClient ? { Logins: [firstClient] } : {}) },
-  });
-  const altcraftBody = JSON.stringify({ token: aToken, limit: 10 });
-  const agencyBody = JSON.stringify({
-    method: "get",
-    params: { SelectionCriteria: {}, FieldNames: ["ClientId", "Login", "Archived", "Currency"] },
-  });
-  const curl = (url: string, body: string) =>
-    `curl -s -X POST '${url}' -H 'content-type: application/json' -d '${body}'`;
-  return `Altcraft simulator
-  base URL   ${altcraft.url}
-  API root   ${altcraft.apiUrl}   (POST campaigns/list, campaigns/get_status, campaigns/log_v2)
-  tokens     ${altcraft.tokens.join(", ")}   (all methods, all campaigns)
-  admin      ${altcraft.url}/__admin/<route>   (no token)
-    ground truth  GET campaigns · GET log?id=<campaign>[&from=<time>][&to=<time>]
-    counters      GET|DELETE requests · GET stats
-    controls      GET|POST options · POST campaigns · campaign-state · log-rows · burst · fail-next
-  example    ${curl(`${altcraft.apiUrl}campaigns/list`, altcraftBody)}
-
-Yandex.Direct simulator
-  base URL   ${yandex.url}
-  endpoint   ${yandex.endpoint}   (POST {"method":"GetEventsLog","token":…,"param":…})
-  agency     ${yandex.agencyClientsEndpoint}   (API v5 AgencyClients.get; Authorization: Bearer <agency token>)
-  tokens
-${tokenLines.join("\n")}
-  admin      ${yandex.url}/__admin/<route>   (no token)
-    ground truth  GET accounts · GET events?login=<login>[&from=<time>][&to=<time>] · GET count[?login=<login>]
-                  GET agency-clients[?all=1] · GET points?token=<token>
-    counters      GET|DELETE requests · GET stats
-    controls      GET|POST options · POST events?login=<login> · burst?login=<login> · fail-next · points
-                  POST agency-clients · agency-clients/archive|restore|remove · agency-clients/fail-next
-  example    ${curl(yandex.endpoint, yandexBody)}
-  example    curl -s -X POST '${yandex.agencyClientsEndpoint}' -H 'authorization: Bearer ${agency?.token ?? ""}' -d '${agencyBody}'
-
-Serving until SIGINT (Ctrl+C) or SIGTERM.
-`;
 }
 
 function shortList(items: readonly string[]): string {
