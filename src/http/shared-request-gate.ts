@@ -74,86 +74,107 @@ function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** A gate's state: its options, its local queue, and the slots it keeps idle for the next request. */
+interface GateState {
+  budget: SharedBudget;
+  turnMs: number;
+  lingerMs: number;
+  idleLingerMs: number;
+  // The rate is the budget's (the tightest any gate of the token asked for); the local queue keeps the order.
+  queue: PQueue;
+  idle: HeldSlot[];
+  /** Requests started by the queue that still wait for a slot or the rate. */
+  preparing: number;
+}
+
+const giveUp = (gate: GateState, held: HeldSlot) => void gate.budget.releaseSlot(held.slot);
+const turnOver = (gate: GateState, held: HeldSlot) => performance.now() - held.since >= gate.turnMs;
+
+/** An idle slot still this process's and within its turn, or else a slot from the budget. */
+async function takeSlot(gate: GateState, signal: AbortSignal | undefined): Promise<HeldSlot> {
+  const { budget, idle } = gate;
+  for (let held = idle.pop(); held; held = idle.pop()) {
+    clearTimeout(held.linger);
+    // An ended budget took its locks with it: an idle slot is no longer this process's.
+    if (budget.ended.aborted || turnOver(gate, held)) giveUp(gate, held);
+    else return held;
+  }
+  if (budget.ended.aborted) throw budget.ended.reason;
+  return { slot: await budget.acquireSlot(signal), since: performance.now() };
+}
+
+/** After a request: the slot goes back when its turn is over, otherwise it lingers idle for the next one. */
+function giveBack(gate: GateState, held: HeldSlot): void {
+  const { budget, idle } = gate;
+  if (budget.ended.aborted || turnOver(gate, held)) return giveUp(gate, held);
+  held.linger = setTimeout(
+    () => {
+      const at = idle.indexOf(held);
+      if (at < 0) return;
+      idle.splice(at, 1);
+      giveUp(gate, held);
+    },
+    budget.contested ? gate.lingerMs : gate.idleLingerMs,
+  );
+  held.linger.unref();
+  idle.push(held);
+}
+
+/** Claims a start of the shared rate, waiting as long as the budget says between two asks. */
+async function claimStart(budget: SharedBudget, signal: AbortSignal | undefined): Promise<void> {
+  for (;;) {
+    const wait = await budget.claimStart();
+    if (wait <= 0) return;
+    await delay(wait, signal);
+  }
+}
+
+/** A slot, then a claimed start: what a request waits on before it runs. */
+async function prepare(gate: GateState, signal: AbortSignal | undefined): Promise<HeldSlot> {
+  gate.preparing++;
+  let held: HeldSlot | undefined;
+  try {
+    held = await takeSlot(gate, signal);
+    await claimStart(gate.budget, signal);
+    return held;
+  } catch (err) {
+    if (held) giveBack(gate, held);
+    throw err;
+  } finally {
+    gate.preparing--;
+  }
+}
+
+/** Runs `task` in its turn of the queue, holding a slot and a claimed start. */
+function run<T>(gate: GateState, task: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  return gate.queue.add(
+    async () => {
+      const held = await prepare(gate, signal);
+      try {
+        return await task();
+      } finally {
+        giveBack(gate, held);
+      }
+    },
+    signal ? { signal } : {},
+  );
+}
+
 export function createSharedRequestGate(budget: SharedBudget, options: SharedRequestGateOptions): SharedRequestGate {
   checkGateOptions(options);
-  const turnMs = options.turnMs ?? 2_000;
-  const lingerMs = options.lingerMs ?? 50;
-  const idleLingerMs = options.idleLingerMs ?? 1_000;
-  // The rate is the budget's (the tightest any gate of the token asked for); the local queue keeps the order.
-  const queue = new PQueue({ concurrency: options.concurrency });
-  const idle: HeldSlot[] = [];
-  /** Requests started by the queue that still wait for a slot or the rate. */
-  let preparing = 0;
-
-  const giveUp = (held: HeldSlot) => void budget.releaseSlot(held.slot);
-  const turnOver = (held: HeldSlot) => performance.now() - held.since >= turnMs;
-
-  async function takeSlot(signal: AbortSignal | undefined): Promise<HeldSlot> {
-    for (let held = idle.pop(); held; held = idle.pop()) {
-      clearTimeout(held.linger);
-      // An ended budget took its locks with it: an idle slot is no longer this process's.
-      if (budget.ended.aborted || turnOver(held)) giveUp(held);
-      else return held;
-    }
-    if (budget.ended.aborted) throw budget.ended.reason;
-    return { slot: await budget.acquireSlot(signal), since: performance.now() };
-  }
-
-  function giveBack(held: HeldSlot): void {
-    if (budget.ended.aborted || turnOver(held)) return giveUp(held);
-    held.linger = setTimeout(
-      () => {
-        const at = idle.indexOf(held);
-        if (at < 0) return;
-        idle.splice(at, 1);
-        giveUp(held);
-      },
-      budget.contested ? lingerMs : idleLingerMs,
-    );
-    held.linger.unref();
-    idle.push(held);
-  }
-
-  async function claimStart(signal: AbortSignal | undefined): Promise<void> {
-    for (;;) {
-      const wait = await budget.claimStart();
-      if (wait <= 0) return;
-      await delay(wait, signal);
-    }
-  }
-
-  async function prepare(signal: AbortSignal | undefined): Promise<HeldSlot> {
-    preparing++;
-    let held: HeldSlot | undefined;
-    try {
-      held = await takeSlot(signal);
-      await claimStart(signal);
-      return held;
-    } catch (err) {
-      if (held) giveBack(held);
-      throw err;
-    } finally {
-      preparing--;
-    }
-  }
-
+  const gate: GateState = {
+    budget,
+    turnMs: options.turnMs ?? 2_000,
+    lingerMs: options.lingerMs ?? 50,
+    idleLingerMs: options.idleLingerMs ?? 1_000,
+    queue: new PQueue({ concurrency: options.concurrency }),
+    idle: [],
+    preparing: 0,
+  };
   return {
-    run<T>(task: () => Promise<T>, runOptions: RunOptions = {}): Promise<T> {
-      const { signal } = runOptions;
-      return queue.add(
-        async () => {
-          const held = await prepare(signal);
-          try {
-            return await task();
-          } finally {
-            giveBack(held);
-          }
-        },
-        signal ? { signal } : {},
-      );
-    },
+    run: (task, runOptions = {}) => run(gate, task, runOptions.signal),
     get waiting() {
-      return queue.size + preparing;
+      return gate.queue.size + gate.preparing;
     },
   };
 }
