@@ -1,7 +1,7 @@
 /**
  * Reads one Altcraft stream (the log of one campaign) page by page from the cursor on (docs/architecture.md,
- * Glossary: page, evidence, gap, zone guard). The decisions live in campaign-log.evidence.ts; this file
- * makes the requests they call for.
+ * Glossary: page, evidence, gap, zone guard). The decisions live in campaign-log.evidence.ts, and how each
+ * answer moves the read in campaign-log.position.ts; this file makes the requests they call for.
  *
  * - Each follow-up asks `from_time = last millisecond read − 1 ms`, so it holds that millisecond whole again
  *   whether the API treats from_time as inclusive or exclusive; occurrences are numbered per response.
@@ -18,29 +18,14 @@
  *   millisecond; otherwise the stream fails, naming the likely cause.
  */
 import type { RequestTally } from "../../http/with-retries.js";
-import { type AuditPolicy, auditsNext, type Capacity, CapacityMemory, type UnreadRecords } from "../page-capacity.js";
+import { type AuditPolicy, type Capacity, CapacityMemory, type UnreadRecords } from "../page-capacity.js";
 import type { AltcraftClient } from "./altcraft.client.js";
-import {
-  type Answer,
-  askLog,
-  checkReachesBack,
-  iso,
-  learnTotalCount,
-  type LogAsking,
-  steppedPast,
-} from "./campaign-log.answer.js";
-import {
-  followUpFrom,
-  judgeResponse,
-  type LogVerdict,
-  stepFrom,
-  type TotalCountReading,
-} from "./campaign-log.evidence.js";
+import { type Answer, askLog } from "./campaign-log.answer.js";
+import type { TotalCountReading } from "./campaign-log.evidence.js";
+import { judgeAnswer, type LogRead, settledOnTrust, stepOn, stepOrRaise, takeAnswer } from "./campaign-log.position.js";
 
 export { RowOutOfRangeError, SkippedRowsError } from "./campaign-log.answer.js";
-
-/** Requests of one read that do not advance it, in a row, before the stream fails instead of looping. */
-const MAX_STALLS = 16;
+export { StuckPageError } from "./campaign-log.position.js";
 
 export interface CampaignLogSettings {
   campaignId: number;
@@ -94,57 +79,31 @@ export interface CampaignLogPage {
   covered?: { from: Date; to: Date };
 }
 
-/** A read that keeps asking without advancing, or a page without a readable time that cannot be paged past. */
-export class StuckPageError extends Error {
-  override readonly name = "StuckPageError";
-}
-
 /** Where a read starts: the cursor minus the lookback; the start time for a stream without a cursor. */
 export function readStart(settings: Pick<CampaignLogSettings, "startTime" | "lookbackMs">, cursor: Date | null) {
   return cursor ? cursor.getTime() - Math.max(1, settings.lookbackMs) : settings.startTime.getTime() - 1;
 }
 
-/** Where a read stands between two answers. */
-interface Position {
-  /** from_time and limit of the next request. */
-  from: number;
-  limit: number;
-  /** Latest millisecond read in this read, and the most rows of it one answer held. */
-  last: number | undefined;
-  heldAtLast: number;
-  cursor: Date | null;
-  /** The answer before: to learn what total_count counts. */
-  before: Answer | undefined;
-  /** A millisecond being stepped past: the answer that could not pass it. */
-  stepping: Answer | undefined;
-  stalls: number;
-  /** Economy: this answer follows up a page the capacity would have settled. */
-  auditing: boolean;
-}
-
-export async function* readCampaignLog(
+/** A read about to begin: from the cursor less the lookback, at the page limit, nothing learned yet. */
+function startRead(
   client: AltcraftClient,
   settings: CampaignLogSettings,
   start: { cursor: Date | null; state: CampaignLogState; now: Date },
-  tally: RequestTally,
-  signal?: AbortSignal,
-  /** Wall clock for the age of a capacity, ms. */
-  clock: () => number = Date.now,
-): AsyncGenerator<CampaignLogPage> {
-  const capacity = new CapacityMemory<LogProbe>(start.state.capacity, settings.capacityMemoryMs, clock);
+  ask: { tally: RequestTally; signal: AbortSignal | undefined; clock: () => number },
+): LogRead {
+  const capacity = new CapacityMemory<LogProbe>(start.state.capacity, settings.capacityMemoryMs, ask.clock);
   const state: CampaignLogState = { ...start.state };
-  const { campaignId, zone } = settings;
-  const asking: LogAsking = {
+  const asking = {
     client,
-    campaignId,
-    zone,
-    tally,
-    signal,
+    campaignId: settings.campaignId,
+    zone: settings.zone,
+    tally: ask.tally,
+    signal: ask.signal,
     now: start.now.getTime(),
     reading: state.totalCountReading,
     seen: 0,
   };
-  const at: Position = {
+  const at = {
     from: readStart(settings, start.cursor),
     limit: settings.pageLimit,
     cursor: start.cursor,
@@ -155,14 +114,22 @@ export async function* readCampaignLog(
     stalls: 0,
     auditing: false,
   };
-  const largest = () => Math.max(settings.audit.largest, capacity.records ?? 0);
-  const pageOf = (answer: Answer, unread?: UnreadRecords, whole?: number): CampaignLogPage => ({
+  return { settings, state, capacity, asking, at };
+}
+
+/**
+ * The batch handed over for an answer: its rows, the cursor and paging state as they stand, the gap of a
+ * millisecond stepped past just before it, and the source time it holds whole (from its from_time to `whole`).
+ */
+function pageOf(read: LogRead, answer: Answer, unread?: UnreadRecords, whole?: number): CampaignLogPage {
+  const { state, capacity, asking } = read;
+  return {
     ...(whole !== undefined && whole > answer.from
       ? { covered: { from: new Date(answer.from), to: new Date(whole) } }
       : {}),
     rows: answer.rows,
     times: answer.times,
-    cursor: at.cursor,
+    cursor: read.at.cursor,
     state: {
       ...state,
       capacity: capacity.snapshot(),
@@ -171,116 +138,54 @@ export async function* readCampaignLog(
     totalCount: answer.totalCount,
     fromTime: new Date(answer.from),
     ...(unread ? { unread } : {}),
-  });
-
-  for (;;) {
-    const answer = await askLog(asking, at.from, at.limit);
-    const n = answer.rows.length;
-    if (at.last !== undefined && !at.stepping && at.from === followUpFrom(at.last))
-      checkReachesBack(asking, answer, at.last);
-    if (at.before) learnTotalCount(asking, at.before, answer);
-    at.before = answer;
-    settings.audit.largest = Math.max(settings.audit.largest, n);
-    capacity.delivered(n, { from: at.from, limit: at.limit });
-    // An answer from before the last millisecond that holds fewer rows of it than one before was cut inside
-    // it; one that holds more shows the one before was. Only the same rows again can end the read.
-    const atLast = at.last === undefined ? 0 : rowsAt(answer, at.last);
-    const comparedAtLast =
-      at.last === undefined || answer.from >= at.last
-        ? undefined
-        : atLast < at.heldAtLast
-          ? "fewer"
-          : atLast > at.heldAtLast
-            ? "more"
-            : "same";
-    at.heldAtLast = Math.max(at.heldAtLast, atLast);
-    let unread: UnreadRecords | undefined;
-    if (at.stepping && at.last !== undefined) {
-      const step = { stepping: at.stepping, answer, last: at.last, limit: at.limit, held: at.heldAtLast };
-      const past = steppedPast(asking, step);
-      if (past === "again") {
-        // Given alone (from_time is inclusive) and nothing after: its fullest snapshot; a millisecond on next.
-        at.stepping = answer;
-        yield pageOf(answer);
-        at.from = stepFrom(at.last, true);
-        continue;
-      }
-      unread = past;
-      at.stepping = undefined;
-      at.limit = settings.pageLimit;
-    }
-    const verdict = judgeResponse({
-      response: { rows: n, latest: answer.latest, totalCount: answer.totalCount },
-      last: at.last,
-      limit: at.limit,
-      canRaise: at.limit < settings.maxPageLimit,
-      largest: largest(),
-      reading: asking.reading ?? undefined,
-      ...(comparedAtLast ? { atLast: comparedAtLast } : {}),
-    });
-    if (verdict.kind === "end" || verdict.kind === "settled") {
-      if (verdict.kind === "settled" || unread) yield pageOf(answer, unread);
-      return;
-    }
-    if (verdict.kind === "page") {
-      const trusted = settledOnTrust(at, verdict.latest, answer);
-      yield pageOf(answer, unread, at.last);
-      if (trusted) return;
-      continue;
-    }
-    at.auditing = false;
-    stepOrRaise(at, verdict, answer, settings.maxPageLimit);
-    if (at.stepping || unread) yield pageOf(answer, unread);
-  }
-
-  /**
-   * After a page: where the next request starts, and whether the read ends here on trust (economy). The
-   * follow-up of a page the capacity would settle audits it: passing the page, it contradicts the capacity.
-   */
-  function settledOnTrust(p: Position, latest: number, answer: Answer): boolean {
-    const n = answer.rows.length;
-    p.stalls = 0;
-    if (latest !== p.last) p.heldAtLast = rowsAt(answer, latest);
-    p.last = latest;
-    if (!p.cursor || latest > p.cursor.getTime()) p.cursor = new Date(latest);
-    p.limit = settings.pageLimit;
-    p.from = followUpFrom(latest);
-    if (p.auditing) state.strict = settings.audit.strict = true;
-    const economy = settings.completeness === "economy" && !state.strict && !settings.audit.strict;
-    p.auditing = economy && capacity.isFresh() && n < (capacity.records ?? 0);
-    // Settled on trust: the rest, if any, lies after the cursor and is read by the next run.
-    return p.auditing && !auditsNext(settings.audit);
-  }
-
-  /** A response that did not advance: a larger limit, or a step past the last millisecond. */
-  function stepOrRaise(p: Position, verdict: LogVerdict, answer: Answer, maxLimit: number): void {
-    if (++p.stalls > MAX_STALLS) {
-      const where = p.last === undefined ? "its first page" : iso(p.last);
-      throw new StuckPageError(
-        `campaign ${campaignId}: campaigns/log_v2 did not advance past ${where} in ${MAX_STALLS} requests`,
-      );
-    }
-    if (verdict.kind === "raise") {
-      p.limit = Math.min(maxLimit, p.limit * 4);
-      return;
-    }
-    const last = p.last ?? answer.latest;
-    if (last === undefined) {
-      throw new StuckPageError(
-        `campaign ${campaignId}: a page of ${answer.rows.length} rows without a readable time cannot be paged past with from_time`,
-      );
-    }
-    if (last !== p.last) p.heldAtLast = rowsAt(answer, last);
-    p.last = last;
-    if (!p.cursor || last > p.cursor.getTime()) p.cursor = new Date(last);
-    p.stepping = answer;
-    p.from = stepFrom(last, false);
-  }
+  };
 }
 
-/** Rows of an answer at one millisecond. */
-function rowsAt(answer: Answer, ms: number): number {
-  let n = 0;
-  for (const at of answer.times) if (at === ms) n++;
-  return n;
+/** What one answer makes of the read: the batch to hand over, if any, and whether the read is over. */
+interface Move {
+  page: CampaignLogPage | undefined;
+  over: boolean;
+}
+
+/** Takes an answer in, finishes a step past a millisecond, judges the answer, and moves the read on. */
+function moveOn(read: LogRead, answer: Answer): Move {
+  const { at } = read;
+  const atLast = takeAnswer(read, answer);
+  let unread: UnreadRecords | undefined;
+  if (at.stepping && at.last !== undefined) {
+    const past = stepOn(read, answer, { last: at.last, stepping: at.stepping });
+    // Given alone (from_time is inclusive) and nothing after: its fullest snapshot; a millisecond on next.
+    if (past === "again") return { page: pageOf(read, answer), over: false };
+    unread = past;
+  }
+  const verdict = judgeAnswer(read, answer, atLast);
+  if (verdict.kind === "end" || verdict.kind === "settled") {
+    const page = verdict.kind === "settled" || unread ? pageOf(read, answer, unread) : undefined;
+    return { page, over: true };
+  }
+  if (verdict.kind === "page") {
+    const trusted = settledOnTrust(read, verdict.latest, answer);
+    return { page: pageOf(read, answer, unread, at.last), over: trusted };
+  }
+  stepOrRaise(read, verdict, answer);
+  return { page: at.stepping || unread ? pageOf(read, answer, unread) : undefined, over: false };
+}
+
+/** Reads the log of one campaign from the cursor on, a page per request; see the top of this file. */
+export async function* readCampaignLog(
+  client: AltcraftClient,
+  settings: CampaignLogSettings,
+  start: { cursor: Date | null; state: CampaignLogState; now: Date },
+  tally: RequestTally,
+  signal?: AbortSignal,
+  /** Wall clock for the age of a capacity, ms. */
+  clock: () => number = Date.now,
+): AsyncGenerator<CampaignLogPage> {
+  const read = startRead(client, settings, start, { tally, signal, clock });
+  for (;;) {
+    const answer = await askLog(read.asking, read.at.from, read.at.limit);
+    const move = moveOn(read, answer);
+    if (move.page) yield move.page;
+    if (move.over) return;
+  }
 }

@@ -190,19 +190,33 @@ export function nextOffset(offset: number, page: AgencyClientsPage): number | un
   return Math.min(limitedBy, offset + page.clients.length);
 }
 
-/** Every client of the token's agency, page by page. */
-export async function listAgencyClients(
-  options: AgencyClientsOptions,
-  request: AgencyClientsRequest,
-  tally: RequestTally,
-  signal?: AbortSignal,
-): Promise<AgencyClientsListing> {
+/** `Page.Limit` of the listing: the request's, or the most the API serves; an option error otherwise. */
+function pageLimitOf(request: AgencyClientsRequest): number {
   const limit = request.pageLimit ?? AGENCY_CLIENTS_PAGE_MAX;
   if (!Number.isInteger(limit) || limit < 1 || limit > AGENCY_CLIENTS_PAGE_MAX) {
     throw new TypeError(
       `Expected \`pageLimit\` to be an integer from 1 to ${AGENCY_CLIENTS_PAGE_MAX}, got \`${limit}\``,
     );
   }
+  return limit;
+}
+
+/** One page of the listing as read, with the `Units` header of its response. */
+interface AgencyClientsAnswer {
+  page: AgencyClientsPage;
+  units: Units | null;
+}
+
+/**
+ * Reads the page at an `Offset`: one AgencyClients.get through the account's request gate (retried as the
+ * policy says), every text of the response redacted. A refusal of the token (54) is an AgencyAccessError.
+ */
+function agencyClientsPageReader(
+  options: AgencyClientsOptions,
+  request: AgencyClientsRequest & { pageLimit: number },
+  tally: RequestTally,
+  signal: AbortSignal | undefined,
+): (offset: number) => Promise<AgencyClientsAnswer> {
   const url = yandexDirectV5Url(options.endpoint, "agencyclients");
   const redact = options.redact ?? createRedactor([options.token]);
   const headers = {
@@ -211,40 +225,51 @@ export async function listAgencyClients(
     "content-type": "application/json; charset=utf-8",
     accept: "application/json",
   };
-  const readPage = (offset: number) => {
+  const postAndRead = async (body: string): Promise<AgencyClientsAnswer> => {
+    const response = await post(url, body, {
+      timeoutMs: options.timeoutMs,
+      headers,
+      redact,
+      agent: options.agent,
+      ...(signal ? { signal } : {}),
+    });
+    const page = parseAgencyClientsResponse(response.status, response.body, {
+      redact,
+      retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+    });
+    return { page, units: parseUnits(response.headers["units"]) };
+  };
+  return (offset) => {
     const params: AgencyClientsGetParams = {
       SelectionCriteria: request.includeArchived ? {} : { Archived: "NO" },
       FieldNames: [...AGENCY_CLIENT_FIELDS],
-      Page: { Limit: limit, Offset: offset },
+      Page: { Limit: request.pageLimit, Offset: offset },
     };
     const body = JSON.stringify({ method: "get", params });
-    return gatedRequest(options, tally, signal, async () => {
-      const response = await post(url, body, {
-        timeoutMs: options.timeoutMs,
-        headers,
-        redact,
-        agent: options.agent,
-        ...(signal ? { signal } : {}),
-      });
-      const page = parseAgencyClientsResponse(response.status, response.body, {
-        redact,
-        retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
-      });
-      return { page, units: parseUnits(response.headers["units"]) };
+    return gatedRequest(options, tally, signal, () => postAndRead(body)).catch((err: unknown) => {
+      if (err instanceof ApiError && err.source === "yandex_direct" && err.code === 54)
+        throw new AgencyAccessError(err);
+      throw err;
     });
   };
+}
 
+/** Every client of the token's agency, page by page. */
+export async function listAgencyClients(
+  options: AgencyClientsOptions,
+  request: AgencyClientsRequest,
+  tally: RequestTally,
+  signal?: AbortSignal,
+): Promise<AgencyClientsListing> {
+  const pageLimit = pageLimitOf(request);
+  const readPage = agencyClientsPageReader(options, { ...request, pageLimit }, tally, signal);
   const clients = new Map<number, AgencyClient>();
   let units: Units | null = null;
   let unitsSpent = 0;
   let pages = 0;
   for (let offset: number | undefined = 0; offset !== undefined;) {
     signal?.throwIfAborted();
-    const answer = await readPage(offset).catch((err: unknown) => {
-      if (err instanceof ApiError && err.source === "yandex_direct" && err.code === 54)
-        throw new AgencyAccessError(err);
-      throw err;
-    });
+    const answer = await readPage(offset);
     pages++;
     units = answer.units;
     unitsSpent += answer.units?.spent ?? 0;

@@ -109,6 +109,54 @@ function firstAndEnd(
   return { first: recheck && recheck.from < range.from ? recheck.from : range.from, end: settings.endAt ?? range.end };
 }
 
+/** The first window's size: the one learned from density, whole seconds, at most the largest window. */
+function firstWindowMs(settings: EventsStreamSettings, state: EventsStreamState): number {
+  return Math.min(settings.maxWindowMs, Math.max(SECOND, secondOf(state.windowMs ?? 3_600_000)));
+}
+
+/** The GetEventsLog parameters every window of this stream shares. */
+function eventsRequest(settings: EventsStreamSettings): WindowReading["request"] {
+  return {
+    Currency: settings.currency,
+    WithTextDescription: settings.withTextDescription ? "Yes" : "No",
+    ...(settings.login ? { Logins: [settings.login] } : {}),
+    ...(settings.filter ? { Filter: settings.filter } : {}),
+  };
+}
+
+/**
+ * How the windows of this stream are read: the request, the page size, the capacity, and the audit hooks that
+ * keep `state` (windows settled on trust since the last audit) and note a contradicted audit in `audits`.
+ */
+function windowReading(
+  ask: { client: YandexDirectClient; tally: RequestTally; signal: AbortSignal | undefined },
+  settings: EventsStreamSettings,
+  state: EventsStreamState,
+  capacity: CapacityMemory<WindowProbe>,
+  /** Economy: an audit in the window just read found more than a trusted response held. */
+  audits: { contradicted: boolean },
+): WindowReading {
+  return {
+    client: ask.client,
+    request: eventsRequest(settings),
+    pageLimit: settings.pageLimit,
+    zone: settings.zone,
+    tally: ask.tally,
+    signal: ask.signal,
+    capacity,
+    audit: settings.audit,
+    economy: () => settings.completeness === "economy" && !state.strict && !settings.audit.strict,
+    pageSize: Math.min(settings.pageLimit, capacity.records ?? settings.pageLimit),
+    offsetHonoured: false,
+    onTrusted: (from) => void (state.unverifiedFrom ??= from),
+    onAudit: (passed) => {
+      if (passed) state.unverifiedFrom = null;
+      else audits.contradicted = state.strict = settings.audit.strict = true;
+    },
+  };
+}
+
+/** Reads the stream window by window, oldest first; see the top of this file. */
 export async function* readEventWindows(
   client: YandexDirectClient,
   settings: EventsStreamSettings,
@@ -122,32 +170,9 @@ export async function* readEventWindows(
   const state: EventsStreamState = { ...start.state };
   const capacity = new CapacityMemory<WindowProbe>(state.capacity, settings.capacityMemoryMs, clock);
   const { first, end } = firstAndEnd(settings, start);
-  let windowMs = Math.min(settings.maxWindowMs, Math.max(SECOND, secondOf(state.windowMs ?? 3_600_000)));
-  /** Economy: an audit in the window just read found more than a trusted response held. */
-  let contradicted = false;
-  const reading: WindowReading = {
-    client,
-    request: {
-      Currency: settings.currency,
-      WithTextDescription: settings.withTextDescription ? "Yes" : "No",
-      ...(settings.login ? { Logins: [settings.login] } : {}),
-      ...(settings.filter ? { Filter: settings.filter } : {}),
-    },
-    pageLimit: settings.pageLimit,
-    zone: settings.zone,
-    tally,
-    signal,
-    capacity,
-    audit: settings.audit,
-    economy: () => settings.completeness === "economy" && !state.strict && !settings.audit.strict,
-    pageSize: Math.min(settings.pageLimit, capacity.records ?? settings.pageLimit),
-    offsetHonoured: false,
-    onTrusted: (from) => void (state.unverifiedFrom ??= from),
-    onAudit: (passed) => {
-      if (passed) state.unverifiedFrom = null;
-      else contradicted = state.strict = settings.audit.strict = true;
-    },
-  };
+  let windowMs = firstWindowMs(settings, state);
+  const audits = { contradicted: false };
+  const reading = windowReading({ client, tally, signal }, settings, state, capacity, audits);
   for (let from = first; from < end;) {
     const to = Math.min(end, from + windowMs);
     const part = await readWindow(reading, from, to);
@@ -159,8 +184,8 @@ export async function* readEventWindows(
       pagesPerWindow: PAGES_PER_WINDOW,
       maxMs: settings.maxWindowMs,
     });
-    const next = afterWindow(state, { from, to }, contradicted);
-    contradicted = false;
+    const next = afterWindow(state, { from, to }, audits.contradicted);
+    audits.contradicted = false;
     yield {
       from: new Date(from),
       to: new Date(to),
