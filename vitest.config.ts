@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { PROCESSES, SIMULATORS, UNIT, WAREHOUSE } from "./test/projects.js";
+import { PROCESSES, PROCESSES_EXCLUDE, SIMULATORS, UNIT, WAREHOUSE } from "./test/projects.js";
 
 const POSTGRES = "test/support/global-setup.ts";
 const BUILD = "test/support/build-setup.ts";
@@ -25,8 +25,11 @@ export default defineConfig({
         test: {
           name: "processes",
           include: PROCESSES,
+          exclude: PROCESSES_EXCLUDE,
           globalSetup: [BUILD, POSTGRES],
-          ...TIMEOUTS,
+          // Several CLI processes per test on a loaded two-core machine.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -23,6 +23,7 @@ export const UNIT = [
   "test/yandex-direct/mapper.test.ts",
   "test/yandex-direct/reader.test.ts",
   "test/yandex-direct/agency-clients.client.test.ts",
+  "test/cli/simulate-flags.test.ts",
 ];
 
 export const SIMULATORS = [
@@ -43,6 +44,9 @@ export const PROCESSES = [
   "test/sync/metrics.test.ts",
   "test/sync/scale-out.test.ts",
 ];
+
+/** The unit files among the folders of process tests (test/cli/) stay in unit. */
+export const PROCESSES_EXCLUDE = UNIT;
 
 /** Every other test file: PostgreSQL, no build. */
 export const WAREHOUSE = { include: ["test/**/*.test.ts"], exclude: [...UNIT, ...SIMULATORS, ...PROCESSES] };

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { PROCESSES, SIMULATORS, UNIT, WAREHOUSE } from "../projects.js";
+import { PROCESSES, PROCESSES_EXCLUDE, SIMULATORS, UNIT, WAREHOUSE } from "../projects.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -35,7 +35,7 @@ function projectsOf(file: string): string[] {
   const projects: string[] = [];
   if (matchesAny(UNIT, file)) projects.push("unit");
   if (matchesAny(SIMULATORS, file)) projects.push("simulators");
-  if (matchesAny(PROCESSES, file)) projects.push("processes");
+  if (matchesAny(PROCESSES, file) && !matchesAny(PROCESSES_EXCLUDE, file)) projects.push("processes");
   if (matchesAny(WAREHOUSE.include, file) && !matchesAny(WAREHOUSE.exclude, file)) projects.push("warehouse");
   return projects;
 }
