@@ -164,7 +164,7 @@ export async function streamRunTotals(db: Kysely<Database>, runId: number, strea
     .select([
       "requests",
       "retries",
-      "pages",
+      "batches",
       "events_fetched",
       "events_inserted",
       "events_duplicate",
