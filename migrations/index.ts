@@ -14,6 +14,7 @@ import * as gaps from "./2026-12-03T0900_gaps.js";
 import * as prunableRuns from "./2026-12-03T1200_prunable-runs.js";
 import * as privateLocks from "./2026-12-03T1300_private-locks.js";
 import * as loginSpelling from "./2026-12-03T1400_login-spelling.js";
+import * as streamRunBatches from "./2026-12-03T1500_stream-run-batches.js";
 
 export const migrations: Record<string, Migration> = {
   "2026-11-23T1500_sync-bookkeeping": syncBookkeeping,
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   "2026-12-03T1200_prunable-runs": prunableRuns,
   "2026-12-03T1300_private-locks": privateLocks,
   "2026-12-03T1400_login-spelling": loginSpelling,
+  "2026-12-03T1500_stream-run-batches": streamRunBatches,
 };

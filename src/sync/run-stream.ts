@@ -1,24 +1,31 @@
 /**
  * The engine's unit of work: sync one stream. Take the stream's lock (or skip it, saying so; or, when a
  * session that is not an eventlog-sync process holds it, fail it naming that session), read its
- * pages from the cursor on, and store each page — rows, rejects, cursor, counters — in one transaction.
+ * batches from the cursor on, and store each batch — rows, rejects, cursor, counters — in one transaction.
  * Every failure ends in the stream's own status; nothing thrown here stops the other streams.
+ *
+ * The steps live in units of their own: run-stream.lock.ts (take the stream's lock, or say why not),
+ * run-stream.read-ahead.ts (read the next batch while the current one is stored), run-stream.store.ts (store
+ * one batch in one transaction), run-stream.failure.ts (what a read that threw means for the stream) and
+ * run-stream.finish.ts (record the stream run's outcome).
  *
  * Terminology: docs/architecture.md, Glossary — source, account, stream, cursor, window, page, batch, run, job.
  */
-import { classifyFailure } from "../http/retry-policy.js";
 import type { RequestTally } from "../http/with-retries.js";
 import type { Logger } from "../log/logger.js";
-import { toError } from "../errors.js";
 import type { Warehouse } from "../warehouse/database.js";
 import type { EventTable } from "../warehouse/copy-columns.js";
-import type { CountGap, GapRecord } from "../warehouse/gaps.repository.js";
-import { loadPage, type RejectedRecord } from "../warehouse/load-page.js";
-import { describeHolder } from "../warehouse/lock-holders.js";
-import { beginStreamRun, finishStreamRun, recordHeldStream } from "../warehouse/stream-runs.repository.js";
-import { ensureStream, getStream, type StreamIdentity, streamLabel } from "../warehouse/streams.repository.js";
-import { streamLockHolders, tryLockStream } from "../warehouse/stream-lock.js";
-import { warehouseFailureMessage } from "../warehouse/lost-connection.js";
+import type { CountGap } from "../warehouse/gaps.repository.js";
+import type { RejectedRecord } from "../warehouse/load-page.js";
+import { beginStreamRun } from "../warehouse/stream-runs.repository.js";
+import { getStream, type StreamIdentity } from "../warehouse/streams.repository.js";
+import type { StreamLock } from "../warehouse/stream-lock.js";
+import type { Stream } from "../warehouse/tables.js";
+import { failedRead, type ReadResult } from "./run-stream.failure.js";
+import { finishStream } from "./run-stream.finish.js";
+import { dropReadAhead, startReading, takeBatch } from "./run-stream.read-ahead.js";
+import { readThisRound, takeStreamLock } from "./run-stream.lock.js";
+import { storeBatch } from "./run-stream.store.js";
 
 /**
  * What one transaction stores for a stream: rows, rejects, the cursor and the paging state (promise 4). It
@@ -99,7 +106,8 @@ export interface StreamOutcome {
   inserted: number;
   duplicates: number;
   rejects: number;
-  pages: number;
+  /** Batches stored, each in its own transaction. */
+  batches: number;
   requests: number;
   retries: number;
   cursor: Date | null;
@@ -107,7 +115,17 @@ export interface StreamOutcome {
 
 /** An outcome before anything was read: every counter at 0. */
 export function freshOutcome(identity: StreamIdentity, status: StreamResult): StreamOutcome {
-  return { identity, status, inserted: 0, duplicates: 0, rejects: 0, pages: 0, requests: 0, retries: 0, cursor: null };
+  return {
+    identity,
+    status,
+    inserted: 0,
+    duplicates: 0,
+    rejects: 0,
+    batches: 0,
+    requests: 0,
+    retries: 0,
+    cursor: null,
+  };
 }
 
 export interface EngineContext {
@@ -125,211 +143,98 @@ export interface EngineContext {
   onPage?: (identity: StreamIdentity, page: { cursor: Date | null; inserted: number; duplicates: number }) => void;
 }
 
-/** A gap as the loader stores it, with the batch that stepped past it. */
-function gapRecord(gap: StreamGap): GapRecord {
-  return { kind: "stepped", at: gap.at, until: gap.until ?? null, unread: gap.unread, reason: gap.reason };
-}
-
-/** One line for every gap of a read, with the total where the server says how many. */
-function summariseGaps(
-  gaps: readonly StreamGap[],
-): { events: number | null; at: Date; description: string } | undefined {
-  const first = gaps[0];
-  if (!first) return undefined;
-  const known = gaps.every((g) => g.unread !== null);
-  const events = known ? gaps.reduce((sum, g) => sum + (g.unread ?? 0), 0) : null;
-  const at = new Date(Math.min(...gaps.map((g) => g.at.getTime())));
-  const count = events === null ? "an unknown number of events" : `${events} event${events === 1 ? "" : "s"}`;
-  return { events, at, description: `${count} could not be read: ${gaps.map((g) => g.reason).join("; ")}` };
-}
-
-/** Whether another run has read the stream completely since this run began. */
-function readThisRound(
-  stream: { last_read_at: Date | null; last_run_id: number | null },
-  context: EngineContext,
-): boolean {
-  const began = context.roundStartedAt;
-  if (!began || !stream.last_read_at || stream.last_run_id === null || stream.last_run_id === context.runId)
-    return false;
-  return stream.last_read_at.getTime() >= began.getTime();
+/**
+ * One stream's run under its lock, as the engine's units share it: the job, the stream as read under the
+ * lock, the outcome so far, the tally of its requests and the part of it already stored with a batch, and the
+ * gaps the read stepped past.
+ */
+export interface EngineRun<Row> {
+  context: EngineContext;
+  job: StreamJob<Row>;
+  log: Logger;
+  lock: StreamLock;
+  stream: Stream;
+  outcome: StreamOutcome;
+  tally: RequestTally;
+  /** The requests and retries already stored with a batch; the rest belong to no batch. */
+  flushed: { requests: number; retries: number };
+  gaps: StreamGap[];
 }
 
 export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>): Promise<StreamOutcome> {
-  const { warehouse, runId } = context;
   const log = context.log.child({
     source: job.identity.source,
     account: job.identity.account,
     stream: job.identity.streamKey,
   });
   const outcome = freshOutcome(job.identity, "succeeded");
-  const registered = await ensureStream(warehouse.db, job.identity);
-  const lock = await tryLockStream(warehouse.pool, registered.stream_id);
-  if (!lock) {
-    // Another eventlog-sync process is syncing it: skipped, counted on the run, no stream-run row. Anything
-    // else holding the lock is a stranger that stops the stream: a failure naming it.
-    const strangers = (await streamLockHolders(warehouse.pool, registered.stream_id)).filter((h) => !h.sibling);
-    if (strangers.length === 0) {
-      log.info("stream is being synced by another process: skipped");
-      return { ...outcome, status: "skipped", cursor: registered.cursor };
-    }
-    const error = `the stream's lock is held by a session that is not an eventlog-sync process (${strangers.map(describeHolder).join("; ")}): not synced (${streamLabel(job.identity)})`;
-    log.warn(
-      { holders: strangers.map(({ pid, role, application }) => ({ pid, role, application })) },
-      "stream not synced: its lock is held by a session that is not an eventlog-sync process",
-    );
-    await recordHeldStream(warehouse.db, runId, registered.stream_id, error);
-    return { ...outcome, status: "failed", error, cursor: registered.cursor };
-  }
-  const tally: RequestTally = {
-    requests: 0,
-    retries: 0,
-    onRetry: ({ attempt, code, delayMs, error }) =>
-      log.warn({ attempt, code, delayMs, err: error }, "request failed, retrying"),
-  };
-  const flushed: RequestTally = { requests: 0, retries: 0 };
+  const taken = await takeStreamLock(context, job.identity, log);
+  if ("refused" in taken) return { ...outcome, ...taken.refused };
+  const { lock, registered } = taken;
   try {
     // Read again under the lock: another process may have moved the cursor since, or read it whole.
-    const stream = (await getStream(warehouse.db, registered.stream_id)) ?? registered;
+    const stream = (await getStream(context.warehouse.db, registered.stream_id)) ?? registered;
     outcome.cursor = stream.cursor;
     if (readThisRound(stream, context)) {
       log.info({ by: stream.last_run_id }, "stream was synced by another process since this run began: skipped");
       return { ...outcome, status: "skipped" };
     }
-    await beginStreamRun(warehouse.db, runId, stream.stream_id, stream.cursor);
+    const run: EngineRun<Row> = {
+      context,
+      job,
+      log,
+      lock,
+      stream,
+      outcome,
+      tally: retryTally(log),
+      flushed: { requests: 0, retries: 0 },
+      gaps: [],
+    };
+    await beginStreamRun(context.warehouse.db, context.runId, stream.stream_id, stream.cursor);
     log.info({ cursor: stream.cursor }, "stream started");
-    let status: StreamResult = "succeeded";
-    let error: string | null = null;
-    const gaps: StreamGap[] = [];
-    try {
-      // A lost lock stops the read like a signal does, but the stream ends failed, not interrupted. `dropped`
-      // stops a batch read ahead that will not be stored.
-      const dropped = new AbortController();
-      const reading = AbortSignal.any([context.signal, lock.lost, dropped.signal]);
-      const start = { streamId: stream.stream_id, cursor: stream.cursor, state: stream.state };
-      const batches = job.read(start, tally, reading)[Symbol.asyncIterator]();
-      // One batch ahead: the next one is read (its requests in flight) while this one is stored. The read
-      // decides each request from the responses before it, never from what was stored, so the batch read
-      // ahead is exactly the one it would read next; it is stored only after this one commits, and dropped,
-      // unread further, when this one fails or a signal comes.
-      const next = (): Promise<{ batch: IteratorResult<StreamBatch<Row>>; requests: number; retries: number }> => {
-        const read = batches.next().then((batch) => ({ batch, requests: tally.requests, retries: tally.retries }));
-        // Handled here too: it may fail while the batch before it is still being stored.
-        read.catch(() => undefined);
-        return read;
-      };
-      let ahead = next();
-      try {
-        for (;;) {
-          const { batch, requests, retries } = await ahead;
-          if (batch.done) break;
-          const page = batch.value;
-          ahead = next();
-          // The requests this batch took: counted when it was read, before the read went on.
-          const counters = {
-            requests: requests - flushed.requests,
-            retries: retries - flushed.retries,
-            eventsFetched: page.fetched,
-          };
-          const loaded = await loadPage(warehouse.pool, job.table, {
-            streamId: stream.stream_id,
-            runId,
-            events: page.events,
-            rejects: page.rejects,
-            ...(page.cursor ? { cursor: page.cursor } : {}),
-            state: page.state,
-            counters,
-            // Together, always: a covered range closes the open gaps inside it that this batch did not find again.
-            ...(page.covered ? { covered: page.covered } : {}),
-            ...(page.gaps?.length ? { gaps: page.gaps.map(gapRecord) } : {}),
-          });
-          flushed.requests += counters.requests;
-          flushed.retries += counters.retries;
-          outcome.pages++;
-          outcome.inserted += loaded.inserted;
-          outcome.duplicates += loaded.duplicates;
-          outcome.rejects += loaded.rejects;
-          outcome.cursor = page.cursor ?? outcome.cursor;
-          for (const gap of page.gaps ?? []) {
-            gaps.push(gap);
-            log.warn({ at: gap.at, unread: gap.unread }, `events the server would not give: ${gap.reason}`);
-          }
-          if (loaded.rejects > 0)
-            log.warn({ rejects: loaded.rejects, first: page.rejects[0]?.reason }, "records rejected");
-          context.onPage?.(job.identity, {
-            cursor: outcome.cursor,
-            inserted: loaded.inserted,
-            duplicates: loaded.duplicates,
-          });
-          if (reading.aborted) break;
-        }
-      } finally {
-        // Whatever was read ahead and not stored (a signal, a failed load) is dropped: its requests stop and
-        // its outcome is ignored.
-        dropped.abort(new Error("batch read ahead dropped"));
-        ahead.then(() => batches.return?.()).catch(() => undefined);
-      }
-      lock.lost.throwIfAborted();
-      if (context.signal.aborted) {
-        status = "interrupted";
-        error = "interrupted by a signal before the stream was up to date";
-      }
-    } catch (err) {
-      const failure = toError(err);
-      const where = `${streamLabel(job.identity)} at cursor ${outcome.cursor?.toISOString() ?? "(start)"}`;
-      if (context.signal.aborted) {
-        status = "interrupted";
-        error = `interrupted by a signal (${where})`;
-      } else if (lock.lost.aborted) {
-        status = "failed";
-        error = `${toError(lock.lost.reason).message}: the stream stopped, its stored pages are kept (${where})`;
-        log.error({ err: toError(lock.lost.reason), cursor: outcome.cursor }, "stream failed: its lock was lost");
-      } else {
-        status = classifyFailure(err) === "quota" ? "partial" : "failed";
-        error = `${warehouseFailureMessage(failure)} (${where})`;
-        log[status === "partial" ? "warn" : "error"](
-          { err: failure, cursor: outcome.cursor },
-          status === "partial" ? "quota reached: stream stopped, progress kept" : "stream failed",
-        );
-      }
-    }
-    const finished = status === "succeeded" && job.finish ? await job.finish(warehouse) : undefined;
-    const completenessGap = finished?.completenessGap;
-    const countGap = finished?.countGap;
-    const unread = summariseGaps(countGap ? [...gaps, countGap] : gaps);
-    if (unread) {
-      outcome.unread = { events: unread.events, at: unread.at };
-      if (status === "succeeded") {
-        status = "incomplete";
-        error = `${unread.description} (${streamLabel(job.identity)})`;
-        log.warn({ unread: unread.events, at: unread.at }, "stream incomplete: the server would not give some events");
-      }
-    }
-    await finishStreamRun(warehouse.db, runId, stream.stream_id, {
-      status,
-      error,
-      ...(completenessGap === undefined ? {} : { completenessGap }),
-      ...(countGap === undefined ? {} : { countGap }),
-      unpagedRequests: tally.requests - flushed.requests,
-      unpagedRetries: tally.retries - flushed.retries,
-    });
-    outcome.status = status;
-    if (error) outcome.error = error;
-    outcome.requests = tally.requests;
-    outcome.retries = tally.retries;
-    log.info(
-      {
-        status,
-        inserted: outcome.inserted,
-        duplicates: outcome.duplicates,
-        rejects: outcome.rejects,
-        requests: tally.requests,
-        retries: tally.retries,
-        cursor: outcome.cursor,
-      },
-      "stream finished",
-    );
-    return outcome;
+    return await finishStream(run, await readStream(run));
   } finally {
     await lock.release();
+  }
+}
+
+/** A stream's tally of requests, each retry logged as it happens. */
+function retryTally(log: Logger): RequestTally {
+  return {
+    requests: 0,
+    retries: 0,
+    onRetry: ({ attempt, code, delayMs, error }) =>
+      log.warn({ attempt, code, delayMs, err: error }, "request failed, retrying"),
+  };
+}
+
+/** Reads and stores the stream's batches until the read ends, a signal comes or something fails. */
+async function readStream<Row>(run: EngineRun<Row>): Promise<ReadResult> {
+  try {
+    await storeEveryBatch(run);
+    run.lock.lost.throwIfAborted();
+    if (run.context.signal.aborted)
+      return { status: "interrupted", error: "interrupted by a signal before the stream was up to date" };
+    return { status: "succeeded", error: null };
+  } catch (err) {
+    return failedRead(run, err);
+  }
+}
+
+/**
+ * Stores each batch as the read gives it, the next one read meanwhile. A lost lock stops the read like a
+ * signal does (the stream then ends failed, not interrupted).
+ */
+async function storeEveryBatch<Row>(run: EngineRun<Row>): Promise<void> {
+  const reading = startReading(run);
+  try {
+    for (;;) {
+      const read = await takeBatch(reading);
+      if (!read) break;
+      await storeBatch(run, read);
+      if (reading.signal.aborted) break;
+    }
+  } finally {
+    dropReadAhead(reading);
   }
 }

@@ -188,12 +188,12 @@ async function addCounters<Row>(client: Queryable, page: PageToLoad<Row>, loaded
   const counters = page.counters ?? {};
   await client.query(
     `insert into sync.stream_runs as sr
-       (run_id, stream_id, requests, retries, pages, events_fetched, events_inserted, events_duplicate, rejects, cursor_after)
+       (run_id, stream_id, requests, retries, batches, events_fetched, events_inserted, events_duplicate, rejects, cursor_after)
      values ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9)
      on conflict (run_id, stream_id) do update set
        requests = sr.requests + excluded.requests,
        retries = sr.retries + excluded.retries,
-       pages = sr.pages + 1,
+       batches = sr.batches + 1,
        events_fetched = sr.events_fetched + excluded.events_fetched,
        events_inserted = sr.events_inserted + excluded.events_inserted,
        events_duplicate = sr.events_duplicate + excluded.events_duplicate,

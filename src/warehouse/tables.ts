@@ -66,7 +66,8 @@ export interface StreamRunsTable {
   status: ColumnType<StreamRunStatus, StreamRunStatus | undefined, StreamRunStatus>;
   requests: Generated<number>;
   retries: Generated<number>;
-  pages: Generated<number>;
+  /** Batches stored, each in its own transaction. */
+  batches: Generated<number>;
   events_fetched: Generated<number>;
   events_inserted: Generated<number>;
   events_duplicate: Generated<number>;

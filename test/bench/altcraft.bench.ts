@@ -400,9 +400,9 @@ async function fullBench(): Promise<void> {
       try {
         const slow = await syncRun(slowSim, warehouse, latencyPageLimit);
         const inserted = slow.summary.streams.reduce((n, o) => n + o.inserted, 0);
-        const pages = slow.summary.streams.reduce((n, o) => n + o.pages, 0);
+        const batches = slow.summary.streams.reduce((n, o) => n + o.batches, 0);
         const inFlight = Math.min(concurrency, parallelStreams, latencyCampaigns);
-        const perPage = inserted / Math.max(1, pages);
+        const perPage = inserted / Math.max(1, batches);
         const bound = Math.min(loaderRate, (inFlight * perPage * 1000) / latencyMs);
         const achieved = rate(inserted, slow.ms);
         console.log(
@@ -410,7 +410,7 @@ async function fullBench(): Promise<void> {
         );
         say(
           "end to end",
-          `${fmt(achieved)} rows/s (${seconds(slow.ms)}; ${fmt(inserted)} rows, ${fmt(pages)} pages, status ${slow.summary.status})`,
+          `${fmt(achieved)} rows/s (${seconds(slow.ms)}; ${fmt(inserted)} rows, ${fmt(batches)} batches, status ${slow.summary.status})`,
         );
         say(
           `bound min(loader, ${inFlight} × ${perPage.toFixed(0)} rows ÷ ${latencyMs} ms)`,

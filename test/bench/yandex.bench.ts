@@ -268,7 +268,7 @@ function buildPages(
 const summarize = (summary: RunSummary) => ({
   inserted: summary.streams.reduce((sum, s) => sum + s.inserted, 0),
   duplicates: summary.streams.reduce((sum, s) => sum + s.duplicates, 0),
-  pages: summary.streams.reduce((sum, s) => sum + s.pages, 0),
+  batches: summary.streams.reduce((sum, s) => sum + s.batches, 0),
   requests: summary.streams.reduce((sum, s) => sum + s.requests, 0),
   retries: summary.streams.reduce((sum, s) => sum + s.retries, 0),
 });
@@ -575,7 +575,7 @@ async function main(): Promise<void> {
     ms: number;
     inserted: number;
     duplicates: number;
-    pages: number;
+    batches: number;
     requests: number;
     retries: number;
     stored: number;
@@ -799,7 +799,7 @@ async function main(): Promise<void> {
   }
 
   // ── 4. Latency ────────────────────────────────────────────────────────────────────────────────
-  let slow: { ms: number; inserted: number; pages: number; status: string; expected: number };
+  let slow: { ms: number; inserted: number; batches: number; status: string; expected: number };
   {
     const v = await startVolume(latencyEvents, logins, perHour, { requestsPerSecond: 0, concurrentRequests: 0 });
     v.sim.setOptions({ latencyMs });
@@ -839,7 +839,7 @@ async function main(): Promise<void> {
   const large = memory[memory.length - 1];
   console.log("");
   say(
-    `end to end (runSync, simulator in process) : ${fmt(e2eRate)} events/s (${seconds(e2e.ms)}; ${fmt(e2e.inserted)} inserted, ${fmt(e2e.duplicates)} duplicates, ${fmt(e2e.pages)} pages, ${fmt(e2e.served)} requests, status ${e2e.status})`,
+    `end to end (runSync, simulator in process) : ${fmt(e2eRate)} events/s (${seconds(e2e.ms)}; ${fmt(e2e.inserted)} inserted, ${fmt(e2e.duplicates)} duplicates, ${fmt(e2e.batches)} batches, ${fmt(e2e.served)} requests, status ${e2e.status})`,
   );
   say(`  rows stored ÷ ground truth               : ${fmt(e2e.stored)} / ${fmt(volume.expected)}`);
   say(
@@ -887,11 +887,11 @@ async function main(): Promise<void> {
   }
   {
     const inFlight = Math.min(5, parallelStreams, logins);
-    const perPage = slow.inserted / Math.max(1, slow.pages);
+    const perPage = slow.inserted / Math.max(1, slow.batches);
     const bound = Math.min(aloneRate, (inFlight * perPage * 1000) / latencyMs);
     const achieved = (slow.inserted / slow.ms) * 1000;
     say(
-      `latency ${latencyMs} ms per answer, pageLimit ${latencyPageLimit}: ${fmt(achieved)} events/s (${seconds(slow.ms)}; ${fmt(slow.inserted)}/${fmt(slow.expected)} events, ${fmt(slow.pages)} pages, status ${slow.status})`,
+      `latency ${latencyMs} ms per answer, pageLimit ${latencyPageLimit}: ${fmt(achieved)} events/s (${seconds(slow.ms)}; ${fmt(slow.inserted)}/${fmt(slow.expected)} events, ${fmt(slow.batches)} batches, status ${slow.status})`,
     );
     say(
       `  bound min(loader, ${inFlight} × ${perPage.toFixed(0)} events ÷ ${latencyMs} ms) : ${fmt(bound)} events/s; achieved ÷ bound ${(achieved / bound).toFixed(2)}`,

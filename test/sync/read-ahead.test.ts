@@ -86,15 +86,15 @@ describe("runStream reads one batch ahead", () => {
       }),
       job("in-order", 3, { reading: (n) => void asked.push(n) }),
     );
-    expect(outcome).toMatchObject({ status: "succeeded", pages: 3, inserted: 30, requests: 3 });
+    expect(outcome).toMatchObject({ status: "succeeded", batches: 3, inserted: 30, requests: 3 });
     // When batch n was stored, batch n + 1 had already been asked for (the last one: the end of the read).
     expect(askedWhenStored).toEqual([2, 3, 3]);
     expect(outcome.cursor?.toISOString()).toBe(batchOf(2, "in-order").cursor?.toISOString());
-    const { rows } = await database.warehouse.pool.query<{ requests: number; pages: number }>(
-      "select requests, pages from sync.stream_runs r join sync.streams s using (stream_id) where s.stream_key = 'in-order'",
+    const { rows } = await database.warehouse.pool.query<{ requests: number; batches: number }>(
+      "select requests, batches from sync.stream_runs r join sync.streams s using (stream_id) where s.stream_key = 'in-order'",
     );
     // Each batch's requests are counted with it, not with the batch stored while it was read.
-    expect(rows[0]).toMatchObject({ requests: 3, pages: 3 });
+    expect(rows[0]).toMatchObject({ requests: 3, batches: 3 });
   });
 
   it("a signal while a batch is stored: that batch commits, the one read ahead is dropped", async () => {
@@ -108,7 +108,7 @@ describe("runStream reads one batch ahead", () => {
         },
       }),
     );
-    expect(outcome).toMatchObject({ status: "interrupted", pages: 1, inserted: 10 });
+    expect(outcome).toMatchObject({ status: "interrupted", batches: 1, inserted: 10 });
     expect(await storedRows("signal")).toBe(10);
     expect(outcome.cursor?.toISOString()).toBe(batchOf(0, "signal").cursor?.toISOString());
   });
@@ -137,7 +137,7 @@ describe("runStream reads one batch ahead", () => {
             : undefined,
       }),
     );
-    expect(outcome).toMatchObject({ status: "failed", pages: 0, inserted: 0 });
+    expect(outcome).toMatchObject({ status: "failed", batches: 0, inserted: 0 });
     expect(outcome.error).toMatch(/occurrence/);
     expect(aheadAborted).toBe(true);
     expect(await storedRows("failed-load")).toBe(0);

@@ -67,7 +67,7 @@ describe("loadPage", () => {
     expect(counters).toMatchObject({
       requests: 2,
       retries: 1,
-      pages: 1,
+      batches: 1,
       events_fetched: 500,
       events_inserted: 500,
       events_duplicate: 0,
@@ -106,7 +106,7 @@ describe("loadPage", () => {
     });
     expect(await count("yandex_direct.events", stream.stream_id)).toBe(300);
     expect(await streamRun(stream.stream_id)).toMatchObject({
-      pages: 2,
+      batches: 2,
       events_fetched: 600,
       events_inserted: 300,
       events_duplicate: 300,
@@ -172,7 +172,7 @@ describe("loadPage", () => {
     await sql`
       create function fail_counters() returns trigger language plpgsql as $$
       begin
-        if new.stream_id = ${sql.lit(stream.stream_id)} and new.pages > 1 then raise exception 'simulated failure'; end if;
+        if new.stream_id = ${sql.lit(stream.stream_id)} and new.batches > 1 then raise exception 'simulated failure'; end if;
         return new;
       end $$;
       create trigger fail_counters before update on sync.stream_runs for each row execute function fail_counters();
