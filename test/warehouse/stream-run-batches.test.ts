@@ -5,7 +5,7 @@ import { migrations } from "../../migrations/index.js";
 import { yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
 import { loadPage } from "../../src/warehouse/load-page.js";
 import { migrateDown, migrateToLatest } from "../../src/warehouse/migrate.js";
-import { startRun } from "../../src/warehouse/runs.repository.js";
+import { startRun } from "../support/runs.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { syntheticEvents } from "../support/synthetic-events.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
