@@ -39,6 +39,61 @@ const duration = (s: number | undefined) =>
         ? `${Math.round(s / 60)}m`
         : `${(s / 3600).toFixed(1)}h`;
 
+/** One stream's progress as reported: the time its cursor reached, events loaded, seconds left. */
+interface StreamReport {
+  stream: string;
+  reached: string | null;
+  inserted: number;
+  eta: number | undefined;
+}
+
+function reportOf(streams: ReadonlyMap<string, StreamProgress>): StreamReport[] {
+  const now = Date.now();
+  return [...streams.values()].map((s) => ({
+    stream: s.label,
+    reached: s.cursor === undefined ? null : new Date(s.cursor).toISOString(),
+    inserted: s.inserted,
+    eta:
+      s.firstCursor === undefined || s.cursor === undefined
+        ? undefined
+        : etaSeconds(s.firstCursor, s.cursor, s.updatedAt - s.startedAt, now),
+  }));
+}
+
+/** The terminal's status line: streams, events loaded, and where the slowest stream is. */
+function statusLine(all: readonly StreamReport[]): string {
+  const inserted = all.reduce((n, s) => n + s.inserted, 0);
+  const slowest = all.reduce((a, b) => ((a.eta ?? 0) >= (b.eta ?? 0) ? a : b));
+  return `  ${all.length} streams · ${inserted.toLocaleString("en")} events loaded · slowest ${slowest.stream} at ${day(slowest.reached ? Date.parse(slowest.reached) : undefined)} · ETA ${duration(slowest.eta)}`;
+}
+
+/** Adds a loaded page to its stream's progress. */
+function recordPage(
+  streams: Map<string, StreamProgress>,
+  identity: StreamIdentity,
+  page: Parameters<ProgressReporter["onPage"]>[1],
+): void {
+  const key = `${identity.source}/${identity.account}/${identity.streamKey}`;
+  const now = Date.now();
+  const s = streams.get(key) ?? {
+    label: key,
+    firstCursor: undefined,
+    cursor: undefined,
+    inserted: 0,
+    startedAt: now,
+    updatedAt: now,
+  };
+  const at = page.cursor?.getTime();
+  if (s.firstCursor === undefined) {
+    s.firstCursor = at;
+    s.startedAt = now;
+  }
+  s.cursor = at;
+  s.inserted += page.inserted;
+  s.updatedAt = now;
+  streams.set(key, s);
+}
+
 export function createProgressReporter(
   log: Logger,
   options: { terminal: boolean; intervalMs?: number; out?: NodeJS.WriteStream },
@@ -46,26 +101,11 @@ export function createProgressReporter(
   const streams = new Map<string, StreamProgress>();
   const out = options.out ?? process.stderr;
   let drawn = false;
-  const snapshot = () => {
-    const now = Date.now();
-    return [...streams.values()].map((s) => ({
-      stream: s.label,
-      reached: s.cursor === undefined ? null : new Date(s.cursor).toISOString(),
-      inserted: s.inserted,
-      eta:
-        s.firstCursor === undefined || s.cursor === undefined
-          ? undefined
-          : etaSeconds(s.firstCursor, s.cursor, s.updatedAt - s.startedAt, now),
-    }));
-  };
   const tick = () => {
-    const all = snapshot();
+    const all = reportOf(streams);
     if (all.length === 0) return;
     if (options.terminal) {
-      const inserted = all.reduce((n, s) => n + s.inserted, 0);
-      const slowest = all.reduce((a, b) => ((a.eta ?? 0) >= (b.eta ?? 0) ? a : b));
-      const line = `  ${all.length} streams · ${inserted.toLocaleString("en")} events loaded · slowest ${slowest.stream} at ${day(slowest.reached ? Date.parse(slowest.reached) : undefined)} · ETA ${duration(slowest.eta)}`;
-      out.write(`\r\u001b[2K${line.slice(0, (out.columns ?? 120) - 1)}`);
+      out.write(`\r\u001b[2K${statusLine(all).slice(0, (out.columns ?? 120) - 1)}`);
       drawn = true;
     } else {
       log.info(
@@ -77,27 +117,7 @@ export function createProgressReporter(
   const timer = setInterval(tick, options.intervalMs ?? (options.terminal ? 1000 : 30_000));
   timer.unref();
   return {
-    onPage(identity: StreamIdentity, page) {
-      const key = `${identity.source}/${identity.account}/${identity.streamKey}`;
-      const now = Date.now();
-      const s = streams.get(key) ?? {
-        label: key,
-        firstCursor: undefined,
-        cursor: undefined,
-        inserted: 0,
-        startedAt: now,
-        updatedAt: now,
-      };
-      const at = page.cursor?.getTime();
-      if (s.firstCursor === undefined) {
-        s.firstCursor = at;
-        s.startedAt = now;
-      }
-      s.cursor = at;
-      s.inserted += page.inserted;
-      s.updatedAt = now;
-      streams.set(key, s);
-    },
+    onPage: (identity, page) => recordPage(streams, identity, page),
     stop() {
       clearInterval(timer);
       if (drawn) out.write("\r\u001b[2K");

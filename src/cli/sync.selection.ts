@@ -86,84 +86,117 @@ function describeStreams(accounts: readonly Account[]): string {
 export function checkSelection(config: Config, options: SelectionOptions, ownerKey: string): CheckedSelection {
   const problems: string[] = [];
   const all = accountsOf(config, ownerKey);
-  const configuredSources = SOURCE_NAMES.filter((s) => all.some((a) => a.source === s));
-
-  let sources: SourceName[] | undefined;
-  if (options.sources?.length) {
-    sources = [];
-    for (const value of options.sources) {
-      const source = (SOURCE_NAMES as readonly string[]).includes(value)
-        ? (value as SourceName)
-        : SOURCE_ALIASES[value];
-      if (!source) problems.push(`--source ${value}: expected one of ${SOURCE_NAMES.join(", ")}`);
-      else if (!configuredSources.includes(source))
-        problems.push(
-          `--source ${value}: no ${source} accounts are configured; configured sources: ${list(configuredSources)}`,
-        );
-      else if (!sources.includes(source)) sources.push(source);
-    }
-  }
+  const sources = options.sources?.length ? checkSources(options.sources, all, problems) : undefined;
   const inSources = all.filter((a) => !sources || sources.includes(a.source));
-
-  let accounts: string[] | undefined;
-  if (options.accounts?.length) {
-    accounts = [];
-    for (const value of options.accounts) {
-      if (inSources.some((a) => a.name === value)) {
-        if (!accounts.includes(value)) accounts.push(value);
-      } else {
-        const where = sources ? ` in ${sources.join(", ")}` : "";
-        problems.push(
-          `--account ${value}: no such account${where}; configured accounts: ${list(inSources.map((a) => `${a.source}/${a.name}`))}`,
-        );
-      }
-    }
-  }
+  const accounts = options.accounts?.length ? checkAccounts(options.accounts, inSources, sources, problems) : undefined;
   const selected = inSources.filter((a) => !accounts || accounts.includes(a.name));
-
-  let streams: string[] | undefined;
-  const campaignKeys: Array<{ key: string; source: SourceName; accounts: string[] }> = [];
-  if (options.streams?.length) {
-    streams = [];
-    for (const value of options.streams) {
-      // Logins are case-insensitive at Yandex; the run matches the configured spelling.
-      const logins = selected.flatMap((a) => (a.logins ?? []).filter((l) => l.toLowerCase() === value.toLowerCase()));
-      const id = /^[1-9]\d*$/.test(value) ? Number(value) : undefined;
-      const campaignAccounts =
-        id === undefined
-          ? []
-          : selected.filter((a) => a.source === "altcraft" && (!a.campaignIds || a.campaignIds.includes(id)));
-      // Discovered streams are keyed by the login in lower case.
-      const clientAccounts = selected.filter((a) => a.discovers?.(value));
-      if (logins.length === 0 && campaignAccounts.length === 0 && clientAccounts.length === 0) {
-        problems.push(
-          `--stream ${value}: matches no configured login, no client a selected Yandex.Direct account could discover and no campaign a selected Altcraft account could list; streams: ${describeStreams(selected)}`,
-        );
-        continue;
-      }
-      const keys = [
-        ...logins,
-        ...(campaignAccounts.length > 0 ? [value] : []),
-        ...(clientAccounts.length > 0 ? [value.toLowerCase()] : []),
-      ];
-      for (const key of keys) if (!streams.includes(key)) streams.push(key);
-      if (logins.length > 0) continue;
-      if (campaignAccounts.length > 0)
-        campaignKeys.push({ key: value, source: "altcraft", accounts: campaignAccounts.map((a) => a.name) });
-      if (clientAccounts.length > 0)
-        campaignKeys.push({
-          key: value.toLowerCase(),
-          source: "yandex_direct",
-          accounts: clientAccounts.map((a) => a.name),
-        });
-    }
-  }
+  const { streams, campaignKeys } = options.streams?.length
+    ? checkStreams(options.streams, selected, problems)
+    : { streams: undefined, campaignKeys: [] };
 
   if (problems.length > 0) throw new SelectionError(problems);
   return {
     selection: { ...(sources ? { sources } : {}), ...(accounts ? { accounts } : {}), ...(streams ? { streams } : {}) },
     campaignKeys,
   };
+}
+
+/** The `--source` values as source names, each once; a value naming no configured source goes to `problems`. */
+function checkSources(values: readonly string[], all: readonly Account[], problems: string[]): SourceName[] {
+  const configuredSources = SOURCE_NAMES.filter((s) => all.some((a) => a.source === s));
+  const sources: SourceName[] = [];
+  for (const value of values) {
+    const source = (SOURCE_NAMES as readonly string[]).includes(value) ? (value as SourceName) : SOURCE_ALIASES[value];
+    if (!source) problems.push(`--source ${value}: expected one of ${SOURCE_NAMES.join(", ")}`);
+    else if (!configuredSources.includes(source))
+      problems.push(
+        `--source ${value}: no ${source} accounts are configured; configured sources: ${list(configuredSources)}`,
+      );
+    else if (!sources.includes(source)) sources.push(source);
+  }
+  return sources;
+}
+
+/** The `--account` values, each once; a value naming no account of the selected sources goes to `problems`. */
+function checkAccounts(
+  values: readonly string[],
+  inSources: readonly Account[],
+  sources: readonly SourceName[] | undefined,
+  problems: string[],
+): string[] {
+  const accounts: string[] = [];
+  for (const value of values) {
+    if (inSources.some((a) => a.name === value)) {
+      if (!accounts.includes(value)) accounts.push(value);
+    } else {
+      const where = sources ? ` in ${sources.join(", ")}` : "";
+      problems.push(
+        `--account ${value}: no such account${where}; configured accounts: ${list(inSources.map((a) => `${a.source}/${a.name}`))}`,
+      );
+    }
+  }
+  return accounts;
+}
+
+/** What one `--stream` value can match among the selected accounts. */
+interface StreamMatch {
+  /** Configured logins equal to it, in the configured spelling. */
+  logins: string[];
+  /** Altcraft accounts that could list it as a campaign. */
+  campaignAccounts: Account[];
+  /** Yandex.Direct accounts that could discover it as a client login. */
+  clientAccounts: Account[];
+}
+
+function matchStream(value: string, selected: readonly Account[]): StreamMatch {
+  // Logins are case-insensitive at Yandex; the run matches the configured spelling.
+  const logins = selected.flatMap((a) => (a.logins ?? []).filter((l) => l.toLowerCase() === value.toLowerCase()));
+  const id = /^[1-9]\d*$/.test(value) ? Number(value) : undefined;
+  const campaignAccounts =
+    id === undefined
+      ? []
+      : selected.filter((a) => a.source === "altcraft" && (!a.campaignIds || a.campaignIds.includes(id)));
+  // Discovered streams are keyed by the login in lower case.
+  const clientAccounts = selected.filter((a) => a.discovers?.(value));
+  return { logins, campaignAccounts, clientAccounts };
+}
+
+/**
+ * The `--stream` values as stream keys, each once, and those only a listing can match (checked after the
+ * run); a value that nothing of the selected accounts could match goes to `problems`.
+ */
+function checkStreams(
+  values: readonly string[],
+  selected: readonly Account[],
+  problems: string[],
+): { streams: string[]; campaignKeys: Array<{ key: string; source: SourceName; accounts: string[] }> } {
+  const streams: string[] = [];
+  const campaignKeys: Array<{ key: string; source: SourceName; accounts: string[] }> = [];
+  for (const value of values) {
+    const { logins, campaignAccounts, clientAccounts } = matchStream(value, selected);
+    if (logins.length === 0 && campaignAccounts.length === 0 && clientAccounts.length === 0) {
+      problems.push(
+        `--stream ${value}: matches no configured login, no client a selected Yandex.Direct account could discover and no campaign a selected Altcraft account could list; streams: ${describeStreams(selected)}`,
+      );
+      continue;
+    }
+    const keys = [
+      ...logins,
+      ...(campaignAccounts.length > 0 ? [value] : []),
+      ...(clientAccounts.length > 0 ? [value.toLowerCase()] : []),
+    ];
+    for (const key of keys) if (!streams.includes(key)) streams.push(key);
+    if (logins.length > 0) continue;
+    if (campaignAccounts.length > 0)
+      campaignKeys.push({ key: value, source: "altcraft", accounts: campaignAccounts.map((a) => a.name) });
+    if (clientAccounts.length > 0)
+      campaignKeys.push({
+        key: value.toLowerCase(),
+        source: "yandex_direct",
+        accounts: clientAccounts.map((a) => a.name),
+      });
+  }
+  return { streams, campaignKeys };
 }
 
 /**

@@ -16,8 +16,7 @@ import type { Config } from "../config/config.schema.js";
 import type { RequestObserver } from "../http/with-retries.js";
 import type { RunSummary } from "../sync/run-sync.js";
 import type { Warehouse } from "../warehouse/database.js";
-import { streamGauges } from "../warehouse/stream-gauges.repository.js";
-import { PROBE_TIMEOUT_MS, withinDeadline } from "./warehouse-probe.js";
+import { scrapeWarehouse } from "./warehouse-gauges.js";
 
 export interface DaemonMetrics {
   /** Adds a finished run to the counters. */
@@ -59,197 +58,224 @@ const RUN_STATUSES = ["succeeded", "partial", "failed", "interrupted"] as const;
 /** Latency buckets, seconds: from a nearby simulator (ms) to a slow API answering near its timeout. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
-export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonMetrics {
-  const registry = new Registry();
+/** The registries a metric of this process is put in: the daemon's own, never prom-client's global one. */
+type Registers = Registry[];
+
+/** Runs finished by this process, and schedule ticks skipped. */
+function runCounters(registers: Registers) {
+  return {
+    runs: new Counter({
+      name: "eventlog_sync_runs_total",
+      help: "Runs finished by this process, by status.",
+      labelNames: ["status"],
+      registers,
+    }),
+    skipped: new Counter({
+      name: "eventlog_sync_skipped_ticks_total",
+      help: "Schedule ticks skipped because the previous run was still going.",
+      registers,
+    }),
+  };
+}
+
+/** What the runs of this process loaded: events, duplicates and rejects by source; rows by stream. */
+function loadCounters(registers: Registers) {
+  return {
+    events: new Counter({
+      name: "eventlog_sync_events_loaded_total",
+      help: "Events inserted by this process, by source.",
+      labelNames: ["source"],
+      registers,
+    }),
+    duplicates: new Counter({
+      name: "eventlog_sync_events_duplicate_total",
+      help: "Events skipped as already held, by source.",
+      labelNames: ["source"],
+      registers,
+    }),
+    rejects: new Counter({
+      name: "eventlog_sync_rejects_total",
+      help: "Records rejected by validation, by source.",
+      labelNames: ["source"],
+      registers,
+    }),
+    rowsLoaded: new Counter({
+      name: "eventlog_sync_stream_rows_loaded_total",
+      help: "Event rows inserted into the warehouse by this process, by stream (duplicates not counted).",
+      labelNames: ["source", "account", "stream"],
+      registers,
+    }),
+  };
+}
+
+/** API requests of this process per account: attempts, retries, quota hits and Yandex.Direct points. */
+function requestCounters(registers: Registers) {
+  const labelNames = ["source", "account"] as const;
+  return {
+    requests: new Counter({
+      name: "eventlog_sync_requests_total",
+      help: "API requests made by this process (every attempt, campaign listings included), by source and account.",
+      labelNames,
+      registers,
+    }),
+    retries: new Counter({
+      name: "eventlog_sync_retries_total",
+      help: "API requests that were retries, by source and account.",
+      labelNames,
+      registers,
+    }),
+    quotaHits: new Counter({
+      name: "eventlog_sync_quota_hits_total",
+      help: "API requests refused because a quota (daily limit, points, tariff) was spent, by source and account.",
+      labelNames,
+      registers,
+    }),
+    ...unitGauges(registers),
+  };
+}
+
+/** Yandex.Direct API points per account, as the Units header of its responses gives them. */
+function unitGauges(registers: Registers) {
+  const labelNames = ["source", "account"] as const;
+  return {
+    unitsSpent: new Counter({
+      name: "eventlog_sync_api_units_spent_total",
+      help: "Yandex.Direct API points spent by this process's listings of agency clients (Units header), by source and account.",
+      labelNames,
+      registers,
+    }),
+    unitsLeft: new Gauge({
+      name: "eventlog_sync_api_units_remaining",
+      help: "Yandex.Direct API points left, as the last response with a Units header said, by source and account.",
+      labelNames,
+      registers,
+    }),
+    unitsDaily: new Gauge({
+      name: "eventlog_sync_api_units_daily",
+      help: "The daily Yandex.Direct API points limit, as the last response with a Units header said, by source and account.",
+      labelNames,
+      registers,
+    }),
+  };
+}
+
+/** How long each API request took, by source and outcome. */
+function requestLatency(registers: Registers) {
+  return {
+    latency: new Histogram({
+      name: "eventlog_sync_request_duration_seconds",
+      help: "How long each API request took, from sending it to reading its answer, by source and outcome.",
+      labelNames: ["source", "outcome"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+  };
+}
+
+/** The state of this process's runs: one going, when each status last finished, how long the last took. */
+function runGauges(registers: Registers) {
+  return {
+    running: new Gauge({ name: "eventlog_sync_run_in_progress", help: "1 while a run is going.", registers }),
+    lastRun: new Gauge({
+      name: "eventlog_sync_last_run_timestamp_seconds",
+      help: "When the last run of this process with each status finished.",
+      labelNames: ["status"],
+      registers,
+    }),
+    lastDuration: new Gauge({
+      name: "eventlog_sync_last_run_duration_seconds",
+      help: "How long the last run took (0 before the first).",
+      registers,
+    }),
+  };
+}
+
+/**
+ * The metrics this process counts itself, registered in `registry` in the order they are served (after the
+ * process and runtime metrics).
+ */
+function processMetrics(registry: Registry) {
   const registers = [registry];
   collectDefaultMetrics({ register: registry });
-  const runs = new Counter({
-    name: "eventlog_sync_runs_total",
-    help: "Runs finished by this process, by status.",
-    labelNames: ["status"],
-    registers,
-  });
-  const skipped = new Counter({
-    name: "eventlog_sync_skipped_ticks_total",
-    help: "Schedule ticks skipped because the previous run was still going.",
-    registers,
-  });
-  const events = new Counter({
-    name: "eventlog_sync_events_loaded_total",
-    help: "Events inserted by this process, by source.",
-    labelNames: ["source"],
-    registers,
-  });
-  const duplicates = new Counter({
-    name: "eventlog_sync_events_duplicate_total",
-    help: "Events skipped as already held, by source.",
-    labelNames: ["source"],
-    registers,
-  });
-  const rejects = new Counter({
-    name: "eventlog_sync_rejects_total",
-    help: "Records rejected by validation, by source.",
-    labelNames: ["source"],
-    registers,
-  });
-  const rowsLoaded = new Counter({
-    name: "eventlog_sync_stream_rows_loaded_total",
-    help: "Event rows inserted into the warehouse by this process, by stream (duplicates not counted).",
-    labelNames: ["source", "account", "stream"],
-    registers,
-  });
-  const requests = new Counter({
-    name: "eventlog_sync_requests_total",
-    help: "API requests made by this process (every attempt, campaign listings included), by source and account.",
-    labelNames: ["source", "account"],
-    registers,
-  });
-  const retries = new Counter({
-    name: "eventlog_sync_retries_total",
-    help: "API requests that were retries, by source and account.",
-    labelNames: ["source", "account"],
-    registers,
-  });
-  const quotaHits = new Counter({
-    name: "eventlog_sync_quota_hits_total",
-    help: "API requests refused because a quota (daily limit, points, tariff) was spent, by source and account.",
-    labelNames: ["source", "account"],
-    registers,
-  });
-  const unitsSpent = new Counter({
-    name: "eventlog_sync_api_units_spent_total",
-    help: "Yandex.Direct API points spent by this process's listings of agency clients (Units header), by source and account.",
-    labelNames: ["source", "account"],
-    registers,
-  });
-  const unitsLeft = new Gauge({
-    name: "eventlog_sync_api_units_remaining",
-    help: "Yandex.Direct API points left, as the last response with a Units header said, by source and account.",
-    labelNames: ["source", "account"],
-    registers,
-  });
-  const unitsDaily = new Gauge({
-    name: "eventlog_sync_api_units_daily",
-    help: "The daily Yandex.Direct API points limit, as the last response with a Units header said, by source and account.",
-    labelNames: ["source", "account"],
-    registers,
-  });
-  const latency = new Histogram({
-    name: "eventlog_sync_request_duration_seconds",
-    help: "How long each API request took, from sending it to reading its answer, by source and outcome.",
-    labelNames: ["source", "outcome"],
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
-  const running = new Gauge({ name: "eventlog_sync_run_in_progress", help: "1 while a run is going.", registers });
-  const lastRun = new Gauge({
-    name: "eventlog_sync_last_run_timestamp_seconds",
-    help: "When the last run of this process with each status finished.",
-    labelNames: ["status"],
-    registers,
-  });
-  const lastDuration = new Gauge({
-    name: "eventlog_sync_last_run_duration_seconds",
-    help: "How long the last run took (0 before the first).",
-    registers,
-  });
-
-  for (const status of RUN_STATUSES) runs.inc({ status }, 0);
-  for (const source of new Set((options.accounts ?? []).map((a) => a.source))) {
-    for (const counter of [events, duplicates, rejects]) counter.inc({ source }, 0);
-    latency.zero({ source, outcome: "ok" });
-  }
-  for (const { source, account } of options.accounts ?? []) {
-    for (const counter of [requests, retries, quotaHits]) counter.inc({ source, account }, 0);
-  }
-
   return {
-    recordRun(summary, seconds) {
-      runs.inc({ status: summary.status });
-      lastRun.set({ status: summary.status }, Date.now() / 1000);
-      lastDuration.set(seconds);
-      for (const s of summary.streams) {
-        const source = { source: s.identity.source };
-        events.inc(source, s.inserted);
-        duplicates.inc(source, s.duplicates);
-        rejects.inc(source, s.rejects);
-        rowsLoaded.inc({ ...source, account: s.identity.account, stream: s.identity.streamKey }, s.inserted);
-      }
+    ...runCounters(registers),
+    ...loadCounters(registers),
+    ...requestCounters(registers),
+    ...requestLatency(registers),
+    ...runGauges(registers),
+  };
+}
+
+type ProcessMetrics = ReturnType<typeof processMetrics>;
+
+/** Serves at 0 the counters whose labels are known from the start: per run status, configured source and account. */
+function zeroKnownLabels(m: ProcessMetrics, accounts: readonly AccountLabels[]): void {
+  for (const status of RUN_STATUSES) m.runs.inc({ status }, 0);
+  for (const source of new Set(accounts.map((a) => a.source))) {
+    for (const counter of [m.events, m.duplicates, m.rejects]) counter.inc({ source }, 0);
+    m.latency.zero({ source, outcome: "ok" });
+  }
+  for (const { source, account } of accounts) {
+    for (const counter of [m.requests, m.retries, m.quotaHits]) counter.inc({ source, account }, 0);
+  }
+}
+
+function recordRun(m: ProcessMetrics, summary: RunSummary, seconds: number): void {
+  m.runs.inc({ status: summary.status });
+  m.lastRun.set({ status: summary.status }, Date.now() / 1000);
+  m.lastDuration.set(seconds);
+  for (const s of summary.streams) {
+    const source = { source: s.identity.source };
+    m.events.inc(source, s.inserted);
+    m.duplicates.inc(source, s.duplicates);
+    m.rejects.inc(source, s.rejects);
+    m.rowsLoaded.inc({ ...source, account: s.identity.account, stream: s.identity.streamKey }, s.inserted);
+  }
+}
+
+function recordFailedRun(m: ProcessMetrics): void {
+  m.runs.inc({ status: "failed" });
+  m.lastRun.set({ status: "failed" }, Date.now() / 1000);
+}
+
+function requestObserver(m: ProcessMetrics, source: string, account: string): RequestObserver {
+  const labels = { source, account };
+  return {
+    request(outcome, seconds) {
+      m.requests.inc(labels);
+      m.latency.observe({ source, outcome }, seconds);
+      if (outcome === "quota") m.quotaHits.inc(labels);
     },
-    recordFailedRun: () => {
-      runs.inc({ status: "failed" });
-      lastRun.set({ status: "failed" }, Date.now() / 1000);
-    },
-    recordSkippedTick: () => skipped.inc(),
-    setRunning: (value) => running.set(value ? 1 : 0),
-    requestObserver(source, account) {
-      const labels = { source, account };
-      return {
-        request(outcome, seconds) {
-          requests.inc(labels);
-          latency.observe({ source, outcome }, seconds);
-          if (outcome === "quota") quotaHits.inc(labels);
-        },
-        retry: () => retries.inc(labels),
-        units(units) {
-          unitsSpent.inc(labels, units.spent);
-          unitsLeft.set(labels, units.remaining);
-          unitsDaily.set(labels, units.daily);
-        },
-      };
-    },
-    contentType: registry.contentType,
-    async render(warehouse) {
-      // The warehouse's gauges are a snapshot of this scrape, in a registry of their own: nothing is left
-      // over from an earlier scrape, and two scrapes at once do not share them.
-      const snapshot = new Registry();
-      const up = new Gauge({
-        name: "eventlog_sync_warehouse_up",
-        help: "1 when the warehouse answered this scrape, 0 when it did not (the stream gauges are then left out).",
-        registers: [snapshot],
-      });
-      let streams;
-      try {
-        streams = await withinDeadline(streamGauges(warehouse), PROBE_TIMEOUT_MS);
-      } catch {
-        up.set(0);
-        return `${await registry.metrics()}\n${await snapshot.metrics()}`;
-      }
-      up.set(1);
-      const byStatus = new Gauge({
-        name: "eventlog_sync_streams",
-        help: "Streams by the status of their last run.",
-        labelNames: ["status"],
-        registers: [snapshot],
-      });
-      const lag = new Gauge({
-        name: "eventlog_sync_stream_lag_seconds",
-        help: "Seconds since each stream last completed a read (before its first: since it was first seen).",
-        labelNames: ["source", "account", "stream"],
-        registers: [snapshot],
-      });
-      const unread = new Gauge({
-        name: "eventlog_sync_stream_unread_events",
-        help: "Events of a stream's open gaps whose size the server reported, summed (only streams with open gaps; gaps of unknown size are counted by eventlog_sync_stream_gaps).",
-        labelNames: ["source", "account", "stream"],
-        registers: [snapshot],
-      });
-      const gaps = new Gauge({
-        name: "eventlog_sync_stream_gaps",
-        help: "Open gaps of each stream (events the server would not give, or a shortfall its count reports), by whether their size is known.",
-        labelNames: ["source", "account", "stream", "count"],
-        registers: [snapshot],
-      });
-      for (const s of streams) {
-        byStatus.inc({ status: s.status });
-        const labels = { source: s.source, account: s.account, stream: s.stream_key };
-        rowsLoaded.inc(labels, 0);
-        lag.set(labels, Math.round(s.lag));
-        if (s.gaps.openGaps > 0) unread.set(labels, s.gaps.unreadKnown);
-        gaps.set({ ...labels, count: "known" }, s.gaps.openGaps - s.gaps.unknownGaps);
-        gaps.set({ ...labels, count: "unknown" }, s.gaps.unknownGaps);
-      }
-      return `${await registry.metrics()}\n${await snapshot.metrics()}`;
+    retry: () => m.retries.inc(labels),
+    units(units) {
+      m.unitsSpent.inc(labels, units.spent);
+      m.unitsLeft.set(labels, units.remaining);
+      m.unitsDaily.set(labels, units.daily);
     },
   };
+}
+
+export function createDaemonMetrics(options: DaemonMetricsOptions = {}): DaemonMetrics {
+  const registry = new Registry();
+  const m = processMetrics(registry);
+  zeroKnownLabels(m, options.accounts ?? []);
+  return {
+    recordRun: (summary, seconds) => recordRun(m, summary, seconds),
+    recordFailedRun: () => recordFailedRun(m),
+    recordSkippedTick: () => m.skipped.inc(),
+    setRunning: (value) => m.running.set(value ? 1 : 0),
+    requestObserver: (source, account) => requestObserver(m, source, account),
+    contentType: registry.contentType,
+    render: (warehouse) => renderMetrics(registry, m.rowsLoaded, warehouse),
+  };
+}
+
+/**
+ * The text served at /metrics: this process's metrics, then the warehouse's gauges of this scrape. A stream the
+ * warehouse knows has its rows-loaded counter served, at 0 before this process loads any of it.
+ */
+async function renderMetrics(registry: Registry, rowsLoaded: ProcessMetrics["rowsLoaded"], warehouse: Warehouse) {
+  const { snapshot, streams } = await scrapeWarehouse(warehouse);
+  for (const s of streams) rowsLoaded.inc({ source: s.source, account: s.account, stream: s.stream_key }, 0);
+  return `${await registry.metrics()}\n${await snapshot.metrics()}`;
 }

@@ -178,41 +178,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await stopOrphan(dataDir, onLog);
     if (!existsSync(join(dataDir, "PG_VERSION"))) await initialise(bin, dataDir, owner);
     const port = options.port ?? (await findFreePort());
-    // Own process group: a Ctrl-C on the terminal reaches only eventlog-sync, which finishes the page
-    // in flight and then stops the server itself.
-    child = spawn(
-      bin.postgres,
-      ["-D", dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
-      { ...(owner ?? {}), detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C" } },
-    );
-    let output = "";
-    const collect = (chunk: Buffer) => {
-      const text = chunk.toString("utf8");
-      if (output.length < 20_000) output += text;
-      for (const line of text.split("\n")) if (line.trim()) onLog(line);
-    };
-    child.stdout?.on("data", collect);
-    child.stderr?.on("data", collect);
+    const spawned = spawnServer(bin, dataDir, port, owner, onLog);
+    child = spawned.child;
     const url = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
-    await waitUntilReady(url, child, () => output, options.startTimeoutMs ?? 60_000);
+    await waitUntilReady(url, child, spawned.output, options.startTimeoutMs ?? 60_000);
     await ensureDatabase(url);
-    const server = child;
-    const killOnExit = () => server.kill("SIGINT");
-    process.once("exit", killOnExit);
-    let stopping: Promise<void> | undefined;
-    return {
-      url,
-      port,
-      dataDir,
-      stop: () => {
-        stopping ??= (async () => {
-          process.removeListener("exit", killOnExit);
-          await stopServer(server);
-          await lock.release();
-        })();
-        return stopping;
-      },
-    };
+    return runningServer({ url, port, dataDir }, child, lock);
   } catch (err) {
     if (child) await stopServer(child);
     await lock.release();
@@ -225,6 +196,60 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       },
     );
   }
+}
+
+/**
+ * Spawns the server on `dataDir`, listening on 127.0.0.1:`port` only. Its log lines go to `onLog`; `output`
+ * is its first 20,000 characters or so, for the error when it exits during startup.
+ */
+function spawnServer(
+  bin: Binaries,
+  dataDir: string,
+  port: number,
+  owner: { uid: number; gid: number } | undefined,
+  onLog: (line: string) => void,
+): { child: ChildProcess; output: () => string } {
+  // Own process group: a Ctrl-C on the terminal reaches only eventlog-sync, which finishes the page
+  // in flight and then stops the server itself.
+  const child = spawn(
+    bin.postgres,
+    ["-D", dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    { ...(owner ?? {}), detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C" } },
+  );
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString("utf8");
+    if (output.length < 20_000) output += text;
+    for (const line of text.split("\n")) if (line.trim()) onLog(line);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  return { child, output: () => output };
+}
+
+/**
+ * The handle of a started server: it is stopped when this process exits, or by `stop`, which also releases
+ * the data directory (once, however often it is called).
+ */
+function runningServer(
+  at: { url: string; port: number; dataDir: string },
+  server: ChildProcess,
+  lock: DirLock,
+): EmbeddedPostgres {
+  const killOnExit = () => server.kill("SIGINT");
+  process.once("exit", killOnExit);
+  let stopping: Promise<void> | undefined;
+  return {
+    ...at,
+    stop: () => {
+      stopping ??= (async () => {
+        process.removeListener("exit", killOnExit);
+        await stopServer(server);
+        await lock.release();
+      })();
+      return stopping;
+    },
+  };
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {
