@@ -8,7 +8,7 @@ import type { RunSummary } from "../../src/sync/run-sync.js";
 import { yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
 import { openWarehouse } from "../../src/warehouse/database.js";
 import { loadPage } from "../../src/warehouse/load-page.js";
-import { startRun } from "../../src/warehouse/runs.repository.js";
+import { startRun } from "../support/runs.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
