@@ -18,10 +18,13 @@ import { CURRENCIES, type Currency, yandexDirectEndpointUrl } from "../vocabular
 import type { YandexDirectEventRowInput } from "../warehouse/copy-columns.js";
 import type { KnownClient } from "../warehouse/clients.repository.js";
 import type { StreamJob } from "./run-stream.js";
-import { type LoginPlan, loginJob } from "./yandex-direct.login-job.js";
+import { loginJob } from "./yandex-direct.login-job.js";
 import { type DiscoveryDependencies, type DiscoveryOutcome, discoverClients } from "./yandex-direct.discovery.js";
 
 export { type MapperCoversYandexDirectRow, windowRows } from "./yandex-direct.batches.js";
+
+/** One login to read: its GetEventsLog login, its stream, and the currency it is read in. */
+type LoginPlan = Parameters<typeof loginJob>[2];
 
 /** The stream key of the token owner's stream, and its rows' login when the config does not name it (ownerLogin). */
 export const OWNER_LOGIN = "(owner)";

@@ -21,7 +21,7 @@ import type { StreamBatch, StreamJob } from "./run-stream.js";
 import { windowBatch } from "./yandex-direct.batches.js";
 
 /** One login to read: the GetEventsLog login (none: the token owner), its stream, and the currency it is read in. */
-export interface LoginPlan {
+interface LoginPlan {
   /** The login sent in `Logins`; undefined for the token owner's stream. */
   login: string | undefined;
   streamKey: string;
