@@ -16,6 +16,7 @@ import type { RequestObserver, RequestTally } from "../http/with-retries.js";
 import type { Logger } from "../log/logger.js";
 import {
   AgencyAccessError,
+  type AgencyClientsListing,
   type AgencyClientsOptions,
   listAgencyClients,
 } from "../sources/yandex-direct/agency-clients.client.js";
@@ -108,6 +109,17 @@ export async function discoverClients(
   }
 }
 
+/** One listing of an account's clients in progress: what recording its end needs. */
+interface ListingRun {
+  account: YandexDirectAccountConfig;
+  deps: DiscoveryDependencies;
+  log: Logger;
+  tally: RequestTally;
+  startedAt: Date;
+  /** The clients the account takes from a listing. */
+  taken: (client: KnownClient) => boolean;
+}
+
 /** Lists the agency's clients and records the listing. */
 async function listClients(
   account: YandexDirectAccountConfig,
@@ -116,48 +128,75 @@ async function listClients(
 ): Promise<DiscoveryOutcome> {
   const discovery = account.discovery ?? DISCOVERY_DEFAULTS;
   const log = deps.log.child({ source: "yandex_direct", account: account.name });
-  const tally: RequestTally = {
-    requests: 0,
-    retries: 0,
-    onRetry: ({ attempt, code, delayMs, error }) =>
-      log.warn({ attempt, code, delayMs, err: error }, "AgencyClients.get failed, retrying"),
-    observer: deps.observer,
+  const run: ListingRun = {
+    account,
+    deps,
+    log,
+    tally: listingTally(log, deps.observer),
+    taken: takenBy(discovery),
+    startedAt: new Date(),
   };
-  const taken = takenBy(discovery);
-  const record = async (listing: Omit<ClientListingRecord, "runId">) => {
-    if (deps.runId !== undefined) await recordClientListing(deps.warehouse.db, { ...listing, runId: deps.runId });
-  };
-  const startedAt = new Date();
-  let listing: Awaited<ReturnType<typeof listAgencyClients>>;
+  let listing: AgencyClientsListing;
   try {
     listing = await listAgencyClients(
       connection,
       // Archived clients are always listed: a client archived since the last run is then known as archived,
       // not as gone, and comes back by the same id when restored.
       { includeArchived: true, pageLimit: discovery.pageLimit },
-      tally,
+      run.tally,
       deps.signal,
     );
   } catch (err) {
-    const error = toError(err);
-    await record({
-      account: account.name,
-      startedAt,
-      complete: false,
-      pages: tally.requests - tally.retries,
-      requests: tally.requests,
-      clients: null,
-      units: null,
-      error: error.message,
-    });
-    if (refusesAccount(err)) throw err;
-    const known = (await listedClients(deps.warehouse.db, account.name)).filter(taken);
-    log.warn(
-      { err: error, streams: known.length },
-      "the agency's clients could not be listed: the clients of the last complete listing are read, none added or retired",
-    );
-    return { clients: known, failure: error, requests: tally.requests };
+    return await failedListing(run, err);
   }
+  return completeListing(run, listing);
+}
+
+/** The tally of the listing's requests, warning on each retry. */
+function listingTally(log: Logger, observer: RequestObserver | undefined): RequestTally {
+  return {
+    requests: 0,
+    retries: 0,
+    onRetry: ({ attempt, code, delayMs, error }) =>
+      log.warn({ attempt, code, delayMs, err: error }, "AgencyClients.get failed, retrying"),
+    observer,
+  };
+}
+
+/** Records how a listing went, under the run (a plan made outside a run records none). */
+async function recordListing(deps: DiscoveryDependencies, listing: Omit<ClientListingRecord, "runId">): Promise<void> {
+  if (deps.runId !== undefined) await recordClientListing(deps.warehouse.db, { ...listing, runId: deps.runId });
+}
+
+/**
+ * A listing that failed: recorded as incomplete; the account fails when the failure refuses it, else the
+ * clients of the last complete listing are read, none added or retired.
+ */
+async function failedListing(run: ListingRun, err: unknown): Promise<DiscoveryOutcome> {
+  const { account, deps, log, tally } = run;
+  const error = toError(err);
+  await recordListing(deps, {
+    account: account.name,
+    startedAt: run.startedAt,
+    complete: false,
+    pages: tally.requests - tally.retries,
+    requests: tally.requests,
+    clients: null,
+    units: null,
+    error: error.message,
+  });
+  if (refusesAccount(err)) throw err;
+  const known = (await listedClients(deps.warehouse.db, account.name)).filter(run.taken);
+  log.warn(
+    { err: error, streams: known.length },
+    "the agency's clients could not be listed: the clients of the last complete listing are read, none added or retired",
+  );
+  return { clients: known, failure: error, requests: tally.requests };
+}
+
+/** A complete listing: its clients and the listing recorded, its units reported; the clients the account takes. */
+async function completeListing(run: ListingRun, listing: AgencyClientsListing): Promise<DiscoveryOutcome> {
+  const { account, deps, log, tally } = run;
   const clients = await recordClients(
     deps.warehouse.db,
     account.name,
@@ -171,9 +210,9 @@ async function listClients(
     })),
   );
   const units = listing.units;
-  await record({
+  await recordListing(deps, {
     account: account.name,
-    startedAt,
+    startedAt: run.startedAt,
     complete: true,
     pages: listing.pages,
     requests: tally.requests,
@@ -182,7 +221,7 @@ async function listClients(
     error: null,
   });
   if (units) deps.observer?.units?.({ spent: listing.unitsSpent, remaining: units.remaining, daily: units.daily });
-  const chosen = clients.filter(taken);
+  const chosen = clients.filter(run.taken);
   log.info(
     { listed: clients.length, streams: chosen.length, pages: listing.pages, units: listing.unitsSpent },
     "the agency's clients were listed",

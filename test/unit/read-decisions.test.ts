@@ -13,6 +13,9 @@ import {
 import {
   followUpFrom,
   judgeResponse,
+  lastRunState,
+  latestRunMarker,
+  logHasEnded,
   readTotalCount,
   stepFrom,
   unreadAcross,
@@ -337,5 +340,44 @@ describe("Altcraft: what does a response mean?", () => {
     expect(followUpFrom(1000)).toBe(999);
     expect(stepFrom(1000, false)).toBe(1000);
     expect(stepFrom(1000, true)).toBe(1001);
+  });
+});
+
+describe("Altcraft: has the campaign's log ended?", () => {
+  type Marker = { time: number; state: string };
+  const start = (time: number): Marker => ({ time, state: "start" });
+  const end = (time: number): Marker => ({ time, state: "end" });
+  // Kills: the first marker kept over a later one (a reactivated campaign seen as ended), the later page's
+  // marker losing a tie at the same millisecond, a page without markers dropping the one seen before.
+  it.each<[string, Marker | undefined, Marker | undefined, Marker | undefined]>([
+    ["the first marker read", undefined, end(5), end(5)],
+    ["a later page's later marker", end(5), start(9), start(9)],
+    ["an earlier one does not win", start(9), end(5), start(9)],
+    ["at the same millisecond the later page's", start(5), end(5), end(5)],
+    ["a page without one keeps what was seen", end(5), undefined, end(5)],
+    ["none at all", undefined, undefined, undefined],
+  ])("%s", (_, seen, page, expected) => {
+    expect(latestRunMarker(seen, page)).toEqual(expected);
+  });
+
+  // Kills: a read that saw no marker forgetting that the log had ended (its campaign never finishing), or a
+  // stored state overriding what this read saw.
+  it.each<[string, Marker | undefined, string | null | undefined, string | null | undefined]>([
+    ["this read's marker", start(9), "end", "start"],
+    ["none read: the state recorded before", undefined, "end", "end"],
+    ["none read, none recorded", undefined, undefined, undefined],
+    ["none read, recorded as none", undefined, null, null],
+  ])("%s", (_, read, before, expected) => {
+    expect(lastRunState(read, before)).toBe(expected);
+  });
+
+  // Kills: any marker (or none) taken for the end of the log.
+  it.each<[string | null | undefined, boolean]>([
+    ["end", true],
+    ["start", false],
+    [null, false],
+    [undefined, false],
+  ])("latest marker %s → ended %s", (state, expected) => {
+    expect(logHasEnded(state)).toBe(expected);
   });
 });

@@ -116,3 +116,29 @@ export const followUpFrom = (latest: number): number => latest - 1;
  * then, once the server gave it alone, one more.
  */
 export const stepFrom = (at: number, shownAlone: boolean): number => (shownAlone ? at + 1 : at);
+
+/**
+ * The latest run marker (a start or end row: its time, ms, and state) of what a read has seen, given the one
+ * seen before and a page's latest; at the same millisecond the later page's wins.
+ */
+export function latestRunMarker(
+  seen: { time: number; state: string } | undefined,
+  page: { time: number; state: string } | undefined,
+): { time: number; state: string } | undefined {
+  if (!page) return seen;
+  return !seen || page.time >= seen.time ? page : seen;
+}
+
+/**
+ * The state of the log's latest run marker after a read: the read's latest marker, else (the read saw none)
+ * the state the read before recorded.
+ */
+export function lastRunState(
+  read: { state: string } | undefined,
+  before: string | null | undefined,
+): string | null | undefined {
+  return read ? read.state : before;
+}
+
+/** Whether the campaign's log has ended: its latest run marker is an `end` row. */
+export const logHasEnded = (lastState: string | null | undefined): boolean => lastState === "end";
