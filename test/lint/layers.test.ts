@@ -79,4 +79,15 @@ describe("layer rules", () => {
       errors.join("\n"),
     ).toBe(true);
   });
+
+  // Kills: the size rule dropped from eslint.config.js, or its limits raised.
+  it("refuses a function over 60 lines and a file over 300 in src/, and allows them at the limits", async () => {
+    const fn = (lines: number) =>
+      `export function probe(): number {\n${"  void 0;\n".repeat(lines - 3)}  return 1;\n}\n`;
+    const file = (lines: number) => "export const x = 1;\n".repeat(lines);
+    expect(await errorsOf("src/sync/probe.ts", fn(60))).toEqual([]);
+    expect((await errorsOf("src/sync/probe.ts", fn(61))).join("\n")).toMatch(/^max-lines-per-function:/);
+    expect(await errorsOf("src/sync/probe.ts", file(300))).toEqual([]);
+    expect((await errorsOf("src/sync/probe.ts", file(301))).join("\n")).toMatch(/^max-lines:/);
+  });
 });
