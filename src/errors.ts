@@ -1,7 +1,7 @@
 /**
  * The error classes of eventlog-sync. Each carries the context an operator needs in readonly fields and
  * in its message; causes are kept with `{ cause }`. Whether an error is worth retrying is decided in one
- * place (`http/retry-policy.ts`), never where it is thrown.
+ * place (`http/retry.policy.ts`), never where it is thrown.
  */
 
 /** Turns anything thrown into an Error, so callers can rely on `.message` and `.stack`. */

@@ -1,21 +1,21 @@
 /**
  * `eventlog-sync daemon`: runs `sync` on the configured cron schedule and serves /healthz and /metrics.
- * Its name, options and help are in program.ts; this module is loaded only when the command runs.
+ * Its name, options and help are in cli.program.ts; this module is loaded only when the command runs.
  */
 import type { Config } from "../config/config.schema.js";
-import { loadConfig } from "../config/load-config.js";
-import { failedRunOf, lastRunOf } from "../daemon/health.js";
-import { type DaemonState, startDaemonServer } from "../daemon/http-endpoints.js";
-import { configuredAccounts, createDaemonMetrics, type DaemonMetrics } from "../daemon/metrics.js";
-import { type Schedule, startSchedule } from "../daemon/scheduler.js";
+import { loadConfig } from "../config/config.loader.js";
+import { failedRunOf, lastRunOf } from "../daemon/health.status.js";
+import { type DaemonState, startDaemonServer } from "../daemon/daemon.server.js";
+import { configuredAccounts, createDaemonMetrics, type DaemonMetrics } from "../daemon/daemon.metrics.js";
+import { type Schedule, startSchedule } from "../daemon/cron.scheduler.js";
 import { toError } from "../errors.js";
-import { runSync } from "../sync/run-sync.js";
-import { createProgressReporter } from "./progress.js";
-import { type CommandContext, configPath } from "./context.js";
-import { waitForWarehouse } from "../daemon/wait-for-warehouse.js";
-import type { Logger } from "../log/logger.js";
-import { type WarehouseSession, withWarehouse } from "./warehouse-session.js";
-import { startOnWarehouse, WarehouseUnreachableError } from "./warehouse-start.js";
+import { runSync } from "../sync/run-sync.engine.js";
+import { createProgressReporter } from "./sync.progress.js";
+import { type CommandContext, configPath } from "./command.context.js";
+import { waitForWarehouse } from "../daemon/warehouse.wait.js";
+import type { Logger } from "../log/pino.logger.js";
+import { type WarehouseSession, withWarehouse } from "./warehouse.session.js";
+import { startOnWarehouse, WarehouseUnreachableError } from "./warehouse.start.js";
 
 export interface DaemonOptions {
   config?: string;

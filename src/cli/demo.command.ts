@@ -2,18 +2,18 @@
  * `eventlog-sync demo`: the whole job on embedded defaults — an embedded PostgreSQL (unless DATABASE_URL
  * is set), both API simulators on loopback, a backfill and then an incremental run, a summary per stream,
  * three analyst queries, and how to connect a BI tool. The data persists, so a second demo is incremental.
- * Options and help: program.ts.
+ * Options and help: cli.program.ts.
  */
 import type { Config } from "../config/config.schema.js";
-import { parseConfig } from "../config/load-config.js";
+import { parseConfig } from "../config/config.loader.js";
 import { startAltcraftSimulator } from "../simulators/altcraft/index.js";
 import { startYandexDirectSimulator } from "../simulators/yandex-direct/index.js";
-import { type RunSummary, runSync } from "../sync/run-sync.js";
-import { freePortOr } from "../postgres/free-port.js";
-import type { Warehouse } from "../warehouse/database.js";
+import { type RunSummary, runSync } from "../sync/run-sync.engine.js";
+import { freePortOr } from "../postgres/port.finder.js";
+import type { Warehouse } from "../warehouse/warehouse.database.js";
 import { countRuns, EXAMPLE_QUERIES, type ExampleQuery, runExampleQuery } from "../warehouse/demo.repository.js";
-import type { CommandContext } from "./context.js";
-import { withWarehouse } from "./warehouse-session.js";
+import type { CommandContext } from "./command.context.js";
+import { withWarehouse } from "./warehouse.session.js";
 
 /** The demo's embedded PostgreSQL listens here when the port is free, so the connection string stays the same. */
 const DEMO_PORT = 54329;

@@ -4,9 +4,9 @@
  * so a port changed in the config needs no change to the image. Exit 0 healthy, 1 not (or no answer
  * within 4 s). With `daemon.port: 0` the daemon serves nothing to ask, and the check passes.
  */
-import { loadConfig } from "../config/load-config.js";
+import { loadConfig } from "../config/config.loader.js";
 import { toError } from "../errors.js";
-import { configPath } from "./context.js";
+import { configPath } from "./command.context.js";
 
 /** The URL of /healthz for a daemon listening on `host`: a wildcard address is asked on loopback. */
 export function healthUrl(host: string, port: number): string {

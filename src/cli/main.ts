@@ -4,8 +4,8 @@
  * runs in which some streams failed while the others loaded.
  */
 import { toError } from "../errors.js";
-import { buildProgram } from "./program.js";
-import { installShutdown } from "./shutdown.js";
+import { buildProgram } from "./cli.program.js";
+import { installShutdown } from "./process.shutdown.js";
 
 export async function main(argv: readonly string[]): Promise<number> {
   // Output piped into `head` and the like: stop writing, but finish the work and clean up.

@@ -2,10 +2,10 @@
  * `eventlog-sync migrate`: applies pending migrations (as every command does first) and says which, or
  * reverts the last few; a reversal that would drop tables holding rows takes `--force`.
  */
-import { revertMigrations } from "../warehouse/migrate.js";
-import { commandWarehouse } from "./command-warehouse.js";
-import type { CommandContext } from "./context.js";
-import { withWarehouse } from "./warehouse-session.js";
+import { revertMigrations } from "../warehouse/migrations.runner.js";
+import { commandWarehouse } from "./warehouse.settings.js";
+import type { CommandContext } from "./command.context.js";
+import { withWarehouse } from "./warehouse.session.js";
 
 export async function runMigrate(
   options: { down?: number; force?: boolean; config?: string },

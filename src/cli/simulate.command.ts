@@ -1,7 +1,7 @@
 /**
  * `eventlog-sync simulate`: serves the offline Altcraft and Yandex.Direct simulators on loopback until
  * SIGINT/SIGTERM, so the sync (or curl) can be pointed at them by hand.
- * The flags and their mapping onto the simulators' options are in simulate.flags.ts; they are registered in program.ts.
+ * The flags and their mapping onto the simulators' options are in simulate.flags.ts; they are registered in cli.program.ts.
  */
 import { type AltcraftSimulator, startAltcraftSimulator } from "../simulators/altcraft/index.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../simulators/yandex-direct/index.js";
@@ -14,7 +14,7 @@ import {
   simulatorOptionsFromFlags,
 } from "./simulate.flags.js";
 
-/** `shutdown` is aborted by the first SIGINT or SIGTERM (see shutdown.ts). */
+/** `shutdown` is aborted by the first SIGINT or SIGTERM (see process.shutdown.ts). */
 export async function runSimulate(flags: SimulateFlags, shutdown: AbortSignal): Promise<void> {
   const servers = await startSimulators(simulatorOptionsFromFlags(flags));
   process.stdout.write(describeSimulators(servers.altcraft, servers.yandex, Date.now()));

@@ -10,7 +10,7 @@
  * only quotes them.
  */
 import { ALTCRAFT_SIMULATOR_DEFAULTS, type AltcraftSimulatorOptions } from "../simulators/altcraft/altcraft.options.js";
-import type { FaultOptions } from "../simulators/common/faults.js";
+import type { FaultOptions } from "../simulators/common/transport.faults.js";
 import {
   BEHAVIOUR_DEFAULTS,
   DATA_DEFAULTS,

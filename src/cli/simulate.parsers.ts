@@ -5,7 +5,7 @@
  */
 import { BlockList, isIP } from "node:net";
 import { InvalidArgumentError } from "commander";
-import type { ClientCurrencies } from "../simulators/yandex-direct/yandex-direct.clients.js";
+import type { ClientCurrencies } from "../simulators/yandex-direct/yandex-direct.agency-clients.js";
 import { CURRENCIES, type Currency } from "../simulators/yandex-direct/yandex-direct.options.js";
 
 /** Turns a flag's text into its value, or throws an InvalidArgumentError naming the flag and the text. */

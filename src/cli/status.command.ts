@@ -1,15 +1,15 @@
-/** `eventlog-sync status`: where every stream stands, as a table or as JSON (options and help: program.ts). */
+/** `eventlog-sync status`: where every stream stands, as a table or as JSON (options and help: cli.program.ts). */
 import {
   failedListings,
   streamStatuses,
   type AccountStatusRow,
   type StreamStatusRow,
 } from "../warehouse/status.repository.js";
-import { commandWarehouse } from "./command-warehouse.js";
-import type { CommandContext } from "./context.js";
-import { markAbandonedRuns } from "../warehouse/run-liveness.js";
-import { withWarehouse } from "./warehouse-session.js";
-import { warehouseVersion } from "./warehouse-version.js";
+import { commandWarehouse } from "./warehouse.settings.js";
+import type { CommandContext } from "./command.context.js";
+import { markAbandonedRuns } from "../warehouse/run.lease.js";
+import { withWarehouse } from "./warehouse.session.js";
+import { warehouseVersion } from "./warehouse.version.js";
 
 /** `3d 4h`, `12m`, `40s`: how far behind, for people. */
 export function humanLag(seconds: number | null): string {

@@ -1,13 +1,13 @@
-/** `eventlog-sync sync`: one run over all configured streams, or the chosen ones (options and help: program.ts). */
-import { loadConfig } from "../config/load-config.js";
+/** `eventlog-sync sync`: one run over all configured streams, or the chosen ones (options and help: cli.program.ts). */
+import { loadConfig } from "../config/config.loader.js";
 import { SelectionError } from "../errors.js";
-import { type RunSummary, runSync } from "../sync/run-sync.js";
+import { type RunSummary, runSync } from "../sync/run-sync.engine.js";
 import { OWNER_LOGIN } from "../sync/yandex-direct.jobs.js";
 import { findStreams } from "../warehouse/streams.repository.js";
-import { type CommandContext, configPath } from "./context.js";
-import { createProgressReporter } from "./progress.js";
+import { type CommandContext, configPath } from "./command.context.js";
+import { createProgressReporter } from "./sync.progress.js";
 import { checkSelection, unmatchedCampaigns } from "./sync.selection.js";
-import { withWarehouse } from "./warehouse-session.js";
+import { withWarehouse } from "./warehouse.session.js";
 
 /**
  * Exit code of a run: 0 every stream succeeded (or was left to another eventlog-sync process), 2 otherwise

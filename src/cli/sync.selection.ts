@@ -12,9 +12,9 @@
  * campaigns on the slow poll schedule are not read every run).
  */
 import { type Config, configuredLogins, discoversLogins } from "../config/config.schema.js";
-import { type LoginFilter, loginFilter } from "../config/login-patterns.js";
+import { type LoginFilter, loginFilter } from "../config/discovery.filter.js";
 import { SelectionError } from "../errors.js";
-import type { SyncSelection } from "../sync/run-sync.js";
+import type { SyncSelection } from "../sync/run-sync.engine.js";
 
 export const SOURCE_NAMES = ["altcraft", "yandex_direct"] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];

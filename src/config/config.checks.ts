@@ -9,7 +9,7 @@
  */
 import { yandexDirectEndpointUrl } from "../vocabulary.js";
 import { type Config, configuredLogins, discoversLogins } from "./config.schema.js";
-import { loginFilter } from "./login-patterns.js";
+import { loginFilter } from "./discovery.filter.js";
 
 /** A URL reduced to what makes two spellings of one endpoint equal: lower-case host, no trailing slash. */
 export function sameEndpointKey(endpoint: string): string {

@@ -4,16 +4,16 @@
  * or a duration before now (`30d` = thirty days ago).
  */
 import { z } from "zod";
-import { altcraftAccountSchema } from "./config.schema.altcraft.js";
-import { DATABASE_DEFAULTS, databaseSchema } from "./config.schema.database.js";
-import { RETENTION_DEFAULTS, retentionSchema } from "./config.schema.retention.js";
-import { daemonSchema, httpSchema, MAX_RESPONSE_BYTES, syncSettingsSchema } from "./config.schema.settings.js";
-import { yandexDirectAccountSchema } from "./config.schema.yandex-direct.js";
+import { altcraftAccountSchema } from "./config-altcraft.schema.js";
+import { DATABASE_DEFAULTS, databaseSchema } from "./config-database.schema.js";
+import { RETENTION_DEFAULTS, retentionSchema } from "./config-retention.schema.js";
+import { daemonSchema, httpSchema, MAX_RESPONSE_BYTES, syncSettingsSchema } from "./config-settings.schema.js";
+import { yandexDirectAccountSchema } from "./config-yandex-direct.schema.js";
 
-export { type AltcraftAccountConfig, altcraftAccountSchema } from "./config.schema.altcraft.js";
-export { DATABASE_DEFAULTS, databaseSchema, type DatabaseSettings } from "./config.schema.database.js";
-export { RETENTION_DEFAULTS, retentionSchema, type RetentionSettings } from "./config.schema.retention.js";
-export { type DaemonConfig, daemonSchema, httpSchema, syncSettingsSchema } from "./config.schema.settings.js";
+export { type AltcraftAccountConfig, altcraftAccountSchema } from "./config-altcraft.schema.js";
+export { DATABASE_DEFAULTS, databaseSchema, type DatabaseSettings } from "./config-database.schema.js";
+export { RETENTION_DEFAULTS, retentionSchema, type RetentionSettings } from "./config-retention.schema.js";
+export { type DaemonConfig, daemonSchema, httpSchema, syncSettingsSchema } from "./config-settings.schema.js";
 export {
   configuredLogins,
   DISCOVERY_DEFAULTS,
@@ -21,7 +21,7 @@ export {
   discoversLogins,
   type YandexDirectAccountConfig,
   yandexDirectAccountSchema,
-} from "./config.schema.yandex-direct.js";
+} from "./config-yandex-direct.schema.js";
 
 export const configSchema = z
   .object({

@@ -5,12 +5,12 @@
  */
 import type { CampaignLogPage } from "../sources/altcraft/campaign-log.stream.js";
 import { type CampaignLogEntry, mapLogRow } from "../sources/altcraft/campaign-log.mapper.js";
-import type { CampaignLogRowInput } from "../warehouse/copy-columns.js";
-import type { RejectedRecord } from "../warehouse/load-page.js";
-import { type CanonicalText, eventKey, OccurrenceCounter, writeCanonical } from "./event-identity.js";
-import type { Redactor } from "../http/redact.js";
-import { type Assert, rejectedRecord, type SameColumns } from "./row-check.js";
-import type { StreamBatch, StreamFinish } from "./run-stream.js";
+import type { CampaignLogRowInput } from "../warehouse/copy.columns.js";
+import type { RejectedRecord } from "../warehouse/batch.loader.js";
+import { type CanonicalText, eventKey, OccurrenceCounter, writeCanonical } from "./event.identity.js";
+import type { Redactor } from "../http/secrets.redactor.js";
+import { type Assert, rejectedRecord, type SameColumns } from "./row.rejection.js";
+import type { StreamBatch, StreamFinish } from "./run-stream.engine.js";
 
 /** Columns of a row that come from the stream and the event's identity, not from the mapper. */
 type IdentityColumns = "event_key" | "account" | "campaign_id" | "occurrence" | "raw";

@@ -7,20 +7,20 @@
  */
 import type { AltcraftAccountConfig } from "../config/config.schema.js";
 import { ApiError } from "../errors.js";
-import type { RequestTally } from "../http/with-retries.js";
-import type { Logger } from "../log/logger.js";
+import type { RequestTally } from "../http/request.retries.js";
+import type { Logger } from "../log/pino.logger.js";
 import type { AltcraftClient } from "../sources/altcraft/altcraft.client.js";
-import type { CampaignItem, CampaignStatus } from "../sources/altcraft/altcraft.schemas.js";
+import type { CampaignItem, CampaignStatus } from "../sources/altcraft/altcraft.schema.js";
 import { lastRunState, latestRunMarker } from "../sources/altcraft/campaign-log.evidence.js";
 import { type CampaignLogSettings, readCampaignLog } from "../sources/altcraft/campaign-log.stream.js";
-import type { AuditPolicy } from "../sources/page-capacity.js";
+import type { AuditPolicy } from "../sources/page.capacity.js";
 import { heldRows, saveCampaignStatus } from "../warehouse/campaigns.repository.js";
-import { type CampaignLogRowInput, campaignLogTable } from "../warehouse/copy-columns.js";
-import type { Warehouse } from "../warehouse/database.js";
+import { type CampaignLogRowInput, campaignLogTable } from "../warehouse/copy.columns.js";
+import type { Warehouse } from "../warehouse/warehouse.database.js";
 import { countCheck, onlyRereads, pageBatch, pageRows, widen } from "./altcraft.batches.js";
 import { type PollState, pollMoved, pollState, recheckDue } from "./altcraft.polling.js";
-import { streamIdentity } from "./event-identity.js";
-import type { StreamBatch, StreamFinish, StreamJob } from "./run-stream.js";
+import { streamIdentity } from "./event.identity.js";
+import type { StreamBatch, StreamFinish, StreamJob } from "./run-stream.engine.js";
 
 /** What the jobs of one account share in a run. */
 export interface AccountRun {

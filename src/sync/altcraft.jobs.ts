@@ -6,20 +6,20 @@
  * One campaign's job: altcraft.campaign-job.ts; when a campaign is polled: altcraft.polling.ts.
  */
 import { type AltcraftAccountConfig, resolveStartTime } from "../config/config.schema.js";
-import type { HttpAgent } from "../http/post.js";
-import { createRequestGate, type RequestGate } from "../http/request-gate.js";
-import type { Logger } from "../log/logger.js";
+import type { HttpAgent } from "../http/http.post.js";
+import { createRequestGate, type RequestGate } from "../http/request.gate.js";
+import type { Logger } from "../log/pino.logger.js";
 import { type AltcraftClient, createAltcraftClient } from "../sources/altcraft/altcraft.client.js";
-import type { CampaignItem } from "../sources/altcraft/altcraft.schemas.js";
-import { createAuditPolicy } from "../sources/page-capacity.js";
-import { listCampaigns } from "../sources/altcraft/campaigns.discovery.js";
+import type { CampaignItem } from "../sources/altcraft/altcraft.schema.js";
+import { createAuditPolicy } from "../sources/page.capacity.js";
+import { listCampaigns } from "../sources/altcraft/campaigns.listing.js";
 import { streamStates, upsertCampaigns } from "../warehouse/campaigns.repository.js";
-import type { Warehouse } from "../warehouse/database.js";
-import type { CampaignLogRowInput } from "../warehouse/copy-columns.js";
+import type { Warehouse } from "../warehouse/warehouse.database.js";
+import type { CampaignLogRowInput } from "../warehouse/copy.columns.js";
 import { type AccountRun, campaignJob } from "./altcraft.campaign-job.js";
 import { slowPolled } from "./altcraft.polling.js";
-import type { RequestObserver, RequestTally } from "../http/with-retries.js";
-import type { StreamJob } from "./run-stream.js";
+import type { RequestObserver, RequestTally } from "../http/request.retries.js";
+import type { StreamJob } from "./run-stream.engine.js";
 
 export interface AltcraftPlan {
   jobs: StreamJob<CampaignLogRowInput>[];

@@ -3,11 +3,11 @@
  * inactive, completed and whose log has ended is polled on the slow schedule until its list item changes; its
  * status is asked for once, not every run. Each decision is a small function: facts in, schedule out.
  */
-import type { RequestTally } from "../http/with-retries.js";
+import type { RequestTally } from "../http/request.retries.js";
 import type { AltcraftClient } from "../sources/altcraft/altcraft.client.js";
-import type { CampaignItem, CampaignStatus } from "../sources/altcraft/altcraft.schemas.js";
+import type { CampaignItem, CampaignStatus } from "../sources/altcraft/altcraft.schema.js";
 import { logHasEnded } from "../sources/altcraft/campaign-log.evidence.js";
-import { getCampaignStatus } from "../sources/altcraft/campaigns.discovery.js";
+import { getCampaignStatus } from "../sources/altcraft/campaigns.listing.js";
 
 /** Polling state of a campaign stream, kept in sync.streams.state with the paging state. */
 export interface PollState {

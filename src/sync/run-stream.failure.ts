@@ -2,11 +2,11 @@
  * What a read that threw means for the stream: interrupted when a signal came, failed when its lock was lost
  * (the batches stored are kept), partial when a quota was reached (progress kept), failed otherwise.
  */
-import { classifyFailure } from "../http/retry-policy.js";
+import { classifyFailure } from "../http/retry.policy.js";
 import { toError } from "../errors.js";
-import { warehouseFailureMessage } from "../warehouse/lost-connection.js";
+import { warehouseFailureMessage } from "../warehouse/connection.loss.js";
 import { streamLabel } from "../warehouse/streams.repository.js";
-import type { EngineRun, StreamResult } from "./run-stream.js";
+import type { EngineRun, StreamResult } from "./run-stream.engine.js";
 
 /** How a stream's read ended: its status so far (a stream read is never skipped), and why when it did not succeed. */
 export interface ReadResult {

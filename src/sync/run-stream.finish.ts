@@ -6,7 +6,7 @@
 import type { CountGap } from "../warehouse/gaps.repository.js";
 import { finishStreamRun } from "../warehouse/stream-runs.repository.js";
 import { streamLabel } from "../warehouse/streams.repository.js";
-import type { EngineRun, StreamGap, StreamOutcome } from "./run-stream.js";
+import type { EngineRun, StreamGap, StreamOutcome } from "./run-stream.engine.js";
 import type { ReadResult } from "./run-stream.failure.js";
 
 /** One line for every gap of a read, with the total where the server says how many. */

@@ -3,13 +3,13 @@
  * process holding it skips the stream; a stranger holding it fails the stream, naming that session. A stream
  * another run has read completely this round is skipped too.
  */
-import type { Logger } from "../log/logger.js";
-import { describeHolder } from "../warehouse/lock-holders.js";
+import type { Logger } from "../log/pino.logger.js";
+import { describeHolder } from "../warehouse/lock.holders.js";
 import { recordHeldStream } from "../warehouse/stream-runs.repository.js";
 import { ensureStream, type StreamIdentity, streamLabel } from "../warehouse/streams.repository.js";
-import { type StreamLock, streamLockHolders, tryLockStream } from "../warehouse/stream-lock.js";
-import type { Stream } from "../warehouse/tables.js";
-import type { EngineContext, StreamOutcome } from "./run-stream.js";
+import { type StreamLock, streamLockHolders, tryLockStream } from "../warehouse/stream.lock.js";
+import type { Stream } from "../warehouse/warehouse.tables.js";
+import type { EngineContext, StreamOutcome } from "./run-stream.engine.js";
 
 /** The stream's lock with the stream as registered, or the outcome of a stream not synced because it is held. */
 type TakenLock =

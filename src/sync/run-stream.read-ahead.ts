@@ -4,8 +4,8 @@
  * ahead is exactly the one it would read next; it is stored only after the current one commits, and dropped,
  * unread further, when the current one fails or a signal comes.
  */
-import type { RequestTally } from "../http/with-retries.js";
-import type { EngineRun, StreamBatch } from "./run-stream.js";
+import type { RequestTally } from "../http/request.retries.js";
+import type { EngineRun, StreamBatch } from "./run-stream.engine.js";
 
 /** A batch as the read gave it, with the stream's request counts when it was read (before the read went on). */
 export interface ReadBatch<Row> {

@@ -1,10 +1,10 @@
 /**
  * The engine's store step: one batch — rows, rejects, cursor, paging state, gaps and the requests it took —
- * in one transaction (the loader's `loadPage`), then counted into the stream's outcome and reported.
+ * in one transaction (the loader's `loadBatch`), then counted into the stream's outcome and reported.
  */
 import type { GapRecord } from "../warehouse/gaps.repository.js";
-import { loadPage, type PageLoaded } from "../warehouse/load-page.js";
-import type { EngineRun, StreamBatch, StreamGap } from "./run-stream.js";
+import { loadBatch, type BatchLoaded } from "../warehouse/batch.loader.js";
+import type { EngineRun, StreamBatch, StreamGap } from "./run-stream.engine.js";
 import type { ReadBatch } from "./run-stream.read-ahead.js";
 
 /** A gap as the loader stores it, with the batch that stepped past it. */
@@ -21,7 +21,7 @@ export async function storeBatch<Row>(run: EngineRun<Row>, read: ReadBatch<Row>)
     retries: read.retries - run.flushed.retries,
     eventsFetched: batch.fetched,
   };
-  const loaded = await loadPage(run.context.warehouse.pool, run.job.table, {
+  const loaded = await loadBatch(run.context.warehouse.pool, run.job.table, {
     streamId: run.stream.stream_id,
     runId: run.context.runId,
     events: batch.events,
@@ -39,7 +39,7 @@ export async function storeBatch<Row>(run: EngineRun<Row>, read: ReadBatch<Row>)
 }
 
 /** A stored batch in the outcome, its gaps and rejects in the log, and its progress reported. */
-function countBatch<Row>(run: EngineRun<Row>, batch: StreamBatch<Row>, loaded: PageLoaded): void {
+function countBatch<Row>(run: EngineRun<Row>, batch: StreamBatch<Row>, loaded: BatchLoaded): void {
   const { outcome, log } = run;
   outcome.batches++;
   outcome.inserted += loaded.inserted;

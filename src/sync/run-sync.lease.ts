@@ -3,11 +3,11 @@
  * first, then the run is begun under its lease, with its connections to the APIs and (`sync.shareRequestBudget`)
  * the request budgets it shares with every process on the warehouse; all are closed when the run ends.
  */
-import { createHttpAgent, type HttpAgent } from "../http/post.js";
-import { createSharedRequestGate } from "../http/shared-request-gate.js";
-import { createRequestBudgets } from "../warehouse/request-budget.js";
-import { beginRun, markAbandonedRuns } from "../warehouse/run-liveness.js";
-import type { SyncDependencies } from "./run-sync.js";
+import { createHttpAgent, type HttpAgent } from "../http/http.post.js";
+import { createSharedRequestGate } from "../http/shared-request.gate.js";
+import { createRequestBudgets } from "../warehouse/request-budget.factory.js";
+import { beginRun, markAbandonedRuns } from "../warehouse/run.lease.js";
+import type { SyncDependencies } from "./run-sync.engine.js";
 import type { GateFactory } from "./run-sync.plan.js";
 
 /** What a run holds while it lasts. */

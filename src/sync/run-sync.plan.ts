@@ -3,11 +3,11 @@
  * discovers its clients; an account that cannot be planned is reported, and the others go on.
  */
 import type { AltcraftAccountConfig, YandexDirectAccountConfig } from "../config/config.schema.js";
-import type { HttpAgent } from "../http/post.js";
-import { createRequestGate, type RequestGate, type RequestGateOptions } from "../http/request-gate.js";
+import type { HttpAgent } from "../http/http.post.js";
+import { createRequestGate, type RequestGate, type RequestGateOptions } from "../http/request.gate.js";
 import { toError } from "../errors.js";
-import type { StreamJob } from "./run-stream.js";
-import type { AccountFailure, AccountListing, SyncDependencies, SyncSelection } from "./run-sync.js";
+import type { StreamJob } from "./run-stream.engine.js";
+import type { AccountFailure, AccountListing, SyncDependencies, SyncSelection } from "./run-sync.engine.js";
 import { planAltcraftJobs } from "./altcraft.jobs.js";
 import { planYandexDirectJobs } from "./yandex-direct.jobs.js";
 

@@ -3,12 +3,12 @@
  * campaigns confirmed by their listing, and the known streams of a failed account marked failed.
  */
 import type { Config } from "../config/config.schema.js";
-import type { Logger } from "../log/logger.js";
-import type { Warehouse } from "../warehouse/database.js";
+import type { Logger } from "../log/pino.logger.js";
+import type { Warehouse } from "../warehouse/warehouse.database.js";
 import { failAccountStreams } from "../warehouse/stream-runs.repository.js";
 import { confirmReadThrough, settleRetirement, streamLabel } from "../warehouse/streams.repository.js";
-import type { AccountFailure, AccountListing, SyncSelection } from "./run-sync.js";
-import { configuredStreams, listedStreams, retirementScope } from "./retirement.js";
+import type { AccountFailure, AccountListing, SyncSelection } from "./run-sync.engine.js";
+import { configuredStreams, listedStreams, retirementScope } from "./stream.retirement.js";
 import { OWNER_LOGIN } from "./yandex-direct.jobs.js";
 
 function logRetirement(log: Logger, change: Awaited<ReturnType<typeof settleRetirement>>): void {

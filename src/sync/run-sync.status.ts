@@ -2,12 +2,12 @@
  * The run's end: its status, error and note from its streams' outcomes and its failed accounts, recorded in
  * sync.runs and logged.
  */
-import type { Logger } from "../log/logger.js";
-import type { Warehouse } from "../warehouse/database.js";
+import type { Logger } from "../log/pino.logger.js";
+import type { Warehouse } from "../warehouse/warehouse.database.js";
 import { finishRun } from "../warehouse/runs.repository.js";
-import type { RunStatus } from "../warehouse/tables.js";
-import type { StreamOutcome } from "./run-stream.js";
-import type { AccountFailure } from "./run-sync.js";
+import type { RunStatus } from "../warehouse/warehouse.tables.js";
+import type { StreamOutcome } from "./run-stream.engine.js";
+import type { AccountFailure } from "./run-sync.engine.js";
 
 /**
  * The run's status from its streams' results and its failed accounts: succeeded when everything attempted

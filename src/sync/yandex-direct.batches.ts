@@ -4,12 +4,12 @@
  */
 import { DESCRIPTION_FIELDS, mapEvent, type YandexDirectEvent } from "../sources/yandex-direct/events.mapper.js";
 import type { EventsWindow, Snapshot } from "../sources/yandex-direct/events.stream.js";
-import type { Redactor } from "../http/redact.js";
-import type { YandexDirectEventRowInput } from "../warehouse/copy-columns.js";
-import type { RejectedRecord } from "../warehouse/load-page.js";
-import { type CanonicalText, eventKey, OccurrenceCounter, writeCanonical } from "./event-identity.js";
-import { type Assert, rejectedRecord, type SameColumns } from "./row-check.js";
-import type { StreamBatch } from "./run-stream.js";
+import type { Redactor } from "../http/secrets.redactor.js";
+import type { YandexDirectEventRowInput } from "../warehouse/copy.columns.js";
+import type { RejectedRecord } from "../warehouse/batch.loader.js";
+import { type CanonicalText, eventKey, OccurrenceCounter, writeCanonical } from "./event.identity.js";
+import { type Assert, rejectedRecord, type SameColumns } from "./row.rejection.js";
+import type { StreamBatch } from "./run-stream.engine.js";
 
 /** Columns of a row that come from the stream and the event's identity, not from the mapper. */
 type IdentityColumns = "event_key" | "account" | "login" | "occurrence" | "raw";

@@ -8,12 +8,12 @@
  * the account.
  */
 import { type DiscoveryConfig, DISCOVERY_DEFAULTS, type YandexDirectAccountConfig } from "../config/config.schema.js";
-import { loginFilter } from "../config/login-patterns.js";
+import { loginFilter } from "../config/discovery.filter.js";
 import { ApiError, toError } from "../errors.js";
-import type { Redactor } from "../http/redact.js";
-import { classifyFailure } from "../http/retry-policy.js";
-import type { RequestObserver, RequestTally } from "../http/with-retries.js";
-import type { Logger } from "../log/logger.js";
+import type { Redactor } from "../http/secrets.redactor.js";
+import { classifyFailure } from "../http/retry.policy.js";
+import type { RequestObserver, RequestTally } from "../http/request.retries.js";
+import type { Logger } from "../log/pino.logger.js";
 import {
   AgencyAccessError,
   type AgencyClientsListing,
@@ -29,7 +29,7 @@ import {
   reusableListing,
   withListingTurn,
 } from "../warehouse/clients.repository.js";
-import type { Warehouse } from "../warehouse/database.js";
+import type { Warehouse } from "../warehouse/warehouse.database.js";
 
 export interface DiscoveryDependencies {
   warehouse: Warehouse;

@@ -10,14 +10,14 @@ import {
   resolveStartTime,
   type YandexDirectAccountConfig,
 } from "../config/config.schema.js";
-import type { HttpAgent } from "../http/post.js";
-import { createRequestGate, type RequestGate } from "../http/request-gate.js";
-import { createAuditPolicy } from "../sources/page-capacity.js";
+import type { HttpAgent } from "../http/http.post.js";
+import { createRequestGate, type RequestGate } from "../http/request.gate.js";
+import { createAuditPolicy } from "../sources/page.capacity.js";
 import { createYandexDirectClient } from "../sources/yandex-direct/yandex-direct.client.js";
 import { CURRENCIES, type Currency, yandexDirectEndpointUrl } from "../vocabulary.js";
-import type { YandexDirectEventRowInput } from "../warehouse/copy-columns.js";
+import type { YandexDirectEventRowInput } from "../warehouse/copy.columns.js";
 import type { KnownClient } from "../warehouse/clients.repository.js";
-import type { StreamJob } from "./run-stream.js";
+import type { StreamJob } from "./run-stream.engine.js";
 import { loginJob } from "./yandex-direct.login-job.js";
 import { type DiscoveryDependencies, type DiscoveryOutcome, discoverClients } from "./yandex-direct.discovery.js";
 

@@ -5,19 +5,19 @@
  * and the new one applies from the cursor on.
  */
 import type { YandexDirectAccountConfig } from "../config/config.schema.js";
-import type { RequestTally } from "../http/with-retries.js";
-import type { AuditPolicy } from "../sources/page-capacity.js";
+import type { RequestTally } from "../http/request.retries.js";
+import type { AuditPolicy } from "../sources/page.capacity.js";
 import {
   type EventsStreamSettings,
   type EventsStreamState,
   readEventWindows,
 } from "../sources/yandex-direct/events.stream.js";
 import type { YandexDirectClient } from "../sources/yandex-direct/yandex-direct.client.js";
-import type { EventsLogFilter } from "../sources/yandex-direct/yandex-direct.schemas.js";
+import type { EventsLogFilter } from "../sources/yandex-direct/yandex-direct.schema.js";
 import type { Currency } from "../vocabulary.js";
-import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../warehouse/copy-columns.js";
-import { streamIdentity } from "./event-identity.js";
-import type { StreamBatch, StreamJob } from "./run-stream.js";
+import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../warehouse/copy.columns.js";
+import { streamIdentity } from "./event.identity.js";
+import type { StreamBatch, StreamJob } from "./run-stream.engine.js";
 import { windowBatch } from "./yandex-direct.batches.js";
 
 /** One login to read: the GetEventsLog login (none: the token owner), its stream, and the currency it is read in. */

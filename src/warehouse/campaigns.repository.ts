@@ -1,6 +1,6 @@
 import { type Kysely, sql } from "kysely";
-import { valueWithoutNul } from "./nul.js";
-import type { Database, StreamStatus } from "./tables.js";
+import { valueWithoutNul } from "./nul.replacement.js";
+import type { Database, StreamStatus } from "./warehouse.tables.js";
 
 export interface ListedCampaign {
   campaign_id: number;
@@ -15,7 +15,7 @@ export interface ListedCampaign {
 /**
  * Upserts the listed campaigns of an account; returns the ids that are new or whose list item changed
  * since the last run (their polling goes back to the normal schedule). A U+0000 in any text of a list item
- * (name, type, tags, the raw item) is stored as U+FFFD, as in event text (nul.ts).
+ * (name, type, tags, the raw item) is stored as U+FFFD, as in event text (nul.replacement.ts).
  */
 export async function upsertCampaigns(
   db: Kysely<Database>,

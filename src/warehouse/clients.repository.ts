@@ -6,9 +6,9 @@
  */
 import { type Kysely, sql } from "kysely";
 import type pg from "pg";
-import { valueWithoutNul } from "./nul.js";
-import { lockKeysOf } from "./lock-keys.js";
-import type { Database } from "./tables.js";
+import { valueWithoutNul } from "./nul.replacement.js";
+import { lockKeysOf } from "./lock.keys.js";
+import type { Database } from "./warehouse.tables.js";
 
 export interface ListedClient {
   clientId: number;
@@ -47,7 +47,7 @@ const known = (r: ClientRow): KnownClient => ({
 /**
  * Stores a complete listing of `account`: every listed client upserted and marked listed, every other client
  * of the account marked not listed. Returns the listed clients with their stream keys, in listing order.
- * A U+0000 in any text of a client (name, login, currency, the raw item) is stored as U+FFFD (nul.ts).
+ * A U+0000 in any text of a client (name, login, currency, the raw item) is stored as U+FFFD (nul.replacement.ts).
  */
 export async function recordClients(
   db: Kysely<Database>,
@@ -134,7 +134,7 @@ export async function recordClientListing(db: Kysely<Database>, listing: ClientL
 
 /**
  * Runs `work` holding the account's listing turn: a session advisory lock keyed by the account name (with the
- * warehouse's lock secret, so no other role can take it; see lock-keys.ts), on a
+ * warehouse's lock secret, so no other role can take it; see lock.keys.ts), on a
  * connection of its own, so copies that start a round together list the agency's clients one after the other
  * and each sees the listings recorded before it. The wait is bounded by the pool's lock_timeout (the error
  * is thrown); the lock ends with its connection if the process dies.

@@ -4,7 +4,7 @@
  * here as text and run as is.
  */
 import { type Kysely, sql } from "kysely";
-import type { Database } from "./tables.js";
+import type { Database } from "./warehouse.tables.js";
 
 /** How many runs the warehouse has recorded (0 on a fresh one). */
 export async function countRuns(db: Kysely<Database>): Promise<number> {

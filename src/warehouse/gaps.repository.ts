@@ -17,7 +17,7 @@
 import { CompiledQuery, Kysely, sql } from "kysely";
 import type pg from "pg";
 import { LoaderInputError } from "../errors.js";
-import type { Database } from "./tables.js";
+import type { Database } from "./warehouse.tables.js";
 
 /** A place the read stepped past, as a batch reports it. */
 export interface GapRecord {

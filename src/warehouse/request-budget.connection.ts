@@ -1,11 +1,11 @@
 /**
- * The budget connection of a process (request-budget.ts): its own pg.Client, not taken from the pool, that
+ * The budget connection of a process (request-budget.factory.ts): its own pg.Client, not taken from the pool, that
  * holds the slots' session-level locks and LISTENs on CHANNEL. Statements on it run one after another, in
  * the order they were asked for. Losing it ends the budgets for good: the slots went with it.
  */
 import pg from "pg";
 import { toError } from "../errors.js";
-import { isLostConnection } from "./lost-connection.js";
+import { isLostConnection } from "./connection.loss.js";
 import { RequestBudgetLostError } from "./request-budget.types.js";
 import { CHANNEL, dropEverything, failure, type RequestBudgetsState } from "./request-budget.state.js";
 

@@ -1,5 +1,5 @@
 /**
- * The rate of a token's budget (request-budget.ts, "Rate"): a sliding window of `cap` rows per token in
+ * The rate of a token's budget (request-budget.factory.ts, "Rate"): a sliding window of `cap` rows per token in
  * sync.request_starts, each stamped with the database clock when a request starts on it.
  */
 import { query } from "./request-budget.connection.js";
@@ -24,7 +24,7 @@ const CLAIM_START = `with claimed as (
                    + $3::int * interval '1 millisecond' - clock_timestamp()))::float8
             from sync.request_starts where budget_key = $1 and slot < $2) as wait_ms`;
 
-/** One interval of the sliding window: request-gate.ts's, with its 5 % margin. */
+/** One interval of the sliding window: request.gate.ts's, with its 5 % margin. */
 export function windowOf(requestsPerSecond: number): { cap: number; intervalMs: number } {
   const cap = Math.max(1, Math.floor(requestsPerSecond));
   return { cap, intervalMs: Math.ceil(((1000 * cap) / requestsPerSecond) * 1.05) };

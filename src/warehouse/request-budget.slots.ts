@@ -1,9 +1,9 @@
 /**
- * The slots of a token's budget (request-budget.ts, "Waiting for a slot"): handing free slots to this
+ * The slots of a token's budget (request-budget.factory.ts, "Waiting for a slot"): handing free slots to this
  * process's waiters, giving them back, and hearing when another process releases one or wants one.
  */
 import type pg from "pg";
-import { type LockKey, lockKeysOf } from "./lock-keys.js";
+import { type LockKey, lockKeysOf } from "./lock.keys.js";
 import { query } from "./request-budget.connection.js";
 import { CHANNEL, failure, type RequestBudgetsState, type RequestBudgetState } from "./request-budget.state.js";
 

@@ -1,12 +1,12 @@
 /**
- * What a process knows of its request budgets (request-budget.ts): one record for the process — its budget
+ * What a process knows of its request budgets (request-budget.factory.ts): one record for the process — its budget
  * connection, its settings, whether the budgets ended — and one per token; the limits a token's budget keeps.
  * The other request-budget.*.ts files are functions over these records.
  */
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { toError } from "../errors.js";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../log/pino.logger.js";
 import type { RequestBudgetLimits, RequestBudgetOptions } from "./request-budget.types.js";
 
 /** Where slot releases and waiters are announced; the payload is `release:<budget key>` or `want:<budget key>`. */

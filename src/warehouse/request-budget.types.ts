@@ -1,8 +1,8 @@
 /**
- * The request budget's public shapes and errors (request-budget.ts describes the budget; importers take
+ * The request budget's public shapes and errors (request-budget.factory.ts describes the budget; importers take
  * these from there).
  */
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../log/pino.logger.js";
 
 export class RequestBudgetLostError extends Error {
   override readonly name = "RequestBudgetLostError";

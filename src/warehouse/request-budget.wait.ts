@@ -1,10 +1,10 @@
 /**
- * A request waiting for a slot of its token's budget (request-budget.ts, "Waiting is bounded"): it leaves the
+ * A request waiting for a slot of its token's budget (request-budget.factory.ts, "Waiting is bounded"): it leaves the
  * queue when it gets a slot, when its signal aborts, when the budgets end, or at slotWaitLimitMs with a
  * RequestBudgetWaitError; past slotWaitWarnMs the sessions holding the slots are named in the log.
  */
 import { RequestBudgetWaitError } from "../errors.js";
-import { describeHolder, type LockHolder, lockHolders } from "./lock-holders.js";
+import { describeHolder, type LockHolder, lockHolders } from "./lock.holders.js";
 import { query } from "./request-budget.connection.js";
 import { slotKeys, wake } from "./request-budget.slots.js";
 import { failure, MAX_SLOTS, type RequestBudgetsState, type RequestBudgetState } from "./request-budget.state.js";

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
-import { retryOnLostConnection } from "./lost-connection.js";
-import type { Database, RunStatus } from "./tables.js";
+import { retryOnLostConnection } from "./connection.loss.js";
+import type { Database, RunStatus } from "./warehouse.tables.js";
 
 /** Records how a run ended, and how many streams it left to another process (`streamsSkipped`, default 0). */
 export async function finishRun(

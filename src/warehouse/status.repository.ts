@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import { NO_OPEN_GAPS, openGapSummaries, unreadEvents } from "./gaps.repository.js";
-import type { Database } from "./tables.js";
+import type { Database } from "./warehouse.tables.js";
 
 export interface StreamStatusRow {
   source: string;

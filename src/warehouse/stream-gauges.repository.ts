@@ -1,6 +1,6 @@
 /** What the daemon's metrics read from the warehouse at each scrape: every stream that is not retired. */
 import { sql } from "kysely";
-import type { Warehouse } from "./database.js";
+import type { Warehouse } from "./warehouse.database.js";
 import { NO_OPEN_GAPS, openGapSummaries, type OpenGapSummary } from "./gaps.repository.js";
 
 export interface StreamGauge {

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import { type CountGap, gapsOfRun, recordCountGap } from "./gaps.repository.js";
-import { retryOnLostConnection } from "./lost-connection.js";
-import type { Database, SourceName, StreamRunStatus, StreamStatus } from "./tables.js";
+import { retryOnLostConnection } from "./connection.loss.js";
+import type { Database, SourceName, StreamRunStatus, StreamStatus } from "./warehouse.tables.js";
 
 /** Opens the stream's row for this run (status running) and marks the stream running. */
 export async function beginStreamRun(

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from "kysely";
-import type { Database, SourceName, Stream } from "./tables.js";
+import type { Database, SourceName, Stream } from "./warehouse.tables.js";
 
 export interface StreamIdentity {
   source: SourceName;

@@ -1,9 +1,9 @@
 // A U+0000 in a campaign's list item (its name, a UI tag) is stored as U+FFFD, as in event text, instead of
 // failing the whole account on every run. A log row that echoes the token is rejected without it.
 import { describe, expect, it } from "vitest";
-import { createRedactor } from "../../src/http/redact.js";
+import { createRedactor } from "../../src/http/secrets.redactor.js";
 import { pageRows } from "../../src/sync/altcraft.batches.js";
-import { NUL_REPLACEMENT } from "../../src/warehouse/nul.js";
+import { NUL_REPLACEMENT } from "../../src/warehouse/nul.replacement.js";
 import { startAltcraftScenario } from "../support/altcraft-scenario.js";
 import { useScenarioDatabase } from "../support/scenario-database.js";
 

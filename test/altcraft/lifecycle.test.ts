@@ -1,9 +1,9 @@
 // Campaigns appear, end and come back; finished campaigns are polled on the slow schedule; faults,
 // a refused token and a tariff limit never cost a row.
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
-import { createLogger } from "../../src/log/logger.js";
-import { runSync } from "../../src/sync/run-sync.js";
+import { parseConfig } from "../../src/config/config.loader.js";
+import { createLogger } from "../../src/log/pino.logger.js";
+import { runSync } from "../../src/sync/run-sync.engine.js";
 import { type AltcraftScenario, DAY, HOUR, startAltcraftScenario } from "../support/altcraft-scenario.js";
 import { useScenarioDatabase } from "../support/scenario-database.js";
 

@@ -2,7 +2,7 @@
 // evidence, every campaign's cursor reaches its newest row, and a millisecond the server will not give
 // whole is reported as incomplete with its count while nothing else is lost.
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../../src/sync/event-identity.js";
+import { canonicalJson } from "../../src/sync/event.identity.js";
 import { resetStream } from "../../src/warehouse/streams.repository.js";
 import { type AltcraftScenario, DAY, HOUR, startAltcraftScenario } from "../support/altcraft-scenario.js";
 import { useScenarioDatabase } from "../support/scenario-database.js";

@@ -4,7 +4,7 @@
 // each. Every read ends exact, or `incomplete` with the exact count (or "unknown") — never `succeeded` with
 // rows missing, never a false `incomplete`.
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../../src/sync/event-identity.js";
+import { canonicalJson } from "../../src/sync/event.identity.js";
 import {
   type AltcraftScenario,
   type AltcraftScenarioOptions,

@@ -1,6 +1,6 @@
 // Exact under every reading of log_v2's open questions, with identical rows in one millisecond.
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../../src/sync/event-identity.js";
+import { canonicalJson } from "../../src/sync/event.identity.js";
 import { DAY, HOUR, startAltcraftScenario } from "../support/altcraft-scenario.js";
 import { useScenarioDatabase } from "../support/scenario-database.js";
 import { emptyWarehouse } from "../support/test-database.js";

@@ -1,9 +1,9 @@
 // Altcraft end to end: a backfill, then only what is new, then nothing; typed columns; campaign selection.
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
-import { createHttpAgent } from "../../src/http/post.js";
-import { createLogger } from "../../src/log/logger.js";
-import { planJobs } from "../../src/sync/run-sync.js";
+import { parseConfig } from "../../src/config/config.loader.js";
+import { createHttpAgent } from "../../src/http/http.post.js";
+import { createLogger } from "../../src/log/pino.logger.js";
+import { planJobs } from "../../src/sync/run-sync.engine.js";
 import { HOUR, startAltcraftScenario } from "../support/altcraft-scenario.js";
 import { useScenarioDatabase } from "../support/scenario-database.js";
 

@@ -27,8 +27,8 @@
  * Prints; does not assert.
  */
 import { PerformanceObserver } from "node:perf_hooks";
-import { parseConfig } from "../../src/config/load-config.js";
-import { createLogger } from "../../src/log/logger.js";
+import { parseConfig } from "../../src/config/config.loader.js";
+import { createLogger } from "../../src/log/pino.logger.js";
 import {
   type AltcraftSimulator,
   type CampaignView,
@@ -43,12 +43,12 @@ import {
   OccurrenceCounter,
   streamIdentity,
   writeCanonical,
-} from "../../src/sync/event-identity.js";
-import type { StreamOutcome } from "../../src/sync/run-stream.js";
-import { type RunSummary, runSync } from "../../src/sync/run-sync.js";
-import { openWarehouse, type Warehouse } from "../../src/warehouse/database.js";
-import { type CampaignLogRowInput, campaignLogTable } from "../../src/warehouse/copy-columns.js";
-import { loadPage } from "../../src/warehouse/load-page.js";
+} from "../../src/sync/event.identity.js";
+import type { StreamOutcome } from "../../src/sync/run-stream.engine.js";
+import { type RunSummary, runSync } from "../../src/sync/run-sync.engine.js";
+import { openWarehouse, type Warehouse } from "../../src/warehouse/warehouse.database.js";
+import { type CampaignLogRowInput, campaignLogTable } from "../../src/warehouse/copy.columns.js";
+import { loadBatch } from "../../src/warehouse/batch.loader.js";
 import { startRun } from "../support/runs.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { numberArg, openBenchDatabase, peakRssMiB } from "./bench-database.js";
@@ -295,7 +295,7 @@ async function fullBench(): Promise<void> {
               if (!job) break;
               for (const events of job.pages) {
                 const last = events[events.length - 1];
-                const loaded = await loadPage(warehouse.pool, campaignLogTable, {
+                const loaded = await loadBatch(warehouse.pool, campaignLogTable, {
                   streamId: job.streamId,
                   runId,
                   events,
@@ -323,7 +323,7 @@ async function fullBench(): Promise<void> {
     const e2eRate = rate(stored, backfill.ms);
     const loaderRate = rate(loaderInserted, loaderMs);
     say(
-      "loader alone (loadPage)",
+      "loader alone (loadBatch)",
       `${fmt(loaderRate)} rows/s (${seconds(loaderMs)}; ${fmt(loaderInserted)} rows in ${fmt(loaderPages)} pages, ${parallelStreams} at a time)`,
     );
     say("end to end ÷ loader alone", `${(e2eRate / loaderRate).toFixed(2)}`);

@@ -3,9 +3,9 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { provisionDatabase } from "../../src/postgres/provision.js";
-import { openWarehouse, type Warehouse } from "../../src/warehouse/database.js";
-import { migrateToLatest } from "../../src/warehouse/migrate.js";
+import { provisionDatabase } from "../../src/postgres/database.provision.js";
+import { openWarehouse, type Warehouse } from "../../src/warehouse/warehouse.database.js";
+import { migrateToLatest } from "../../src/warehouse/migrations.runner.js";
 import { withDatabase } from "../support/database-url.js";
 
 export interface BenchDatabase {

@@ -9,7 +9,7 @@
  * the bytes per row of each table; and how long pruning one day of rows takes. Prints; does not assert.
  */
 import { RETENTION_DEFAULTS } from "../../src/config/config.schema.js";
-import { pruneBookkeeping } from "../../src/warehouse/retention.js";
+import { pruneBookkeeping } from "../../src/warehouse/bookkeeping.retention.js";
 import { numberArg, openBenchDatabase } from "./bench-database.js";
 
 const logins = numberArg("logins", 1000);

@@ -11,10 +11,10 @@
  *    exactly those streams.
  * Prints; does not assert.
  */
-import { parseConfig } from "../../src/config/load-config.js";
-import { createLogger } from "../../src/log/logger.js";
+import { parseConfig } from "../../src/config/config.loader.js";
+import { createLogger } from "../../src/log/pino.logger.js";
 import { startYandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
-import { runSync } from "../../src/sync/run-sync.js";
+import { runSync } from "../../src/sync/run-sync.engine.js";
 import { numberArg, openBenchDatabase } from "./bench-database.js";
 
 const HOUR = 3_600_000;

@@ -7,9 +7,9 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
-import { encodeCopyRows, NUL_FLAG_COLUMN } from "../../src/warehouse/copy-text.js";
-import { yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
-import { loadPage } from "../../src/warehouse/load-page.js";
+import { encodeCopyRows, NUL_FLAG_COLUMN } from "../../src/warehouse/copy.encoder.js";
+import { yandexDirectEventsTable } from "../../src/warehouse/copy.columns.js";
+import { loadBatch } from "../../src/warehouse/batch.loader.js";
 import { startRun } from "../support/runs.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { syntheticEvents } from "../support/synthetic-events.js";
@@ -62,7 +62,7 @@ try {
     const t0 = performance.now();
     for (const part of batches) {
       const last = part[part.length - 1];
-      const result = await loadPage(pool, yandexDirectEventsTable, {
+      const result = await loadBatch(pool, yandexDirectEventsTable, {
         streamId: stream.stream_id,
         runId,
         events: part,

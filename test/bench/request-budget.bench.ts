@@ -5,9 +5,9 @@
  *   npx tsx test/bench/request-budget.bench.ts -- [--requests 2000] [--rounds 5]
  * Prints per-request times (the median round); does not assert.
  */
-import { createRequestGate, type RequestGate } from "../../src/http/request-gate.js";
-import { createSharedRequestGate } from "../../src/http/shared-request-gate.js";
-import { createRequestBudgets } from "../../src/warehouse/request-budget.js";
+import { createRequestGate, type RequestGate } from "../../src/http/request.gate.js";
+import { createSharedRequestGate } from "../../src/http/shared-request.gate.js";
+import { createRequestBudgets } from "../../src/warehouse/request-budget.factory.js";
 import { numberArg, openBenchDatabase } from "./bench-database.js";
 
 const requests = numberArg("requests", 2_000);

@@ -30,16 +30,16 @@
 import { PerformanceObserver } from "node:perf_hooks";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { parseConfig } from "../../src/config/load-config.js";
+import { parseConfig } from "../../src/config/config.loader.js";
 import type { Config } from "../../src/config/config.schema.js";
-import { createLogger } from "../../src/log/logger.js";
+import { createLogger } from "../../src/log/pino.logger.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
-import { streamIdentity } from "../../src/sync/event-identity.js";
+import { streamIdentity } from "../../src/sync/event.identity.js";
 import { windowRows } from "../../src/sync/yandex-direct.jobs.js";
-import { runSync, type RunSummary } from "../../src/sync/run-sync.js";
-import { openWarehouse } from "../../src/warehouse/database.js";
-import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
-import { loadPage } from "../../src/warehouse/load-page.js";
+import { runSync, type RunSummary } from "../../src/sync/run-sync.engine.js";
+import { openWarehouse } from "../../src/warehouse/warehouse.database.js";
+import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../../src/warehouse/copy.columns.js";
+import { loadBatch } from "../../src/warehouse/batch.loader.js";
 import { startRun } from "../support/runs.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { runRange } from "../../src/sources/yandex-direct/events.evidence.js";
@@ -679,7 +679,7 @@ async function main(): Promise<void> {
         for (let next = queue.shift(); next; next = queue.shift()) {
           const [login, list] = next;
           for (const page of list) {
-            const loaded = await loadPage(pool, yandexDirectEventsTable, {
+            const loaded = await loadBatch(pool, yandexDirectEventsTable, {
               streamId: streams.get(login) ?? 0,
               runId,
               events: page.rows,

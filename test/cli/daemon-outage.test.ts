@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../src/postgres/embedded-postgres.js";
-import { findFreePort } from "../../src/postgres/free-port.js";
+import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../src/postgres/embedded.postgres.js";
+import { findFreePort } from "../../src/postgres/port.finder.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
-import { openWarehouse } from "../../src/warehouse/database.js";
+import { openWarehouse } from "../../src/warehouse/warehouse.database.js";
 import { killRunningClis, startCli } from "../support/cli.js";
 
 const HOUR = 3_600_000;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { buildProgram } from "../../src/cli/program.js";
+import { buildProgram } from "../../src/cli/cli.program.js";
 import { runCli } from "../support/cli.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -89,7 +89,7 @@ export async function load(url, context, next) {
 
   it("--help loads no command module, no logger and no database driver", async () => {
     const files = await loaded("help", ["--help"]);
-    expect(files.some((f) => f.endsWith("/dist/src/cli/program.js"))).toBe(true);
+    expect(files.some((f) => f.endsWith("/dist/src/cli/cli.program.js"))).toBe(true);
     expect(heavyIn(files)).toEqual([]);
     expect(files.filter((f) => /\.command\.js$|\/node_modules\/(pg|pino|kysely|zod|undici)\//.test(f))).toEqual([]);
   });
@@ -112,7 +112,7 @@ export async function load(url, context, next) {
     };
     await writeFile(config, stringify({ sources: { yandex_direct: { accounts: [account] } } }));
     const sync = await loaded("sync", ["sync", "-c", config], { DATABASE_URL: database.url, YD_TOKEN: "t" });
-    expect(sync.some((f) => f.endsWith("/dist/src/sync/run-sync.js"))).toBe(true);
+    expect(sync.some((f) => f.endsWith("/dist/src/sync/run-sync.engine.js"))).toBe(true);
     expect(heavyIn(sync)).toEqual([]);
   });
 });

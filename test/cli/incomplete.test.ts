@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { createDaemonMetrics } from "../../src/daemon/metrics.js";
+import { createDaemonMetrics } from "../../src/daemon/daemon.metrics.js";
 import { type AltcraftSimulator, startAltcraftSimulator } from "../../src/simulators/altcraft/index.js";
 import { runCli } from "../support/cli.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";

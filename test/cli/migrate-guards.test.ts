@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { migrations } from "../../migrations/index.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
-import { migrateDown } from "../../src/warehouse/migrate.js";
+import { migrateDown } from "../../src/warehouse/migrations.runner.js";
 import { runCli, startCli, killRunningClis } from "../support/cli.js";
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from "../support/test-database.js";
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { findFreePort } from "../../src/postgres/free-port.js";
+import { findFreePort } from "../../src/postgres/port.finder.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import { CLI, runCli } from "../support/cli.js";
 import { copiesBeyondSource, expectGroundTruth } from "../support/ground-truth.js";

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig, parseConfig } from "../../src/config/load-config.js";
+import { loadConfig, parseConfig } from "../../src/config/config.loader.js";
 import { ConfigError } from "../../src/errors.js";
 
 let dir: string;

@@ -14,8 +14,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { openWarehouse } from "../../src/warehouse/database.js";
-import { migrateToLatest } from "../../src/warehouse/migrate.js";
+import { openWarehouse } from "../../src/warehouse/warehouse.database.js";
+import { migrateToLatest } from "../../src/warehouse/migrations.runner.js";
 import { createEmptyDatabase, type TestDatabase } from "../support/test-database.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

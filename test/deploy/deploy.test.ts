@@ -17,7 +17,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, parseAllDocuments, stringify } from "yaml";
 import { z } from "zod";
-import { parseConfig } from "../../src/config/load-config.js";
+import { parseConfig } from "../../src/config/config.loader.js";
 import { biRoleRecipe, readmeRecipe } from "../support/readme.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

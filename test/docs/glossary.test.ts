@@ -65,7 +65,7 @@ describe("docs/architecture.md, Glossary", () => {
   });
 
   it("defines the words the engine's terminology comment lists", () => {
-    const engine = readFileSync(new URL("src/sync/run-stream.ts", root), "utf8");
+    const engine = readFileSync(new URL("src/sync/run-stream.engine.ts", root), "utf8");
     const line = engine.match(/Terminology: docs\/architecture\.md, Glossary — ([^.\n]+)/)?.[1] ?? "";
     const words = line.split(",").map((w) => w.trim());
     expect(words.length).toBeGreaterThan(5);

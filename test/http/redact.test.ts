@@ -4,9 +4,9 @@ import { Writable } from "node:stream";
 import { MockAgent } from "undici";
 import { describe, expect, it } from "vitest";
 import { ApiError, HttpError, MalformedResponseError, NetworkError } from "../../src/errors.js";
-import { post } from "../../src/http/post.js";
-import { createRedactor, MIN_PIECE, REDACTED, redactedSnippet, secretForms } from "../../src/http/redact.js";
-import { createLogger } from "../../src/log/logger.js";
+import { post } from "../../src/http/http.post.js";
+import { createRedactor, MIN_PIECE, REDACTED, redactedSnippet, secretForms } from "../../src/http/secrets.redactor.js";
+import { createLogger } from "../../src/log/pino.logger.js";
 import { parseEnvelope } from "../../src/sources/altcraft/altcraft.client.js";
 import { parseResponse } from "../../src/sources/yandex-direct/yandex-direct.client.js";
 

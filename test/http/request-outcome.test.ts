@@ -2,8 +2,8 @@
 // once.
 import { describe, expect, it } from "vitest";
 import { ApiError, HttpError, MalformedResponseError, NetworkError, TimeoutError } from "../../src/errors.js";
-import { type RequestOutcome, requestOutcome } from "../../src/http/retry-policy.js";
-import { countRequest, countRetry, type RequestTally, withRetries } from "../../src/http/with-retries.js";
+import { type RequestOutcome, requestOutcome } from "../../src/http/retry.policy.js";
+import { countRequest, countRetry, type RequestTally, withRetries } from "../../src/http/request.retries.js";
 
 describe("requestOutcome", () => {
   it.each<[string, unknown, RequestOutcome]>([

@@ -2,13 +2,13 @@
 // with "response body over N bytes" and is not retried, so an enormous body never sits in memory.
 import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
+import { parseConfig } from "../../src/config/config.loader.js";
 import { ResponseTooLargeError } from "../../src/errors.js";
-import { createLogger } from "../../src/log/logger.js";
-import { createHttpAgent, DEFAULT_MAX_RESPONSE_BYTES, post } from "../../src/http/post.js";
-import { classifyFailure } from "../../src/http/retry-policy.js";
-import { readBody, type RunningServer, startHttpServer } from "../../src/simulators/common/http-server.js";
-import { runSync } from "../../src/sync/run-sync.js";
+import { createLogger } from "../../src/log/pino.logger.js";
+import { createHttpAgent, DEFAULT_MAX_RESPONSE_BYTES, post } from "../../src/http/http.post.js";
+import { classifyFailure } from "../../src/http/retry.policy.js";
+import { readBody, type RunningServer, startHttpServer } from "../../src/simulators/common/loopback.server.js";
+import { runSync } from "../../src/sync/run-sync.engine.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 const CHUNK = Buffer.alloc(16 * 1024, "x");

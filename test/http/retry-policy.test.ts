@@ -9,10 +9,10 @@ import {
   RequestBudgetWaitError,
   TimeoutError,
 } from "../../src/errors.js";
-import { parseRetryAfter } from "../../src/http/post.js";
-import { createRequestGate } from "../../src/http/request-gate.js";
-import { classifyFailure } from "../../src/http/retry-policy.js";
-import { withRetries } from "../../src/http/with-retries.js";
+import { parseRetryAfter } from "../../src/http/http.post.js";
+import { createRequestGate } from "../../src/http/request.gate.js";
+import { classifyFailure } from "../../src/http/retry.policy.js";
+import { withRetries } from "../../src/http/request.retries.js";
 
 describe("classifyFailure", () => {
   it("retries a wait for a budget slot that other eventlog-sync processes hold, not one a stranger holds", () => {

@@ -17,7 +17,7 @@ const IMPORT_RULE = "@typescript-eslint/no-restricted-imports";
 
 describe("layer rules", () => {
   it.each([
-    ["src/sources/altcraft/probe.ts", 'import { loadPage } from "../../warehouse/load-page.js";'],
+    ["src/sources/altcraft/probe.ts", 'import { loadBatch } from "../../warehouse/load-page.js";'],
     ["src/warehouse/probe.ts", 'import { post } from "../http/post.js";'],
     ["src/warehouse/probe.ts", 'import { readEventWindows } from "../sources/yandex-direct/events.stream.js";'],
     ["src/sync/probe.ts", 'import { main } from "../cli/main.js";'],
@@ -55,7 +55,7 @@ describe("layer rules", () => {
   it.each([
     [
       "src/sync/probe.ts",
-      'import { loadPage } from "../warehouse/load-page.js";\nimport { post } from "../http/post.js";\nexport const used = [loadPage, post];',
+      'import { loadBatch } from "../warehouse/load-page.js";\nimport { post } from "../http/post.js";\nexport const used = [loadBatch, post];',
     ],
     ["src/cli/probe.ts", 'import { runSync } from "../sync/run-sync.js";\nexport const used = [runSync];'],
     ["src/warehouse/probe.ts", 'import { sql } from "kysely";\nimport pg from "pg";\nexport const used = [sql, pg];'],

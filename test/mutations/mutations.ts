@@ -16,7 +16,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "occurrence always 0",
     why: "identical records of one snapshot get one event key, so all but one are lost",
-    file: "src/sync/event-identity.ts",
+    file: "src/sync/event.identity.ts",
     find: "    return occurrence;\n",
     replace: "    return 0;\n",
     tests: ["test/sync/event-identity.test.ts", "test/sync/event-keys.pinned.test.ts"],
@@ -40,7 +40,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "MIN_PIECE 6",
     why: "pieces of a secret shorter than 8 characters are masked, and short secrets are redacted differently",
-    file: "src/http/redact.ts",
+    file: "src/http/secrets.redactor.ts",
     find: "export const MIN_PIECE = 8;",
     replace: "export const MIN_PIECE = 6;",
     tests: ["test/http/redact.test.ts"],
@@ -48,7 +48,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "no ASCII-escaped JSON form",
     why: "a secret with a non-ASCII character, echoed as \\uXXXX in a JSON body, leaks",
-    file: "src/http/redact.ts",
+    file: "src/http/secrets.redactor.ts",
     find: 'json.replace(/\\//g, "\\\\/"), asciiJson, xml]',
     replace: 'json.replace(/\\//g, "\\\\/"), xml]',
     tests: ["test/http/redact.test.ts"],
@@ -64,7 +64,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "stream lock not taken",
     why: "two processes sync one stream at once",
-    file: "src/warehouse/stream-lock.ts",
+    file: "src/warehouse/stream.lock.ts",
     find: "if (!result.rows[0]?.locked) {",
     replace: "if (false) {",
     tests: ["test/sync/lock-holders.test.ts"],
@@ -72,7 +72,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "cursor committed before the rows",
     why: "a load that fails after the cursor moved loses its rows for good",
-    file: "src/warehouse/load-page.ts",
+    file: "src/warehouse/batch.loader.ts",
     find: "    const result = await loadInTransaction(client, table, page, copyText);\n",
     replace:
       "    await moveCursor(pool, page);\n    const result = await loadInTransaction(client, table, page, copyText);\n",
@@ -81,7 +81,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "no ON CONFLICT",
     why: "a re-read event fails the batch instead of being skipped as a duplicate",
-    file: "src/warehouse/load-page.ts",
+    file: "src/warehouse/batch.loader.ts",
     find: " from stage on conflict (event_key) do nothing`",
     replace: " from stage`",
     tests: ["test/warehouse/load-page.test.ts"],
@@ -89,7 +89,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "a quota retried",
     why: "a spent daily quota is retried for hours instead of ending the stream partial",
-    file: "src/http/retry-policy.ts",
+    file: "src/http/retry.policy.ts",
     find: 'if (codes.quota.has(err.code)) return "quota";',
     replace: 'if (codes.quota.has(err.code)) return "retryable";',
     tests: ["test/http/retry-policy.test.ts"],
@@ -97,7 +97,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "NUL kept",
     why: "a U+0000 in a record fails the whole batch (PostgreSQL cannot store it)",
-    file: "src/warehouse/nul.ts",
+    file: "src/warehouse/nul.replacement.ts",
     find: '? { text: text.replaceAll("\\u0000", NUL_REPLACEMENT), replaced: true }',
     replace: "? { text, replaced: true }",
     tests: ["test/warehouse/nul-and-rejects.test.ts"],
@@ -105,7 +105,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "retention prunes a running run",
     why: "a run still in progress loses its bookkeeping under it",
-    file: "src/warehouse/retention.ts",
+    file: "src/warehouse/bookkeeping.retention.ts",
     find: "   where r.started_at < ${cutoff} and r.status <> 'running')`;",
     replace: "   where r.started_at < ${cutoff})`;",
     tests: ["test/warehouse/retention.test.ts"],
@@ -113,7 +113,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "lock keys without the secret",
     why: "another role can compute the job's lock keys and hold its streams",
-    file: "src/warehouse/lock-keys.ts",
+    file: "src/warehouse/lock.keys.ts",
     find: 'createHmac("sha256", secret)',
     replace: 'createHmac("sha256", "")',
     tests: ["test/warehouse/lock-keys.test.ts"],

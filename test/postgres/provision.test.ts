@@ -7,7 +7,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddedPostgresError } from "../../src/errors.js";
-import { defaultEmbeddedDataDir, provisionDatabase } from "../../src/postgres/provision.js";
+import { defaultEmbeddedDataDir, provisionDatabase } from "../../src/postgres/database.provision.js";
 
 let dir: string;
 beforeAll(async () => {

@@ -13,8 +13,8 @@
  */
 import { expect } from "vitest";
 import type { AltcraftSimulator } from "../../src/simulators/altcraft/index.js";
-import { canonicalJson } from "../../src/sync/event-identity.js";
-import type { Warehouse } from "../../src/warehouse/database.js";
+import { canonicalJson } from "../../src/sync/event.identity.js";
+import type { Warehouse } from "../../src/warehouse/warehouse.database.js";
 import { multisetDifference } from "./multiset.js";
 
 export interface AltcraftGroundTruthCheck {

@@ -4,16 +4,16 @@
  * every campaign from the start time to the stream's cursor (the cursor's own millisecond included).
  */
 import { expect } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
-import { createLogger } from "../../src/log/logger.js";
+import { parseConfig } from "../../src/config/config.loader.js";
+import { createLogger } from "../../src/log/pino.logger.js";
 import {
   type AltcraftSimulator,
   type AltcraftSimulatorOptions,
   startAltcraftSimulator,
 } from "../../src/simulators/altcraft/index.js";
-import { canonicalJson } from "../../src/sync/event-identity.js";
-import { type RunSummary, runSync, type SyncDependencies } from "../../src/sync/run-sync.js";
-import type { Warehouse } from "../../src/warehouse/database.js";
+import { canonicalJson } from "../../src/sync/event.identity.js";
+import { type RunSummary, runSync, type SyncDependencies } from "../../src/sync/run-sync.engine.js";
+import type { Warehouse } from "../../src/warehouse/warehouse.database.js";
 
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;

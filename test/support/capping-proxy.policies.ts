@@ -11,7 +11,7 @@
  * record of a non-empty upstream answer. A policy that wants an empty page must say so explicitly (a custom
  * function returning 0); the proxy does not stop it.
  */
-import { createRandom, deriveSeed } from "../../src/simulators/common/random.js";
+import { createRandom, deriveSeed } from "../../src/simulators/common/seeded.random.js";
 
 /** What a policy knows of the request it caps. */
 export interface CapRequest {

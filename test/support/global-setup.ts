@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { startEmbeddedPostgres } from "../../src/postgres/embedded-postgres.js";
-import { openWarehouse } from "../../src/warehouse/database.js";
-import { migrateToLatest } from "../../src/warehouse/migrate.js";
+import { startEmbeddedPostgres } from "../../src/postgres/embedded.postgres.js";
+import { openWarehouse } from "../../src/warehouse/warehouse.database.js";
+import { migrateToLatest } from "../../src/warehouse/migrations.runner.js";
 import { withDatabase } from "./database-url.js";
 
 declare module "vitest" {

@@ -9,8 +9,8 @@
  */
 import { expect } from "vitest";
 import type { Currency, Locale, YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
-import { canonicalJson } from "../../src/sync/event-identity.js";
-import type { Warehouse } from "../../src/warehouse/database.js";
+import { canonicalJson } from "../../src/sync/event.identity.js";
+import type { Warehouse } from "../../src/warehouse/warehouse.database.js";
 import { multisetDifference } from "./multiset.js";
 
 /** A stream of the account: a client login, or the token owner's stream stored as `streamKey` (e.g. `(owner)`). */

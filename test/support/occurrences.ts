@@ -1,5 +1,5 @@
 /** Occurrences over a whole list of records, for tests and benchmarks that build a snapshot at once. */
-import { canonicalJson, OccurrenceCounter } from "../../src/sync/event-identity.js";
+import { canonicalJson, OccurrenceCounter } from "../../src/sync/event.identity.js";
 
 export interface NumberedRecord<T> {
   record: T;

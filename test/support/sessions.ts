@@ -1,7 +1,7 @@
 /** Waiting for the sessions of a killed or finished process to be gone from the database. */
 import { sql } from "kysely";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Warehouse } from "../../src/warehouse/database.js";
+import type { Warehouse } from "../../src/warehouse/warehouse.database.js";
 
 /**
  * Waits until no other session holds an advisory lock or an open transaction on the database (a killed process's

@@ -1,7 +1,7 @@
 /** Synthetic Yandex.Direct event rows for loader tests and benchmarks. */
-import { canonicalJson, eventKey } from "../../src/sync/event-identity.js";
+import { canonicalJson, eventKey } from "../../src/sync/event.identity.js";
 import { numberOccurrences } from "./occurrences.js";
-import type { YandexDirectEventRowInput } from "../../src/warehouse/copy-columns.js";
+import type { YandexDirectEventRowInput } from "../../src/warehouse/copy.columns.js";
 
 const TYPES = [
   "MoneyIn",

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
-import { openWarehouse, type Warehouse } from "../../src/warehouse/database.js";
+import { openWarehouse, type Warehouse } from "../../src/warehouse/warehouse.database.js";
 import { withDatabase } from "./database-url.js";
 
 export interface TestDatabase {

@@ -4,16 +4,16 @@
  * simulator holds for the synced range, as a multiset.
  */
 import { expect } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
-import { createLogger, type Logger } from "../../src/log/logger.js";
+import { parseConfig } from "../../src/config/config.loader.js";
+import { createLogger, type Logger } from "../../src/log/pino.logger.js";
 import {
   startYandexDirectSimulator,
   type YandexDirectSimulator,
   type YandexDirectSimulatorOptions,
 } from "../../src/simulators/yandex-direct/index.js";
-import { canonicalJson } from "../../src/sync/event-identity.js";
-import { type RunSummary, runSync, type SyncDependencies } from "../../src/sync/run-sync.js";
-import type { Warehouse } from "../../src/warehouse/database.js";
+import { canonicalJson } from "../../src/sync/event.identity.js";
+import { type RunSummary, runSync, type SyncDependencies } from "../../src/sync/run-sync.engine.js";
+import type { Warehouse } from "../../src/warehouse/warehouse.database.js";
 
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;

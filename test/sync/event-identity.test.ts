@@ -1,7 +1,7 @@
 // Event identity: canonical JSON independent of key order and number spelling; occurrences numbered the same in any
 // order.
 import { describe, expect, it } from "vitest";
-import { canonicalJson, eventKey, streamIdentity } from "../../src/sync/event-identity.js";
+import { canonicalJson, eventKey, streamIdentity } from "../../src/sync/event.identity.js";
 import { numberOccurrences } from "../support/occurrences.js";
 
 describe("canonicalJson", () => {

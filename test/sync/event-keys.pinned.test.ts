@@ -8,7 +8,7 @@ import {
   OccurrenceCounter,
   streamIdentity,
   writeCanonical,
-} from "../../src/sync/event-identity.js";
+} from "../../src/sync/event.identity.js";
 import { windowRows } from "../../src/sync/yandex-direct.jobs.js";
 import { numberOccurrences } from "../support/occurrences.js";
 

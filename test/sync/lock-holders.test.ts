@@ -8,7 +8,7 @@
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { exitCodeOf } from "../../src/cli/sync.command.js";
-import { lockKeysFrom, readLockSecret } from "../../src/warehouse/lock-keys.js";
+import { lockKeysFrom, readLockSecret } from "../../src/warehouse/lock.keys.js";
 import { streamStatuses } from "../../src/warehouse/status.repository.js";
 import { HOUR, startYandexScenario, type YandexScenario } from "../support/yandex-scenario.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";

@@ -2,12 +2,12 @@
 // with the warehouse answering and with it down. Operators' dashboards and alerts key on these names, help
 // texts and labels; only the values that depend on the clock (run timestamps, stream lag) are masked.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDaemonMetrics } from "../../src/daemon/metrics.js";
-import { findFreePort } from "../../src/postgres/free-port.js";
-import type { RunSummary } from "../../src/sync/run-sync.js";
-import { yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
-import { openWarehouse } from "../../src/warehouse/database.js";
-import { loadPage } from "../../src/warehouse/load-page.js";
+import { createDaemonMetrics } from "../../src/daemon/daemon.metrics.js";
+import { findFreePort } from "../../src/postgres/port.finder.js";
+import type { RunSummary } from "../../src/sync/run-sync.engine.js";
+import { yandexDirectEventsTable } from "../../src/warehouse/copy.columns.js";
+import { openWarehouse } from "../../src/warehouse/warehouse.database.js";
+import { loadBatch } from "../../src/warehouse/batch.loader.js";
 import { startRun } from "../support/runs.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
@@ -81,7 +81,7 @@ describe("the text of the daemon's metrics", () => {
     await ensureStream(db, { source: "altcraft", account: "main", streamKey: "42" });
     const runId = await startRun(db, "test");
     const gap = { kind: "stepped" as const, until: null, reason: "the server gave 5 rows of one millisecond" };
-    await loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+    await loadBatch(database.warehouse.pool, yandexDirectEventsTable, {
       streamId: gapped.stream_id,
       runId,
       events: [],

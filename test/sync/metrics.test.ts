@@ -8,13 +8,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { parseConfig } from "../../src/config/load-config.js";
-import { configuredAccounts, createDaemonMetrics } from "../../src/daemon/metrics.js";
-import { createLogger } from "../../src/log/logger.js";
-import { findFreePort } from "../../src/postgres/free-port.js";
+import { parseConfig } from "../../src/config/config.loader.js";
+import { configuredAccounts, createDaemonMetrics } from "../../src/daemon/daemon.metrics.js";
+import { createLogger } from "../../src/log/pino.logger.js";
+import { findFreePort } from "../../src/postgres/port.finder.js";
 import { type AltcraftSimulator, startAltcraftSimulator } from "../../src/simulators/altcraft/index.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
-import { runSync } from "../../src/sync/run-sync.js";
+import { runSync } from "../../src/sync/run-sync.engine.js";
 import { killRunningClis, startCli } from "../support/cli.js";
 import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
 

@@ -1,9 +1,9 @@
 // Proves runStream reads one batch ahead while it stores the current one, and stores a batch read ahead only after the
 // one before it commits: dropped on a signal or a failed load.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/log/logger.js";
-import { type EngineContext, runStream, type StreamBatch, type StreamJob } from "../../src/sync/run-stream.js";
-import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
+import { createLogger } from "../../src/log/pino.logger.js";
+import { type EngineContext, runStream, type StreamBatch, type StreamJob } from "../../src/sync/run-stream.engine.js";
+import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../../src/warehouse/copy.columns.js";
 import { startRun } from "../support/runs.js";
 import { syntheticEvents } from "../support/synthetic-events.js";
 import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";

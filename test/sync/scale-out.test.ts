@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
-import type { Warehouse } from "../../src/warehouse/database.js";
+import type { Warehouse } from "../../src/warehouse/warehouse.database.js";
 import type { CliExit, CliProcess } from "../support/cli.js";
 import { copiesBeyondSource, expectGroundTruth } from "../support/ground-truth.js";
 import { startTimeDaysAgo, useProcessTest } from "../support/process-test.js";

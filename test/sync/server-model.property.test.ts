@@ -25,8 +25,8 @@
 import { describe, expect, it } from "vitest";
 import type { AltcraftSimulatorOptions, LogRow } from "../../src/simulators/altcraft/index.js";
 import type { AddedEvent, YandexDirectSimulatorOptions } from "../../src/simulators/yandex-direct/index.js";
-import { canonicalJson } from "../../src/sync/event-identity.js";
-import type { Warehouse } from "../../src/warehouse/database.js";
+import { canonicalJson } from "../../src/sync/event.identity.js";
+import type { Warehouse } from "../../src/warehouse/warehouse.database.js";
 import { type AltcraftScenario, startAltcraftScenario } from "../support/altcraft-scenario.js";
 import {
   byteCap,

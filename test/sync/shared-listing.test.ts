@@ -4,9 +4,9 @@
 // copy has begun its run and waits at the listing (the test holds the account's listing turn until then).
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import type { RunSummary } from "../../src/sync/run-sync.js";
-import { openWarehouse } from "../../src/warehouse/database.js";
-import { type LockKey, lockKeysFrom, readLockSecret } from "../../src/warehouse/lock-keys.js";
+import type { RunSummary } from "../../src/sync/run-sync.engine.js";
+import { openWarehouse } from "../../src/warehouse/warehouse.database.js";
+import { type LockKey, lockKeysFrom, readLockSecret } from "../../src/warehouse/lock.keys.js";
 import { useScenarioDatabase } from "../support/scenario-database.js";
 import { HOUR, startYandexScenario, type YandexScenario } from "../support/yandex-scenario.js";
 

@@ -2,7 +2,7 @@
 // Each table names the mutation it kills.
 import { describe, expect, it } from "vitest";
 import { campaignFinished, pollMoved, recheckDue, slowPolled } from "../../src/sync/altcraft.polling.js";
-import type { CampaignItem } from "../../src/sources/altcraft/altcraft.schemas.js";
+import type { CampaignItem } from "../../src/sources/altcraft/altcraft.schema.js";
 
 const NOW = 1_000_000;
 const campaign = (isActive: boolean | undefined): CampaignItem => ({ id: 7, is_active: isActive }) as CampaignItem;

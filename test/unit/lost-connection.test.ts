@@ -5,7 +5,7 @@ import {
   isLostConnection,
   retryOnLostConnection,
   warehouseFailureMessage,
-} from "../../src/warehouse/lost-connection.js";
+} from "../../src/warehouse/connection.loss.js";
 
 const terminated = Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
 

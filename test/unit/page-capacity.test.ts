@@ -1,6 +1,6 @@
 // The capacity of a server (economy's shortcut, strict's reason to doubt): what it remembers and for how long.
 import { describe, expect, it } from "vitest";
-import { CapacityMemory } from "../../src/sources/page-capacity.js";
+import { CapacityMemory } from "../../src/sources/page.capacity.js";
 
 const MEMORY = 60_000;
 const clockAt = (start = 1_000_000) => {

@@ -1,8 +1,8 @@
 // Progress reporting: an ETA from how fast the cursor approaches now, log lines off a terminal, one status line on it.
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createProgressReporter, etaSeconds } from "../../src/cli/progress.js";
-import { createLogger } from "../../src/log/logger.js";
+import { createProgressReporter, etaSeconds } from "../../src/cli/sync.progress.js";
+import { createLogger } from "../../src/log/pino.logger.js";
 
 describe("progress", () => {
   it("estimates the time left from how fast the cursor approaches now", () => {

@@ -20,7 +20,7 @@ import {
   stepFrom,
   unreadAcross,
 } from "../../src/sources/altcraft/campaign-log.evidence.js";
-import { auditsNext, createAuditPolicy } from "../../src/sources/page-capacity.js";
+import { auditsNext, createAuditPolicy } from "../../src/sources/page.capacity.js";
 
 const S = 1000;
 const page = (records: [string, number][]): ResponsePage => ({

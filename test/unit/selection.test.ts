@@ -1,8 +1,8 @@
 // `--source`, `--account` and `--stream` name something that exists, or the run does not start and says what does.
 import { describe, expect, it } from "vitest";
-import { resetRefusal } from "../../src/cli/maintenance.commands.js";
+import { resetRefusal } from "../../src/cli/maintenance.command.js";
 import { checkSelection, unmatchedCampaigns } from "../../src/cli/sync.selection.js";
-import { parseConfig } from "../../src/config/load-config.js";
+import { parseConfig } from "../../src/config/config.loader.js";
 import { SelectionError } from "../../src/errors.js";
 
 const OWNER = "(owner)";

@@ -1,10 +1,10 @@
 /** The small decisions behind "status is the truth": a run's status, /healthz, and where retirement may act. */
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
-import { assessHealth, DETAIL_LIMIT, failedRunOf, lastRunOf } from "../../src/daemon/health.js";
-import { configuredStreams, retirementScope } from "../../src/sync/retirement.js";
-import { nothingToDo, runStatus, type RunSummary } from "../../src/sync/run-sync.js";
-import { freshOutcome, type StreamOutcome, type StreamResult } from "../../src/sync/run-stream.js";
+import { parseConfig } from "../../src/config/config.loader.js";
+import { assessHealth, DETAIL_LIMIT, failedRunOf, lastRunOf } from "../../src/daemon/health.status.js";
+import { configuredStreams, retirementScope } from "../../src/sync/stream.retirement.js";
+import { nothingToDo, runStatus, type RunSummary } from "../../src/sync/run-sync.engine.js";
+import { freshOutcome, type StreamOutcome, type StreamResult } from "../../src/sync/run-stream.engine.js";
 
 const outcome = (status: StreamResult, key = "k"): StreamOutcome => ({
   ...freshOutcome({ source: "yandex_direct", account: "a", streamKey: key }, status),

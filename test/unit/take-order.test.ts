@@ -1,7 +1,7 @@
 // The order a run takes its streams in: furthest behind first (to the hour), the accounts taking turns among
 // streams as far behind, the plan's order otherwise.
 import { describe, expect, it } from "vitest";
-import { takeOrder } from "../../src/sync/take-order.js";
+import { takeOrder } from "../../src/sync/stream.order.js";
 
 const HOUR = 3_600_000;
 const at = (h: number) => new Date(Date.UTC(2026, 10, 20) + h * HOUR);

@@ -1,7 +1,7 @@
 // Durations and timestamps: explicit zones, naive times read in a configured zone, everything else refused.
 import { describe, expect, it } from "vitest";
-import { parseDurationMs } from "../../src/time/duration.js";
-import { hasFixedOffset, isoSeconds, isValidZone, parseTimestamp } from "../../src/time/timestamp.js";
+import { parseDurationMs } from "../../src/time/time.duration.js";
+import { hasFixedOffset, isoSeconds, isValidZone, parseTimestamp } from "../../src/time/time.timestamp.js";
 
 describe("parseDurationMs", () => {
   it.each([

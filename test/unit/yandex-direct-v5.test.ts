@@ -1,7 +1,7 @@
 // The v5 URL of a configured Yandex.Direct endpoint, and the reading of the `Units` header: what is accepted, and
 // that anything else is refused (the URL, loudly) or ignored (the header, quietly).
 import { describe, expect, it } from "vitest";
-import { parseUnits } from "../../src/sources/yandex-direct/agency-clients.schemas.js";
+import { parseUnits } from "../../src/sources/yandex-direct/agency-clients.schema.js";
 import { yandexDirectV5Url } from "../../src/vocabulary.js";
 
 describe("yandexDirectV5Url", () => {

@@ -5,18 +5,18 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { describeUnread, statusTable } from "../../src/cli/status.command.js";
-import { createDaemonMetrics } from "../../src/daemon/metrics.js";
+import { createDaemonMetrics } from "../../src/daemon/daemon.metrics.js";
 import { LoaderInputError } from "../../src/errors.js";
-import { yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
+import { yandexDirectEventsTable } from "../../src/warehouse/copy.columns.js";
 import { type GapRecord, openGapSummaries } from "../../src/warehouse/gaps.repository.js";
-import { loadPage, type PageToLoad } from "../../src/warehouse/load-page.js";
+import { loadBatch, type BatchToLoad } from "../../src/warehouse/batch.loader.js";
 import { migrations } from "../../migrations/index.js";
-import { migrateDown, migrateToLatest } from "../../src/warehouse/migrate.js";
+import { migrateDown, migrateToLatest } from "../../src/warehouse/migrations.runner.js";
 import { startRun } from "../support/runs.js";
 import { streamStatuses } from "../../src/warehouse/status.repository.js";
 import { beginStreamRun, finishStreamRun } from "../../src/warehouse/stream-runs.repository.js";
 import { ensureStream, resetStream } from "../../src/warehouse/streams.repository.js";
-import type { YandexDirectEventRowInput } from "../../src/warehouse/copy-columns.js";
+import type { YandexDirectEventRowInput } from "../../src/warehouse/copy.columns.js";
 import { syntheticEvents } from "../support/synthetic-events.js";
 import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
 
@@ -47,9 +47,9 @@ async function newStream(key: string) {
 const run = () => startRun(database.warehouse.db, "test");
 
 async function load(
-  page: Omit<PageToLoad<YandexDirectEventRowInput>, "events"> & { events?: YandexDirectEventRowInput[] },
+  page: Omit<BatchToLoad<YandexDirectEventRowInput>, "events"> & { events?: YandexDirectEventRowInput[] },
 ) {
-  return loadPage(database.warehouse.pool, yandexDirectEventsTable, { events: [], ...page });
+  return loadBatch(database.warehouse.pool, yandexDirectEventsTable, { events: [], ...page });
 }
 
 async function gapsOf(streamId: number) {

@@ -1,15 +1,15 @@
-// loadPage: a page's rows, rejects and cursor commit together or not at all, and a page loaded twice adds nothing.
+// loadBatch: a page's rows, rejects and cursor commit together or not at all, and a page loaded twice adds nothing.
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LoaderInputError } from "../../src/errors.js";
-import { canonicalJson } from "../../src/sync/event-identity.js";
+import { canonicalJson } from "../../src/sync/event.identity.js";
 import { numberOccurrences } from "../support/occurrences.js";
 import {
   campaignLogTable,
   type YandexDirectEventRowInput,
   yandexDirectEventsTable,
-} from "../../src/warehouse/copy-columns.js";
-import { loadPage } from "../../src/warehouse/load-page.js";
+} from "../../src/warehouse/copy.columns.js";
+import { loadBatch } from "../../src/warehouse/batch.loader.js";
 import { startRun } from "../support/runs.js";
 import { ensureStream, getStream } from "../../src/warehouse/streams.repository.js";
 import { syntheticEvents, toRow } from "../support/synthetic-events.js";
@@ -45,12 +45,12 @@ async function streamRun(streamId: number) {
     .executeTakeFirstOrThrow();
 }
 
-describe("loadPage", () => {
+describe("loadBatch", () => {
   it("inserts a page, moves the cursor and counts, in one go", async () => {
     const stream = await newStream("first");
     const events = syntheticEvents(500, { login: stream.stream_key });
     const cursor = new Date("2026-01-01T00:08:19Z");
-    const result = await loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+    const result = await loadBatch(database.warehouse.pool, yandexDirectEventsTable, {
       streamId: stream.stream_id,
       runId,
       events,
@@ -77,13 +77,13 @@ describe("loadPage", () => {
   it("only moves the cursor forward (a lookback re-read does not pull it back)", async () => {
     const stream = await newStream("forward");
     const later = new Date("2026-05-01T00:00:00Z");
-    await loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+    await loadBatch(database.warehouse.pool, yandexDirectEventsTable, {
       streamId: stream.stream_id,
       runId,
       events: [],
       cursor: later,
     });
-    await loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+    await loadBatch(database.warehouse.pool, yandexDirectEventsTable, {
       streamId: stream.stream_id,
       runId,
       events: [],
@@ -96,11 +96,11 @@ describe("loadPage", () => {
     const stream = await newStream("twice");
     const events = syntheticEvents(300, { login: stream.stream_key });
     const page = { streamId: stream.stream_id, runId, events };
-    expect(await loadPage(database.warehouse.pool, yandexDirectEventsTable, page)).toMatchObject({
+    expect(await loadBatch(database.warehouse.pool, yandexDirectEventsTable, page)).toMatchObject({
       inserted: 300,
       duplicates: 0,
     });
-    expect(await loadPage(database.warehouse.pool, yandexDirectEventsTable, page)).toMatchObject({
+    expect(await loadBatch(database.warehouse.pool, yandexDirectEventsTable, page)).toMatchObject({
       inserted: 0,
       duplicates: 300,
     });
@@ -121,7 +121,7 @@ describe("loadPage", () => {
     const numbered = numberOccurrences([record, { ...record }]);
     const rows = numbered.map((n) => toRow(n.record, n.canonical, n.occurrence, "identical"));
     expect(rows.map((r) => r.occurrence)).toEqual([0, 1]);
-    const result = await loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+    const result = await loadBatch(database.warehouse.pool, yandexDirectEventsTable, {
       streamId: stream.stream_id,
       runId,
       events: rows,
@@ -141,7 +141,7 @@ describe("loadPage", () => {
   it("stores rejects with their payload and reason in the same transaction", async () => {
     const stream = await newStream("rejects");
     const payload = { EventType: "MoneyIn", Timestamp: 12 };
-    const result = await loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+    const result = await loadBatch(database.warehouse.pool, yandexDirectEventsTable, {
       streamId: stream.stream_id,
       runId,
       events: syntheticEvents(3, { login: stream.stream_key }),
@@ -161,7 +161,7 @@ describe("loadPage", () => {
   it("leaves neither rows nor a moved cursor when the transaction fails in the middle", async () => {
     const stream = await newStream("fails");
     const cursor = new Date("2025-06-01T00:00:00Z");
-    await loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+    await loadBatch(database.warehouse.pool, yandexDirectEventsTable, {
       streamId: stream.stream_id,
       runId,
       events: [],
@@ -179,7 +179,7 @@ describe("loadPage", () => {
     `.execute(database.warehouse.db);
     try {
       await expect(
-        loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+        loadBatch(database.warehouse.pool, yandexDirectEventsTable, {
           streamId: stream.stream_id,
           runId,
           events: syntheticEvents(200, { login: stream.stream_key }),
@@ -198,7 +198,7 @@ describe("loadPage", () => {
       cursor.toISOString(),
     );
     // The pool is healthy afterwards: the next page goes in.
-    const ok = await loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+    const ok = await loadBatch(database.warehouse.pool, yandexDirectEventsTable, {
       streamId: stream.stream_id,
       runId,
       events: syntheticEvents(5, { login: stream.stream_key }),
@@ -225,7 +225,7 @@ describe("loadPage", () => {
     ];
     for (const [patch, message] of cases) {
       const events = [good[0], { ...good[1], ...patch }, good[2]] as YandexDirectEventRowInput[];
-      const attempt = loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+      const attempt = loadBatch(database.warehouse.pool, yandexDirectEventsTable, {
         streamId: stream.stream_id,
         runId,
         events,
@@ -235,10 +235,10 @@ describe("loadPage", () => {
       await expect(attempt).rejects.toThrow(message);
     }
     await expect(
-      loadPage(database.warehouse.pool, yandexDirectEventsTable, { streamId: 0, runId, events: good }),
+      loadBatch(database.warehouse.pool, yandexDirectEventsTable, { streamId: 0, runId, events: good }),
     ).rejects.toThrow(/streamId must be a positive integer, got 0/);
     await expect(
-      loadPage(database.warehouse.pool, yandexDirectEventsTable, { streamId: 987654, runId, events: [] }),
+      loadBatch(database.warehouse.pool, yandexDirectEventsTable, { streamId: 987654, runId, events: [] }),
     ).rejects.toThrow(/no stream with stream_id 987654/);
     expect(await count("yandex_direct.events", stream.stream_id)).toBe(0);
     expect((await getStream(database.warehouse.db, stream.stream_id))?.cursor).toBeNull();
@@ -267,7 +267,7 @@ describe("loadPage", () => {
       occurrence: numbered?.occurrence ?? 0,
       raw: JSON.stringify(raw),
     };
-    await loadPage(database.warehouse.pool, campaignLogTable, { streamId: stream.stream_id, runId, events: [row] });
+    await loadBatch(database.warehouse.pool, campaignLogTable, { streamId: stream.stream_id, runId, events: [row] });
     const stored = await database.warehouse.db
       .selectFrom("altcraft.campaign_log")
       .selectAll()

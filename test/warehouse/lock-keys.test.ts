@@ -1,10 +1,10 @@
 // The lock keys: derived from the warehouse's secret, different for every purpose and id, full int4 range;
 // the migration that makes the secret folds the skipped stream runs of old into a count on their run.
 import { Migrator, sql } from "kysely";
-import { MIGRATION_LOCK_TABLE, MIGRATION_SCHEMA, MIGRATION_TABLE } from "../../src/warehouse/migration-tables.js";
+import { MIGRATION_LOCK_TABLE, MIGRATION_SCHEMA, MIGRATION_TABLE } from "../../src/warehouse/migrations.tables.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrations } from "../../migrations/index.js";
-import { lockKeysFrom, lockKeysOf, readLockSecret } from "../../src/warehouse/lock-keys.js";
+import { lockKeysFrom, lockKeysOf, readLockSecret } from "../../src/warehouse/lock.keys.js";
 import { createEmptyDatabase, type TestDatabase } from "../support/test-database.js";
 
 let database: TestDatabase;

@@ -3,8 +3,8 @@
 // is found and named.
 import { PostgresAdapter, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { describeHolder, MIGRATION_LOCK_ID, migrationLockHolder } from "../../src/warehouse/migration-lock.js";
-import { openWarehouse, type Warehouse } from "../../src/warehouse/database.js";
+import { describeHolder, MIGRATION_LOCK_ID, migrationLockHolder } from "../../src/warehouse/migrations.lock.js";
+import { openWarehouse, type Warehouse } from "../../src/warehouse/warehouse.database.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 let database: TestDatabase;

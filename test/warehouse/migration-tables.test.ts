@@ -5,8 +5,8 @@ import pg from "pg";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { migrations } from "../../migrations/index.js";
-import { openWarehouse, type Warehouse } from "../../src/warehouse/database.js";
-import { migrateDown, migrateToLatest } from "../../src/warehouse/migrate.js";
+import { openWarehouse, type Warehouse } from "../../src/warehouse/warehouse.database.js";
+import { migrateDown, migrateToLatest } from "../../src/warehouse/migrations.runner.js";
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 const databases: TestDatabase[] = [];

@@ -1,7 +1,7 @@
 // Migrations apply once under a lock, type and comment every field, index what analysts ask, and revert completely.
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrateDown, migrateToLatest } from "../../src/warehouse/migrate.js";
+import { migrateDown, migrateToLatest } from "../../src/warehouse/migrations.runner.js";
 import { createEmptyDatabase, type TestDatabase } from "../support/test-database.js";
 
 let database: TestDatabase;

@@ -2,9 +2,9 @@
 // the six characters \u0000 after an escaped backslash are no NUL and stay exactly. Rejects are stored
 // once however often they are re-read.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { campaignLogTable, type CampaignLogRowInput } from "../../src/warehouse/copy-columns.js";
-import { loadPage } from "../../src/warehouse/load-page.js";
-import { jsonWithoutNul, NUL_REPLACEMENT, textWithoutNul } from "../../src/warehouse/nul.js";
+import { campaignLogTable, type CampaignLogRowInput } from "../../src/warehouse/copy.columns.js";
+import { loadBatch } from "../../src/warehouse/batch.loader.js";
+import { jsonWithoutNul, NUL_REPLACEMENT, textWithoutNul } from "../../src/warehouse/nul.replacement.js";
 import { startRun } from "../support/runs.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
@@ -67,7 +67,7 @@ describe("U+0000", () => {
       row(4, { "we\u0000ird": "key", time: "t4" }),
       row(5, { message: "plain", time: "t5" }, "text \u0000 column"),
     ];
-    const loaded = await loadPage(database.warehouse.pool, campaignLogTable, {
+    const loaded = await loadBatch(database.warehouse.pool, campaignLogTable, {
       streamId: stream.stream_id,
       runId,
       events,
@@ -98,7 +98,7 @@ describe("U+0000", () => {
     ]);
     // Loading the same page again stores nothing twice.
     expect(
-      await loadPage(database.warehouse.pool, campaignLogTable, { streamId: stream.stream_id, runId, events }),
+      await loadBatch(database.warehouse.pool, campaignLogTable, { streamId: stream.stream_id, runId, events }),
     ).toEqual({ inserted: 0, duplicates: 5, rejects: 0 });
   });
 });
@@ -117,7 +117,7 @@ describe("rejects", () => {
     ];
     for (let run = 0; run < 3; run++) {
       const runId = await startRun(database.warehouse.db, "test");
-      await loadPage(database.warehouse.pool, campaignLogTable, {
+      await loadBatch(database.warehouse.pool, campaignLogTable, {
         streamId: stream.stream_id,
         runId,
         events: [],

@@ -5,13 +5,13 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createSharedRequestGate, type SharedRequestGateOptions } from "../../src/http/shared-request-gate.js";
+import { createSharedRequestGate, type SharedRequestGateOptions } from "../../src/http/shared-request.gate.js";
 import pg from "pg";
 import { RequestBudgetWaitError } from "../../src/errors.js";
-import { classifyFailure } from "../../src/http/retry-policy.js";
-import { createLogger } from "../../src/log/logger.js";
-import { openWarehouse, type Warehouse } from "../../src/warehouse/database.js";
-import { lockKeysFrom, readLockSecret } from "../../src/warehouse/lock-keys.js";
+import { classifyFailure } from "../../src/http/retry.policy.js";
+import { createLogger } from "../../src/log/pino.logger.js";
+import { openWarehouse, type Warehouse } from "../../src/warehouse/warehouse.database.js";
+import { lockKeysFrom, readLockSecret } from "../../src/warehouse/lock.keys.js";
 import {
   budgetKeys,
   createRequestBudgets,
@@ -20,7 +20,7 @@ import {
   type RequestBudgetLimits,
   type RequestBudgetOptions,
   type RequestBudgets,
-} from "../../src/warehouse/request-budget.js";
+} from "../../src/warehouse/request-budget.factory.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 let database: TestDatabase;
@@ -199,7 +199,7 @@ describe("the shared request budget", () => {
 
   it("starts no more than 20 requests in any sliding second across three processes, and lets 20 start in one window", async () => {
     const limits = { concurrency: 5, requestsPerSecond: 20 };
-    // 20 per second with request-gate.ts's 5 % margin: windows of 1,050 ms, 20 rows.
+    // 20 per second with request.gate.ts's 5 % margin: windows of 1,050 ms, 20 rows.
     const windowMs = 1050;
     const procs = ["a", "b", "c"].map((name) => startProcess(`budget-rate-${name}`));
     const gates = procs.map((proc) => proc.gate(limits));

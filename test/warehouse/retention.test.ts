@@ -3,11 +3,11 @@
 // go; and the job prunes at the end of a run.
 import { Writable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
+import { parseConfig } from "../../src/config/config.loader.js";
 import { RETENTION_DEFAULTS } from "../../src/config/config.schema.js";
-import { createLogger } from "../../src/log/logger.js";
-import { runSync } from "../../src/sync/run-sync.js";
-import { pruneBookkeeping } from "../../src/warehouse/retention.js";
+import { createLogger } from "../../src/log/pino.logger.js";
+import { runSync } from "../../src/sync/run-sync.engine.js";
+import { pruneBookkeeping } from "../../src/warehouse/bookkeeping.retention.js";
 import { streamStatuses } from "../../src/warehouse/status.repository.js";
 import { createTestDatabase, emptyWarehouse, type TestDatabase } from "../support/test-database.js";
 

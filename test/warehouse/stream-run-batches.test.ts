@@ -2,9 +2,9 @@
 // renamed it from `pages` keeps the counts both ways.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrations } from "../../migrations/index.js";
-import { yandexDirectEventsTable } from "../../src/warehouse/copy-columns.js";
-import { loadPage } from "../../src/warehouse/load-page.js";
-import { migrateDown, migrateToLatest } from "../../src/warehouse/migrate.js";
+import { yandexDirectEventsTable } from "../../src/warehouse/copy.columns.js";
+import { loadBatch } from "../../src/warehouse/batch.loader.js";
+import { migrateDown, migrateToLatest } from "../../src/warehouse/migrations.runner.js";
 import { startRun } from "../support/runs.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { syntheticEvents } from "../support/synthetic-events.js";
@@ -44,7 +44,7 @@ describe("sync.stream_runs.batches", () => {
     const runId = await startRun(db, "test");
     for (const offset of [0, 10, 20]) {
       const events = syntheticEvents(10, { login: "client-1", offset });
-      await loadPage(pool, yandexDirectEventsTable, { streamId: stream.stream_id, runId, events, rejects: [] });
+      await loadBatch(pool, yandexDirectEventsTable, { streamId: stream.stream_id, runId, events, rejects: [] });
     }
     expect(await counter(runId)).toMatchObject({ column: "batches", value: 3 });
     expect((await counter(runId)).comment).toMatch(/^Batches stored/);

@@ -10,8 +10,8 @@ import {
   campaignLogTable,
   type YandexDirectEventRowInput,
   yandexDirectEventsTable,
-} from "../../src/warehouse/copy-columns.js";
-import { loadPage } from "../../src/warehouse/load-page.js";
+} from "../../src/warehouse/copy.columns.js";
+import { loadBatch } from "../../src/warehouse/batch.loader.js";
 import { finishRun } from "../../src/warehouse/runs.repository.js";
 import { startRun } from "../support/runs.js";
 import { beginStreamRun, finishStreamRun } from "../../src/warehouse/stream-runs.repository.js";
@@ -150,7 +150,7 @@ const clientB = [
 
 // Rows go in reversed: the views must not depend on the order rows were stored in.
 async function loadLog(streamId: number, runId: number, rows: readonly CampaignLogRowInput[], cursor: string) {
-  await loadPage(database.warehouse.pool, campaignLogTable, {
+  await loadBatch(database.warehouse.pool, campaignLogTable, {
     streamId,
     runId,
     events: [...rows].reverse(),
@@ -158,7 +158,7 @@ async function loadLog(streamId: number, runId: number, rows: readonly CampaignL
   });
 }
 async function loadEvents(streamId: number, runId: number, rows: readonly YandexDirectEventRowInput[], cursor: string) {
-  await loadPage(database.warehouse.pool, yandexDirectEventsTable, {
+  await loadBatch(database.warehouse.pool, yandexDirectEventsTable, {
     streamId,
     runId,
     events: [...rows].reverse(),

@@ -6,10 +6,10 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ApiError, HttpError, MalformedResponseError } from "../../src/errors.js";
-import { createHttpAgent } from "../../src/http/post.js";
-import { createRequestGate, type RequestGate } from "../../src/http/request-gate.js";
-import { classifyFailure } from "../../src/http/retry-policy.js";
-import type { RequestTally } from "../../src/http/with-retries.js";
+import { createHttpAgent } from "../../src/http/http.post.js";
+import { createRequestGate, type RequestGate } from "../../src/http/request.gate.js";
+import { classifyFailure } from "../../src/http/retry.policy.js";
+import type { RequestTally } from "../../src/http/request.retries.js";
 import {
   AgencyAccessError,
   AgencyClientsPagingError,

@@ -1,11 +1,11 @@
 // Yandex.Direct rows as analysts meet them: the requested currency on every row, so money_movements gives
 // one row per login, campaign, day and currency; the token owner's rows under the owner's real login.
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
-import { createLogger } from "../../src/log/logger.js";
+import { parseConfig } from "../../src/config/config.loader.js";
+import { createLogger } from "../../src/log/pino.logger.js";
 import { startYandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
-import { canonicalJson } from "../../src/sync/event-identity.js";
-import { runSync } from "../../src/sync/run-sync.js";
+import { canonicalJson } from "../../src/sync/event.identity.js";
+import { runSync } from "../../src/sync/run-sync.engine.js";
 import { useScenarioDatabase } from "../support/scenario-database.js";
 import { DAY, startYandexScenario } from "../support/yandex-scenario.js";
 

@@ -5,12 +5,12 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { migrations } from "../../migrations/index.js";
-import { parseConfig } from "../../src/config/load-config.js";
-import { createLogger } from "../../src/log/logger.js";
-import { readBody, startHttpServer } from "../../src/simulators/common/http-server.js";
-import { runSync } from "../../src/sync/run-sync.js";
-import { migrateDown, migrateToLatest } from "../../src/warehouse/migrate.js";
-import { NUL_REPLACEMENT } from "../../src/warehouse/nul.js";
+import { parseConfig } from "../../src/config/config.loader.js";
+import { createLogger } from "../../src/log/pino.logger.js";
+import { readBody, startHttpServer } from "../../src/simulators/common/loopback.server.js";
+import { runSync } from "../../src/sync/run-sync.engine.js";
+import { migrateDown, migrateToLatest } from "../../src/warehouse/migrations.runner.js";
+import { NUL_REPLACEMENT } from "../../src/warehouse/nul.replacement.js";
 import { useScenarioDatabase } from "../support/scenario-database.js";
 import { startYandexScenario } from "../support/yandex-scenario.js";
 

@@ -1,11 +1,11 @@
 // The GetEventsLog client sends every parameter, reports API errors with their code and never the token, and retries.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError, HttpError, MalformedResponseError } from "../../src/errors.js";
-import { createHttpAgent } from "../../src/http/post.js";
-import { createRedactor } from "../../src/http/redact.js";
-import { createRequestGate } from "../../src/http/request-gate.js";
+import { createHttpAgent } from "../../src/http/http.post.js";
+import { createRedactor } from "../../src/http/secrets.redactor.js";
+import { createRequestGate } from "../../src/http/request.gate.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
-import type { RequestTally } from "../../src/http/with-retries.js";
+import type { RequestTally } from "../../src/http/request.retries.js";
 import {
   createYandexDirectClient,
   parseResponse,

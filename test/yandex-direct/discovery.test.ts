@@ -2,8 +2,8 @@
 // that are added, archived, restored or removed between runs follow; a listing that fails leaves every stream
 // as it was; a refused token fails the account; `currency: client` reads each login in its own currency.
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../../src/sync/event-identity.js";
-import type { Warehouse } from "../../src/warehouse/database.js";
+import { canonicalJson } from "../../src/sync/event.identity.js";
+import type { Warehouse } from "../../src/warehouse/warehouse.database.js";
 import { useScenarioDatabase } from "../support/scenario-database.js";
 import { HOUR, startYandexScenario, type YandexScenario } from "../support/yandex-scenario.js";
 

@@ -1,6 +1,6 @@
 // Rate limits, transient faults and quotas must never fail a whole sync nor lose or duplicate an event.
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../src/log/logger.js";
+import { createLogger } from "../../src/log/pino.logger.js";
 import { useScenarioDatabase } from "../support/scenario-database.js";
 import { HOUR, startYandexScenario } from "../support/yandex-scenario.js";
 

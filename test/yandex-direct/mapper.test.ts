@@ -1,7 +1,7 @@
 // GetEventsLog items map to typed rows, naive times in the configured zone, identity without the locale's descriptions.
 import { describe, expect, it } from "vitest";
 import { DESCRIPTION_FIELDS, mapEvent } from "../../src/sources/yandex-direct/events.mapper.js";
-import { canonicalJson } from "../../src/sync/event-identity.js";
+import { canonicalJson } from "../../src/sync/event.identity.js";
 
 const base = { Timestamp: "2026-03-01T10:00:00Z", EventType: "MoneyIn", EventName: "Money in", CampaignID: 3193279 };
 

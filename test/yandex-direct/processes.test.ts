@@ -7,9 +7,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRandom } from "../../src/simulators/common/random.js";
+import { createRandom } from "../../src/simulators/common/seeded.random.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
-import type { Warehouse } from "../../src/warehouse/database.js";
+import type { Warehouse } from "../../src/warehouse/warehouse.database.js";
 import { copiesBeyondSource, expectGroundTruth, type GroundTruthStream } from "../support/ground-truth.js";
 import { startTimeDaysAgo, useProcessTest } from "../support/process-test.js";
 import { waitForOtherSessions } from "../support/sessions.js";

@@ -3,14 +3,14 @@
 // are numbered per snapshot, as the job does; the keys a read yields must be a subset of the truth's keys
 // (nothing invented) and, where no gap is reported, all of them.
 import { describe, expect, it } from "vitest";
-import { createAuditPolicy } from "../../src/sources/page-capacity.js";
+import { createAuditPolicy } from "../../src/sources/page.capacity.js";
 import {
   type EventsStreamSettings,
   type EventsWindow,
   readEventWindows,
 } from "../../src/sources/yandex-direct/events.stream.js";
 import type { YandexDirectClient } from "../../src/sources/yandex-direct/yandex-direct.client.js";
-import type { GetEventsLogParams } from "../../src/sources/yandex-direct/yandex-direct.schemas.js";
+import type { GetEventsLogParams } from "../../src/sources/yandex-direct/yandex-direct.schema.js";
 
 const S = 1000;
 const NOW = Date.UTC(2026, 10, 20, 12);

@@ -1,10 +1,10 @@
 // A record that fails validation goes to sync.rejects with its payload and reason; the rest of the page
 // loads. The simulator only serves well-formed records, so a small loopback server plays the API here.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load-config.js";
-import { createLogger } from "../../src/log/logger.js";
-import { readBody, type RunningServer, startHttpServer } from "../../src/simulators/common/http-server.js";
-import { runSync } from "../../src/sync/run-sync.js";
+import { parseConfig } from "../../src/config/config.loader.js";
+import { createLogger } from "../../src/log/pino.logger.js";
+import { readBody, type RunningServer, startHttpServer } from "../../src/simulators/common/loopback.server.js";
+import { runSync } from "../../src/sync/run-sync.engine.js";
 import { resetStream } from "../../src/warehouse/streams.repository.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 

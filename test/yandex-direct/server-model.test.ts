@@ -4,7 +4,7 @@
 // front of the simulator plays each. Every read ends exact, or `incomplete` with nothing stored twice and a
 // bounded number of requests.
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../../src/sync/event-identity.js";
+import { canonicalJson } from "../../src/sync/event.identity.js";
 import {
   byteCap,
   type CappingProxy,

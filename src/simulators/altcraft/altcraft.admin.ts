@@ -17,7 +17,7 @@
  *   GET  /__admin/stats                           → handle.stats()
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { readBody } from "../common/http-server.js";
+import { readBody } from "../common/loopback.server.js";
 import type { CampaignState } from "./altcraft.campaigns.js";
 import type { AltcraftRuntimeOptions } from "./altcraft.options.js";
 import type { AltcraftSimulator, BurstInput, LogRowInput, NewCampaignInput, TimeInput } from "./altcraft.simulator.js";

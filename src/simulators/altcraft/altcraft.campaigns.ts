@@ -2,7 +2,7 @@
  * The campaign book: every campaign, its lifecycle and its log. Runs are generated lazily up to the clock
  * (`ensure`), each from its own derived seed, so the data is the same whether generated at start or later.
  */
-import { createRandom, deriveSeed, type Random } from "../common/random.js";
+import { createRandom, deriveSeed, type Random } from "../common/seeded.random.js";
 import { CampaignLog, StringTable, type RowInput } from "./altcraft.log-store.js";
 import { CAMPAIGN_TYPES, type CampaignType, type ResolvedOptions } from "./altcraft.options.js";
 import { closeRun, generateRun, LATE_MESSAGE, type RunShape } from "./altcraft.runs.js";

@@ -3,7 +3,7 @@
  * a campaign's log, rows and campaigns added by hand, campaign state changes, runtime switches and injected
  * failures. Each works on the server's state, so what it reads or changes is exactly what the API serves.
  */
-import { createRequestLimiter } from "../common/request-limits.js";
+import { createRequestLimiter } from "../common/request.limits.js";
 import type { Campaign, CampaignState, CampaignView } from "./altcraft.campaigns.js";
 import { parseTimestamp } from "./altcraft.codec.js";
 import type { ApiState } from "./altcraft.handler.js";

@@ -12,11 +12,11 @@
  * the query string, else XML when the Accept header asks only for XML or the request body was XML, else JSON.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { drawFault, writeFault } from "../common/faults.js";
-import { readBody } from "../common/http-server.js";
-import type { Random } from "../common/random.js";
-import type { RequestCounters } from "../common/request-counters.js";
-import type { RequestLimiter } from "../common/request-limits.js";
+import { drawFault, writeFault } from "../common/transport.faults.js";
+import { readBody } from "../common/loopback.server.js";
+import type { Random } from "../common/seeded.random.js";
+import type { RequestCounters } from "../common/request.counters.js";
+import type { RequestLimiter } from "../common/request.limits.js";
 import type { CampaignBook } from "./altcraft.campaigns.js";
 import { type Envelope, type Params, parseBody, renderJson, renderXml } from "./altcraft.codec.js";
 import { ApiFailure, errorText, METHODS } from "./altcraft.methods.js";

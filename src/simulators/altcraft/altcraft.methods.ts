@@ -2,7 +2,7 @@
  * The three API methods, as pure functions of (parameters, the campaign book, the clock, the switches).
  * Parameter problems throw `ApiFailure` (error 400); unknown campaigns 404; campaigns outside a token's rights 403.
  */
-import type { Random } from "../common/random.js";
+import type { Random } from "../common/seeded.random.js";
 import type { Campaign, CampaignBook } from "./altcraft.campaigns.js";
 import { type Envelope, type Params, parseTimestamp, SUCCESS_TEXT } from "./altcraft.codec.js";
 import type { LogRow } from "./altcraft.log-store.js";

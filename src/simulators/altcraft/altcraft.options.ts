@@ -10,7 +10,7 @@
  * - **clock**: the simulator's "now"; only log rows with `time ≤ clock` exist for clients.
  * - **switch**: an option answering one [OPEN] question of the contract; every switch can change at runtime.
  */
-import type { FaultOptions } from "../common/faults.js";
+import type { FaultOptions } from "../common/transport.faults.js";
 
 export const ALTCRAFT_METHODS = ["campaigns/list", "campaigns/get_status", "campaigns/log_v2"] as const;
 export type AltcraftMethod = (typeof ALTCRAFT_METHODS)[number];

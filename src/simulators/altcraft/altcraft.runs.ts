@@ -3,7 +3,7 @@
  * "Campaign finished" row (state end) and, 1 ms later, "Total time spent" with a Go-style duration value.
  * Everything is drawn from the run's own random stream, so a run is the same whenever it is generated.
  */
-import type { Random } from "../common/random.js";
+import type { Random } from "../common/seeded.random.js";
 import type { CampaignLog, LogLevel, RowInput } from "./altcraft.log-store.js";
 
 export interface RunShape {

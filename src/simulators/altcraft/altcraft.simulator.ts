@@ -3,10 +3,10 @@
  * a handle that holds the ground truth and controls the data and the switches at runtime.
  * API root: `${url}/api/v1.1/`; admin routes under `${url}/__admin/` (see altcraft.admin.ts).
  */
-import { startHttpServer, type RequestHandler } from "../common/http-server.js";
-import { createRandom, deriveSeed } from "../common/random.js";
-import { createRequestCounters } from "../common/request-counters.js";
-import { createRequestLimiter } from "../common/request-limits.js";
+import { startHttpServer, type RequestHandler } from "../common/loopback.server.js";
+import { createRandom, deriveSeed } from "../common/seeded.random.js";
+import { createRequestCounters } from "../common/request.counters.js";
+import { createRequestLimiter } from "../common/request.limits.js";
 import { handleAdmin } from "./altcraft.admin.js";
 import { CampaignBook, type CampaignState, type CampaignView, type NewCampaign } from "./altcraft.campaigns.js";
 import { renderJson } from "./altcraft.codec.js";

@@ -37,5 +37,5 @@ export {
   AGENCY_CLIENTS_PATHS,
 } from "./yandex-direct.agency.js";
 export { AGENCY_CLIENT_FIELDS, MAX_PAGE_LIMIT, type AgencyClientField } from "./yandex-direct.agency-request.js";
-export type { AgencyClientStatus, ClientCurrencies } from "./yandex-direct.clients.js";
+export type { AgencyClientStatus, ClientCurrencies } from "./yandex-direct.agency-clients.js";
 export { V5_ERROR_TEXTS, type V5ErrorCode } from "./yandex-direct.v5-errors.js";

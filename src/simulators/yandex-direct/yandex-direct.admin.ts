@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { readBody } from "../common/http-server.js";
+import { readBody } from "../common/loopback.server.js";
 import {
   CURRENCIES,
   LOCALES,

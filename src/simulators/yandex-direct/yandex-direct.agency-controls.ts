@@ -3,7 +3,7 @@
  * that make clients come and go and calls fail.
  */
 
-import { AgencyClients, type AgencyClient } from "./yandex-direct.clients.js";
+import { AgencyClients, type AgencyClient } from "./yandex-direct.agency-clients.js";
 import type { SimulatedAccount } from "./yandex-direct.data.js";
 import type { SimulatorState } from "./yandex-direct.handler.js";
 import {
@@ -29,7 +29,7 @@ export interface AgencyClientTruth {
   /** Listed by AgencyClients.get (active or archived). */
   listed: boolean;
   archived: boolean;
-  /** `pending` (not the agency's client yet), `active`, `archived` or `removed`; see yandex-direct.clients.ts. */
+  /** `pending` (not the agency's client yet), `active`, `archived` or `removed`; see yandex-direct.agency-clients.ts. */
   status: AgencyClient["status"];
 }
 

@@ -1,4 +1,4 @@
-import type { AgencyClient } from "./yandex-direct.clients.js";
+import type { AgencyClient } from "./yandex-direct.agency-clients.js";
 import type { AgencyClientField, AgencyClientsRequest } from "./yandex-direct.agency-request.js";
 
 /** One `ClientGetItem`: exactly the requested fields, unset ones `null` (best-practice/get). */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { drawFault, writeFault } from "../common/faults.js";
-import { readBody } from "../common/http-server.js";
+import { drawFault, writeFault } from "../common/transport.faults.js";
+import { readBody } from "../common/loopback.server.js";
 import { buildPage, pageNumberOf, selectClients } from "./yandex-direct.agency-page.js";
 import { parseAgencyClientsGet } from "./yandex-direct.agency-request.js";
 import type { SimulatedAccount } from "./yandex-direct.data.js";

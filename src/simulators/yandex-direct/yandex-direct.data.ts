@@ -1,4 +1,4 @@
-import { createRandom, deriveSeed, type Random } from "../common/random.js";
+import { createRandom, deriveSeed, type Random } from "../common/seeded.random.js";
 import { EVENT_TYPES, type EventType, type ResolvedDataOptions } from "./yandex-direct.options.js";
 import { HOUR_SEC } from "./yandex-direct.time.js";
 

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { drawFault, writeFault } from "../common/faults.js";
-import { readBody } from "../common/http-server.js";
-import { deriveSeed, type Random } from "../common/random.js";
-import type { RequestCounters } from "../common/request-counters.js";
-import type { RequestLimiter } from "../common/request-limits.js";
-import type { AgencyClients } from "./yandex-direct.clients.js";
+import { drawFault, writeFault } from "../common/transport.faults.js";
+import { readBody } from "../common/loopback.server.js";
+import { deriveSeed, type Random } from "../common/seeded.random.js";
+import type { RequestCounters } from "../common/request.counters.js";
+import type { RequestLimiter } from "../common/request.limits.js";
+import type { AgencyClients } from "./yandex-direct.agency-clients.js";
 import type { EventStore, SimulatedAccount } from "./yandex-direct.data.js";
 import {
   INJECTABLE_CODES,

@@ -1,5 +1,5 @@
-import type { FaultOptions } from "../common/faults.js";
-import type { ClientCurrencies } from "./yandex-direct.clients.js";
+import type { FaultOptions } from "../common/transport.faults.js";
+import type { ClientCurrencies } from "./yandex-direct.agency-clients.js";
 
 /** The nine EventType values of GetEventsLog, in the order the seed page lists them. */
 export const EVENT_TYPES = [
@@ -133,7 +133,7 @@ export interface YandexDirectBehaviourOptions {
   pointsPerCall?: number;
   /** Share of requests (0–1) answered with an injected error, per code; 502 is HTTP 502. Default none. */
   apiErrorRates?: Partial<Record<InjectableCode, number>>;
-  /** Transport faults (5xx, hangs, truncated, non-JSON and HTML bodies), see common/faults.ts. Default none. */
+  /** Transport faults (5xx, hangs, truncated, non-JSON and HTML bodies), see common/transport.faults.ts. Default none. */
   faults?: FaultOptions;
   /** Delay before every API answer, ms (lets tests hold requests in flight). Default 0. */
   latencyMs?: number;

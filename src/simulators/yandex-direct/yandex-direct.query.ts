@@ -1,4 +1,4 @@
-import { createRandom, deriveSeed } from "../common/random.js";
+import { createRandom, deriveSeed } from "../common/seeded.random.js";
 import type { EventRecord, EventStore } from "./yandex-direct.data.js";
 import type { EventOrder, EventType } from "./yandex-direct.options.js";
 import { HOUR_SEC } from "./yandex-direct.time.js";

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { startHttpServer } from "../common/http-server.js";
-import { createRandom, deriveSeed } from "../common/random.js";
-import { createRequestCounters } from "../common/request-counters.js";
-import { createRequestLimiter, type RequestLimitOptions } from "../common/request-limits.js";
+import { startHttpServer } from "../common/loopback.server.js";
+import { createRandom, deriveSeed } from "../common/seeded.random.js";
+import { createRequestCounters } from "../common/request.counters.js";
+import { createRequestLimiter, type RequestLimitOptions } from "../common/request.limits.js";
 import { handleAdmin } from "./yandex-direct.admin.js";
 import { AGENCY_CLIENTS_PATHS, handleAgencyClients } from "./yandex-direct.agency.js";
 import { agencyControls, createAgencyClients, type AgencyControls } from "./yandex-direct.agency-controls.js";

@@ -5,11 +5,11 @@
  * taken from a response passes the client's redactor first: servers echo the request, token included.
  */
 import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
-import { type HttpAgent, parseRetryAfter, post } from "../../http/post.js";
-import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
-import type { RequestGate } from "../../http/request-gate.js";
-import { gatedRequest, type RequestTally, type RetryOptions } from "../../http/with-retries.js";
-import { type Envelope, envelopeSchema, type Format, parseXmlEnvelope } from "./altcraft.schemas.js";
+import { type HttpAgent, parseRetryAfter, post } from "../../http/http.post.js";
+import { createRedactor, type Redactor, redactedSnippet } from "../../http/secrets.redactor.js";
+import type { RequestGate } from "../../http/request.gate.js";
+import { gatedRequest, type RequestTally, type RetryOptions } from "../../http/request.retries.js";
+import { type Envelope, envelopeSchema, type Format, parseXmlEnvelope } from "./altcraft.schema.js";
 
 export interface AltcraftClientOptions {
   /** API root, e.g. `https://ru.altkraft.com/api/v1.1/`. */

@@ -3,9 +3,9 @@
  * zone guard, step past): the request, the guards against times read in the wrong zone, what total_count
  * counts, and how many rows a stepped-past millisecond held that no answer gave.
  */
-import type { RequestTally } from "../../http/with-retries.js";
-import { parseTimestamp } from "../../time/timestamp.js";
-import type { UnreadRecords } from "../page-capacity.js";
+import type { RequestTally } from "../../http/request.retries.js";
+import { parseTimestamp } from "../../time/time.timestamp.js";
+import type { UnreadRecords } from "../page.capacity.js";
 import type { AltcraftClient } from "./altcraft.client.js";
 import { readTotalCount, type TotalCountReading, unreadAcross } from "./campaign-log.evidence.js";
 

@@ -4,8 +4,8 @@
  * and value are strings when present; a value that is a duration (`138.351985ms`, `2.5s`, `1m3s`) is also
  * given in milliseconds.
  */
-import { parseDurationMs } from "../../time/duration.js";
-import { parseTimestamp } from "../../time/timestamp.js";
+import { parseDurationMs } from "../../time/time.duration.js";
+import { parseTimestamp } from "../../time/time.timestamp.js";
 
 export interface CampaignLogEntry {
   time: Date;

@@ -4,7 +4,7 @@
  * campaign-log.answer.ts; these functions apply them to the read's position, one job each: take an answer in,
  * go on stepping past a millisecond, judge the answer, follow up a page, step or raise the limit.
  */
-import { auditsNext, type CapacityMemory, type UnreadRecords } from "../page-capacity.js";
+import { auditsNext, type CapacityMemory, type UnreadRecords } from "../page.capacity.js";
 import {
   type Answer,
   checkReachesBack,

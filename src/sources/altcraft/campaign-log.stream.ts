@@ -17,8 +17,8 @@
  *   [from_time − 1 s, now + 1 min], and each follow-up page must reach back to the previous page's last
  *   millisecond; otherwise the stream fails, naming the likely cause.
  */
-import type { RequestTally } from "../../http/with-retries.js";
-import { type AuditPolicy, type Capacity, CapacityMemory, type UnreadRecords } from "../page-capacity.js";
+import type { RequestTally } from "../../http/request.retries.js";
+import { type AuditPolicy, type Capacity, CapacityMemory, type UnreadRecords } from "../page.capacity.js";
 import type { AltcraftClient } from "./altcraft.client.js";
 import { type Answer, askLog } from "./campaign-log.answer.js";
 import type { TotalCountReading } from "./campaign-log.evidence.js";

@@ -9,9 +9,9 @@
  */
 import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
 import type { YandexDirectClientOptions } from "./yandex-direct.client.js";
-import { parseRetryAfter, post } from "../../http/post.js";
-import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
-import { gatedRequest, type RequestTally } from "../../http/with-retries.js";
+import { parseRetryAfter, post } from "../../http/http.post.js";
+import { createRedactor, type Redactor, redactedSnippet } from "../../http/secrets.redactor.js";
+import { gatedRequest, type RequestTally } from "../../http/request.retries.js";
 import { type Locale, yandexDirectV5Url } from "../../vocabulary.js";
 import {
   AGENCY_CLIENT_FIELDS,
@@ -22,7 +22,7 @@ import {
   parseUnits,
   type Units,
   v5ErrorEnvelope,
-} from "./agency-clients.schemas.js";
+} from "./agency-clients.schema.js";
 
 /**
  * The account side of a listing: the Live 4 client's options, so one object serves both. `endpoint` is the

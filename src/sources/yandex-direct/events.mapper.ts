@@ -3,7 +3,7 @@
  * Unknown fields are not an error: the raw record keeps them. A missing Timestamp or EventType, or a
  * known field with a value of the wrong type, rejects the record (it goes to sync.rejects with its payload).
  */
-import { parseTimestamp } from "../../time/timestamp.js";
+import { parseTimestamp } from "../../time/time.timestamp.js";
 
 export interface YandexDirectEvent {
   event_time: Date;

@@ -22,11 +22,11 @@
  * - Windows end `settleLag` before now; each run re-reads `lookback` before the cursor. Window sizes are
  *   learned from density, aiming at a few pages per window.
  */
-import type { RequestTally } from "../../http/with-retries.js";
-import { type AuditPolicy, type Capacity, CapacityMemory, type UnreadRecords } from "../page-capacity.js";
+import type { RequestTally } from "../../http/request.retries.js";
+import { type AuditPolicy, type Capacity, CapacityMemory, type UnreadRecords } from "../page.capacity.js";
 import type { YandexDirectClient } from "./yandex-direct.client.js";
 import type { Currency } from "../../vocabulary.js";
-import type { EventsLogFilter } from "./yandex-direct.schemas.js";
+import type { EventsLogFilter } from "./yandex-direct.schema.js";
 import { nextWindowMs, runRange, secondOf } from "./events.evidence.js";
 import { readWindow, type Snapshot, type WindowProbe, type WindowReading } from "./events.window.js";
 

@@ -4,9 +4,9 @@
  * two reads agree, and a gap where the server will not give the rest. The decisions are in
  * events.evidence.ts; events.stream.ts walks the windows.
  */
-import type { RequestTally } from "../../http/with-retries.js";
-import { isoSeconds, parseTimestamp } from "../../time/timestamp.js";
-import { type AuditPolicy, auditsNext, type CapacityMemory, type UnreadRecords } from "../page-capacity.js";
+import type { RequestTally } from "../../http/request.retries.js";
+import { isoSeconds, parseTimestamp } from "../../time/time.timestamp.js";
+import { type AuditPolicy, auditsNext, type CapacityMemory, type UnreadRecords } from "../page.capacity.js";
 import {
   type ReadEnd,
   recordText,
@@ -18,7 +18,7 @@ import {
   unsettledSeconds,
 } from "./events.evidence.js";
 import type { YandexDirectClient } from "./yandex-direct.client.js";
-import type { GetEventsLogParams } from "./yandex-direct.schemas.js";
+import type { GetEventsLogParams } from "./yandex-direct.schema.js";
 
 const SECOND = 1000;
 /** Responses of one window read before the read stops with a gap. */

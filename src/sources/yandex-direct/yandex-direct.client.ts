@@ -6,12 +6,12 @@
  * Every call passes the account's request gate and is retried as the retry policy says.
  */
 import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
-import { type HttpAgent, parseRetryAfter, post } from "../../http/post.js";
-import { createRedactor, type Redactor, redactedSnippet } from "../../http/redact.js";
-import type { RequestGate } from "../../http/request-gate.js";
-import { gatedRequest, type RequestTally, type RetryOptions } from "../../http/with-retries.js";
+import { type HttpAgent, parseRetryAfter, post } from "../../http/http.post.js";
+import { createRedactor, type Redactor, redactedSnippet } from "../../http/secrets.redactor.js";
+import type { RequestGate } from "../../http/request.gate.js";
+import { gatedRequest, type RequestTally, type RetryOptions } from "../../http/request.retries.js";
 import type { Locale } from "../../vocabulary.js";
-import { errorEnvelope, type GetEventsLogParams } from "./yandex-direct.schemas.js";
+import { errorEnvelope, type GetEventsLogParams } from "./yandex-direct.schema.js";
 
 export interface YandexDirectClientOptions {
   endpoint: string;

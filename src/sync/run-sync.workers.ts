@@ -1,0 +1,58 @@
+/**
+ * Running a run's streams: the jobs taken most behind first, `parallelStreams` at a time, until every job
+ * is taken or a signal comes. A stream whose own bookkeeping fails is reported failed; the others go on.
+ */
+import { toError } from "../errors.js";
+import type { Warehouse } from "../warehouse/warehouse.database.js";
+import { warehouseFailureMessage } from "../warehouse/connection.loss.js";
+import { streamCursors, streamLabel } from "../warehouse/streams.repository.js";
+import {
+  type EngineContext,
+  freshOutcome,
+  runStream,
+  type StreamJob,
+  type StreamOutcome,
+} from "./run-stream.engine.js";
+import { takeOrder } from "./stream.order.js";
+
+/** The jobs in the order they are taken: see stream.order.ts. */
+export async function mostBehindFirst(
+  warehouse: Warehouse,
+  jobs: readonly StreamJob<unknown>[],
+): Promise<StreamJob<unknown>[]> {
+  const cursors = await streamCursors(
+    warehouse.db,
+    jobs.map((j) => j.identity),
+  );
+  return takeOrder(jobs, (identity) => cursors.get(streamLabel(identity)));
+}
+
+/** Runs the jobs in order, `parallelStreams` at a time; the outcomes in the order the streams ended. */
+export async function runStreams(
+  context: EngineContext,
+  jobs: readonly StreamJob<unknown>[],
+  parallelStreams: number,
+): Promise<StreamOutcome[]> {
+  const outcomes: StreamOutcome[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length && !context.signal.aborted) {
+      const job = jobs[next++] as StreamJob<unknown>;
+      outcomes.push(await runGuarded(context, job));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallelStreams, jobs.length) }, worker));
+  return outcomes;
+}
+
+/** One stream; when its own bookkeeping fails (the warehouse went away, say), a failed outcome saying so. */
+async function runGuarded(context: EngineContext, job: StreamJob<unknown>): Promise<StreamOutcome> {
+  try {
+    return await runStream(context, job);
+  } catch (err) {
+    // The stream's own bookkeeping failed (the warehouse went away, say): report it, go on.
+    const error = warehouseFailureMessage(err);
+    context.log.error({ err: toError(err), stream: job.identity }, "stream could not be synced");
+    return { ...freshOutcome(job.identity, "failed"), error };
+  }
+}

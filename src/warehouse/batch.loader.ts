@@ -1,0 +1,218 @@
+/**
+ * The loader: one batch of a stream — its events, its rejects, the gaps it stepped past, the stream's new
+ * cursor and the batch's counters — committed in a single transaction, so a crash replays at most the batch
+ * in flight, a cursor never moves past rows that are not stored, and a gap is never lost with the batch that
+ * stepped past it (docs/architecture.md, Promises).
+ *
+ * Bulk path: the rows are streamed with COPY into a temporary staging table, then moved with one
+ * INSERT … SELECT … ON CONFLICT (event_key) DO NOTHING; the number of rows that statement inserts is the
+ * number of new events, the rest were duplicates. No statement per row.
+ */
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
+import { LoaderInputError } from "../errors.js";
+import { encodeCopyRows, NUL_FLAG_COLUMN } from "./copy.encoder.js";
+import { jsonWithoutNul } from "./nul.replacement.js";
+import { checkGapInput, type CoveredRange, type GapRecord, recordGaps } from "./gaps.repository.js";
+import type { ColumnKind, EventTable } from "./copy.columns.js";
+
+const PG_TYPE: Record<ColumnKind, string> = {
+  uuid: "uuid",
+  text: "text",
+  integer: "integer",
+  bigint: "bigint",
+  double: "double precision",
+  numeric: "numeric",
+  boolean: "boolean",
+  timestamptz: "timestamptz",
+  date: "date",
+  jsonb: "jsonb",
+};
+
+export interface RejectedRecord {
+  /** What is wrong with it: the field and what was expected. */
+  reason: string;
+  /** The record exactly as the API sent it. */
+  payload: unknown;
+}
+
+export interface BatchToLoad<Row> {
+  streamId: number;
+  runId: number;
+  events: readonly Row[];
+  rejects?: readonly RejectedRecord[];
+  /** The stream's cursor once this batch is stored; it only moves forward (omitted: it stays where it is). */
+  cursor?: Date;
+  /** Keys merged into the stream's paging state (sync.streams.state). */
+  state?: Record<string, unknown>;
+  /** Added to the stream-run counters. `eventsFetched` defaults to events + rejects. */
+  counters?: { requests?: number; retries?: number; eventsFetched?: number };
+  /**
+   * The source-time range `[from, to)` this batch read completely except for its `gaps`: open gaps of the
+   * stream placed in it that the batch did not meet again are closed (omitted: none is closed).
+   */
+  covered?: CoveredRange;
+  /** Places the batch stepped past because the server would not give them: recorded with the batch (sync.gaps). */
+  gaps?: readonly GapRecord[];
+}
+
+export interface BatchLoaded {
+  inserted: number;
+  duplicates: number;
+  rejects: number;
+}
+
+type Queryable = Pick<pg.PoolClient, "query">;
+
+function check<Row>(table: EventTable<Row>, batch: BatchToLoad<Row>): void {
+  for (const [field, value] of [
+    ["streamId", batch.streamId],
+    ["runId", batch.runId],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new LoaderInputError(`${table.name}: ${field} must be a positive integer, got ${String(value)}`, field);
+    }
+  }
+  if (!Array.isArray(batch.events)) throw new LoaderInputError(`${table.name}: events must be an array`, "events");
+  if (batch.cursor !== undefined && !(batch.cursor instanceof Date && !Number.isNaN(batch.cursor.getTime()))) {
+    throw new LoaderInputError(`${table.name}: cursor must be a valid Date, got ${String(batch.cursor)}`, "cursor");
+  }
+  for (const [i, reject] of (batch.rejects ?? []).entries()) {
+    if (typeof reject?.reason !== "string" || reject.payload === undefined) {
+      throw new LoaderInputError(`${table.name}: rejects[${i}] needs a reason string and a payload`, "rejects");
+    }
+  }
+  checkGapInput(table.name, batch.covered, batch.gaps);
+}
+
+/** Loads one batch in one transaction on a connection from `pool`. */
+export async function loadBatch<Row>(
+  pool: pg.Pool,
+  table: EventTable<Row>,
+  batch: BatchToLoad<Row>,
+): Promise<BatchLoaded> {
+  check(table, batch);
+  // Encoding first: a bad value fails before any transaction is opened.
+  const copyText = encodeCopyRows(table, batch.events);
+  const client = await pool.connect();
+  let failed = false;
+  try {
+    await client.query("begin");
+    const result = await loadInTransaction(client, table, batch, copyText);
+    await client.query("commit");
+    return result;
+  } catch (err) {
+    failed = true;
+    await client.query("rollback").catch(() => undefined);
+    throw err;
+  } finally {
+    // After a failure the connection may be the reason (terminated, the server restarting): never reuse it.
+    client.release(failed);
+  }
+}
+
+async function loadInTransaction<Row>(
+  client: pg.PoolClient,
+  table: EventTable<Row>,
+  batch: BatchToLoad<Row>,
+  copyText: readonly Buffer[],
+): Promise<BatchLoaded> {
+  const names = [...table.columns.map((c) => c.name), NUL_FLAG_COLUMN].join(", ");
+  let inserted = 0;
+  if (batch.events.length > 0) {
+    const staged = [...table.columns.map((c) => `${c.name} ${PG_TYPE[c.kind]}`), `${NUL_FLAG_COLUMN} boolean`].join(
+      ", ",
+    );
+    await client.query(`create temp table stage (${staged}) on commit drop`);
+    await pipeline(Readable.from(copyText), client.query(copyFrom(`copy stage (${names}) from stdin`)));
+    const moved = await client.query(
+      `insert into ${table.name} (${names}, stream_id, run_id) select ${names}, $1, $2 from stage on conflict (event_key) do nothing`,
+      [batch.streamId, batch.runId],
+    );
+    inserted = moved.rowCount ?? 0;
+  }
+  const rejects = batch.rejects ?? [];
+  if (rejects.length > 0) await insertRejects(client, batch.streamId, batch.runId, rejects);
+  await moveCursor(client, batch);
+  // With the batch that stepped past them: a crash after this commit keeps them.
+  if (batch.covered || (batch.gaps?.length ?? 0) > 0)
+    await recordGaps(client, batch.streamId, batch.runId, batch.covered, batch.gaps ?? []);
+  const duplicates = batch.events.length - inserted;
+  await addCounters(client, batch, { inserted, duplicates, rejects: rejects.length });
+  return { inserted, duplicates, rejects: rejects.length };
+}
+
+/**
+ * Stores rejects once each: a reject's identity is its stream, its record and its occurrence among
+ * identical records of the batch (as for events), so a record re-read by a lookback, a crash replay or an
+ * overlapping window is not stored again. Returns how many were new.
+ */
+async function insertRejects(
+  client: Queryable,
+  streamId: number,
+  runId: number,
+  rejects: readonly RejectedRecord[],
+): Promise<number> {
+  const seen = new Map<string, number>();
+  const payloads: string[] = [];
+  const occurrences: number[] = [];
+  const nul: boolean[] = [];
+  for (const reject of rejects) {
+    const { json, replaced } = jsonWithoutNul(reject.payload);
+    const occurrence = seen.get(json) ?? 0;
+    seen.set(json, occurrence + 1);
+    payloads.push(json);
+    occurrences.push(occurrence);
+    nul.push(replaced);
+  }
+  const stored = await client.query(
+    `insert into sync.rejects (stream_id, run_id, reason, payload, occurrence, nul_replaced, reject_key)
+     select $1::bigint, $2::bigint, r.reason, r.payload, r.occurrence, r.nul,
+            md5($1::bigint::text || ':' || r.occurrence::text || ':' || r.payload::text)::uuid
+       from unnest($3::text[], $4::jsonb[], $5::int[], $6::boolean[]) as r(reason, payload, occurrence, nul)
+     on conflict (reject_key) do nothing`,
+    [streamId, runId, rejects.map((r) => r.reason), payloads, occurrences, nul],
+  );
+  return stored.rowCount ?? 0;
+}
+
+async function moveCursor<Row>(client: Queryable, batch: BatchToLoad<Row>) {
+  const moved = await client.query(
+    `update sync.streams
+        set cursor = greatest(cursor, $2::timestamptz), state = state || $3::jsonb, updated_at = now()
+      where stream_id = $1`,
+    [batch.streamId, batch.cursor ?? null, JSON.stringify(batch.state ?? {})],
+  );
+  if (moved.rowCount !== 1) throw new LoaderInputError(`no stream with stream_id ${batch.streamId}`, "streamId");
+}
+
+async function addCounters<Row>(client: Queryable, batch: BatchToLoad<Row>, loaded: BatchLoaded) {
+  const counters = batch.counters ?? {};
+  await client.query(
+    `insert into sync.stream_runs as sr
+       (run_id, stream_id, requests, retries, batches, events_fetched, events_inserted, events_duplicate, rejects, cursor_after)
+     values ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9)
+     on conflict (run_id, stream_id) do update set
+       requests = sr.requests + excluded.requests,
+       retries = sr.retries + excluded.retries,
+       batches = sr.batches + 1,
+       events_fetched = sr.events_fetched + excluded.events_fetched,
+       events_inserted = sr.events_inserted + excluded.events_inserted,
+       events_duplicate = sr.events_duplicate + excluded.events_duplicate,
+       rejects = sr.rejects + excluded.rejects,
+       cursor_after = coalesce(excluded.cursor_after, sr.cursor_after)`,
+    [
+      batch.runId,
+      batch.streamId,
+      counters.requests ?? 0,
+      counters.retries ?? 0,
+      counters.eventsFetched ?? batch.events.length + loaded.rejects,
+      loaded.inserted,
+      loaded.duplicates,
+      loaded.rejects,
+      batch.cursor ?? null,
+    ],
+  );
+}

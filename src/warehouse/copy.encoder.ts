@@ -1,0 +1,141 @@
+/**
+ * Encodes event rows into PostgreSQL's COPY text format, checking every value against its column on the
+ * way so that a wrong type is a clear LoaderInputError naming the table, row and column, not a cryptic
+ * COPY failure (or worse, a silently coerced value).
+ */
+import { LoaderInputError } from "../errors.js";
+import type { ColumnKind, EventColumn, EventTable } from "./copy.columns.js";
+import { jsonWithoutNul, textWithoutNul } from "./nul.replacement.js";
+
+/** The column every event table has after its own: whether a U+0000 was replaced in the row (nul.replacement.ts). */
+export const NUL_FLAG_COLUMN = "nul_replaced";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const INTEGER_TEXT = /^-?\d+$/;
+const DECIMAL_TEXT = /^-?\d+(\.\d+)?$/;
+const DATE_TEXT = /^\d{4}-\d{2}-\d{2}$/;
+const NEEDS_ESCAPE = /[\\\n\r\t]/;
+
+/** Escapes text for COPY: backslash, newline, carriage return and tab. */
+export function escapeCopyText(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return text;
+  return text.replace(/[\\\n\r\t]/g, (c) => (c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t"));
+}
+
+function describe(value: unknown): string {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? "an invalid Date" : "a Date";
+  if (typeof value === "string") return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  if (typeof value === "object") return value === null ? "null" : Array.isArray(value) ? "an array" : "an object";
+  return `${typeof value} ${String(value)}`;
+}
+
+const EXPECTED: Record<ColumnKind, string> = {
+  uuid: "a UUID string",
+  text: "a string",
+  integer: "a 32-bit integer",
+  bigint: "an integer (number or digit string)",
+  double: "a finite number",
+  numeric: "a decimal (finite number or decimal string)",
+  boolean: "a boolean",
+  timestamptz: "a valid Date",
+  date: "a YYYY-MM-DD string",
+  jsonb: "JSON text",
+};
+
+/** Set while a row is encoded: a U+0000 was replaced in one of its values. */
+interface RowFlags {
+  nul: boolean;
+}
+
+/** The COPY text form of one value, or undefined when it does not fit the column. */
+function encodeValue(kind: ColumnKind, value: unknown, flags: RowFlags): string | undefined {
+  switch (kind) {
+    case "text": {
+      if (typeof value !== "string") return undefined;
+      if (!value.includes("\u0000")) return escapeCopyText(value);
+      flags.nul = true;
+      return escapeCopyText(textWithoutNul(value).text);
+    }
+    case "uuid":
+      return typeof value === "string" && UUID.test(value) ? value : undefined;
+    case "integer":
+      return typeof value === "number" && Number.isInteger(value) && Math.abs(value) <= 2147483647
+        ? String(value)
+        : undefined;
+    case "bigint":
+      if (typeof value === "number") return Number.isSafeInteger(value) ? String(value) : undefined;
+      if (typeof value === "bigint") return value.toString();
+      return typeof value === "string" && INTEGER_TEXT.test(value) ? value : undefined;
+    case "double":
+      return typeof value === "number" && Number.isFinite(value) ? String(value) : undefined;
+    case "numeric":
+      if (typeof value === "number") return Number.isFinite(value) ? String(value) : undefined;
+      return typeof value === "string" && DECIMAL_TEXT.test(value) ? value : undefined;
+    case "boolean":
+      return typeof value === "boolean" ? (value ? "t" : "f") : undefined;
+    case "timestamptz":
+      return value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : undefined;
+    case "date":
+      return typeof value === "string" && DATE_TEXT.test(value) ? value : undefined;
+    case "jsonb": {
+      // JSON text, as written once when the event was identified; only one that may hold a U+0000 is read back.
+      if (typeof value !== "string" || value === "") return undefined;
+      if (!value.includes("\\u0000")) return escapeCopyText(value);
+      const { json, replaced } = jsonWithoutNul(JSON.parse(value));
+      if (replaced) flags.nul = true;
+      return escapeCopyText(json);
+    }
+  }
+}
+
+/** About how many characters of COPY text go into one chunk. */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * Encodes rows as COPY text lines (tab-separated, `\N` for null), checking each value; each line ends with
+ * the row's NUL_FLAG_COLUMN. The text comes as UTF-8 chunks of about 64 KiB, whole lines each, so a page
+ * is never built (and flattened) as one large string.
+ */
+export function encodeCopyRows<Row>(table: EventTable<Row>, rows: readonly Row[]): Buffer[] {
+  const columns: ReadonlyArray<EventColumn<Row>> = table.columns;
+  const chunks: Buffer[] = [];
+  let text = "";
+  const flags: RowFlags = { nul: false };
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as Row;
+    if (row === null || typeof row !== "object") {
+      throw new LoaderInputError(`${table.name}: row ${r} is ${describe(row)}, expected an object`, "");
+    }
+    flags.nul = false;
+    for (let c = 0; c < columns.length; c++) {
+      const column = columns[c] as EventColumn<Row>;
+      const value = row[column.name];
+      let field: string | undefined;
+      if (value === null || value === undefined) {
+        if (!column.nullable) {
+          throw new LoaderInputError(
+            `${table.name}: row ${r}: column ${column.name} is required, got ${describe(value)}`,
+            column.name,
+          );
+        }
+        field = "\\N";
+      } else {
+        field = encodeValue(column.kind, value, flags);
+        if (field === undefined) {
+          throw new LoaderInputError(
+            `${table.name}: row ${r}: column ${column.name} expects ${EXPECTED[column.kind]}, got ${describe(value)}`,
+            column.name,
+          );
+        }
+      }
+      text += c === 0 ? field : `\t${field}`;
+    }
+    text += flags.nul ? "\tt\n" : "\tf\n";
+    if (text.length >= CHUNK_CHARS) {
+      chunks.push(Buffer.from(text, "utf8"));
+      text = "";
+    }
+  }
+  if (text !== "") chunks.push(Buffer.from(text, "utf8"));
+  return chunks;
+}
