@@ -82,13 +82,13 @@ describe("eventlog-sync sync as processes", () => {
     const env = { DATABASE_URL: database.url, YD_TOKEN: TOKEN };
     const check = { sim, warehouse, account: "agency", streams: LOGINS, startTime };
 
-    // While killing, every answer takes 150 ms: the backfill (3 logins × ≥ 30 windows of ≈ 100 events, at
-    // most 2 requests in flight per account) needs at least 90 × 150 / 2 ms ≈ 6.8 s of requests on any
-    // machine, more than the five seeded delays after each process's first commit (314, 374, 1473, 1139 and
-    // 926 ms, 4.2 s in all) take together, so every process is killed mid-run, the later ones deeper into the
-    // backfill. Where each kill lands (stream start, a request in flight, a COPY, a COMMIT) is
+    // While killing, every answer takes 250 ms: the backfill (3 logins × ≥ 30 windows of ≈ 100 events, at
+    // most 2 requests in flight per account) needs at least 90 × 250 / 2 ms ≈ 11 s of requests on any
+    // machine. Each process runs until its first commit (a few requests) and then for a seeded delay of
+    // 100–500 ms: five of them take well under that together, so every process is killed mid-run, the later
+    // ones deeper into the backfill. Where each kill lands (a request in flight, a COPY, a COMMIT) is
     // timing-dependent; what is asserted holds for any instant.
-    sim.setOptions({ latencyMs: 150 });
+    sim.setOptions({ latencyMs: 250 });
     const random = createRandom(7);
     let killed: number[];
     try {
@@ -96,7 +96,7 @@ describe("eventlog-sync sync as processes", () => {
         source: "yandex_direct",
         warehouse,
         start: () => startCli(["sync", "-c", config], env),
-        delays: Array.from({ length: 5 }, () => random.int(300, 1500)),
+        delays: Array.from({ length: 5 }, () => random.int(100, 500)),
         afterKill: async (k) => {
           // Consistent at every kill: no identity twice, and before each cursor exactly the events of the API.
           expect(await copiesBeyondSource(check), `duplicates after kill ${k}`).toEqual([]);
