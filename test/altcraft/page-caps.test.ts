@@ -14,23 +14,35 @@ const CAPS = [1, 5, 20, 49, 50, 51, 60, 1000];
 /**
  * Asserts each campaign holds every row the server can give under a cap of `cap` rows per response: all
  * rows, except beyond the first `cap` of a millisecond that holds more (no from_time pages inside one
- * millisecond). The stream's recorded unread count must be exactly those. Returns them per campaign.
+ * millisecond), compared with the simulator's log up to its clock, so a read that stored nothing fails. The
+ * stream's recorded unread count must be exactly those. Returns them per campaign.
  */
 async function expectAllButUnreadable(s: AltcraftScenario, cap: number): Promise<Map<string, number>> {
   const unreadByCampaign = new Map<string, number>();
+  let stored = 0;
+  let simulated = 0;
   const streams = await database.warehouse.db
     .selectFrom("sync.streams")
     .select(["stream_id", "stream_key", "cursor", "unread_events"])
     .where("source", "=", "altcraft")
     .execute();
-  expect(streams.length).toBeGreaterThan(0);
+  expect(
+    streams.map((stream) => Number(stream.stream_key)).sort((a, b) => a - b),
+    "a stream for every campaign of the server",
+  ).toEqual(
+    s.sim
+      .campaigns()
+      .map((c) => c.id)
+      .sort((a, b) => a - b),
+  );
   for (const stream of streams) {
     const perMs = new Map<string, number>();
     const readable: string[] = [];
     let unread = 0;
-    for (const row of stream.cursor
-      ? s.sim.log(Number(stream.stream_key), { from: s.startTime, to: stream.cursor.getTime() })
-      : []) {
+    // Every row the server holds up to its clock, whatever the cursor says: the caller asserts the read caught up.
+    const events = s.sim.log(Number(stream.stream_key), { from: s.startTime, to: s.clock.now });
+    expect(events.length, `the simulator's events of campaign ${stream.stream_key}`).toBeGreaterThan(0);
+    for (const row of events) {
       const seen = perMs.get(row.time) ?? 0;
       perMs.set(row.time, seen + 1);
       if (seen < cap) readable.push(canonicalJson(row));
@@ -45,8 +57,13 @@ async function expectAllButUnreadable(s: AltcraftScenario, cap: number): Promise
       readable.sort(),
     );
     expect(stream.unread_events ?? 0, `unread rows of campaign ${stream.stream_key}`).toBe(unread);
+    expect(held.length + unread, `rows stored and unread of campaign ${stream.stream_key}`).toBe(events.length);
     unreadByCampaign.set(stream.stream_key, unread);
+    stored += held.length;
+    simulated += events.length;
   }
+  expect(stored, "rows stored").toBeGreaterThan(0);
+  expect(stored + [...unreadByCampaign.values()].reduce((a, b) => a + b, 0), "rows stored and unread").toBe(simulated);
   return unreadByCampaign;
 }
 

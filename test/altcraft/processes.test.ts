@@ -5,7 +5,6 @@
  * and XML accounts load the same rows, a refused token fails only its account, and tokens never reach the
  * output or the warehouse.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type AltcraftSimulator, startAltcraftSimulator } from "../../src/simulators/altcraft/index.js";
@@ -14,8 +13,8 @@ import { canonicalJson } from "../../src/sync/event.identity.js";
 import type { Warehouse } from "../../src/warehouse/warehouse.database.js";
 import { altcraftCopiesBeyondSource, expectAltcraftGroundTruth } from "../support/altcraft-ground-truth.js";
 import { type CliExit, killRunningClis } from "../support/cli.js";
+import { killAfterCommits, storedRows } from "../support/kill-loop.js";
 import { startTimeDaysAgo, useProcessTest } from "../support/process-test.js";
-import { waitForOtherSessions } from "../support/sessions.js";
 import type { TestDatabase } from "../support/test-database.js";
 
 /** Distinctive tokens, so that any leak of them is found by a plain substring search. */
@@ -77,23 +76,6 @@ function account(fields: Record<string, unknown>): Record<string, unknown> {
 const writeConfig = (accounts: Array<Record<string, unknown>>): Promise<string> =>
   processes.writeConfig({ sync: { parallelStreams: 4 }, sources: { altcraft: { accounts } } });
 
-async function logRows(warehouse: Warehouse): Promise<number> {
-  const { n } = await warehouse.db
-    .selectFrom("altcraft.campaign_log")
-    .select((eb) => eb.fn.countAll<string>().as("n"))
-    .executeTakeFirstOrThrow();
-  return Number(n);
-}
-
-/** Waits until altcraft.campaign_log holds more than `before` rows (a page was committed). */
-async function waitForMoreRows(warehouse: Warehouse, before: number, who: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if ((await logRows(warehouse)) > before) return;
-    await sleep(50);
-  }
-  throw new Error(`${who} committed no page within 30 s`);
-}
-
 const campaignIds = (): number[] => sim.campaigns().map((c) => c.id);
 
 /**
@@ -152,8 +134,8 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
 
     // While killing, every answer takes 250 ms. A full backfill needs at least one log_v2 page per
     // PAGE_LIMIT rows of every campaign, at most CONCURRENCY in flight: that lower bound is computed below
-    // and must exceed the seeded delays after each run is planned taken together (with room for the first
-    // pages the last two processes commit before their delay starts), so every process is
+    // and must exceed the seeded delays after each process's first commit taken together (with room for the
+    // first page each process commits before its delay starts), so every process is
     // killed mid-run, the later ones deeper into the backfill. Where each kill lands (stream start, a
     // request in flight, a COPY, a COMMIT) is timing-dependent; what is asserted holds for any instant.
     const killLatencyMs = 250;
@@ -170,34 +152,26 @@ describe("eventlog-sync sync of Altcraft as processes", () => {
     ).toBeGreaterThan(delays.reduce((a, b) => a + b, 0) * 1.3);
 
     sim.setOptions({ latencyMs: killLatencyMs });
-    const killed: number[] = [];
+    let killed: number[];
     try {
-      for (const [k, delay] of delays.entries()) {
-        const rowsBefore = await logRows(warehouse);
-        const cli = startCli(["sync", "-c", config], env);
-        const started = await cli.started;
-        expect(started, `process ${k} did not start its run: ${started ? "" : (await cli.exited).stderr}`).toBe(true);
-        // The last two processes are killed only after they committed a page of their own, so that the
-        // test never passes without any kill landing among stored pages (on a slow machine the seeded
-        // delays alone may all end before the first commit).
-        if (k >= delays.length - 2) await waitForMoreRows(warehouse, rowsBefore, `process ${k}`);
-        await sleep(delay);
-        expect(cli.kill(), `process ${k} was still running when its kill came`).toBe(true);
-        expect((await cli.exited).signal).toBe("SIGKILL");
-        killed.push(cli.pid);
-        await waitForOtherSessions(warehouse);
-
-        // Consistent at every kill: no identity twice, every row real, and before each cursor exactly the
-        // rows of the API (lookback 0: nothing is stored beyond a cursor, rows and cursor commit together).
-        // The cursor's own millisecond may be partial: a full page can end inside it, and the cursor is a
-        // from_time position (the next page, or the next run, reads from cursor − 1 ms and completes it).
-        expect(await altcraftCopiesBeyondSource(check), `duplicates after kill ${k}`).toEqual([]);
-        await expectAltcraftGroundTruth({ ...check, label: `after kill ${k}`, cursorMillisecond: "subset" });
-      }
+      killed = await killAfterCommits({
+        source: "altcraft",
+        warehouse,
+        start: () => startCli(["sync", "-c", config], env),
+        delays,
+        afterKill: async (k) => {
+          // Consistent at every kill: no identity twice, every row real, and before each cursor exactly the
+          // rows of the API (lookback 0: nothing is stored beyond a cursor, rows and cursor commit together).
+          // The cursor's own millisecond may be partial: a full page can end inside it, and the cursor is a
+          // from_time position (the next page, or the next run, reads from cursor − 1 ms and completes it).
+          expect(await altcraftCopiesBeyondSource(check), `duplicates after kill ${k}`).toEqual([]);
+          await expectAltcraftGroundTruth({ ...check, label: `after kill ${k}`, cursorMillisecond: "subset" });
+        },
+      });
     } finally {
       sim.setOptions({ latencyMs: LATENCY_MS });
     }
-    const partway = await logRows(warehouse);
+    const partway = await storedRows(warehouse, "altcraft");
     expect(partway, "the killed runs stored some rows").toBeGreaterThan(0);
 
     const finalStart = Date.now();

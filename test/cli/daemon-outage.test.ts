@@ -12,6 +12,7 @@ import { findFreePort } from "../../src/postgres/port.finder.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import { openWarehouse } from "../../src/warehouse/warehouse.database.js";
 import { killRunningClis, startCli } from "../support/cli.js";
+import { until } from "../support/until.js";
 
 const HOUR = 3_600_000;
 let sim: YandexDirectSimulator;
@@ -40,17 +41,6 @@ afterAll(async () => {
   await server?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-/** Polls `probe` until it returns a value, or fails naming `what` after `timeoutMs`. */
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 interface Health {
   status: string;
@@ -114,30 +104,48 @@ describe("a daemon across a database outage", () => {
     };
 
     // Up: a run succeeds. Stop the database right after a run ends, while no stream holds a connection.
-    const ok = await until("a succeeded run", 30_000, async () => {
-      const h = await health();
-      return h.code === 200 && h.body.status === "ok" ? h : undefined;
-    });
+    const ok = await until(
+      "a succeeded run",
+      async () => {
+        const h = await health();
+        return h.code === 200 && h.body.status === "ok" ? h : undefined;
+      },
+      { timeoutMs: 30_000, everyMs: 50, errorsMeanNotYet: true },
+    );
     expect(ok.body).toMatchObject({ warehouse: "up", lastRun: { status: "succeeded" } });
-    const before = await until("a finished run with none in flight", 20_000, async () => {
-      const { text } = await metrics();
-      const done = metric(text, "eventlog_sync_runs_total", '{status="succeeded"}') ?? 0;
-      return done >= 1 && metric(text, "eventlog_sync_run_in_progress") === 0 ? text : undefined;
-    });
+    const before = await until(
+      "a finished run with none in flight",
+      async () => {
+        const { text } = await metrics();
+        const done = metric(text, "eventlog_sync_runs_total", '{status="succeeded"}') ?? 0;
+        return done >= 1 && metric(text, "eventlog_sync_run_in_progress") === 0 ? text : undefined;
+      },
+      { timeoutMs: 20_000, everyMs: 50, errorsMeanNotYet: true },
+    );
     await server?.stop();
     server = undefined;
     const failedBefore = metric(before, "eventlog_sync_runs_total", '{status="failed"}') ?? 0;
 
     // Down: healthz 503, runs failing and counted, metrics served with the warehouse marked down.
-    const down = await until("/healthz 503", 20_000, async () => {
-      const h = await health();
-      return h.code === 503 ? h : undefined;
-    });
+    const down = await until(
+      "/healthz 503",
+      async () => {
+        const h = await health();
+        return h.code === 503 ? h : undefined;
+      },
+      { timeoutMs: 20_000, everyMs: 50, errorsMeanNotYet: true },
+    );
     expect(down.body).toMatchObject({ status: "unreachable", warehouse: "unreachable" });
-    const during = await until("failed runs counted", 20_000, async () => {
-      const m = await metrics();
-      return (metric(m.text, "eventlog_sync_runs_total", '{status="failed"}') ?? 0) >= failedBefore + 2 ? m : undefined;
-    });
+    const during = await until(
+      "failed runs counted",
+      async () => {
+        const m = await metrics();
+        return (metric(m.text, "eventlog_sync_runs_total", '{status="failed"}') ?? 0) >= failedBefore + 2
+          ? m
+          : undefined;
+      },
+      { timeoutMs: 20_000, everyMs: 50, errorsMeanNotYet: true },
+    );
     expect(during.code).toBe(200);
     expect(metric(during.text, "eventlog_sync_warehouse_up")).toBe(0);
     expect(metric(during.text, "eventlog_sync_runs_total", '{status="succeeded"}')).toBeGreaterThanOrEqual(1);
@@ -152,10 +160,14 @@ describe("a daemon across a database outage", () => {
 
     // Back: the pool reconnects by itself, and the next run succeeds.
     server = await startEmbeddedPostgres({ dataDir: join(dir, "pg"), port: pgPort });
-    const back = await until("/healthz 200 ok after the outage", 30_000, async () => {
-      const h = await health();
-      return h.code === 200 && h.body.status === "ok" && h.body.lastRun?.runId !== null ? h : undefined;
-    });
+    const back = await until(
+      "/healthz 200 ok after the outage",
+      async () => {
+        const h = await health();
+        return h.code === 200 && h.body.status === "ok" && h.body.lastRun?.runId !== null ? h : undefined;
+      },
+      { timeoutMs: 30_000, everyMs: 50, errorsMeanNotYet: true },
+    );
     expect(back.body).toMatchObject({ warehouse: "up", lastRun: { status: "succeeded" } });
     const after = await metrics();
     expect(metric(after.text, "eventlog_sync_warehouse_up")).toBe(1);
@@ -196,25 +208,36 @@ describe("a daemon started while the database is down", () => {
       const response = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5_000) });
       return { code: response.status, body: (await response.json()) as Health };
     };
-    const down = await until("/healthz while the database is down", 30_000, async () => {
-      const h = await health();
-      return h.code === 503 ? h : undefined;
-    });
+    const down = await until(
+      "/healthz while the database is down",
+      async () => {
+        const h = await health();
+        return h.code === 503 ? h : undefined;
+      },
+      { timeoutMs: 30_000, everyMs: 50, errorsMeanNotYet: true },
+    );
     expect(down.body).toMatchObject({ status: "unreachable", warehouse: "unreachable", lastRun: null });
     const metrics = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
     expect(metric(metrics, "eventlog_sync_warehouse_up")).toBe(0);
     // Still there, serving, after the start has failed twice.
-    await until("two failed starts", 60_000, async () =>
-      (daemon.stderr().match(/the warehouse is not reachable: serving/g)?.length ?? 0) >= 2 ? true : undefined,
+    await until(
+      "two failed starts",
+      async () =>
+        (daemon.stderr().match(/the warehouse is not reachable: serving/g)?.length ?? 0) >= 2 ? true : undefined,
+      { timeoutMs: 60_000, everyMs: 50, errorsMeanNotYet: true },
     );
     expect((await health()).code).toBe(503);
     expect(await Promise.race([daemon.exited.then(() => "exited"), sleep(10, "alive")])).toBe("alive");
 
     server = await startEmbeddedPostgres({ dataDir: join(dir, "pg"), port: pgPort });
-    const ok = await until("/healthz 200 ok once the database came", 60_000, async () => {
-      const h = await health();
-      return h.code === 200 && h.body.status === "ok" ? h : undefined;
-    });
+    const ok = await until(
+      "/healthz 200 ok once the database came",
+      async () => {
+        const h = await health();
+        return h.code === 200 && h.body.status === "ok" ? h : undefined;
+      },
+      { timeoutMs: 60_000, everyMs: 50, errorsMeanNotYet: true },
+    );
     expect(ok.body).toMatchObject({ warehouse: "up", lastRun: { status: "succeeded" } });
 
     process.kill(daemon.pid, "SIGTERM");

@@ -8,14 +8,13 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { type AltcraftSimulator, startAltcraftSimulator } from "../../src/simulators/altcraft/index.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import { runCli } from "../support/cli.js";
 import { readmeRecipe } from "../support/readme.js";
-import { createEmptyDatabase, type TestDatabase } from "../support/test-database.js";
+import { createEmptyDatabase, dropRoles, type TestDatabase } from "../support/test-database.js";
 
 const AC_TOKEN = "ac-least-privileges-5d1e";
 const YD_TOKEN = "yd-least-privileges-8c3a";
@@ -51,9 +50,7 @@ afterAll(async () => {
   await yandex?.close();
   // The role owns objects only in this database: once it is dropped, the role can go.
   await database?.drop();
-  const admin = new pg.Client({ connectionString: inject("pgAdminUrl") });
-  await admin.connect();
-  await admin.query(`drop role if exists ${role}`).finally(() => admin.end());
+  await dropRoles(role);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -5,14 +5,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { migrations } from "../../migrations/index.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import { migrateDown } from "../../src/warehouse/migrations.runner.js";
 import { runCli, startCli, killRunningClis } from "../support/cli.js";
-import { createEmptyDatabase, createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { connectClient, createEmptyDatabase, createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 const HOUR = 3_600_000;
 const ALL = Object.keys(migrations).sort();
@@ -191,8 +191,7 @@ describe("status", () => {
 describe("the migration lock held by someone else", () => {
   const MIGRATION_LOCK_ID = "3853314791062309107";
   async function holdLock(d: TestDatabase): Promise<{ pid: number; client: pg.Client }> {
-    const client = new pg.Client({ connectionString: d.url, application_name: "bi-dashboard" });
-    await client.connect();
+    const client = await connectClient(d.url, "bi-dashboard");
     await client.query(`select pg_advisory_lock(${MIGRATION_LOCK_ID})`);
     const pid = (await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]?.pid ?? 0;
     return { pid, client };

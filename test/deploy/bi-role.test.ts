@@ -8,13 +8,13 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openWarehouse } from "../../src/warehouse/warehouse.database.js";
 import { lockKeysFrom, readLockSecret } from "../../src/warehouse/lock.keys.js";
 import { migrateToLatest } from "../../src/warehouse/migrations.runner.js";
 import { biRoleRecipe, readmeQueries, readmeRecipe } from "../support/readme.js";
-import { createEmptyDatabase, type TestDatabase } from "../support/test-database.js";
+import { connectClient, createEmptyDatabase, dropRoles, type TestDatabase } from "../support/test-database.js";
 import { HOUR, startYandexScenario } from "../support/yandex-scenario.js";
 
 const suffix = randomBytes(5).toString("hex");
@@ -33,10 +33,8 @@ function asRole(role: string, password: string): string {
   return url.toString();
 }
 
-async function connect(role: string, password: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: asRole(role, password) });
-  await client.connect();
-  return client;
+function connect(role: string, password: string): Promise<pg.Client> {
+  return connectClient(asRole(role, password));
 }
 
 /** A README statement for this test's database and roles; the idle timeout shortened so a test can see it act. */
@@ -66,22 +64,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await database?.drop();
-  const admin = new pg.Client({ connectionString: inject("pgAdminUrl") });
-  await admin.connect();
-  try {
-    for (const role of [bi, writer]) await admin.query(`drop role if exists ${role}`);
-  } finally {
-    await admin.end();
-  }
+  await dropRoles(bi, writer);
 });
 
 const PERMISSION_DENIED = /permission denied/;
 
 /** A session of the BI role, named `application`. */
-async function connectAsReader(application = "bi-tool"): Promise<pg.Client> {
-  const reader = new pg.Client({ connectionString: asRole(bi, biPassword), application_name: application });
-  await reader.connect();
-  return reader;
+function connectAsReader(application = "bi-tool"): Promise<pg.Client> {
+  return connectClient(asRole(bi, biPassword), application);
 }
 
 /** The advisory lock keys of eventlog-sync before they were salted: what a reader could compute. */

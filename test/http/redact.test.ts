@@ -60,8 +60,39 @@ describe("createRedactor", () => {
   });
 
   it("leaves a piece of 7 characters alone", () => {
-    const seven = TOKEN.slice(3, 3 + MIN_PIECE - 1);
+    const seven = TOKEN.slice(3, 10);
     expect(redact(`a ${seven} b`)).toBe(`a ${seven} b`);
+  });
+
+  it("masks a piece of exactly 8 characters and leaves one of 7: the threshold as documented", () => {
+    // Literal numbers: the promise is "8 or more consecutive characters", whatever the constant says.
+    const secret = "k3Yv9QzW7tLp2RxN";
+    const only = createRedactor([secret]);
+    expect(only(`a ${secret.slice(4, 12)} b`)).toBe(`a ${REDACTED} b`);
+    expect(only(`a ${secret.slice(4, 11)} b`)).toBe(`a ${secret.slice(4, 11)} b`);
+    expect(only(`a ${secret.slice(0, 6)} b`)).toBe(`a ${secret.slice(0, 6)} b`);
+  });
+
+  it("masks a secret of 8 characters in pieces, and one of 7 only whole", () => {
+    const eight = createRedactor(["Qm4tZ8wK"]);
+    expect(eight("key Qm4tZ8wK!")).toBe(`key ${REDACTED}!`);
+    const seven = createRedactor(["Qm4tZ8w"]);
+    expect(seven("key Qm4tZ8w!")).toBe(`key ${REDACTED}!`);
+    // A cut of 6 characters of either secret is not the secret: it stays.
+    expect(eight("key Qm4tZ8 cut")).toBe("key Qm4tZ8 cut");
+    expect(seven("key Qm4tZ8 cut")).toBe("key Qm4tZ8 cut");
+  });
+
+  it("masks a non-ASCII secret in its ASCII-escaped JSON form (\\uXXXX), as servers that escape every non-ASCII character write it", () => {
+    // A non-ASCII character in every run of 3, so no piece of 8 characters of the escaped form is plain ASCII
+    // that another spelling of the secret would also cover.
+    const secret = "äb3ñq7Ωz9éd2жx5";
+    const escaped = "\\u00e4b3\\u00f1q7\\u03a9z9\\u00e9d2\\u0436x5";
+    const only = createRedactor([secret]);
+    expect(only(`{"error":"token ${escaped} rejected"}`)).toBe(`{"error":"token ${REDACTED} rejected"}`);
+    // A snippet cut in the middle of the escaped form is masked by its pieces as well.
+    expect(only(`token ${escaped.slice(0, 14)}`)).toBe(`token ${REDACTED}`);
+    expect(only(`token ${JSON.stringify(secret).slice(1, -1)} as written`)).toBe(`token ${REDACTED} as written`);
   });
 
   it("masks several secrets, each in every form", () => {

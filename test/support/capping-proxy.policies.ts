@@ -12,6 +12,7 @@
  * function returning 0); the proxy does not stop it.
  */
 import { createRandom, deriveSeed } from "../../src/simulators/common/seeded.random.js";
+import { canonicalJson } from "../../src/sync/event.identity.js";
 
 /** What a policy knows of the request it caps. */
 export interface CapRequest {
@@ -108,4 +109,21 @@ export function randomCap(seed: number, min: number, max: number): CapPolicy {
   if (max < min) throw new TypeError(`Expected \`max\` to be ≥ \`min\` (${min}), got \`${max}\``);
   if (!Number.isSafeInteger(seed)) throw new TypeError(`Expected \`seed\` to be an integer, got \`${seed}\``);
   return (request) => createRandom(deriveSeed(seed, "cap", request.index)).int(min, max);
+}
+
+/**
+ * A cap drawn uniformly from [min, max] for each distinct request: it depends only on `seed` and the request's
+ * parameters (the token left out), never on the order requests arrive in. Streams read concurrently then
+ * meet the same caps in every run of a test, and a request asked again gets the same answer, as from a server
+ * whose cap follows the query.
+ */
+export function requestCap(seed: number, min: number, max: number): CapPolicy {
+  positiveInteger("min", min);
+  positiveInteger("max", max);
+  if (max < min) throw new TypeError(`Expected \`max\` to be ≥ \`min\` (${min}), got \`${max}\``);
+  if (!Number.isSafeInteger(seed)) throw new TypeError(`Expected \`seed\` to be an integer, got \`${seed}\``);
+  return (request) => {
+    const { token: _token, ...params } = request.params;
+    return createRandom(deriveSeed(seed, "cap", canonicalJson(params), request.offset)).int(min, max);
+  };
 }

@@ -21,7 +21,7 @@ import { Agent, createServer, request as httpRequest, type IncomingMessage, type
 import type { AddressInfo } from "node:net";
 import type { CapPolicy, CapRequest } from "./capping-proxy.policies.js";
 
-export { byteCap, dipFor, fixedCap, offsetCap, randomCap, schedule } from "./capping-proxy.policies.js";
+export { byteCap, dipFor, fixedCap, offsetCap, randomCap, requestCap, schedule } from "./capping-proxy.policies.js";
 export type { CapPolicy, CapRequest } from "./capping-proxy.policies.js";
 
 export interface CappingProxyOptions {

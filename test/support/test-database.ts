@@ -17,7 +17,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `run` on a session of the server's administrator (create and drop databases and roles), then ends it. */
+export async function asAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: inject("pgAdminUrl") });
   await client.connect();
   try {
@@ -29,7 +30,7 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
 
 async function create(template: string | undefined): Promise<TestDatabase> {
   const name = `eventlog_test_${randomBytes(6).toString("hex")}`;
-  await admin((c) => c.query(`create database ${name}${template ? ` template ${template}` : ""}`));
+  await asAdmin((c) => c.query(`create database ${name}${template ? ` template ${template}` : ""}`));
   const url = withDatabase(inject("pgAdminUrl"), name);
   const warehouse = openWarehouse(url);
   return {
@@ -38,9 +39,29 @@ async function create(template: string | undefined): Promise<TestDatabase> {
     warehouse,
     drop: async () => {
       await warehouse.close();
-      await admin((c) => c.query(`drop database if exists ${name} with (force)`));
+      await asAdmin((c) => c.query(`drop database if exists ${name} with (force)`));
     },
   };
+}
+
+/** Drops roles a test created on the shared server (after the databases holding their objects are dropped). */
+export async function dropRoles(...roles: readonly string[]): Promise<void> {
+  await asAdmin(async (c) => {
+    for (const role of roles) await c.query(`drop role if exists ${role}`);
+  });
+}
+
+/**
+ * A connected session of its own to `url`, outside any pool: a reader, a lock holder or a connection killer.
+ * `applicationName` is what pg_stat_activity shows for it. The caller ends it.
+ */
+export async function connectClient(url: string, applicationName?: string): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: url,
+    ...(applicationName === undefined ? {} : { application_name: applicationName }),
+  });
+  await client.connect();
+  return client;
 }
 
 /** A database of its own for one test file, cloned from the migrated template. */

@@ -5,7 +5,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRandom } from "../../src/simulators/common/seeded.random.js";
 import { startYandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
@@ -13,7 +13,7 @@ import type { RunSummary } from "../../src/sync/run-sync.engine.js";
 import { stringify } from "yaml";
 import { killRunningClis, startCli } from "../support/cli.js";
 import { copiesBeyondSource, expectGroundTruth } from "../support/ground-truth.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { connectClient, createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { HOUR, startYandexScenario, type YandexScenario } from "../support/yandex-scenario.js";
 
 let database: TestDatabase;
@@ -21,8 +21,7 @@ let scenario: YandexScenario | undefined;
 let killer: pg.Client;
 beforeAll(async () => {
   database = await createTestDatabase();
-  killer = new pg.Client({ connectionString: database.url, application_name: "connection-killer" });
-  await killer.connect();
+  killer = await connectClient(database.url, "connection-killer");
 });
 afterEach(async () => {
   await scenario?.close();

@@ -5,13 +5,13 @@
  * holding the real key: the stream fails naming its role, application and pid — log, stream run, status — and
  * the run exits 2. The holders here are the test's own connections (the superuser, as the sync itself).
  */
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { exitCodeOf } from "../../src/cli/sync.command.js";
 import { lockKeysFrom, readLockSecret } from "../../src/warehouse/lock.keys.js";
 import { streamStatuses } from "../../src/warehouse/status.repository.js";
 import { HOUR, startYandexScenario, type YandexScenario } from "../support/yandex-scenario.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { connectClient, createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 let database: TestDatabase;
 let scenario: YandexScenario;
@@ -33,8 +33,7 @@ afterAll(async () => {
 
 /** A session of the test's role named `application`, holding the real locks of the streams `logins`. */
 async function holdStreams(application: string, logins: readonly string[]): Promise<number> {
-  const client = new pg.Client({ connectionString: database.url, application_name: application });
-  await client.connect();
+  const client = await connectClient(database.url, application);
   holders.push(client);
   const keys = lockKeysFrom(await readLockSecret(database.warehouse.pool));
   for (const login of logins) {

@@ -6,7 +6,6 @@
  * read twice in one round, and a copy killed while it holds the token's budget neither stops the others nor
  * leaves anything wrong behind.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import type { Warehouse } from "../../src/warehouse/warehouse.database.js";
@@ -15,6 +14,7 @@ import { copiesBeyondSource, expectGroundTruth } from "../support/ground-truth.j
 import { startTimeDaysAgo, useProcessTest } from "../support/process-test.js";
 import { type RequestWatch, startRequestWatch } from "../support/request-watch.js";
 import { waitForOtherSessions } from "../support/sessions.js";
+import { until } from "../support/until.js";
 
 const TOKEN = "agency-token";
 const LOGINS = Array.from({ length: 8 }, (_, i) => `client-${i + 1}`);
@@ -99,15 +99,6 @@ async function expectCaughtUp(warehouse: Warehouse, since: number): Promise<void
     expect(s.cursor?.getTime(), `cursor of ${s.stream_key}`).toBeGreaterThanOrEqual(since - 3000);
 }
 
-/** Polls `condition` every 20 ms until it holds; fails naming `what` after `timeoutMs`. */
-async function until(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}
-
 function withinMs<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
@@ -168,10 +159,10 @@ describe("copies of sync on one token", () => {
     const inFlight = () => watch.tag("killed").inFlight > 0;
     const others: CliProcess[] = [];
     try {
-      await until("a request of the copy to be killed in flight", inFlight, 20_000);
+      await until("a request of the copy to be killed in flight", inFlight, { timeoutMs: 20_000 });
       for (let i = 0; i < 2; i++) others.push(processes.startCli(["sync", "-c", othersConfig], env));
       for (const cli of [killed, ...others]) expect(await cli.started, "every copy began its run").toBe(true);
-      await until("a request of the copy to be killed in flight once the others run", inFlight, 20_000);
+      await until("a request of the copy to be killed in flight once the others run", inFlight, { timeoutMs: 20_000 });
       expect(killed.kill()).toBe(true);
     } finally {
       sim.setOptions({ latencyMs: 20 });

@@ -2,8 +2,10 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LoaderInputError } from "../../src/errors.js";
-import { canonicalJson } from "../../src/sync/event.identity.js";
-import { numberOccurrences } from "../support/occurrences.js";
+import { createRedactor } from "../../src/http/secrets.redactor.js";
+import { pageRows } from "../../src/sync/altcraft.batches.js";
+import { canonicalJson, streamIdentity } from "../../src/sync/event.identity.js";
+import { windowRows } from "../../src/sync/yandex-direct.jobs.js";
 import {
   campaignLogTable,
   type YandexDirectEventRowInput,
@@ -12,7 +14,7 @@ import {
 import { loadBatch } from "../../src/warehouse/batch.loader.js";
 import { startRun } from "../support/runs.js";
 import { ensureStream, getStream } from "../../src/warehouse/streams.repository.js";
-import { syntheticEvents, toRow } from "../support/synthetic-events.js";
+import { syntheticEvents } from "../support/synthetic-events.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 let database: TestDatabase;
@@ -113,29 +115,63 @@ describe("loadBatch", () => {
     });
   });
 
-  it("keeps identical but distinct events (occurrence 0 and 1) as two rows", async () => {
+  it("keeps identical but distinct events (occurrence 0 and 1) as two rows, and knows them again in another locale", async () => {
     const stream = await newStream("identical");
-    const record = JSON.parse(syntheticEvents(1, { login: stream.stream_key })[0]?.raw ?? "null") as Parameters<
-      typeof toRow
-    >[0];
-    const numbered = numberOccurrences([record, { ...record }]);
-    const rows = numbered.map((n) => toRow(n.record, n.canonical, n.occurrence, "identical"));
-    expect(rows.map((r) => r.occurrence)).toEqual([0, 1]);
+    // Rows built as the sync builds them: a snapshot of the response's items through windowRows, which
+    // numbers identical items and keys them on the item without its locale-dependent descriptions.
+    const item = {
+      Timestamp: "2026-01-01T00:00:07",
+      EventType: "MoneyIn",
+      EventName: "Payment received",
+      CampaignID: 1001,
+      BannerID: 500001,
+      Attributes: { Payed: 12.5, Currency: "RUB" },
+    };
+    const rowsOf = (items: unknown[]) =>
+      windowRows(
+        { items, times: items.map(() => Date.parse("2026-01-01T00:00:07+03:00")) },
+        {
+          keyPrefix: streamIdentity("yandex_direct", "bench", "identical"),
+          account: "bench",
+          login: "identical",
+          zone: "+03:00",
+          currency: "RUB",
+          redact: createRedactor([]),
+        },
+      );
+    const first = rowsOf([item, { ...item }]);
+    expect(first.rejects).toEqual([]);
+    expect(first.events.map((r) => r.occurrence)).toEqual([0, 1]);
     const result = await loadBatch(database.warehouse.pool, yandexDirectEventsTable, {
       streamId: stream.stream_id,
       runId,
-      events: rows,
+      events: first.events,
     });
     expect(result.inserted).toBe(2);
     const stored = await database.warehouse.db
       .selectFrom("yandex_direct.events")
-      .select(["occurrence", "raw", "payed", "event_time"])
+      .select(["occurrence", "raw", "payed", "event_time", "event_name"])
       .where("stream_id", "=", stream.stream_id)
       .orderBy("occurrence")
       .execute();
     expect(stored.map((s) => s.occurrence)).toEqual([0, 1]);
+    expect(stored[0]?.raw).toEqual(item);
     expect(canonicalJson(stored[0]?.raw)).toBe(canonicalJson(stored[1]?.raw));
-    expect(stored[0]?.payed).toBe(record.Attributes.Payed.toFixed(2));
+    expect(stored[0]?.payed).toBe("12.5");
+    expect(stored[0]?.event_time.toISOString()).toBe("2025-12-31T21:00:07.000Z");
+    // The same two events read again with the descriptions in another locale: the same keys, nothing new.
+    const again = rowsOf([
+      { ...item, EventName: "Поступление средств" },
+      { ...item, EventName: "Поступление средств" },
+    ]);
+    expect(again.events.map((r) => r.event_key)).toEqual(first.events.map((r) => r.event_key));
+    expect(
+      await loadBatch(database.warehouse.pool, yandexDirectEventsTable, {
+        streamId: stream.stream_id,
+        runId,
+        events: again.events,
+      }),
+    ).toMatchObject({ inserted: 0, duplicates: 2 });
   });
 
   it("stores rejects with their payload and reason in the same transaction", async () => {
@@ -253,21 +289,23 @@ describe("loadBatch", () => {
       state: "",
       value: "",
     };
-    const [numbered] = numberOccurrences([raw]);
-    const row = {
-      event_key: "00000000-0000-0000-0000-000000000001",
-      account: "main",
-      campaign_id: 7,
-      time: new Date(raw.time),
-      level: raw.level,
-      message: raw.message,
-      state: raw.state,
-      value: raw.value,
-      value_ms: null,
-      occurrence: numbered?.occurrence ?? 0,
-      raw: JSON.stringify(raw),
-    };
-    await loadBatch(database.warehouse.pool, campaignLogTable, { streamId: stream.stream_id, runId, events: [row] });
+    // Built as the sync builds an Altcraft page's rows: through pageRows, keyed on the row's canonical text.
+    const { events, rejects } = pageRows(
+      { rows: [raw], times: [Date.parse(raw.time)] },
+      {
+        keyPrefix: streamIdentity("altcraft", "main", "7"),
+        account: "main",
+        campaignId: 7,
+        zone: "Z",
+        startMs: 0,
+        cursorBefore: Number.NEGATIVE_INFINITY,
+        redact: createRedactor([]),
+      },
+    );
+    expect(rejects).toEqual([]);
+    const [row] = events;
+    expect(row).toMatchObject({ campaign_id: 7, message: raw.message, occurrence: 0 });
+    await loadBatch(database.warehouse.pool, campaignLogTable, { streamId: stream.stream_id, runId, events });
     const stored = await database.warehouse.db
       .selectFrom("altcraft.campaign_log")
       .selectAll()

@@ -4,15 +4,14 @@
  * at any moment loses and duplicates nothing (rows and cursor commit together), two processes started at
  * once split the streams, exit codes and config errors are clear, and tokens never reach the output.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRandom } from "../../src/simulators/common/seeded.random.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import type { Warehouse } from "../../src/warehouse/warehouse.database.js";
 import { copiesBeyondSource, expectGroundTruth, type GroundTruthStream } from "../support/ground-truth.js";
+import { killAfterCommits, storedRows } from "../support/kill-loop.js";
 import { startTimeDaysAgo, useProcessTest } from "../support/process-test.js";
-import { waitForOtherSessions } from "../support/sessions.js";
 import type { TestDatabase } from "../support/test-database.js";
 
 const TOKEN = "agency-token"; // the simulator's default agency token (clients client-1…3, each also `client-N-token`)
@@ -83,33 +82,31 @@ describe("eventlog-sync sync as processes", () => {
     const env = { DATABASE_URL: database.url, YD_TOKEN: TOKEN };
     const check = { sim, warehouse, account: "agency", streams: LOGINS, startTime };
 
-    // While killing, every answer takes 150 ms: the backfill (3 logins × ≥ 30 windows of ≈ 100 events, at
-    // most 2 requests in flight per account) needs at least 90 × 150 / 2 ms ≈ 6.8 s of requests on any
-    // machine, more than the five seeded delays after each run is recorded (314, 374, 1473, 1139 and 926 ms,
-    // 4.2 s in all) take together, so every process is killed mid-run, the later ones deeper into the
-    // backfill. Where each kill lands (stream start, a request in flight, a COPY, a COMMIT) is
+    // While killing, every answer takes 250 ms: the backfill (3 logins × ≥ 30 windows of ≈ 100 events, at
+    // most 2 requests in flight per account) needs at least 90 × 250 / 2 ms ≈ 11 s of requests on any
+    // machine. Each process runs until its first commit (a few requests) and then for a seeded delay of
+    // 100–500 ms: five of them take well under that together, so every process is killed mid-run, the later
+    // ones deeper into the backfill. Where each kill lands (a request in flight, a COPY, a COMMIT) is
     // timing-dependent; what is asserted holds for any instant.
-    sim.setOptions({ latencyMs: 150 });
+    sim.setOptions({ latencyMs: 250 });
     const random = createRandom(7);
-    const killed: number[] = [];
+    let killed: number[];
     try {
-      for (let k = 0; k < 5; k++) {
-        const cli = startCli(["sync", "-c", config], env);
-        const started = await cli.started;
-        expect(started, `process ${k} did not start its run: ${started ? "" : (await cli.exited).stderr}`).toBe(true);
-        await sleep(random.int(300, 1500));
-        expect(cli.kill(), `process ${k} was still running when its kill came`).toBe(true);
-        expect((await cli.exited).signal).toBe("SIGKILL");
-        killed.push(cli.pid);
-        await waitForOtherSessions(warehouse);
-
-        // Consistent at every kill: no identity twice, and before each cursor exactly the events of the API.
-        expect(await copiesBeyondSource(check), `duplicates after kill ${k}`).toEqual([]);
-        await expectGroundTruth({ ...check, label: `after kill ${k}`, beyondCursor: "subset" });
-      }
+      killed = await killAfterCommits({
+        source: "yandex_direct",
+        warehouse,
+        start: () => startCli(["sync", "-c", config], env),
+        delays: Array.from({ length: 5 }, () => random.int(100, 500)),
+        afterKill: async (k) => {
+          // Consistent at every kill: no identity twice, and before each cursor exactly the events of the API.
+          expect(await copiesBeyondSource(check), `duplicates after kill ${k}`).toEqual([]);
+          await expectGroundTruth({ ...check, label: `after kill ${k}`, beyondCursor: "subset" });
+        },
+      });
     } finally {
       sim.setOptions({ latencyMs: LATENCY_MS });
     }
+    expect(await storedRows(warehouse, "yandex_direct"), "the killed runs stored some rows").toBeGreaterThan(0);
 
     const finalStart = Date.now();
     const final = startCli(["sync", "-c", config], env);
