@@ -23,11 +23,13 @@ const withoutComments = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, "").
 
 const read = (file: string) => ({ file, code: withoutComments(readFileSync(join(ROOT, file), "utf8")) });
 const SRC = sourceFiles("src").map(read);
-/** Test support the document's conventions quote (`useProcessTest`). */
+/** Test support, which only the document's Conventions quote (`useProcessTest`). */
 const SUPPORT = sourceFiles("test/support").map(read);
 
 /** Every `code span` of the document. */
-const codeSpans = [...DOC.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
+const spansOf = (text: string) => [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!);
+const codeSpans = spansOf(DOC);
+const CONVENTIONS = DOC.indexOf("## Conventions");
 
 /**
  * The names of code the document quotes: an identifier with a capital (camelCase, PascalCase, CONSTANT_CASE),
@@ -76,16 +78,31 @@ function actualImports(layer: string): Set<string> {
 }
 
 describe("docs/architecture.md", () => {
-  it("quotes only code names that exist in src/", () => {
-    const names = quotedCodeNames(codeSpans);
-    expect(names.length).toBeGreaterThan(60);
-    const missing = names.filter(
-      (name) =>
-        ![...SRC, ...SUPPORT].some(({ code }) =>
-          new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`).test(code),
-        ),
-    );
-    expect(missing).toEqual([]);
+  it("quotes only code names that exist in src/ (test support in its Conventions)", () => {
+    const defined = (name: string, files: { code: string }[]) =>
+      files.some(({ code }) => new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`).test(code));
+    const product = quotedCodeNames(spansOf(DOC.slice(0, CONVENTIONS)));
+    const conventions = quotedCodeNames(spansOf(DOC.slice(CONVENTIONS)));
+    expect(product.length).toBeGreaterThan(60);
+    expect([
+      ...product.filter((name) => !defined(name, SRC)),
+      ...conventions.filter((name) => !defined(name, [...SRC, ...SUPPORT])),
+    ]).toEqual([]);
+  });
+
+  it("places each code name in the file it names beside it (`name`, `src/…`)", () => {
+    const pairs = [...DOC.matchAll(/`([A-Za-z_$][\w$]*)(?:\(\))?`,? (?:in )?\(?`(src\/[\w./-]+\.ts)`/g)]
+      .map((m) => ({
+        name: m[1]!,
+        file: m[2]!,
+      }))
+      .filter(({ name }) => /[A-Z]/.test(name)); // code names, not columns (`nul_replaced`)
+    expect(pairs.length).toBeGreaterThan(20);
+    const misplaced = pairs.filter(({ name, file }) => {
+      const code = SRC.find((f) => f.file === file)?.code ?? "";
+      return !new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`).test(code);
+    });
+    expect(misplaced.map(({ name, file }) => `${name} in ${file}`)).toEqual([]);
   });
 
   it("names only files that exist", () => {

@@ -118,4 +118,20 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: 'createHmac("sha256", "")',
     tests: ["test/warehouse/lock-keys.test.ts"],
   },
+  {
+    name: "Yandex.Direct lookback ignored",
+    why: "events the source registers late, behind the cursor, are never read",
+    file: "src/sources/yandex-direct/events.evidence.ts",
+    find: "  const from = secondOf(input.cursor - input.lookbackMs);",
+    replace: "  const from = secondOf(input.cursor);",
+    tests: ["test/unit/read-decisions.test.ts", "test/yandex-direct/sync.test.ts"],
+  },
+  {
+    name: "Altcraft lookback ignored",
+    why: "rows the platform adds late, behind the cursor, are never read",
+    file: "src/sources/altcraft/campaign-log.stream.ts",
+    find: "cursor.getTime() - Math.max(1, settings.lookbackMs)",
+    replace: "cursor.getTime() - 1",
+    tests: ["test/altcraft/sync.test.ts", "test/altcraft/lifecycle.test.ts"],
+  },
 ];
