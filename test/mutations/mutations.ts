@@ -27,7 +27,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: "src/sources/altcraft/campaign-log.evidence.ts",
     find: "export const followUpFrom = (latest: number): number => latest - 1;",
     replace: "export const followUpFrom = (latest: number): number => latest;",
-    tests: ["test/unit/read-decisions.test.ts", "test/altcraft/server-model.test.ts"],
+    tests: ["test/unit/read-decisions.test.ts", "test/altcraft/page-caps.test.ts"],
   },
   {
     name: "Yandex.Direct read ended by a short page",
@@ -73,9 +73,9 @@ export const MUTATIONS: readonly Mutation[] = [
     name: "cursor committed before the rows",
     why: "a load that fails after the cursor moved loses its rows for good",
     file: "src/warehouse/batch.loader.ts",
-    find: "    const result = await loadInTransaction(client, table, page, copyText);\n",
+    find: "    const result = await loadInTransaction(client, table, batch, copyText);\n",
     replace:
-      "    await moveCursor(pool, page);\n    const result = await loadInTransaction(client, table, page, copyText);\n",
+      "    await moveCursor(pool, batch);\n    const result = await loadInTransaction(client, table, batch, copyText);\n",
     tests: ["test/warehouse/load-page.test.ts"],
   },
   {

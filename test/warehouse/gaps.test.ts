@@ -179,6 +179,15 @@ describe("a gap handed to the loader", () => {
     // And unknown again: it goes back to NULL, not to the old count.
     await load({ streamId: stream.stream_id, runId, gaps: [stepped(T("13:00:01"), null)] });
     expect(await freshness(stream.stream_id)).toMatchObject({ unread_events: null, unread_known: 7, open_gaps: 2 });
+    // The stream run says so too: what the run found sums to unknown, not to 7 (kills counting it as 0).
+    await finishStreamRun(database.warehouse.db, runId, stream.stream_id, { status: "incomplete", error: "gaps" });
+    const streamRun = await database.warehouse.db
+      .selectFrom("sync.stream_runs")
+      .select(["unread_events", "unread_at"])
+      .where("run_id", "=", runId)
+      .where("stream_id", "=", stream.stream_id)
+      .executeTakeFirstOrThrow();
+    expect(streamRun).toEqual({ unread_events: null, unread_at: T("13:00:00") });
   });
 
   it("is closed by a later batch that covers its place without meeting it, and only then", async () => {
