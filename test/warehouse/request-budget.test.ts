@@ -21,6 +21,7 @@ import {
   type RequestBudgetOptions,
   type RequestBudgets,
 } from "../../src/warehouse/request-budget.factory.js";
+import { until } from "../support/until.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 let database: TestDatabase;
@@ -74,15 +75,6 @@ function startProcess(name: string, options: RequestBudgetOptions = {}): Proc {
   };
   opened.push(proc);
   return proc;
-}
-
-/** Waits for a condition only the database can tell (who holds which lock), checking every 10 ms. */
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(10);
-  }
 }
 
 /** Slots (the two-key advisory locks of its budget connection, which holds nothing else) held by process `name`. */
