@@ -13,8 +13,15 @@ const T = Date.UTC(2026, 10, 20, 10);
 const NOW = T + 3600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** A server holding rows at `log` (ms), at most `cap` per response; `late` is registered on cue. */
-function scriptedServer(log: number[], cap: number, cue: { from: number; late: number } | undefined) {
+/**
+ * A server holding rows at `log` (ms), at most `cap` per response; `late` is registered on cue, before the
+ * first answer from `from` (`every`: before every answer from `everyFrom` once `from` was asked).
+ */
+function scriptedServer(
+  log: number[],
+  cap: number,
+  cue: { from: number; late: number; everyFrom?: number } | undefined,
+) {
   const asked: number[] = [];
   let cued = false;
   const client: AltcraftClient = {
@@ -22,9 +29,9 @@ function scriptedServer(log: number[], cap: number, cue: { from: number; late: n
     call: (_method, params) => {
       const from = Date.parse(String(params.from_time));
       asked.push(from);
-      if (cue && !cued && from === cue.from) {
+      if (cue && ((!cued && from === cue.from) || (cued && from === cue.everyFrom))) {
         cued = true;
-        log.push(cue.late);
+        log.push(cue.late + asked.length);
       }
       const after = log.filter((at) => at > from).sort((a, b) => a - b);
       const size = Math.min(Number(params.limit), cap);
@@ -64,6 +71,14 @@ describe("Altcraft: a millisecond stepped past while a late row arrives after it
   const later = [T + 10];
   // The late row comes with the request that steps past T (from_time = T), after the request from T − 1 ms.
   const cue = { from: T, late: T + 20 };
+
+  it("records the gap as unknown when total_count before T never holds still", async () => {
+    const { client, asked } = scriptedServer([...rowsAt(T, cap + 1), ...later], cap, { ...cue, everyFrom: T - 1 });
+    expect(gaps(await readAll(client))).toEqual([{ at: T, unread: null }]);
+    // The first read, its follow-up and the step, then 16 requests asking the pair again.
+    expect(asked.slice(0, 19)).toEqual([T - 1, T - 1, T, ...Array.from({ length: 8 }, () => [T - 1, T]).flat()]);
+    expect(asked[19]).toBeGreaterThan(T);
+  });
 
   it("counts the one row of T no answer gave, never passing it over", async () => {
     const { client } = scriptedServer([...rowsAt(T, cap + 1), ...later], cap, cue);
