@@ -123,7 +123,8 @@ export function learnTotalCount(r: LogAsking, a: Answer, b: Answer): void {
  * answer gave it again alone (from_time is inclusive: step one more), otherwise the gap it leaves, if any.
  * An answer from the millisecond itself that passed it holds it whole; otherwise total_count's fall across
  * it counts what no answer gave, and without a total_count known to count from from_time on, how many is
- * unknown: no size says a response was not cut.
+ * unknown: no size says a response was not cut. `totals`: the two total_counts to count with, when they were
+ * asked again to agree (campaign-log.stream.ts); undefined in them makes the gap's size unknown.
  */
 export function steppedPast(
   r: LogAsking,
@@ -134,17 +135,18 @@ export function steppedPast(
     limit: number;
     /** The most rows of `last` any answer of the read held: what the warehouse holds of it. */
     held: number;
+    totals?: { before: number | undefined; after: number | undefined };
   },
 ): "again" | UnreadRecords | undefined {
-  const { stepping, answer, last, limit, held } = step;
+  const { stepping, answer, last, limit, held, totals } = step;
   const atLast = answer.times.some((at) => at === last);
   if (atLast && answer.latest !== undefined && answer.latest <= last) return "again";
   const alone = stepping.from === last;
   if (atLast) return undefined;
   // The stepping answer holds only rows of `last` (an exclusive server's follow-up, or the millisecond alone).
   const missing = unreadAcross({
-    before: stepping.totalCount,
-    after: answer.totalCount,
+    before: totals ? totals.before : stepping.totalCount,
+    after: totals ? totals.after : answer.totalCount,
     rowsRead: Math.max(held, stepping.rows.length),
     reading: r.reading ?? undefined,
   });

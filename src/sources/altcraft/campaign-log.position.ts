@@ -17,7 +17,7 @@ import { followUpFrom, judgeResponse, type LogVerdict, stepFrom } from "./campai
 import type { CampaignLogSettings, CampaignLogState, LogProbe } from "./campaign-log.stream.js";
 
 /** Requests of one read that do not advance it, in a row, before the stream fails instead of looping. */
-const MAX_STALLS = 16;
+export const MAX_STALLS = 16;
 
 /** A read that keeps asking without advancing, or a page without a readable time that cannot be paged past. */
 export class StuckPageError extends Error {
@@ -98,11 +98,24 @@ function compareAtLast(at: Position, answer: Answer): AtLast | undefined {
 export function stepOn(
   read: LogRead,
   answer: Answer,
-  step: { last: number; stepping: Answer },
+  step: {
+    last: number;
+    stepping: Answer;
+    /** The total_counts the count rests on, once asked again to agree (undefined in them: they never did). */
+    totals?: { before: number | undefined; after: number | undefined } | undefined;
+  },
 ): "again" | UnreadRecords | undefined {
   const { at } = read;
-  const { last, stepping } = step;
-  const past = steppedPast(read.asking, { stepping, answer, last, limit: at.limit, held: at.heldAtLast });
+  const { last, stepping, totals } = step;
+  const held = at.heldAtLast;
+  const past = steppedPast(read.asking, {
+    stepping,
+    answer,
+    last,
+    limit: at.limit,
+    held,
+    ...(totals ? { totals } : {}),
+  });
   if (past === "again") {
     at.stepping = answer;
     at.from = stepFrom(last, true);

@@ -12,7 +12,9 @@
  * - A follow-up that could not advance (full at `maxPageLimit`, or as large as any response the server gave,
  *   inside one millisecond) steps past that millisecond: `from_time` = the millisecond, then one more once
  *   the server shows from_time is inclusive. What it could not read is a gap, counted by total_count's fall
- *   across the millisecond when total_count is known to count rows from from_time on, unknown otherwise.
+ *   across the millisecond when total_count is known to count rows from from_time on, unknown otherwise;
+ *   the request before the millisecond is asked again after the one past it, and the count holds only when
+ *   its total_count did not move between them (`agreedTotals`: a late row would make it one too low).
  * - Guards, since a time read in the wrong zone silently skips rows: every row must lie within
  *   [from_time − 1 s, now + 1 min], and each follow-up page must reach back to the previous page's last
  *   millisecond; otherwise the stream fails, naming the likely cause.
@@ -22,7 +24,15 @@ import { type AuditPolicy, type Capacity, CapacityMemory, type UnreadRecords } f
 import type { AltcraftClient } from "./altcraft.client.js";
 import { type Answer, askLog } from "./campaign-log.answer.js";
 import type { TotalCountReading } from "./campaign-log.evidence.js";
-import { judgeAnswer, type LogRead, settledOnTrust, stepOn, stepOrRaise, takeAnswer } from "./campaign-log.position.js";
+import {
+  judgeAnswer,
+  type LogRead,
+  MAX_STALLS,
+  settledOnTrust,
+  stepOn,
+  stepOrRaise,
+  takeAnswer,
+} from "./campaign-log.position.js";
 
 export { RowOutOfRangeError, SkippedRowsError } from "./campaign-log.answer.js";
 export { StuckPageError } from "./campaign-log.position.js";
@@ -147,13 +157,51 @@ interface Move {
   over: boolean;
 }
 
+/** total_counts across a stepped-past millisecond: the two to count with, or both unknown. */
+type StepTotals = { before: number | undefined; after: number | undefined };
+
+/**
+ * Whether an answer past a stepped-past millisecond is to be counted by total_count's fall across it: it
+ * does not hold the millisecond, and both answers show a total_count that may count from from_time on.
+ */
+function countsByTotal(read: LogRead, answer: Answer): boolean {
+  const { at, asking } = read;
+  if (!at.stepping || at.last === undefined || asking.reading === null || asking.reading === "all") return false;
+  const last = at.last;
+  if (answer.times.some((t) => t === last)) return false;
+  return at.stepping.totalCount !== undefined && answer.totalCount !== undefined;
+}
+
+/**
+ * The total_counts a step's count rests on, measured so that they agree. A late row after the millisecond,
+ * registered between the answer that could not pass it and the answer past it, raises the second count by
+ * one and would make the count one too low (a row passed over, or a millisecond read whole taken for a gap
+ * of unknown size). So the first request is asked again after the second, and the pair counts only when
+ * the first's total_count did not move between them; otherwise the pair is asked again, up to MAX_STALLS
+ * requests in all. If they never agree, the gap's size is unknown. Costs one request when nothing arrived.
+ */
+async function agreedTotals(read: LogRead, answer: Answer): Promise<StepTotals | undefined> {
+  if (!countsByTotal(read, answer)) return undefined;
+  const { asking, at } = read;
+  const stepping = at.stepping as Answer;
+  let before = stepping.totalCount;
+  let after = answer.totalCount;
+  for (let asked = 0; asked < MAX_STALLS; asked += 2) {
+    const again = (await askLog(asking, stepping.from, at.limit)).totalCount;
+    if (again === before) return { before, after };
+    after = (await askLog(asking, answer.from, at.limit)).totalCount;
+    before = again;
+  }
+  return { before: undefined, after: undefined };
+}
+
 /** Takes an answer in, finishes a step past a millisecond, judges the answer, and moves the read on. */
-function moveOn(read: LogRead, answer: Answer): Move {
+function moveOn(read: LogRead, answer: Answer, totals?: StepTotals): Move {
   const { at } = read;
   const atLast = takeAnswer(read, answer);
   let unread: UnreadRecords | undefined;
   if (at.stepping && at.last !== undefined) {
-    const past = stepOn(read, answer, { last: at.last, stepping: at.stepping });
+    const past = stepOn(read, answer, { last: at.last, stepping: at.stepping, totals });
     // Given alone (from_time is inclusive) and nothing after: its fullest snapshot; a millisecond on next.
     if (past === "again") return { page: pageOf(read, answer), over: false };
     unread = past;
@@ -184,7 +232,7 @@ export async function* readCampaignLog(
   const read = startRead(client, settings, start, { tally, signal, clock });
   for (;;) {
     const answer = await askLog(read.asking, read.at.from, read.at.limit);
-    const move = moveOn(read, answer);
+    const move = moveOn(read, answer, await agreedTotals(read, answer));
     if (move.page) yield move.page;
     if (move.over) return;
   }
