@@ -30,6 +30,7 @@ export const SIMULATORS = [
   "test/simulators/**/*.test.ts",
   "test/support/capping-proxy.test.ts",
   "test/yandex-direct/client.test.ts",
+  "test/altcraft/campaigns-xml.test.ts",
 ];
 
 export const PROCESSES = [

@@ -36,6 +36,8 @@ export interface AltcraftClient {
   ): Promise<Envelope>;
   /** The client's redactor, for callers that quote a response they found wrong. */
   redact: Redactor;
+  /** The format the answers come in (`json` when not said). */
+  readonly format?: Format;
 }
 
 const xmlEscape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -84,6 +86,7 @@ export function createAltcraftClient(options: AltcraftClientOptions): AltcraftCl
   const redact = options.redact ?? createRedactor([options.token]);
   return {
     redact,
+    format: options.format,
     call(method, params, tally, signal) {
       const withToken = options.tokenIn === "body" ? { token: options.token, ...params } : params;
       const body = encodeBody({ ...withToken, format: options.format }, options.format);

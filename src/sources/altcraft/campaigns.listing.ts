@@ -4,6 +4,7 @@ import type { RequestTally } from "../../http/request.retries.js";
 import { redactedSnippet } from "../../http/secrets.redactor.js";
 import type { AltcraftClient } from "./altcraft.client.js";
 import { type CampaignItem, type CampaignStatus, campaignSchema, statusSchema } from "./altcraft.schema.js";
+import { campaignFromXml } from "./campaigns.xml-shape.js";
 
 export interface CampaignFilter {
   /** API filter `type`. */
@@ -46,7 +47,8 @@ export async function listCampaigns(
     const data = Array.isArray(envelope.data) ? envelope.data : envelope.data ? [envelope.data] : [];
     if (data.length === 0) break;
     let maxId = 0;
-    for (const raw of data) {
+    for (const sent of data) {
+      const raw = client.format === "xml" ? campaignFromXml(sent) : sent;
       const item = campaignSchema.safeParse(raw);
       if (!item.success)
         throw new MalformedResponseError(
