@@ -169,6 +169,21 @@ function addStatus(program: Command, wiring: Wiring): void {
     );
 }
 
+/** `dbt-sources`: a dbt sources file from the warehouse's comments. */
+function addDbtSources(program: Command, wiring: Wiring): void {
+  program
+    .command("dbt-sources")
+    .description(
+      "Write a dbt sources.yml for the warehouse's schemas from its own comments: every table and view with its columns, freshness on the event tables",
+    )
+    .option(...CONFIG_OPTION)
+    .option("--out <file>", "write to <file> instead of standard output")
+    .addHelpText("after", "\nExamples:\n  $ eventlog-sync dbt-sources --out models/eventlog_sync/sources.yml")
+    .action(async (options: { config?: string; out?: string }) =>
+      (await import("./dbt-sources.command.js")).runDbtSources(options, await wiring.context()),
+    );
+}
+
 /** `reset <stream>`: move a stream's cursor back. */
 function addReset(program: Command, wiring: Wiring): void {
   program
@@ -237,6 +252,7 @@ export const COMMANDS: ReadonlyArray<(program: Command, wiring: Wiring) => void>
   addDemo,
   addStatus,
   addReset,
+  addDbtSources,
   addConfigCheck,
   addSimulate,
 ];

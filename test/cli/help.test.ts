@@ -22,6 +22,7 @@ describe("--help", () => {
     expect(commands.map((c) => c.name).sort()).toEqual([
       "config check",
       "daemon",
+      "dbt-sources",
       "demo",
       "migrate",
       "reset",
