@@ -37,10 +37,10 @@ interface ColumnRow {
 
 /** The given schemas (those that exist), each with its tables and views (ordinary, partitioned, views, materialized). */
 export async function describeSchemas(db: Kysely<Database>, schemas: readonly string[]): Promise<CatalogSchema[]> {
-  const names = sql.join(schemas.map((s) => sql.lit(s)));
+  const names = [...schemas];
   const described = await sql<{ name: string; description: string | null }>`
     select n.nspname as name, obj_description(n.oid, 'pg_namespace') as description
-      from pg_namespace n where n.nspname in (${names}) order by n.nspname`.execute(db);
+      from pg_namespace n where n.nspname = any(${names}::text[]) order by n.nspname`.execute(db);
   const columns = await sql<ColumnRow>`
     select n.nspname as schema, c.relname as relation, c.relkind as kind,
            obj_description(c.oid, 'pg_class') as relation_description,
@@ -49,7 +49,7 @@ export async function describeSchemas(db: Kysely<Database>, schemas: readonly st
       from pg_class c
       join pg_namespace n on n.oid = c.relnamespace
       join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-     where n.nspname in (${names}) and c.relkind in ('r', 'p', 'v', 'm')
+     where n.nspname = any(${names}::text[]) and c.relkind in ('r', 'p', 'v', 'm')
      order by n.nspname, c.relname, a.attnum`.execute(db);
   return described.rows.map((schema) => ({
     name: schema.name,

@@ -118,6 +118,12 @@ export function learnTotalCount(r: LogAsking, a: Answer, b: Answer): void {
   else if (reading !== "unchanged") r.reading = reading;
 }
 
+/** The two total_counts a step's count rests on, asked again until they agree; undefined: they never did. */
+export interface StepTotals {
+  before: number | undefined;
+  after: number | undefined;
+}
+
 /**
  * After stepping onto the millisecond `last` (the answer `stepping` could not pass it): `again` when this
  * answer gave it again alone (from_time is inclusive: step one more), otherwise the gap it leaves, if any.
@@ -135,7 +141,7 @@ export function steppedPast(
     limit: number;
     /** The most rows of `last` any answer of the read held: what the warehouse holds of it. */
     held: number;
-    totals?: { before: number | undefined; after: number | undefined };
+    totals?: StepTotals;
   },
 ): "again" | UnreadRecords | undefined {
   const { stepping, answer, last, limit, held, totals } = step;

@@ -12,6 +12,7 @@ import {
   learnTotalCount,
   type LogAsking,
   steppedPast,
+  type StepTotals,
 } from "./campaign-log.answer.js";
 import { followUpFrom, judgeResponse, type LogVerdict, stepFrom } from "./campaign-log.evidence.js";
 import type { CampaignLogSettings, CampaignLogState, LogProbe } from "./campaign-log.stream.js";
@@ -102,7 +103,7 @@ export function stepOn(
     last: number;
     stepping: Answer;
     /** The total_counts the count rests on, once asked again to agree (undefined in them: they never did). */
-    totals?: { before: number | undefined; after: number | undefined } | undefined;
+    totals?: StepTotals | undefined;
   },
 ): "again" | UnreadRecords | undefined {
   const { at } = read;

@@ -22,7 +22,7 @@
 import type { RequestTally } from "../../http/request.retries.js";
 import { type AuditPolicy, type Capacity, CapacityMemory, type UnreadRecords } from "../page.capacity.js";
 import type { AltcraftClient } from "./altcraft.client.js";
-import { type Answer, askLog } from "./campaign-log.answer.js";
+import { type Answer, askLog, type StepTotals } from "./campaign-log.answer.js";
 import type { TotalCountReading } from "./campaign-log.evidence.js";
 import {
   judgeAnswer,
@@ -156,9 +156,6 @@ interface Move {
   page: CampaignLogPage | undefined;
   over: boolean;
 }
-
-/** total_counts across a stepped-past millisecond: the two to count with, or both unknown. */
-type StepTotals = { before: number | undefined; after: number | undefined };
 
 /**
  * Whether an answer past a stepped-past millisecond is to be counted by total_count's fall across it: it
