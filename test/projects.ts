@@ -24,6 +24,7 @@ export const UNIT = [
   "test/yandex-direct/reader.test.ts",
   "test/yandex-direct/agency-clients.client.test.ts",
   "test/cli/simulate-flags.test.ts",
+  "test/deploy/prometheus-rules.test.ts",
 ];
 
 export const SIMULATORS = [
