@@ -25,6 +25,7 @@ else
 fi
 
 echo "promtool not found: installing the Debian package prometheus" >&2
-$as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null >&2 || howto
+# Stale package lists are better than none: an update that fails still lets the install try.
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null >&2 || echo "apt-get update failed; trying the install with the package lists at hand" >&2
 $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus </dev/null >&2 || howto
 command -v promtool >/dev/null 2>&1 || howto
