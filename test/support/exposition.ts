@@ -1,0 +1,65 @@
+/**
+ * What a /metrics page serves, and whether a PromQL query (test/support/promql.ts) uses only that: every
+ * metric it names is a served series name (a histogram's `_bucket`, `_count`, `_sum`, `le` on `_bucket` only,
+ * as Prometheus stores them), every label it matches or groups by is served on that metric, and an equality
+ * matcher on a label whose values the daemon enumerates names a value it serves.
+ */
+import { labelUsesOf, metricsOf, type ParsedQuery } from "./promql.js";
+
+/** Series name → label name → the values served. */
+export type Served = Map<string, Map<string, Set<string>>>;
+
+/** The series of a Prometheus text exposition page (version 0.0.4), by name, with their labels' values. */
+export function parseExposition(page: string): Served {
+  const served: Served = new Map();
+  for (const line of page.split("\n")) {
+    if (line.trim() === "" || line.startsWith("#")) continue;
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+\S+(?:\s+\d+)?$/.exec(line);
+    if (!match) throw new Error(`not a sample line: ${line}`);
+    const labels = served.get(match[1]!) ?? new Map<string, Set<string>>();
+    served.set(match[1]!, labels);
+    for (const [, name, value] of (match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
+      const values = labels.get(name!) ?? new Set<string>();
+      values.add(value!.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c)));
+      labels.set(name!, values);
+    }
+  }
+  return served;
+}
+
+/** Series Prometheus makes for every target itself, not served by the target. */
+export const SYNTHETIC_SERIES = /^(up|scrape_\w+)$/;
+/** Labels Prometheus adds to every series it scrapes (the target's `job` and `instance`). */
+export const TARGET_LABELS = new Set(["job", "instance"]);
+/** Labels whose values the daemon enumerates from a fixed list: an equality matcher must name one it serves. */
+export const ENUMERATED_LABELS = new Set(["status", "outcome", "count"]);
+
+/** The values of `label` served on any series. */
+function servedValues(served: Served, label: string): Set<string> {
+  const values = new Set<string>();
+  for (const labels of served.values()) for (const v of labels.get(label) ?? []) values.add(v);
+  return values;
+}
+
+/**
+ * What `query` uses that `served` does not serve, one sentence each; empty when it uses only served series.
+ * `recorded`: series that recording rules make (their labels are not checked).
+ */
+export function unservedUses(query: ParsedQuery, served: Served, recorded: ReadonlySet<string> = new Set()): string[] {
+  const problems: string[] = [];
+  for (const metric of metricsOf(query)) {
+    if (!served.has(metric) && !SYNTHETIC_SERIES.test(metric) && !recorded.has(metric))
+      problems.push(`${metric} is not served`);
+  }
+  for (const use of labelUsesOf(query)) {
+    const labels = served.get(use.metric);
+    if (!labels || TARGET_LABELS.has(use.label)) continue;
+    if (!labels.has(use.label)) {
+      problems.push(`${use.metric} is not served with the label ${use.label} (${use.how})`);
+      continue;
+    }
+    if (use.how === "=" && ENUMERATED_LABELS.has(use.label) && !servedValues(served, use.label).has(use.value!))
+      problems.push(`${use.metric}{${use.label}="${use.value}"}: no series serves ${use.label}="${use.value}"`);
+  }
+  return problems;
+}
