@@ -1,8 +1,8 @@
 // What the shipped monitoring asks of /metrics is what a real daemon serves. A daemon (the built CLI) runs
-// once against the simulators, in a small world where every family of its own appears: an Altcraft stream
-// the server would not give whole (a 5-row page cap and a burst of 12 rows in one millisecond: an open gap of
-// known size, so unread events), a Yandex.Direct login whose daily call limit is spent mid-read (a quota hit),
-// request latency, lag per stream. Its /metrics page is then the reference for every query of
+// once against the simulators, in a small world where every family of its own appears: of two Altcraft
+// campaigns, one the server would not give whole (a 5-row page cap and a burst of 12 rows in one millisecond:
+// an open gap of known size, so unread events), a Yandex.Direct login whose daily call limit is spent
+// mid-read (a quota hit), request latency, lag per stream; the run ends partial. Its /metrics page is then the reference for every query of
 // deploy/grafana/eventlog-sync.json and every rule expr of deploy/prometheus/*.yaml: each metric named is a
 // served series (histograms by _bucket/_count/_sum, `le` on _bucket), each label matched or grouped by is
 // served on it, and an equality matcher on status, outcome or count names a value served. Prometheus's own
