@@ -94,6 +94,12 @@ describe("the PromQL reader", () => {
       "eventlog_sync_requests_total is not served with the label stream (by)",
     ]);
     expect(check('eventlog_sync_runs_total{status="success"}')).toHaveLength(1);
+    // ignoring/without only drop a label: one side having it is enough, none having it is a slip.
+    expect(check("eventlog_sync_warehouse_up unless ignoring (status) eventlog_sync_runs_total")).toEqual([]);
+    expect(check("eventlog_sync_warehouse_up unless ignoring (state) eventlog_sync_runs_total")).toHaveLength(2);
+    expect(check("max without (stream) (eventlog_sync_streams)")).toEqual([
+      "eventlog_sync_streams is not served with the label stream (without)",
+    ]);
     expect(check('eventlog_sync_request_duration_seconds{outcome="ok"}')).toHaveLength(1);
     expect(check('sum by (le) (eventlog_sync_request_duration_seconds_bucket{outcome="ok"}) + up{job="x"}')).toEqual(
       [],

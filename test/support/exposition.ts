@@ -2,9 +2,9 @@
  * What a /metrics page serves, and whether a PromQL query (test/support/promql.ts) uses only that: every
  * metric it names is a served series name (a histogram's `_bucket`, `_count`, `_sum`, `le` on `_bucket` only,
  * as Prometheus stores them), every label it matches or groups by is served on that metric, and an equality
- * matcher on a label whose values the daemon enumerates names a value it serves.
+ * matcher on a label whose values the daemon enumerates names a value it serves (`unservedUses`).
  */
-import { labelUsesOf, metricsOf, type ParsedQuery } from "./promql.js";
+import { metricsOf, type ParsedQuery } from "./promql.js";
 
 /** Series name → label name → the values served. */
 export type Served = Map<string, Map<string, Set<string>>>;
@@ -41,9 +41,14 @@ function servedValues(served: Served, label: string): Set<string> {
   return values;
 }
 
+/** Clauses that only drop a label: harmless on a series without it, but a label none of their series has is a slip. */
+const DROPPING = new Set(["without", "ignoring"]);
+
 /**
  * What `query` uses that `served` does not serve, one sentence each; empty when it uses only served series.
- * `recorded`: series that recording rules make (their labels are not checked).
+ * A matcher's label must be served on its metric; a by/on/group_left/group_right label on every metric it
+ * applies to; a without/ignoring label on at least one of them. `recorded`: series that recording rules make
+ * (their labels are not checked).
  */
 export function unservedUses(query: ParsedQuery, served: Served, recorded: ReadonlySet<string> = new Set()): string[] {
   const problems: string[] = [];
@@ -51,15 +56,23 @@ export function unservedUses(query: ParsedQuery, served: Served, recorded: Reado
     if (!served.has(metric) && !SYNTHETIC_SERIES.test(metric) && !recorded.has(metric))
       problems.push(`${metric} is not served`);
   }
-  for (const use of labelUsesOf(query)) {
-    const labels = served.get(use.metric);
-    if (!labels || TARGET_LABELS.has(use.label)) continue;
-    if (!labels.has(use.label)) {
-      problems.push(`${use.metric} is not served with the label ${use.label} (${use.how})`);
-      continue;
+  for (const s of query.selectors) {
+    const labels = s.metric === undefined ? undefined : served.get(s.metric);
+    if (!labels) continue;
+    for (const m of s.matchers) {
+      if (TARGET_LABELS.has(m.label)) continue;
+      if (!labels.has(m.label)) problems.push(`${s.metric} is not served with the label ${m.label} (${m.op})`);
+      else if (m.op === "=" && ENUMERATED_LABELS.has(m.label) && !servedValues(served, m.label).has(m.value))
+        problems.push(`${s.metric}{${m.label}="${m.value}"}: no series serves ${m.label}="${m.value}"`);
     }
-    if (use.how === "=" && ENUMERATED_LABELS.has(use.label) && !servedValues(served, use.label).has(use.value!))
-      problems.push(`${use.metric}{${use.label}="${use.value}"}: no series serves ${use.label}="${use.value}"`);
+  }
+  for (const g of query.groupings) {
+    const metrics = g.metrics.filter((metric) => served.has(metric));
+    for (const label of g.labels.filter((l) => !TARGET_LABELS.has(l))) {
+      const without = metrics.filter((metric) => !served.get(metric)!.has(label));
+      const missing = DROPPING.has(g.clause) && without.length < metrics.length ? [] : without;
+      for (const metric of missing) problems.push(`${metric} is not served with the label ${label} (${g.clause})`);
+    }
   }
   return problems;
 }
