@@ -94,6 +94,10 @@ describe("the PromQL reader", () => {
       "eventlog_sync_requests_total is not served with the label stream (by)",
     ]);
     expect(check('eventlog_sync_runs_total{status="success"}')).toHaveLength(1);
+    expect(check('eventlog_sync_last_run_timestamp_seconds{status=~"succeeded|partal"}')).toEqual([
+      'eventlog_sync_last_run_timestamp_seconds{status=~"succeeded|partal"}: no series serves status="partal"',
+    ]);
+    expect(check('eventlog_sync_stream_gaps{count=~"known|unknown", stream=~"4.*"}')).toEqual([]);
     // ignoring/without only drop a label: one side having it is enough, none having it is a slip.
     expect(check("eventlog_sync_warehouse_up unless ignoring (status) eventlog_sync_runs_total")).toEqual([]);
     expect(check("eventlog_sync_warehouse_up unless ignoring (state) eventlog_sync_runs_total")).toHaveLength(2);

@@ -2,7 +2,8 @@
  * What a /metrics page serves, and whether a PromQL query (test/support/promql.ts) uses only that: every
  * metric it names is a served series name (a histogram's `_bucket`, `_count`, `_sum`, `le` on `_bucket` only,
  * as Prometheus stores them), every label it matches or groups by is served on that metric, and an equality
- * matcher on a label whose values the daemon enumerates names a value it serves (`unservedUses`).
+ * matcher (or a plain alternation `a|b`) on a label whose values the daemon enumerates names values it serves
+ * (`unservedUses`).
  */
 import { metricsOf, type ParsedQuery } from "./promql.js";
 
@@ -41,6 +42,12 @@ function servedValues(served: Served, label: string): Set<string> {
   return values;
 }
 
+/** The values an equality matcher, or a regex matcher that is a plain alternation (`a|b`), names. */
+function namedValues(op: string, value: string): string[] {
+  if (op === "=") return [value];
+  return op === "=~" && /^\w+(\|\w+)*$/.test(value) ? value.split("|") : [];
+}
+
 /** Clauses that only drop a label: harmless on a series without it, but a label none of their series has is a slip. */
 const DROPPING = new Set(["without", "ignoring"]);
 
@@ -62,8 +69,11 @@ export function unservedUses(query: ParsedQuery, served: Served, recorded: Reado
     for (const m of s.matchers) {
       if (TARGET_LABELS.has(m.label)) continue;
       if (!labels.has(m.label)) problems.push(`${s.metric} is not served with the label ${m.label} (${m.op})`);
-      else if (m.op === "=" && ENUMERATED_LABELS.has(m.label) && !servedValues(served, m.label).has(m.value))
-        problems.push(`${s.metric}{${m.label}="${m.value}"}: no series serves ${m.label}="${m.value}"`);
+      else if (ENUMERATED_LABELS.has(m.label)) {
+        const values = servedValues(served, m.label);
+        for (const value of namedValues(m.op, m.value).filter((v) => !values.has(v)))
+          problems.push(`${s.metric}{${m.label}${m.op}"${m.value}"}: no series serves ${m.label}="${value}"`);
+      }
     }
   }
   for (const g of query.groupings) {
