@@ -25,6 +25,7 @@ export const UNIT = [
   "test/yandex-direct/agency-clients.client.test.ts",
   "test/cli/simulate-flags.test.ts",
   "test/deploy/prometheus-rules.test.ts",
+  "test/deploy/grafana-dashboard.test.ts",
 ];
 
 export const SIMULATORS = [
@@ -39,6 +40,7 @@ export const PROCESSES = [
   "test/postgres/**/*.test.ts",
   "test/docs/quick-start.test.ts",
   "test/deploy/deploy.test.ts",
+  "test/deploy/metrics-served.test.ts",
   "test/altcraft/processes.test.ts",
   "test/yandex-direct/processes.test.ts",
   "test/sync/connection-loss.test.ts",

@@ -142,4 +142,12 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: "    before: stepping.totalCount,",
     tests: ["test/unit/altcraft-step-count.test.ts"],
   },
+  {
+    name: "stream lag metric renamed",
+    why: "the dashboard's lag panel (and any alert on lag) names a series the daemon no longer serves",
+    file: "src/daemon/warehouse.gauges.ts",
+    find: 'name: "eventlog_sync_stream_lag_seconds",',
+    replace: 'name: "eventlog_sync_stream_lag_secs",',
+    tests: ["test/deploy/grafana-dashboard.test.ts", "test/deploy/metrics-served.test.ts"],
+  },
 ];
