@@ -46,7 +46,9 @@ interface FlagRow {
 const A = ALTCRAFT_SIMULATOR_DEFAULTS;
 const Y = { ...DATA_DEFAULTS, ...BEHAVIOUR_DEFAULTS };
 
-const bothDefaults = (y: number, a: number) => (y === a ? `default: ${y}` : `default: Yandex ${y}, Altcraft ${a}`);
+function bothDefaults(y: number, a: number): string {
+  return y === a ? `default: ${y}` : `default: Yandex ${y}, Altcraft ${a}`;
+}
 
 /** In the order `simulate --help` lists them; a row's target picks its group there. */
 export const FLAG_TABLE = {
@@ -207,11 +209,7 @@ export const FLAG_TABLE = {
     sets: true,
     to: yandex("agencyClientsHttpErrors"),
   },
-  "--yandex-advertiser-login <login>": {
-    help: `the direct advertiser's login, as Clients.get answers it (default: ${Y.advertiserLogin})`,
-    parse: () => (value: string) => value,
-    to: yandex("advertiserLogin"),
-  },
+
   "--altcraft-port <n>": {
     help: `port, 0 = a free one (default: ${A.port})`,
     parse: parsers.port,
