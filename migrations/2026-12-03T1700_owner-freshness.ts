@@ -5,7 +5,7 @@
 // event under its stream key, showed none for it. The owner's stream now keeps that login in its state
 // (`ownerLogin`), and the view takes the newer of the newest event under the stream key (rows stored before
 // the login was known) and under that login: two backward steps of the (account, login, event_time) index.
-// Only the view's definition changes; its columns and their comments stay.
+// Only the view's definition changes; its columns and their comments stay (`create or replace view`).
 import { type Kysely, type RawBuilder, sql } from "kysely";
 
 /** sync.stream_freshness as migration 2026-12-03T0900_gaps left it, with the newest Yandex.Direct event given. */
@@ -68,9 +68,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
             where s.source = 'yandex_direct' and e.account = s.account and e.login = s.state ->> 'ownerLogin'
             order by e.event_time desc limit 1)
         ) n`).execute(db);
-  await sql`comment on column sync.stream_freshness.last_event_at is ${sql.lit(
-    "Source time of the stream's newest event held (for the Yandex.Direct token owner's stream: under its stream key or under the owner's login); null when none",
-  )}`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
@@ -78,7 +75,4 @@ export async function down(db: Kysely<unknown>): Promise<void> {
         select e.event_time as event_at from yandex_direct.events e
          where s.source = 'yandex_direct' and e.account = s.account and e.login = s.stream_key
          order by e.event_time desc limit 1`).execute(db);
-  await sql`comment on column sync.stream_freshness.last_event_at is ${sql.lit(
-    "Source time of the newest event the warehouse holds for the stream; null when it holds none",
-  )}`.execute(db);
 }
