@@ -104,7 +104,14 @@ export async function runDemo(options: DemoOptions, context: CommandContext): Pr
   if (options.quiet) log.level = "warn";
   const session = context.session();
   const [yandex, altcraft] = await Promise.all([
-    startYandexDirectSimulator({ seed: 1, clientLogins: 3, historyDays: 30, eventsPerHour: 8 }),
+    // The advertiser's login is what Clients.get tells the demo-advertiser account, which does not name it.
+    startYandexDirectSimulator({
+      seed: 1,
+      clientLogins: 3,
+      historyDays: 30,
+      eventsPerHour: 8,
+      advertiserLogin: "demo-shop",
+    }),
     startAltcraftSimulator({ seed: 1, campaigns: 25, historyDays: 30 }),
   ]);
   try {

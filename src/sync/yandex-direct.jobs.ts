@@ -18,7 +18,8 @@ import { CURRENCIES, type Currency, yandexDirectEndpointUrl } from "../vocabular
 import type { YandexDirectEventRowInput } from "../warehouse/copy.columns.js";
 import type { KnownClient } from "../warehouse/clients.repository.js";
 import type { StreamJob } from "./run-stream.engine.js";
-import { loginJob } from "./yandex-direct.login-job.js";
+import { learnOwnerLogin } from "../sources/yandex-direct/owner-login.client.js";
+import { loginJob, type OwnerLoginLookup } from "./yandex-direct.login-job.js";
 import { type DiscoveryDependencies, type DiscoveryOutcome, discoverClients } from "./yandex-direct.discovery.js";
 
 export { type MapperCoversYandexDirectRow, windowRows } from "./yandex-direct.batches.js";
@@ -26,7 +27,10 @@ export { type MapperCoversYandexDirectRow, windowRows } from "./yandex-direct.ba
 /** One login to read: its GetEventsLog login, its stream, and the currency it is read in. */
 type LoginPlan = Parameters<typeof loginJob>[2];
 
-/** The stream key of the token owner's stream, and its rows' login when the config does not name it (ownerLogin). */
+/**
+ * The stream key of the token owner's stream (its rows carry the owner's real login: ownerLogin, or else the
+ * one Clients.get gives); rows stored before that was learned carry it as their login.
+ */
 export const OWNER_LOGIN = "(owner)";
 
 export interface YandexDirectPlan {
@@ -58,17 +62,21 @@ export async function planYandexDirectJobs(
   const startTime = resolveStartTime(account.startTime, deps.now());
   const audit = createAuditPolicy(account.auditShare);
   const job = (plan: LoginPlan) => loginJob(client, account, plan, { startTime, audit }, deps.now);
-  if (!discoversLogins(account)) return { jobs: configuredPlans(account).map(job) };
-  const discovery = await discoverClients(
-    account,
-    { ...connection, endpoint: account.endpoint, redact: client.redact },
-    deps,
-  );
+  // API v5 calls take the account's endpoint as configured: their URL is derived from it.
+  const v5 = { ...connection, endpoint: account.endpoint, redact: client.redact };
+  if (!discoversLogins(account)) {
+    const lookup: OwnerLoginLookup = (tally, signal) => learnOwnerLogin(v5, tally, signal);
+    return { jobs: configuredPlans(account, lookup).map(job) };
+  }
+  const discovery = await discoverClients(account, v5, deps);
   return { jobs: discovery.clients.map((c) => discoveredPlan(account, c)).map(job), discovery };
 }
 
-/** The logins of an account that names them: each configured login, or else the token owner alone. */
-function configuredPlans(account: YandexDirectAccountConfig): LoginPlan[] {
+/**
+ * The logins of an account that names them: each configured login, or else the token owner alone, whose rows
+ * carry `ownerLogin` or, when the config does not name it, the login Clients.get gives at the start of its read.
+ */
+function configuredPlans(account: YandexDirectAccountConfig, lookup: OwnerLoginLookup): LoginPlan[] {
   const fixed = account.currency === "client" ? new Error("currency: client needs logins: all") : account.currency;
   const logins = configuredLogins(account);
   if (logins.length > 0)
@@ -76,10 +84,10 @@ function configuredPlans(account: YandexDirectAccountConfig): LoginPlan[] {
   return [
     {
       login: undefined,
-      // The owner's stream keeps its key (so its cursor and event keys survive setting ownerLogin
-      // later); its rows carry the owner's real login when the config names it.
+      // The owner's stream keeps its key (so its cursor and event keys are the same whether its login is
+      // configured or learned); its rows carry the owner's real login either way.
       streamKey: OWNER_LOGIN,
-      storedLogin: account.ownerLogin ?? OWNER_LOGIN,
+      storedLogin: account.ownerLogin ?? lookup,
       currency: fixed,
     },
   ];

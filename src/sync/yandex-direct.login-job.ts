@@ -20,13 +20,19 @@ import { streamIdentity } from "./event.identity.js";
 import type { StreamBatch, StreamJob } from "./run-stream.engine.js";
 import { windowBatch } from "./yandex-direct.batches.js";
 
+/**
+ * Learns the token owner's login (Clients.get), once per run of the owner's stream: its requests are the
+ * stream's, and a failure fails the stream before anything is read or stored.
+ */
+export type OwnerLoginLookup = (tally: RequestTally, signal: AbortSignal) => Promise<string>;
+
 /** One login to read: the GetEventsLog login (none: the token owner), its stream, and the currency it is read in. */
 interface LoginPlan {
   /** The login sent in `Logins`; undefined for the token owner's stream. */
   login: string | undefined;
   streamKey: string;
-  /** The `login` column of its rows. */
-  storedLogin: string;
+  /** The `login` column of its rows, or how to learn it when the read starts (the token owner's). */
+  storedLogin: string | OwnerLoginLookup;
   /** The currency its events are requested in; an Error when it has none GetEventsLog takes. */
   currency: Currency | Error;
 }
@@ -45,7 +51,8 @@ type ReadStart = Parameters<StreamJob<YandexDirectEventRowInput>["read"]>[0];
 interface LoginStream {
   client: YandexDirectClient;
   account: YandexDirectAccountConfig;
-  plan: LoginPlan;
+  /** The plan, its rows' login known. */
+  plan: LoginPlan & { storedLogin: string };
   run: { startTime: Date; audit: AuditPolicy };
   now: () => Date;
   keyPrefix: string;
@@ -74,11 +81,16 @@ export function loginJob(
 ): StreamJob<YandexDirectEventRowInput> {
   const identity = { source: "yandex_direct" as const, account: account.name, streamKey: plan.streamKey };
   const keyPrefix = streamIdentity(identity.source, identity.account, identity.streamKey);
-  const stream: LoginStream = { client, account, plan, run, now, keyPrefix };
   return {
     identity,
     table: yandexDirectEventsTable,
-    read: (start, tally, signal) => readLogin(stream, start, tally, signal),
+    read: async function* (start, tally, signal) {
+      if (plan.currency instanceof Error) throw plan.currency;
+      const { storedLogin } = plan;
+      const login = typeof storedLogin === "string" ? storedLogin : await storedLogin(tally, signal);
+      const stream: LoginStream = { client, account, plan: { ...plan, storedLogin: login }, run, now, keyPrefix };
+      yield* readLogin(stream, start, tally, signal);
+    },
   };
 }
 
@@ -151,7 +163,11 @@ async function* readPass(
     currency: read.currency,
     redact: client.redact,
   };
-  for await (const window of windows) yield windowBatch(window, rows);
+  for await (const window of windows) {
+    const batch = windowBatch(window, rows);
+    // The owner's stream keeps its rows' login in its state: sync.stream_freshness finds its newest event by it.
+    yield plan.login === undefined ? { ...batch, state: { ...batch.state, ownerLogin: plan.storedLogin } } : batch;
+  }
 }
 
 /**

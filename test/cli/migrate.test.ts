@@ -31,7 +31,7 @@ describe("eventlog-sync migrate", () => {
     expect(second.code).toBe(0);
     expect(second.stderr).not.toContain("migrations applied");
     expect(second.stdout).toContain("warehouse is up to date");
-    const down = await runCli(["migrate", "--down", "14"], { env, cwd });
+    const down = await runCli(["migrate", "--down", "15"], { env, cwd });
     expect(down.code).toBe(0);
     expect(down.stdout).toMatch(/reverted \S+event-tables/);
     expect(down.stdout).toMatch(/reverted \S+sync-bookkeeping/);

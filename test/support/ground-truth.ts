@@ -13,7 +13,10 @@ import { canonicalJson } from "../../src/sync/event.identity.js";
 import type { Warehouse } from "../../src/warehouse/warehouse.database.js";
 import { multisetDifference } from "./multiset.js";
 
-/** A stream of the account: a client login, or the token owner's stream stored as `streamKey` (e.g. `(owner)`). */
+/**
+ * A stream of the account: a client login, or the token owner's stream keyed `streamKey` (e.g. `(owner)`) whose
+ * rows carry the owner's `login`.
+ */
 export type GroundTruthStream = string | { streamKey: string; login: string };
 
 export interface GroundTruthCheck {
@@ -77,7 +80,7 @@ export async function compareWithGroundTruth(check: GroundTruthCheck): Promise<S
       .selectFrom("yandex_direct.events")
       .select(["raw", "event_time"])
       .where("account", "=", check.account)
-      .where("login", "=", streamKey)
+      .where("login", "=", login)
       .execute();
     const before = (r: (typeof rows)[number]) => cursor !== null && r.event_time.getTime() < cursor.getTime();
     const stored = rows
@@ -152,7 +155,7 @@ export async function copiesBeyondSource(check: GroundTruthCheck): Promise<strin
       .selectFrom("yandex_direct.events")
       .select(["raw"])
       .where("account", "=", check.account)
-      .where("login", "=", streamKey)
+      .where("login", "=", login)
       .execute();
     const source = check.sim
       .events({

@@ -123,6 +123,8 @@ describe("a record that echoes the token", () => {
                   currency: "RUB",
                   startTime: "2026-06-01T09:00:00Z",
                   settleLag: "1s",
+                  // The scripted server speaks Live 4 only: the owner's login is named, not asked of Clients.get.
+                  ownerLogin: "own-login",
                 },
               ],
             },
@@ -173,6 +175,7 @@ describe("an API error that quotes a U+0000", () => {
                   endpoint: `${server.url}/live/v4/json/`,
                   currency: "RUB",
                   startTime: "2026-06-01T09:00:00Z",
+                  ownerLogin: "nul-login",
                 },
               ],
             },

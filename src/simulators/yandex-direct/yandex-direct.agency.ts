@@ -28,11 +28,13 @@ export const AGENCY_CLIENTS_GET = "AgencyClients.get";
 
 export const AGENCY_CLIENTS_PATHS = ["/json/v5/agencyclients", "/json/v501/agencyclients"] as const;
 
-type Answer =
+/** A v5 call's answer: a JSON body with its status and points headers, or a gateway's HTTP 500. */
+export type Answer =
   | { kind: "json"; status: number; body: string; units?: Units; login?: string }
   | { kind: "http500"; units?: Units; login?: string };
 
-interface Call {
+/** One v5 call as received. */
+export interface Call {
   state: SimulatorState;
   token: string;
   body: unknown;
@@ -59,7 +61,7 @@ function nextInjected(call: Call): AgencyClientsFault | undefined {
   return fault;
 }
 
-function injectedError(fault: AgencyClientsFault): V5Error {
+export function injectedError(fault: AgencyClientsFault): V5Error {
   if (fault === "http500") throw new RangeError("http500 is not an API error");
   return new V5Error(fault, detail("Injected by the simulator", "Внесено симулятором"));
 }
@@ -74,7 +76,7 @@ function unitsOf(call: Call, spent: number): Units {
  * A call under way: the call, the token's account (none for an unknown token) and the runtime options read
  * when the call arrived (a change during `latencyMs` does not reach a call already waiting).
  */
-interface Attempt extends Call {
+export interface Attempt extends Call {
   o: ResolvedBehaviourOptions;
   account: SimulatedAccount | undefined;
 }
@@ -85,7 +87,7 @@ function unspent(a: Attempt): { units?: Units; login?: string } {
 }
 
 /** The v5 error answer: HTTP 200, or the code's own status with `agencyClientsHttpErrors`. */
-function failed(a: Attempt, error: V5Error): Answer {
+export function failed(a: Attempt, error: V5Error): Answer {
   return {
     kind: "json",
     status: a.o.agencyClientsHttpErrors ? v5HttpStatus(error.code) : 200,
@@ -99,7 +101,7 @@ function faulted(a: Attempt, f: AgencyClientsFault): Answer {
   return f === "http500" ? { kind: "http500", ...unspent(a) } : failed(a, injectedError(f));
 }
 
-function unknownToken(token: string): V5Error {
+export function unknownToken(token: string): V5Error {
   return new V5Error(
     53,
     token
@@ -189,11 +191,26 @@ async function run(call: Call): Promise<Answer> {
   }
 }
 
+/** A v5 service of the simulator: the counter name of a method, and how a call is answered. */
+export interface V5Service {
+  counter(method: string): string;
+  answer(call: Call): Promise<Answer>;
+}
+
 /** POST /json/v5/agencyclients: answers one AgencyClients call (faults and limits as for GetEventsLog). */
-export async function handleAgencyClients(
+export function handleAgencyClients(state: SimulatorState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return handleV5(state, req, res, {
+    counter: (method) => (method === "get" ? AGENCY_CLIENTS_GET : `AgencyClients.${method}`),
+    answer: run,
+  });
+}
+
+/** Answers one call of a v5 service: counted, transport faults drawn, `RequestId` and points headers sent. */
+export async function handleV5(
   state: SimulatorState,
   req: IncomingMessage,
   res: ServerResponse,
+  service: V5Service,
 ): Promise<void> {
   if (req.method !== "POST") {
     res.writeHead(405, { allow: "POST", "content-type": "text/plain; charset=utf-8" });
@@ -209,11 +226,11 @@ export async function handleAgencyClients(
   }
   const token = bearer(req.headers.authorization);
   const method = methodOf(body);
-  state.counters.count(token || "(none)", method === "get" ? AGENCY_CLIENTS_GET : `AgencyClients.${method}`);
+  state.counters.count(token || "(none)", service.counter(method));
   const requestId = nextRequestId(state);
   const transport = drawFault(state.faultRandom, state.behaviour.faults);
   const locale = v5Locale(req.headers["accept-language"]);
-  const answer = await run({ state, token, body, locale, requestId, res });
+  const answer = await service.answer({ state, token, body, locale, requestId, res });
   if (answer.kind === "http500") {
     res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
     res.end("simulated HTTP 500: internal server error");

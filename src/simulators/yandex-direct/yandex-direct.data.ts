@@ -54,7 +54,7 @@ interface LogState {
 export function buildAccounts(options: ResolvedDataOptions): SimulatedAccount[] {
   const clients = Array.from({ length: options.clientLogins }, (_, i) => `client-${i + 1}`);
   return [
-    { token: options.advertiserToken, login: "advertiser", role: "advertiser", clients: [] },
+    { token: options.advertiserToken, login: options.advertiserLogin, role: "advertiser", clients: [] },
     { token: options.agencyToken, login: "agency", role: "agency", clients },
     ...clients.map((login) => ({ token: `${login}-token`, login, role: "client" as const, clients: [] })),
   ];

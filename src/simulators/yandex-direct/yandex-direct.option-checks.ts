@@ -6,6 +6,7 @@
 import {
   AGENCY_CLIENTS_FAULTS,
   BEHAVIOUR_DEFAULTS,
+  CLIENTS_GET_FAULTS,
   CURRENCIES,
   DATA_DEFAULTS,
   INJECTABLE_CODES,
@@ -74,6 +75,12 @@ export function resolveDataOptions(options: YandexDirectSimulatorOptions): Resol
   expectInt("phrasesPerBanner", resolved.phrasesPerBanner, 1, 255);
   expectNumber("burstRate", resolved.burstRate, 0, 1);
   expectInt("burstSize", resolved.burstSize, 1, 1_000_000);
+  const login = resolved.advertiserLogin;
+  if (!/^[a-z0-9][a-z0-9.-]{0,63}$/.test(login) || login === "agency" || /^client-\d+$/.test(login)) {
+    throw new TypeError(
+      `Expected \`advertiserLogin\` to be a login (lower-case letters, digits, dots and hyphens) other than the agency's and the clients', got \`${String(login)}\``,
+    );
+  }
   if (typeof resolved.clock !== "function") throw new TypeError("Expected `clock` to be a function returning ms");
   return resolved;
 }
@@ -116,6 +123,7 @@ export function mergeBehaviourOptions(
   expectInt("agencyClientsFailAfterPages", next.agencyClientsFailAfterPages, 0);
   expectOneOf("agencyClientsFailure", next.agencyClientsFailure, AGENCY_CLIENTS_FAULTS);
   expectOneOf("agencyClientsHttpErrors", next.agencyClientsHttpErrors, [true, false]);
+  expectOneOf("clientsGetFailure", next.clientsGetFailure, [null, ...CLIENTS_GET_FAULTS]);
   for (const [code, rate] of Object.entries(next.apiErrorRates)) {
     expectOneOf("apiErrorRates code", Number(code), INJECTABLE_CODES);
     expectNumber(`apiErrorRates.${code}`, rate, 0, 1);

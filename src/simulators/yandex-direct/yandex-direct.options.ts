@@ -36,6 +36,13 @@ export const AGENCY_CLIENTS_FAULTS = [52, 53, 152, 506, 1000, 1001, 1002, "http5
 export type AgencyClientsFault = (typeof AGENCY_CLIENTS_FAULTS)[number];
 
 /**
+ * What `clientsGetFailure` makes every Clients.get call answer: an AgencyClients.get fault, or `malformed` (a
+ * result whose item has no `Login`).
+ */
+export const CLIENTS_GET_FAULTS = [...AGENCY_CLIENTS_FAULTS, "malformed"] as const;
+export type ClientsGetFault = (typeof CLIENTS_GET_FAULTS)[number];
+
+/**
  * Options fixed when the simulator starts: they shape the generated log, so changing them later would
  * change history already served.
  */
@@ -79,8 +86,10 @@ export interface YandexDirectDataOptions {
   burstSize?: number;
   /** Token of the agency. Default `agency-token`; its login is `agency`. */
   agencyToken?: string;
-  /** Token of a direct advertiser (not an agency) with its own log. Default `advertiser-token`; login `advertiser`. */
+  /** Token of a direct advertiser (not an agency) with its own log. Default `advertiser-token`. */
   advertiserToken?: string;
+  /** The direct advertiser's login (its log's name, and what Clients.get answers for its token). Default `advertiser`. */
+  advertiserLogin?: string;
   /** The simulator's clock, ms since the epoch. Only events at or before it are served. Default `Date.now`. */
   clock?: () => number;
 }
@@ -156,6 +165,8 @@ export interface YandexDirectBehaviourOptions {
    * HTTP 200. Both happen in reality. Default false.
    */
   agencyClientsHttpErrors?: boolean;
+  /** When set, every Clients.get call answers it instead of the token's user. Default null. */
+  clientsGetFailure?: ClientsGetFault | null;
 }
 
 export type YandexDirectSimulatorOptions = YandexDirectDataOptions & YandexDirectBehaviourOptions;
@@ -180,6 +191,7 @@ export const DATA_DEFAULTS: Omit<ResolvedDataOptions, "clock" | "listedClients">
   burstSize: 1500,
   agencyToken: "agency-token",
   advertiserToken: "advertiser-token",
+  advertiserLogin: "advertiser",
 };
 
 export const BEHAVIOUR_DEFAULTS: ResolvedBehaviourOptions = {
@@ -208,4 +220,5 @@ export const BEHAVIOUR_DEFAULTS: ResolvedBehaviourOptions = {
   agencyClientsFailAfterPages: 0,
   agencyClientsFailure: 1000,
   agencyClientsHttpErrors: false,
+  clientsGetFailure: null,
 };

@@ -5,6 +5,7 @@ import { createRequestCounters } from "../common/request.counters.js";
 import { createRequestLimiter, type RequestLimitOptions } from "../common/request.limits.js";
 import { handleAdmin } from "./yandex-direct.admin.js";
 import { AGENCY_CLIENTS_PATHS, handleAgencyClients } from "./yandex-direct.agency.js";
+import { CLIENTS_PATHS, handleClientsGet } from "./yandex-direct.clients-get.js";
 import { agencyControls, createAgencyClients, type AgencyControls } from "./yandex-direct.agency-controls.js";
 import {
   addBurst,
@@ -169,6 +170,7 @@ function routeRequest(
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     if (path === API_PATH || path === API_PATH.slice(0, -1)) return handleApi(state, req, res);
     if ((AGENCY_CLIENTS_PATHS as readonly string[]).includes(path)) return handleAgencyClients(state, req, res);
+    if ((CLIENTS_PATHS as readonly string[]).includes(path)) return handleClientsGet(state, req, res);
     if (path.startsWith("/__admin/")) return handleAdmin(controls, req, res);
     res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
     res.end(`Not found: the API is POST ${API_PATH} and POST ${AGENCY_CLIENTS_PATHS[0]}`);
@@ -178,7 +180,8 @@ function routeRequest(
 /**
  * Starts the offline Yandex.Direct simulator on loopback: Live 4 GetEventsLog and v5 AgencyClients.get.
  * Routes: `POST /live/v4/json/` (also without the trailing slash), `POST /json/v5/agencyclients` (and
- * `/json/v501/agencyclients`, yandex-direct.agency.ts) and the admin routes in yandex-direct.admin.ts.
+ * `/json/v501/agencyclients`, yandex-direct.agency.ts), `POST /json/v5/clients` (Clients.get for the token's
+ * own user, yandex-direct.clients-get.ts) and the admin routes in yandex-direct.admin.ts.
  */
 export async function startYandexDirectSimulator(
   options: YandexDirectSimulatorOptions = {},

@@ -7,21 +7,18 @@
  * retry policy says; a listing that cannot be read whole fails whole and returns nothing, because a partial list
  * of clients would retire the streams of the clients it missed.
  */
-import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
+import { ApiError, MalformedResponseError } from "../../errors.js";
 import type { YandexDirectClientOptions } from "./yandex-direct.client.js";
-import { parseRetryAfter, post } from "../../http/http.post.js";
-import { createRedactor, type Redactor, redactedSnippet } from "../../http/secrets.redactor.js";
-import { gatedRequest, type RequestTally } from "../../http/request.retries.js";
-import { type Locale, yandexDirectV5Url } from "../../vocabulary.js";
+import { type Redactor, redactedSnippet } from "../../http/secrets.redactor.js";
+import type { RequestTally } from "../../http/request.retries.js";
+import { callV5, readV5Answer, type V5Answer, type V5ResultReader } from "./api-v5.client.js";
 import {
   AGENCY_CLIENT_FIELDS,
   AGENCY_CLIENTS_PAGE_MAX,
   type AgencyClientsGetParams,
   agencyClientsResult,
   clientGetItem,
-  parseUnits,
   type Units,
-  v5ErrorEnvelope,
 } from "./agency-clients.schema.js";
 
 /**
@@ -95,11 +92,6 @@ export class AgencyClientsPagingError extends Error {
   }
 }
 
-/** `Accept-Language` for a locale: v5 speaks en, ru and tr, and answers an unsupported language in English anyway. */
-export function acceptLanguage(locale: Locale): "en" | "ru" {
-  return locale === "ru" ? "ru" : "en";
-}
-
 /** One response read: the clients of the page and where the next one starts, if any. */
 export interface AgencyClientsPage {
   clients: AgencyClient[];
@@ -115,30 +107,15 @@ export function parseAgencyClientsResponse(
   body: string,
   response: { redact: Redactor; retryAfterMs?: number | undefined },
 ): AgencyClientsPage {
-  const { redact, retryAfterMs } = response;
-  const cut = () => redactedSnippet(body, redact);
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    if (status >= 400) throw new HttpError(status, cut(), retryAfterMs);
-    throw new MalformedResponseError("AgencyClients.get answered with a body that is not JSON", cut());
-  }
-  const envelope = isObject(json) ? json : {};
-  if ("error" in envelope) {
-    const failure = v5ErrorEnvelope.safeParse(envelope);
-    if (failure.success) {
-      const { error_code, error_string, error_detail, request_id } = failure.data.error;
-      // The request id is what support asks for when an error persists.
-      const detail = [error_detail, request_id && `request_id ${request_id}`].filter(Boolean).join("; ");
-      throw new ApiError("yandex_direct", error_code, redact(error_string), redact(detail), retryAfterMs);
-    }
-  }
-  if (status >= 400) throw new HttpError(status, cut(), retryAfterMs);
-  const result = agencyClientsResult.safeParse(envelope.result);
-  if (!result.success) throw new MalformedResponseError("AgencyClients.get answered without a `result`", cut());
-  return { clients: result.data.Clients.map((raw) => toAgencyClient(raw, redact)), limitedBy: result.data.LimitedBy };
+  return readV5Answer("AgencyClients.get", { status, body }, response, readPage);
 }
+
+/** A page from the `result` of a response. */
+const readPage: V5ResultReader<AgencyClientsPage> = (result, { redact, cut }) => {
+  const parsed = agencyClientsResult.safeParse(result);
+  if (!parsed.success) throw new MalformedResponseError("AgencyClients.get answered without a `result`", cut());
+  return { clients: parsed.data.Clients.map((raw) => toAgencyClient(raw, redact)), limitedBy: parsed.data.LimitedBy };
+};
 
 function toAgencyClient(raw: unknown, redact: Redactor): AgencyClient {
   const item = clientGetItem.safeParse(raw);
@@ -158,10 +135,6 @@ function toAgencyClient(raw: unknown, redact: Redactor): AgencyClient {
     archived: Archived === "YES",
     raw,
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /**
@@ -201,12 +174,6 @@ function pageLimitOf(request: AgencyClientsRequest): number {
   return limit;
 }
 
-/** One page of the listing as read, with the `Units` header of its response. */
-interface AgencyClientsAnswer {
-  page: AgencyClientsPage;
-  units: Units | null;
-}
-
 /**
  * Reads the page at an `Offset`: one AgencyClients.get through the account's request gate (retried as the
  * policy says), every text of the response redacted. A refusal of the token (54) is an AgencyAccessError.
@@ -216,37 +183,15 @@ function agencyClientsPageReader(
   request: AgencyClientsRequest & { pageLimit: number },
   tally: RequestTally,
   signal: AbortSignal | undefined,
-): (offset: number) => Promise<AgencyClientsAnswer> {
-  const url = yandexDirectV5Url(options.endpoint, "agencyclients");
-  const redact = options.redact ?? createRedactor([options.token]);
-  const headers = {
-    authorization: `Bearer ${options.token}`,
-    "accept-language": acceptLanguage(options.locale),
-    "content-type": "application/json; charset=utf-8",
-    accept: "application/json",
-  };
-  const postAndRead = async (body: string): Promise<AgencyClientsAnswer> => {
-    const response = await post(url, body, {
-      timeoutMs: options.timeoutMs,
-      headers,
-      redact,
-      agent: options.agent,
-      ...(signal ? { signal } : {}),
-    });
-    const page = parseAgencyClientsResponse(response.status, response.body, {
-      redact,
-      retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
-    });
-    return { page, units: parseUnits(response.headers["units"]) };
-  };
+): (offset: number) => Promise<V5Answer<AgencyClientsPage>> {
   return (offset) => {
     const params: AgencyClientsGetParams = {
       SelectionCriteria: request.includeArchived ? {} : { Archived: "NO" },
       FieldNames: [...AGENCY_CLIENT_FIELDS],
       Page: { Limit: request.pageLimit, Offset: offset },
     };
-    const body = JSON.stringify({ method: "get", params });
-    return gatedRequest(options, tally, signal, () => postAndRead(body)).catch((err: unknown) => {
+    const call = { service: "agencyclients", method: "AgencyClients.get", body: { method: "get", params } };
+    return callV5(options, call, readPage, { tally, signal }).catch((err: unknown) => {
       if (err instanceof ApiError && err.source === "yandex_direct" && err.code === 54)
         throw new AgencyAccessError(err);
       throw err;
@@ -262,20 +207,20 @@ export async function listAgencyClients(
   signal?: AbortSignal,
 ): Promise<AgencyClientsListing> {
   const pageLimit = pageLimitOf(request);
-  const readPage = agencyClientsPageReader(options, { ...request, pageLimit }, tally, signal);
+  const readAt = agencyClientsPageReader(options, { ...request, pageLimit }, tally, signal);
   const clients = new Map<number, AgencyClient>();
   let units: Units | null = null;
   let unitsSpent = 0;
   let pages = 0;
   for (let offset: number | undefined = 0; offset !== undefined;) {
     signal?.throwIfAborted();
-    const answer = await readPage(offset);
+    const answer = await readAt(offset);
     pages++;
     units = answer.units;
     unitsSpent += answer.units?.spent ?? 0;
     // Clients added or archived during the listing shift the pages: keep the first sighting of each.
-    for (const client of answer.page.clients) if (!clients.has(client.clientId)) clients.set(client.clientId, client);
-    offset = nextOffset(offset, answer.page);
+    for (const client of answer.value.clients) if (!clients.has(client.clientId)) clients.set(client.clientId, client);
+    offset = nextOffset(offset, answer.value);
   }
   return { clients: [...clients.values()], pages, units, unitsSpent };
 }
