@@ -67,16 +67,21 @@ function connection(shared: RequestBudgetsState): Promise<pg.Client> {
   return shared.connecting;
 }
 
-/** Runs a statement on the budget connection after those asked for before it. */
+/**
+ * Runs a statement on the budget connection after those asked for before it; `onSend` is told when it is sent
+ * (performance.now), after its wait for those.
+ */
 export function query<R extends pg.QueryResultRow>(
   shared: RequestBudgetsState,
   text: string,
   values: unknown[],
   name?: string,
+  onSend?: (at: number) => void,
 ): Promise<pg.QueryResult<R>> {
   const run = shared.statements.then(async () => {
     const client = shared.live ?? (await connection(shared));
     try {
+      onSend?.(performance.now());
       return await client.query<R>(name ? { name, text, values } : { text, values });
     } catch (err) {
       if (isLostConnection(err)) onLost(shared, client, toError(err));

@@ -42,6 +42,8 @@ export interface RequestBudgetState {
   /** When the sessions holding the slots were last logged (ms, performance.now). */
   warnedAt: number;
   rows: { cap: number; ready: Promise<void> } | undefined;
+  /** The last claim-to-send delays measured (request-budget.rate.ts), ms, oldest first. */
+  claimToSend: number[];
 }
 
 /** Every budget of one process, and the one connection that holds their slots. */
@@ -118,6 +120,7 @@ export function newBudgetState(rowKey: string, limits: RequestBudgetLimits): Req
     wantSentAt: Number.NEGATIVE_INFINITY,
     warnedAt: Number.NEGATIVE_INFINITY,
     rows: undefined,
+    claimToSend: [],
   };
 }
 
