@@ -41,7 +41,9 @@ async function open(shared: RequestBudgetsState): Promise<pg.Client> {
     await client.connect();
     // A stamp lost in a server crash costs at most a few extra starts: no commit waits for a WAL flush.
     await client.query(`set synchronous_commit = off; listen ${CHANNEL}`);
+    const asked = performance.now();
     const result = await client.query<{ pid: number }>("select pg_backend_pid() as pid");
+    shared.roundTripMs = performance.now() - asked;
     shared.backendPid = Number(result.rows[0]?.pid);
   } catch (err) {
     await client.end().catch(() => undefined);

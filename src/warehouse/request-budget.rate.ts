@@ -7,17 +7,17 @@
  * once the answer is back in this process, which a busy process or database can hold up for tens or hundreds
  * of milliseconds. A stamp taken at the claim would then be earlier than the request, and the next start on
  * that row, a window after the stamp, could reach the server less than a window after it. So a claim stamps
- * the row that much later: the longest claim-to-send delay of the last CLAIM_DELAYS claims of the token in this
- * process (DEFAULT_DELAY_MS before the first). A claim whose answer took longer than the delay it stamped is
- * not used (its row counts as a start nobody made); the token asks again, and the longer delay is remembered.
+ * the row that much later: the longest claim-to-send delay (statement sent to answer read) of the token's
+ * last CLAIM_DELAYS claim statements in this process, claimed or not, or before the first, the round trip of
+ * the statement that opened the budget connection. A claim whose answer took longer than the delay it stamped
+ * is not used (its row counts as a start nobody made): another row is claimed at once, and the longer delay is
+ * remembered.
  */
 import { query } from "./request-budget.connection.js";
 import type { RequestBudgetsState, RequestBudgetState } from "./request-budget.state.js";
 
 /** How many claim-to-send delays a token remembers. */
 export const CLAIM_DELAYS = 20;
-/** The claim-to-send delay stamped before any was measured, ms. */
-export const DEFAULT_DELAY_MS = 50;
 
 const CREATE_ROWS = `insert into sync.request_starts (budget_key, slot)
   select $1, s from generate_series(0, $2::int - 1) s on conflict do nothing`;
@@ -46,9 +46,9 @@ export function windowOf(requestsPerSecond: number): { cap: number; intervalMs: 
 }
 
 /** The claim-to-send delay a claim of the token stamps now, ms: the longest of the last ones measured. */
-export function claimToSendMs(state: RequestBudgetState): number {
+export function claimToSendMs(shared: RequestBudgetsState, state: RequestBudgetState): number {
   const delays = state.claimToSend;
-  return delays.length === 0 ? DEFAULT_DELAY_MS : Math.ceil(Math.max(...delays));
+  return Math.ceil(delays.length > 0 ? Math.max(...delays) : shared.roundTripMs);
 }
 
 function rememberDelay(state: RequestBudgetState, ms: number): void {
@@ -66,32 +66,35 @@ function rowsReady(shared: RequestBudgetsState, state: RequestBudgetState, cap: 
   return state.rows.ready;
 }
 
-/**
- * Claims one request start: 0 when claimed — the request must then be sent at once — otherwise the ms to wait
- * before asking again.
- */
-export async function claimStart(shared: RequestBudgetsState, state: RequestBudgetState): Promise<number> {
-  if (state.limits.requestsPerSecond <= 0) return 0;
-  const { cap, intervalMs } = windowOf(state.limits.requestsPerSecond);
-  await rowsReady(shared, state, cap);
-  const delayMs = claimToSendMs(state);
+/** One claim statement: whether it claimed, how long until a row is free, and the delay it stamped and took. */
+async function tryClaim(shared: RequestBudgetsState, state: RequestBudgetState, cap: number, intervalMs: number) {
+  const stampedMs = claimToSendMs(shared, state);
   let sentAt = Number.POSITIVE_INFINITY;
   const result = await query<{ claimed: boolean; wait_ms: number | null }>(
     shared,
     CLAIM_START,
-    [state.rowKey, cap, intervalMs, delayMs],
+    [state.rowKey, cap, intervalMs, stampedMs],
     "budget-claim-start",
     (at) => (sentAt = at),
   );
-  const row = result.rows[0];
-  if (row?.claimed) {
-    // The stamp was taken after the statement was sent, so it is at most this long before the request.
-    const measured = performance.now() - sentAt;
-    rememberDelay(state, measured);
-    // Too late for the time stamped: the row stays taken, and the request claims another one.
-    return measured <= delayMs ? 0 : 1;
+  // Had it claimed, the stamp was taken after the statement was sent: at most this long before the request.
+  const tookMs = performance.now() - sentAt;
+  rememberDelay(state, tookMs);
+  return { claimed: result.rows[0]?.claimed === true, waitMs: result.rows[0]?.wait_ms, stampedMs, tookMs };
+}
+
+/** Claims one request start: 0 when claimed (the request is then sent at once), otherwise the ms to wait. */
+export async function claimStart(shared: RequestBudgetsState, state: RequestBudgetState): Promise<number> {
+  if (state.limits.requestsPerSecond <= 0) return 0;
+  const { cap, intervalMs } = windowOf(state.limits.requestsPerSecond);
+  await rowsReady(shared, state, cap);
+  for (;;) {
+    const { claimed, waitMs, stampedMs, tookMs } = await tryClaim(shared, state, cap, intervalMs);
+    // Claimed in time; or else too late for the time stamped: that row stays taken, and another is claimed.
+    if (claimed && tookMs <= stampedMs) return 0;
+    if (claimed) continue;
+    // No row at all: someone emptied the table; make them again.
+    if (waitMs === null || waitMs === undefined) state.rows = undefined;
+    return Math.max(1, waitMs ?? 1);
   }
-  // No row at all: someone emptied the table; make them again.
-  if (row?.wait_ms === null || row?.wait_ms === undefined) state.rows = undefined;
-  return Math.max(1, row?.wait_ms ?? 1);
 }

@@ -60,6 +60,8 @@ export interface RequestBudgetsState {
   connecting: Promise<pg.Client> | undefined;
   /** The budget connection's server process, to tell this process's own `want` notifications from others'. */
   backendPid: number;
+  /** The round trip of a statement on the budget connection as it opened, ms: the first claim-to-send delay. */
+  roundTripMs: number;
   /** The tail of the statements on the budget connection: they run one after another, in the order asked. */
   statements: Promise<unknown>;
   pollTimer: NodeJS.Timeout | undefined;
