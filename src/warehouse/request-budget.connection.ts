@@ -41,7 +41,9 @@ async function open(shared: RequestBudgetsState): Promise<pg.Client> {
     await client.connect();
     // A stamp lost in a server crash costs at most a few extra starts: no commit waits for a WAL flush.
     await client.query(`set synchronous_commit = off; listen ${CHANNEL}`);
+    const asked = performance.now();
     const result = await client.query<{ pid: number }>("select pg_backend_pid() as pid");
+    shared.roundTripMs = performance.now() - asked;
     shared.backendPid = Number(result.rows[0]?.pid);
   } catch (err) {
     await client.end().catch(() => undefined);
@@ -67,16 +69,21 @@ function connection(shared: RequestBudgetsState): Promise<pg.Client> {
   return shared.connecting;
 }
 
-/** Runs a statement on the budget connection after those asked for before it. */
+/**
+ * Runs a statement on the budget connection after those asked for before it; `onSend` is told when it is sent
+ * (performance.now), after its wait for those.
+ */
 export function query<R extends pg.QueryResultRow>(
   shared: RequestBudgetsState,
   text: string,
   values: unknown[],
   name?: string,
+  onSend?: (at: number) => void,
 ): Promise<pg.QueryResult<R>> {
   const run = shared.statements.then(async () => {
     const client = shared.live ?? (await connection(shared));
     try {
+      onSend?.(performance.now());
       return await client.query<R>(name ? { name, text, values } : { text, values });
     } catch (err) {
       if (isLostConnection(err)) onLost(shared, client, toError(err));

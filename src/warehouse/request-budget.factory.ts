@@ -117,6 +117,7 @@ export function createRequestBudgets(pool: pg.Pool, options: RequestBudgetOption
     live: undefined,
     connecting: undefined,
     backendPid: 0,
+    roundTripMs: 0,
     statements: Promise.resolve(),
     pollTimer: undefined,
     onNotification: (message) => onNotification(shared, message),

@@ -42,6 +42,8 @@ export interface RequestBudgetState {
   /** When the sessions holding the slots were last logged (ms, performance.now). */
   warnedAt: number;
   rows: { cap: number; ready: Promise<void> } | undefined;
+  /** The last claim-to-send delays measured (request-budget.rate.ts), ms, oldest first. */
+  claimToSend: number[];
 }
 
 /** Every budget of one process, and the one connection that holds their slots. */
@@ -58,6 +60,8 @@ export interface RequestBudgetsState {
   connecting: Promise<pg.Client> | undefined;
   /** The budget connection's server process, to tell this process's own `want` notifications from others'. */
   backendPid: number;
+  /** The round trip of a statement on the budget connection as it opened, ms: the first claim-to-send delay. */
+  roundTripMs: number;
   /** The tail of the statements on the budget connection: they run one after another, in the order asked. */
   statements: Promise<unknown>;
   pollTimer: NodeJS.Timeout | undefined;
@@ -118,6 +122,7 @@ export function newBudgetState(rowKey: string, limits: RequestBudgetLimits): Req
     wantSentAt: Number.NEGATIVE_INFINITY,
     warnedAt: Number.NEGATIVE_INFINITY,
     rows: undefined,
+    claimToSend: [],
   };
 }
 

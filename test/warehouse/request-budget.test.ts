@@ -211,8 +211,9 @@ describe("the shared request budget", () => {
         [rowKey],
       );
       const starts = stamps.rows.map((r) => ({ slot: r.slot, at: Number(r.at) }));
-      // Each request claimed one start before it ran, none more.
-      expect(starts).toHaveLength(100);
+      // Each request claimed a start before it ran. A claim whose answer came back later than the claim-to-send
+      // delay it stamped (request-budget.rate.ts) was left unused, and its request claimed another row.
+      expect(starts.length).toBeGreaterThanOrEqual(100);
       // The window holds 20: all 20 rows were used…
       expect(new Set(starts.map((s) => s.slot)).size).toBe(20);
       // …and a row is taken again only a whole window after its last start…
