@@ -97,12 +97,12 @@ describe("config", () => {
     expect(Object.isFrozen(a)).toBe(true);
   });
 
-  it("reads requestsAhead per Yandex.Direct account: 2 by default, 1 to 16", () => {
-    const config = parseConfig(yandex(account({}), account({ name: "b", token: "${U}", requestsAhead: 1 })), {
+  it("reads requestsAhead per Yandex.Direct account: 1 by default, 1 to 16", () => {
+    const config = parseConfig(yandex(account({}), account({ name: "b", token: "${U}", requestsAhead: 3 })), {
       T: "t",
       U: "u",
     });
-    expect(config.sources.yandex_direct?.accounts.map((a) => a.requestsAhead)).toEqual([2, 1]);
+    expect(config.sources.yandex_direct?.accounts.map((a) => a.requestsAhead)).toEqual([1, 3]);
     expect(problems(yandex(account({ requestsAhead: 0 })))[0]).toMatch(/accounts\[0\]\.requestsAhead/);
     expect(problems(yandex(account({ requestsAhead: 17 })))[0]).toMatch(/accounts\[0\]\.requestsAhead/);
   });
