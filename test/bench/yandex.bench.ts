@@ -12,7 +12,7 @@
  *    the limit errors (506) the client had to retry (target ≥ 0.9 × rps, no 506).
  * 4. Latency: the simulator answers every request after `--latency` ms (default 150), about
  *    `--latency-events` events (default 30,000) read with `--latency-page-limit` (default 200) and
- *    `--requests-ahead` k (default 2, the account's `requestsAhead`); events/s against the bound
+ *    `--requests-ahead` k (the account's `requestsAhead`, default 2 here); events/s against the bound
  *    min(loader alone, min(concurrency, parallel streams × k) × events per request ÷ latency): each stream keeps
  *    up to k windows in flight; events per request counts every request made, empty follow-ups too.
  *    `--latency-only` runs this section alone (the loader alone not measured: the bound is the latency's).
