@@ -76,6 +76,12 @@ export const yandexDirectAccountSchema = z
     pageLimit: positiveInt.max(100_000).default(1000),
     /** Largest window of one request. Default 1d. */
     maxWindow: duration.default(86_400_000),
+    /**
+     * Windows of one stream read at once in `strict` (economy reads one at a time): the later ones' requests are
+     * in flight while the oldest is read, each still stored in order, within the account's `concurrency`. Each
+     * waits in memory with its events until its turn (a window aims at 16 responses of `pageLimit`). Default 1.
+     */
+    requestsAhead: positiveInt.max(16).default(1),
     ...requests,
   })
   .strict();

@@ -108,6 +108,7 @@ function readSettings(stream: LoginStream, currency: Currency): EventsStreamSett
     lookbackMs: account.lookback,
     settleLagMs: account.settleLag,
     maxWindowMs: account.maxWindow,
+    requestsAhead: account.requestsAhead,
     completeness: account.completeness,
     capacityMemoryMs: account.capacityMemory,
     audit: run.audit,

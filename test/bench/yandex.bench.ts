@@ -11,9 +11,11 @@
  * 3. Rate limit: simulator and account both at `--rps` requests/s and 5 concurrent; achieved rate and
  *    the limit errors (506) the client had to retry (target ≥ 0.9 × rps, no 506).
  * 4. Latency: the simulator answers every request after `--latency` ms (default 150), about
- *    `--latency-events` events (default 30,000) read with `--latency-page-limit` (default 200); events/s
- *    against the bound min(loader alone, requests in flight × events per page ÷ latency), where requests in
- *    flight = min(concurrency, parallel streams): each stream has one request in flight at a time.
+ *    `--latency-events` events (default 30,000) read with `--latency-page-limit` (default 200) and
+ *    `--requests-ahead` k (the account's `requestsAhead`, default 2 here); events/s against the bound
+ *    min(loader alone, min(concurrency, parallel streams × k) × events per request ÷ latency): each stream keeps
+ *    up to k windows in flight; events per request counts every request made, empty follow-ups too.
+ *    `--latency-only` runs this section alone (the loader alone not measured: the bound is the latency's).
  * 5. Requests per stream against the minimum, in `strict` and in `economy` (each on a fresh warehouse and fresh
  *    simulators, their clock fixed and moved on purpose): a backfill of `--requests-logins` logins (default 4) of
  *    about `--requests-events` events each (default 30,000, `--requests-per-hour` 400 per login-hour) read with
@@ -77,6 +79,8 @@ const loginNames = (n: number) => Array.from({ length: n }, (_, i) => `client-${
 
 interface AccountSettings {
   endpoint: string;
+  /** The account's `requestsAhead`; default the config's. */
+  requestsAhead?: number;
   logins: number;
   pageLimit: number;
   concurrency: number;
@@ -103,6 +107,7 @@ function benchConfig(s: AccountSettings, startTime: number): Config {
               concurrency: s.concurrency,
               requestsPerSecond: s.requestsPerSecond,
               timeout: "30s",
+              ...(s.requestsAhead === undefined ? {} : { requestsAhead: s.requestsAhead }),
             },
           ],
         },
@@ -540,8 +545,109 @@ async function requestsSection(): Promise<void> {
   printRequestsSummary("events", modes, REQUEST_TARGETS);
 }
 
+// ── 4. Latency ───────────────────────────────────────────────────────────────────────────────────
+
+/** The account's concurrency in section 4. */
+const LATENCY_CONCURRENCY = 5;
+
+interface LatencySettings {
+  /** Windows each stream keeps in flight (the account's `requestsAhead`). */
+  requestsAhead: number;
+  latencyMs: number;
+  latencyEvents: number;
+  latencyPageLimit: number;
+  logins: number;
+  perHour: number;
+  parallelStreams: number;
+  log: ReturnType<typeof createLogger>;
+}
+
+interface LatencyFigures {
+  ms: number;
+  inserted: number;
+  batches: number;
+  requests: number;
+  status: string;
+  expected: number;
+}
+
+/** A backfill against a simulator that answers every request after `latencyMs`. */
+async function latencySection(s: LatencySettings): Promise<LatencyFigures> {
+  const v = await startVolume(s.latencyEvents, s.logins, s.perHour, { requestsPerSecond: 0, concurrentRequests: 0 });
+  v.sim.setOptions({ latencyMs: s.latencyMs });
+  const bench = await openBenchDatabase("eventlog_bench_yandex_latency");
+  try {
+    const config = benchConfig(
+      {
+        endpoint: v.sim.endpoint,
+        logins: s.logins,
+        pageLimit: s.latencyPageLimit,
+        concurrency: LATENCY_CONCURRENCY,
+        requestsAhead: s.requestsAhead,
+        requestsPerSecond: 0,
+        parallelStreams: s.parallelStreams,
+      },
+      v.startTime,
+    );
+    const started = performance.now();
+    const summary = await runSync({
+      warehouse: bench.warehouse,
+      config,
+      log: s.log,
+      signal: new AbortController().signal,
+      command: "bench",
+      now: () => new Date(CLOCK),
+    });
+    return { ms: performance.now() - started, ...summarize(summary), status: summary.status, expected: v.expected };
+  } finally {
+    await bench.close();
+    await v.sim.close();
+  }
+}
+
+/**
+ * Section 4's figures: events/s achieved against the bound min(loader alone, requests in flight × events per
+ * request ÷ latency), where requests in flight = min(concurrency, parallel streams × requests ahead): each
+ * stream keeps up to `requestsAhead` windows in flight. Events per request count every request the sync made
+ * (its empty follow-ups too): what one answer carried on average.
+ */
+function printLatency(
+  slow: LatencyFigures,
+  aloneRate: number | undefined,
+  s: Pick<LatencySettings, "latencyMs" | "latencyPageLimit" | "logins" | "parallelStreams" | "requestsAhead">,
+): void {
+  const streams = Math.min(s.parallelStreams, s.logins);
+  const inFlight = Math.min(LATENCY_CONCURRENCY, streams * s.requestsAhead);
+  const perRequest = slow.inserted / Math.max(1, slow.requests);
+  const byLatency = (inFlight * perRequest * 1000) / s.latencyMs;
+  const bound = aloneRate === undefined ? byLatency : Math.min(aloneRate, byLatency);
+  const achieved = (slow.inserted / slow.ms) * 1000;
+  console.log(
+    `latency ${s.latencyMs} ms per answer, pageLimit ${s.latencyPageLimit}, requestsAhead ${s.requestsAhead}: ${fmt(achieved)} events/s achieved (${seconds(slow.ms)}; ${fmt(slow.inserted)}/${fmt(slow.expected)} events, ${fmt(slow.batches)} batches, ${fmt(slow.requests)} requests, status ${slow.status})`,
+  );
+  console.log(
+    `  bound min(${aloneRate === undefined ? "loader not measured" : "loader"}, min(${LATENCY_CONCURRENCY}, ${streams} streams × ${s.requestsAhead} ahead) × ${perRequest.toFixed(0)} events per request ÷ ${s.latencyMs} ms) : ${fmt(bound)} events/s; achieved ÷ bound ${(achieved / bound).toFixed(2)}`,
+  );
+}
+
+/** `--latency-only`: section 4 alone; the loader alone is not measured, so the bound is the latency's. */
+async function latencyOnly(): Promise<void> {
+  const s = {
+    latencyMs: numberArg("latency", 150),
+    latencyEvents: numberArg("latency-events", 30_000),
+    latencyPageLimit: numberArg("latency-page-limit", 200),
+    logins: numberArg("logins", 10),
+    perHour: numberArg("per-hour", 140),
+    parallelStreams: numberArg("parallel-streams", 4),
+    requestsAhead: numberArg("requests-ahead", 2),
+    log: createLogger({ level: "silent" }),
+  };
+  printLatency(await latencySection(s), undefined, s);
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes("--requests-only")) return requestsSection();
+  if (process.argv.includes("--latency-only")) return latencyOnly();
   const events = numberArg("events", 1_000_000);
   const logins = numberArg("logins", 10);
   const perHour = numberArg("per-hour", 140);
@@ -552,6 +658,7 @@ async function main(): Promise<void> {
   const latencyMs = numberArg("latency", 150);
   const latencyEvents = numberArg("latency-events", 30_000);
   const latencyPageLimit = numberArg("latency-page-limit", 200);
+  const requestsAhead = numberArg("requests-ahead", 2);
   const log = createLogger({ level: "silent" });
   const say = (line: string) => console.log(line);
 
@@ -798,39 +905,16 @@ async function main(): Promise<void> {
     }
   }
 
-  // ── 4. Latency ────────────────────────────────────────────────────────────────────────────────
-  let slow: { ms: number; inserted: number; batches: number; status: string; expected: number };
-  {
-    const v = await startVolume(latencyEvents, logins, perHour, { requestsPerSecond: 0, concurrentRequests: 0 });
-    v.sim.setOptions({ latencyMs });
-    const bench = await openBenchDatabase("eventlog_bench_yandex_latency");
-    try {
-      const config = benchConfig(
-        {
-          endpoint: v.sim.endpoint,
-          logins,
-          pageLimit: latencyPageLimit,
-          concurrency: 5,
-          requestsPerSecond: 0,
-          parallelStreams,
-        },
-        v.startTime,
-      );
-      const started = performance.now();
-      const summary = await runSync({
-        warehouse: bench.warehouse,
-        config,
-        log,
-        signal: new AbortController().signal,
-        command: "bench",
-        now: () => new Date(CLOCK),
-      });
-      slow = { ms: performance.now() - started, ...summarize(summary), status: summary.status, expected: v.expected };
-    } finally {
-      await bench.close();
-      await v.sim.close();
-    }
-  }
+  const slow = await latencySection({
+    latencyMs,
+    latencyEvents,
+    latencyPageLimit,
+    logins,
+    perHour,
+    parallelStreams,
+    requestsAhead,
+    log,
+  });
 
   // ── Report ────────────────────────────────────────────────────────────────────────────────────
   const e2eRate = (e2e.inserted / e2e.ms) * 1000;
@@ -885,18 +969,7 @@ async function main(): Promise<void> {
       `  limit errors (506) retried by the client : ${rate.retries} (sync.stream_runs.retries ${rate.dbRetries}; client attempts ${rate.requests} vs simulator count ${rate.served})   (target 0)`,
     );
   }
-  {
-    const inFlight = Math.min(5, parallelStreams, logins);
-    const perPage = slow.inserted / Math.max(1, slow.batches);
-    const bound = Math.min(aloneRate, (inFlight * perPage * 1000) / latencyMs);
-    const achieved = (slow.inserted / slow.ms) * 1000;
-    say(
-      `latency ${latencyMs} ms per answer, pageLimit ${latencyPageLimit}: ${fmt(achieved)} events/s (${seconds(slow.ms)}; ${fmt(slow.inserted)}/${fmt(slow.expected)} events, ${fmt(slow.batches)} batches, status ${slow.status})`,
-    );
-    say(
-      `  bound min(loader, ${inFlight} × ${perPage.toFixed(0)} events ÷ ${latencyMs} ms) : ${fmt(bound)} events/s; achieved ÷ bound ${(achieved / bound).toFixed(2)}`,
-    );
-  }
+  printLatency(slow, aloneRate, { latencyMs, latencyPageLimit, logins, parallelStreams, requestsAhead });
   say(`peak RSS of this process                   : ${peakRssMiB()} MiB`);
 
   await requestsSection();

@@ -97,6 +97,16 @@ describe("config", () => {
     expect(Object.isFrozen(a)).toBe(true);
   });
 
+  it("reads requestsAhead per Yandex.Direct account: 1 by default, 1 to 16", () => {
+    const config = parseConfig(yandex(account({}), account({ name: "b", token: "${U}", requestsAhead: 3 })), {
+      T: "t",
+      U: "u",
+    });
+    expect(config.sources.yandex_direct?.accounts.map((a) => a.requestsAhead)).toEqual([1, 3]);
+    expect(problems(yandex(account({ requestsAhead: 0 })))[0]).toMatch(/accounts\[0\]\.requestsAhead/);
+    expect(problems(yandex(account({ requestsAhead: 17 })))[0]).toMatch(/accounts\[0\]\.requestsAhead/);
+  });
+
   it("refuses two accounts with one name", () => {
     expect(problems(yandex(account({ logins: ["x"] }), account({ logins: ["y"] })))).toEqual([
       "sources.yandex_direct.accounts[1].name: a is used twice (also sources.yandex_direct.accounts[0].name)",

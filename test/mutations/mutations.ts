@@ -182,4 +182,28 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: "    throw err;",
     tests: ["test/yandex-direct/owner-login.test.ts"],
   },
+  {
+    name: "Yandex.Direct window read ahead stored before an earlier one",
+    why: "a later window's answer is handed on, and committed, before the window before it",
+    file: "src/sources/yandex-direct/events.pipeline.ts",
+    find: "      return queue.shift();\n",
+    replace: "      return queue.length > 1 ? queue.splice(1, 1)[0] : queue.shift();\n",
+    tests: ["test/yandex-direct/requests-ahead.test.ts"],
+  },
+  {
+    name: "Yandex.Direct reads past a failed window",
+    why: "a window whose read failed is passed over and the windows after it are committed: its events are lost",
+    file: "src/sources/yandex-direct/events.pipeline.ts",
+    find: "      const part = plan.read(next, to);\n",
+    replace: "      const part = plan.read(next, to).catch(() => ({ snapshots: [], gaps: [], events: 0 }));\n",
+    tests: ["test/yandex-direct/requests-ahead.test.ts"],
+  },
+  {
+    name: "Yandex.Direct economy reads windows ahead",
+    why: "economy's trust and audits follow the order of the windows: read at once, a recheck cannot go back",
+    file: "src/sources/yandex-direct/events.stream.ts",
+    find: 'settings.completeness === "economy" ? 1 : Math.max',
+    replace: "Math.max",
+    tests: ["test/yandex-direct/requests-ahead.test.ts"],
+  },
 ];

@@ -28,7 +28,8 @@ import type { YandexDirectClient } from "./yandex-direct.client.js";
 import type { Currency } from "../../vocabulary.js";
 import type { EventsLogFilter } from "./yandex-direct.schema.js";
 import { nextWindowMs, runRange, secondOf } from "./events.evidence.js";
-import { readWindow, type Snapshot, type WindowProbe, type WindowReading } from "./events.window.js";
+import { type WindowAhead, type WindowsAhead, windowsAhead } from "./events.pipeline.js";
+import { readWindow, type Snapshot, type WindowPart, type WindowProbe, type WindowReading } from "./events.window.js";
 
 export { type Snapshot, type WindowProbe, WindowOutOfRangeError } from "./events.window.js";
 
@@ -64,6 +65,12 @@ export interface EventsStreamSettings {
   audit: AuditPolicy;
   /** Where this read stops (default: now minus the settle lag), ms. */
   endAt?: number;
+  /**
+   * Windows read at once (strict only; default 1): while the oldest is read and handed on, the next ones'
+   * requests are already in flight. Each holds its events until its turn: at most this many windows of a
+   * stream (each sized for about `PAGES_PER_WINDOW` responses) wait in memory.
+   */
+  requestsAhead?: number;
 }
 
 /** Paging state kept in sync.streams.state between runs (null clears a key). */
@@ -156,7 +163,15 @@ function windowReading(
   };
 }
 
-/** Reads the stream window by window, oldest first; see the top of this file. */
+/**
+ * How many windows are read at once: `requestsAhead`, or one in economy, whose trust and audits follow the
+ * order of the windows (an audit that finds more goes back to the first window settled on trust).
+ */
+function depthOf(settings: EventsStreamSettings): number {
+  return settings.completeness === "economy" ? 1 : Math.max(1, settings.requestsAhead ?? 1);
+}
+
+/** Reads the stream window by window, oldest first, up to `requestsAhead` at once; see the top of this file. */
 export async function* readEventWindows(
   client: YandexDirectClient,
   settings: EventsStreamSettings,
@@ -170,33 +185,67 @@ export async function* readEventWindows(
   const state: EventsStreamState = { ...start.state };
   const capacity = new CapacityMemory<WindowProbe>(state.capacity, settings.capacityMemoryMs, clock);
   const { first, end } = firstAndEnd(settings, start);
-  let windowMs = firstWindowMs(settings, state);
   const audits = { contradicted: false };
-  const reading = windowReading({ client, tally, signal }, settings, state, capacity, audits);
-  for (let from = first; from < end;) {
-    const to = Math.min(end, from + windowMs);
-    const part = await readWindow(reading, from, to);
-    windowMs = nextWindowMs({
-      current: windowMs,
-      events: part.events,
-      spanMs: to - from,
-      pageSize: reading.pageSize,
-      pagesPerWindow: PAGES_PER_WINDOW,
-      maxMs: settings.maxWindowMs,
-    });
-    const next = afterWindow(state, { from, to }, audits.contradicted);
-    audits.contradicted = false;
-    yield {
-      from: new Date(from),
-      to: new Date(to),
-      snapshots: part.snapshots,
-      fetched: part.events,
-      cursor: new Date(to),
-      state: { ...state, windowMs, capacity: capacity.snapshot() },
-      gaps: part.gaps,
-    };
-    from = next;
+  // Stops the windows in flight when the read stops, whatever the reason.
+  const stop = new AbortController();
+  const stopped = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const reading = windowReading({ client, tally, signal: stopped }, settings, state, capacity, audits);
+  const windows = windowsAhead({
+    read: (from, to) => readWindow(reading, from, to),
+    first,
+    end,
+    sizeMs: firstWindowMs(settings, state),
+    sized: state.windowMs !== undefined,
+    depth: depthOf(settings),
+  });
+  try {
+    for (let window = windows.take(); window; window = windows.take()) {
+      const part = await window.part;
+      yield windowRead(state, capacity, windows, { window, part, pageSize: reading.pageSize, settings, audits });
+    }
+  } finally {
+    stop.abort(new Error("the read of the stream stopped"));
+    await Promise.allSettled(windows.pending().map((w) => w.part));
   }
+}
+
+/**
+ * A window read, as the reader hands it on: the size of the windows planned from now on learned from its
+ * density, where the next one starts, and the state that holds once it is stored.
+ */
+function windowRead(
+  state: EventsStreamState,
+  capacity: CapacityMemory<WindowProbe>,
+  windows: WindowsAhead,
+  read: {
+    window: WindowAhead;
+    part: WindowPart;
+    pageSize: number;
+    settings: EventsStreamSettings;
+    audits: { contradicted: boolean };
+  },
+): EventsWindow {
+  const { window, part, audits } = read;
+  const { from, to } = window;
+  const windowMs = nextWindowMs({
+    current: window.plannedMs,
+    events: part.events,
+    spanMs: to - from,
+    pageSize: read.pageSize,
+    pagesPerWindow: PAGES_PER_WINDOW,
+    maxMs: read.settings.maxWindowMs,
+  });
+  windows.learned(windowMs, afterWindow(state, { from, to }, audits.contradicted));
+  audits.contradicted = false;
+  return {
+    from: new Date(from),
+    to: new Date(to),
+    snapshots: part.snapshots,
+    fetched: part.events,
+    cursor: new Date(to),
+    state: { ...state, windowMs, capacity: capacity.snapshot() },
+    gaps: part.gaps,
+  };
 }
 
 /**
