@@ -7,7 +7,7 @@ import type { EventsWindow, Snapshot } from "../sources/yandex-direct/events.str
 import type { Redactor } from "../http/secrets.redactor.js";
 import type { YandexDirectEventRowInput } from "../warehouse/copy.columns.js";
 import type { RejectedRecord } from "../warehouse/batch.loader.js";
-import { type CanonicalText, eventKey, OccurrenceCounter, writeCanonical } from "./event.identity.js";
+import { type CanonicalText, eventKeyOfText, OccurrenceCounter, writeCanonical } from "./event.identity.js";
 import { type Assert, rejectedRecord, type SameColumns } from "./row.rejection.js";
 import type { StreamBatch } from "./run-stream.engine.js";
 
@@ -31,14 +31,14 @@ export function windowRows(
   const { items, times } = window;
   for (let i = 0; i < items.length; i++) {
     const record = items[i];
-    writeCanonical(record, DESCRIPTION_FIELDS, text);
+    writeCanonical(record, DESCRIPTION_FIELDS, text, stream.keyPrefix);
     const occurrence = occurrences.next(text.identity);
     const row = mapEventRow(record, stream.zone, stream.currency, times[i], stream);
     if (typeof row === "string") {
       rejects.push(rejectedRecord(row, record, stream.redact));
       continue;
     }
-    row.event_key = eventKey(stream.keyPrefix, text.identity, occurrence);
+    row.event_key = eventKeyOfText(text.identity, occurrence);
     row.occurrence = occurrence;
     row.raw = text.json;
     events.push(row);

@@ -1,7 +1,15 @@
 // The canonical text of a record, written in pieces with the sorted keys of each shape kept, is the same as the plain
 // definition (keys sorted at every depth, strings as JSON.stringify writes them), whatever shapes come in what order.
 import { describe, expect, it } from "vitest";
-import { type CanonicalText, canonicalJson, writeCanonical } from "../../src/sync/event.identity.js";
+import { pageRows } from "../../src/sync/altcraft.batches.js";
+import {
+  type CanonicalText,
+  canonicalJson,
+  eventKey,
+  eventKeyOfText,
+  streamIdentity,
+  writeCanonical,
+} from "../../src/sync/event.identity.js";
 
 /** The definition, written the plain way: sort, stringify, concatenate. */
 function reference(value: unknown, omit?: ReadonlySet<string>): string {
@@ -81,5 +89,50 @@ describe("writeCanonical and canonicalJson", () => {
     expect(text.json).toBe(reference(big));
     writeCanonical({ b: 1, a: 2 }, DESCRIPTIONS, text);
     expect(text.json).toBe('{"a":2,"b":1}');
+  });
+});
+
+describe("the identity text written with its key prefix", () => {
+  it("is what the event key hashes: the same keys as eventKey, at occurrence 0 and after", () => {
+    const prefix = streamIdentity("yandex_direct", "agency", "client-1");
+    const text: CanonicalText = { identity: "", json: "" };
+    for (let i = 0; i < 200; i++) {
+      const r = record(i);
+      writeCanonical(r, DESCRIPTIONS, text, prefix);
+      const bare = reference(r, DESCRIPTIONS);
+      expect(text.identity).toBe(`${prefix}\u0000${bare}\u00000`);
+      expect(text.json).toBe(reference(r));
+      for (const occurrence of [0, 1, 12])
+        expect(eventKeyOfText(text.identity, occurrence)).toBe(eventKey(prefix, bare, occurrence));
+    }
+    writeCanonical([1, "x"], DESCRIPTIONS, text, prefix);
+    expect(eventKeyOfText(text.identity, 2)).toBe(eventKey(prefix, '[1,"x"]', 2));
+  });
+
+  it("keys Altcraft rows as the plain definition does, identical rows numbered apart", () => {
+    const rows = [
+      { time: "2026-01-01T00:00:00Z", message: "a", level: "info" },
+      { level: "info", message: "a", time: "2026-01-01T00:00:00Z" },
+      { time: "2026-01-01T00:00:00Z", message: "b\u0000", state: "start" },
+      { time: "2026-01-01T00:00:00Z", message: "a", level: "info" },
+    ];
+    const prefix = streamIdentity("altcraft", "main", "101");
+    const out = pageRows(
+      { rows, times: rows.map(() => Date.parse("2026-01-01T00:00:00Z")) },
+      {
+        keyPrefix: prefix,
+        account: "main",
+        campaignId: 101,
+        zone: "UTC",
+        startMs: 0,
+        cursorBefore: 0,
+        redact: (t) => t,
+      },
+    );
+    const occurrences = [0, 1, 0, 2];
+    expect(out.events.map((e) => e.event_key)).toEqual(
+      rows.map((r, i) => eventKey(prefix, reference(r), occurrences[i] as number)),
+    );
+    expect(out.events.map((e) => e.raw)).toEqual(rows.map((r) => reference(r)));
   });
 });
