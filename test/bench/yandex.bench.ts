@@ -172,6 +172,13 @@ async function child(): Promise<void> {
   gc.observe({ entryTypes: ["gc"] });
   const profileAt = process.argv.indexOf("--profile");
   const heap = await startSyncProfile(profileAt < 0 ? undefined : process.argv[profileAt + 1]);
+  // Where the peak RSS goes: the largest V8 heap and the largest memory outside it (Buffers), sampled.
+  const peaks = { heapTotalMiB: 0, externalMiB: 0 };
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peaks.heapTotalMiB = Math.max(peaks.heapTotalMiB, Math.round(m.heapTotal / 2 ** 20));
+    peaks.externalMiB = Math.max(peaks.externalMiB, Math.round(m.external / 2 ** 20));
+  }, 50);
   try {
     const cpu = process.cpuUsage();
     const started = performance.now();
@@ -187,10 +194,11 @@ async function child(): Promise<void> {
     const used = process.cpuUsage(cpu);
     gc.disconnect();
     const { allocatedBytes, collections, gcCostMs } = await heap.stop();
+    clearInterval(sampler);
     const inserted = summary.streams.reduce((sum, s) => sum + s.inserted, 0);
     const cpuMs = (used.user + used.system) / 1000;
     process.stdout.write(
-      `${JSON.stringify({ status: summary.status, inserted, ms, cpuMs, gcMs, allocatedBytes, collections, gcCostMs, rssMiB: peakRssMiB(), heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) })}\n`,
+      `${JSON.stringify({ status: summary.status, inserted, ms, cpuMs, gcMs, allocatedBytes, collections, gcCostMs, ...peaks, rssMiB: peakRssMiB(), heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) })}\n`,
     );
   } finally {
     await warehouse.close();
@@ -212,6 +220,9 @@ interface ChildResult {
   gcCostMs: number;
   rssMiB: number;
   heapMiB: number;
+  /** Largest V8 heap (heapTotal) and largest memory outside it (external), sampled every 50 ms. */
+  heapTotalMiB: number;
+  externalMiB: number;
 }
 
 function runChild(args: string[]): Promise<ChildResult> {
@@ -883,7 +894,7 @@ async function main(): Promise<void> {
   for (const m of memory) {
     say(
       `peak RSS of the sync at ${fmt(m.events).padStart(9)} events : ${m.result.rssMiB} MiB (child process; ${seconds(m.result.ms)}, ${fmt(m.result.inserted)} inserted, ` +
-        `heap at end ${m.result.heapMiB} MiB; simulator store ${m.packedMiB.toFixed(1)} MiB packed, in the parent)`,
+        `heap at end ${m.result.heapMiB} MiB, largest heap ${m.result.heapTotalMiB} MiB, largest external ${m.result.externalMiB} MiB; simulator store ${m.packedMiB.toFixed(1)} MiB packed, in the parent)`,
     );
   }
   if (small && large)
