@@ -7,7 +7,7 @@ import type { CampaignLogPage } from "../sources/altcraft/campaign-log.stream.js
 import { type CampaignLogEntry, mapLogRow } from "../sources/altcraft/campaign-log.mapper.js";
 import type { CampaignLogRowInput } from "../warehouse/copy.columns.js";
 import type { RejectedRecord } from "../warehouse/batch.loader.js";
-import { type CanonicalText, eventKey, OccurrenceCounter, writeCanonical } from "./event.identity.js";
+import { type CanonicalText, eventKeyOfText, OccurrenceCounter, writeCanonical } from "./event.identity.js";
 import type { Redactor } from "../http/secrets.redactor.js";
 import { type Assert, rejectedRecord, type SameColumns } from "./row.rejection.js";
 import type { StreamBatch, StreamFinish } from "./run-stream.engine.js";
@@ -75,7 +75,7 @@ export function pageRows(
   const text: CanonicalText = { identity: "", json: "" };
   for (let i = 0; i < page.rows.length; i++) {
     const record = page.rows[i];
-    writeCanonical(record, undefined, text);
+    writeCanonical(record, undefined, text, stream.keyPrefix);
     const occurrence = occurrences.next(text.identity);
     const mapped = mapLogRow(record, stream.zone, page.times[i]);
     if (!mapped.ok) {
@@ -87,7 +87,7 @@ export function pageRows(
     if (mapped.entry.state && at >= (out.marker?.time ?? Number.NEGATIVE_INFINITY))
       out.marker = { time: at, state: mapped.entry.state };
     if (at > stream.cursorBefore) out.newRows = true;
-    const key = eventKey(stream.keyPrefix, text.identity, occurrence);
+    const key = eventKeyOfText(text.identity, occurrence);
     out.events.push(logRow(mapped.entry, key, stream.account, stream.campaignId, occurrence, text.json));
   }
   return out;

@@ -2,64 +2,23 @@
  * What a Yandex.Direct job makes of each window the reader hands it (docs/architecture.md, Glossary: row, event
  * key, batch, snapshot): every snapshot's rows and rejects, and the window as one batch. Pure: the job wires them.
  */
-import { DESCRIPTION_FIELDS, mapEvent, type YandexDirectEvent } from "../sources/yandex-direct/events.mapper.js";
+import { DESCRIPTION_FIELDS, mapEventRow, type YandexDirectEventRow } from "../sources/yandex-direct/events.mapper.js";
 import type { EventsWindow, Snapshot } from "../sources/yandex-direct/events.stream.js";
 import type { Redactor } from "../http/secrets.redactor.js";
 import type { YandexDirectEventRowInput } from "../warehouse/copy.columns.js";
 import type { RejectedRecord } from "../warehouse/batch.loader.js";
-import { type CanonicalText, eventKey, OccurrenceCounter, writeCanonical } from "./event.identity.js";
+import { type CanonicalText, eventKeyOfText, OccurrenceCounter, writeCanonical } from "./event.identity.js";
 import { type Assert, rejectedRecord, type SameColumns } from "./row.rejection.js";
 import type { StreamBatch } from "./run-stream.engine.js";
 
-/** Columns of a row that come from the stream and the event's identity, not from the mapper. */
-type IdentityColumns = "event_key" | "account" | "login" | "occurrence" | "raw";
-
-/** Compile-time check: the mapper gives exactly the table's other columns, each of a type the row takes. */
-export type MapperCoversYandexDirectRow = Assert<
-  SameColumns<YandexDirectEvent, Omit<YandexDirectEventRowInput, IdentityColumns>>
->;
-
-/**
- * The one place a Yandex.Direct event row is made: every column named, one fixed shape for all rows.
- * `raw` is the record's canonical JSON text with every key.
- */
-function eventRow(
-  e: YandexDirectEvent,
-  key: string,
-  account: string,
-  login: string,
-  occurrence: number,
-  raw: string,
-): YandexDirectEventRowInput {
-  return {
-    event_key: key,
-    account,
-    login,
-    event_time: e.event_time,
-    event_type: e.event_type,
-    event_name: e.event_name,
-    campaign_id: e.campaign_id,
-    banner_id: e.banner_id,
-    phrase_id: e.phrase_id,
-    account_id: e.account_id,
-    text_description: e.text_description,
-    moderation_result: e.moderation_result,
-    is_edited_by_moderator: e.is_edited_by_moderator,
-    min_price: e.min_price,
-    rest: e.rest,
-    payed: e.payed,
-    currency: e.currency,
-    finish_date: e.finish_date,
-    old_place: e.old_place,
-    stop_time: e.stop_time,
-    occurrence,
-    raw,
-  };
-}
+/** Compile-time check: the mapper's row is exactly the table's row, each column of a type the row takes. */
+export type MapperCoversYandexDirectRow = Assert<SameColumns<YandexDirectEventRow, YandexDirectEventRowInput>>;
 
 /**
  * One snapshot's rows and rejects. Occurrences are numbered over every item of the snapshot (rejects
  * included) on the item without its locale-dependent descriptions; the event key is computed from that text.
+ * Each item is mapped straight into its row, whose identity columns are filled here; `raw` is the record's
+ * canonical JSON text with every key.
  */
 export function windowRows(
   window: Snapshot,
@@ -72,23 +31,17 @@ export function windowRows(
   const { items, times } = window;
   for (let i = 0; i < items.length; i++) {
     const record = items[i];
-    writeCanonical(record, DESCRIPTION_FIELDS, text);
+    writeCanonical(record, DESCRIPTION_FIELDS, text, stream.keyPrefix);
     const occurrence = occurrences.next(text.identity);
-    const mapped = mapEvent(record, stream.zone, stream.currency, times[i]);
-    if (!mapped.ok) {
-      rejects.push(rejectedRecord(mapped.reason, record, stream.redact));
+    const row = mapEventRow(record, stream.zone, stream.currency, times[i], stream);
+    if (typeof row === "string") {
+      rejects.push(rejectedRecord(row, record, stream.redact));
       continue;
     }
-    events.push(
-      eventRow(
-        mapped.event,
-        eventKey(stream.keyPrefix, text.identity, occurrence),
-        stream.account,
-        stream.login,
-        occurrence,
-        text.json,
-      ),
-    );
+    row.event_key = eventKeyOfText(text.identity, occurrence);
+    row.occurrence = occurrence;
+    row.raw = text.json;
+    events.push(row);
   }
   return { events, rejects };
 }

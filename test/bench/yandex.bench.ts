@@ -26,8 +26,10 @@
  *    them. Targets (strict): a backfill within 1.3× the minimum; an incremental run at most 2 requests per stream
  *    with events in the range it reads (its lookback and after) and 1 for a stream with none.
  *    `--requests-only` runs this section alone.
- * `--quick` skips the RSS run at events/10 and the rate-limit run.
- * Prints; does not assert. `--child-rss` (internal) runs one sync and prints its peak RSS, CPU and GC as JSON.
+ * `--quick` skips the RSS run at events/10 and the rate-limit run; `--no-requests` skips section 5.
+ * Prints; does not assert. `--child-rss` (internal) runs one sync and prints its peak RSS, CPU, GC and bytes
+ * allocated as JSON; with `--profile <dir>` it also writes a CPU and an allocation profile summary there
+ * (test/bench/sync-profile.ts; `npm run bench:profile` prints them).
  */
 import { PerformanceObserver } from "node:perf_hooks";
 import { spawn } from "node:child_process";
@@ -46,6 +48,7 @@ import { startRun } from "../support/runs.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { runRange } from "../../src/sources/yandex-direct/events.evidence.js";
 import { numberArg, openBenchDatabase, peakRssMiB } from "./bench-database.js";
+import { startSyncProfile } from "./sync-profile.js";
 import {
   type ModeFigures,
   printBackfill,
@@ -172,6 +175,15 @@ async function child(): Promise<void> {
     for (const entry of list.getEntries()) gcMs += entry.duration;
   });
   gc.observe({ entryTypes: ["gc"] });
+  const profileAt = process.argv.indexOf("--profile");
+  const heap = await startSyncProfile(profileAt < 0 ? undefined : process.argv[profileAt + 1]);
+  // Where the peak RSS goes: the largest V8 heap and the largest memory outside it (Buffers), sampled.
+  const peaks = { heapTotalMiB: 0, externalMiB: 0 };
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peaks.heapTotalMiB = Math.max(peaks.heapTotalMiB, Math.round(m.heapTotal / 2 ** 20));
+    peaks.externalMiB = Math.max(peaks.externalMiB, Math.round(m.external / 2 ** 20));
+  }, 50);
   try {
     const cpu = process.cpuUsage();
     const started = performance.now();
@@ -186,10 +198,12 @@ async function child(): Promise<void> {
     const ms = performance.now() - started;
     const used = process.cpuUsage(cpu);
     gc.disconnect();
+    const { allocatedBytes, collections, gcCostMs } = await heap.stop();
+    clearInterval(sampler);
     const inserted = summary.streams.reduce((sum, s) => sum + s.inserted, 0);
     const cpuMs = (used.user + used.system) / 1000;
     process.stdout.write(
-      `${JSON.stringify({ status: summary.status, inserted, ms, cpuMs, gcMs, rssMiB: peakRssMiB(), heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) })}\n`,
+      `${JSON.stringify({ status: summary.status, inserted, ms, cpuMs, gcMs, allocatedBytes, collections, gcCostMs, ...peaks, rssMiB: peakRssMiB(), heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) })}\n`,
     );
   } finally {
     await warehouse.close();
@@ -202,10 +216,18 @@ interface ChildResult {
   ms: number;
   /** CPU time of the child (user + system), ms. */
   cpuMs: number;
-  /** Time in garbage collection, ms. */
+  /** Time in garbage collection, ms (the pauses PerformanceObserver reports). */
   gcMs: number;
+  /** Bytes allocated on the V8 heap during the sync (sync-profile.ts). */
+  allocatedBytes: number;
+  /** Collections during the sync, and their cost as v8.GCProfiler reports it, ms. */
+  collections: number;
+  gcCostMs: number;
   rssMiB: number;
   heapMiB: number;
+  /** Largest V8 heap (heapTotal) and largest memory outside it (external), sampled every 50 ms. */
+  heapTotalMiB: number;
+  externalMiB: number;
 }
 
 function runChild(args: string[]): Promise<ChildResult> {
@@ -946,13 +968,17 @@ async function main(): Promise<void> {
       `  CPU per event of the sync process        : ${((large.result.cpuMs * 1000) / large.result.inserted).toFixed(1)} µs (${seconds(large.result.cpuMs)} of CPU)`,
     );
     say(
-      `  GC share of the sync's CPU time          : ${((100 * large.result.gcMs) / large.result.cpuMs).toFixed(1)} % (${seconds(large.result.gcMs)} in GC)`,
+      `  GC share of the sync's CPU time          : ${((100 * large.result.gcMs) / large.result.cpuMs).toFixed(1)} % (${seconds(large.result.gcMs)} in GC pauses; ` +
+        `GCProfiler cost ${seconds(large.result.gcCostMs)} over ${fmt(large.result.collections)} collections, ${((100 * large.result.gcCostMs) / large.result.cpuMs).toFixed(1)} %)`,
+    );
+    say(
+      `  bytes allocated per event (V8 heap)      : ${fmt(large.result.allocatedBytes / large.result.inserted)} B (${fmt(large.result.allocatedBytes / 2 ** 20)} MiB in all)`,
     );
   }
   for (const m of memory) {
     say(
       `peak RSS of the sync at ${fmt(m.events).padStart(9)} events : ${m.result.rssMiB} MiB (child process; ${seconds(m.result.ms)}, ${fmt(m.result.inserted)} inserted, ` +
-        `heap at end ${m.result.heapMiB} MiB; simulator store ${m.packedMiB.toFixed(1)} MiB packed, in the parent)`,
+        `heap at end ${m.result.heapMiB} MiB, largest heap ${m.result.heapTotalMiB} MiB, largest external ${m.result.externalMiB} MiB; simulator store ${m.packedMiB.toFixed(1)} MiB packed, in the parent)`,
     );
   }
   if (small && large)
@@ -972,7 +998,7 @@ async function main(): Promise<void> {
   printLatency(slow, aloneRate, { latencyMs, latencyPageLimit, logins, parallelStreams, requestsAhead });
   say(`peak RSS of this process                   : ${peakRssMiB()} MiB`);
 
-  await requestsSection();
+  if (!process.argv.includes("--no-requests")) await requestsSection();
 }
 
 if (process.argv.includes("--child-rss")) await child();

@@ -92,12 +92,32 @@ function record(field: string, value: unknown): Record<string, unknown> | null {
 const NO_ATTRIBUTES: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
- * Maps one item; `zone` reads timestamps that come without a zone. `currency` is the currency the events
- * were requested in: every row carries it, so money of all types adds up in one currency, and an item whose
- * own `Attributes.Currency` says otherwise is rejected. `timestampMs` is the item's Timestamp when the reader
- * has already read it (ms since the epoch), so it is not parsed twice.
+ * An event's row as the mapper makes it: the mapped columns, and the columns of its stream and identity
+ * (`event_key`, `occurrence`, `raw`) which the caller fills in once the event is identified. One object per event,
+ * in one fixed shape.
  */
-export function mapEvent(item: unknown, zone: string, currency: string, timestampMs?: number): Mapped {
+export interface YandexDirectEventRow extends YandexDirectEvent {
+  event_key: string;
+  account: string;
+  login: string;
+  occurrence: number;
+  raw: string;
+}
+
+/**
+ * Maps one item straight into its row; a string is the reason it cannot be stored. `zone` reads timestamps that
+ * come without a zone. `currency` is the currency the events were requested in: every row carries it, so money of
+ * all types adds up in one currency, and an item whose own `Attributes.Currency` says otherwise is rejected.
+ * `timestampMs` is the item's Timestamp when the reader has already read it (ms since the epoch), so it is not
+ * parsed twice. `stream` gives the row's account and login.
+ */
+export function mapEventRow(
+  item: unknown,
+  zone: string,
+  currency: string,
+  timestampMs: number | undefined,
+  stream: { account: string; login: string },
+): YandexDirectEventRow | string {
   try {
     const r = record("record", item);
     if (!r) return fail("record", "an object", item);
@@ -112,35 +132,46 @@ export function mapEvent(item: unknown, zone: string, currency: string, timestam
     if (stated !== null && stated !== currency)
       fail("Attributes.Currency", `${currency} (the currency requested)`, stated);
     return {
-      ok: true,
-      event: {
-        event_time: eventTime,
-        event_type: r.EventType,
-        event_name: text("EventName", r.EventName),
-        campaign_id: id("CampaignID", r.CampaignID),
-        banner_id: id("BannerID", r.BannerID),
-        phrase_id: id("PhraseID", r.PhraseID),
-        account_id: id("AccountID", r.AccountID),
-        text_description: text("TextDescription", r.TextDescription),
-        moderation_result: text("Attributes.ModerationResult", a.ModerationResult),
-        is_edited_by_moderator: yesNo("Attributes.IsEditedByModerator", a.IsEditedByModerator),
-        min_price: money("Attributes.MinPrice", a.MinPrice),
-        rest: money("Attributes.Rest", a.Rest),
-        payed: money("Attributes.Payed", a.Payed),
-        currency,
-        finish_date: date("Attributes.FinishDate", a.FinishDate),
-        old_place: absent(a.OldPlace)
-          ? null
-          : typeof a.OldPlace === "number"
-            ? String(a.OldPlace)
-            : text("Attributes.OldPlace", a.OldPlace),
-        stop_time: time("Attributes.StopTime", a.StopTime, zone),
-      },
+      event_key: "",
+      account: stream.account,
+      login: stream.login,
+      event_time: eventTime,
+      event_type: r.EventType,
+      event_name: text("EventName", r.EventName),
+      campaign_id: id("CampaignID", r.CampaignID),
+      banner_id: id("BannerID", r.BannerID),
+      phrase_id: id("PhraseID", r.PhraseID),
+      account_id: id("AccountID", r.AccountID),
+      text_description: text("TextDescription", r.TextDescription),
+      moderation_result: text("Attributes.ModerationResult", a.ModerationResult),
+      is_edited_by_moderator: yesNo("Attributes.IsEditedByModerator", a.IsEditedByModerator),
+      min_price: money("Attributes.MinPrice", a.MinPrice),
+      rest: money("Attributes.Rest", a.Rest),
+      payed: money("Attributes.Payed", a.Payed),
+      currency,
+      finish_date: date("Attributes.FinishDate", a.FinishDate),
+      old_place: oldPlace(a.OldPlace),
+      stop_time: time("Attributes.StopTime", a.StopTime, zone),
+      occurrence: 0,
+      raw: "",
     };
   } catch (err) {
-    if (err instanceof Reject) return { ok: false, reason: err.message };
+    if (err instanceof Reject) return err.message;
     throw err;
   }
+}
+
+function oldPlace(value: unknown): string | null {
+  if (absent(value)) return null;
+  return typeof value === "number" ? String(value) : text("Attributes.OldPlace", value);
+}
+
+/** Maps one item to its typed columns alone (mapEventRow without the stream and identity columns). */
+export function mapEvent(item: unknown, zone: string, currency: string, timestampMs?: number): Mapped {
+  const row = mapEventRow(item, zone, currency, timestampMs, { account: "", login: "" });
+  if (typeof row === "string") return { ok: false, reason: row };
+  const { event_key: _key, account: _account, login: _login, occurrence: _occurrence, raw: _raw, ...event } = row;
+  return { ok: true, event };
 }
 
 /**
