@@ -95,6 +95,17 @@ async function budgetConnection(name: string): Promise<number | undefined> {
   return result.rows[0]?.pid;
 }
 
+/** Whether the budget connection of process `name` is open and idle after trying for slots. */
+async function triedSlots(name: string): Promise<boolean> {
+  const result = await database.warehouse.pool.query<{ n: number }>(
+    `select count(*)::int as n from pg_stat_activity
+      where application_name = $1 and datname = current_database() and state = 'idle'
+        and query like '%pg_try_advisory_lock%'`,
+    [`${name} (request budget)`],
+  );
+  return result.rows[0]?.n === 1;
+}
+
 /** Whether slot `slot` of the budget `rowKey` is held by any session (its two-key advisory lock is granted). */
 async function slotHeld(rowKey: string, slot: number): Promise<boolean> {
   const keys = lockKeysFrom(await readLockSecret(database.warehouse.pool));
@@ -290,10 +301,9 @@ describe("the shared request budget", () => {
     const waiterGate = waiter.gate(limits);
     const waiting = Array.from({ length: 3 }, () => waiterGate.run(async () => "ran unbudgeted"));
     const settled = Promise.allSettled(waiting);
-    await until(
-      "the waiter's budget connection is open",
-      async () => (await budgetConnection(waiter.name)) !== undefined,
-    );
+    // Open and past its first try for a slot: a session ended while it still opens fails its waiters as a
+    // connection that could not be opened, which is not the loss this test is about.
+    await until("the waiter's budget connection has tried for a slot", () => triedSlots(waiter.name));
     expect(waiterGate.waiting).toBe(3);
 
     await database.warehouse.pool.query("select pg_terminate_backend($1)", [await budgetConnection(waiter.name)]);
