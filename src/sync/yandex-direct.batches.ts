@@ -7,7 +7,7 @@ import type { EventsWindow, Snapshot } from "../sources/yandex-direct/events.str
 import type { Redactor } from "../http/secrets.redactor.js";
 import type { YandexDirectEventRowInput } from "../warehouse/copy.columns.js";
 import type { RejectedRecord } from "../warehouse/batch.loader.js";
-import { type CanonicalText, eventKeyOfText, OccurrenceCounter, writeCanonical } from "./event.identity.js";
+import { eventKeyOfText, OccurrenceCounter, writeCanonical } from "./event.identity.js";
 import { type Assert, rejectedRecord, type SameColumns } from "./row.rejection.js";
 import type { StreamBatch } from "./run-stream.engine.js";
 
@@ -15,32 +15,54 @@ import type { StreamBatch } from "./run-stream.engine.js";
 export type MapperCoversYandexDirectRow = Assert<SameColumns<YandexDirectEventRow, YandexDirectEventRowInput>>;
 
 /**
+ * How a stream's records are written (RecordTexts): `identity` is the record's canonical JSON without its
+ * locale-dependent descriptions, with the stream's key prefix, as its event key hashes it; `json` is its canonical
+ * JSON text with every key.
+ */
+export function recordTexts(keyPrefix: string): (item: unknown, into: { identity: string; json: string }) => void {
+  return (item, into) => writeCanonical(item, DESCRIPTION_FIELDS, into, keyPrefix);
+}
+
+/** A snapshot of `items` (their times given, NaN: unread) with their texts written as the reader writes them. */
+export function snapshotOf(items: unknown[], times: number[], keyPrefix: string): Snapshot {
+  const write = recordTexts(keyPrefix);
+  const into = { identity: "", json: "" };
+  const texts: string[] = [];
+  const raws: string[] = [];
+  for (const item of items) {
+    write(item, into);
+    texts.push(into.identity);
+    raws.push(into.json);
+  }
+  return { items, times, texts, raws };
+}
+
+/**
  * One snapshot's rows and rejects. Occurrences are numbered over every item of the snapshot (rejects
- * included) on the item without its locale-dependent descriptions; the event key is computed from that text.
- * Each item is mapped straight into its row, whose identity columns are filled here; `raw` is the record's
- * canonical JSON text with every key.
+ * included) on its identity text (recordTexts, written as the response arrived); the event key is computed from
+ * that text. Each item is mapped straight into its row, whose identity columns are filled here; `raw` is the
+ * record's canonical JSON text with every key.
  */
 export function windowRows(
   window: Snapshot,
-  stream: { keyPrefix: string; account: string; login: string; zone: string; currency: string; redact: Redactor },
+  stream: { account: string; login: string; zone: string; currency: string; redact: Redactor },
 ): { events: YandexDirectEventRowInput[]; rejects: RejectedRecord[] } {
   const events: YandexDirectEventRowInput[] = [];
   const rejects: RejectedRecord[] = [];
   const occurrences = new OccurrenceCounter();
-  const text: CanonicalText = { identity: "", json: "" };
-  const { items, times } = window;
+  const { items, times, texts, raws } = window;
   for (let i = 0; i < items.length; i++) {
     const record = items[i];
-    writeCanonical(record, DESCRIPTION_FIELDS, text, stream.keyPrefix);
-    const occurrence = occurrences.next(text.identity);
+    const identity = texts[i] as string;
+    const occurrence = occurrences.next(identity);
     const row = mapEventRow(record, stream.zone, stream.currency, times[i], stream);
     if (typeof row === "string") {
       rejects.push(rejectedRecord(row, record, stream.redact));
       continue;
     }
-    row.event_key = eventKeyOfText(text.identity, occurrence);
+    row.event_key = eventKeyOfText(identity, occurrence);
     row.occurrence = occurrence;
-    row.raw = text.json;
+    row.raw = raws[i] as string;
     events.push(row);
   }
   return { events, rejects };

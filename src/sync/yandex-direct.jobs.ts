@@ -22,7 +22,7 @@ import { learnOwnerLogin } from "../sources/yandex-direct/owner-login.client.js"
 import { loginJob, type OwnerLoginLookup } from "./yandex-direct.login-job.js";
 import { type DiscoveryDependencies, type DiscoveryOutcome, discoverClients } from "./yandex-direct.discovery.js";
 
-export { type MapperCoversYandexDirectRow, windowRows } from "./yandex-direct.batches.js";
+export { type MapperCoversYandexDirectRow, snapshotOf, windowRows } from "./yandex-direct.batches.js";
 
 /** One login to read: its GetEventsLog login, its stream, and the currency it is read in. */
 type LoginPlan = Parameters<typeof loginJob>[2];

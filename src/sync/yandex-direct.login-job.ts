@@ -18,7 +18,7 @@ import type { Currency } from "../vocabulary.js";
 import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../warehouse/copy.columns.js";
 import { streamIdentity } from "./event.identity.js";
 import type { StreamBatch, StreamJob } from "./run-stream.engine.js";
-import { windowBatch } from "./yandex-direct.batches.js";
+import { recordTexts, windowBatch } from "./yandex-direct.batches.js";
 
 /**
  * Learns the token owner's login (Clients.get), once per run of the owner's stream: its requests are the
@@ -112,6 +112,7 @@ function readSettings(stream: LoginStream, currency: Currency): EventsStreamSett
     completeness: account.completeness,
     capacityMemoryMs: account.capacityMemory,
     audit: run.audit,
+    recordTexts: recordTexts(stream.keyPrefix),
   };
 }
 
@@ -157,7 +158,6 @@ async function* readPass(
     () => now().getTime(),
   );
   const rows = {
-    keyPrefix: stream.keyPrefix,
     account: account.name,
     login: plan.storedLogin,
     zone: account.timestampZone,

@@ -3,7 +3,6 @@
  * is read in the zone configured for the account (an offset such as `+03:00`, `UTC`, or an IANA name such
  * as `Europe/Moscow`). Naive and aware times are never compared: everything becomes a Date (UTC) here.
  */
-const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:?\d{2})?$/;
 const OFFSET = /^([+-])(\d{2}):?(\d{2})$/;
 
 /** True when `zone` is an offset, UTC, or an IANA zone this runtime knows. */
@@ -35,10 +34,6 @@ export function hasFixedOffset(zone: string, now = Date.now()): boolean {
     }
   }
   return true;
-}
-
-function offsetMinutes(sign: string, hh: string, mm: string): number {
-  return (sign === "-" ? -1 : 1) * (Number(hh) * 60 + Number(mm));
 }
 
 /**
@@ -73,51 +68,89 @@ function zoneOffsetAt(zone: string, utcMs: number): number {
   return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60_000);
 }
 
-/** Parses an ISO 8601 timestamp; a naive one is read in `zone`. Undefined when it is not a valid timestamp. */
+/** The number written by `count` ASCII digits at `at`, or -1 when one of them is not a digit. */
+function digitsAt(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number);
+}
+
+/** Minutes east of UTC of `±HH:MM` or `±HHMM` written from `at` to the end of `text`; undefined otherwise. */
+function suffixOffset(text: string, at: number): number | undefined {
+  const sign = text[at];
+  const length = text.length - at;
+  if ((sign !== "+" && sign !== "-") || (length !== 6 && length !== 5)) return undefined;
+  if (length === 6 && text[at + 3] !== ":") return undefined;
+  const hh = digitsAt(text, at + 1, 2);
+  const mm = digitsAt(text, text.length - 2, 2);
+  if (hh < 0 || mm < 0) return undefined;
+  return (sign === "-" ? -1 : 1) * (hh * 60 + mm);
+}
+
+/**
+ * The offset of a wall-clock time `wall` (ms, read as UTC) in `zone`, minutes east of UTC: an offset, UTC, or an
+ * IANA zone (two passes settle the offset across a DST change); undefined for a zone that is none of these.
+ */
+function zoneOffset(zone: string, wall: number): number | undefined {
+  if (zone === "UTC" || zone === "Z") return 0;
+  if (zone[0] === "+" || zone[0] === "-") return suffixOffset(zone, 0);
+  const first = zoneOffsetAt(zone, wall);
+  return zoneOffsetAt(zone, wall - first * 60_000);
+}
+
+/**
+ * Parses an ISO 8601 timestamp (`YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|±HH:MM|±HHMM]`) into ms since the epoch; a
+ * naive one is read in `zone`. Undefined when it is not a valid timestamp. Read character by character: every
+ * event's time passes here.
+ */
+export function parseTimestampMs(input: string, zone = "UTC"): number | undefined {
+  const text = input.trim();
+  if (text.length < 19 || text[4] !== "-" || text[7] !== "-" || text[13] !== ":" || text[16] !== ":") return undefined;
+  if (text[10] !== "T" && text[10] !== " ") return undefined;
+  const y = digitsAt(text, 0, 4);
+  const mo = digitsAt(text, 5, 2);
+  const d = digitsAt(text, 8, 2);
+  const h = digitsAt(text, 11, 2);
+  const mi = digitsAt(text, 14, 2);
+  const s = digitsAt(text, 17, 2);
+  // Date.UTC reads years 0–99 as 1900–1999: such a timestamp is not read.
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return undefined;
+  if (d > daysInMonth(y, mo)) return undefined;
+  let at = 19;
+  let ms = 0;
+  if (text[at] === ".") {
+    let end = at + 1;
+    while (end < text.length && end - at <= 9 && digitsAt(text, end, 1) >= 0) end++;
+    if (end === at + 1) return undefined;
+    ms = Math.floor(Number(`0.${text.slice(at + 1, end)}`) * 1000 + 1e-6);
+    at = end;
+  }
+  const wall = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  const rest = text.length - at;
+  const offset =
+    rest === 0
+      ? zoneOffset(zone, wall)
+      : rest === 1 && (text[at] === "Z" || text[at] === "z")
+        ? 0
+        : suffixOffset(text, at);
+  return offset === undefined ? undefined : wall - offset * 60_000;
+}
+
+/** parseTimestampMs as a Date. */
 export function parseTimestamp(text: string, zone = "UTC"): Date | undefined {
-  const m = ISO.exec(text.trim());
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac, tz] = m as unknown as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string | undefined,
-    string | undefined,
-  ];
-  const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000 + 1e-6) : 0;
-  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
-  const check = new Date(wall);
-  if (
-    check.getUTCFullYear() !== Number(y) ||
-    check.getUTCMonth() !== Number(mo) - 1 ||
-    check.getUTCDate() !== Number(d) ||
-    Number(h) > 23 ||
-    Number(mi) > 59 ||
-    Number(s) > 59
-  ) {
-    return undefined;
-  }
-  let offset: number;
-  if (tz === "Z" || tz === "z") offset = 0;
-  else if (tz) {
-    const o = OFFSET.exec(tz);
-    if (!o) return undefined;
-    offset = offsetMinutes(o[1] as string, o[2] as string, o[3] as string);
-  } else if (zone === "UTC" || zone === "Z") offset = 0;
-  else {
-    const o = OFFSET.exec(zone);
-    if (o) offset = offsetMinutes(o[1] as string, o[2] as string, o[3] as string);
-    else {
-      // Two passes settle the offset across a DST change.
-      const first = zoneOffsetAt(zone, wall);
-      offset = zoneOffsetAt(zone, wall - first * 60_000);
-    }
-  }
-  return new Date(wall - offset * 60_000);
+  const ms = parseTimestampMs(text, zone);
+  return ms === undefined ? undefined : new Date(ms);
 }
 
 /** `2026-01-02T03:04:05Z`: second precision, UTC, explicit zone. */

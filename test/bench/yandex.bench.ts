@@ -39,7 +39,7 @@ import type { Config } from "../../src/config/config.schema.js";
 import { createLogger } from "../../src/log/pino.logger.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import { streamIdentity } from "../../src/sync/event.identity.js";
-import { windowRows } from "../../src/sync/yandex-direct.jobs.js";
+import { snapshotOf, windowRows } from "../../src/sync/yandex-direct.jobs.js";
 import { runSync, type RunSummary } from "../../src/sync/run-sync.engine.js";
 import { openWarehouse } from "../../src/warehouse/warehouse.database.js";
 import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../../src/warehouse/copy.columns.js";
@@ -280,8 +280,12 @@ function buildPages(
   for (const shape of shapes) {
     const slice = items.slice(at, at + shape.size);
     const { events: rows, rejects } = windowRows(
-      { items: slice, times: slice.map(() => Number.NaN) },
-      { keyPrefix, account: ACCOUNT, login, zone: "UTC", currency: CURRENCY, redact: (text) => text },
+      snapshotOf(
+        slice,
+        slice.map(() => Number.NaN),
+        keyPrefix,
+      ),
+      { account: ACCOUNT, login, zone: "UTC", currency: CURRENCY, redact: (text) => text },
     );
     if (rejects[0]) throw new Error(`ground truth event rejected: ${rejects[0].reason}`);
     at += shape.size;

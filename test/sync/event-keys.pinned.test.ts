@@ -9,7 +9,7 @@ import {
   streamIdentity,
   writeCanonical,
 } from "../../src/sync/event.identity.js";
-import { windowRows } from "../../src/sync/yandex-direct.jobs.js";
+import { snapshotOf, windowRows } from "../../src/sync/yandex-direct.jobs.js";
 import { numberOccurrences } from "../support/occurrences.js";
 
 /** GetEventsLog items: descriptions, key order, number forms, naive times, nesting, unicode, a NUL, identical twins. */
@@ -102,9 +102,12 @@ describe("event keys of known records", () => {
 
   it("Yandex.Direct rows as the sync builds them: the same keys, raw the record's own JSON value", () => {
     const { events, rejects } = windowRows(
-      { items: YANDEX_RECORDS, times: YANDEX_RECORDS.map(() => Number.NaN) },
+      snapshotOf(
+        YANDEX_RECORDS,
+        YANDEX_RECORDS.map(() => Number.NaN),
+        streamIdentity("yandex_direct", "agency", "client-1"),
+      ),
       {
-        keyPrefix: streamIdentity("yandex_direct", "agency", "client-1"),
         account: "agency",
         login: "client-1",
         zone: "UTC",

@@ -5,7 +5,7 @@ import { LoaderInputError } from "../../src/errors.js";
 import { createRedactor } from "../../src/http/secrets.redactor.js";
 import { pageRows } from "../../src/sync/altcraft.batches.js";
 import { canonicalJson, streamIdentity } from "../../src/sync/event.identity.js";
-import { windowRows } from "../../src/sync/yandex-direct.jobs.js";
+import { snapshotOf, windowRows } from "../../src/sync/yandex-direct.jobs.js";
 import {
   campaignLogTable,
   type YandexDirectEventRowInput,
@@ -129,9 +129,12 @@ describe("loadBatch", () => {
     };
     const rowsOf = (items: unknown[]) =>
       windowRows(
-        { items, times: items.map(() => Date.parse("2026-01-01T00:00:07+03:00")) },
+        snapshotOf(
+          items,
+          items.map(() => Date.parse("2026-01-01T00:00:07+03:00")),
+          streamIdentity("yandex_direct", "bench", "identical"),
+        ),
         {
-          keyPrefix: streamIdentity("yandex_direct", "bench", "identical"),
           account: "bench",
           login: "identical",
           zone: "+03:00",

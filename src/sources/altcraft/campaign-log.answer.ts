@@ -4,7 +4,7 @@
  * counts, and how many rows a stepped-past millisecond held that no answer gave.
  */
 import type { RequestTally } from "../../http/request.retries.js";
-import { parseTimestamp } from "../../time/time.timestamp.js";
+import { parseTimestampMs } from "../../time/time.timestamp.js";
 import type { UnreadRecords } from "../page.capacity.js";
 import type { AltcraftClient } from "./altcraft.client.js";
 import { readTotalCount, type TotalCountReading, unreadAcross } from "./campaign-log.evidence.js";
@@ -169,5 +169,5 @@ export function steppedPast(
 
 function timeOf(row: unknown, zone: string): number | undefined {
   const text = (row as { time?: unknown } | null)?.time;
-  return typeof text === "string" ? parseTimestamp(text, zone)?.getTime() : undefined;
+  return typeof text === "string" ? parseTimestampMs(text, zone) : undefined;
 }

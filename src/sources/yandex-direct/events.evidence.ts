@@ -4,18 +4,28 @@
  * server's order, of the events that match the request, starting at `Offset`, of a length the server
  * chooses per response — or it ignores `Offset`. Only an empty answer ends a read; a size never does.
  *
- * Records are compared by their text as sent (`recordText`): one server writes one event the same way on
- * every response of a read.
+ * Records are compared by their identity text (`RecordTexts`): the text their event key is made of, written once
+ * per record as it arrives and kept for its row.
  */
 
-/** One response as the reader keeps it: the items, their text, and their times (NaN: unreadable). */
+/** One response as the reader keeps it: the items, their identity and stored texts, and their times (NaN: unreadable). */
 export interface ResponsePage {
   items: unknown[];
   texts: string[];
+  raws: string[];
   times: number[];
 }
 
-export const recordText = (item: unknown): string => JSON.stringify(item) ?? "null";
+/**
+ * Writes a record's two texts into `into`: `identity` tells records apart (two records with one identity text are
+ * the same event, to compare and to key), `json` is the text stored with its row.
+ */
+export type RecordTexts = (item: unknown, into: { identity: string; json: string }) => void;
+
+/** Both texts as JSON.stringify writes the record: where no identity is given, the record as sent is its identity. */
+export const plainTexts: RecordTexts = (item, into) => {
+  into.identity = into.json = JSON.stringify(item) ?? "null";
+};
 
 const SECOND = 1000;
 export const secondOf = (ms: number): number => Math.floor(ms / SECOND) * SECOND;

@@ -27,7 +27,7 @@ import { type AuditPolicy, type Capacity, CapacityMemory, type UnreadRecords } f
 import type { YandexDirectClient } from "./yandex-direct.client.js";
 import type { Currency } from "../../vocabulary.js";
 import type { EventsLogFilter } from "./yandex-direct.schema.js";
-import { nextWindowMs, runRange, secondOf } from "./events.evidence.js";
+import { nextWindowMs, plainTexts, type RecordTexts, runRange, secondOf } from "./events.evidence.js";
 import { type WindowAhead, type WindowsAhead, windowsAhead } from "./events.pipeline.js";
 import { readWindow, type Snapshot, type WindowPart, type WindowProbe, type WindowReading } from "./events.window.js";
 
@@ -71,6 +71,8 @@ export interface EventsStreamSettings {
    * stream (each sized for about `PAGES_PER_WINDOW` responses) wait in memory.
    */
   requestsAhead?: number;
+  /** Writes each record's identity and stored texts (default: the record as sent is both). */
+  recordTexts?: RecordTexts;
 }
 
 /** Paging state kept in sync.streams.state between runs (null clears a key). */
@@ -148,6 +150,7 @@ function windowReading(
     request: eventsRequest(settings),
     pageLimit: settings.pageLimit,
     zone: settings.zone,
+    texts: settings.recordTexts ?? plainTexts,
     tally: ask.tally,
     signal: ask.signal,
     capacity,

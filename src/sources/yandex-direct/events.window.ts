@@ -5,11 +5,11 @@
  * events.evidence.ts; events.stream.ts walks the windows.
  */
 import type { RequestTally } from "../../http/request.retries.js";
-import { isoSeconds, parseTimestamp } from "../../time/time.timestamp.js";
+import { isoSeconds, parseTimestampMs } from "../../time/time.timestamp.js";
 import { type AuditPolicy, auditsNext, type CapacityMemory, type UnreadRecords } from "../page.capacity.js";
 import {
   type ReadEnd,
-  recordText,
+  type RecordTexts,
   repeatsStart,
   type ResponsePage,
   sameRecords,
@@ -45,6 +45,9 @@ export interface Snapshot {
   items: unknown[];
   /** Each item's Timestamp, ms since the epoch (NaN: unreadable), so the mapper does not parse it again. */
   times: number[];
+  /** Each item's identity text and stored text (RecordTexts), written once as its response arrived. */
+  texts: string[];
+  raws: string[];
 }
 
 /** What one window read gave: its snapshots, its gaps, and how many events lie inside it. */
@@ -63,6 +66,8 @@ export interface WindowReading {
   request: WindowRequest;
   pageLimit: number;
   zone: string;
+  /** Writes each record's identity and stored texts as its response arrives. */
+  texts: RecordTexts;
   tally: RequestTally;
   signal: AbortSignal | undefined;
   /** Economy: the capacity, the account's audits, and whether economy still holds for this stream. */
@@ -91,15 +96,21 @@ async function getPage(r: WindowReading, from: number, to: number, limit: number
   return r.client.getEventsLog(param, r.tally, r.signal);
 }
 
+/** One object for every record's texts as they are written: they are copied out at once. */
+const written = { identity: "", json: "" };
+
 /** A response with its records' texts and times; an event far outside the window fails the read. */
 function responsePage(r: WindowReading, items: unknown[], from: number, to: number): ResponsePage {
   const texts = new Array<string>(items.length);
+  const raws = new Array<string>(items.length);
   const times = new Array<number>(items.length);
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    texts[i] = recordText(item);
+    r.texts(item, written);
+    texts[i] = written.identity;
+    raws[i] = written.json;
     const stamp = (item as { Timestamp?: unknown } | null)?.Timestamp;
-    const at = typeof stamp === "string" ? parseTimestamp(stamp, r.zone)?.getTime() : undefined;
+    const at = typeof stamp === "string" ? parseTimestampMs(stamp, r.zone) : undefined;
     times[i] = at ?? Number.NaN;
     if (at !== undefined && (at < from - 2 * SECOND || at > to + SECOND)) {
       throw new WindowOutOfRangeError(
@@ -108,7 +119,7 @@ function responsePage(r: WindowReading, items: unknown[], from: number, to: numb
       );
     }
   }
-  return { items, texts, times };
+  return { items, texts, raws, times };
 }
 
 /** Economy: whether a first response ends the read on trust (not audited this time). */
@@ -154,18 +165,19 @@ export async function readPages(
 
 /** The items of pages inside [from, to) (and those without a readable time), leaving out the seconds in `skip`. */
 export function kept(pages: readonly ResponsePage[], from: number, to: number, skip?: ReadonlySet<number>): Snapshot {
-  const items: unknown[] = [];
-  const times: number[] = [];
+  const kept: Snapshot = { items: [], times: [], texts: [], raws: [] };
   for (const page of pages) {
     for (let i = 0; i < page.items.length; i++) {
       const at = page.times[i] as number;
       const unreadable = Number.isNaN(at);
       if (!unreadable && (at < from || at >= to || skip?.has(secondOf(at)))) continue;
-      items.push(page.items[i]);
-      times.push(at);
+      kept.items.push(page.items[i]);
+      kept.times.push(at);
+      kept.texts.push(page.texts[i] as string);
+      kept.raws.push(page.raws[i] as string);
     }
   }
-  return { items, times };
+  return kept;
 }
 
 function gapOf(from: number, to: number, reason: string): UnreadRecords {
@@ -199,7 +211,7 @@ export async function readSecond(r: WindowReading, at: number): Promise<WindowPa
     for (const page of read.pages) all.push(page);
     if (read.end !== "empty") return stopped(read.pages, at, to, stoppedRead(at, to, read.end, read.pages.length));
     const snapshot = kept(read.pages, at, to);
-    const texts = snapshot.items.map(recordText);
+    const texts = snapshot.texts;
     const consistent = unsettledSeconds(read.pages, at, to).length === 0;
     if (consistent || (previous && sameRecords(previous, texts)))
       return { snapshots: [snapshot], gaps: [], events: snapshot.items.length };
