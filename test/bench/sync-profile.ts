@@ -127,6 +127,12 @@ export interface HeapFigures {
   allocatedBytes: number;
   collections: number;
   gcCostMs: number;
+  /**
+   * The largest heap left after a full (mark-compact) collection: what was alive then, the garbage of the heap's
+   * peak aside. 0 when none ran.
+   */
+  liveAfterFullGcBytes: number;
+  fullCollections: number;
 }
 
 /**
@@ -158,10 +164,16 @@ export async function startSyncProfile(profileDir?: string): Promise<{ stop(): P
       let allocatedBytes = 0;
       let previous = before;
       let gcCostUs = 0;
+      let liveAfterFullGcBytes = 0;
+      let fullCollections = 0;
       for (const s of statistics) {
         allocatedBytes += s.beforeGC.heapStatistics.usedHeapSize - previous;
         previous = s.afterGC.heapStatistics.usedHeapSize;
         gcCostUs += s.cost;
+        if (s.gcType === "MarkSweepCompact") {
+          fullCollections++;
+          liveAfterFullGcBytes = Math.max(liveAfterFullGcBytes, previous);
+        }
       }
       allocatedBytes += after - previous;
       if (session && profileDir) {
@@ -174,7 +186,13 @@ export async function startSyncProfile(profileDir?: string): Promise<{ stop(): P
         };
         await writeFile(join(profileDir, "profile.json"), JSON.stringify(summary));
       }
-      return { allocatedBytes, collections: statistics.length, gcCostMs: gcCostUs / 1000 };
+      return {
+        allocatedBytes,
+        collections: statistics.length,
+        gcCostMs: gcCostUs / 1000,
+        liveAfterFullGcBytes,
+        fullCollections,
+      };
     },
   };
 }
