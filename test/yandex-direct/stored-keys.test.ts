@@ -1,0 +1,45 @@
+// The event keys of a real Yandex.Direct sync, from the simulator through the reader to the warehouse: every
+// stored row's key is the one event identity defines — SHA-256 over the stream, the record's canonical JSON
+// without its locale-dependent descriptions, and its occurrence — and `raw` is the record's canonical JSON with
+// every key. The reader writes those texts once, as each response arrives; this checks it writes the ones the
+// keys are defined on. Kills "Yandex.Direct records compared as sent" (the reader's texts are the record as
+// sent: keys change, and identical records no longer compare as the same event).
+import { describe, expect, it } from "vitest";
+import { DESCRIPTION_FIELDS } from "../../src/sources/yandex-direct/events.mapper.js";
+import { canonicalJson, eventKey, streamIdentity } from "../../src/sync/event.identity.js";
+import { useScenarioDatabase } from "../support/scenario-database.js";
+import { startYandexScenario } from "../support/yandex-scenario.js";
+
+const { database, start } = useScenarioDatabase(startYandexScenario);
+
+describe("stored Yandex.Direct event keys", () => {
+  it("are the keys event identity defines on each stored record, identical records numbered apart", async () => {
+    const scenario = await start({ simulator: { historyDays: 2, eventsPerHour: 20 } });
+    const { warehouse } = database;
+    const login = scenario.logins[0] as string;
+    // Three identical events in one second: one key each, numbered 0, 1, 2.
+    const at = Math.floor((scenario.clock.now - 5 * 3_600_000) / 1000) * 1000;
+    scenario.sim.addBurst(login, { at, count: 3 });
+    expect((await scenario.run(warehouse)).status).toBe("succeeded");
+    await scenario.expectGroundTruth(warehouse);
+
+    const { rows } = await warehouse.pool.query<{
+      account: string;
+      login: string;
+      event_key: string;
+      occurrence: number;
+      raw: unknown;
+    }>("select account, login, event_key::text, occurrence, raw from yandex_direct.events");
+    expect(rows.length).toBeGreaterThan(100);
+    const wrong = rows.filter((row) => {
+      const prefix = streamIdentity("yandex_direct", row.account, row.login);
+      return row.event_key !== eventKey(prefix, canonicalJson(row.raw, DESCRIPTION_FIELDS), row.occurrence);
+    });
+    expect(wrong).toEqual([]);
+    const { rows: twins } = await warehouse.pool.query<{ occurrence: number }>(
+      "select occurrence from yandex_direct.events where login = $1 and event_time = $2 and event_type = 'MoneyIn' order by 1",
+      [login, new Date(at)],
+    );
+    expect(twins.map((row) => row.occurrence)).toEqual([0, 1, 2]);
+  });
+});
