@@ -1,6 +1,6 @@
 /** A fresh, migrated database for a benchmark: on DATABASE_URL when set, otherwise on an embedded PostgreSQL. */
 import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { provisionDatabase } from "../../src/postgres/database.provision.js";
@@ -55,4 +55,22 @@ export function numberArg(name: string, fallback: number): number {
 
 export function peakRssMiB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/** The machine's CPU busy time so far, ms, and its total (every core, other processes included). */
+export function machineCpu(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const cpu of cpus()) {
+    const t = cpu.times;
+    busy += t.user + t.nice + t.sys + t.irq;
+    total += t.user + t.nice + t.sys + t.irq + t.idle;
+  }
+  return { busy, total };
+}
+
+/** The share of the machine's CPU used since `from` (machineCpu()), 0–1. */
+export function machineBusySince(from: { busy: number; total: number }): number {
+  const now = machineCpu();
+  return (now.busy - from.busy) / Math.max(1, now.total - from.total);
 }

@@ -33,7 +33,7 @@ import { type AltcraftSimulator, startAltcraftSimulator } from "../../src/simula
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import { CLI } from "../support/cli.js";
 import { type RequestWatch, startRequestWatch, type WatchedCounts } from "../support/request-watch.js";
-import { numberArg, openBenchDatabase } from "./bench-database.js";
+import { machineCpu, numberArg, openBenchDatabase } from "./bench-database.js";
 
 /** Requests in flight per token: the most the account config allows, and the simulators' limit. */
 const IN_FLIGHT = 5;
@@ -235,18 +235,6 @@ async function ownerTokens(count: number, regime: Regime): Promise<Token[]> {
 /** Splits `total` into `parts` near-equal whole numbers. */
 const split = (total: number, parts: number) =>
   range(0, parts).map((i) => Math.floor((total * (i + 1)) / parts) - Math.floor((total * i) / parts));
-
-/** Writes the machine's CPU busy time so far, ms, and its total. */
-function machineCpu(): { busy: number; total: number } {
-  let busy = 0;
-  let total = 0;
-  for (const cpu of cpus()) {
-    const t = cpu.times;
-    busy += t.user + t.nice + t.sys + t.irq;
-    total += t.user + t.nice + t.sys + t.irq + t.idle;
-  }
-  return { busy, total };
-}
 
 /** Prints the CPU time of the process it is loaded into on stderr as it exits (user + system, µs). */
 const CPU_REPORT = `data:text/javascript,${encodeURIComponent(
