@@ -4,6 +4,7 @@
  */
 import { DESCRIPTION_FIELDS, mapEventRow, type YandexDirectEventRow } from "../sources/yandex-direct/events.mapper.js";
 import type { EventsWindow, Snapshot } from "../sources/yandex-direct/events.stream.js";
+import type { RecordRead, RecordReading } from "../sources/yandex-direct/events.evidence.js";
 import type { Redactor } from "../http/secrets.redactor.js";
 import type { YandexDirectEventRowInput } from "../warehouse/copy.columns.js";
 import type { RejectedRecord } from "../warehouse/batch.loader.js";
@@ -14,68 +15,113 @@ import type { StreamBatch } from "./run-stream.engine.js";
 /** Compile-time check: the mapper's row is exactly the table's row, each column of a type the row takes. */
 export type MapperCoversYandexDirectRow = Assert<SameColumns<YandexDirectEventRow, YandexDirectEventRowInput>>;
 
-/**
- * How a stream's records are written (RecordTexts): `identity` is the record's canonical JSON without its
- * locale-dependent descriptions, with the stream's key prefix, as its event key hashes it; `json` is its canonical
- * JSON text with every key.
- */
-export function recordTexts(keyPrefix: string): (item: unknown, into: { identity: string; json: string }) => void {
-  return (item, into) => writeCanonical(item, DESCRIPTION_FIELDS, into, keyPrefix);
+/** How a stream's rows are made: its event keys' prefix, account, stored login, zone and currency, and its redactor. */
+export interface RowSettings {
+  keyPrefix: string;
+  account: string;
+  login: string;
+  zone: string;
+  currency: string;
+  redact: Redactor;
 }
 
-/** A snapshot of `items` (their times given, NaN: unread) with their texts written as the reader writes them. */
-export function snapshotOf(items: unknown[], times: number[], keyPrefix: string): Snapshot {
-  const write = recordTexts(keyPrefix);
-  const into = { identity: "", json: "" };
-  const texts: string[] = [];
-  const raws: string[] = [];
-  for (const item of items) {
-    write(item, into);
-    texts.push(into.identity);
-    raws.push(into.json);
+/** A record that cannot be stored: why, and the record as sent (for sync.rejects). */
+export class RejectedItem {
+  readonly reason: string;
+  readonly item: unknown;
+
+  constructor(reason: string, item: unknown) {
+    this.reason = reason;
+    this.item = item;
   }
-  return { items, times, texts, raws };
+}
+
+/** What the reader keeps of a Yandex.Direct record: its row, keyed for occurrence 0, or why it is rejected. */
+export type KeptRecord = YandexDirectEventRowInput | RejectedItem;
+
+/**
+ * What a stream keeps of each record as its response arrives (RecordReading): the record is mapped straight into
+ * its row and not kept. Its text is its event key for occurrence 0 — the hash of its identity text (its canonical
+ * JSON without the locale-dependent descriptions, with the stream's key prefix) — so two records are the same event
+ * exactly when their texts are equal, and the identity text itself is not kept; `raw` is its canonical JSON text
+ * with every key.
+ */
+export function recordReading(stream: RowSettings): RecordReading<KeptRecord> {
+  const texts = { identity: "", json: "" };
+  return (item, at, into) => {
+    writeCanonical(item, DESCRIPTION_FIELDS, texts, stream.keyPrefix);
+    into.text = eventKeyOfText(texts.identity, 0);
+    const row = mapEventRow(item, stream.zone, stream.currency, at, stream);
+    if (typeof row === "string") {
+      into.kept = new RejectedItem(row, item);
+      return;
+    }
+    row.event_key = into.text;
+    row.raw = texts.json;
+    into.kept = row;
+  };
+}
+
+/** A snapshot of `items` (their times given, NaN: unread) kept as the reader keeps them (recordReading). */
+export function snapshotOf(
+  items: readonly unknown[],
+  times: readonly number[],
+  stream: RowSettings,
+): Snapshot<KeptRecord> {
+  const read = recordReading(stream);
+  const into: RecordRead<KeptRecord> = { text: "", kept: new RejectedItem("", null) };
+  const snapshot: Snapshot<KeptRecord> = { items: [], times: [...times], texts: [] };
+  for (let i = 0; i < items.length; i++) {
+    read(items[i], times[i] as number, into);
+    snapshot.items.push(into.kept);
+    snapshot.texts.push(into.text);
+  }
+  return snapshot;
+}
+
+/** The event key of a record whose identical records came before it: its identity text written again from `raw`. */
+function laterOccurrenceKey(raw: string, occurrence: number, keyPrefix: string): string {
+  const texts = { identity: "", json: "" };
+  writeCanonical(JSON.parse(raw), DESCRIPTION_FIELDS, texts, keyPrefix);
+  return eventKeyOfText(texts.identity, occurrence);
 }
 
 /**
- * One snapshot's rows and rejects. Occurrences are numbered over every item of the snapshot (rejects
- * included) on its identity text (recordTexts, written as the response arrived); the event key is computed from
- * that text. Each item is mapped straight into its row, whose identity columns are filled here; `raw` is the
- * record's canonical JSON text with every key.
+ * One snapshot's rows and rejects. Occurrences are numbered over every record of the snapshot (rejects included)
+ * on its text, its key for occurrence 0 (recordReading): a record with identical ones before it is keyed for its
+ * occurrence.
  */
 export function windowRows(
-  window: Snapshot,
-  stream: { account: string; login: string; zone: string; currency: string; redact: Redactor },
+  window: Snapshot<KeptRecord>,
+  stream: RowSettings,
 ): { events: YandexDirectEventRowInput[]; rejects: RejectedRecord[] } {
   const events: YandexDirectEventRowInput[] = [];
   const rejects: RejectedRecord[] = [];
   const occurrences = new OccurrenceCounter();
-  const { items, times, texts, raws } = window;
+  const { items, texts } = window;
   for (let i = 0; i < items.length; i++) {
-    const record = items[i];
-    const identity = texts[i] as string;
-    const occurrence = occurrences.next(identity);
-    const row = mapEventRow(record, stream.zone, stream.currency, times[i], stream);
-    if (typeof row === "string") {
-      rejects.push(rejectedRecord(row, record, stream.redact));
+    const kept = items[i] as KeptRecord;
+    const key = texts[i] as string;
+    const occurrence = occurrences.next(key);
+    if (kept instanceof RejectedItem) {
+      rejects.push(rejectedRecord(kept.reason, kept.item, stream.redact));
       continue;
     }
-    row.event_key = eventKeyOfText(identity, occurrence);
-    row.occurrence = occurrence;
-    row.raw = raws[i] as string;
-    events.push(row);
+    kept.event_key = occurrence === 0 ? key : laterOccurrenceKey(kept.raw, occurrence, stream.keyPrefix);
+    kept.occurrence = occurrence;
+    events.push(kept);
   }
   return { events, rejects };
 }
-
-/** How a stream's rows are made: its event keys' prefix, account, stored login, zone and currency. */
-type RowSettings = Parameters<typeof windowRows>[1];
 
 /**
  * One window as a batch: the rows and rejects of all its snapshots, the cursor and state that hold once it is
  * stored (with the currency its events were read in), its gaps and the source time it covers.
  */
-export function windowBatch(window: EventsWindow, stream: RowSettings): StreamBatch<YandexDirectEventRowInput> {
+export function windowBatch(
+  window: EventsWindow<KeptRecord>,
+  stream: RowSettings,
+): StreamBatch<YandexDirectEventRowInput> {
   const events: YandexDirectEventRowInput[] = [];
   const rejects: RejectedRecord[] = [];
   for (const snapshot of window.snapshots) {

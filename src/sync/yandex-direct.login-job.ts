@@ -18,7 +18,7 @@ import type { Currency } from "../vocabulary.js";
 import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../warehouse/copy.columns.js";
 import { streamIdentity } from "./event.identity.js";
 import type { StreamBatch, StreamJob } from "./run-stream.engine.js";
-import { recordTexts, windowBatch } from "./yandex-direct.batches.js";
+import { recordReading, type RowSettings, windowBatch } from "./yandex-direct.batches.js";
 
 /**
  * Learns the token owner's login (Clients.get), once per run of the owner's stream: its requests are the
@@ -112,7 +112,6 @@ function readSettings(stream: LoginStream, currency: Currency): EventsStreamSett
     completeness: account.completeness,
     capacityMemoryMs: account.capacityMemory,
     audit: run.audit,
-    recordTexts: recordTexts(stream.keyPrefix),
   };
 }
 
@@ -149,21 +148,22 @@ async function* readPass(
   signal: AbortSignal,
 ): AsyncGenerator<Batch> {
   const { client, account, plan, now } = stream;
-  const windows = readEventWindows(
-    client,
-    read,
-    { cursor, state: state as EventsStreamState, now: now() },
-    tally,
-    signal,
-    () => now().getTime(),
-  );
-  const rows = {
+  const rows: RowSettings = {
+    keyPrefix: stream.keyPrefix,
     account: account.name,
     login: plan.storedLogin,
     zone: account.timestampZone,
     currency: read.currency,
     redact: client.redact,
   };
+  const windows = readEventWindows(
+    client,
+    { ...read, records: recordReading(rows) },
+    { cursor, state: state as EventsStreamState, now: now() },
+    tally,
+    signal,
+    () => now().getTime(),
+  );
   for await (const window of windows) {
     const batch = windowBatch(window, rows);
     // The owner's stream keeps its rows' login in its state: sync.stream_freshness finds its newest event by it.

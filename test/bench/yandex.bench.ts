@@ -286,13 +286,21 @@ function buildPages(
   let at = 0;
   for (const shape of shapes) {
     const slice = items.slice(at, at + shape.size);
+    const stream = {
+      keyPrefix,
+      account: ACCOUNT,
+      login,
+      zone: "UTC",
+      currency: CURRENCY,
+      redact: (text: string) => text,
+    };
     const { events: rows, rejects } = windowRows(
       snapshotOf(
         slice,
         slice.map(() => Number.NaN),
-        keyPrefix,
+        stream,
       ),
-      { account: ACCOUNT, login, zone: "UTC", currency: CURRENCY, redact: (text) => text },
+      stream,
     );
     if (rejects[0]) throw new Error(`ground truth event rejected: ${rejects[0].reason}`);
     at += shape.size;

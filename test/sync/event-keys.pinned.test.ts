@@ -101,19 +101,21 @@ describe("event keys of known records", () => {
   });
 
   it("Yandex.Direct rows as the sync builds them: the same keys, raw the record's own JSON value", () => {
+    const stream = {
+      keyPrefix: streamIdentity("yandex_direct", "agency", "client-1"),
+      account: "agency",
+      login: "client-1",
+      zone: "UTC",
+      redact: (text: string) => text,
+      currency: "RUB",
+    };
     const { events, rejects } = windowRows(
       snapshotOf(
         YANDEX_RECORDS,
         YANDEX_RECORDS.map(() => Number.NaN),
-        streamIdentity("yandex_direct", "agency", "client-1"),
+        stream,
       ),
-      {
-        account: "agency",
-        login: "client-1",
-        zone: "UTC",
-        redact: (text: string) => text,
-        currency: "RUB",
-      },
+      stream,
     );
     expect(rejects).toEqual([]);
     expect(events.map((e) => e.event_key)).toEqual(YANDEX_KEYS);

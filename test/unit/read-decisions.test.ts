@@ -26,7 +26,6 @@ const S = 1000;
 const page = (records: [string, number][]): ResponsePage => ({
   items: records.map(([text]) => text),
   texts: records.map(([text]) => text),
-  raws: records.map(([text]) => text),
   times: records.map(([, at]) => at),
 });
 

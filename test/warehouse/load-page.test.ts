@@ -127,20 +127,22 @@ describe("loadBatch", () => {
       BannerID: 500001,
       Attributes: { Payed: 12.5, Currency: "RUB" },
     };
+    const rowSettings = {
+      keyPrefix: streamIdentity("yandex_direct", "bench", "identical"),
+      account: "bench",
+      login: "identical",
+      zone: "+03:00",
+      currency: "RUB",
+      redact: createRedactor([]),
+    };
     const rowsOf = (items: unknown[]) =>
       windowRows(
         snapshotOf(
           items,
           items.map(() => Date.parse("2026-01-01T00:00:07+03:00")),
-          streamIdentity("yandex_direct", "bench", "identical"),
+          rowSettings,
         ),
-        {
-          account: "bench",
-          login: "identical",
-          zone: "+03:00",
-          currency: "RUB",
-          redact: createRedactor([]),
-        },
+        rowSettings,
       );
     const first = rowsOf([item, { ...item }]);
     expect(first.rejects).toEqual([]);

@@ -9,6 +9,7 @@ import {
   type EventsWindow,
   readEventWindows,
 } from "../../src/sources/yandex-direct/events.stream.js";
+import { plainReading } from "../../src/sources/yandex-direct/events.evidence.js";
 import type { YandexDirectClient } from "../../src/sources/yandex-direct/yandex-direct.client.js";
 import type { GetEventsLogParams } from "../../src/sources/yandex-direct/yandex-direct.schema.js";
 
@@ -73,7 +74,7 @@ async function readAll(client: YandexDirectClient): Promise<EventsWindow[]> {
   const windows: EventsWindow[] = [];
   const reader = readEventWindows(
     client,
-    settings(),
+    { ...settings(), records: plainReading },
     { cursor: null, state: {}, now: new Date(NOW) },
     { requests: 0, retries: 0 },
   );

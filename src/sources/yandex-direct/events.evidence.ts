@@ -4,27 +4,34 @@
  * server's order, of the events that match the request, starting at `Offset`, of a length the server
  * chooses per response — or it ignores `Offset`. Only an empty answer ends a read; a size never does.
  *
- * Records are compared by their identity text (`RecordTexts`): the text their event key is made of, written once
- * per record as it arrives and kept for its row.
+ * Records are compared by a text the reader writes once per record as its response arrives (RecordReading): two
+ * records with one text are the same event.
  */
 
-/** One response as the reader keeps it: the items, their identity and stored texts, and their times (NaN: unreadable). */
-export interface ResponsePage {
-  items: unknown[];
+/** One response as the reader keeps it: what it keeps of each record, their texts, and their times (NaN: unreadable). */
+export interface ResponsePage<T = unknown> {
+  items: T[];
   texts: string[];
-  raws: string[];
   times: number[];
 }
 
-/**
- * Writes a record's two texts into `into`: `identity` tells records apart (two records with one identity text are
- * the same event, to compare and to key), `json` is the text stored with its row.
- */
-export type RecordTexts = (item: unknown, into: { identity: string; json: string }) => void;
+/** What the reader keeps of one record (RecordReading writes it). */
+export interface RecordRead<T> {
+  text: string;
+  kept: T;
+}
 
-/** Both texts as JSON.stringify writes the record: where no identity is given, the record as sent is its identity. */
-export const plainTexts: RecordTexts = (item, into) => {
-  into.identity = into.json = JSON.stringify(item) ?? "null";
+/**
+ * What the reader keeps of each record as its response arrives, given the record and its time (ms since the epoch;
+ * NaN: unreadable): `text` tells records apart (two records with one text are the same event, to compare and to
+ * number) and `kept` is handed on in the record's stead, so the record itself need not be kept.
+ */
+export type RecordReading<T> = (item: unknown, at: number, into: RecordRead<T>) => void;
+
+/** The record as sent: its JSON text tells it apart, and it is kept as it is. */
+export const plainReading: RecordReading<unknown> = (item, _at, into) => {
+  into.text = JSON.stringify(item) ?? "null";
+  into.kept = item;
 };
 
 const SECOND = 1000;
@@ -59,7 +66,7 @@ export function repeatsStart(received: readonly string[], page: readonly string[
  * grows, and the server's order is stable) the pages together are one consistent snapshot of every second.
  * Identical records of a dense second are seen again too: those seconds are read again alone, at a cost.
  */
-export function unsettledSeconds(pages: readonly ResponsePage[], from: number, to: number): number[] {
+export function unsettledSeconds(pages: readonly ResponsePage<unknown>[], from: number, to: number): number[] {
   const seconds = new Set<number>();
   const seen = new Set<string>();
   for (const [k, page] of pages.entries()) {

@@ -17,40 +17,40 @@
 import type { WindowPart } from "./events.window.js";
 
 /** One window planned: its range, the size it was planned at, and its read, in flight or done. */
-export interface WindowAhead {
+export interface WindowAhead<T = unknown> {
   from: number;
   to: number;
   /** The window size it was planned at (before the end of the read cut it), ms. */
   plannedMs: number;
-  part: Promise<WindowPart>;
+  part: Promise<WindowPart<T>>;
 }
 
 /** The windows of a stream in flight at once, oldest first. */
-export interface WindowsAhead {
+export interface WindowsAhead<T = unknown> {
   /** The oldest window, after starting reads until `depth` are in flight; undefined when the read is over. */
-  take(): WindowAhead | undefined;
+  take(): WindowAhead<T> | undefined;
   /**
    * What the window just taken taught: the size of the windows planned from now on, and where the next one
    * starts. Only a read of one window at a time may start elsewhere than where the windows ahead continue.
    */
   learned(sizeMs: number, nextFrom: number): void;
   /** The windows in flight, for the reader to drop them. */
-  pending(): readonly WindowAhead[];
+  pending(): readonly WindowAhead<T>[];
 }
 
 /**
  * Plans windows from `first` to `end` at `sizeMs`, reading each with `read`, at most `depth` at once once a
  * size was learned (`sized`: the stream's state holds one), one at a time before.
  */
-export function windowsAhead(plan: {
-  read: (from: number, to: number) => Promise<WindowPart>;
+export function windowsAhead<T>(plan: {
+  read: (from: number, to: number) => Promise<WindowPart<T>>;
   first: number;
   end: number;
   sizeMs: number;
   sized: boolean;
   depth: number;
-}): WindowsAhead {
-  const queue: WindowAhead[] = [];
+}): WindowsAhead<T> {
+  const queue: WindowAhead<T>[] = [];
   let { sizeMs, sized } = plan;
   let next = plan.first;
   const fill = () => {

@@ -27,7 +27,7 @@ import { type AuditPolicy, type Capacity, CapacityMemory, type UnreadRecords } f
 import type { YandexDirectClient } from "./yandex-direct.client.js";
 import type { Currency } from "../../vocabulary.js";
 import type { EventsLogFilter } from "./yandex-direct.schema.js";
-import { nextWindowMs, plainTexts, type RecordTexts, runRange, secondOf } from "./events.evidence.js";
+import { nextWindowMs, type RecordReading, runRange, secondOf } from "./events.evidence.js";
 import { type WindowAhead, type WindowsAhead, windowsAhead } from "./events.pipeline.js";
 import { readWindow, type Snapshot, type WindowPart, type WindowProbe, type WindowReading } from "./events.window.js";
 
@@ -71,8 +71,6 @@ export interface EventsStreamSettings {
    * stream (each sized for about `PAGES_PER_WINDOW` responses) wait in memory.
    */
   requestsAhead?: number;
-  /** Writes each record's identity and stored texts (default: the record as sent is both). */
-  recordTexts?: RecordTexts;
 }
 
 /** Paging state kept in sync.streams.state between runs (null clears a key). */
@@ -89,11 +87,11 @@ export interface EventsStreamState {
   strict?: boolean;
 }
 
-export interface EventsWindow {
+export interface EventsWindow<T = unknown> {
   from: Date;
   to: Date;
   /** The window's events inside [from, to) (and any whose Timestamp cannot be read), each snapshot numbered alone. */
-  snapshots: Snapshot[];
+  snapshots: Snapshot<T>[];
   /** Events received in [from, to), over every snapshot. */
   fetched: number;
   /** The stream's cursor once this window is stored: `to`. */
@@ -137,20 +135,20 @@ function eventsRequest(settings: EventsStreamSettings): WindowReading["request"]
  * How the windows of this stream are read: the request, the page size, the capacity, and the audit hooks that
  * keep `state` (windows settled on trust since the last audit) and note a contradicted audit in `audits`.
  */
-function windowReading(
+function windowReading<T>(
   ask: { client: YandexDirectClient; tally: RequestTally; signal: AbortSignal | undefined },
-  settings: EventsStreamSettings,
+  settings: EventsStreamSettings & { records: RecordReading<T> },
   state: EventsStreamState,
   capacity: CapacityMemory<WindowProbe>,
   /** Economy: an audit in the window just read found more than a trusted response held. */
   audits: { contradicted: boolean },
-): WindowReading {
+): WindowReading<T> {
   return {
     client: ask.client,
     request: eventsRequest(settings),
     pageLimit: settings.pageLimit,
     zone: settings.zone,
-    texts: settings.recordTexts ?? plainTexts,
+    records: settings.records,
     tally: ask.tally,
     signal: ask.signal,
     capacity,
@@ -175,16 +173,17 @@ function depthOf(settings: EventsStreamSettings): number {
 }
 
 /** Reads the stream window by window, oldest first, up to `requestsAhead` at once; see the top of this file. */
-export async function* readEventWindows(
+export async function* readEventWindows<T>(
   client: YandexDirectClient,
-  settings: EventsStreamSettings,
+  /** With what is kept of each record as its response arrives (events.evidence.ts, RecordReading). */
+  settings: EventsStreamSettings & { records: RecordReading<T> },
   start: { cursor: Date | null; state: EventsStreamState; now: Date },
   /** Counts every request and retry; owned by the caller, never reset here. */
   tally: RequestTally,
   signal?: AbortSignal,
   /** Wall clock for the age of a capacity, ms. */
   clock: () => number = Date.now,
-): AsyncGenerator<EventsWindow> {
+): AsyncGenerator<EventsWindow<T>> {
   const state: EventsStreamState = { ...start.state };
   const capacity = new CapacityMemory<WindowProbe>(state.capacity, settings.capacityMemoryMs, clock);
   const { first, end } = firstAndEnd(settings, start);
@@ -216,18 +215,18 @@ export async function* readEventWindows(
  * A window read, as the reader hands it on: the size of the windows planned from now on learned from its
  * density, where the next one starts, and the state that holds once it is stored.
  */
-function windowRead(
+function windowRead<T>(
   state: EventsStreamState,
   capacity: CapacityMemory<WindowProbe>,
-  windows: WindowsAhead,
+  windows: WindowsAhead<T>,
   read: {
-    window: WindowAhead;
-    part: WindowPart;
+    window: WindowAhead<T>;
+    part: WindowPart<T>;
     pageSize: number;
     settings: EventsStreamSettings;
     audits: { contradicted: boolean };
   },
-): EventsWindow {
+): EventsWindow<T> {
   const { window, part, audits } = read;
   const { from, to } = window;
   const windowMs = nextWindowMs({

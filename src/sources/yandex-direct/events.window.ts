@@ -9,7 +9,8 @@ import { isoSeconds, parseTimestampMs } from "../../time/time.timestamp.js";
 import { type AuditPolicy, auditsNext, type CapacityMemory, type UnreadRecords } from "../page.capacity.js";
 import {
   type ReadEnd,
-  type RecordTexts,
+  type RecordRead,
+  type RecordReading,
   repeatsStart,
   type ResponsePage,
   sameRecords,
@@ -40,19 +41,18 @@ export interface WindowProbe {
   limit: number;
 }
 
-/** Events numbered as one consistent snapshot. */
-export interface Snapshot {
-  items: unknown[];
-  /** Each item's Timestamp, ms since the epoch (NaN: unreadable), so the mapper does not parse it again. */
+/** Events numbered as one consistent snapshot: what the reader kept of each (RecordReading), its text and time. */
+export interface Snapshot<T = unknown> {
+  items: T[];
+  /** Each item's Timestamp, ms since the epoch (NaN: unreadable). */
   times: number[];
-  /** Each item's identity text and stored text (RecordTexts), written once as its response arrived. */
+  /** Each item's text (RecordReading): one text, one event. */
   texts: string[];
-  raws: string[];
 }
 
 /** What one window read gave: its snapshots, its gaps, and how many events lie inside it. */
-export interface WindowPart {
-  snapshots: Snapshot[];
+export interface WindowPart<T = unknown> {
+  snapshots: Snapshot<T>[];
   gaps: UnreadRecords[];
   events: number;
 }
@@ -61,13 +61,13 @@ export interface WindowPart {
 export type WindowRequest = Omit<GetEventsLogParams, "TimestampFrom" | "TimestampTo" | "Limit" | "Offset">;
 
 /** One stream's read: how to ask, and what it learned so far in this run. */
-export interface WindowReading {
+export interface WindowReading<T = unknown> {
   client: YandexDirectClient;
   request: WindowRequest;
   pageLimit: number;
   zone: string;
-  /** Writes each record's identity and stored texts as its response arrives. */
-  texts: RecordTexts;
+  /** What is kept of each record as its response arrives. */
+  records: RecordReading<T>;
   tally: RequestTally;
   signal: AbortSignal | undefined;
   /** Economy: the capacity, the account's audits, and whether economy still holds for this stream. */
@@ -84,7 +84,7 @@ export interface WindowReading {
   onAudit: (passed: boolean) => void;
 }
 
-async function getPage(r: WindowReading, from: number, to: number, limit: number, offset: number) {
+async function getPage<T>(r: WindowReading<T>, from: number, to: number, limit: number, offset: number) {
   r.signal?.throwIfAborted();
   const param: GetEventsLogParams = {
     ...r.request,
@@ -96,22 +96,20 @@ async function getPage(r: WindowReading, from: number, to: number, limit: number
   return r.client.getEventsLog(param, r.tally, r.signal);
 }
 
-/** One object for every record's texts as they are written: they are copied out at once. */
-const written = { identity: "", json: "" };
-
-/** A response with its records' texts and times; an event far outside the window fails the read. */
-function responsePage(r: WindowReading, items: unknown[], from: number, to: number): ResponsePage {
+/** A response as the reader keeps it (RecordReading); an event far outside the window fails the read. */
+function responsePage<T>(r: WindowReading<T>, items: unknown[], from: number, to: number): ResponsePage<T> {
+  const kept = new Array<T>(items.length);
   const texts = new Array<string>(items.length);
-  const raws = new Array<string>(items.length);
   const times = new Array<number>(items.length);
+  const read = { text: "", kept: undefined } as RecordRead<T | undefined> as RecordRead<T>;
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    r.texts(item, written);
-    texts[i] = written.identity;
-    raws[i] = written.json;
     const stamp = (item as { Timestamp?: unknown } | null)?.Timestamp;
     const at = typeof stamp === "string" ? parseTimestampMs(stamp, r.zone) : undefined;
     times[i] = at ?? Number.NaN;
+    r.records(item, times[i] as number, read);
+    kept[i] = read.kept;
+    texts[i] = read.text;
     if (at !== undefined && (at < from - 2 * SECOND || at > to + SECOND)) {
       throw new WindowOutOfRangeError(
         `GetEventsLog returned an event at ${r.client.redact(String(stamp))} for the window ${isoSeconds(new Date(from))} – ${isoSeconds(new Date(to))}: ` +
@@ -119,23 +117,23 @@ function responsePage(r: WindowReading, items: unknown[], from: number, to: numb
       );
     }
   }
-  return { items, texts, raws, times };
+  return { items: kept, texts, times };
 }
 
 /** Economy: whether a first response ends the read on trust (not audited this time). */
-function settledOnTrust(r: WindowReading, n: number): "trusted" | "audit" | "no" {
+function settledOnTrust<T>(r: WindowReading<T>, n: number): "trusted" | "audit" | "no" {
   if (!r.economy() || !trustsResponse(n, r.capacity.records, r.capacity.isFresh(), false)) return "no";
   return auditsNext(r.audit) ? "audit" : "trusted";
 }
 
 /** Reads [from, to) by Offset pages until a follow-up is empty, or the read must stop. */
-export async function readPages(
-  r: WindowReading,
+export async function readPages<T>(
+  r: WindowReading<T>,
   from: number,
   to: number,
   mayTrust: boolean,
-): Promise<{ pages: ResponsePage[]; end: ReadEnd }> {
-  const pages: ResponsePage[] = [];
+): Promise<{ pages: ResponsePage<T>[]; end: ReadEnd }> {
+  const pages: ResponsePage<T>[] = [];
   const received: string[] = [];
   let offset = 0;
   let auditing = false;
@@ -164,17 +162,21 @@ export async function readPages(
 }
 
 /** The items of pages inside [from, to) (and those without a readable time), leaving out the seconds in `skip`. */
-export function kept(pages: readonly ResponsePage[], from: number, to: number, skip?: ReadonlySet<number>): Snapshot {
-  const kept: Snapshot = { items: [], times: [], texts: [], raws: [] };
+export function kept<T>(
+  pages: readonly ResponsePage<T>[],
+  from: number,
+  to: number,
+  skip?: ReadonlySet<number>,
+): Snapshot<T> {
+  const kept: Snapshot<T> = { items: [], times: [], texts: [] };
   for (const page of pages) {
     for (let i = 0; i < page.items.length; i++) {
       const at = page.times[i] as number;
       const unreadable = Number.isNaN(at);
       if (!unreadable && (at < from || at >= to || skip?.has(secondOf(at)))) continue;
-      kept.items.push(page.items[i]);
+      kept.items.push(page.items[i] as T);
       kept.times.push(at);
       kept.texts.push(page.texts[i] as string);
-      kept.raws.push(page.raws[i] as string);
     }
   }
   return kept;
@@ -196,15 +198,15 @@ function stoppedRead(from: number, to: number, end: ReadEnd, pages: number): Unr
 }
 
 /** A read that must stop: each response numbered on its own, never more occurrences than the server holds. */
-function stopped(pages: readonly ResponsePage[], from: number, to: number, gap: UnreadRecords): WindowPart {
+function stopped<T>(pages: readonly ResponsePage<T>[], from: number, to: number, gap: UnreadRecords): WindowPart<T> {
   const snapshots = pages.map((p) => kept([p], from, to));
   return { snapshots, gaps: [gap], events: snapshots.reduce((n, s) => n + s.items.length, 0) };
 }
 
 /** Reads one second alone until one read is one snapshot or two reads agree; otherwise a gap. */
-export async function readSecond(r: WindowReading, at: number): Promise<WindowPart> {
+export async function readSecond<T>(r: WindowReading<T>, at: number): Promise<WindowPart<T>> {
   const to = at + SECOND;
-  const all: ResponsePage[] = [];
+  const all: ResponsePage<T>[] = [];
   let previous: string[] | undefined;
   for (let attempt = 0; attempt < READS_TO_AGREE; attempt++) {
     const read = await readPages(r, at, to, false);
@@ -222,13 +224,13 @@ export async function readSecond(r: WindowReading, at: number): Promise<WindowPa
 }
 
 /** Reads [from, to) whole: its pages, then each second a late event may have shifted, alone. */
-export async function readWindow(r: WindowReading, from: number, to: number): Promise<WindowPart> {
+export async function readWindow<T>(r: WindowReading<T>, from: number, to: number): Promise<WindowPart<T>> {
   const read = await readPages(r, from, to, true);
   if (read.end === "offset-ignored" || read.end === "page-bound")
     return stopped(read.pages, from, to, stoppedRead(from, to, read.end, read.pages.length));
   const unsettled = unsettledSeconds(read.pages, from, to);
   const main = kept(read.pages, from, to, new Set(unsettled));
-  const part: WindowPart = { snapshots: [main], gaps: [], events: main.items.length };
+  const part: WindowPart<T> = { snapshots: [main], gaps: [], events: main.items.length };
   for (const at of unsettled) {
     const second = await readSecond(r, at);
     part.snapshots.push(...second.snapshots);
