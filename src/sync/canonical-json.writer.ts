@@ -19,18 +19,22 @@ interface KeyShape {
 const SHAPES_KEPT = 32;
 const shapes: KeyShape[] = [];
 
-function sameKeys(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/**
+ * Whether `record`'s keys are `keys`, in order, walked without making their list. A key inherited from a prototype
+ * only makes the record look like no known shape (it is then listed with Object.keys, own keys only).
+ */
+function hasKeys(record: object, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const key in record) if (keys[i++] !== key) return false;
+  return i === keys.length;
 }
 
 function shapeOf(record: object): KeyShape {
-  const keys = Object.keys(record);
   for (let i = 0; i < shapes.length; i++) {
     const shape = shapes[i] as KeyShape;
-    if (sameKeys(shape.keys, keys)) return shape;
+    if (hasKeys(record, shape.keys)) return shape;
   }
+  const keys = Object.keys(record);
   // The default sort compares UTF-16 code units, the same order on every machine.
   const sorted = [...keys].sort();
   const shape: KeyShape = { keys, sorted, quoted: sorted.map((key) => `${JSON.stringify(key)}:`) };
