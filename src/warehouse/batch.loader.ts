@@ -13,7 +13,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { LoaderInputError } from "../errors.js";
-import { encodeCopyRows, NUL_FLAG_COLUMN } from "./copy.encoder.js";
+import { encodeCopyChunks, NUL_FLAG_COLUMN } from "./copy.encoder.js";
 import { jsonWithoutNul } from "./nul.replacement.js";
 import { checkGapInput, type CoveredRange, type GapRecord, recordGaps } from "./gaps.repository.js";
 import type { ColumnKind, EventTable } from "./copy.columns.js";
@@ -94,13 +94,11 @@ export async function loadBatch<Row>(
   batch: BatchToLoad<Row>,
 ): Promise<BatchLoaded> {
   check(table, batch);
-  // Encoding first: a bad value fails before any transaction is opened.
-  const copyText = encodeCopyRows(table, batch.events);
   const client = await pool.connect();
   let failed = false;
   try {
     await client.query("begin");
-    const result = await loadInTransaction(client, table, batch, copyText);
+    const result = await loadInTransaction(client, table, batch);
     await client.query("commit");
     return result;
   } catch (err) {
@@ -117,7 +115,6 @@ async function loadInTransaction<Row>(
   client: pg.PoolClient,
   table: EventTable<Row>,
   batch: BatchToLoad<Row>,
-  copyText: readonly Buffer[],
 ): Promise<BatchLoaded> {
   const names = [...table.columns.map((c) => c.name), NUL_FLAG_COLUMN].join(", ");
   let inserted = 0;
@@ -126,7 +123,11 @@ async function loadInTransaction<Row>(
       ", ",
     );
     await client.query(`create temp table stage (${staged}) on commit drop`);
-    await pipeline(Readable.from(copyText), client.query(copyFrom(`copy stage (${names}) from stdin`)));
+    // Encoded as COPY takes it: a value that cannot be stored fails the COPY, and the transaction with it.
+    await pipeline(
+      Readable.from(encodeCopyChunks(table, batch.events)),
+      client.query(copyFrom(`copy stage (${names}) from stdin`)),
+    );
     const moved = await client.query(
       `insert into ${table.name} (${names}, stream_id, run_id) select ${names}, $1, $2 from stage on conflict (event_key) do nothing`,
       [batch.streamId, batch.runId],

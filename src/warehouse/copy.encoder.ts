@@ -138,9 +138,14 @@ class CopyChunks {
     this.lineStart = this.at;
   }
 
+  /** The chunks filled since the last call, handed on (the one being filled stays). */
+  take(): Buffer[] {
+    return this.chunks.splice(0, this.chunks.length);
+  }
+
   finish(): Buffer[] {
     if (this.at > 0) this.chunks.push(this.chunk.subarray(0, this.at));
-    return this.chunks;
+    return this.take();
   }
 }
 
@@ -171,11 +176,17 @@ function encodeField<Row>(
   return field;
 }
 
+/** encodeCopyChunks, every chunk at once. */
+export function encodeCopyRows<Row>(table: EventTable<Row>, rows: readonly Row[]): Buffer[] {
+  return [...encodeCopyChunks(table, rows)];
+}
+
 /**
  * Encodes rows as COPY text lines (tab-separated, `\N` for null), checking each value; each line ends with
- * the row's NUL_FLAG_COLUMN. The text comes as UTF-8 chunks of about 64 KiB, whole lines each.
+ * the row's NUL_FLAG_COLUMN. The text comes as UTF-8 chunks of about 64 KiB, whole lines each, each handed on
+ * as soon as it is full: a batch's text is never held whole, and a chunk sent is garbage at once.
  */
-export function encodeCopyRows<Row>(table: EventTable<Row>, rows: readonly Row[]): Buffer[] {
+export function* encodeCopyChunks<Row>(table: EventTable<Row>, rows: readonly Row[]): Generator<Buffer> {
   const columns: ReadonlyArray<EventColumn<Row>> = table.columns;
   const out = new CopyChunks();
   const flags: RowFlags = { nul: false };
@@ -193,6 +204,7 @@ export function encodeCopyRows<Row>(table: EventTable<Row>, rows: readonly Row[]
     out.text(flags.nul ? "\tt" : "\tf");
     out.byte(NEWLINE);
     out.endLine();
+    if (out.chunks.length > 0) yield* out.take();
   }
-  return out.finish();
+  yield* out.finish();
 }
