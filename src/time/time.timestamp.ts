@@ -125,7 +125,8 @@ export function parseTimestampMs(input: string, zone = "UTC"): number | undefine
   const mi = digitsAt(text, 14, 2);
   const s = digitsAt(text, 17, 2);
   // Date.UTC reads years 0–99 as 1900–1999: such a timestamp is not read.
-  if (y < 100 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return undefined;
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59)
+    return undefined;
   if (d > daysInMonth(y, mo)) return undefined;
   let at = 19;
   let ms = 0;
