@@ -36,8 +36,8 @@ export class RejectedItem {
   }
 }
 
-/** What the reader keeps of a Yandex.Direct record: its row, keyed for occurrence 0, or why it is rejected. */
-export type KeptRecord = YandexDirectEventRowInput | RejectedItem;
+/** A Yandex.Direct record as the reader keeps it, mapped: its row, keyed for occurrence 0, or why it is rejected. */
+export type MappedRecord = YandexDirectEventRowInput | RejectedItem;
 
 /**
  * What a stream keeps of each record as its response arrives (RecordReading): the record is mapped straight into
@@ -46,7 +46,7 @@ export type KeptRecord = YandexDirectEventRowInput | RejectedItem;
  * exactly when their texts are equal, and the identity text itself is not kept; `raw` is its canonical JSON text
  * with every key.
  */
-export function recordReading(stream: RowSettings): RecordReading<KeptRecord> {
+export function recordReading(stream: RowSettings): RecordReading<MappedRecord> {
   const texts = { identity: "", json: "" };
   return (item, at, into) => {
     writeCanonical(item, DESCRIPTION_FIELDS, texts, stream.keyPrefix);
@@ -67,10 +67,10 @@ export function snapshotOf(
   items: readonly unknown[],
   times: readonly number[],
   stream: RowSettings,
-): Snapshot<KeptRecord> {
+): Snapshot<MappedRecord> {
   const read = recordReading(stream);
-  const into: RecordRead<KeptRecord> = { text: "", kept: new RejectedItem("", null) };
-  const snapshot: Snapshot<KeptRecord> = { items: [], times: [...times], texts: [] };
+  const into: RecordRead<MappedRecord> = { text: "", kept: new RejectedItem("", null) };
+  const snapshot: Snapshot<MappedRecord> = { items: [], times: [...times], texts: [] };
   for (let i = 0; i < items.length; i++) {
     read(items[i], times[i] as number, into);
     snapshot.items.push(into.kept);
@@ -92,7 +92,7 @@ function laterOccurrenceKey(raw: string, occurrence: number, keyPrefix: string):
  * occurrence.
  */
 export function windowRows(
-  window: Snapshot<KeptRecord>,
+  window: Snapshot<MappedRecord>,
   stream: RowSettings,
 ): { events: YandexDirectEventRowInput[]; rejects: RejectedRecord[] } {
   const events: YandexDirectEventRowInput[] = [];
@@ -100,7 +100,7 @@ export function windowRows(
   const occurrences = new OccurrenceCounter();
   const { items, texts } = window;
   for (let i = 0; i < items.length; i++) {
-    const kept = items[i] as KeptRecord;
+    const kept = items[i] as MappedRecord;
     const key = texts[i] as string;
     const occurrence = occurrences.next(key);
     if (kept instanceof RejectedItem) {
@@ -119,7 +119,7 @@ export function windowRows(
  * stored (with the currency its events were read in), its gaps and the source time it covers.
  */
 export function windowBatch(
-  window: EventsWindow<KeptRecord>,
+  window: EventsWindow<MappedRecord>,
   stream: RowSettings,
 ): StreamBatch<YandexDirectEventRowInput> {
   const events: YandexDirectEventRowInput[] = [];
