@@ -1040,7 +1040,7 @@ async function main(): Promise<void> {
   if (small && large)
     say(
       `RSS at ${fmt(large.events)} ÷ at ${fmt(small.events)}         : ${(large.result.rssMiB / small.result.rssMiB).toFixed(2)}   (target ≤ 1.2); ` +
-        `largest live heap after a full GC ${(large.result.liveMiB / Math.max(1, small.result.liveMiB)).toFixed(2)}`,
+        `largest live heap after a full GC ${small.result.fullCollections > 0 && large.result.fullCollections > 0 ? (large.result.liveMiB / small.result.liveMiB).toFixed(2) : "not measured (a run without a full GC)"}`,
     );
   if (rate) {
     const achieved = (rate.served / rate.ms) * 1000;
