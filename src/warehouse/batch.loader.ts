@@ -6,8 +6,12 @@
  *
  * Bulk path: the rows are streamed with COPY into a temporary staging table, then moved with one
  * INSERT … SELECT … ON CONFLICT (event_key) DO NOTHING; the number of rows that statement inserts is the
- * number of new events, the rest were duplicates. No statement per row.
+ * number of new events, the rest were duplicates. No statement per row. The staging table lives as long as
+ * its connection (emptied at each commit), so a batch adds nothing to the catalog: a table made and dropped
+ * per batch would write and delete catalog rows thousands of times a round. Its name carries its columns' hash,
+ * so a connection never copies into a table of another shape.
  */
+import { hash } from "node:crypto";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { pipeline } from "node:stream/promises";
@@ -111,6 +115,19 @@ export async function loadBatch<Row>(
   }
 }
 
+const stagingTables = new WeakMap<EventTable<unknown>, { name: string; create: string }>();
+
+/** The staging table of `table` on a connection: made once (in the transaction that first needs it), emptied at commit. */
+function stagingTable(table: EventTable<unknown>): { name: string; create: string } {
+  const known = stagingTables.get(table);
+  if (known) return known;
+  const staged = [...table.columns.map((c) => `${c.name} ${PG_TYPE[c.kind]}`), `${NUL_FLAG_COLUMN} boolean`].join(", ");
+  const name = `stage_${hash("sha256", `${table.name} ${staged}`, "hex").slice(0, 16)}`;
+  const stage = { name, create: `create temp table if not exists ${name} (${staged}) on commit delete rows` };
+  stagingTables.set(table, stage);
+  return stage;
+}
+
 async function loadInTransaction<Row>(
   client: pg.PoolClient,
   table: EventTable<Row>,
@@ -119,17 +136,15 @@ async function loadInTransaction<Row>(
   const names = [...table.columns.map((c) => c.name), NUL_FLAG_COLUMN].join(", ");
   let inserted = 0;
   if (batch.events.length > 0) {
-    const staged = [...table.columns.map((c) => `${c.name} ${PG_TYPE[c.kind]}`), `${NUL_FLAG_COLUMN} boolean`].join(
-      ", ",
-    );
-    await client.query(`create temp table stage (${staged}) on commit drop`);
+    const stage = stagingTable(table as EventTable<unknown>);
+    await client.query(stage.create);
     // Encoded as COPY takes it: a value that cannot be stored fails the COPY, and the transaction with it.
     await pipeline(
       Readable.from(encodeCopyChunks(table, batch.events)),
-      client.query(copyFrom(`copy stage (${names}) from stdin`)),
+      client.query(copyFrom(`copy ${stage.name} (${names}) from stdin`)),
     );
     const moved = await client.query(
-      `insert into ${table.name} (${names}, stream_id, run_id) select ${names}, $1, $2 from stage on conflict (event_key) do nothing`,
+      `insert into ${table.name} (${names}, stream_id, run_id) select ${names}, $1, $2 from ${stage.name} on conflict (event_key) do nothing`,
       [batch.streamId, batch.runId],
     );
     inserted = moved.rowCount ?? 0;

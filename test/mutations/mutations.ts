@@ -214,4 +214,20 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: "",
     tests: ["test/yandex-direct/stored-keys.test.ts"],
   },
+  {
+    name: "staging table dropped at each commit",
+    why: "every batch makes and drops a table: thousands of catalog rows written and deleted each round",
+    file: "src/warehouse/batch.loader.ts",
+    find: "(${staged}) on commit delete rows`",
+    replace: "(${staged}) on commit drop`",
+    tests: ["test/warehouse/load-page.test.ts"],
+  },
+  {
+    name: "staging table kept full across commits",
+    why: "a batch's rows are staged again with the next batch: its counts of new events and duplicates go wrong",
+    file: "src/warehouse/batch.loader.ts",
+    find: "(${staged}) on commit delete rows`",
+    replace: "(${staged}) on commit preserve rows`",
+    tests: ["test/warehouse/load-page.test.ts"],
+  },
 ];

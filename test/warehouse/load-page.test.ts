@@ -16,6 +16,7 @@ import { startRun } from "../support/runs.js";
 import { ensureStream, getStream } from "../../src/warehouse/streams.repository.js";
 import { syntheticEvents } from "../support/synthetic-events.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { openWarehouse } from "../../src/warehouse/warehouse.database.js";
 
 let database: TestDatabase;
 let runId: number;
@@ -319,5 +320,49 @@ describe("loadBatch", () => {
     expect(stored.message).toBe(raw.message);
     expect(stored.raw).toEqual(raw);
     expect(stored.time.toISOString()).toBe(raw.time);
+  });
+
+  // Kills: the staging table made `on commit drop` again (one made and dropped per batch: its catalog rows written
+  // and deleted every time) or `on commit preserve rows` (a batch's rows staged again with the next batch: its
+  // counts of new events and duplicates go wrong).
+  it("stages every batch of a connection in one temporary table, made once and emptied at each commit", async () => {
+    const warehouse = openWarehouse(database.url, { maxConnections: 1 });
+    try {
+      const stream = await newStream("staged-once");
+      const rows = syntheticEvents(30, { login: "staged-once" });
+      const stagingTables = async () => {
+        const { rows: found } = await warehouse.pool.query<{ oid: number; relname: string }>(
+          "select oid::int, relname from pg_class where relnamespace = pg_my_temp_schema() and relname like 'stage%'",
+        );
+        return found;
+      };
+      const results = [];
+      const seen = [];
+      for (let i = 0; i < 3; i++) {
+        results.push(
+          await loadBatch(warehouse.pool, yandexDirectEventsTable, {
+            streamId: stream.stream_id,
+            runId,
+            events: rows.slice(i * 10, i * 10 + 10),
+          }),
+        );
+        seen.push(await stagingTables());
+      }
+      expect(results.map((r) => [r.inserted, r.duplicates])).toEqual([
+        [10, 0],
+        [10, 0],
+        [10, 0],
+      ]);
+      // The same one table after every batch, on the pool's one connection, and empty between batches.
+      expect(seen[0]).toHaveLength(1);
+      expect(seen[1]).toEqual(seen[0]);
+      expect(seen[2]).toEqual(seen[0]);
+      const name = seen[0]?.[0]?.relname ?? "";
+      const { rows: left } = await warehouse.pool.query<{ n: number }>(`select count(*)::int as n from ${name}`);
+      expect(left[0]?.n).toBe(0);
+      expect(await count("yandex_direct.events", stream.stream_id)).toBe(30);
+    } finally {
+      await warehouse.close();
+    }
   });
 });
