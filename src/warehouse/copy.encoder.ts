@@ -176,11 +176,6 @@ function encodeField<Row>(
   return field;
 }
 
-/** encodeCopyChunks, every chunk at once. */
-export function encodeCopyRows<Row>(table: EventTable<Row>, rows: readonly Row[]): Buffer[] {
-  return [...encodeCopyChunks(table, rows)];
-}
-
 /**
  * Encodes rows as COPY text lines (tab-separated, `\N` for null), checking each value; each line ends with
  * the row's NUL_FLAG_COLUMN. The text comes as UTF-8 chunks of about 64 KiB, whole lines each, each handed on

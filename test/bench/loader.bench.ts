@@ -10,7 +10,7 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
-import { encodeCopyRows, NUL_FLAG_COLUMN } from "../../src/warehouse/copy.encoder.js";
+import { encodeCopyChunks, NUL_FLAG_COLUMN } from "../../src/warehouse/copy.encoder.js";
 import { yandexDirectEventsTable } from "../../src/warehouse/copy.columns.js";
 import { loadBatch } from "../../src/warehouse/batch.loader.js";
 import { startRun } from "../support/runs.js";
@@ -92,7 +92,7 @@ try {
     const client = await pool.connect();
     try {
       await pipeline(
-        Readable.from(encodeCopyRows(yandexDirectEventsTable, part)),
+        Readable.from(encodeCopyChunks(yandexDirectEventsTable, part)),
         client.query(copyFrom(`copy public.raw_events (${names}) from stdin`)),
       );
     } finally {

@@ -2,7 +2,7 @@
 // whole lines, and a value larger than a chunk (or a line across a chunk's end) is carried whole.
 import { describe, expect, it } from "vitest";
 import { type CampaignLogRowInput, campaignLogTable } from "../../src/warehouse/copy.columns.js";
-import { encodeCopyRows } from "../../src/warehouse/copy.encoder.js";
+import { encodeCopyChunks } from "../../src/warehouse/copy.encoder.js";
 
 function row(i: number, message: string | null): CampaignLogRowInput {
   return {
@@ -28,16 +28,18 @@ function line(i: number, message: string | null, escaped: string | null = messag
   return `${[...fields, String(i), `{"i":${i},"m":"Кампания\\\\t"}`, message?.includes("\u0000") ? "t" : "f"].join("\t")}\n`;
 }
 
-describe("encodeCopyRows", () => {
+describe("encodeCopyChunks", () => {
   it("writes every row's line, across chunks of whole lines, with values larger than a chunk carried whole", () => {
     const huge = "ж".repeat(50_000) + "\ttab";
     const messages = Array.from({ length: 3000 }, (_, i) =>
       i === 1000 ? huge : i === 2000 ? "nul\u0000here" : i % 3 === 0 ? null : `message ${i} ✓`,
     );
-    const chunks = encodeCopyRows(
-      campaignLogTable,
-      messages.map((m, i) => row(i, m)),
-    );
+    const chunks = [
+      ...encodeCopyChunks(
+        campaignLogTable,
+        messages.map((m, i) => row(i, m)),
+      ),
+    ];
     const expected = messages
       .map((m, i) =>
         line(i, m, m === huge ? `${"ж".repeat(50_000)}\\ttab` : m === "nul\u0000here" ? "nul\uFFFDhere" : m),
@@ -49,6 +51,6 @@ describe("encodeCopyRows", () => {
   });
 
   it("writes nothing for no rows", () => {
-    expect(encodeCopyRows(campaignLogTable, [])).toEqual([]);
+    expect([...encodeCopyChunks(campaignLogTable, [])]).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import {
   type EventsWindow,
   readEventWindows,
 } from "../../src/sources/yandex-direct/events.stream.js";
-import { plainReading } from "../../src/sources/yandex-direct/events.evidence.js";
+import type { RecordReading } from "../../src/sources/yandex-direct/events.evidence.js";
 import type { YandexDirectClient } from "../../src/sources/yandex-direct/yandex-direct.client.js";
 import type { GetEventsLogParams } from "../../src/sources/yandex-direct/yandex-direct.schema.js";
 
@@ -69,6 +69,12 @@ const settings = (): EventsStreamSettings => ({
   capacityMemoryMs: 3_600_000,
   audit: createAuditPolicy(0.1),
 });
+
+/** The record as sent: its JSON text tells it apart, and it is kept as it is. */
+const plainReading: RecordReading<unknown> = (item, _at, into) => {
+  into.text = JSON.stringify(item) ?? "null";
+  into.kept = item;
+};
 
 async function readAll(client: YandexDirectClient): Promise<EventsWindow[]> {
   const windows: EventsWindow[] = [];

@@ -28,12 +28,6 @@ export interface RecordRead<T> {
  */
 export type RecordReading<T> = (item: unknown, at: number, into: RecordRead<T>) => void;
 
-/** The record as sent: its JSON text tells it apart, and it is kept as it is. */
-export const plainReading: RecordReading<unknown> = (item, _at, into) => {
-  into.text = JSON.stringify(item) ?? "null";
-  into.kept = item;
-};
-
 const SECOND = 1000;
 export const secondOf = (ms: number): number => Math.floor(ms / SECOND) * SECOND;
 
