@@ -37,8 +37,8 @@ export interface StreamBatch<Row> {
   rejects: RejectedRecord[];
   /** Cursor once the batch is stored; omitted: it stays where it is. */
   cursor?: Date;
-  /** Paging state to keep for the next run. */
-  state: Record<string, unknown>;
+  /** Paging state to keep for the next run (keys merged; omitted: it stays as it is). */
+  state?: Record<string, unknown>;
   /** Events received, rejects included. */
   fetched: number;
   /** Events the server would not give, that the stream stepped past. */

@@ -3,7 +3,7 @@
  * key, batch, snapshot): every snapshot's rows and rejects, and the window as one batch. Pure: the job wires them.
  */
 import { DESCRIPTION_FIELDS, mapEventRow, type YandexDirectEventRow } from "../sources/yandex-direct/events.mapper.js";
-import type { EventsWindow, Snapshot } from "../sources/yandex-direct/events.stream.js";
+import type { EarlyWindowRecords, EventsWindow, Snapshot } from "../sources/yandex-direct/events.stream.js";
 import type { RecordRead, RecordReading } from "../sources/yandex-direct/events.evidence.js";
 import type { Redactor } from "../http/secrets.redactor.js";
 import type { YandexDirectEventRowInput } from "../warehouse/copy.columns.js";
@@ -89,10 +89,10 @@ function laterOccurrenceKey(raw: string, occurrence: number, keyPrefix: string):
 /**
  * One snapshot's rows and rejects. Occurrences are numbered over every record of the snapshot (rejects included)
  * on its text, its key for occurrence 0 (recordReading): a record with identical ones before it is keyed for its
- * occurrence.
+ * occurrence. A placeholder (a record handed on early, stored already) is numbered and left out.
  */
 export function windowRows(
-  window: Snapshot<MappedRecord>,
+  window: Snapshot<MappedRecord | undefined>,
   stream: RowSettings,
 ): { events: YandexDirectEventRowInput[]; rejects: RejectedRecord[] } {
   const events: YandexDirectEventRowInput[] = [];
@@ -100,9 +100,10 @@ export function windowRows(
   const occurrences = new OccurrenceCounter();
   const { items, texts } = window;
   for (let i = 0; i < items.length; i++) {
-    const kept = items[i] as MappedRecord;
+    const kept = items[i];
     const key = texts[i] as string;
     const occurrence = occurrences.next(key);
+    if (kept === undefined) continue;
     if (kept instanceof RejectedItem) {
       rejects.push(rejectedRecord(kept.reason, kept.item, stream.redact));
       continue;
@@ -115,13 +116,18 @@ export function windowRows(
 }
 
 /**
- * One window as a batch: the rows and rejects of all its snapshots, the cursor and state that hold once it is
- * stored (with the currency its events were read in), its gaps and the source time it covers.
+ * What the reader hands on as a batch. A window: the rows and rejects of all its snapshots, the cursor and state
+ * that hold once it is stored (with the currency its events were read in), its gaps and the source time it covers.
+ * Early records: their rows and rejects alone, the cursor and the state left where they are.
  */
 export function windowBatch(
-  window: EventsWindow<MappedRecord>,
+  window: EventsWindow<MappedRecord> | EarlyWindowRecords<MappedRecord>,
   stream: RowSettings,
 ): StreamBatch<YandexDirectEventRowInput> {
+  if (window.kind === "early") {
+    const early = windowRows(window.snapshot, stream);
+    return { ...early, fetched: early.events.length + early.rejects.length };
+  }
   const events: YandexDirectEventRowInput[] = [];
   const rejects: RejectedRecord[] = [];
   for (const snapshot of window.snapshots) {
@@ -134,7 +140,7 @@ export function windowBatch(
     rejects,
     cursor: window.cursor,
     state: { ...window.state, currency: stream.currency },
-    fetched: window.fetched,
+    fetched: events.length + rejects.length,
     gaps: window.gaps,
     covered: { from: window.from, to: window.to },
   };

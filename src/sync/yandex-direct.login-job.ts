@@ -167,7 +167,8 @@ async function* readPass(
   for await (const window of windows) {
     const batch = windowBatch(window, rows);
     // The owner's stream keeps its rows' login in its state: sync.stream_freshness finds its newest event by it.
-    yield plan.login === undefined ? { ...batch, state: { ...batch.state, ownerLogin: plan.storedLogin } } : batch;
+    const owner = plan.login === undefined && batch.state;
+    yield owner ? { ...batch, state: { ...batch.state, ownerLogin: plan.storedLogin } } : batch;
   }
 }
 
@@ -188,7 +189,7 @@ async function* readAcrossCurrencyChange(
   let state: Record<string, unknown> = stored;
   const old = { ...readSettings(stream, from), endAt: cursor.getTime() };
   for await (const batch of readPass(stream, old, cursor, state, tally, signal)) {
-    state = batch.state;
+    state = batch.state ?? state;
     yield batch;
   }
   const change: CurrencyChange = { from, to, at: cursor.toISOString() };
@@ -196,6 +197,11 @@ async function* readAcrossCurrencyChange(
   let moved = false;
   const fresh = { ...readSettings(stream, to), lookbackMs: 0 };
   for await (const batch of readPass(stream, fresh, cursor, recorded, tally, signal)) {
+    // Early records leave the state as it is: the change is recorded with the window that moves the cursor.
+    if (!batch.state) {
+      yield batch;
+      continue;
+    }
     moved = true;
     yield { ...batch, state: { ...batch.state, currencyChanges: recorded.currencyChanges } };
   }

@@ -6,7 +6,9 @@
  *    into a second fresh database (target: end to end ≥ 0.85 × loader alone), and the machine's CPU use meanwhile.
  * 2. Memory: peak RSS of the sync at events/10 and at events, each in a child process of its own; the
  *    simulator stays in this process, so the child measures the sync only (target: ratio ≤ 1.2); the largest
- *    heap left after a full collection (what was alive) too.
+ *    heap left after a full collection (what was alive) too; and the same sync with a full collection forced every
+ *    250 ms (node --expose-gc), whose largest heap left is what the sync holds, V8's lazier collections aside.
+ *    `--memory-only` runs this section alone.
  *    The child also reports the sync's CPU per event (µs, user + system) and the share of its CPU time spent
  *    in garbage collection (PerformanceObserver 'gc' entries); the loader alone reports its CPU per event too
  *    (target: the sync's ≤ 1.5 × the loader's; GC ≤ 20 %).
@@ -182,12 +184,21 @@ async function child(): Promise<void> {
   const profileAt = process.argv.indexOf("--profile");
   const heap = await startSyncProfile(profileAt < 0 ? undefined : process.argv[profileAt + 1]);
   // Where the peak RSS goes: the largest V8 heap and the largest memory outside it (Buffers), sampled.
-  const peaks = { heapTotalMiB: 0, externalMiB: 0 };
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    peaks.heapTotalMiB = Math.max(peaks.heapTotalMiB, Math.round(m.heapTotal / 2 ** 20));
-    peaks.externalMiB = Math.max(peaks.externalMiB, Math.round(m.external / 2 ** 20));
-  }, 50);
+  const peaks = { heapTotalMiB: 0, externalMiB: 0, sampledLiveMiB: 0 };
+  // `--live-sampled` (with node's --expose-gc): a full collection every 250 ms, and the heap left after it.
+  const collect = process.argv.includes("--live-sampled") ? (globalThis as { gc?: () => void }).gc : undefined;
+  const sampler = setInterval(
+    () => {
+      if (collect) {
+        collect();
+        peaks.sampledLiveMiB = Math.max(peaks.sampledLiveMiB, Math.round(process.memoryUsage().heapUsed / 2 ** 20));
+      }
+      const m = process.memoryUsage();
+      peaks.heapTotalMiB = Math.max(peaks.heapTotalMiB, Math.round(m.heapTotal / 2 ** 20));
+      peaks.externalMiB = Math.max(peaks.externalMiB, Math.round(m.external / 2 ** 20));
+    },
+    collect ? 250 : 50,
+  );
   try {
     const cpu = process.cpuUsage();
     const started = performance.now();
@@ -235,12 +246,14 @@ interface ChildResult {
   /** Largest V8 heap (heapTotal) and largest memory outside it (external), sampled every 50 ms. */
   heapTotalMiB: number;
   externalMiB: number;
+  /** `--live-sampled`: the largest heap left after the collections forced every 250 ms. */
+  sampledLiveMiB: number;
 }
 
-function runChild(args: string[]): Promise<ChildResult> {
+function runChild(args: string[], nodeArgs: string[] = []): Promise<ChildResult> {
   const script = fileURLToPath(import.meta.url);
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ["--import", "tsx", script, "--child-rss", ...args], {
+    const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script, "--child-rss", ...args], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -692,7 +705,105 @@ async function latencyOnly(): Promise<void> {
   printLatency(await latencySection(s), undefined, s);
 }
 
+/** What section 2 measured at one volume. */
+interface MemoryFigures {
+  events: number;
+  result: ChildResult;
+  packedMiB: number;
+  /** The machine's CPU use over the child's run (0–1), and this process's CPU (the simulator), ms. */
+  machine: number;
+  simulatorCpuMs: number;
+  /** The same sync with a full collection forced every 250 ms: its peak RSS and largest heap left. */
+  sampled: ChildResult;
+}
+
+/** Runs `run` against a fresh bench database of that name, closed after. */
+async function inBenchDatabase<R>(name: string, run: (url: string) => Promise<R>): Promise<R> {
+  const bench = await openBenchDatabase(name);
+  try {
+    return await run(bench.url);
+  } finally {
+    await bench.close();
+  }
+}
+
+/** Section 2: the sync alone in a child process at events/10 (unless quick) and at events, the simulator here. */
+async function memorySection(
+  s: { events: number; logins: number; perHour: number; pageLimit: number; parallelStreams: number; quick: boolean },
+  volume: Awaited<ReturnType<typeof startVolume>>,
+): Promise<MemoryFigures[]> {
+  const { events, logins, perHour, pageLimit, parallelStreams, quick } = s;
+  const memory: MemoryFigures[] = [];
+  for (const size of quick ? [events] : [Math.round(events / 10), events]) {
+    const owned =
+      size === events
+        ? undefined
+        : await startVolume(size, logins, perHour, { requestsPerSecond: 0, concurrentRequests: 0 });
+    const v = owned ?? volume;
+    const args = (url: string) => [
+      ...["--endpoint", v.sim.endpoint, "--database", url, "--start", String(v.startTime)],
+      ...["--logins", String(logins), "--page-limit", String(pageLimit), "--parallel-streams", String(parallelStreams)],
+    ];
+    try {
+      const machine = machineCpu();
+      const simulatorCpu = process.cpuUsage();
+      const result = await inBenchDatabase(`eventlog_bench_yandex_rss_${size}`, (url) => runChild(args(url)));
+      if (result.inserted !== v.expected)
+        console.log(`  (memory child at ${fmt(size)}: ${fmt(result.inserted)} inserted, ${fmt(v.expected)} expected)`);
+      const used = process.cpuUsage(simulatorCpu);
+      const figures = { machine: machineBusySince(machine), simulatorCpuMs: (used.user + used.system) / 1000 };
+      const sampled = await inBenchDatabase(`eventlog_bench_yandex_live_${size}`, (url) =>
+        runChild([...args(url), "--live-sampled"], ["--expose-gc"]),
+      );
+      memory.push({ events: v.expected, result, packedMiB: v.sim.stats().packedBytes / 2 ** 20, ...figures, sampled });
+    } finally {
+      await owned?.sim.close();
+    }
+  }
+  return memory;
+}
+
+/** Section 2's figures: the peak RSS at each volume and their ratio, and what was alive. */
+function printMemory(memory: readonly MemoryFigures[]): void {
+  for (const m of memory) {
+    console.log(
+      `peak RSS of the sync at ${fmt(m.events).padStart(9)} events : ${m.result.rssMiB} MiB (child process; ${seconds(m.result.ms)}, ${fmt(m.result.inserted)} inserted, ` +
+        `heap at end ${m.result.heapMiB} MiB, largest heap ${m.result.heapTotalMiB} MiB, largest live after a full GC ${m.result.liveMiB} MiB of ${m.result.fullCollections}, largest external ${m.result.externalMiB} MiB; simulator store ${m.packedMiB.toFixed(1)} MiB packed, in the parent)`,
+    );
+    console.log(
+      `  with a full GC forced every 250 ms     : peak RSS ${m.sampled.rssMiB} MiB, largest heap left after one ${m.sampled.sampledLiveMiB} MiB (what the sync holds), largest heap ${m.sampled.heapTotalMiB} MiB`,
+    );
+  }
+  const small = memory.length > 1 ? memory[0] : undefined;
+  const large = memory[memory.length - 1];
+  if (!small || !large) return;
+  console.log(
+    `RSS at ${fmt(large.events)} ÷ at ${fmt(small.events)}         : ${(large.result.rssMiB / small.result.rssMiB).toFixed(2)}   (target ≤ 1.2); ` +
+      `largest live heap after a full GC ${small.result.fullCollections > 0 && large.result.fullCollections > 0 ? (large.result.liveMiB / small.result.liveMiB).toFixed(2) : "not measured (a run without a full GC)"}; ` +
+      `with a full GC every 250 ms: RSS ${(large.sampled.rssMiB / small.sampled.rssMiB).toFixed(2)}, heap left ${(large.sampled.sampledLiveMiB / small.sampled.sampledLiveMiB).toFixed(2)}`,
+  );
+}
+
+/** `--memory-only`: section 2 alone, at events/10 and events. */
+async function memoryOnly(): Promise<void> {
+  const s = {
+    events: numberArg("events", 200_000),
+    logins: numberArg("logins", 10),
+    perHour: numberArg("per-hour", 140),
+    pageLimit: numberArg("page-limit", 2000),
+    parallelStreams: numberArg("parallel-streams", 4),
+    quick: false,
+  };
+  const volume = await startVolume(s.events, s.logins, s.perHour, { requestsPerSecond: 0, concurrentRequests: 0 });
+  try {
+    printMemory(await memorySection(s, volume));
+  } finally {
+    await volume.sim.close();
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--memory-only")) return memoryOnly();
   if (process.argv.includes("--requests-only")) return requestsSection();
   if (process.argv.includes("--latency-only")) return latencyOnly();
   const events = numberArg("events", 1_000_000);
@@ -868,53 +979,7 @@ async function main(): Promise<void> {
   pagesByLogin.clear();
 
   // ── 2. Memory: the sync alone in a child process, the simulator here ──────────────────────────
-  const memory: Array<{
-    events: number;
-    result: ChildResult;
-    packedMiB: number;
-    /** The machine's CPU use over the child's run (0–1), and this process's CPU (the simulator), ms. */
-    machine: number;
-    simulatorCpuMs: number;
-  }> = [];
-  for (const size of quick ? [events] : [Math.round(events / 10), events]) {
-    const owned =
-      size === events
-        ? undefined
-        : await startVolume(size, logins, perHour, { requestsPerSecond: 0, concurrentRequests: 0 });
-    const v = owned ?? volume;
-    const bench = await openBenchDatabase(`eventlog_bench_yandex_rss_${size}`);
-    try {
-      const machine = machineCpu();
-      const simulatorCpu = process.cpuUsage();
-      const result = await runChild([
-        "--endpoint",
-        v.sim.endpoint,
-        "--database",
-        bench.url,
-        "--start",
-        String(v.startTime),
-        "--logins",
-        String(logins),
-        "--page-limit",
-        String(pageLimit),
-        "--parallel-streams",
-        String(parallelStreams),
-      ]);
-      if (result.inserted !== v.expected)
-        console.log(`  (memory child at ${fmt(size)}: ${fmt(result.inserted)} inserted, ${fmt(v.expected)} expected)`);
-      const used = process.cpuUsage(simulatorCpu);
-      memory.push({
-        events: v.expected,
-        result,
-        packedMiB: v.sim.stats().packedBytes / 2 ** 20,
-        machine: machineBusySince(machine),
-        simulatorCpuMs: (used.user + used.system) / 1000,
-      });
-    } finally {
-      await bench.close();
-      await owned?.sim.close();
-    }
-  }
+  const memory = await memorySection({ events, logins, perHour, pageLimit, parallelStreams, quick }, volume);
   await sim.close();
 
   // ── 3. Rate limit ─────────────────────────────────────────────────────────────────────────────
@@ -990,7 +1055,6 @@ async function main(): Promise<void> {
   // ── Report ────────────────────────────────────────────────────────────────────────────────────
   const e2eRate = (e2e.inserted / e2e.ms) * 1000;
   const aloneRate = (alone.inserted / alone.ms) * 1000;
-  const small = memory.length > 1 ? memory[0] : undefined;
   const large = memory[memory.length - 1];
   console.log("");
   say(
@@ -1031,17 +1095,7 @@ async function main(): Promise<void> {
       `  bytes allocated per event (V8 heap)      : ${fmt(large.result.allocatedBytes / large.result.inserted)} B (${fmt(large.result.allocatedBytes / 2 ** 20)} MiB in all)`,
     );
   }
-  for (const m of memory) {
-    say(
-      `peak RSS of the sync at ${fmt(m.events).padStart(9)} events : ${m.result.rssMiB} MiB (child process; ${seconds(m.result.ms)}, ${fmt(m.result.inserted)} inserted, ` +
-        `heap at end ${m.result.heapMiB} MiB, largest heap ${m.result.heapTotalMiB} MiB, largest live after a full GC ${m.result.liveMiB} MiB of ${m.result.fullCollections}, largest external ${m.result.externalMiB} MiB; simulator store ${m.packedMiB.toFixed(1)} MiB packed, in the parent)`,
-    );
-  }
-  if (small && large)
-    say(
-      `RSS at ${fmt(large.events)} ÷ at ${fmt(small.events)}         : ${(large.result.rssMiB / small.result.rssMiB).toFixed(2)}   (target ≤ 1.2); ` +
-        `largest live heap after a full GC ${small.result.fullCollections > 0 && large.result.fullCollections > 0 ? (large.result.liveMiB / small.result.liveMiB).toFixed(2) : "not measured (a run without a full GC)"}`,
-    );
+  printMemory(memory);
   if (rate) {
     const achieved = (rate.served / rate.ms) * 1000;
     say(

@@ -5,9 +5,11 @@
 import { describe, expect, it } from "vitest";
 import { createAuditPolicy } from "../../src/sources/page.capacity.js";
 import {
+  type EarlyWindowRecords,
   type EventsStreamSettings,
   type EventsWindow,
   readEventWindows,
+  type Snapshot,
 } from "../../src/sources/yandex-direct/events.stream.js";
 import type { RecordReading } from "../../src/sources/yandex-direct/events.evidence.js";
 import type { YandexDirectClient } from "../../src/sources/yandex-direct/yandex-direct.client.js";
@@ -76,48 +78,61 @@ const plainReading: RecordReading<unknown> = (item, _at, into) => {
   into.kept = item;
 };
 
-async function readAll(client: YandexDirectClient): Promise<EventsWindow[]> {
-  const windows: EventsWindow[] = [];
+/** What the reader handed on: its windows, and the early records before each. */
+interface ReadAll {
+  windows: EventsWindow[];
+  early: EarlyWindowRecords[];
+  /** Every snapshot, in the order handed on. */
+  snapshots: Snapshot<unknown>[];
+}
+
+async function readAll(client: YandexDirectClient, pageLimit = 1000): Promise<ReadAll> {
+  const read: ReadAll = { windows: [], early: [], snapshots: [] };
   const reader = readEventWindows(
     client,
-    { ...settings(), records: plainReading },
+    { ...settings(), pageLimit, records: plainReading },
     { cursor: null, state: {}, now: new Date(NOW) },
     { requests: 0, retries: 0 },
   );
-  for await (const window of reader) windows.push(window);
-  return windows;
+  for await (const handed of reader) {
+    if (handed.kind === "early") {
+      read.early.push(handed);
+      read.snapshots.push(handed.snapshot);
+    } else {
+      read.windows.push(handed);
+      read.snapshots.push(...handed.snapshots);
+    }
+  }
+  return read;
 }
 
-/** The keys a job would make: each snapshot numbered alone; stored once each. */
-function keysOf(windows: EventsWindow[]): Set<string> {
-  const keys = new Set<string>();
-  for (const w of windows)
-    for (const snapshot of w.snapshots) {
-      const seen = new Map<string, number>();
-      for (const item of snapshot.items) {
-        const text = JSON.stringify(item);
-        const n = seen.get(text) ?? 0;
-        seen.set(text, n + 1);
-        keys.add(`${text}#${n}`);
-      }
+/**
+ * The keys a job would make, as handed on: each snapshot numbered alone on its texts, a placeholder (a record
+ * handed on early) numbered and left out.
+ */
+function keyList(snapshots: readonly Snapshot<unknown>[]): string[] {
+  const keys: string[] = [];
+  for (const snapshot of snapshots) {
+    const seen = new Map<string, number>();
+    for (const [i, item] of snapshot.items.entries()) {
+      const text = snapshot.texts[i] ?? JSON.stringify(item);
+      const n = seen.get(text) ?? 0;
+      seen.set(text, n + 1);
+      if (item !== undefined) keys.push(`${text}#${n}`);
     }
+  }
   return keys;
 }
 
+/** The keys stored once each. */
+const keysOf = (read: ReadAll): Set<string> => new Set(keyList(read.snapshots));
+
 function truthKeys(log: Event[], end: number): Set<string> {
-  return keysOf([
-    {
-      snapshots: [
-        {
-          items: log
-            .filter((e) => e.at >= START && e.at < end)
-            .sort((a, b) => a.at - b.at)
-            .map((e) => ({ Timestamp: iso(e.at), EventType: e.kind })),
-          times: [],
-        },
-      ],
-    } as unknown as EventsWindow,
-  ]);
+  const items = log
+    .filter((e) => e.at >= START && e.at < end)
+    .sort((a, b) => a.at - b.at)
+    .map((e) => ({ Timestamp: iso(e.at), EventType: e.kind }));
+  return new Set(keyList([{ items, times: [], texts: items.map((item) => JSON.stringify(item)) }]));
 }
 
 function logWithBurst(): { log: Event[]; burstAt: number } {
@@ -144,16 +159,19 @@ describe("readEventWindows under the server model", () => {
           events.push({ at: burstAt - S, kind: `Late${registered++}` });
       },
     });
-    const windows = await readAll(server.client);
-    const end = windows.at(-1)?.to.getTime() ?? 0;
-    const keys = keysOf(windows);
+    const read = await readAll(server.client);
+    const end = read.windows.at(-1)?.to.getTime() ?? 0;
+    const keys = keysOf(read);
     const truth = truthKeys(log, end);
     expect(registered).toBe(3);
     for (const key of keys) expect(truth.has(key), key).toBe(true);
     // The burst is read whole: 60 occurrences, never 61.
     const burst = [...keys].filter((k) => k.includes("PausedByDayBudget"));
     expect(burst).toHaveLength(60);
-    expect(windows.flatMap((w) => w.gaps)).toEqual([]);
+    expect(read.windows.flatMap((w) => w.gaps)).toEqual([]);
+    // Its first page went early, the rest after its second was read again alone: each handed on once.
+    expect(read.early.some((e) => e.snapshot.texts.some((t) => t.includes("PausedByDayBudget")))).toBe(true);
+    expect(keyList(read.snapshots)).toHaveLength(keys.size);
   });
 
   // Kills: any size-based end (a varying cap loses events).
@@ -161,11 +179,12 @@ describe("readEventWindows under the server model", () => {
     ["a cap that varies per response", (i: number) => [7, 300, 20, 999, 3][i % 5] as number],
     ["a smaller cap with Offset", (_: number, offset: number) => (offset > 0 ? 11 : 200)],
     ["a cap of one", () => 1],
-  ])("reads everything with %s", async (_, cap) => {
+  ])("reads everything with %s, each event handed on once", async (_, cap) => {
     const { log } = logWithBurst();
-    const windows = await readAll(scriptedServer(log, { cap }).client);
-    const end = windows.at(-1)?.to.getTime() ?? 0;
-    expect(keysOf(windows)).toEqual(truthKeys(log, end));
+    const read = await readAll(scriptedServer(log, { cap }).client);
+    const end = read.windows.at(-1)?.to.getTime() ?? 0;
+    expect(keysOf(read)).toEqual(truthKeys(log, end));
+    expect(keyList(read.snapshots)).toHaveLength(keysOf(read).size);
     expect(end).toBe(NOW - 60 * S);
   });
 
@@ -173,14 +192,14 @@ describe("readEventWindows under the server model", () => {
   it("stops each window with a gap after a bounded number of requests when the server ignores Offset", async () => {
     const { log } = logWithBurst();
     const server = scriptedServer(log, { cap: () => 50, ignoreOffset: true });
-    const windows = await readAll(server.client);
-    const end = windows.at(-1)?.to.getTime() ?? 0;
-    const keys = keysOf(windows);
+    const read = await readAll(server.client);
+    const end = read.windows.at(-1)?.to.getTime() ?? 0;
+    const keys = keysOf(read);
     const truth = truthKeys(log, end);
     for (const key of keys) expect(truth.has(key)).toBe(true);
-    const gaps = windows.flatMap((w) => w.gaps);
+    const gaps = read.windows.flatMap((w) => w.gaps);
     expect(gaps.length).toBeGreaterThan(0);
     expect(gaps.every((g) => g.unread === null)).toBe(true);
-    expect(server.requests()).toBeLessThanOrEqual(3 * windows.length);
+    expect(server.requests()).toBeLessThanOrEqual(3 * read.windows.length);
   });
 });

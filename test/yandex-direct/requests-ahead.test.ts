@@ -24,7 +24,7 @@ async function scenario(account: Record<string, unknown>) {
   return { ...started, hold };
 }
 
-/** The cursors of the stream's batches, in the order they were stored. */
+/** The cursors of the stream's batches, in the order they were stored (early records leave it where it is). */
 function storedCursors() {
   const cursors: number[] = [];
   return {
@@ -42,7 +42,11 @@ async function cursorOf(): Promise<Date | null> {
   return row.cursor;
 }
 
-const increasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > (xs[i - 1] as number));
+/** Never back: a window's early records leave the cursor where it is (none yet: NaN), its end moves it on. */
+function increasing(xs: number[]): boolean {
+  const moved = xs.filter((x) => !Number.isNaN(x));
+  return moved.length > 0 && moved.every((x, i) => i === 0 || x >= (moved[i - 1] as number));
+}
 
 describe("Yandex.Direct windows read ahead", () => {
   it("keeps requestsAhead windows of one stream in flight and stores them in order, exactly", async () => {

@@ -13,16 +13,24 @@
  * ahead that fails fails the stream only when its turn comes: the windows before it are handed on first.
  * Whatever is in flight when the reader stops — the stream failed, a signal, the end of the read — is
  * dropped, unread further.
+ *
+ * Each window's read hands its early records on as its pages arrive (events.handover.ts): a window read ahead
+ * keeps them until its turn comes, as it keeps the rest; the oldest window's read waits while they are not taken.
  */
+import { EarlyRecordsQueue } from "./events.handover.js";
 import type { WindowPart } from "./events.window.js";
 
-/** One window planned: its range, the size it was planned at, and its read, in flight or done. */
+/**
+ * One window planned: its range, the size it was planned at, its read, in flight or done, and the early records
+ * its read hands on (closed once the read is over).
+ */
 export interface WindowAhead<T = unknown> {
   from: number;
   to: number;
   /** The window size it was planned at (before the end of the read cut it), ms. */
   plannedMs: number;
   part: Promise<WindowPart<T>>;
+  early: EarlyRecordsQueue<T>;
 }
 
 /** The windows of a stream in flight at once, oldest first. */
@@ -43,7 +51,7 @@ export interface WindowsAhead<T = unknown> {
  * size was learned (`sized`: the stream's state holds one), one at a time before.
  */
 export function windowsAhead<T>(plan: {
-  read: (from: number, to: number) => Promise<WindowPart<T>>;
+  read: (from: number, to: number, early: EarlyRecordsQueue<T>) => Promise<WindowPart<T>>;
   first: number;
   end: number;
   sizeMs: number;
@@ -56,10 +64,14 @@ export function windowsAhead<T>(plan: {
   const fill = () => {
     while (queue.length < (sized ? plan.depth : 1) && next < plan.end) {
       const to = Math.min(plan.end, next + sizeMs);
-      const part = plan.read(next, to);
+      const early = new EarlyRecordsQueue<T>();
+      const part = plan.read(next, to, early);
       // Awaited when its turn comes; a window dropped before then must not be an unhandled rejection.
-      part.catch(() => undefined);
-      queue.push({ from: next, to, plannedMs: sizeMs, part });
+      part.then(
+        () => early.close(),
+        () => early.close(),
+      );
+      queue.push({ from: next, to, plannedMs: sizeMs, part, early });
       next = to;
     }
   };

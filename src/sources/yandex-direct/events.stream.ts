@@ -87,17 +87,33 @@ export interface EventsStreamState {
   strict?: boolean;
 }
 
+/** A window read whole, as the reader hands it on: its last records, its gaps, and the cursor and state it moves to. */
 export interface EventsWindow<T = unknown> {
+  kind: "window";
   from: Date;
   to: Date;
-  /** The window's events inside [from, to) (and any whose Timestamp cannot be read), each snapshot numbered alone. */
-  snapshots: Snapshot<T>[];
+  /**
+   * The window's events inside [from, to) (and any whose Timestamp cannot be read), each snapshot numbered alone;
+   * those handed on early are placeholders (undefined), numbered still.
+   */
+  snapshots: Snapshot<T | undefined>[];
   /** Events received in [from, to), over every snapshot. */
   fetched: number;
   /** The stream's cursor once this window is stored: `to`. */
   cursor: Date;
   state: EventsStreamState;
   gaps: UnreadRecords[];
+}
+
+/**
+ * Records of a window still being read, handed on early (events.handover.ts): numbered as one snapshot, stored
+ * without moving the cursor or the state; the window itself follows.
+ */
+export interface EarlyWindowRecords<T = unknown> {
+  kind: "early";
+  from: Date;
+  to: Date;
+  snapshot: Snapshot<T>;
 }
 
 /** Where a run reads, ms: the range from the checkpoint, and a recheck that began before it. */
@@ -183,7 +199,7 @@ export async function* readEventWindows<T>(
   signal?: AbortSignal,
   /** Wall clock for the age of a capacity, ms. */
   clock: () => number = Date.now,
-): AsyncGenerator<EventsWindow<T>> {
+): AsyncGenerator<EventsWindow<T> | EarlyWindowRecords<T>> {
   const state: EventsStreamState = { ...start.state };
   const capacity = new CapacityMemory<WindowProbe>(state.capacity, settings.capacityMemoryMs, clock);
   const { first, end } = firstAndEnd(settings, start);
@@ -192,22 +208,31 @@ export async function* readEventWindows<T>(
   const stop = new AbortController();
   const stopped = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   const reading = windowReading({ client, tally, signal: stopped }, settings, state, capacity, audits);
-  const windows = windowsAhead({
-    read: (from, to) => readWindow(reading, from, to),
+  const windows = windowsAhead<T>({
+    read: (from, to, early) => readWindow(reading, from, to, early),
     first,
     end,
     sizeMs: firstWindowMs(settings, state),
     sized: state.windowMs !== undefined,
     depth: depthOf(settings),
   });
+  let current: WindowAhead<T> | undefined;
   try {
     for (let window = windows.take(); window; window = windows.take()) {
+      current = window;
+      // Its turn: its read asks each page once the one before is taken and more is asked for.
+      window.early.paced = true;
+      const range = { kind: "early" as const, from: new Date(window.from), to: new Date(window.to) };
+      for (let early = await window.early.take(); early; early = await window.early.take())
+        yield { ...range, snapshot: early };
       const part = await window.part;
       yield windowRead(state, capacity, windows, { window, part, pageSize: reading.pageSize, settings, audits });
     }
   } finally {
     stop.abort(new Error("the read of the stream stopped"));
-    await Promise.allSettled(windows.pending().map((w) => w.part));
+    const left = current ? [current, ...windows.pending()] : windows.pending();
+    for (const w of left) w.early.close();
+    await Promise.allSettled(left.map((w) => w.part));
   }
 }
 
@@ -240,6 +265,7 @@ function windowRead<T>(
   windows.learned(windowMs, afterWindow(state, { from, to }, audits.contradicted));
   audits.contradicted = false;
   return {
+    kind: "window",
     from: new Date(from),
     to: new Date(to),
     snapshots: part.snapshots,

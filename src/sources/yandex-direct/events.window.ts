@@ -18,6 +18,7 @@ import {
   trustsResponse,
   unsettledSeconds,
 } from "./events.evidence.js";
+import { EarlyRecords, type EarlyRecordsQueue } from "./events.handover.js";
 import type { YandexDirectClient } from "./yandex-direct.client.js";
 import type { GetEventsLogParams } from "./yandex-direct.schema.js";
 
@@ -50,9 +51,12 @@ export interface Snapshot<T = unknown> {
   texts: string[];
 }
 
-/** What one window read gave: its snapshots, its gaps, and how many events lie inside it. */
+/**
+ * What one window read gave: its snapshots, its gaps, and how many events lie inside it. A record handed on early
+ * (events.handover.ts) is a placeholder (undefined) in its snapshot, numbered still.
+ */
 export interface WindowPart<T = unknown> {
-  snapshots: Snapshot<T>[];
+  snapshots: Snapshot<T | undefined>[];
   gaps: UnreadRecords[];
   events: number;
 }
@@ -132,8 +136,10 @@ export async function readPages<T>(
   from: number,
   to: number,
   mayTrust: boolean,
-): Promise<{ pages: ResponsePage<T>[]; end: ReadEnd }> {
-  const pages: ResponsePage<T>[] = [];
+  /** Given each page once it belongs to the read: hands its early records on (events.handover.ts). */
+  early?: (page: ResponsePage<T | undefined>) => Promise<void>,
+): Promise<{ pages: ResponsePage<T | undefined>[]; end: ReadEnd }> {
+  const pages: ResponsePage<T | undefined>[] = [];
   const received: string[] = [];
   let offset = 0;
   let auditing = false;
@@ -148,6 +154,7 @@ export async function readPages<T>(
     }
     pages.push(page);
     for (const text of page.texts) received.push(text);
+    await early?.(page);
     offset += items.length;
     r.pageSize = Math.max(r.pageSize, Math.min(items.length, r.pageLimit));
     if (r.economy()) r.capacity.delivered(items.length, { from, to, limit: r.pageLimit });
@@ -198,7 +205,12 @@ function stoppedRead(from: number, to: number, end: ReadEnd, pages: number): Unr
 }
 
 /** A read that must stop: each response numbered on its own, never more occurrences than the server holds. */
-function stopped<T>(pages: readonly ResponsePage<T>[], from: number, to: number, gap: UnreadRecords): WindowPart<T> {
+function stopped<T>(
+  pages: readonly ResponsePage<T | undefined>[],
+  from: number,
+  to: number,
+  gap: UnreadRecords,
+): WindowPart<T> {
   const snapshots = pages.map((p) => kept([p], from, to));
   return { snapshots, gaps: [gap], events: snapshots.reduce((n, s) => n + s.items.length, 0) };
 }
@@ -206,7 +218,7 @@ function stopped<T>(pages: readonly ResponsePage<T>[], from: number, to: number,
 /** Reads one second alone until one read is one snapshot or two reads agree; otherwise a gap. */
 export async function readSecond<T>(r: WindowReading<T>, at: number): Promise<WindowPart<T>> {
   const to = at + SECOND;
-  const all: ResponsePage<T>[] = [];
+  const all: ResponsePage<T | undefined>[] = [];
   let previous: string[] | undefined;
   for (let attempt = 0; attempt < READS_TO_AGREE; attempt++) {
     const read = await readPages(r, at, to, false);
@@ -223,9 +235,18 @@ export async function readSecond<T>(r: WindowReading<T>, at: number): Promise<Wi
   return stopped(all, at, to, gapOf(at, to, reason));
 }
 
-/** Reads [from, to) whole: its pages, then each second a late event may have shifted, alone. */
-export async function readWindow<T>(r: WindowReading<T>, from: number, to: number): Promise<WindowPart<T>> {
-  const read = await readPages(r, from, to, true);
+/**
+ * Reads [from, to) whole: its pages, then each second a late event may have shifted, alone. Each page's early
+ * records go to `early` as it arrives (events.handover.ts); the read waits while `early` is full.
+ */
+export async function readWindow<T>(
+  r: WindowReading<T>,
+  from: number,
+  to: number,
+  early?: EarlyRecordsQueue<T>,
+): Promise<WindowPart<T>> {
+  const handover = new EarlyRecords<T>(from, to);
+  const read = await readPages(r, from, to, true, early && ((page) => early.put(handover.take(page))));
   if (read.end === "offset-ignored" || read.end === "page-bound")
     return stopped(read.pages, from, to, stoppedRead(from, to, read.end, read.pages.length));
   const unsettled = unsettledSeconds(read.pages, from, to);
@@ -233,6 +254,7 @@ export async function readWindow<T>(r: WindowReading<T>, from: number, to: numbe
   const part: WindowPart<T> = { snapshots: [main], gaps: [], events: main.items.length };
   for (const at of unsettled) {
     const second = await readSecond(r, at);
+    for (const snapshot of second.snapshots) handover.leaveOut(snapshot);
     part.snapshots.push(...second.snapshots);
     part.gaps.push(...second.gaps);
     part.events += second.events;
