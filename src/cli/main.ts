@@ -5,9 +5,11 @@
  */
 import { toError } from "../errors.js";
 import { buildProgram } from "./cli.program.js";
+import { boundHeapGrowth } from "./heap.growth.js";
 import { installShutdown } from "./process.shutdown.js";
 
 export async function main(argv: readonly string[]): Promise<number> {
+  boundHeapGrowth();
   // Output piped into `head` and the like: stop writing, but finish the work and clean up.
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code !== "EPIPE") throw err;

@@ -55,6 +55,7 @@ import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { runRange } from "../../src/sources/yandex-direct/events.evidence.js";
 import { machineBusySince, machineCpu, numberArg, openBenchDatabase, peakRssMiB } from "./bench-database.js";
 import { startSyncProfile } from "./sync-profile.js";
+import { boundHeapGrowth } from "../../src/cli/heap.growth.js";
 import {
   type ModeFigures,
   printBackfill,
@@ -164,6 +165,8 @@ async function countRows(url: string): Promise<number> {
 
 /** The child: one sync against a running simulator and database; prints its own peak RSS as JSON. */
 async function child(): Promise<void> {
+  // The process as the CLI sets it up (src/cli/main.ts).
+  boundHeapGrowth();
   const config = benchConfig(
     {
       endpoint: stringArg("endpoint"),

@@ -202,4 +202,18 @@ describe("readEventWindows under the server model", () => {
     expect(gaps.every((g) => g.unread === null)).toBe(true);
     expect(server.requests()).toBeLessThanOrEqual(3 * read.windows.length);
   });
+
+  // Kills: a page's early records handed on before another page follows (a window of one page stored in two
+  // transactions: its records, then its end).
+  it("hands a window of one page on whole, with its end, and a window of several pages page by page", async () => {
+    const { log } = logWithBurst();
+    const whole = await readAll(scriptedServer(log, { cap: () => 1000 }).client);
+    expect(whole.windows.length).toBeGreaterThan(1);
+    expect(whole.early).toEqual([]);
+    const paged = await readAll(scriptedServer(log, { cap: () => 1000 }).client, 100);
+    expect(paged.early.length).toBeGreaterThan(0);
+    // Every early part comes before its window's end, and the keys are the same either way.
+    for (const e of paged.early) expect(paged.windows.some((w) => w.from.getTime() === e.from.getTime())).toBe(true);
+    expect(keysOf(paged)).toEqual(keysOf(whole));
+  });
 });

@@ -10,12 +10,18 @@
  * (`leaveOut`), numbered still: each event is handed on once. Where no later page holds a record again, the
  * window's snapshot numbers each record exactly as its page did, so the early records are the snapshot's
  * own. A record whose time cannot be read waits for the window's end.
+ *
+ * A page's early records are handed on once the next page of the read brings records too: those of the last
+ * page go with the window's end, so a window of one page (most windows of an incremental run) is stored in one
+ * transaction, as before early records.
  */
 import type { ResponsePage } from "./events.evidence.js";
 import type { Snapshot } from "./events.window.js";
 
 /** The choice of a window's early records: what its pages held, and what went early. */
 export class EarlyRecords<T> {
+  /** The last page's early records, handed on once another page follows, else with the window's end. */
+  private held: Snapshot<T> | undefined;
   /** Texts of the read's pages so far. */
   private readonly seen = new Set<string>();
   /** Texts handed on early, with how many of each. */
@@ -28,6 +34,19 @@ export class EarlyRecords<T> {
   constructor(from: number, to: number) {
     this.from = from;
     this.to = to;
+  }
+
+  /** The read's next page: the page before's early records go to `queue`, this one's are held. */
+  async page(page: ResponsePage<T | undefined>, queue: EarlyRecordsQueue<T>): Promise<void> {
+    if (this.held) await queue.put(this.held);
+    this.held = this.take(page);
+  }
+
+  /** The early records held back (the last page's), as snapshots of the window's end; none are held after. */
+  heldBack(): Snapshot<T>[] {
+    const held = this.held;
+    this.held = undefined;
+    return held && held.items.length > 0 ? [held] : [];
   }
 
   /**

@@ -246,12 +246,15 @@ export async function readWindow<T>(
   early?: EarlyRecordsQueue<T>,
 ): Promise<WindowPart<T>> {
   const handover = new EarlyRecords<T>(from, to);
-  const read = await readPages(r, from, to, true, early && ((page) => early.put(handover.take(page))));
-  if (read.end === "offset-ignored" || read.end === "page-bound")
-    return stopped(read.pages, from, to, stoppedRead(from, to, read.end, read.pages.length));
+  const read = await readPages(r, from, to, true, early && ((page) => handover.page(page, early)));
+  if (read.end === "offset-ignored" || read.end === "page-bound") {
+    const part = stopped(read.pages, from, to, stoppedRead(from, to, read.end, read.pages.length));
+    return { ...part, snapshots: [...handover.heldBack(), ...part.snapshots] };
+  }
   const unsettled = unsettledSeconds(read.pages, from, to);
   const main = kept(read.pages, from, to, new Set(unsettled));
-  const part: WindowPart<T> = { snapshots: [main], gaps: [], events: main.items.length };
+  // The last page's early records are numbered as their page, and counted in `main` as placeholders.
+  const part: WindowPart<T> = { snapshots: [...handover.heldBack(), main], gaps: [], events: main.items.length };
   for (const at of unsettled) {
     const second = await readSecond(r, at);
     for (const snapshot of second.snapshots) handover.leaveOut(snapshot);
