@@ -22,6 +22,7 @@
  * `--history`: minutes of history (45: within the first Yandex.Direct window, so a fresh login costs two
  * requests). `--parallel`: parallelStreams of each copy. `--local-gates`: each copy keeps its own request gate
  * (`sync.shareRequestBudget: false`), as before the budget was shared. `--quick`: 200 streams in each regime.
+ * `--cpu-prof-dir <dir>`: each copy also writes a CPU profile there (node --cpu-prof), to see where its CPU goes.
  * Needs the build (`npm run bench:scale` builds first). Prints; does not assert.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -247,8 +248,14 @@ interface CopyResult {
   tail: string;
 }
 
+/** `--cpu-prof-dir`: where each copy writes its CPU profile, if anywhere. */
+const profileDir = process.argv.includes("--cpu-prof-dir")
+  ? process.argv[process.argv.indexOf("--cpu-prof-dir") + 1]
+  : undefined;
+
 function startCopy(config: string, env: Record<string, string>, dir: string): Promise<CopyResult> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", CPU_REPORT, CLI, "sync", "-c", config], {
+  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, "--import", CPU_REPORT, CLI, "sync", "-c", config], {
     cwd: dir,
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe"],

@@ -241,7 +241,7 @@ export const MUTATIONS: readonly Mutation[] = [
     name: "early records read again",
     why: "a second read again alone hands on the occurrences its early records already stored: each event twice",
     file: "src/sources/yandex-direct/events.handover.ts",
-    find: "    if (this.handed.size === 0) return;\n",
+    find: "    if (handed.size === 0) return;\n",
     replace: "    return;\n",
     tests: ["test/yandex-direct/reader.test.ts"],
   },

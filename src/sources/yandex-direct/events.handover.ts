@@ -24,8 +24,6 @@ export class EarlyRecords<T> {
   private held: Snapshot<T> | undefined;
   /** Texts of the read's pages so far. */
   private readonly seen = new Set<string>();
-  /** Texts handed on early, with how many of each. */
-  private readonly handed = new Map<string, number>();
 
   private readonly from: number;
   private readonly to: number;
@@ -64,21 +62,29 @@ export class EarlyRecords<T> {
       early.times.push(at);
       early.texts.push(text);
       items[i] = undefined;
-      this.handed.set(text, (this.handed.get(text) ?? 0) + 1);
     }
     for (const text of texts) this.seen.add(text);
     return early;
   }
 
-  /** A snapshot read after them (a second read again alone): the occurrences handed on early left as placeholders. */
-  leaveOut(snapshot: Snapshot<T | undefined>): void {
-    if (this.handed.size === 0) return;
+  /**
+   * A snapshot read after the read's `pages` (a second read again alone): the occurrences handed on early — the
+   * placeholders of `pages` — left as placeholders in it, numbered still.
+   */
+  leaveOut(snapshot: Snapshot<T | undefined>, pages: readonly ResponsePage<T | undefined>[]): void {
+    const handed = new Map<string, number>();
+    const texts = new Set(snapshot.texts);
+    for (const page of pages)
+      for (let i = 0; i < page.items.length; i++) {
+        const text = page.texts[i] as string;
+        if (page.items[i] === undefined && texts.has(text)) handed.set(text, (handed.get(text) ?? 0) + 1);
+      }
+    if (handed.size === 0) return;
     const left = new Map<string, number>();
     for (let i = 0; i < snapshot.items.length; i++) {
       const text = snapshot.texts[i] as string;
-      const handed = this.handed.get(text) ?? 0;
       const n = left.get(text) ?? 0;
-      if (n >= handed) continue;
+      if (n >= (handed.get(text) ?? 0)) continue;
       left.set(text, n + 1);
       snapshot.items[i] = undefined;
     }

@@ -168,9 +168,18 @@ export async function readPages<T>(
   return { pages, end: "page-bound" };
 }
 
-/** The items of pages inside [from, to) (and those without a readable time), leaving out the seconds in `skip`. */
+/** Whether the record at `at` (NaN: unreadable, always kept) lies inside [from, to), outside the seconds in `skip`. */
+function inside(at: number, from: number, to: number, skip: ReadonlySet<number> | undefined): boolean {
+  return Number.isNaN(at) || (at >= from && at < to && !skip?.has(secondOf(at)));
+}
+
+/**
+ * The items of pages inside [from, to) (and those without a readable time), leaving out the seconds in `skip`.
+ * A placeholder (a record handed on early) is left out too: all occurrences of its text in its page went early
+ * together, so the numbering of every other text is the same without it.
+ */
 export function kept<T>(
-  pages: readonly ResponsePage<T>[],
+  pages: readonly ResponsePage<T | undefined>[],
   from: number,
   to: number,
   skip?: ReadonlySet<number>,
@@ -178,15 +187,22 @@ export function kept<T>(
   const kept: Snapshot<T> = { items: [], times: [], texts: [] };
   for (const page of pages) {
     for (let i = 0; i < page.items.length; i++) {
+      const item = page.items[i];
       const at = page.times[i] as number;
-      const unreadable = Number.isNaN(at);
-      if (!unreadable && (at < from || at >= to || skip?.has(secondOf(at)))) continue;
-      kept.items.push(page.items[i] as T);
+      if (item === undefined || !inside(at, from, to, skip)) continue;
+      kept.items.push(item);
       kept.times.push(at);
       kept.texts.push(page.texts[i] as string);
     }
   }
   return kept;
+}
+
+/** How many records of `pages` `kept` takes, placeholders counted: the events inside, for the window's density. */
+function insideCount(pages: readonly ResponsePage<unknown>[], from: number, to: number, skip: ReadonlySet<number>) {
+  let n = 0;
+  for (const page of pages) for (const at of page.times) if (inside(at, from, to, skip)) n++;
+  return n;
 }
 
 function gapOf(from: number, to: number, reason: string): UnreadRecords {
@@ -252,12 +268,14 @@ export async function readWindow<T>(
     return { ...part, snapshots: [...handover.heldBack(), ...part.snapshots] };
   }
   const unsettled = unsettledSeconds(read.pages, from, to);
-  const main = kept(read.pages, from, to, new Set(unsettled));
-  // The last page's early records are numbered as their page, and counted in `main` as placeholders.
-  const part: WindowPart<T> = { snapshots: [...handover.heldBack(), main], gaps: [], events: main.items.length };
+  const skip = new Set(unsettled);
+  const main = kept(read.pages, from, to, skip);
+  // The last page's early records go with the window's end, numbered as in their page.
+  const events = insideCount(read.pages, from, to, skip);
+  const part: WindowPart<T> = { snapshots: [...handover.heldBack(), main], gaps: [], events };
   for (const at of unsettled) {
     const second = await readSecond(r, at);
-    for (const snapshot of second.snapshots) handover.leaveOut(snapshot);
+    for (const snapshot of second.snapshots) handover.leaveOut(snapshot, read.pages);
     part.snapshots.push(...second.snapshots);
     part.gaps.push(...second.gaps);
     part.events += second.events;
