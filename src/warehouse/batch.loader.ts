@@ -128,6 +128,21 @@ function stagingTable(table: EventTable<unknown>): { name: string; create: strin
   return stage;
 }
 
+/** The staging tables each connection has made: a table is made once per connection, not once per batch. */
+const stagedOn = new WeakMap<pg.ClientBase, Set<string>>();
+
+/**
+ * Makes the staging table on this connection unless it made it already. Should the transaction that makes it
+ * fail, the connection is dropped (`loadBatch`), so a table noted here always exists.
+ */
+async function ensureStagingTable(client: pg.PoolClient, stage: { name: string; create: string }): Promise<void> {
+  const staged = stagedOn.get(client) ?? new Set<string>();
+  if (staged.has(stage.name)) return;
+  await client.query(stage.create);
+  staged.add(stage.name);
+  stagedOn.set(client, staged);
+}
+
 async function loadInTransaction<Row>(
   client: pg.PoolClient,
   table: EventTable<Row>,
@@ -137,7 +152,7 @@ async function loadInTransaction<Row>(
   let inserted = 0;
   if (batch.events.length > 0) {
     const stage = stagingTable(table as EventTable<unknown>);
-    await client.query(stage.create);
+    await ensureStagingTable(client, stage);
     // Encoded as COPY takes it: a value that cannot be stored fails the COPY, and the transaction with it.
     await pipeline(
       Readable.from(encodeCopyChunks(table, batch.events)),

@@ -210,28 +210,6 @@ export async function recordCountGap(
 }
 
 /**
- * The gaps a run found or found again for a stream and did not close: how many, their events summed (null
- * when any is of unknown size, or when there are none) and the earliest place.
- */
-export async function gapsOfRun(
-  client: GapWriter,
-  runId: number,
-  streamId: number,
-): Promise<{ gaps: number; unread: number | null; at: Date | null }> {
-  const { rows } = await execute<{ gaps: number; unknown: number; unread: number | null; at: Date | null }>(
-    client,
-    `select count(*)::int as gaps, count(*) filter (where unread_events is null)::int as unknown,
-            sum(unread_events)::bigint as unread, min(at) as at
-       from sync.gaps
-      where last_run_id = $1 and stream_id = $2 and closed_run_id is distinct from $1`,
-    [runId, streamId],
-  );
-  const row = rows[0];
-  if (!row || row.gaps === 0) return { gaps: 0, unread: null, at: null };
-  return { gaps: row.gaps, unread: row.unknown > 0 ? null : Number(row.unread), at: row.at };
-}
-
-/**
  * The open gaps of each stream that has any (all streams, or those given), keyed by stream id: what
  * `status` and the daemon's metrics show. A stream missing from the map has none (NO_OPEN_GAPS).
  */

@@ -1,39 +1,28 @@
 import { type Kysely, sql } from "kysely";
-import { type CountGap, gapsOfRun, recordCountGap } from "./gaps.repository.js";
+import { type CountGap, recordCountGap } from "./gaps.repository.js";
 import { retryOnLostConnection } from "./connection.loss.js";
 import type { Database, SourceName, StreamRunStatus, StreamStatus } from "./warehouse.tables.js";
 
-/** Opens the stream's row for this run (status running) and marks the stream running. */
+/**
+ * Opens the stream's row for this run (status running) and marks the stream running: one statement, so one
+ * round trip (a stream of an incremental run costs a few dozen milliseconds in all).
+ */
 export async function beginStreamRun(
   db: Kysely<Database>,
   runId: number,
   streamId: number,
   cursorBefore: Date | null,
 ): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    await tx
-      .insertInto("sync.stream_runs")
-      .values({
-        run_id: runId,
-        stream_id: streamId,
-        cursor_before: cursorBefore,
-        cursor_after: cursorBefore,
-        finished_at: null,
-        completeness_gap: null,
-        error: null,
-      })
-      .onConflict((oc) =>
-        oc
-          .columns(["run_id", "stream_id"])
-          .doUpdateSet({ status: "running", cursor_before: cursorBefore, started_at: sql`now()` }),
-      )
-      .execute();
-    await tx
-      .updateTable("sync.streams")
-      .set({ status: "running", last_run_id: runId, updated_at: sql`now()` })
-      .where("stream_id", "=", streamId)
-      .execute();
-  });
+  await sql`
+    with opened as (
+      insert into sync.stream_runs (run_id, stream_id, cursor_before, cursor_after, finished_at, completeness_gap, error)
+      values (${runId}, ${streamId}, ${cursorBefore}, ${cursorBefore}, null, null, null)
+      on conflict (run_id, stream_id) do update
+        set status = 'running', cursor_before = excluded.cursor_before, started_at = now()
+      returning 1
+    )
+    update sync.streams set status = 'running', last_run_id = ${runId}, updated_at = now()
+     where stream_id = ${streamId}`.execute(db);
 }
 
 /**
@@ -105,56 +94,49 @@ async function finishStreamRunOnce(
   streamId: number,
   end: StreamRunEnd,
 ): Promise<void> {
+  const { countGap } = end;
+  if (countGap === undefined) {
+    await finishStatement(runId, streamId, end).execute(db);
+    return;
+  }
   await db.transaction().execute(async (tx) => {
-    const stream = await tx
-      .selectFrom("sync.streams")
-      .select("cursor")
-      .where("stream_id", "=", streamId)
-      .executeTakeFirstOrThrow();
-    await tx
-      .updateTable("sync.stream_runs")
-      .set((eb) => ({
-        status: end.status,
-        error: end.error,
-        finished_at: sql`now()`,
-        cursor_after: stream.cursor,
-        requests: eb("requests", "+", end.unpagedRequests ?? 0),
-        retries: eb("retries", "+", end.unpagedRetries ?? 0),
-        ...(end.completenessGap === undefined ? {} : { completeness_gap: end.completenessGap }),
-      }))
-      .where("run_id", "=", runId)
-      .where("stream_id", "=", streamId)
-      .execute();
-    await settleRunGaps(tx, runId, streamId, end);
-    const status: StreamStatus = end.status;
-    await tx
-      .updateTable("sync.streams")
-      .set({
-        status,
-        last_error: end.error,
-        updated_at: sql`now()`,
-        ...(end.status === "succeeded" ? { last_success_at: sql`now()` } : {}),
-        // Freshness counts from here: an incomplete read still reached the end of what the source settles.
-        ...(end.status === "succeeded" || end.status === "incomplete" ? { last_read_at: sql`now()` } : {}),
-      })
-      .where("stream_id", "=", streamId)
-      .execute();
+    await recordCountGap(tx, streamId, runId, countGap);
+    await finishStatement(runId, streamId, end).execute(tx);
   });
 }
 
 /**
- * The gaps of the run: the count check's result, then what this run found or found again onto its
- * stream-run row. sync.streams.unread_events / unread_at follow the open gaps by themselves (a trigger).
+ * The stream's row for this run closed — its status, the cursor it reached, the requests made after its last
+ * batch, and the gaps this run found or found again (their events summed, NULL when any is of unknown size) —
+ * and the result carried to the stream, in one statement. sync.streams.unread_events / unread_at follow the open
+ * gaps by themselves (a trigger).
  */
-async function settleRunGaps(tx: Kysely<Database>, runId: number, streamId: number, end: StreamRunEnd) {
-  if (end.countGap !== undefined) await recordCountGap(tx, streamId, runId, end.countGap);
-  const found = await gapsOfRun(tx, runId, streamId);
-  await tx
-    .updateTable("sync.stream_runs")
-    .set({ unread_events: found.unread, unread_at: found.at })
-    .where("run_id", "=", runId)
-    .where("stream_id", "=", streamId)
-    .execute();
+function finishStatement(runId: number, streamId: number, end: StreamRunEnd) {
+  const status: StreamStatus = end.status;
+  const gap = end.completenessGap === undefined ? sql`sr.completeness_gap` : sql`${end.completenessGap}`;
+  const succeeded = end.status === "succeeded" ? sql`, last_success_at = now()` : sql``;
+  // Freshness counts from here: an incomplete read still reached the end of what the source settles.
+  const read = end.status === "succeeded" || end.status === "incomplete" ? sql`, last_read_at = now()` : sql``;
+  return sql`
+    with found as (
+      select count(*) as gaps, count(*) filter (where unread_events is null) as unknown,
+             sum(unread_events)::bigint as unread, min(at) as at
+        from sync.gaps
+       where last_run_id = ${runId} and stream_id = ${streamId} and closed_run_id is distinct from ${runId}
+    ), finished as (
+      update sync.stream_runs sr
+         set status = ${end.status}, error = ${end.error}, finished_at = now(),
+             cursor_after = (select cursor from sync.streams where stream_id = ${streamId}),
+             requests = sr.requests + ${end.unpagedRequests ?? 0}, retries = sr.retries + ${end.unpagedRetries ?? 0},
+             completeness_gap = ${gap},
+             unread_events = case when found.gaps = 0 or found.unknown > 0 then null else found.unread end,
+             unread_at = found.at
+        from found
+       where sr.run_id = ${runId} and sr.stream_id = ${streamId}
+      returning 1
+    )
+    update sync.streams set status = ${status}, last_error = ${end.error}, updated_at = now()${succeeded}${read}
+     where stream_id = ${streamId}`;
 }
 
 /**

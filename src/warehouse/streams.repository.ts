@@ -9,6 +9,16 @@ export interface StreamIdentity {
 
 /** Returns the stream, creating it (cursor null, status new) the first time it is seen. */
 export async function ensureStream(db: Kysely<Database>, identity: StreamIdentity): Promise<Stream> {
+  const byIdentity = () =>
+    db
+      .selectFrom("sync.streams")
+      .selectAll()
+      .where("source", "=", identity.source)
+      .where("account", "=", identity.account)
+      .where("stream_key", "=", identity.streamKey);
+  // Known streams (every run after the first) cost one round trip.
+  const known = await byIdentity().executeTakeFirst();
+  if (known) return known;
   await db
     .insertInto("sync.streams")
     .values({
@@ -22,13 +32,7 @@ export async function ensureStream(db: Kysely<Database>, identity: StreamIdentit
     })
     .onConflict((oc) => oc.columns(["source", "account", "stream_key"]).doNothing())
     .execute();
-  return db
-    .selectFrom("sync.streams")
-    .selectAll()
-    .where("source", "=", identity.source)
-    .where("account", "=", identity.account)
-    .where("stream_key", "=", identity.streamKey)
-    .executeTakeFirstOrThrow();
+  return byIdentity().executeTakeFirstOrThrow();
 }
 
 export async function getStream(db: Kysely<Database>, streamId: number): Promise<Stream | undefined> {
