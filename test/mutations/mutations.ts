@@ -56,9 +56,9 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "unknown gap counted as 0",
     why: "a run's unread events summed over gaps of unknown size say a number instead of unknown",
-    file: "src/warehouse/gaps.repository.ts",
-    find: "unread: row.unknown > 0 ? null : Number(row.unread)",
-    replace: "unread: Number(row.unread)",
+    file: "src/warehouse/stream-runs.repository.ts",
+    find: "unread_events = case when found.gaps = 0 or found.unknown > 0 then null else found.unread end,",
+    replace: "unread_events = found.unread,",
     tests: ["test/warehouse/gaps.test.ts"],
   },
   {
