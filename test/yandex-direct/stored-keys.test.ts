@@ -14,16 +14,30 @@ import { startYandexScenario } from "../support/yandex-scenario.js";
 
 const { database, start } = useScenarioDatabase(startYandexScenario);
 
+/**
+ * A sync of one login with `count` identical events in one second five hours before the clock, checked against
+ * the ground truth; the occurrences stored for that second.
+ */
+async function syncBurst(scenario: Awaited<ReturnType<typeof start>>, count: number): Promise<number[]> {
+  const { warehouse } = database;
+  const login = scenario.logins[0] as string;
+  const at = Math.floor((scenario.clock.now - 5 * 3_600_000) / 1000) * 1000;
+  scenario.sim.addBurst(login, { at, count });
+  expect((await scenario.run(warehouse)).status).toBe("succeeded");
+  await scenario.expectGroundTruth(warehouse);
+  const { rows } = await warehouse.pool.query<{ occurrence: number }>(
+    "select occurrence from yandex_direct.events where login = $1 and event_time = $2 and event_type = 'MoneyIn' order by 1",
+    [login, new Date(at)],
+  );
+  return rows.map((row) => row.occurrence);
+}
+
 describe("stored Yandex.Direct event keys", () => {
   it("are the keys event identity defines on each stored record, identical records numbered apart", async () => {
     const scenario = await start({ simulator: { historyDays: 2, eventsPerHour: 20 } });
     const { warehouse } = database;
-    const login = scenario.logins[0] as string;
     // Three identical events in one second: one key each, numbered 0, 1, 2.
-    const at = Math.floor((scenario.clock.now - 5 * 3_600_000) / 1000) * 1000;
-    scenario.sim.addBurst(login, { at, count: 3 });
-    expect((await scenario.run(warehouse)).status).toBe("succeeded");
-    await scenario.expectGroundTruth(warehouse);
+    expect(await syncBurst(scenario, 3)).toEqual([0, 1, 2]);
 
     const { rows } = await warehouse.pool.query<{
       account: string;
@@ -38,25 +52,10 @@ describe("stored Yandex.Direct event keys", () => {
       return row.event_key !== eventKey(prefix, canonicalJson(row.raw, DESCRIPTION_FIELDS), row.occurrence);
     });
     expect(wrong).toEqual([]);
-    const { rows: twins } = await warehouse.pool.query<{ occurrence: number }>(
-      "select occurrence from yandex_direct.events where login = $1 and event_time = $2 and event_type = 'MoneyIn' order by 1",
-      [login, new Date(at)],
-    );
-    expect(twins.map((row) => row.occurrence)).toEqual([0, 1, 2]);
   });
 
   it("numbers a burst larger than a page whole: early records and the second read again alone", async () => {
     const scenario = await start({ simulator: { historyDays: 1, eventsPerHour: 6 }, account: { pageLimit: 4 } });
-    const { warehouse } = database;
-    const login = scenario.logins[0] as string;
-    const at = Math.floor((scenario.clock.now - 5 * 3_600_000) / 1000) * 1000;
-    scenario.sim.addBurst(login, { at, count: 9 });
-    expect((await scenario.run(warehouse)).status).toBe("succeeded");
-    await scenario.expectGroundTruth(warehouse);
-    const { rows: twins } = await warehouse.pool.query<{ occurrence: number }>(
-      "select occurrence from yandex_direct.events where login = $1 and event_time = $2 and event_type = 'MoneyIn' order by 1",
-      [login, new Date(at)],
-    );
-    expect(twins.map((row) => row.occurrence)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(await syncBurst(scenario, 9)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
   });
 });

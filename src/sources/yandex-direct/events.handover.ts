@@ -51,7 +51,7 @@ export class EarlyRecords<T> {
    * The records of the read's next page that may go early, as one snapshot; in the page, each is left as a
    * placeholder (undefined), numbered still.
    */
-  take(page: ResponsePage<T | undefined>): Snapshot<T> {
+  private take(page: ResponsePage<T | undefined>): Snapshot<T> {
     const early: Snapshot<T> = { items: [], times: [], texts: [] };
     const { items, texts, times } = page;
     for (let i = 0; i < items.length; i++) {

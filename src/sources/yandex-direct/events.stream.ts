@@ -97,8 +97,6 @@ export interface EventsWindow<T = unknown> {
    * those handed on early are placeholders (undefined), numbered still.
    */
   snapshots: Snapshot<T | undefined>[];
-  /** Events received in [from, to), over every snapshot. */
-  fetched: number;
   /** The stream's cursor once this window is stored: `to`. */
   cursor: Date;
   state: EventsStreamState;
@@ -269,7 +267,6 @@ function windowRead<T>(
     from: new Date(from),
     to: new Date(to),
     snapshots: part.snapshots,
-    fetched: part.events,
     cursor: new Date(to),
     state: { ...state, windowMs, capacity: capacity.snapshot() },
     gaps: part.gaps,

@@ -265,7 +265,9 @@ export async function readWindow<T>(
   const read = await readPages(r, from, to, true, early && ((page) => handover.page(page, early)));
   if (read.end === "offset-ignored" || read.end === "page-bound") {
     const part = stopped(read.pages, from, to, stoppedRead(from, to, read.end, read.pages.length));
-    return { ...part, snapshots: [...handover.heldBack(), ...part.snapshots] };
+    // Early records counted too: the events inside, for the window's density.
+    const events = insideCount(read.pages, from, to, new Set());
+    return { ...part, snapshots: [...handover.heldBack(), ...part.snapshots], events };
   }
   const unsettled = unsettledSeconds(read.pages, from, to);
   const skip = new Set(unsettled);
