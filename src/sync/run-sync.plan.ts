@@ -48,7 +48,7 @@ export async function planJobs(deps: PlanDependencies, selection: SyncSelection,
     if (wanted("altcraft", account.name)) await planAltcraftAccount(deps, account, now, plan);
   }
   for (const account of deps.config.sources.yandex_direct?.accounts ?? []) {
-    if (wanted("yandex_direct", account.name)) await planYandexDirectAccount(deps, account, now, plan);
+    if (wanted("yandex_direct", account.name)) await planYandexDirectAccount(deps, { account, selection }, now, plan);
   }
   // Logins are case-insensitive; campaign ids are digits.
   const selected = plan.jobs.filter((job) => chosenStream(selection.streams, job.identity.streamKey));
@@ -112,14 +112,17 @@ async function planAltcraftAccount(
  */
 async function planYandexDirectAccount(
   deps: PlanDependencies,
-  account: YandexDirectAccountConfig,
+  chosen: { account: YandexDirectAccountConfig; selection: SyncSelection },
   now: () => Date,
   plan: Plan,
 ): Promise<void> {
+  const { account, selection } = chosen;
   try {
     const planned = await planYandexDirectJobs(account, {
       ...planning(deps, "yandex_direct", account, now),
       runId: deps.runId,
+      parallelStreams: deps.config.sync.parallelStreams,
+      chosen: (key) => chosenStream(selection.streams, key),
     });
     plan.jobs.push(...(planned.jobs as StreamJob<unknown>[]));
     const { discovery } = planned;

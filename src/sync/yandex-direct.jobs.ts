@@ -20,6 +20,7 @@ import type { KnownClient } from "../warehouse/clients.repository.js";
 import type { StreamJob } from "./run-stream.engine.js";
 import { learnOwnerLogin } from "../sources/yandex-direct/owner-login.client.js";
 import { loginJob, type OwnerLoginLookup } from "./yandex-direct.login-job.js";
+import { RequestsAheadShare } from "./requests-ahead.share.js";
 import { type DiscoveryDependencies, type DiscoveryOutcome, discoverClients } from "./yandex-direct.discovery.js";
 
 export { type MapperCoversYandexDirectRow, snapshotOf, windowRows } from "./yandex-direct.batches.js";
@@ -45,7 +46,15 @@ export interface YandexDirectPlan {
  */
 export async function planYandexDirectJobs(
   account: YandexDirectAccountConfig,
-  deps: DiscoveryDependencies & { now: () => Date; agent: HttpAgent; gate?: RequestGate },
+  deps: DiscoveryDependencies & {
+    now: () => Date;
+    agent: HttpAgent;
+    gate?: RequestGate;
+    /** Streams the run reads at once (the share of requests ahead follows it); default 1. */
+    parallelStreams?: number;
+    /** The streams chosen (`--stream`); default all. */
+    chosen?: (streamKey: string) => boolean;
+  },
 ): Promise<YandexDirectPlan> {
   const gate =
     deps.gate ?? createRequestGate({ concurrency: account.concurrency, requestsPerSecond: account.requestsPerSecond });
@@ -61,15 +70,21 @@ export async function planYandexDirectJobs(
   const client = createYandexDirectClient(connection);
   const startTime = resolveStartTime(account.startTime, deps.now());
   const audit = createAuditPolicy(account.auditShare);
-  const job = (plan: LoginPlan) => loginJob(client, account, plan, { startTime, audit }, deps.now);
+  const chosen = deps.chosen ?? (() => true);
+  // The account's streams share their requests ahead: made once the chosen logins are known.
+  const jobs = (plans: LoginPlan[]) => {
+    const picked = plans.filter((p) => chosen(p.streamKey));
+    const ahead = new RequestsAheadShare(account.requestsAhead, picked.length, deps.parallelStreams ?? 1);
+    return picked.map((plan) => loginJob(client, account, plan, { startTime, audit, ahead }, deps.now));
+  };
   // API v5 calls take the account's endpoint as configured: their URL is derived from it.
   const v5 = { ...connection, endpoint: account.endpoint, redact: client.redact };
   if (!discoversLogins(account)) {
     const lookup: OwnerLoginLookup = (tally, signal) => learnOwnerLogin(v5, tally, signal);
-    return { jobs: configuredPlans(account, lookup).map(job) };
+    return { jobs: jobs(configuredPlans(account, lookup)) };
   }
   const discovery = await discoverClients(account, v5, deps);
-  return { jobs: discovery.clients.map((c) => discoveredPlan(account, c)).map(job), discovery };
+  return { jobs: jobs(discovery.clients.map((c) => discoveredPlan(account, c))), discovery };
 }
 
 /**

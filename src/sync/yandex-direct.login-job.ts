@@ -19,6 +19,7 @@ import { type YandexDirectEventRowInput, yandexDirectEventsTable } from "../ware
 import { streamIdentity } from "./event.identity.js";
 import type { StreamBatch, StreamJob } from "./run-stream.engine.js";
 import { recordReading, type RowSettings, windowBatch } from "./yandex-direct.batches.js";
+import type { RequestsAheadSeat, RequestsAheadShare } from "./requests-ahead.share.js";
 
 /**
  * Learns the token owner's login (Clients.get), once per run of the owner's stream: its requests are the
@@ -54,6 +55,8 @@ interface LoginStream {
   /** The plan, its rows' login known. */
   plan: LoginPlan & { storedLogin: string };
   run: { startTime: Date; audit: AuditPolicy };
+  /** Its seat in the account's share of requests ahead (requests-ahead.share.ts). */
+  seat: RequestsAheadSeat;
   now: () => Date;
   keyPrefix: string;
 }
@@ -76,7 +79,7 @@ export function loginJob(
   client: YandexDirectClient,
   account: YandexDirectAccountConfig,
   plan: LoginPlan,
-  run: { startTime: Date; audit: AuditPolicy },
+  run: { startTime: Date; audit: AuditPolicy; ahead: RequestsAheadShare },
   now: () => Date,
 ): StreamJob<YandexDirectEventRowInput> {
   const identity = { source: "yandex_direct" as const, account: account.name, streamKey: plan.streamKey };
@@ -85,11 +88,16 @@ export function loginJob(
     identity,
     table: yandexDirectEventsTable,
     read: async function* (start, tally, signal) {
-      if (plan.currency instanceof Error) throw plan.currency;
-      const { storedLogin } = plan;
-      const login = typeof storedLogin === "string" ? storedLogin : await storedLogin(tally, signal);
-      const stream: LoginStream = { client, account, plan: { ...plan, storedLogin: login }, run, now, keyPrefix };
-      yield* readLogin(stream, start, tally, signal);
+      const seat = run.ahead.join();
+      try {
+        if (plan.currency instanceof Error) throw plan.currency;
+        const { storedLogin } = plan;
+        const login = typeof storedLogin === "string" ? storedLogin : await storedLogin(tally, signal);
+        const known = { ...plan, storedLogin: login };
+        yield* readLogin({ client, account, plan: known, run, seat, now, keyPrefix }, start, tally, signal);
+      } finally {
+        seat.leave();
+      }
     },
   };
 }
@@ -109,6 +117,7 @@ function readSettings(stream: LoginStream, currency: Currency): EventsStreamSett
     settleLagMs: account.settleLag,
     maxWindowMs: account.maxWindow,
     requestsAhead: account.requestsAhead,
+    requestsAheadNow: stream.seat.requestsAhead,
     completeness: account.completeness,
     capacityMemoryMs: account.capacityMemory,
     audit: run.audit,

@@ -172,9 +172,10 @@ async function child(): Promise<void> {
       endpoint: stringArg("endpoint"),
       logins: numberArg("logins", 10),
       pageLimit: numberArg("page-limit", 2000),
-      concurrency: 5,
+      concurrency: numberArg("concurrency", 5),
       requestsPerSecond: 0,
       parallelStreams: numberArg("parallel-streams", 4),
+      ...(process.argv.includes("--requests-ahead") ? { requestsAhead: numberArg("requests-ahead", 1) } : {}),
     },
     numberArg("start", 1),
   );
@@ -218,10 +219,10 @@ async function child(): Promise<void> {
     gc.disconnect();
     const { allocatedBytes, collections, gcCostMs, liveAfterFullGcBytes, fullCollections } = await heap.stop();
     clearInterval(sampler);
-    const inserted = summary.streams.reduce((sum, s) => sum + s.inserted, 0);
+    const { inserted, batches, requests } = summarize(summary);
     const cpuMs = (used.user + used.system) / 1000;
     process.stdout.write(
-      `${JSON.stringify({ status: summary.status, inserted, ms, cpuMs, gcMs, allocatedBytes, collections, gcCostMs, liveMiB: Math.round(liveAfterFullGcBytes / 2 ** 20), fullCollections, ...peaks, rssMiB: peakRssMiB(), heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) })}\n`,
+      `${JSON.stringify({ status: summary.status, inserted, batches, requests, ms, cpuMs, gcMs, allocatedBytes, collections, gcCostMs, liveMiB: Math.round(liveAfterFullGcBytes / 2 ** 20), fullCollections, ...peaks, rssMiB: peakRssMiB(), heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) })}\n`,
     );
   } finally {
     await warehouse.close();
@@ -231,6 +232,9 @@ async function child(): Promise<void> {
 interface ChildResult {
   status: string;
   inserted: number;
+  /** Batches stored and requests made (every GetEventsLog, empty follow-ups too). */
+  batches: number;
+  requests: number;
   ms: number;
   /** CPU time of the child (user + system), ms. */
   cpuMs: number;
@@ -628,36 +632,24 @@ interface LatencyFigures {
   expected: number;
 }
 
-/** A backfill against a simulator that answers every request after `latencyMs`. */
+/**
+ * A backfill against a simulator that answers every request after `latencyMs`: the sync in a child process of its
+ * own, the simulator here, as a server elsewhere would be (its work is not the sync's).
+ */
 async function latencySection(s: LatencySettings): Promise<LatencyFigures> {
   const v = await startVolume(s.latencyEvents, s.logins, s.perHour, { requestsPerSecond: 0, concurrentRequests: 0 });
   v.sim.setOptions({ latencyMs: s.latencyMs });
-  const bench = await openBenchDatabase("eventlog_bench_yandex_latency");
   try {
-    const config = benchConfig(
-      {
-        endpoint: v.sim.endpoint,
-        logins: s.logins,
-        pageLimit: s.latencyPageLimit,
-        concurrency: LATENCY_CONCURRENCY,
-        requestsAhead: s.requestsAhead,
-        requestsPerSecond: 0,
-        parallelStreams: s.parallelStreams,
-      },
-      v.startTime,
-    );
-    const started = performance.now();
-    const summary = await runSync({
-      warehouse: bench.warehouse,
-      config,
-      log: s.log,
-      signal: new AbortController().signal,
-      command: "bench",
-      now: () => new Date(CLOCK),
-    });
-    return { ms: performance.now() - started, ...summarize(summary), status: summary.status, expected: v.expected };
+    const args = (url: string) => [
+      ...["--endpoint", v.sim.endpoint, "--database", url, "--start", String(v.startTime)],
+      ...["--logins", String(s.logins), "--page-limit", String(s.latencyPageLimit)],
+      ...["--parallel-streams", String(s.parallelStreams), "--requests-ahead", String(s.requestsAhead)],
+      ...["--concurrency", String(LATENCY_CONCURRENCY)],
+    ];
+    const result = await inBenchDatabase("eventlog_bench_yandex_latency", (url) => runChild(args(url)));
+    const { ms, inserted, batches, requests, status } = result;
+    return { ms, inserted, batches, requests, status, expected: v.expected };
   } finally {
-    await bench.close();
     await v.sim.close();
   }
 }

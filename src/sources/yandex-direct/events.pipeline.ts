@@ -9,7 +9,9 @@
  * order. Two windows are disjoint time ranges, each read whole on its own: one may be read while another is.
  *
  * A window's range is fixed when it is planned, from the size learned from density so far; the first window of
- * a stream with no learned size is read alone, so no windows of a guessed size are planned ahead. A window
+ * a stream with no learned size is read alone, so no windows of a guessed size are planned ahead. Once the rest of
+ * the read fits the windows that may still start, it is shared evenly among them (at least `PAGES_PER_SHARE`
+ * pages each by density), so the stream's last windows are read side by side, not the last one alone. A window
  * ahead that fails fails the stream only when its turn comes: the windows before it are handed on first.
  * Whatever is in flight when the reader stops — the stream failed, a signal, the end of the read — is
  * dropped, unread further.
@@ -19,6 +21,13 @@
  */
 import { EarlyRecordsQueue } from "./events.handover.js";
 import type { WindowPart } from "./events.window.js";
+
+const SECOND = 1000;
+/**
+ * Pages a window must be expected to hold before the rest of a read is shared among more windows than its size
+ * needs: each window more costs one follow-up, and saves its pages' round trips on the stream's last windows.
+ */
+const PAGES_PER_SHARE = 4;
 
 /**
  * One window planned: its range, the size it was planned at, its read, in flight or done, and the early records
@@ -38,16 +47,29 @@ export interface WindowsAhead<T = unknown> {
   /** The oldest window, after starting reads until `depth` are in flight; undefined when the read is over. */
   take(): WindowAhead<T> | undefined;
   /**
-   * What the window just taken taught: the size of the windows planned from now on, and where the next one
-   * starts. Only a read of one window at a time may start elsewhere than where the windows ahead continue.
+   * What the window just taken taught: the size of the windows planned from now on, the pages a ms holds (by
+   * density: plans windows, proves nothing), and where the next one starts. Only a read of one window at a time
+   * may start elsewhere than where the windows ahead continue.
    */
-  learned(sizeMs: number, nextFrom: number): void;
+  learned(sizeMs: number, pagesPerMs: number, nextFrom: number): void;
   /** The windows in flight, for the reader to drop them. */
   pending(): readonly WindowAhead<T>[];
 }
 
 /**
- * Plans windows from `first` to `end` at `sizeMs`, reading each with `read`, at most `depth` at once once a
+ * How long the next window is: the learned size, or, once the rest of the read (`rest` ms) fits the `free`
+ * windows that may start now, an even share of it: among as many windows as its size needs, or more, up to
+ * `free`, while each is expected to hold `PAGES_PER_SHARE` pages. Whole seconds.
+ */
+export function nextWindowSpan(rest: number, sizeMs: number, free: number, pagesPerMs: number): number {
+  const needed = Math.ceil(rest / sizeMs);
+  if (needed > free) return sizeMs;
+  const shared = Math.max(needed, Math.min(free, Math.floor((rest * pagesPerMs) / PAGES_PER_SHARE)));
+  return Math.min(sizeMs, Math.max(SECOND, Math.ceil(rest / shared / SECOND) * SECOND));
+}
+
+/**
+ * Plans windows from `first` to `end` at `sizeMs`, reading each with `read`, at most `depth()` at once once a
  * size was learned (`sized`: the stream's state holds one), one at a time before.
  */
 export function windowsAhead<T>(plan: {
@@ -56,14 +78,18 @@ export function windowsAhead<T>(plan: {
   end: number;
   sizeMs: number;
   sized: boolean;
-  depth: number;
+  /** Windows read at once now: the stream's requests ahead (it may grow as the account's other streams end). */
+  depth: () => number;
 }): WindowsAhead<T> {
   const queue: WindowAhead<T>[] = [];
   let { sizeMs, sized } = plan;
+  let pagesPerMs = 0;
   let next = plan.first;
   const fill = () => {
-    while (queue.length < (sized ? plan.depth : 1) && next < plan.end) {
-      const to = Math.min(plan.end, next + sizeMs);
+    const depth = sized ? plan.depth() : 1;
+    while (queue.length < depth && next < plan.end) {
+      const span = nextWindowSpan(plan.end - next, sizeMs, depth - queue.length, pagesPerMs);
+      const to = Math.min(plan.end, next + span);
       const early = new EarlyRecordsQueue<T>();
       const part = plan.read(next, to, early);
       // Awaited when its turn comes; a window dropped before then must not be an unhandled rejection.
@@ -80,8 +106,9 @@ export function windowsAhead<T>(plan: {
       fill();
       return queue.shift();
     },
-    learned(size, from) {
+    learned(size, pages, from) {
       sizeMs = size;
+      pagesPerMs = pages;
       sized = true;
       const continues = queue[0]?.from ?? next;
       if (from === continues) return;

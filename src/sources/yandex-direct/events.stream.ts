@@ -71,6 +71,11 @@ export interface EventsStreamSettings {
    * stream (each sized for about `PAGES_PER_WINDOW` responses) wait in memory.
    */
   requestsAhead?: number;
+  /**
+   * The stream's requests ahead now, when the account shares them (events.ahead-share.ts): `requestsAhead`, more
+   * once the account's other streams are done. Default: `requestsAhead`.
+   */
+  requestsAheadNow?: () => number;
 }
 
 /** Paging state kept in sync.streams.state between runs (null clears a key). */
@@ -183,7 +188,8 @@ function windowReading<T>(
  * order of the windows (an audit that finds more goes back to the first window settled on trust).
  */
 function depthOf(settings: EventsStreamSettings): number {
-  return settings.completeness === "economy" ? 1 : Math.max(1, settings.requestsAhead ?? 1);
+  if (settings.completeness === "economy") return 1;
+  return Math.max(1, settings.requestsAheadNow?.() ?? settings.requestsAhead ?? 1);
 }
 
 /** Reads the stream window by window, oldest first, up to `requestsAhead` at once; see the top of this file. */
@@ -212,7 +218,7 @@ export async function* readEventWindows<T>(
     end,
     sizeMs: firstWindowMs(settings, state),
     sized: state.windowMs !== undefined,
-    depth: depthOf(settings),
+    depth: () => depthOf(settings),
   });
   let current: WindowAhead<T> | undefined;
   try {
@@ -260,7 +266,9 @@ function windowRead<T>(
     pagesPerWindow: PAGES_PER_WINDOW,
     maxMs: read.settings.maxWindowMs,
   });
-  windows.learned(windowMs, afterWindow(state, { from, to }, audits.contradicted));
+  // Pages a ms holds, by this window's density: where the rest of the read may be shared among windows.
+  const pagesPerMs = to > from && read.pageSize > 0 ? part.events / (to - from) / read.pageSize : 0;
+  windows.learned(windowMs, pagesPerMs, afterWindow(state, { from, to }, audits.contradicted));
   audits.contradicted = false;
   return {
     kind: "window",

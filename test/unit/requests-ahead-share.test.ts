@@ -1,0 +1,111 @@
+// The requests ahead of an account's streams, shared at the end of a run, and the last windows of a stream
+// shared evenly among the windows it may read at once. Both plan reads; neither decides what a read proved.
+import { describe, expect, it } from "vitest";
+import { RequestsAheadShare } from "../../src/sync/requests-ahead.share.js";
+import { nextWindowSpan, windowsAhead } from "../../src/sources/yandex-direct/events.pipeline.js";
+import type { WindowPart } from "../../src/sources/yandex-direct/events.window.js";
+
+const HOUR = 3_600_000;
+
+describe("the requests ahead of an account's streams", () => {
+  // Kills "the share grows before every stream started": a stream that starts later would find the account's
+  // windows taken.
+  it("are each stream's own while streams of the account may still start", () => {
+    const share = new RequestsAheadShare(2, 3, 4);
+    const first = share.join();
+    const second = share.join();
+    second.leave();
+    expect(first.requestsAhead()).toBe(2);
+  });
+
+  // Kills "the share never grows" (the last streams read `requestsAhead` windows while workers stand idle).
+  it("are shared among the streams still reading once every stream started", () => {
+    const share = new RequestsAheadShare(2, 10, 4);
+    const seats = Array.from({ length: 10 }, () => share.join());
+    for (const seat of seats.slice(0, 8)) seat.leave();
+    // Two streams left of four reading at once: each reads the windows of two.
+    expect(seats[8]?.requestsAhead()).toBe(4);
+    seats[8]?.leave();
+    expect(seats[9]?.requestsAhead()).toBe(8);
+  });
+
+  // Kills "the share counts every stream, not the ones read at once": the account never reads more windows at
+  // once than `requestsAhead` × min(parallelStreams, streams).
+  it("never give the account more windows than its streams read at once would", () => {
+    // Six streams, two at a time, as the run's workers take them.
+    const share = new RequestsAheadShare(3, 6, 2);
+    let reading = [share.join(), share.join()];
+    for (let started = 2; started < 6; started++) {
+      reading[0]?.leave();
+      reading = [...reading.slice(1), share.join()];
+      expect(reading.reduce((n, s) => n + s.requestsAhead(), 0)).toBeLessThanOrEqual(6);
+    }
+    reading[0]?.leave();
+    expect(reading[1]?.requestsAhead()).toBe(6);
+  });
+
+  it("count a stream's leaving once", () => {
+    const share = new RequestsAheadShare(1, 3, 3);
+    const seats = [share.join(), share.join(), share.join()];
+    seats[0]?.leave();
+    seats[0]?.leave();
+    expect(seats[1]?.requestsAhead()).toBe(1);
+  });
+});
+
+describe("the next window's span", () => {
+  it("is the learned size while the rest needs more windows than may start", () => {
+    expect(nextWindowSpan(21 * HOUR, 8 * HOUR, 2, 1)).toBe(8 * HOUR);
+  });
+
+  // Kills "the rest read as its size needs": the last window read alone while the stream could read three.
+  it("shares the rest evenly among the windows that may start, when each holds enough pages", () => {
+    // 21 h of ~13 pages over 3 free windows: three windows of 7 h.
+    expect(nextWindowSpan(21 * HOUR, 8 * HOUR, 3, 13 / (21 * HOUR))).toBe(7 * HOUR);
+    // Balanced to what the size needs when two windows would do: 13 h as two of 6.5 h.
+    expect(nextWindowSpan(13 * HOUR, 8 * HOUR, 2, 0)).toBe(6.5 * HOUR);
+  });
+
+  // Kills "the rest shared whatever its density": an incremental run of a few events would cost a follow-up more.
+  it("reads a rest of few pages as one window", () => {
+    expect(nextWindowSpan(HOUR, 8 * HOUR, 4, 2 / HOUR)).toBe(HOUR);
+    expect(nextWindowSpan(HOUR, 8 * HOUR, 4, 0)).toBe(HOUR);
+  });
+
+  it("is whole seconds, at least one", () => {
+    expect(nextWindowSpan(10_500, 8 * HOUR, 4, 100)).toBe(3_000);
+    expect(nextWindowSpan(500, 8 * HOUR, 4, 100)).toBe(1_000);
+  });
+});
+
+describe("windows read ahead", () => {
+  const empty: WindowPart = { snapshots: [], gaps: [], events: 0 };
+
+  // Kills "depth fixed when the read starts": a stream whose share grows reads more windows at its next window.
+  it("follow the stream's requests ahead as it changes, and read the last ones side by side", () => {
+    let depth = 1;
+    const started: [number, number][] = [];
+    const windows = windowsAhead({
+      read: async (from, to) => {
+        started.push([from, to]);
+        return empty;
+      },
+      first: 0,
+      end: 25 * HOUR,
+      sizeMs: HOUR,
+      sized: false,
+      depth: () => depth,
+    });
+    const first = windows.take();
+    expect(first).toMatchObject({ from: 0, to: HOUR });
+    depth = 3;
+    // 24 h left at ~1 page an hour, 8 h windows: three of 8 h, side by side.
+    windows.learned(8 * HOUR, 1 / HOUR, HOUR);
+    windows.take();
+    expect(started.slice(1)).toEqual([
+      [HOUR, 9 * HOUR],
+      [9 * HOUR, 17 * HOUR],
+      [17 * HOUR, 25 * HOUR],
+    ]);
+  });
+});
