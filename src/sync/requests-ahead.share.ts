@@ -4,17 +4,27 @@
  * started and fewer than `parallelStreams` of them are still reading (the end of a run), those left share the
  * windows of the ones that ended, so slow answers stay hidden to the last stream. The account never reads more
  * than `requestsAhead × min(parallelStreams, its streams)` windows at once: memory stays what that allows.
+ *
+ * They share the window size they learned too: a stream with none of its own (its first run) starts at the one
+ * its account's streams learned last in this run, and so reads its windows ahead from its first one. A size only
+ * plans reads; it proves nothing.
  */
+import type { LearnedWindow } from "../sources/yandex-direct/events.pipeline.js";
 
-/** One stream's seat in the share: its requests ahead now, and its leaving. */
+/** One stream's seat in the share: its requests ahead now, the window size learned, and its leaving. */
 export interface RequestsAheadSeat {
   requestsAhead(): number;
+  /** The window size and density the account's streams learned last in this run; undefined before any did. */
+  learnedWindow(): LearnedWindow | undefined;
+  /** This stream learned a window size and density. */
+  learnWindow(learned: LearnedWindow): void;
   leave(): void;
 }
 
 export class RequestsAheadShare {
   private started = 0;
   private reading = 0;
+  private learned: LearnedWindow | undefined;
   /** The account's `requestsAhead`. */
   private readonly perStream: number;
   /** The account's streams in this run. */
@@ -35,6 +45,8 @@ export class RequestsAheadShare {
     let left = false;
     return {
       requestsAhead: () => this.requestsAhead(),
+      learnedWindow: () => this.learned,
+      learnWindow: (learned) => void (this.learned = learned),
       leave: () => {
         if (left) return;
         left = true;

@@ -118,6 +118,7 @@ function readSettings(stream: LoginStream, currency: Currency): EventsStreamSett
     maxWindowMs: account.maxWindow,
     requestsAhead: account.requestsAhead,
     requestsAheadNow: stream.seat.requestsAhead,
+    accountWindow: stream.seat,
     completeness: account.completeness,
     capacityMemoryMs: account.capacityMemory,
     audit: run.audit,

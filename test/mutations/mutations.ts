@@ -293,4 +293,12 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: "  const shared = needed;\n",
     tests: ["test/unit/requests-ahead-share.test.ts"],
   },
+  {
+    name: "a stream's first window ignores its account's size",
+    why: "each new stream of a backfill reads its first hour alone again, whatever its account's streams learned",
+    file: "src/sources/yandex-direct/events.stream.ts",
+    find: "  const learned = own ?? settings.accountWindow?.learnedWindow();\n",
+    replace: "  const learned = own;\n",
+    tests: ["test/yandex-direct/account-window.test.ts"],
+  },
 ];

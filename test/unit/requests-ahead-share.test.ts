@@ -93,6 +93,7 @@ describe("windows read ahead", () => {
       first: 0,
       end: 25 * HOUR,
       sizeMs: HOUR,
+      pagesPerMs: 0,
       sized: false,
       depth: () => depth,
     });

@@ -42,6 +42,12 @@ export interface WindowAhead<T = unknown> {
   early: EarlyRecordsQueue<T>;
 }
 
+/** A window size learned from density, ms, and the pages a ms held. Plans reads; proves nothing. */
+export interface LearnedWindow {
+  windowMs: number;
+  pagesPerMs: number;
+}
+
 /** The windows of a stream in flight at once, oldest first. */
 export interface WindowsAhead<T = unknown> {
   /** The oldest window, after starting reads until `depth` are in flight; undefined when the read is over. */
@@ -77,13 +83,14 @@ export function windowsAhead<T>(plan: {
   first: number;
   end: number;
   sizeMs: number;
+  /** The pages a ms holds, by density (0: not known). */
+  pagesPerMs: number;
   sized: boolean;
   /** Windows read at once now: the stream's requests ahead (it may grow as the account's other streams end). */
   depth: () => number;
 }): WindowsAhead<T> {
   const queue: WindowAhead<T>[] = [];
-  let { sizeMs, sized } = plan;
-  let pagesPerMs = 0;
+  let { sizeMs, sized, pagesPerMs } = plan;
   let next = plan.first;
   const fill = () => {
     const depth = sized ? plan.depth() : 1;

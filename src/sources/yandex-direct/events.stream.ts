@@ -28,12 +28,14 @@ import type { YandexDirectClient } from "./yandex-direct.client.js";
 import type { Currency } from "../../vocabulary.js";
 import type { EventsLogFilter } from "./yandex-direct.schema.js";
 import { nextWindowMs, type RecordReading, runRange, secondOf } from "./events.evidence.js";
-import { type WindowAhead, type WindowsAhead, windowsAhead } from "./events.pipeline.js";
+import { type LearnedWindow, type WindowAhead, type WindowsAhead, windowsAhead } from "./events.pipeline.js";
 import { readWindow, type Snapshot, type WindowPart, type WindowProbe, type WindowReading } from "./events.window.js";
 
 export { type Snapshot, type WindowProbe, WindowOutOfRangeError } from "./events.window.js";
 
 const SECOND = 1000;
+/** The first window of a stream when nothing was learned: its density sizes the next. */
+const FIRST_WINDOW_MS = 3_600_000;
 /** Responses a window is sized for: its follow-up then costs a fraction of them. */
 const PAGES_PER_WINDOW = 16;
 
@@ -76,6 +78,11 @@ export interface EventsStreamSettings {
    * once the account's other streams are done. Default: `requestsAhead`.
    */
   requestsAheadNow?: () => number;
+  /**
+   * The window size the account's streams learned in this run (requests-ahead.share.ts): a stream without one of
+   * its own starts at it, reading ahead from its first window. Plans reads; proves nothing.
+   */
+  accountWindow?: { learnedWindow(): LearnedWindow | undefined; learnWindow(learned: LearnedWindow): void };
 }
 
 /** Paging state kept in sync.streams.state between runs (null clears a key). */
@@ -135,9 +142,15 @@ function firstAndEnd(
   return { first: recheck && recheck.from < range.from ? recheck.from : range.from, end: settings.endAt ?? range.end };
 }
 
-/** The first window's size: the one learned from density, whole seconds, at most the largest window. */
-function firstWindowMs(settings: EventsStreamSettings, state: EventsStreamState): number {
-  return Math.min(settings.maxWindowMs, Math.max(SECOND, secondOf(state.windowMs ?? 3_600_000)));
+/**
+ * The first window's size: the one learned from density — the stream's own, else its account's streams' in this
+ * run — whole seconds, at most the largest window; undefined when none was learned.
+ */
+function learnedWindow(settings: EventsStreamSettings, state: EventsStreamState): LearnedWindow | undefined {
+  const own = state.windowMs === undefined ? undefined : { windowMs: state.windowMs, pagesPerMs: 0 };
+  const learned = own ?? settings.accountWindow?.learnedWindow();
+  if (!learned) return undefined;
+  return { ...learned, windowMs: Math.min(settings.maxWindowMs, Math.max(SECOND, secondOf(learned.windowMs))) };
 }
 
 /** The GetEventsLog parameters every window of this stream shares. */
@@ -212,12 +225,14 @@ export async function* readEventWindows<T>(
   const stop = new AbortController();
   const stopped = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   const reading = windowReading({ client, tally, signal: stopped }, settings, state, capacity, audits);
+  const firstWindow = learnedWindow(settings, state);
   const windows = windowsAhead<T>({
     read: (from, to, early) => readWindow(reading, from, to, early),
     first,
     end,
-    sizeMs: firstWindowMs(settings, state),
-    sized: state.windowMs !== undefined,
+    sizeMs: firstWindow?.windowMs ?? Math.min(settings.maxWindowMs, FIRST_WINDOW_MS),
+    pagesPerMs: firstWindow?.pagesPerMs ?? 0,
+    sized: firstWindow !== undefined,
     depth: () => depthOf(settings),
   });
   let current: WindowAhead<T> | undefined;
@@ -269,6 +284,7 @@ function windowRead<T>(
   // Pages a ms holds, by this window's density: where the rest of the read may be shared among windows.
   const pagesPerMs = to > from && read.pageSize > 0 ? part.events / (to - from) / read.pageSize : 0;
   windows.learned(windowMs, pagesPerMs, afterWindow(state, { from, to }, audits.contradicted));
+  read.settings.accountWindow?.learnWindow({ windowMs, pagesPerMs });
   audits.contradicted = false;
   return {
     kind: "window",

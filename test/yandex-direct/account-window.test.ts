@@ -1,0 +1,91 @@
+// A stream without a window size of its own (its first run) starts at the size its account's streams learned in
+// this run, not at the first-window default: it reads its windows ahead from its first one. The size plans the
+// read; the follow-ups still end it, so every event is read.
+import { describe, expect, it } from "vitest";
+import { createAuditPolicy } from "../../src/sources/page.capacity.js";
+import { type EventsStreamSettings, readEventWindows } from "../../src/sources/yandex-direct/events.stream.js";
+import type { YandexDirectClient } from "../../src/sources/yandex-direct/yandex-direct.client.js";
+import type { GetEventsLogParams } from "../../src/sources/yandex-direct/yandex-direct.schema.js";
+import { RequestsAheadShare } from "../../src/sync/requests-ahead.share.js";
+
+const S = 1000;
+const HOUR = 3600 * S;
+const NOW = Date.UTC(2026, 10, 20, 12);
+const START = NOW - 4 * HOUR;
+const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
+
+/** A server with an event every 10 s from START on; it records each request's window. */
+function server() {
+  const log = Array.from({ length: (4 * HOUR) / (10 * S) }, (_, i) => START + i * 10 * S);
+  const windows: number[] = [];
+  const client: YandexDirectClient = {
+    redact: (text) => text,
+    getEventsLog: (param: GetEventsLogParams) => {
+      const from = Date.parse(param.TimestampFrom ?? "");
+      const to = Date.parse(param.TimestampTo ?? "");
+      if (!param.Offset) windows.push(to - from - S);
+      const matching = log.filter((at) => at >= from && at <= to).map((at) => ({ Timestamp: iso(at), EventType: "x" }));
+      const offset = param.Offset ?? 0;
+      return Promise.resolve(matching.slice(offset, offset + (param.Limit ?? 0)));
+    },
+  };
+  return { client, windows, events: log.filter((at) => at < NOW - 60 * S).length };
+}
+
+const settings = (login: string): EventsStreamSettings => ({
+  login,
+  currency: "RUB",
+  filter: undefined,
+  withTextDescription: false,
+  zone: "UTC",
+  pageLimit: 100,
+  startTime: new Date(START),
+  lookbackMs: 0,
+  settleLagMs: 60 * S,
+  maxWindowMs: 86_400 * S,
+  completeness: "strict",
+  capacityMemoryMs: HOUR,
+  audit: createAuditPolicy(0),
+  requestsAhead: 2,
+});
+
+/** Reads one stream whole; the number of events it handed on. */
+async function read(client: YandexDirectClient, s: EventsStreamSettings): Promise<number> {
+  let events = 0;
+  const reader = readEventWindows(
+    client,
+    { ...s, records: (item, _at, into) => ((into.text = JSON.stringify(item)), (into.kept = item)) },
+    { cursor: null, state: {}, now: new Date(NOW) },
+    { requests: 0, retries: 0 },
+  );
+  for await (const handed of reader) {
+    const snapshots = handed.kind === "early" ? [handed.snapshot] : handed.snapshots;
+    for (const snapshot of snapshots) events += snapshot.items.filter((item) => item !== undefined).length;
+  }
+  return events;
+}
+
+describe("a stream's first window", () => {
+  it("is the default hour when nothing was learned", async () => {
+    const { client, windows, events } = server();
+    expect(await read(client, settings("client-1"))).toBe(events);
+    expect(windows[0]).toBe(HOUR);
+  });
+
+  // Kills "a stream's first window ignores its account's size": each new stream of a backfill would read its
+  // first hour alone again.
+  it("is the size its account's streams learned in this run, and the read still takes every event", async () => {
+    const share = new RequestsAheadShare(2, 2, 1);
+    const first = server();
+    const seat = share.join();
+    expect(await read(first.client, { ...settings("client-1"), accountWindow: seat })).toBe(first.events);
+    seat.leave();
+    const learned = share.join();
+    const windowMs = learned.learnedWindow()?.windowMs ?? 0;
+    expect(windowMs).toBeGreaterThan(HOUR);
+    const second = server();
+    expect(await read(second.client, { ...settings("client-2"), accountWindow: learned })).toBe(second.events);
+    // Sized from its first window: the whole range (4 h less the settle lag) shared by the two windows it reads at once.
+    expect(second.windows).toEqual([2 * HOUR - 30 * S, 2 * HOUR - 30 * S]);
+  });
+});
