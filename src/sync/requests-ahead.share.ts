@@ -9,15 +9,10 @@
  * its account's streams learned last in this run, and so reads its windows ahead from its first one. A size only
  * plans reads; it proves nothing.
  */
-import type { LearnedWindow } from "../sources/yandex-direct/events.pipeline.js";
+import type { AccountShare, LearnedWindow } from "../sources/yandex-direct/events.pipeline.js";
 
-/** One stream's seat in the share: its requests ahead now, the window size learned, and its leaving. */
-export interface RequestsAheadSeat {
-  requestsAhead(): number;
-  /** The window size and density the account's streams learned last in this run; undefined before any did. */
-  learnedWindow(): LearnedWindow | undefined;
-  /** This stream learned a window size and density. */
-  learnWindow(learned: LearnedWindow): void;
+/** One stream's seat in the share: its requests ahead now, the window size learned last, and its leaving. */
+export interface RequestsAheadSeat extends AccountShare {
   leave(): void;
 }
 

@@ -296,9 +296,9 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "a stream's first window ignores its account's size",
     why: "each new stream of a backfill reads its first hour alone again, whatever its account's streams learned",
-    file: "src/sources/yandex-direct/events.stream.ts",
-    find: "  const learned = own ?? settings.accountWindow?.learnedWindow();\n",
-    replace: "  const learned = own;\n",
+    file: "src/sources/yandex-direct/events.pipeline.ts",
+    find: "  const learned = ownMs === undefined ? account : { windowMs: ownMs, pagesPerMs: 0 };\n",
+    replace: "  const learned = ownMs === undefined ? undefined : { windowMs: ownMs, pagesPerMs: 0 };\n",
     tests: ["test/yandex-direct/account-window.test.ts"],
   },
 ];

@@ -78,13 +78,13 @@ describe("a stream's first window", () => {
     const share = new RequestsAheadShare(2, 2, 1);
     const first = server();
     const seat = share.join();
-    expect(await read(first.client, { ...settings("client-1"), accountWindow: seat })).toBe(first.events);
+    expect(await read(first.client, { ...settings("client-1"), share: seat })).toBe(first.events);
     seat.leave();
     const learned = share.join();
     const windowMs = learned.learnedWindow()?.windowMs ?? 0;
     expect(windowMs).toBeGreaterThan(HOUR);
     const second = server();
-    expect(await read(second.client, { ...settings("client-2"), accountWindow: learned })).toBe(second.events);
+    expect(await read(second.client, { ...settings("client-2"), share: learned })).toBe(second.events);
     // Sized from its first window: the whole range (4 h less the settle lag) shared by the two windows it reads at once.
     expect(second.windows).toEqual([2 * HOUR - 30 * S, 2 * HOUR - 30 * S]);
   });

@@ -48,6 +48,17 @@ export interface LearnedWindow {
   pagesPerMs: number;
 }
 
+/**
+ * What a stream shares with its account's streams in a run (src/sync/requests-ahead.share.ts): its requests ahead
+ * now (more once the account's other streams are done), and the window size they learned last, at which a stream
+ * without one of its own starts.
+ */
+export interface AccountShare {
+  requestsAhead(): number;
+  learnedWindow(): LearnedWindow | undefined;
+  learnWindow(learned: LearnedWindow): void;
+}
+
 /** The windows of a stream in flight at once, oldest first. */
 export interface WindowsAhead<T = unknown> {
   /** The oldest window, after starting reads until `depth` are in flight; undefined when the read is over. */
@@ -72,6 +83,23 @@ export function nextWindowSpan(rest: number, sizeMs: number, free: number, pages
   if (needed > free) return sizeMs;
   const shared = Math.max(needed, Math.min(free, Math.floor((rest * pagesPerMs) / PAGES_PER_SHARE)));
   return Math.min(sizeMs, Math.max(SECOND, Math.ceil(rest / shared / SECOND) * SECOND));
+}
+
+/** The first window of a stream when nothing was learned: its density sizes the next. */
+const FIRST_WINDOW_MS = 3_600_000;
+
+/**
+ * How the first window is planned: at the size learned from density — the stream's own (`ownMs`), else its
+ * account's streams' in this run — whole seconds, at most `maxMs`, its windows read ahead at once (`sized`); else
+ * an hour, read alone, whose density sizes the next.
+ */
+export function firstWindow(ownMs: number | undefined, account: LearnedWindow | undefined, maxMs: number) {
+  const learned = ownMs === undefined ? account : { windowMs: ownMs, pagesPerMs: 0 };
+  const sizeMs = Math.min(
+    maxMs,
+    Math.max(SECOND, Math.floor((learned?.windowMs ?? FIRST_WINDOW_MS) / SECOND) * SECOND),
+  );
+  return { sizeMs, pagesPerMs: learned?.pagesPerMs ?? 0, sized: learned !== undefined };
 }
 
 /**

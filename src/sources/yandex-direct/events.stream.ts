@@ -27,15 +27,18 @@ import { type AuditPolicy, type Capacity, CapacityMemory, type UnreadRecords } f
 import type { YandexDirectClient } from "./yandex-direct.client.js";
 import type { Currency } from "../../vocabulary.js";
 import type { EventsLogFilter } from "./yandex-direct.schema.js";
-import { nextWindowMs, type RecordReading, runRange, secondOf } from "./events.evidence.js";
-import { type LearnedWindow, type WindowAhead, type WindowsAhead, windowsAhead } from "./events.pipeline.js";
+import { nextWindowMs, type RecordReading, runRange } from "./events.evidence.js";
+import {
+  type AccountShare,
+  firstWindow,
+  type WindowAhead,
+  type WindowsAhead,
+  windowsAhead,
+} from "./events.pipeline.js";
 import { readWindow, type Snapshot, type WindowPart, type WindowProbe, type WindowReading } from "./events.window.js";
 
 export { type Snapshot, type WindowProbe, WindowOutOfRangeError } from "./events.window.js";
 
-const SECOND = 1000;
-/** The first window of a stream when nothing was learned: its density sizes the next. */
-const FIRST_WINDOW_MS = 3_600_000;
 /** Responses a window is sized for: its follow-up then costs a fraction of them. */
 const PAGES_PER_WINDOW = 16;
 
@@ -73,16 +76,8 @@ export interface EventsStreamSettings {
    * stream (each sized for about `PAGES_PER_WINDOW` responses) wait in memory.
    */
   requestsAhead?: number;
-  /**
-   * The stream's requests ahead now, when the account shares them (events.ahead-share.ts): `requestsAhead`, more
-   * once the account's other streams are done. Default: `requestsAhead`.
-   */
-  requestsAheadNow?: () => number;
-  /**
-   * The window size the account's streams learned in this run (requests-ahead.share.ts): a stream without one of
-   * its own starts at it, reading ahead from its first window. Plans reads; proves nothing.
-   */
-  accountWindow?: { learnedWindow(): LearnedWindow | undefined; learnWindow(learned: LearnedWindow): void };
+  /** What the stream shares with its account's streams in this run: its requests ahead now, a learned size. */
+  share?: AccountShare;
 }
 
 /** Paging state kept in sync.streams.state between runs (null clears a key). */
@@ -142,17 +137,6 @@ function firstAndEnd(
   return { first: recheck && recheck.from < range.from ? recheck.from : range.from, end: settings.endAt ?? range.end };
 }
 
-/**
- * The first window's size: the one learned from density — the stream's own, else its account's streams' in this
- * run — whole seconds, at most the largest window; undefined when none was learned.
- */
-function learnedWindow(settings: EventsStreamSettings, state: EventsStreamState): LearnedWindow | undefined {
-  const own = state.windowMs === undefined ? undefined : { windowMs: state.windowMs, pagesPerMs: 0 };
-  const learned = own ?? settings.accountWindow?.learnedWindow();
-  if (!learned) return undefined;
-  return { ...learned, windowMs: Math.min(settings.maxWindowMs, Math.max(SECOND, secondOf(learned.windowMs))) };
-}
-
 /** The GetEventsLog parameters every window of this stream shares. */
 function eventsRequest(settings: EventsStreamSettings): WindowReading["request"] {
   return {
@@ -202,7 +186,7 @@ function windowReading<T>(
  */
 function depthOf(settings: EventsStreamSettings): number {
   if (settings.completeness === "economy") return 1;
-  return Math.max(1, settings.requestsAheadNow?.() ?? settings.requestsAhead ?? 1);
+  return Math.max(1, settings.share?.requestsAhead() ?? settings.requestsAhead ?? 1);
 }
 
 /** Reads the stream window by window, oldest first, up to `requestsAhead` at once; see the top of this file. */
@@ -225,14 +209,11 @@ export async function* readEventWindows<T>(
   const stop = new AbortController();
   const stopped = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   const reading = windowReading({ client, tally, signal: stopped }, settings, state, capacity, audits);
-  const firstWindow = learnedWindow(settings, state);
   const windows = windowsAhead<T>({
     read: (from, to, early) => readWindow(reading, from, to, early),
     first,
     end,
-    sizeMs: firstWindow?.windowMs ?? Math.min(settings.maxWindowMs, FIRST_WINDOW_MS),
-    pagesPerMs: firstWindow?.pagesPerMs ?? 0,
-    sized: firstWindow !== undefined,
+    ...firstWindow(state.windowMs, settings.share?.learnedWindow(), settings.maxWindowMs),
     depth: () => depthOf(settings),
   });
   let current: WindowAhead<T> | undefined;
@@ -284,7 +265,7 @@ function windowRead<T>(
   // Pages a ms holds, by this window's density: where the rest of the read may be shared among windows.
   const pagesPerMs = to > from && read.pageSize > 0 ? part.events / (to - from) / read.pageSize : 0;
   windows.learned(windowMs, pagesPerMs, afterWindow(state, { from, to }, audits.contradicted));
-  read.settings.accountWindow?.learnWindow({ windowMs, pagesPerMs });
+  read.settings.share?.learnWindow({ windowMs, pagesPerMs });
   audits.contradicted = false;
   return {
     kind: "window",
