@@ -149,7 +149,7 @@ async function loadInTransaction<Row>(
   batch: BatchToLoad<Row>,
 ): Promise<BatchLoaded> {
   const names = [...table.columns.map((c) => c.name), NUL_FLAG_COLUMN].join(", ");
-  let inserted = 0;
+  let staged: string | undefined;
   if (batch.events.length > 0) {
     const stage = stagingTable(table as EventTable<unknown>);
     await ensureStagingTable(client, stage);
@@ -158,21 +158,70 @@ async function loadInTransaction<Row>(
       Readable.from(encodeCopyChunks(table, batch.events)),
       client.query(copyFrom(`copy ${stage.name} (${names}) from stdin`)),
     );
-    const moved = await client.query(
-      `insert into ${table.name} (${names}, stream_id, run_id) select ${names}, $1, $2 from ${stage.name} on conflict (event_key) do nothing`,
-      [batch.streamId, batch.runId],
-    );
-    inserted = moved.rowCount ?? 0;
+    staged = stage.name;
   }
   const rejects = batch.rejects ?? [];
   if (rejects.length > 0) await insertRejects(client, batch.streamId, batch.runId, rejects);
-  await moveCursor(client, batch);
   // With the batch that stepped past them: a crash after this commit keeps them.
   if (batch.covered || (batch.gaps?.length ?? 0) > 0)
     await recordGaps(client, batch.streamId, batch.runId, batch.covered, batch.gaps ?? []);
-  const duplicates = batch.events.length - inserted;
-  await addCounters(client, batch, { inserted, duplicates, rejects: rejects.length });
-  return { inserted, duplicates, rejects: rejects.length };
+  const inserted = await moveRowsAndCursor(client, { table: table.name, names, staged }, batch, rejects.length);
+  return { inserted, duplicates: batch.events.length - inserted, rejects: rejects.length };
+}
+
+/**
+ * One statement: the staged rows moved into the table (`on conflict (event_key) do nothing`: the number moved is
+ * the number of new events), the stream's cursor and state moved, and the batch added to its stream run's
+ * counters. Returns how many rows were new.
+ */
+async function moveRowsAndCursor<Row>(
+  client: Queryable,
+  into: { table: string; names: string; staged: string | undefined },
+  batch: BatchToLoad<Row>,
+  rejects: number,
+): Promise<number> {
+  const counters = batch.counters ?? {};
+  const moved = into.staged
+    ? `moved as (insert into ${into.table} (${into.names}, stream_id, run_id) select ${into.names}, $1, $2 from ${into.staged} on conflict (event_key) do nothing returning 1),
+       n as (select count(*)::int as inserted from moved)`
+    : "n as (select 0 as inserted)";
+  const { rows } = await client.query<{ inserted: number; streams: number }>(
+    `with ${moved},
+     cursor_moved as (
+       update sync.streams
+          set cursor = greatest(cursor, $3::timestamptz), state = state || $4::jsonb, updated_at = now()
+        where stream_id = $1
+       returning 1),
+     counted as (
+       insert into sync.stream_runs as sr
+         (run_id, stream_id, requests, retries, batches, events_fetched, events_inserted, events_duplicate, rejects, cursor_after)
+       select $2, $1, $5, $6, 1, $7, n.inserted, $8::int - n.inserted, $9, $3::timestamptz
+         from n where exists (select 1 from cursor_moved)
+       on conflict (run_id, stream_id) do update set
+         requests = sr.requests + excluded.requests,
+         retries = sr.retries + excluded.retries,
+         batches = sr.batches + 1,
+         events_fetched = sr.events_fetched + excluded.events_fetched,
+         events_inserted = sr.events_inserted + excluded.events_inserted,
+         events_duplicate = sr.events_duplicate + excluded.events_duplicate,
+         rejects = sr.rejects + excluded.rejects,
+         cursor_after = coalesce(excluded.cursor_after, sr.cursor_after))
+     select n.inserted, (select count(*) from cursor_moved)::int as streams from n`,
+    [
+      batch.streamId,
+      batch.runId,
+      batch.cursor ?? null,
+      JSON.stringify(batch.state ?? {}),
+      counters.requests ?? 0,
+      counters.retries ?? 0,
+      counters.eventsFetched ?? batch.events.length + rejects,
+      batch.events.length,
+      rejects,
+    ],
+  );
+  const row = rows[0];
+  if (row?.streams !== 1) throw new LoaderInputError(`no stream with stream_id ${batch.streamId}`, "streamId");
+  return row.inserted;
 }
 
 /**
@@ -207,43 +256,4 @@ async function insertRejects(
     [streamId, runId, rejects.map((r) => r.reason), payloads, occurrences, nul],
   );
   return stored.rowCount ?? 0;
-}
-
-async function moveCursor<Row>(client: Queryable, batch: BatchToLoad<Row>) {
-  const moved = await client.query(
-    `update sync.streams
-        set cursor = greatest(cursor, $2::timestamptz), state = state || $3::jsonb, updated_at = now()
-      where stream_id = $1`,
-    [batch.streamId, batch.cursor ?? null, JSON.stringify(batch.state ?? {})],
-  );
-  if (moved.rowCount !== 1) throw new LoaderInputError(`no stream with stream_id ${batch.streamId}`, "streamId");
-}
-
-async function addCounters<Row>(client: Queryable, batch: BatchToLoad<Row>, loaded: BatchLoaded) {
-  const counters = batch.counters ?? {};
-  await client.query(
-    `insert into sync.stream_runs as sr
-       (run_id, stream_id, requests, retries, batches, events_fetched, events_inserted, events_duplicate, rejects, cursor_after)
-     values ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9)
-     on conflict (run_id, stream_id) do update set
-       requests = sr.requests + excluded.requests,
-       retries = sr.retries + excluded.retries,
-       batches = sr.batches + 1,
-       events_fetched = sr.events_fetched + excluded.events_fetched,
-       events_inserted = sr.events_inserted + excluded.events_inserted,
-       events_duplicate = sr.events_duplicate + excluded.events_duplicate,
-       rejects = sr.rejects + excluded.rejects,
-       cursor_after = coalesce(excluded.cursor_after, sr.cursor_after)`,
-    [
-      batch.runId,
-      batch.streamId,
-      counters.requests ?? 0,
-      counters.retries ?? 0,
-      counters.eventsFetched ?? batch.events.length + loaded.rejects,
-      loaded.inserted,
-      loaded.duplicates,
-      loaded.rejects,
-      batch.cursor ?? null,
-    ],
-  );
 }

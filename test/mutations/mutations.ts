@@ -74,15 +74,16 @@ export const MUTATIONS: readonly Mutation[] = [
     why: "a load that fails after the cursor moved loses its rows for good",
     file: "src/warehouse/batch.loader.ts",
     find: "    const result = await loadInTransaction(client, table, batch);\n",
-    replace: "    await moveCursor(pool, batch);\n    const result = await loadInTransaction(client, table, batch);\n",
+    replace:
+      '    await pool.query("update sync.streams set cursor = greatest(cursor, $2) where stream_id = $1", [batch.streamId, batch.cursor ?? null]);\n    const result = await loadInTransaction(client, table, batch);\n',
     tests: ["test/warehouse/load-page.test.ts"],
   },
   {
     name: "no ON CONFLICT",
     why: "a re-read event fails the batch instead of being skipped as a duplicate",
     file: "src/warehouse/batch.loader.ts",
-    find: " from ${stage.name} on conflict (event_key) do nothing`",
-    replace: " from ${stage.name}`",
+    find: " from ${into.staged} on conflict (event_key) do nothing returning 1)",
+    replace: " from ${into.staged} returning 1)",
     tests: ["test/warehouse/load-page.test.ts"],
   },
   {
