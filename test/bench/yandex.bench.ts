@@ -15,7 +15,8 @@
  * 3. Rate limit: simulator and account both at `--rps` requests/s and 5 concurrent; achieved rate and
  *    the limit errors (506) the client had to retry (target ≥ 0.9 × rps, no 506).
  * 4. Latency: the simulator answers every request after `--latency` ms (default 150), about
- *    `--latency-events` events (default 30,000) read with `--latency-page-limit` (default 200) and
+ *    `--latency-events` events (default 30,000) read by the sync in a child process (the simulator stays in this
+ *    one, as a server elsewhere would: its work is not the sync's) with `--latency-page-limit` (default 200) and
  *    `--requests-ahead` k (the account's `requestsAhead`, default 2 here); events/s against the bound
  *    min(loader alone, min(concurrency, parallel streams × k) × events per request ÷ latency): each stream keeps
  *    up to k windows in flight; events per request counts every request made, empty follow-ups too (target ≥ 0.9);
