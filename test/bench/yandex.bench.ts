@@ -979,9 +979,10 @@ async function main(): Promise<void> {
   await sim.close();
 
   // ── 3. Rate limit ─────────────────────────────────────────────────────────────────────────────
-  // Enough small windows for ~12 s at `rps`: windows aim at half a page (pageLimit 20 → ~10 events).
+  // Enough requests for ~12 s at `rps`, so the run's start and end weigh little: about a request per full page
+  // (pageLimit 20), a follow-up per window, and the windows of logins after the first sized as the first learned.
   const ratePageLimit = 20;
-  const rateEvents = rps * 12 * (ratePageLimit / 2);
+  const rateEvents = rps * 12 * ratePageLimit;
   let rate:
     | {
         ms: number;
