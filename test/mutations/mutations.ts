@@ -302,4 +302,12 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: "  const learned = ownMs === undefined ? undefined : { windowMs: ownMs, pagesPerMs: 0 };\n",
     tests: ["test/yandex-direct/account-window.test.ts"],
   },
+  {
+    name: "windows read ahead keep their early records until their turn",
+    why: "a stream's later windows are stored one after another once its last answer is in, delaying its end",
+    file: "src/sources/yandex-direct/events.pipeline.ts",
+    find: "      const ready = w.early.takeReady();\n",
+    replace: "      const ready = undefined as Snapshot<T> | undefined;\n",
+    tests: ["test/yandex-direct/reader.test.ts"],
+  },
 ];

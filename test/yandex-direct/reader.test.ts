@@ -216,4 +216,28 @@ describe("readEventWindows under the server model", () => {
     for (const e of paged.early) expect(paged.windows.some((w) => w.from.getTime() === e.from.getTime())).toBe(true);
     expect(keysOf(paged)).toEqual(keysOf(whole));
   });
+
+  // Kills "windows read ahead keep their early records until their turn": a stream's later windows would then be
+  // stored one after another once its last answer is in.
+  it("hands on a window read ahead's early records while the window whose turn it is has none ready", async () => {
+    const log: Event[] = [];
+    for (let at = START; at < NOW - 120 * S; at += 10 * S) log.push({ at, kind: "x" });
+    const order: string[] = [];
+    const starts: number[] = [];
+    const reader = readEventWindows(
+      scriptedServer(log, { cap: () => 1000 }).client,
+      { ...settings(), pageLimit: 20, requestsAhead: 2, records: plainReading },
+      { cursor: null, state: { windowMs: 3600 * S }, now: new Date(NOW) },
+      { requests: 0, retries: 0 },
+    );
+    for await (const handed of reader) {
+      const from = handed.from.getTime();
+      if (!starts.includes(from)) starts.push(from);
+      order.push(`${handed.kind} ${starts.indexOf(from)}`);
+    }
+    // Two windows of about an hour, about 18 pages each, read at once.
+    expect(order.filter((o) => o.startsWith("window"))).toEqual(["window 0", "window 1"]);
+    expect(order.indexOf("early 1")).toBeGreaterThan(-1);
+    expect(order.indexOf("early 1")).toBeLessThan(order.indexOf("window 0"));
+  });
 });

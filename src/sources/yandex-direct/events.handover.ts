@@ -95,7 +95,8 @@ export class EarlyRecords<T> {
  * The early records of one window on their way to the stream's reader: the window's read puts them, the stream
  * takes them (every snapshot queued, as one). Once the window's turn has come (`paced`), the read waits after each
  * put until the stream has taken what was put and asks for more: a stream then holds the records being stored and
- * those read ahead, as the engine reads batches. A window read ahead puts without waiting until its turn.
+ * those read ahead, as the engine reads batches. A window read ahead puts without waiting, and what it put is
+ * taken (`takeReady`) whenever the window whose turn it is has nothing ready (events.pipeline.ts, `earlyRecords`).
  */
 export class EarlyRecordsQueue<T> {
   private queued: Snapshot<T>[] = [];
@@ -125,9 +126,32 @@ export class EarlyRecordsQueue<T> {
 
   /** Every snapshot queued, as one; undefined once the queue is closed and empty. */
   async take(): Promise<Snapshot<T> | undefined> {
+    this.ask();
+    while (this.queued.length === 0 && !this.ended) await new Promise<void>((r) => (this.wakeTaker = r));
+    return this.takeQueued();
+  }
+
+  /**
+   * Without waiting: every snapshot queued, as one; else `"asked"` (the stream asks for more, so a paced read
+   * goes on) while records may still come, or undefined once the queue is closed and empty.
+   */
+  poll(): Snapshot<T> | "asked" | undefined {
+    if (this.queued.length > 0 || this.ended) return this.takeQueued();
+    this.ask();
+    return "asked";
+  }
+
+  /** Without waiting or asking: every snapshot queued, as one, if any (a window read ahead, not yet its turn). */
+  takeReady(): Snapshot<T> | undefined {
+    return this.queued.length > 0 ? this.takeQueued() : undefined;
+  }
+
+  private ask(): void {
     this.asking = true;
     this.wake();
-    while (this.queued.length === 0 && !this.ended) await new Promise<void>((r) => (this.wakeTaker = r));
+  }
+
+  private takeQueued(): Snapshot<T> | undefined {
     this.asking = false;
     const queued = this.queued;
     if (queued.length === 0) return undefined;

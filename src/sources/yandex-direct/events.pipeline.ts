@@ -9,18 +9,21 @@
  * order. Two windows are disjoint time ranges, each read whole on its own: one may be read while another is.
  *
  * A window's range is fixed when it is planned, from the size learned from density so far; the first window of
- * a stream with no learned size is read alone, so no windows of a guessed size are planned ahead. Once the rest of
+ * a stream with no learned size (its own, or its account's in this run) is read alone, so no windows of a guessed
+ * size are planned ahead. Once the rest of
  * the read fits the windows that may still start, it is shared evenly among them (at least `PAGES_PER_SHARE`
  * pages each by density), so the stream's last windows are read side by side, not the last one alone. A window
  * ahead that fails fails the stream only when its turn comes: the windows before it are handed on first.
  * Whatever is in flight when the reader stops — the stream failed, a signal, the end of the read — is
  * dropped, unread further.
  *
- * Each window's read hands its early records on as its pages arrive (events.handover.ts): a window read ahead
- * keeps them until its turn comes, as it keeps the rest; the oldest window's read waits while they are not taken.
+ * Each window's read hands its early records on as its pages arrive (events.handover.ts). Those of the window whose
+ * turn it is come first, its read waiting while they are not taken; while it has none ready, those the windows
+ * read ahead queued are handed on too (`earlyRecords`): they move no cursor, so they need not wait for their turn.
+ * A window's last page and its end (cursor, state, gaps) still wait for it.
  */
 import { EarlyRecordsQueue } from "./events.handover.js";
-import type { WindowPart } from "./events.window.js";
+import type { Snapshot, WindowPart } from "./events.window.js";
 
 const SECOND = 1000;
 /**
@@ -153,4 +156,48 @@ export function windowsAhead<T>(plan: {
     },
     pending: () => queue,
   };
+}
+
+/**
+ * Records of a window still being read, handed on early (events.handover.ts): numbered as one snapshot, stored
+ * without moving the cursor or the state; the window itself follows.
+ */
+export interface EarlyWindowRecords<T = unknown> {
+  kind: "early";
+  from: Date;
+  to: Date;
+  snapshot: Snapshot<T>;
+}
+
+/**
+ * The early records of the window whose turn it is, as its pages arrive; and, while it has none ready, those the
+ * windows read ahead have queued (they move no cursor, so they are stored as they come, not at their turn).
+ */
+export async function* earlyRecords<T>(
+  window: WindowAhead<T>,
+  windows: WindowsAhead<T>,
+): AsyncGenerator<EarlyWindowRecords<T>> {
+  for (;;) {
+    const polled = window.early.poll();
+    if (polled === undefined) return;
+    if (polled !== "asked") {
+      yield earlyOf(window, polled);
+      continue;
+    }
+    let ahead = false;
+    for (const w of windows.pending()) {
+      const ready = w.early.takeReady();
+      if (!ready) continue;
+      ahead = true;
+      yield earlyOf(w, ready);
+    }
+    if (ahead) continue;
+    const early = await window.early.take();
+    if (!early) return;
+    yield earlyOf(window, early);
+  }
+}
+
+function earlyOf<T>(window: WindowAhead<T>, snapshot: Snapshot<T>): EarlyWindowRecords<T> {
+  return { kind: "early", from: new Date(window.from), to: new Date(window.to), snapshot };
 }

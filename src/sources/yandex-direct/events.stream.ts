@@ -30,6 +30,8 @@ import type { EventsLogFilter } from "./yandex-direct.schema.js";
 import { nextWindowMs, type RecordReading, runRange } from "./events.evidence.js";
 import {
   type AccountShare,
+  type EarlyWindowRecords,
+  earlyRecords,
   firstWindow,
   type WindowAhead,
   type WindowsAhead,
@@ -38,6 +40,7 @@ import {
 import { readWindow, type Snapshot, type WindowPart, type WindowProbe, type WindowReading } from "./events.window.js";
 
 export { type Snapshot, type WindowProbe, WindowOutOfRangeError } from "./events.window.js";
+export type { EarlyWindowRecords } from "./events.pipeline.js";
 
 /** Responses a window is sized for: its follow-up then costs a fraction of them. */
 const PAGES_PER_WINDOW = 16;
@@ -72,8 +75,9 @@ export interface EventsStreamSettings {
   endAt?: number;
   /**
    * Windows read at once (strict only; default 1): while the oldest is read and handed on, the next ones'
-   * requests are already in flight. Each holds its events until its turn: at most this many windows of a
-   * stream (each sized for about `PAGES_PER_WINDOW` responses) wait in memory.
+   * requests are already in flight. Each holds its last page and its end until its turn, and its early records
+   * until the stream takes them: at most this many windows of a stream (each sized for about `PAGES_PER_WINDOW`
+   * responses) wait in memory.
    */
   requestsAhead?: number;
   /** What the stream shares with its account's streams in this run: its requests ahead now, a learned size. */
@@ -108,17 +112,6 @@ export interface EventsWindow<T = unknown> {
   cursor: Date;
   state: EventsStreamState;
   gaps: UnreadRecords[];
-}
-
-/**
- * Records of a window still being read, handed on early (events.handover.ts): numbered as one snapshot, stored
- * without moving the cursor or the state; the window itself follows.
- */
-export interface EarlyWindowRecords<T = unknown> {
-  kind: "early";
-  from: Date;
-  to: Date;
-  snapshot: Snapshot<T>;
 }
 
 /** Where a run reads, ms: the range from the checkpoint, and a recheck that began before it. */
@@ -222,9 +215,7 @@ export async function* readEventWindows<T>(
       current = window;
       // Its turn: its read asks each page once the one before is taken and more is asked for.
       window.early.paced = true;
-      const range = { kind: "early" as const, from: new Date(window.from), to: new Date(window.to) };
-      for (let early = await window.early.take(); early; early = await window.early.take())
-        yield { ...range, snapshot: early };
+      yield* earlyRecords(window, windows);
       const part = await window.part;
       yield windowRead(state, capacity, windows, { window, part, pageSize: reading.pageSize, settings, audits });
     }
