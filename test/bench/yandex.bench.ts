@@ -621,7 +621,6 @@ interface LatencySettings {
   logins: number;
   perHour: number;
   parallelStreams: number;
-  log: ReturnType<typeof createLogger>;
 }
 
 interface LatencyFigures {
@@ -696,7 +695,6 @@ async function latencyOnly(): Promise<void> {
     perHour: numberArg("per-hour", 140),
     parallelStreams: numberArg("parallel-streams", 4),
     requestsAhead: numberArg("requests-ahead", 2),
-    log: createLogger({ level: "silent" }),
   };
   printLatency(await latencySection(s), undefined, s);
 }
@@ -1046,7 +1044,6 @@ async function main(): Promise<void> {
     perHour,
     parallelStreams,
     requestsAhead,
-    log,
   });
 
   // ── Report ────────────────────────────────────────────────────────────────────────────────────

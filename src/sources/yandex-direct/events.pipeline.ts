@@ -22,6 +22,7 @@
  * read ahead queued are handed on too (`earlyRecords`): they move no cursor, so they need not wait for their turn.
  * A window's last page and its end (cursor, state, gaps) still wait for it.
  */
+import { secondOf } from "./events.evidence.js";
 import { EarlyRecordsQueue } from "./events.handover.js";
 import type { Snapshot, WindowPart } from "./events.window.js";
 
@@ -98,10 +99,7 @@ const FIRST_WINDOW_MS = 3_600_000;
  */
 export function firstWindow(ownMs: number | undefined, account: LearnedWindow | undefined, maxMs: number) {
   const learned = ownMs === undefined ? account : { windowMs: ownMs, pagesPerMs: 0 };
-  const sizeMs = Math.min(
-    maxMs,
-    Math.max(SECOND, Math.floor((learned?.windowMs ?? FIRST_WINDOW_MS) / SECOND) * SECOND),
-  );
+  const sizeMs = Math.min(maxMs, Math.max(SECOND, secondOf(learned?.windowMs ?? FIRST_WINDOW_MS)));
   return { sizeMs, pagesPerMs: learned?.pagesPerMs ?? 0, sized: learned !== undefined };
 }
 
