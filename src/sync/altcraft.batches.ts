@@ -7,7 +7,7 @@ import type { CampaignLogPage } from "../sources/altcraft/campaign-log.stream.js
 import { type CampaignLogEntry, mapLogRow } from "../sources/altcraft/campaign-log.mapper.js";
 import type { CampaignLogRowInput } from "../warehouse/copy.columns.js";
 import type { RejectedRecord } from "../warehouse/batch.loader.js";
-import { type CanonicalText, eventKeyOfText, OccurrenceCounter, writeCanonical } from "./event.identity.js";
+import { type EventKeyText, keyRecord, OccurrenceCounter } from "./event.identity.js";
 import type { Redactor } from "../http/secrets.redactor.js";
 import { type Assert, rejectedRecord, type SameColumns } from "./row.rejection.js";
 import type { StreamBatch, StreamFinish } from "./run-stream.engine.js";
@@ -72,11 +72,12 @@ export function pageRows(
 ): PageRows {
   const out: PageRows = { events: [], rejects: [], newRows: false };
   const occurrences = new OccurrenceCounter();
-  const text: CanonicalText = { identity: "", json: "" };
+  const keyed: EventKeyText = { json: "", key: "" };
   for (let i = 0; i < page.rows.length; i++) {
     const record = page.rows[i];
-    writeCanonical(record, undefined, text, stream.keyPrefix);
-    const occurrence = occurrences.next(text.identity);
+    // The key for occurrence 0 tells identical rows apart as their text would.
+    keyRecord(record, undefined, stream.keyPrefix, 0, keyed);
+    const occurrence = occurrences.next(keyed.key);
     const mapped = mapLogRow(record, stream.zone, page.times[i]);
     if (!mapped.ok) {
       out.rejects.push(rejectedRecord(mapped.reason, record, stream.redact));
@@ -87,8 +88,8 @@ export function pageRows(
     if (mapped.entry.state && at >= (out.marker?.time ?? Number.NEGATIVE_INFINITY))
       out.marker = { time: at, state: mapped.entry.state };
     if (at > stream.cursorBefore) out.newRows = true;
-    const key = eventKeyOfText(text.identity, occurrence);
-    out.events.push(logRow(mapped.entry, key, stream.account, stream.campaignId, occurrence, text.json));
+    if (occurrence > 0) keyRecord(record, undefined, stream.keyPrefix, occurrence, keyed);
+    out.events.push(logRow(mapped.entry, keyed.key, stream.account, stream.campaignId, occurrence, keyed.json));
   }
   return out;
 }

@@ -1,19 +1,22 @@
 /**
  * The canonical JSON of a record (docs/architecture.md, Glossary: event key): keys sorted at every depth, numbers
- * in their shortest form, written once for every event. Each text is written as pieces joined once, so it is one
- * flat string made in one copy; the sorted and quoted keys of each record shape are kept, so a record of a known
- * shape is neither sorted nor quoted again.
+ * in their shortest form, written once for every event. It is written as UTF-8 bytes into one buffer kept for every
+ * record, and the event key is hashed from those bytes: no piece of the text is a string of its own, and the one
+ * string made is the raw record the warehouse stores. The sorted keys of each record shape are kept, quoted, as bytes,
+ * so a record of a known shape is neither sorted nor quoted again.
  */
+import { hash } from "node:crypto";
+import { COMMA, TextBytes } from "./text-bytes.buffer.js";
 
 /**
- * The keys of one object shape, sorted, each with its JSON text and `:` (`"Key":`). Records of one API come in a
- * few shapes, so the shapes met last are kept and a record of a known shape is neither sorted nor quoted again.
+ * The keys of one object shape, sorted, each with the UTF-8 bytes of its JSON text and `:` (`"Key":`). Records of one
+ * API come in a few shapes, so the shapes met last are kept.
  */
 interface KeyShape {
   /** As Object.keys gives them. */
   keys: readonly string[];
   sorted: readonly string[];
-  quoted: readonly string[];
+  quoted: readonly Buffer[];
 }
 
 const SHAPES_KEPT = 32;
@@ -37,201 +40,170 @@ function shapeOf(record: object): KeyShape {
   const keys = Object.keys(record);
   // The default sort compares UTF-16 code units, the same order on every machine.
   const sorted = [...keys].sort();
-  const shape: KeyShape = { keys, sorted, quoted: sorted.map((key) => `${JSON.stringify(key)}:`) };
+  const quoted = sorted.map((key) => Buffer.from(`${JSON.stringify(key)}:`, "utf8"));
+  const shape: KeyShape = { keys, sorted, quoted };
   if (shapes.length >= SHAPES_KEPT) shapes.pop();
   shapes.unshift(shape);
   return shape;
 }
 
-/** A string JSON.stringify would write as is between quotes: no quote, backslash, control or surrogate. */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what JSON escapes
-const PLAIN_STRING = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
-
-/**
- * The pieces of one text, joined once, so the text is one flat string and no piece is concatenated on the way.
- * One list serves every record: its array never shrinks (a shrunk array grows again, piece by piece, for the next
- * record); the slots past the current text hold empty strings, which join leaves out.
- */
-class Pieces {
-  items: string[] = [];
-  length = 0;
-  /** Slots written since the last join (they hold pieces of an earlier text until blanked). */
-  private written = 0;
-
-  push(piece: string): void {
-    this.items[this.length++] = piece;
-  }
-
-  set(index: number, piece: string): void {
-    this.items[index] = piece;
-  }
-
-  join(): string {
-    for (let i = this.length; i < this.written; i++) this.items[i] = "";
-    this.written = this.length;
-    return this.length === 1 ? (this.items[0] as string) : this.items.join("");
-  }
-
-  clear(): void {
-    this.written = Math.max(this.written, this.length);
-    this.length = 0;
-    // One very large record does not make every join that follows walk its slots.
-    if (this.items.length > 4096) {
-      this.items = [];
-      this.written = 0;
-    }
-  }
-}
-
-/** Appends the canonical JSON of `value`; top-level keys in `omit` are left out. */
-function appendCanonical(value: unknown, out: Pieces, omit?: ReadonlySet<string>): void {
+/** Writes the canonical JSON of `value`; top-level keys in `omit` are left out. */
+function writeValue(value: unknown, out: TextBytes, omit?: ReadonlySet<string>): void {
   switch (typeof value) {
     case "string":
-      if (PLAIN_STRING.test(value)) {
-        out.push('"');
-        out.push(value);
-        out.push('"');
-      } else out.push(JSON.stringify(value));
+      out.string(value);
       return;
     case "boolean":
-      out.push(value ? "true" : "false");
+      out.ascii7(value ? "true" : "false");
       return;
     case "number":
-      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${value} is not a JSON number`);
-      out.push(Object.is(value, -0) ? "0" : JSON.stringify(value));
+      if (Number.isSafeInteger(value)) out.integer(value);
+      else if (Number.isFinite(value)) out.ascii7(String(value));
+      else throw new TypeError(`canonicalJson: ${value} is not a JSON number`);
       return;
     case "object":
-      if (value === null) out.push("null");
-      else if (Array.isArray(value)) appendArray(value, out);
-      else appendObject(value as Record<string, unknown>, out, omit);
+      if (value === null) out.ascii7("null");
+      else if (Array.isArray(value)) writeArray(value, out);
+      else writeObject(value as Record<string, unknown>, out, omit);
       return;
     default:
       throw new TypeError(`canonicalJson: a ${typeof value} is not a JSON value`);
   }
 }
 
-function appendArray(value: readonly unknown[], out: Pieces): void {
-  out.push("[");
+function writeArray(value: readonly unknown[], out: TextBytes): void {
+  out.byte(0x5b);
   for (let i = 0; i < value.length; i++) {
-    if (i > 0) out.push(",");
-    appendCanonical(value[i], out);
+    if (i > 0) out.byte(COMMA);
+    writeValue(value[i], out);
   }
-  out.push("]");
+  out.byte(0x5d);
 }
 
-function appendObject(record: Record<string, unknown>, out: Pieces, omit?: ReadonlySet<string>): void {
+/**
+ * An object's members in sorted order. With `omitted`, the members of keys in `omit` are written all the same and
+ * their byte ranges [start, end) listed there (a member's range begins at its comma); without it they are left out.
+ */
+function writeObject(
+  record: Record<string, unknown>,
+  out: TextBytes,
+  omit?: ReadonlySet<string>,
+  omitted?: number[],
+): void {
   const { sorted, quoted } = shapeOf(record);
-  out.push("{");
+  out.byte(0x7b);
   let first = true;
   for (let k = 0; k < sorted.length; k++) {
     const key = sorted[k] as string;
     const item = record[key];
-    if (item === undefined || omit?.has(key)) continue;
-    if (!first) out.push(",");
-    out.push(quoted[k] as string);
+    if (item === undefined) continue;
+    const left = omit?.has(key) === true;
+    if (left && omitted === undefined) continue;
+    const start = out.at;
+    if (!first) out.byte(COMMA);
     first = false;
-    appendCanonical(item, out);
+    out.copy(quoted[k] as Buffer);
+    writeValue(item, out);
+    if (left) omitted?.push(start, out.at);
   }
-  out.push("}");
+  out.byte(0x7d);
 }
 
-/** The pieces of the text being written: one record is written at a time. */
-const pieces = new Pieces();
+/** The text being written: one record is written at a time. */
+const out = new TextBytes();
 
 /**
  * JSON with object keys sorted at every depth and numbers in JavaScript's shortest form, so neither key
  * order nor number formatting (1.50, 1.5, 15e-1) changes it. Arrays keep their order; -0 is written 0.
- * Top-level keys in `omit` are left out. It runs once for every event: written in pieces joined once.
+ * Top-level keys in `omit` are left out.
  */
 export function canonicalJson(value: unknown, omit?: ReadonlySet<string>): string {
-  try {
-    appendCanonical(value, pieces, omit);
-    return pieces.join();
-  } finally {
-    pieces.clear();
-  }
+  out.reset();
+  writeValue(value, out, omit);
+  return out.text(0, out.at);
 }
 
-/**
- * A record's canonical JSON twice over: `identity` leaves out the top-level keys of `omit` (what the event key is
- * computed from), `json` keeps every key (the raw record the warehouse stores: the same JSON value as the record,
- * so it is not serialised a second time). Filled in place, so a page allocates one for all its records.
- */
-export interface CanonicalText {
-  identity: string;
+/** A record's canonical JSON text and its event key (event.identity.ts), filled in place by keyRecord. */
+export interface EventKeyText {
+  /** The canonical JSON with every key: the raw record the warehouse stores. */
   json: string;
+  /** The event key, a UUID. */
+  key: string;
 }
 
-/** The omitted top-level members of the record being written: [first piece, end) of each. */
-const omittedMembers: number[] = [];
+/** The omitted members' byte ranges of the record being written. */
+const omittedRanges: number[] = [];
+const prefixes = new Map<string, Buffer>();
+
+/** `<keyPrefix> U+0000` as UTF-8, kept per stream. */
+function prefixBytes(keyPrefix: string): Buffer {
+  let bytes = prefixes.get(keyPrefix);
+  if (bytes === undefined) {
+    if (prefixes.size >= 1024) prefixes.clear();
+    bytes = Buffer.from(`${keyPrefix}\u0000`, "utf8");
+    prefixes.set(keyPrefix, bytes);
+  }
+  return bytes;
+}
 
 /**
- * Writes both texts of a record. With `keyPrefix` (the stream identity), `identity` is the whole text its event key
- * hashes for occurrence 0, `<keyPrefix> U+0000 <identity> U+0000 0`, written in the same join (so it is neither
- * concatenated nor flattened again to be hashed): read it with eventKeyOfText. Numbering occurrences on it is the
- * same as on the bare identity, as every text of a stream has the same prefix and suffix.
+ * Writes a record's canonical JSON and its event key for `occurrence`: the hash of
+ * `<keyPrefix> U+0000 <canonical JSON without the top-level keys of omit> U+0000 <occurrence>` (eventKey), hashed
+ * from the bytes as written. The identity text is the JSON's bytes again, its omitted members passed over.
  */
-export function writeCanonical(
+export function keyRecord(
   value: unknown,
   omit: ReadonlySet<string> | undefined,
-  into: CanonicalText,
-  keyPrefix?: string,
+  keyPrefix: string,
+  occurrence: number,
+  into: EventKeyText,
 ): void {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    into.json = canonicalJson(value);
-    into.identity = keyPrefix === undefined ? into.json : `${keyPrefix}\u0000${into.json}\u00000`;
-    return;
+  out.reset();
+  omittedRanges.length = 0;
+  const prefix = prefixBytes(keyPrefix);
+  // The prefix first, so a record with nothing omitted is hashed where it stands.
+  out.copy(prefix);
+  const start = out.at;
+  if (value !== null && typeof value === "object" && !Array.isArray(value))
+    writeObject(value as Record<string, unknown>, out, omit, omittedRanges);
+  else writeValue(value, out);
+  const end = out.at;
+  into.json = out.text(start, end);
+  let identity = 0;
+  if (omittedRanges.length > 0) {
+    identity = end;
+    out.copy(prefix);
+    identityBytes(start, end);
   }
-  const record = value as Record<string, unknown>;
-  const { sorted, quoted } = shapeOf(record);
-  let omitted = 0;
-  try {
-    // Two places for the key prefix and its separator, empty in the raw text.
-    pieces.push("");
-    pieces.push("");
-    pieces.push("{");
-    for (let k = 0; k < sorted.length; k++) {
-      const key = sorted[k] as string;
-      const item = record[key];
-      if (item === undefined) continue;
-      // Each member after the first begins with its comma.
-      const start = pieces.length;
-      if (start > OPEN + 1) pieces.push(",");
-      pieces.push(quoted[k] as string);
-      appendCanonical(item, pieces);
-      if (omit?.has(key)) {
-        omittedMembers[omitted++] = start;
-        omittedMembers[omitted++] = pieces.length;
-      }
+  out.byte(0);
+  out.integer(occurrence);
+  into.key = uuidOf(hash("sha256", out.bytes.subarray(identity, out.at), "hex"));
+}
+
+/** Copies the JSON [start, end) after it without its omitted members; the first member kept loses its comma. */
+function identityBytes(start: number, end: number): void {
+  const json = out.bytes;
+  let from = start;
+  let member = false;
+  for (let m = 0; m <= omittedRanges.length; m += 2) {
+    const to = m < omittedRanges.length ? (omittedRanges[m] as number) : end;
+    if (to > from) {
+      // Each member kept begins with its comma, but for the first of the identity.
+      out.copy(json, !member && json[from] === COMMA ? from + 1 : from, to);
+      // Anything copied past the `{` is a member (or the `}` that ends them).
+      if (to > start + 1) member = true;
     }
-    pieces.push("}");
-    into.json = pieces.join();
-    into.identity = omitted === 0 && keyPrefix === undefined ? into.json : identityText(omitted, keyPrefix);
-  } finally {
-    pieces.clear();
+    if (m + 1 < omittedRanges.length) from = omittedRanges[m + 1] as number;
   }
 }
 
-/** Where the record's `{` is among the pieces of writeCanonical. */
-const OPEN = 2;
-
-/** The record's text again without its omitted members (`omitted` numbers of omittedMembers), with its key prefix. */
-function identityText(omitted: number, keyPrefix: string | undefined): string {
-  for (let m = 0; m < omitted; m += 2) {
-    const end = omittedMembers[m + 1] as number;
-    for (let i = omittedMembers[m] as number; i < end; i++) pieces.set(i, "");
+/** A SHA-256 in hex, its first 128 bits written as a UUID in one string. */
+export function uuidOf(hex: string): string {
+  out.room(36);
+  let at = out.at;
+  for (let i = 0; i < 32; i++) {
+    if (i === 8 || i === 12 || i === 16 || i === 20) out.bytes[at++] = 0x2d;
+    out.bytes[at++] = hex.charCodeAt(i);
   }
-  // The first member kept must not begin with a comma: the first non-empty piece after `{`.
-  for (let i = OPEN + 1; i < pieces.length; i++) {
-    if (pieces.items[i] === "") continue;
-    if (pieces.items[i] === ",") pieces.set(i, "");
-    break;
-  }
-  if (keyPrefix !== undefined) {
-    pieces.set(0, keyPrefix);
-    pieces.set(1, "\u0000");
-    pieces.push("\u0000");
-    pieces.push("0");
-  }
-  return pieces.join();
+  return out.bytes.toString("latin1", out.at, at);
 }

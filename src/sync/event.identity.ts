@@ -7,18 +7,21 @@
  * re-reads give the same keys (no duplicates) and identical events stay distinct rows (nothing merged).
  */
 import { hash } from "node:crypto";
+import { uuidOf } from "./canonical-json.writer.js";
 
-export { type CanonicalText, canonicalJson, writeCanonical } from "./canonical-json.writer.js";
+export { canonicalJson, type EventKeyText, keyRecord } from "./canonical-json.writer.js";
 
 /**
- * Numbers identical records as they come: `next(canonical)` is how many identical ones came before. One per response.
+ * Numbers identical records as they come: `next(text)` is how many identical ones came before. One per response.
+ * A record's text is anything that is equal exactly for identical records: its canonical JSON, or its event key for
+ * occurrence 0.
  */
 export class OccurrenceCounter {
   private readonly seen = new Map<string, number>();
 
-  next(canonical: string): number {
-    const occurrence = this.seen.get(canonical) ?? 0;
-    this.seen.set(canonical, occurrence + 1);
+  next(text: string): number {
+    const occurrence = this.seen.get(text) ?? 0;
+    this.seen.set(text, occurrence + 1);
     return occurrence;
   }
 }
@@ -29,26 +32,9 @@ export function streamIdentity(source: string, account: string, streamKey: strin
 }
 
 /**
- * The first 128 bits of SHA-256 over `text` (UTF-8), written as a UUID. Joined, so the key is made flat at once
- * (a template would make a chain of joined strings, flattened again when the key is written).
- */
-function uuidOfHash(text: string): string {
-  const hex = hash("sha256", text, "hex");
-  return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join("-");
-}
-
-/**
  * The first 128 bits of SHA-256 over stream, record and occurrence (UTF-8, separated by U+0000), written as
- * a UUID. One-shot: the digest is the same as hashing the parts one after the other.
+ * a UUID: the definition keyRecord follows, hashing the bytes it writes.
  */
 export function eventKey(stream: string, canonical: string, occurrence: number): string {
-  return uuidOfHash(`${stream}\u0000${canonical}\u0000${occurrence}`);
-}
-
-/**
- * eventKey from the identity text writeCanonical writes with a key prefix (`<stream> U+0000 <canonical> U+0000 0`):
- * the same key, hashed as it stands for occurrence 0 (nearly every event).
- */
-export function eventKeyOfText(text: string, occurrence: number): string {
-  return uuidOfHash(occurrence === 0 ? text : `${text.slice(0, -1)}${occurrence}`);
+  return uuidOf(hash("sha256", `${stream}\u0000${canonical}\u0000${occurrence}`, "hex"));
 }

@@ -8,7 +8,7 @@ import type { RecordRead, RecordReading } from "../sources/yandex-direct/events.
 import type { Redactor } from "../http/secrets.redactor.js";
 import type { YandexDirectEventRowInput } from "../warehouse/copy.columns.js";
 import type { RejectedRecord } from "../warehouse/batch.loader.js";
-import { eventKeyOfText, OccurrenceCounter, writeCanonical } from "./event.identity.js";
+import { type EventKeyText, keyRecord, OccurrenceCounter } from "./event.identity.js";
 import { type Assert, rejectedRecord, type SameColumns } from "./row.rejection.js";
 import type { StreamBatch } from "./run-stream.engine.js";
 
@@ -47,17 +47,17 @@ export type MappedRecord = YandexDirectEventRowInput | RejectedItem;
  * with every key.
  */
 export function recordReading(stream: RowSettings): RecordReading<MappedRecord> {
-  const texts = { identity: "", json: "" };
+  const keyed: EventKeyText = { json: "", key: "" };
   return (item, at, into) => {
-    writeCanonical(item, DESCRIPTION_FIELDS, texts, stream.keyPrefix);
-    into.text = eventKeyOfText(texts.identity, 0);
+    keyRecord(item, DESCRIPTION_FIELDS, stream.keyPrefix, 0, keyed);
+    into.text = keyed.key;
     const row = mapEventRow(item, stream.zone, stream.currency, at, stream);
     if (typeof row === "string") {
       into.kept = new RejectedItem(row, item);
       return;
     }
-    row.event_key = into.text;
-    row.raw = texts.json;
+    row.event_key = keyed.key;
+    row.raw = keyed.json;
     into.kept = row;
   };
 }
@@ -79,11 +79,11 @@ export function snapshotOf(
   return snapshot;
 }
 
-/** The event key of a record whose identical records came before it: its identity text written again from `raw`. */
+/** The event key of a record whose identical records came before it: written again from `raw`. */
 function laterOccurrenceKey(raw: string, occurrence: number, keyPrefix: string): string {
-  const texts = { identity: "", json: "" };
-  writeCanonical(JSON.parse(raw), DESCRIPTION_FIELDS, texts, keyPrefix);
-  return eventKeyOfText(texts.identity, occurrence);
+  const keyed: EventKeyText = { json: "", key: "" };
+  keyRecord(JSON.parse(raw), DESCRIPTION_FIELDS, keyPrefix, occurrence, keyed);
+  return keyed.key;
 }
 
 /**

@@ -37,13 +37,7 @@ import {
 import { mapLogRow } from "../../src/sources/altcraft/campaign-log.mapper.js";
 import { readStart } from "../../src/sources/altcraft/campaign-log.stream.js";
 import { logRow } from "../../src/sync/altcraft.batches.js";
-import {
-  type CanonicalText,
-  eventKey,
-  OccurrenceCounter,
-  streamIdentity,
-  writeCanonical,
-} from "../../src/sync/event.identity.js";
+import { type EventKeyText, keyRecord, OccurrenceCounter, streamIdentity } from "../../src/sync/event.identity.js";
 import type { StreamOutcome } from "../../src/sync/run-stream.engine.js";
 import { type RunSummary, runSync } from "../../src/sync/run-sync.engine.js";
 import { openWarehouse, type Warehouse } from "../../src/warehouse/warehouse.database.js";
@@ -124,15 +118,14 @@ function campaignPages(sim: AltcraftSimulator, id: number): CampaignLogRowInput[
   for (let i = 0; i < rows.length; i += pageLimit) {
     const page: CampaignLogRowInput[] = [];
     const occurrences = new OccurrenceCounter();
-    const text: CanonicalText = { identity: "", json: "" };
+    const keyed: EventKeyText = { json: "", key: "" };
     for (const record of rows.slice(i, i + pageLimit)) {
-      writeCanonical(record, undefined, text);
-      const occurrence = occurrences.next(text.identity);
+      keyRecord(record, undefined, keyPrefix, 0, keyed);
+      const occurrence = occurrences.next(keyed.key);
+      if (occurrence > 0) keyRecord(record, undefined, keyPrefix, occurrence, keyed);
       const mapped = mapLogRow(record, "UTC");
       if (!mapped.ok) throw new Error(`campaign ${id}: ${mapped.reason}`);
-      page.push(
-        logRow(mapped.entry, eventKey(keyPrefix, text.identity, occurrence), ACCOUNT, id, occurrence, text.json),
-      );
+      page.push(logRow(mapped.entry, keyed.key, ACCOUNT, id, occurrence, keyed.json));
     }
     pages.push(page);
   }

@@ -1,14 +1,14 @@
-// The canonical text of a record, written in pieces with the sorted keys of each shape kept, is the same as the plain
-// definition (keys sorted at every depth, strings as JSON.stringify writes them), whatever shapes come in what order.
+// The canonical text of a record, written as UTF-8 bytes with the sorted keys of each shape kept, is the same as the
+// plain definition (keys sorted at every depth, strings as JSON.stringify writes them), whatever shapes come in what
+// order; the event key hashed from those bytes is eventKey of that definition.
 import { describe, expect, it } from "vitest";
 import { pageRows } from "../../src/sync/altcraft.batches.js";
 import {
-  type CanonicalText,
   canonicalJson,
   eventKey,
-  eventKeyOfText,
+  type EventKeyText,
+  keyRecord,
   streamIdentity,
-  writeCanonical,
 } from "../../src/sync/event.identity.js";
 
 /** The definition, written the plain way: sort, stringify, concatenate. */
@@ -58,55 +58,91 @@ function record(i: number): Record<string, unknown> {
 
 const DESCRIPTIONS: ReadonlySet<string> = new Set(["EventName", "TextDescription"]);
 
-describe("writeCanonical and canonicalJson", () => {
+const PREFIX = streamIdentity("yandex_direct", "agency", "client-1");
+
+describe("keyRecord and canonicalJson", () => {
   it("match the plain definition over hundreds of shapes, descriptions first, last, alone or absent", () => {
-    const text: CanonicalText = { identity: "", json: "" };
+    const keyed: EventKeyText = { json: "", key: "" };
     for (let i = 0; i < 600; i++) {
       const r = record(i);
-      writeCanonical(r, DESCRIPTIONS, text);
-      expect(text.json, `json of record ${i}`).toBe(reference(r));
-      expect(text.identity, `identity of record ${i}`).toBe(reference(r, DESCRIPTIONS));
+      keyRecord(r, DESCRIPTIONS, PREFIX, i % 3, keyed);
+      expect(keyed.json, `json of record ${i}`).toBe(reference(r));
+      expect(keyed.key, `key of record ${i}`).toBe(eventKey(PREFIX, reference(r, DESCRIPTIONS), i % 3));
       expect(canonicalJson(r)).toBe(reference(r));
       expect(canonicalJson(r, DESCRIPTIONS)).toBe(reference(r, DESCRIPTIONS));
     }
   });
 
-  it("leave out omitted members wherever they sort, and write an object of omitted members alone as {}", () => {
-    const text: CanonicalText = { identity: "", json: "" };
-    writeCanonical({ TextDescription: "t", EventName: "n" }, DESCRIPTIONS, text);
-    expect(text).toEqual({ json: '{"EventName":"n","TextDescription":"t"}', identity: "{}" });
-    writeCanonical({ A: 1, EventName: "n", Z: 2 }, DESCRIPTIONS, text);
-    expect(text).toEqual({ json: '{"A":1,"EventName":"n","Z":2}', identity: '{"A":1,"Z":2}' });
-    writeCanonical({ Z: 2, EventName: "n" }, DESCRIPTIONS, text);
-    expect(text).toEqual({ json: '{"EventName":"n","Z":2}', identity: '{"Z":2}' });
+  it("leave out omitted members wherever they sort, and key an object of omitted members alone as {}", () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ TextDescription: "t", EventName: "n" }, '{"EventName":"n","TextDescription":"t"}', "{}"],
+      [{ A: 1, EventName: "n", Z: 2 }, '{"A":1,"EventName":"n","Z":2}', '{"A":1,"Z":2}'],
+      [{ Z: 2, EventName: "n" }, '{"EventName":"n","Z":2}', '{"Z":2}'],
+      [{ A: 1, EventName: "n" }, '{"A":1,"EventName":"n"}', '{"A":1}'],
+      [
+        { A: 1, EventName: "n", B: 2, TextDescription: "t", C: 3 },
+        '{"A":1,"B":2,"C":3,"EventName":"n","TextDescription":"t"}',
+        '{"A":1,"B":2,"C":3}',
+      ],
+      [{ EventName: "n", TextDescription: "t", Z: [] }, '{"EventName":"n","TextDescription":"t","Z":[]}', '{"Z":[]}'],
+    ];
+    const keyed: EventKeyText = { json: "", key: "" };
+    for (const [r, json, identity] of cases) {
+      keyRecord(r, DESCRIPTIONS, PREFIX, 0, keyed);
+      expect(keyed.json).toBe(json);
+      expect(canonicalJson(r, DESCRIPTIONS)).toBe(identity);
+      expect(keyed.key, identity).toBe(eventKey(PREFIX, identity, 0));
+    }
   });
 
   it("write a large record after small ones, and small ones after it, the same", () => {
-    const big = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`key${i}`, i]));
-    const text: CanonicalText = { identity: "", json: "" };
-    writeCanonical({ b: 1, a: 2 }, DESCRIPTIONS, text);
-    writeCanonical(big, DESCRIPTIONS, text);
-    expect(text.json).toBe(reference(big));
-    writeCanonical({ b: 1, a: 2 }, DESCRIPTIONS, text);
-    expect(text.json).toBe('{"a":2,"b":1}');
+    const big = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`key${i}`, `Кампания ${i}`]));
+    const keyed: EventKeyText = { json: "", key: "" };
+    keyRecord({ b: 1, a: 2 }, DESCRIPTIONS, PREFIX, 0, keyed);
+    keyRecord({ ...big, EventName: "n" }, DESCRIPTIONS, PREFIX, 0, keyed);
+    expect(keyed.json).toBe(reference({ ...big, EventName: "n" }));
+    expect(keyed.key).toBe(eventKey(PREFIX, reference(big), 0));
+    keyRecord({ b: 1, a: 2 }, DESCRIPTIONS, PREFIX, 0, keyed);
+    expect(keyed.json).toBe('{"a":2,"b":1}');
+  });
+
+  it("write numbers as JavaScript does and strings as JSON.stringify does, byte for byte", () => {
+    const numbers = [0, -0, 7, -7, 10, 99, 100, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 1e21, 1.5e-7, -2.5, 0.1 + 0.2];
+    for (const n of numbers) expect(canonicalJson(n)).toBe(Object.is(n, -0) ? "0" : JSON.stringify(n));
+    const all = Array.from({ length: 0x10000 }, (_, c) => String.fromCharCode(c)).join("");
+    const strings = [
+      ...STRINGS,
+      all,
+      "x\\",
+      "😀x",
+      "😀\ud83d",
+      "\ud83d",
+      "a\udc00b",
+      "\udbff\udfff",
+      "\u007f\u0080\u07ff\u0800\uffff",
+    ];
+    for (const text of strings) {
+      expect(canonicalJson(text)).toBe(JSON.stringify(text));
+      expect(canonicalJson({ [text]: text })).toBe(`{${JSON.stringify(text)}:${JSON.stringify(text)}}`);
+    }
+    expect(() => canonicalJson(Number.NaN)).toThrow(/not a JSON number/);
   });
 });
 
-describe("the identity text written with its key prefix", () => {
-  it("is what the event key hashes: the same keys as eventKey, at occurrence 0 and after", () => {
-    const prefix = streamIdentity("yandex_direct", "agency", "client-1");
-    const text: CanonicalText = { identity: "", json: "" };
+describe("the event key written with its key prefix", () => {
+  it("is eventKey of the identity text, at occurrence 0 and after, for records, arrays and scalars", () => {
+    const keyed: EventKeyText = { json: "", key: "" };
     for (let i = 0; i < 200; i++) {
       const r = record(i);
-      writeCanonical(r, DESCRIPTIONS, text, prefix);
-      const bare = reference(r, DESCRIPTIONS);
-      expect(text.identity).toBe(`${prefix}\u0000${bare}\u00000`);
-      expect(text.json).toBe(reference(r));
-      for (const occurrence of [0, 1, 12])
-        expect(eventKeyOfText(text.identity, occurrence)).toBe(eventKey(prefix, bare, occurrence));
+      for (const occurrence of [0, 1, 12]) {
+        keyRecord(r, DESCRIPTIONS, PREFIX, occurrence, keyed);
+        expect(keyed.key).toBe(eventKey(PREFIX, reference(r, DESCRIPTIONS), occurrence));
+      }
     }
-    writeCanonical([1, "x"], DESCRIPTIONS, text, prefix);
-    expect(eventKeyOfText(text.identity, 2)).toBe(eventKey(prefix, '[1,"x"]', 2));
+    keyRecord([1, "x"], DESCRIPTIONS, PREFIX, 2, keyed);
+    expect(keyed.key).toBe(eventKey(PREFIX, '[1,"x"]', 2));
+    keyRecord("s", undefined, "yandex_direct/агентство/клиент", 0, keyed);
+    expect(keyed).toEqual({ json: '"s"', key: eventKey("yandex_direct/агентство/клиент", '"s"', 0) });
   });
 
   it("keys Altcraft rows as the plain definition does, identical rows numbered apart", () => {

@@ -2,12 +2,12 @@
 import { describe, expect, it } from "vitest";
 import { DESCRIPTION_FIELDS } from "../../src/sources/yandex-direct/events.mapper.js";
 import {
-  type CanonicalText,
   canonicalJson,
   eventKey,
+  type EventKeyText,
+  keyRecord,
   OccurrenceCounter,
   streamIdentity,
-  writeCanonical,
 } from "../../src/sync/event.identity.js";
 import { snapshotOf, windowRows } from "../../src/sync/yandex-direct.jobs.js";
 import { numberOccurrences } from "../support/occurrences.js";
@@ -129,11 +129,13 @@ describe("event keys of known records", () => {
   it("Altcraft rows as the sync numbers and keys them", () => {
     const prefix = streamIdentity("altcraft", "main", "101");
     const occurrences = new OccurrenceCounter();
-    const text: CanonicalText = { identity: "", json: "" };
+    const keyed: EventKeyText = { json: "", key: "" };
     const keys = ALTCRAFT_ROWS.map((row) => {
-      writeCanonical(row, undefined, text);
-      expect(JSON.parse(text.json)).toEqual(JSON.parse(JSON.stringify(row)));
-      return eventKey(prefix, text.identity, occurrences.next(text.identity));
+      keyRecord(row, undefined, prefix, 0, keyed);
+      expect(JSON.parse(keyed.json)).toEqual(JSON.parse(JSON.stringify(row)));
+      const occurrence = occurrences.next(keyed.key);
+      keyRecord(row, undefined, prefix, occurrence, keyed);
+      return keyed.key;
     });
     expect(keys).toEqual(ALTCRAFT_KEYS);
   });
