@@ -17,38 +17,49 @@ interface KeyShape {
   keys: readonly string[];
   sorted: readonly string[];
   quoted: readonly Buffer[];
+  /** Where each sorted key is in `keys`. */
+  order: readonly number[];
 }
 
 const SHAPES_KEPT = 32;
 const shapes: KeyShape[] = [];
 
 /**
- * Whether `record`'s keys are `keys`, in order, walked without making their list. A key inherited from a prototype
- * only makes the record look like no known shape (it is then listed with Object.keys, own keys only).
+ * Whether `record`'s keys are `keys`, in order, walked without making their list; their values are put in `values`
+ * on the way (a load within for-in is the cheapest there is). A key inherited from a prototype only makes the record
+ * look like no known shape (it is then listed with Object.keys, own keys only).
  */
-function hasKeys(record: object, keys: readonly string[]): boolean {
+function hasKeys(record: Record<string, unknown>, keys: readonly string[], values: unknown[]): boolean {
   let i = 0;
-  for (const key in record) if (keys[i++] !== key) return false;
+  for (const key in record) {
+    if (keys[i] !== key) return false;
+    values[i++] = record[key];
+  }
   return i === keys.length;
 }
 
-function shapeOf(record: object): KeyShape {
+/** The shape of `record`, its values put in `values` in the order of its keys. */
+function shapeOf(record: Record<string, unknown>, values: unknown[]): KeyShape {
   for (let i = 0; i < shapes.length; i++) {
     const shape = shapes[i] as KeyShape;
-    if (hasKeys(record, shape.keys)) return shape;
+    if (hasKeys(record, shape.keys, values)) return shape;
   }
   const keys = Object.keys(record);
   // The default sort compares UTF-16 code units, the same order on every machine.
   const sorted = [...keys].sort();
   const quoted = sorted.map((key) => Buffer.from(`${JSON.stringify(key)}:`, "utf8"));
-  const shape: KeyShape = { keys, sorted, quoted };
+  const shape: KeyShape = { keys, sorted, quoted, order: sorted.map((key) => keys.indexOf(key)) };
+  for (let i = 0; i < keys.length; i++) values[i] = record[keys[i] as string];
   if (shapes.length >= SHAPES_KEPT) shapes.pop();
   shapes.unshift(shape);
   return shape;
 }
 
+/** The values of the objects being written, one list for each depth, kept. */
+const valuesAt: unknown[][] = [];
+
 /** Writes the canonical JSON of `value`; top-level keys in `omit` are left out. */
-function writeValue(value: unknown, out: TextBytes, omit?: ReadonlySet<string>): void {
+function writeValue(value: unknown, out: TextBytes, depth: number, omit?: ReadonlySet<string>): void {
   switch (typeof value) {
     case "string":
       out.string(value);
@@ -63,19 +74,19 @@ function writeValue(value: unknown, out: TextBytes, omit?: ReadonlySet<string>):
       return;
     case "object":
       if (value === null) out.ascii7("null");
-      else if (Array.isArray(value)) writeArray(value, out);
-      else writeObject(value as Record<string, unknown>, out, omit);
+      else if (Array.isArray(value)) writeArray(value, out, depth);
+      else writeObject(value as Record<string, unknown>, out, depth, omit);
       return;
     default:
       throw new TypeError(`canonicalJson: a ${typeof value} is not a JSON value`);
   }
 }
 
-function writeArray(value: readonly unknown[], out: TextBytes): void {
+function writeArray(value: readonly unknown[], out: TextBytes, depth: number): void {
   out.byte(0x5b);
   for (let i = 0; i < value.length; i++) {
     if (i > 0) out.byte(COMMA);
-    writeValue(value[i], out);
+    writeValue(value[i], out, depth + 1);
   }
   out.byte(0x5d);
 }
@@ -87,15 +98,17 @@ function writeArray(value: readonly unknown[], out: TextBytes): void {
 function writeObject(
   record: Record<string, unknown>,
   out: TextBytes,
+  depth: number,
   omit?: ReadonlySet<string>,
   omitted?: number[],
 ): void {
-  const { sorted, quoted } = shapeOf(record);
+  const values = (valuesAt[depth] ??= []);
+  const { sorted, quoted, order } = shapeOf(record, values);
   out.byte(0x7b);
   let first = true;
   for (let k = 0; k < sorted.length; k++) {
     const key = sorted[k] as string;
-    const item = record[key];
+    const item = values[order[k] as number];
     if (item === undefined) continue;
     const left = omit?.has(key) === true;
     if (left && omitted === undefined) continue;
@@ -103,7 +116,7 @@ function writeObject(
     if (!first) out.byte(COMMA);
     first = false;
     out.copy(quoted[k] as Buffer);
-    writeValue(item, out);
+    writeValue(item, out, depth + 1);
     if (left) omitted?.push(start, out.at);
   }
   out.byte(0x7d);
@@ -119,7 +132,7 @@ const out = new TextBytes();
  */
 export function canonicalJson(value: unknown, omit?: ReadonlySet<string>): string {
   out.reset();
-  writeValue(value, out, omit);
+  writeValue(value, out, 0, omit);
   return out.text(0, out.at);
 }
 
@@ -149,7 +162,8 @@ function prefixBytes(keyPrefix: string): Buffer {
 /**
  * Writes a record's canonical JSON and its event key for `occurrence`: the hash of
  * `<keyPrefix> U+0000 <canonical JSON without the top-level keys of omit> U+0000 <occurrence>` (eventKey), hashed
- * from the bytes as written. The identity text is the JSON's bytes again, its omitted members passed over.
+ * from the bytes as written. Once the JSON is read as a string, its omitted members are closed up in place, so the
+ * identity text is the bytes from the prefix on.
  */
 export function keyRecord(
   value: unknown,
@@ -160,41 +174,38 @@ export function keyRecord(
 ): void {
   out.reset();
   omittedRanges.length = 0;
-  const prefix = prefixBytes(keyPrefix);
-  // The prefix first, so a record with nothing omitted is hashed where it stands.
-  out.copy(prefix);
+  out.copy(prefixBytes(keyPrefix));
   const start = out.at;
   if (value !== null && typeof value === "object" && !Array.isArray(value))
-    writeObject(value as Record<string, unknown>, out, omit, omittedRanges);
-  else writeValue(value, out);
-  const end = out.at;
-  into.json = out.text(start, end);
-  let identity = 0;
-  if (omittedRanges.length > 0) {
-    identity = end;
-    out.copy(prefix);
-    identityBytes(start, end);
-  }
+    writeObject(value as Record<string, unknown>, out, 0, omit, omittedRanges);
+  else writeValue(value, out, 0);
+  into.json = out.text(start, out.at);
+  if (omittedRanges.length > 0) out.at = closeUp(start, out.at);
   out.byte(0);
   out.integer(occurrence);
-  into.key = uuidOf(hash("sha256", out.bytes.subarray(identity, out.at), "hex"));
+  into.key = uuidOf(hash("sha256", out.bytes.subarray(0, out.at), "hex"));
 }
 
-/** Copies the JSON [start, end) after it without its omitted members; the first member kept loses its comma. */
-function identityBytes(start: number, end: number): void {
-  const json = out.bytes;
-  let from = start;
-  let member = false;
-  for (let m = 0; m <= omittedRanges.length; m += 2) {
-    const to = m < omittedRanges.length ? (omittedRanges[m] as number) : end;
-    if (to > from) {
-      // Each member kept begins with its comma, but for the first of the identity.
-      out.copy(json, !member && json[from] === COMMA ? from + 1 : from, to);
-      // Anything copied past the `{` is a member (or the `}` that ends them).
-      if (to > start + 1) member = true;
-    }
-    if (m + 1 < omittedRanges.length) from = omittedRanges[m + 1] as number;
+/**
+ * Moves the members after each omitted one of the JSON [start, end) over it; the first member kept loses its comma.
+ * Returns where the identity text ends.
+ */
+function closeUp(start: number, end: number): number {
+  const bytes = out.bytes;
+  let at = omittedRanges[0] as number;
+  // Whether a member is kept before the first omitted one (past the `{`).
+  let member = at > start + 1;
+  for (let m = 1; m < omittedRanges.length; m += 2) {
+    const from = omittedRanges[m] as number;
+    const to = m + 1 < omittedRanges.length ? (omittedRanges[m + 1] as number) : end;
+    if (to === from) continue;
+    // Each member kept begins with its comma, but for the first of the identity.
+    const first = !member && bytes[from] === COMMA ? from + 1 : from;
+    bytes.copyWithin(at, first, to);
+    at += to - first;
+    member = true;
   }
+  return at;
 }
 
 /** A SHA-256 in hex, its first 128 bits written as a UUID in one string. */

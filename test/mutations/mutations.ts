@@ -218,8 +218,8 @@ export const MUTATIONS: readonly Mutation[] = [
     name: "the identity's first member keeps its comma",
     why: "a record whose first key is a description is keyed from `{,...}`: its key is not the one it always had",
     file: "src/sync/canonical-json.writer.ts",
-    find: "      out.copy(json, !member && json[from] === COMMA ? from + 1 : from, to);\n",
-    replace: "      out.copy(json, from, to);\n",
+    find: "    const first = !member && bytes[from] === COMMA ? from + 1 : from;\n",
+    replace: "    const first = from;\n",
     tests: ["test/sync/canonical-text.test.ts", "test/sync/event-keys.pinned.test.ts"],
   },
   {
