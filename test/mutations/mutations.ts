@@ -223,6 +223,14 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ["test/sync/canonical-text.test.ts", "test/sync/event-keys.pinned.test.ts"],
   },
   {
+    name: "short text copied byte by byte whatever its characters",
+    why: "a short value with a character past ASCII is written as one byte a character: the warehouse stores mojibake",
+    file: "src/warehouse/copy.encoder.ts",
+    find: "        if (c >= 0x80) break;\n",
+    replace: "        if (c >= 0x10000) break;\n",
+    tests: ["test/unit/copy-encoder.test.ts"],
+  },
+  {
     name: "staging table dropped at each commit",
     why: "every batch makes and drops a table: thousands of catalog rows written and deleted each round",
     file: "src/warehouse/batch.loader.ts",

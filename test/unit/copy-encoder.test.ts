@@ -1,5 +1,6 @@
 // COPY text encoded straight into UTF-8 chunks: the chunks together are exactly the rows' lines, each chunk holds
-// whole lines, and a value larger than a chunk (or a line across a chunk's end) is carried whole.
+// whole lines, and a value larger than a chunk (or a line across a chunk's end) is carried whole; a short value is
+// copied byte by byte only when it is ASCII.
 import { describe, expect, it } from "vitest";
 import { type CampaignLogRowInput, campaignLogTable } from "../../src/warehouse/copy.columns.js";
 import { encodeCopyChunks } from "../../src/warehouse/copy.encoder.js";
@@ -32,7 +33,14 @@ describe("encodeCopyChunks", () => {
   it("writes every row's line, across chunks of whole lines, with values larger than a chunk carried whole", () => {
     const huge = "ж".repeat(50_000) + "\ttab";
     const messages = Array.from({ length: 3000 }, (_, i) =>
-      i === 1000 ? huge : i === 2000 ? "nul\u0000here" : i % 3 === 0 ? null : `message ${i} ✓`,
+      i === 1000
+        ? huge
+        : i === 2000
+          ? "nul\u0000here"
+          : i % 3 === 0
+            ? null
+            : // Values at the length copied byte by byte and past it, ASCII or not at their last character.
+              (["x".repeat(64), "y".repeat(65), `${"z".repeat(63)}ж`, `${"w".repeat(64)}ж`][i % 5] ?? `message ${i} ✓`),
     );
     const chunks = [
       ...encodeCopyChunks(
