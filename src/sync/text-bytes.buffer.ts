@@ -11,9 +11,8 @@ const HEX = "0123456789abcdef";
 const SHORT_ESCAPES: Readonly<Record<number, number>> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
 
 /**
- * One growing buffer of UTF-8 bytes, kept for every record: the text being written, then, for a record with
- * omitted members or a key prefix, its identity text after it. `ascii` says whether every byte written since `reset`
- * is below 0x80 (the text is then read back as Latin-1, the cheapest string to make).
+ * One growing buffer of UTF-8 bytes, kept for every record: the text being written. `ascii` says whether every byte
+ * written since `reset` is below 0x80 (the text is then read back as Latin-1, the cheapest string to make).
  */
 export class TextBytes {
   bytes = Buffer.allocUnsafe(16 * 1024);
@@ -40,11 +39,11 @@ export class TextBytes {
   }
 
   /** Bytes written before, e.g. a quoted key: copied byte by byte (they are short). */
-  copy(from: Uint8Array, start = 0, end = from.length): void {
-    this.room(end - start);
+  copy(from: Uint8Array): void {
+    this.room(from.length);
     const bytes = this.bytes;
     let at = this.at;
-    for (let i = start; i < end; i++) {
+    for (let i = 0; i < from.length; i++) {
       const b = from[i] as number;
       if (b >= 0x80) this.ascii = false;
       bytes[at++] = b;
