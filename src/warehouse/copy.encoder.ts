@@ -97,9 +97,9 @@ function encodeValue(kind: ColumnKind, value: unknown, flags: RowFlags): string 
 /** About how many bytes of COPY text go into one chunk. */
 const CHUNK_BYTES = 64 * 1024;
 const TAB = 0x09;
+const NEWLINE = 0x0a;
 /** The longest value written byte by byte when it is ASCII; a longer one is encoded in one call. */
 const SHORT_TEXT = 64;
-const NEWLINE = 0x0a;
 
 /**
  * COPY text written straight into UTF-8 chunks: each value is encoded into the chunk it goes to, so no line or
