@@ -64,8 +64,8 @@ export async function runReset(
     const name = `${target.source}/${target.account}/${target.stream_key}`;
     const early = resetRefusal(target.cursor, to, new Date(), options.force === true);
     if (early) throw new Error(`${name}: cursor not moved: ${early}`);
-    const lock = await tryLockStream(warehouse.pool, target.stream_id);
-    if (!lock)
+    const attempt = await tryLockStream(warehouse.pool, target.stream_id);
+    if (!("lock" in attempt))
       throw new Error(
         `${target.source}/${target.account}/${target.stream_key} is being synced right now; try again when that run ends`,
       );
@@ -78,7 +78,7 @@ export async function runReset(
       from = current;
       await resetStream(warehouse.db, target.stream_id, to);
     } finally {
-      await lock.release();
+      await attempt.lock.release();
     }
     console.log(
       `${target.source}/${target.account}/${target.stream_key}: cursor moved from ${from?.toISOString() ?? "(start)"} to ${to?.toISOString() ?? "(the configured start time)"}; the next sync re-reads from there`,

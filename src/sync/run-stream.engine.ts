@@ -17,14 +17,14 @@ import type { Warehouse } from "../warehouse/warehouse.database.js";
 import type { EventTable } from "../warehouse/copy.columns.js";
 import type { CountGap } from "../warehouse/gaps.repository.js";
 import type { RejectedRecord } from "../warehouse/batch.loader.js";
-import { beginStreamRun } from "../warehouse/stream-runs.repository.js";
-import { getStream, type StreamIdentity } from "../warehouse/streams.repository.js";
+import { openStreamRun } from "../warehouse/stream-runs.repository.js";
+import type { StreamIdentity } from "../warehouse/streams.repository.js";
 import type { StreamLock } from "../warehouse/stream.lock.js";
 import type { Stream } from "../warehouse/warehouse.tables.js";
 import { failedRead, type ReadResult } from "./run-stream.failure.js";
 import { finishStream } from "./run-stream.finish.js";
 import { dropReadAhead, startReading, takeBatch } from "./run-stream.read-ahead.js";
-import { readThisRound, takeStreamLock } from "./run-stream.lock.js";
+import { takeStreamLock } from "./run-stream.lock.js";
 import { storeBatch } from "./run-stream.store.js";
 
 /**
@@ -161,21 +161,31 @@ export interface EngineRun<Row> {
   gaps: StreamGap[];
 }
 
-export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>): Promise<StreamOutcome> {
+/** Syncs one stream; `registered` is its row as the run registered it (none: registered here). */
+export async function runStream<Row>(
+  context: EngineContext,
+  job: StreamJob<Row>,
+  registered?: Stream,
+): Promise<StreamOutcome> {
   const log = context.log.child({
     source: job.identity.source,
     account: job.identity.account,
     stream: job.identity.streamKey,
   });
   const outcome = freshOutcome(job.identity, "succeeded");
-  const taken = await takeStreamLock(context, job.identity, log);
+  const taken = await takeStreamLock(context, job.identity, log, registered);
   if ("refused" in taken) return { ...outcome, ...taken.refused };
-  const { lock, registered } = taken;
+  const { lock } = taken;
   try {
-    // Read again under the lock: another process may have moved the cursor since, or read it whole.
-    const stream = (await getStream(context.warehouse.db, registered.stream_id)) ?? registered;
+    const opened = await openStreamRun(
+      context.warehouse.db,
+      context.runId,
+      taken.registered.stream_id,
+      context.roundStartedAt,
+    );
+    const { stream } = opened;
     outcome.cursor = stream.cursor;
-    if (readThisRound(stream, context)) {
+    if (!opened.opened) {
       log.info({ by: stream.last_run_id }, "stream was synced by another process since this run began: skipped");
       return { ...outcome, status: "skipped" };
     }
@@ -190,7 +200,6 @@ export async function runStream<Row>(context: EngineContext, job: StreamJob<Row>
       flushed: { requests: 0, retries: 0 },
       gaps: [],
     };
-    await beginStreamRun(context.warehouse.db, context.runId, stream.stream_id, stream.cursor);
     log.info({ cursor: stream.cursor }, "stream started");
     return await finishStream(run, await readStream(run));
   } finally {

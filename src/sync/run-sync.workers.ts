@@ -5,7 +5,8 @@
 import { toError } from "../errors.js";
 import type { Warehouse } from "../warehouse/warehouse.database.js";
 import { warehouseFailureMessage } from "../warehouse/connection.loss.js";
-import { streamCursors, streamLabel } from "../warehouse/streams.repository.js";
+import { registerStreams, streamLabel } from "../warehouse/streams.repository.js";
+import type { Stream } from "../warehouse/warehouse.tables.js";
 import {
   type EngineContext,
   freshOutcome,
@@ -15,30 +16,40 @@ import {
 } from "./run-stream.engine.js";
 import { takeOrder } from "./stream.order.js";
 
-/** The jobs in the order they are taken: see stream.order.ts. */
+/** A job of the run with its stream as the run registered it (undefined: gone since, registered again when taken). */
+export interface PlannedStream {
+  job: StreamJob<unknown>;
+  registered: Stream | undefined;
+}
+
+/** The jobs' streams registered at once, and the jobs in the order they are taken: see stream.order.ts. */
 export async function mostBehindFirst(
   warehouse: Warehouse,
   jobs: readonly StreamJob<unknown>[],
-): Promise<StreamJob<unknown>[]> {
-  const cursors = await streamCursors(
+): Promise<PlannedStream[]> {
+  const registered = await registerStreams(
     warehouse.db,
     jobs.map((j) => j.identity),
   );
-  return takeOrder(jobs, (identity) => cursors.get(streamLabel(identity)));
+  const streamOf = (identity: StreamJob<unknown>["identity"]) => registered.get(streamLabel(identity));
+  return takeOrder(jobs, (identity) => streamOf(identity)?.cursor).map((job) => ({
+    job,
+    registered: streamOf(job.identity),
+  }));
 }
 
 /** Runs the jobs in order, `parallelStreams` at a time; the outcomes in the order the streams ended. */
 export async function runStreams(
   context: EngineContext,
-  jobs: readonly StreamJob<unknown>[],
+  jobs: readonly PlannedStream[],
   parallelStreams: number,
 ): Promise<StreamOutcome[]> {
   const outcomes: StreamOutcome[] = [];
   let next = 0;
   const worker = async () => {
     while (next < jobs.length && !context.signal.aborted) {
-      const job = jobs[next++] as StreamJob<unknown>;
-      outcomes.push(await runGuarded(context, job));
+      const planned = jobs[next++] as PlannedStream;
+      outcomes.push(await runGuarded(context, planned));
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallelStreams, jobs.length) }, worker));
@@ -46,9 +57,9 @@ export async function runStreams(
 }
 
 /** One stream; when its own bookkeeping fails (the warehouse went away, say), a failed outcome saying so. */
-async function runGuarded(context: EngineContext, job: StreamJob<unknown>): Promise<StreamOutcome> {
+async function runGuarded(context: EngineContext, { job, registered }: PlannedStream): Promise<StreamOutcome> {
   try {
-    return await runStream(context, job);
+    return await runStream(context, job, registered);
   } catch (err) {
     // The stream's own bookkeeping failed (the warehouse went away, say): report it, go on.
     const error = warehouseFailureMessage(err);

@@ -19,7 +19,7 @@ import { Readable } from "node:stream";
 import { LoaderInputError } from "../errors.js";
 import { encodeCopyChunks, NUL_FLAG_COLUMN } from "./copy.encoder.js";
 import { jsonWithoutNul } from "./nul.replacement.js";
-import { checkGapInput, type CoveredRange, type GapRecord, recordGaps } from "./gaps.repository.js";
+import { checkGapInput, closeSteppedGaps, type CoveredRange, type GapRecord, recordGaps } from "./gaps.repository.js";
 import type { ColumnKind, EventTable } from "./copy.columns.js";
 
 const PG_TYPE: Record<ColumnKind, string> = {
@@ -162,31 +162,39 @@ async function loadInTransaction<Row>(
   }
   const rejects = batch.rejects ?? [];
   if (rejects.length > 0) await insertRejects(client, batch.streamId, batch.runId, rejects);
-  // With the batch that stepped past them: a crash after this commit keeps them.
-  if (batch.covered || (batch.gaps?.length ?? 0) > 0)
-    await recordGaps(client, batch.streamId, batch.runId, batch.covered, batch.gaps ?? []);
-  const inserted = await moveRowsAndCursor(client, { table: table.name, names, staged }, batch, rejects.length);
+  // With the batch that stepped past them: a crash after this commit keeps them. A batch that met no gap
+  // closes the ones it covered in the statement that moves it.
+  const gaps = batch.gaps ?? [];
+  if (gaps.length > 0) await recordGaps(client, batch.streamId, batch.runId, batch.covered, gaps);
+  const closes =
+    gaps.length === 0 && batch.covered && batch.covered.to.getTime() > batch.covered.from.getTime()
+      ? batch.covered
+      : undefined;
+  const into = { table: table.name, names, staged };
+  const inserted = await moveRowsAndCursor(client, into, batch, rejects.length, closes);
   return { inserted, duplicates: batch.events.length - inserted, rejects: rejects.length };
 }
 
 /**
  * One statement: the staged rows moved into the table (`on conflict (event_key) do nothing`: the number moved is
- * the number of new events), the stream's cursor and state moved, and the batch added to its stream run's
- * counters. Returns how many rows were new.
+ * the number of new events), the stream's cursor and state moved, the batch added to its stream run's counters,
+ * and the open stepped gaps in `closes` closed. Returns how many rows were new.
  */
 async function moveRowsAndCursor<Row>(
   client: Queryable,
   into: { table: string; names: string; staged: string | undefined },
   batch: BatchToLoad<Row>,
   rejects: number,
+  closes: CoveredRange | undefined,
 ): Promise<number> {
   const counters = batch.counters ?? {};
   const moved = into.staged
     ? `moved as (insert into ${into.table} (${into.names}, stream_id, run_id) select ${into.names}, $1, $2 from ${into.staged} on conflict (event_key) do nothing returning 1),
        n as (select count(*)::int as inserted from moved)`
     : "n as (select 0 as inserted)";
+  const closed = closes ? `closed as (${closeSteppedGaps({ stream: "$1", run: "$2", from: "$10", to: "$11" })}),` : "";
   const { rows } = await client.query<{ inserted: number; streams: number }>(
-    `with ${moved},
+    `with ${moved}, ${closed}
      cursor_moved as (
        update sync.streams
           set cursor = greatest(cursor, $3::timestamptz), state = state || $4::jsonb, updated_at = now()
@@ -217,6 +225,7 @@ async function moveRowsAndCursor<Row>(
       counters.eventsFetched ?? batch.events.length + rejects,
       batch.events.length,
       rejects,
+      ...(closes ? [closes.from.toISOString(), closes.to.toISOString()] : []),
     ],
   );
   const row = rows[0];

@@ -116,6 +116,17 @@ export function checkGapInput(
 }
 
 /**
+ * The statement that closes a stream's open stepped gaps whose place lies in [from, to) and is not among `met`
+ * (the places the batch met again), written with the given parameters; without `met`, all of them. The batch
+ * loader runs it inside the statement that moves a batch without gaps of its own (one round trip fewer).
+ */
+export function closeSteppedGaps(p: { stream: string; run: string; from: string; to: string; met?: string }): string {
+  return `update sync.gaps set closed_at = now(), closed_run_id = ${p.run}
+        where stream_id = ${p.stream} and kind = 'stepped' and closed_at is null
+          and at >= ${p.from}::timestamptz and at < ${p.to}::timestamptz${p.met ? ` and at <> all (${p.met}::timestamptz[])` : ""}`;
+}
+
+/**
  * Records what one batch learned about its stream's gaps, inside the batch's transaction: first closes the
  * open stepped gaps whose place lies in `covered` and that the batch did not meet again (read completely
  * since), then records each gap of the batch — a new row, or the open gap at the same place updated: its
@@ -135,9 +146,7 @@ export async function recordGaps(
   if (covered && covered.to.getTime() > covered.from.getTime()) {
     const result = await execute(
       client,
-      `update sync.gaps set closed_at = now(), closed_run_id = $2
-        where stream_id = $1 and kind = 'stepped' and closed_at is null
-          and at >= $3::timestamptz and at < $4::timestamptz and at <> all ($5::timestamptz[])`,
+      closeSteppedGaps({ stream: "$1", run: "$2", from: "$3", to: "$4", met: "$5" }),
       [streamId, runId, covered.from.toISOString(), covered.to.toISOString(), places],
     );
     closed = result.count;

@@ -20,25 +20,31 @@ export interface Queryable {
   query<R extends object>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
 }
 
-const HOLDERS = `select l.pid, coalesce(a.usename, '?') as role, coalesce(a.application_name, '') as application,
+/**
+ * The sessions other than this one holding the locks `keys` (a query of the key pairs), with `$3` and `$4` the
+ * application names of this job; `also`, a further condition.
+ */
+export function holdersQuery(keys: string, also = ""): string {
+  return `select l.pid, coalesce(a.usename, '?') as role, coalesce(a.application_name, '') as application,
        coalesce(a.usename = current_user and (a.application_name = $3 or a.application_name like $4), false) as sibling
   from pg_locks l
   left join pg_stat_activity a on a.pid = l.pid
  where l.locktype = 'advisory' and l.granted and l.objsubid = 2
    and l.database = (select oid from pg_database where datname = current_database())
    and l.pid <> pg_backend_pid()
-   and (l.classid, l.objid) in (select k1::oid, k2::oid from unnest($1::int[], $2::int[]) as k(k1, k2))
+   and (l.classid, l.objid) in (${keys})${also ? ` and ${also}` : ""}
  order by l.pid`;
+}
+
+const HOLDERS = holdersQuery("select k1::oid, k2::oid from unnest($1::int[], $2::int[]) as k(k1, k2)");
+
+/** This job's application names, `$3` and `$4` of holdersQuery. */
+export const SIBLING_NAMES: readonly string[] = [APPLICATION_NAME, `${APPLICATION_NAME} (%`];
 
 /** The sessions other than this one holding any of the locks `keys`, one row per session and lock. */
 export async function lockHolders(db: Queryable, keys: readonly LockKey[]): Promise<LockHolder[]> {
   if (keys.length === 0) return [];
-  const result = await db.query<LockHolder>(HOLDERS, [
-    keys.map((k) => k[0]),
-    keys.map((k) => k[1]),
-    APPLICATION_NAME,
-    `${APPLICATION_NAME} (%`,
-  ]);
+  const result = await db.query<LockHolder>(HOLDERS, [keys.map((k) => k[0]), keys.map((k) => k[1]), ...SIBLING_NAMES]);
   return result.rows.map((r) => ({ ...r, pid: Number(r.pid) }));
 }
 

@@ -1,28 +1,51 @@
 import { type Kysely, sql } from "kysely";
 import { type CountGap, recordCountGap } from "./gaps.repository.js";
 import { retryOnLostConnection } from "./connection.loss.js";
-import type { Database, SourceName, StreamRunStatus, StreamStatus } from "./warehouse.tables.js";
+import type { Database, SourceName, Stream, StreamRunStatus, StreamStatus } from "./warehouse.tables.js";
+
+/** The stream a run was to sync is no longer in the warehouse (removed while the run waited for it). */
+export class StreamGoneError extends Error {
+  override readonly name = "StreamGoneError";
+}
+
+/** The stream as read under its lock, and whether this run opened its row (false: read by another run since). */
+export interface OpenedStreamRun {
+  stream: Stream;
+  opened: boolean;
+}
 
 /**
- * Opens the stream's row for this run (status running) and marks the stream running: one statement, so one
- * round trip (a stream of an incremental run costs a few dozen milliseconds in all).
+ * Under the stream's lock, in one statement: reads the stream again (another process may have moved its cursor
+ * since the run registered it) and, unless another run has read it completely since `roundStartedAt` (copies
+ * side by side never read one stream twice in one round), opens its row for this run (status running, the
+ * cursor it starts from) and marks the stream running. Throws StreamGoneError when the stream is no longer in the
+ * warehouse.
  */
-export async function beginStreamRun(
+export async function openStreamRun(
   db: Kysely<Database>,
   runId: number,
   streamId: number,
-  cursorBefore: Date | null,
-): Promise<void> {
-  await sql`
-    with opened as (
+  roundStartedAt?: Date,
+): Promise<OpenedStreamRun> {
+  const { rows } = await sql<Stream & { opened: boolean }>`
+    with s as (select * from sync.streams where stream_id = ${streamId}),
+    opened as (
       insert into sync.stream_runs (run_id, stream_id, cursor_before, cursor_after, finished_at, completeness_gap, error)
-      values (${runId}, ${streamId}, ${cursorBefore}, ${cursorBefore}, null, null, null)
+      select ${runId}, s.stream_id, s.cursor, s.cursor, null, null, null from s
+       where not coalesce(s.last_read_at >= ${roundStartedAt ?? null}::timestamptz and s.last_run_id <> ${runId}, false)
       on conflict (run_id, stream_id) do update
         set status = 'running', cursor_before = excluded.cursor_before, started_at = now()
       returning 1
+    ), marked as (
+      update sync.streams set status = 'running', last_run_id = ${runId}, updated_at = now()
+       where stream_id = ${streamId} and exists (select 1 from opened)
     )
-    update sync.streams set status = 'running', last_run_id = ${runId}, updated_at = now()
-     where stream_id = ${streamId}`.execute(db);
+    select s.*, exists (select 1 from opened) as opened from s`.execute(db);
+  const row = rows[0];
+  if (!row)
+    throw new StreamGoneError(`no stream with stream_id ${streamId}: it left the warehouse before it was synced`);
+  const { opened, ...stream } = row;
+  return { stream, opened };
 }
 
 /**

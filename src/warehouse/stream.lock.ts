@@ -5,8 +5,8 @@
  * (lock.keys.ts), so no other role can compute them.
  */
 import type pg from "pg";
-import { type LockHolder, lockHolders } from "./lock.holders.js";
-import { lockKeysOf } from "./lock.keys.js";
+import { holdersQuery, type LockHolder, SIBLING_NAMES } from "./lock.holders.js";
+import { type LockKey, lockKeysOf } from "./lock.keys.js";
 
 export interface StreamLock {
   /**
@@ -21,20 +21,44 @@ export class StreamLockLostError extends Error {
   override readonly name = "StreamLockLostError";
 }
 
-/** Takes the lock without waiting; undefined when another session holds it. */
-export async function tryLockStream(pool: pg.Pool, streamId: number): Promise<StreamLock | undefined> {
+/** The lock taken, or the sessions that hold it (empty: let go since). */
+export type StreamLockAttempt = { lock: StreamLock } | { holders: LockHolder[] };
+
+/**
+ * The lock tried and, when it is held, its holders read after the try, in one statement: a copy that finds
+ * its stream taken by a sibling moves on after one round trip.
+ */
+const TRY_LOCK = `select t.locked, h.pid, h.role, h.application, h.sibling
+  from (select pg_try_advisory_lock($1::int, $2::int) as locked) t
+  left join lateral (${holdersQuery("select $1::int::oid, $2::int::oid", "not t.locked")}) h on true`;
+
+/** Takes the lock without waiting; when another session holds it, who does. */
+export async function tryLockStream(pool: pg.Pool, streamId: number): Promise<StreamLockAttempt> {
   const key = (await lockKeysOf(pool)).of("stream", streamId);
   const client = await pool.connect();
   try {
-    const result = await client.query<{ locked: boolean }>("select pg_try_advisory_lock($1, $2) as locked", [...key]);
-    if (!result.rows[0]?.locked) {
+    const { rows } = await client.query<{ locked: boolean } & LockHolder>(TRY_LOCK, [...key, ...SIBLING_NAMES]);
+    if (!rows[0]?.locked) {
       client.release();
-      return undefined;
+      const held = rows.filter((r) => r.pid !== null);
+      return {
+        holders: held.map((r) => ({
+          pid: Number(r.pid),
+          role: r.role,
+          application: r.application,
+          sibling: r.sibling,
+        })),
+      };
     }
   } catch (err) {
     client.release(err instanceof Error ? err : true);
     throw err;
   }
+  return { lock: heldOn(client, key) };
+}
+
+/** The lock held on `client`: lost with the connection, released by unlocking (or by dropping the connection). */
+function heldOn(client: pg.PoolClient, key: LockKey): StreamLock {
   let released = false;
   const lost = new AbortController();
   const onError = (err: Error) =>
@@ -63,12 +87,4 @@ export async function tryLockStream(pool: pg.Pool, streamId: number): Promise<St
       }
     },
   };
-}
-
-/**
- * The sessions holding the stream's lock, as pg_locks shows them now: empty when it was let go meanwhile.
- * Asked after tryLockStream found the stream held, to tell a sibling copy from a stranger.
- */
-export async function streamLockHolders(pool: pg.Pool, streamId: number): Promise<LockHolder[]> {
-  return lockHolders(pool, [(await lockKeysOf(pool)).of("stream", streamId)]);
 }

@@ -157,24 +157,32 @@ export async function confirmReadThrough(
 }
 
 /**
- * The cursors of the given streams (null: never read, or not yet known to the warehouse), keyed by
- * `source/account/stream key`: how far behind each is.
+ * Registers a run's streams at once and returns each as the warehouse holds it, keyed by `source/account/stream
+ * key`: those it did not know get their row (cursor null, status new), as ensureStream would give them. Two
+ * statements for the whole run instead of one to three round trips per stream when it is taken. The rows are
+ * inserted in one order (the database's, by identity), so copies that register the same streams at once wait
+ * on each other instead of deadlocking.
  */
-export async function streamCursors(
+export async function registerStreams(
   db: Kysely<Database>,
   streams: readonly StreamIdentity[],
-): Promise<Map<string, Date | null>> {
-  const cursors = new Map<string, Date | null>();
-  if (streams.length === 0) return cursors;
-  const rows = await sql<{ source: string; account: string; stream_key: string; cursor: Date | null }>`
-    select s.source, s.account, s.stream_key, s.cursor
-      from sync.streams s
-      join unnest(${streams.map((x) => x.source)}::text[], ${streams.map((x) => x.account)}::text[],
-                  ${streams.map((x) => x.streamKey)}::text[]) as t(source, account, stream_key)
-        on s.source = t.source and s.account = t.account and s.stream_key = t.stream_key`.execute(db);
-  for (const r of rows.rows)
-    cursors.set(streamLabel({ source: r.source, account: r.account, streamKey: r.stream_key }), r.cursor);
-  return cursors;
+): Promise<Map<string, Stream>> {
+  const registered = new Map<string, Stream>();
+  if (streams.length === 0) return registered;
+  const identities = sql`unnest(${streams.map((x) => x.source)}::text[], ${streams.map((x) => x.account)}::text[],
+                  ${streams.map((x) => x.streamKey)}::text[]) as t(source, account, stream_key)`;
+  await sql`
+    insert into sync.streams (source, account, stream_key)
+    select t.source, t.account, t.stream_key from ${identities}
+     order by t.source, t.account, t.stream_key
+    on conflict (source, account, stream_key) do nothing`.execute(db);
+  // A statement of its own: it sees the rows another copy registered while the insert above waited on them.
+  const rows = await sql<Stream>`
+    select s.* from sync.streams s
+      join ${identities} on s.source = t.source and s.account = t.account and s.stream_key = t.stream_key`.execute(db);
+  for (const row of rows.rows)
+    registered.set(streamLabel({ source: row.source, account: row.account, streamKey: row.stream_key }), row);
+  return registered;
 }
 
 /** `source/account/stream key`: one stream's name in logs and maps. */

@@ -4,7 +4,7 @@
 // stay `running` for good, which no later run repairs: the run is not `running`, so it is never abandoned).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { finishRun, UNRECORDED_END } from "../../src/warehouse/runs.repository.js";
-import { beginStreamRun } from "../../src/warehouse/stream-runs.repository.js";
+import { openStreamRun } from "../../src/warehouse/stream-runs.repository.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { startRun } from "../support/runs.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
@@ -23,8 +23,8 @@ describe("finishRun", () => {
     const runId = await startRun(db, "sync");
     const lost = await ensureStream(db, { source: "yandex_direct", account: "main", streamKey: "lost-end" });
     const ended = await ensureStream(db, { source: "yandex_direct", account: "main", streamKey: "ended" });
-    await beginStreamRun(db, runId, lost.stream_id, null);
-    await beginStreamRun(db, runId, ended.stream_id, null);
+    await openStreamRun(db, runId, lost.stream_id);
+    await openStreamRun(db, runId, ended.stream_id);
     await db
       .updateTable("sync.stream_runs")
       .set({ status: "succeeded", finished_at: new Date() })

@@ -14,7 +14,7 @@ import { migrations } from "../../migrations/index.js";
 import { migrateDown, migrateToLatest } from "../../src/warehouse/migrations.runner.js";
 import { startRun } from "../support/runs.js";
 import { streamStatuses } from "../../src/warehouse/status.repository.js";
-import { beginStreamRun, finishStreamRun } from "../../src/warehouse/stream-runs.repository.js";
+import { openStreamRun, finishStreamRun } from "../../src/warehouse/stream-runs.repository.js";
 import { ensureStream, resetStream } from "../../src/warehouse/streams.repository.js";
 import type { YandexDirectEventRowInput } from "../../src/warehouse/copy.columns.js";
 import { syntheticEvents } from "../support/synthetic-events.js";
@@ -266,7 +266,7 @@ describe("a stream run's end", () => {
     const stream = await newStream("count");
     const runs = [await run(), await run(), await run(), await run()];
     const finish = async (runId: number, countGap?: { at: Date; unread: number; reason: string } | null) => {
-      await beginStreamRun(database.warehouse.db, runId, stream.stream_id, null);
+      await openStreamRun(database.warehouse.db, runId, stream.stream_id);
       await finishStreamRun(database.warehouse.db, runId, stream.stream_id, {
         status: countGap ? "incomplete" : "succeeded",
         error: null,
@@ -306,7 +306,7 @@ describe("a stream run's end", () => {
     const earlier = await run();
     await load({ streamId: stream.stream_id, runId: earlier, gaps: [stepped(T("17:00:00"), 9)] });
     const runId = await run();
-    await beginStreamRun(database.warehouse.db, runId, stream.stream_id, null);
+    await openStreamRun(database.warehouse.db, runId, stream.stream_id);
     await load({
       streamId: stream.stream_id,
       runId,

@@ -14,7 +14,7 @@ import {
 import { loadBatch } from "../../src/warehouse/batch.loader.js";
 import { finishRun } from "../../src/warehouse/runs.repository.js";
 import { startRun } from "../support/runs.js";
-import { beginStreamRun, finishStreamRun } from "../../src/warehouse/stream-runs.repository.js";
+import { openStreamRun, finishStreamRun } from "../../src/warehouse/stream-runs.repository.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -201,28 +201,28 @@ beforeAll(async () => {
   ]);
 
   // Run 1: 101 succeeds, 202 stops at the tariff limit, other/101 is still in flight, both logins succeed.
-  await beginStreamRun(db, runs.first, streams.spring, null);
+  await openStreamRun(db, runs.first, streams.spring);
   await loadLog(streams.spring, runs.first, spring, "2026-03-01T12:00:00.500Z");
   await finishStreamRun(db, runs.first, streams.spring, { status: "succeeded", error: null, completenessGap: 0 });
-  await beginStreamRun(db, runs.first, streams.digest, null);
+  await openStreamRun(db, runs.first, streams.digest);
   await loadLog(streams.digest, runs.first, digest, "2026-03-01T10:00:06.001Z");
   await finishStreamRun(db, runs.first, streams.digest, {
     status: "partial",
     error: "Altcraft 402: tariff limit reached",
     completenessGap: 4,
   });
-  await beginStreamRun(db, runs.first, streams.otherSpring, null);
+  await openStreamRun(db, runs.first, streams.otherSpring);
   await loadLog(streams.otherSpring, runs.first, otherSpring, "2026-03-01T09:30:00.000Z");
-  await beginStreamRun(db, runs.first, streams.clientA, null);
+  await openStreamRun(db, runs.first, streams.clientA);
   await loadEvents(streams.clientA, runs.first, clientA, "2026-03-03T10:00:00Z");
   await finishStreamRun(db, runs.first, streams.clientA, { status: "succeeded", error: null });
-  await beginStreamRun(db, runs.first, streams.clientB, null);
+  await openStreamRun(db, runs.first, streams.clientB);
   await loadEvents(streams.clientB, runs.first, clientB, "2026-03-02T11:30:00Z");
   await finishStreamRun(db, runs.first, streams.clientB, { status: "succeeded", error: null });
 
   // Run 2: client-a fails; run 3: another process held client-a, which does not hide run 2.
   runs.second = await startRun(db, "sync");
-  await beginStreamRun(db, runs.second, streams.clientA, new Date("2026-03-03T10:00:00Z"));
+  await openStreamRun(db, runs.second, streams.clientA);
   await finishStreamRun(db, runs.second, streams.clientA, {
     status: "failed",
     error: "Yandex.Direct 53: authorization error",
