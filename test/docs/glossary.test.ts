@@ -19,7 +19,8 @@ const PLAIN = new Set(
     "options settings context dependencies hooks notice result summary text error class counter numbered mapped " +
     "configured listed load loaded rejected range stuck gauge update api factory connection closed criteria " +
     "paging access limits response read open writer policy answer asking part migration down dropped newer data " +
-    "loss refused holder wait timeout queryable catalog relation schema owner login lookup queue bytes"
+    "loss refused holder wait timeout queryable catalog relation schema owner login lookup queue bytes planned gone " +
+    "opened attempt"
   ).split(" "),
 );
 
