@@ -19,7 +19,14 @@ import { Readable } from "node:stream";
 import { LoaderInputError } from "../errors.js";
 import { encodeCopyChunks, NUL_FLAG_COLUMN } from "./copy.encoder.js";
 import { jsonWithoutNul } from "./nul.replacement.js";
-import { checkGapInput, closeSteppedGaps, type CoveredRange, type GapRecord, recordGaps } from "./gaps.repository.js";
+import {
+  checkGapInput,
+  closeSteppedGaps,
+  type CoveredRange,
+  coversTime,
+  type GapRecord,
+  recordGaps,
+} from "./gaps.repository.js";
 import type { ColumnKind, EventTable } from "./copy.columns.js";
 
 const PG_TYPE: Record<ColumnKind, string> = {
@@ -166,10 +173,7 @@ async function loadInTransaction<Row>(
   // closes the ones it covered in the statement that moves it.
   const gaps = batch.gaps ?? [];
   if (gaps.length > 0) await recordGaps(client, batch.streamId, batch.runId, batch.covered, gaps);
-  const closes =
-    gaps.length === 0 && batch.covered && batch.covered.to.getTime() > batch.covered.from.getTime()
-      ? batch.covered
-      : undefined;
+  const closes = gaps.length === 0 && coversTime(batch.covered) ? batch.covered : undefined;
   const into = { table: table.name, names, staged };
   const inserted = await moveRowsAndCursor(client, into, batch, rejects.length, closes);
   return { inserted, duplicates: batch.events.length - inserted, rejects: rejects.length };

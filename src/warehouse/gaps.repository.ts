@@ -45,6 +45,11 @@ export interface CoveredRange {
   to: Date;
 }
 
+/** Whether `covered` holds any time (an empty range closes no gap). */
+export function coversTime(covered: CoveredRange | undefined): covered is CoveredRange {
+  return covered !== undefined && covered.to.getTime() > covered.from.getTime();
+}
+
 /** What a stream's open gaps add up to. */
 export interface OpenGapSummary {
   openGaps: number;
@@ -143,7 +148,7 @@ export async function recordGaps(
   checkGapInput(`gaps of stream ${streamId}`, covered, gaps);
   const places = gaps.map((g) => g.at.toISOString());
   let closed = 0;
-  if (covered && covered.to.getTime() > covered.from.getTime()) {
+  if (coversTime(covered)) {
     const result = await execute(
       client,
       closeSteppedGaps({ stream: "$1", run: "$2", from: "$3", to: "$4", met: "$5" }),

@@ -45,7 +45,12 @@ export const SIBLING_NAMES: readonly string[] = [APPLICATION_NAME, `${APPLICATIO
 export async function lockHolders(db: Queryable, keys: readonly LockKey[]): Promise<LockHolder[]> {
   if (keys.length === 0) return [];
   const result = await db.query<LockHolder>(HOLDERS, [keys.map((k) => k[0]), keys.map((k) => k[1]), ...SIBLING_NAMES]);
-  return result.rows.map((r) => ({ ...r, pid: Number(r.pid) }));
+  return result.rows.map(holderOf);
+}
+
+/** A row of holdersQuery as a holder: its four fields, the pid a number. */
+export function holderOf(row: LockHolder): LockHolder {
+  return { pid: Number(row.pid), role: row.role, application: row.application, sibling: row.sibling };
 }
 
 /** `role bi_reader, application "Metabase", pid 4242`. */

@@ -5,7 +5,7 @@
  * (lock.keys.ts), so no other role can compute them.
  */
 import type pg from "pg";
-import { holdersQuery, type LockHolder, SIBLING_NAMES } from "./lock.holders.js";
+import { holderOf, holdersQuery, type LockHolder, SIBLING_NAMES } from "./lock.holders.js";
 import { type LockKey, lockKeysOf } from "./lock.keys.js";
 
 export interface StreamLock {
@@ -40,15 +40,7 @@ export async function tryLockStream(pool: pg.Pool, streamId: number): Promise<St
     const { rows } = await client.query<{ locked: boolean } & LockHolder>(TRY_LOCK, [...key, ...SIBLING_NAMES]);
     if (!rows[0]?.locked) {
       client.release();
-      const held = rows.filter((r) => r.pid !== null);
-      return {
-        holders: held.map((r) => ({
-          pid: Number(r.pid),
-          role: r.role,
-          application: r.application,
-          sibling: r.sibling,
-        })),
-      };
+      return { holders: rows.filter((r) => r.pid !== null).map(holderOf) };
     }
   } catch (err) {
     client.release(err instanceof Error ? err : true);
