@@ -366,4 +366,12 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: "      const ready = undefined as Snapshot<T> | undefined;\n",
     tests: ["test/yandex-direct/reader.test.ts"],
   },
+  {
+    name: "a start stamped when it is claimed",
+    why: "a process that reads the answer to its claim late sends its request later than stamped, so the next start on the row reaches the server less than a window after it: limit errors",
+    file: "src/warehouse/request-budget.rate.ts",
+    find: "set started_at = clock_timestamp() + $4::int * interval '1 millisecond'",
+    replace: "set started_at = clock_timestamp() + 0 * $4::int * interval '1 millisecond'",
+    tests: ["test/warehouse/request-budget.claim-to-send.test.ts"],
+  },
 ];

@@ -1,12 +1,14 @@
 // The shared request budget against a server that counts a strict sliding second: a process that reads the
 // answer to its claim late (a busy process, a slow database) still starts no request that the server refuses,
-// because its starts are stamped with when they are sent, not with when they were claimed.
+// because its starts are stamped with when they are sent, not with when they were claimed. The server runs in a
+// process of its own (test/support/simulator-process.ts), so it counts requests when they arrive.
 import { randomBytes } from "node:crypto";
+import { setTimeout } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSharedRequestGate } from "../../src/http/shared-request.gate.js";
-import { type AltcraftSimulator, startAltcraftSimulator } from "../../src/simulators/altcraft/index.js";
 import { createRequestBudgets } from "../../src/warehouse/request-budget.factory.js";
 import { openWarehouse } from "../../src/warehouse/warehouse.database.js";
+import { type SimulatorProcess, startAltcraftSimulatorProcess } from "../support/simulator-process.js";
 import { startSlowAnswerProxy } from "../support/slow-answer-proxy.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -14,13 +16,16 @@ const TOKEN = `token-${randomBytes(8).toString("hex")}`;
 const LIMITS = { concurrency: 5, requestsPerSecond: 5 };
 /** How late the slow process reads every answer of the database: far more than the window's 5 % margin. */
 const SLOW_ANSWERS_MS = 400;
-const REQUESTS_EACH = 30;
+/** Requests of the slow process; the quick one keeps the rate full until they are all answered. */
+const SLOW_REQUESTS = 6;
+/** How often the quick process starts a request: a little under the rate, the rest left to the slow one. */
+const QUICK_EVERY_MS = 250;
 
 let database: TestDatabase;
-let sim: AltcraftSimulator;
+let sim: SimulatorProcess;
 beforeAll(async () => {
   database = await createTestDatabase();
-  sim = await startAltcraftSimulator({
+  sim = await startAltcraftSimulatorProcess({
     host: "127.0.0.1",
     seed: 7,
     tokens: [TOKEN],
@@ -58,12 +63,22 @@ describe("the shared request budget's rate, as the server counts it", () => {
       return { warehouse, budgets, gate };
     });
     try {
-      const statuses = await Promise.all(
-        processes.flatMap(({ gate }) => Array.from({ length: REQUESTS_EACH }, () => gate.run(listCampaigns))),
-      );
+      const [slow, quick] = processes as [(typeof processes)[number], (typeof processes)[number]];
+      let slowDone = false;
+      const slowStatuses = Promise.all(Array.from({ length: SLOW_REQUESTS }, () => slow.gate.run(listCampaigns)));
+      void slowStatuses.finally(() => (slowDone = true)).catch(() => undefined);
+      // While the slow process reads, the quick one starts a request every QUICK_EVERY_MS: with the slow one's,
+      // the rate is full, and a start sent later than it was stamped would make six in one second.
+      const quickStatuses: Promise<number>[] = [];
+      while (!slowDone) {
+        quickStatuses.push(quick.gate.run(listCampaigns));
+        await setTimeout(QUICK_EVERY_MS);
+      }
+      const statuses = [...(await slowStatuses), ...(await Promise.all(quickStatuses))];
       // Every request was answered, none with the server's rate limit.
       expect(statuses.filter((s) => s === 429)).toHaveLength(0);
-      expect(statuses.filter((s) => s === 200)).toHaveLength(2 * REQUESTS_EACH);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(statuses.length);
+      expect(quickStatuses.length).toBeGreaterThan(SLOW_REQUESTS);
     } finally {
       for (const { budgets, warehouse } of processes) {
         await budgets.close();
