@@ -9,15 +9,22 @@
  * that row, a window after the stamp, could reach the server less than a window after it. So a claim stamps
  * the row that much later: the longest claim-to-send delay (statement sent to answer read) of the token's
  * last CLAIM_DELAYS claim statements in this process, claimed or not, or before the first, the round trip of
- * the statement that opened the budget connection. A claim whose answer took longer than the delay it stamped
- * is not used (its row counts as a start nobody made): another row is claimed at once, and the longer delay is
- * remembered.
+ * the statement that opened the budget connection, with a margin (CLAIM_DELAY_MARGIN). A claim whose answer took
+ * longer than the delay it stamped is not used (its row counts as a start nobody made): another row is claimed at
+ * once, and the longer delay is remembered.
  */
 import { query } from "./request-budget.connection.js";
 import type { RequestBudgetsState, RequestBudgetState } from "./request-budget.state.js";
 
 /** How many claim-to-send delays a token remembers. */
 export const CLAIM_DELAYS = 20;
+/**
+ * What a claim stamps beyond the longest delay remembered: a quarter more, and 5 ms. A row stamped a little late
+ * starts its next request that much later (5 ms of a 1,050 ms window when claims take a few ms); a claim slower than
+ * its stamp loses the row's whole window.
+ */
+export const CLAIM_DELAY_MARGIN = 1.25;
+export const CLAIM_DELAY_SLACK_MS = 5;
 
 const CREATE_ROWS = `insert into sync.request_starts (budget_key, slot)
   select $1, s from generate_series(0, $2::int - 1) s on conflict do nothing`;
@@ -45,10 +52,15 @@ export function windowOf(requestsPerSecond: number): { cap: number; intervalMs: 
   return { cap, intervalMs: Math.ceil(((1000 * cap) / requestsPerSecond) * 1.05) };
 }
 
-/** The claim-to-send delay a claim of the token stamps now, ms: the longest of the last ones measured. */
+/**
+ * The claim-to-send delay a claim of the token stamps now, ms: the longest of the last ones measured, with a
+ * margin. Without one, a claim slower than all of the last CLAIM_DELAYS (one in CLAIM_DELAYS + 1 of them, by
+ * chance alone) took its row for nothing: about 5 % of the rate lost once it binds.
+ */
 export function claimToSendMs(shared: RequestBudgetsState, state: RequestBudgetState): number {
   const delays = state.claimToSend;
-  return Math.ceil(delays.length > 0 ? Math.max(...delays) : shared.roundTripMs);
+  const longest = delays.length > 0 ? Math.max(...delays) : shared.roundTripMs;
+  return Math.ceil(longest * CLAIM_DELAY_MARGIN + CLAIM_DELAY_SLACK_MS);
 }
 
 function rememberDelay(state: RequestBudgetState, ms: number): void {

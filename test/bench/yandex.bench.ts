@@ -12,8 +12,9 @@
  *    The child also reports the sync's CPU per event (µs, user + system) and the share of its CPU time spent
  *    in garbage collection (PerformanceObserver 'gc' entries); the loader alone reports its CPU per event too
  *    (target: the sync's ≤ 1.5 × the loader's; GC ≤ 20 %).
- * 3. Rate limit: simulator and account both at `--rps` requests/s and 5 concurrent; achieved rate and
- *    the limit errors (506) the client had to retry (target ≥ 0.9 × rps, no 506).
+ * 3. Rate limit: simulator and account both at `--rps` requests/s and 5 concurrent, about `--rate-seconds`
+ *    (default 30) of requests; achieved rate and the limit errors (506) the client had to retry (target ≥ 0.9 ×
+ *    rps, no 506). `--rate-only` runs this section alone.
  * 4. Latency: the simulator answers every request after `--latency` ms (default 150), about
  *    `--latency-events` events (default 30,000) read by the sync in a child process (the simulator stays in this
  *    one, as a server elsewhere would: its work is not the sync's) with `--latency-page-limit` (default 200) and
@@ -607,6 +608,105 @@ async function requestsSection(): Promise<void> {
   printRequestsSummary("events", modes, REQUEST_TARGETS);
 }
 
+// ── 3. Rate limit ────────────────────────────────────────────────────────────────────────────────
+
+interface RateFigures {
+  ms: number;
+  /** Requests the simulator answered. */
+  served: number;
+  /** Requests the client made (retries too), and its retries. */
+  requests: number;
+  retries: number;
+  dbRetries: number;
+  inserted: number;
+  expected: number;
+  status: string;
+}
+
+/**
+ * A backfill against a simulator and an account both at `rps` requests/s and 5 concurrent: enough requests for
+ * about `seconds` s at `rps` (a request per full page of 20, a follow-up per window). The budget's window is 1,050
+ * ms (request.gate.ts, a 5 % margin), so the run is paced in bursts, one a window; whether its last requests fall
+ * into one burst more moves the figure by a window's worth (1 ÷ seconds): a longer run weighs that, and its start
+ * and end, less.
+ */
+async function rateSection(s: {
+  rps: number;
+  seconds: number;
+  logins: number;
+  parallelStreams: number;
+  log: ReturnType<typeof createLogger>;
+}): Promise<RateFigures> {
+  const ratePageLimit = 20;
+  const limited = await startVolume(s.rps * s.seconds * ratePageLimit, s.logins, 60, {
+    requestsPerSecond: s.rps,
+    concurrentRequests: 5,
+  });
+  const bench = await openBenchDatabase("eventlog_bench_yandex_rate");
+  try {
+    const config = benchConfig(
+      {
+        endpoint: limited.sim.endpoint,
+        logins: s.logins,
+        pageLimit: ratePageLimit,
+        concurrency: 5,
+        requestsPerSecond: s.rps,
+        parallelStreams: s.parallelStreams,
+      },
+      limited.startTime,
+    );
+    const started = performance.now();
+    const summary = await runSync({
+      warehouse: bench.warehouse,
+      config,
+      log: s.log,
+      signal: new AbortController().signal,
+      command: "bench",
+      now: () => new Date(CLOCK),
+    });
+    const ms = performance.now() - started;
+    const { rows } = await bench.warehouse.pool.query<{ retries: number }>(
+      "select coalesce(sum(retries), 0)::int as retries from sync.stream_runs where run_id = $1",
+      [summary.runId],
+    );
+    return {
+      ms,
+      served: limited.sim.requestCounts()[TOKEN]?.GetEventsLog ?? 0,
+      ...summarize(summary),
+      dbRetries: rows[0]?.retries ?? 0,
+      expected: limited.expected,
+      status: summary.status,
+    };
+  } finally {
+    await bench.close();
+    await limited.sim.close();
+  }
+}
+
+function printRate(rate: RateFigures, rps: number, say: (line: string) => void): void {
+  const achieved = (rate.served / rate.ms) * 1000;
+  say(
+    `rate limit ${rps}/s, 5 concurrent (both sides)   : ${achieved.toFixed(1)} requests/s achieved (${fmt(rate.served)} requests in ${seconds(rate.ms)}; ${fmt(rate.inserted)}/${fmt(rate.expected)} events, status ${rate.status})`,
+  );
+  say(`  achieved ÷ limit                         : ${(achieved / rps).toFixed(2)}   (target ≥ 0.90)`);
+  say(
+    `  limit errors (506) retried by the client : ${rate.retries} (sync.stream_runs.retries ${rate.dbRetries}; client attempts ${rate.requests} vs simulator count ${rate.served})   (target 0)`,
+  );
+}
+
+/** `--rate-only`: section 3 alone. */
+async function rateOnly(): Promise<void> {
+  const rps = numberArg("rps", 20);
+  const rate = await rateSection({
+    rps,
+    seconds: numberArg("rate-seconds", 30),
+    logins: numberArg("logins", 10),
+    parallelStreams: numberArg("parallel-streams", 4),
+    log: createLogger({ level: "silent" }),
+  });
+  printRate(rate, rps, (line) => console.log(line));
+}
+
 // ── 4. Latency ───────────────────────────────────────────────────────────────────────────────────
 
 /** The account's concurrency in section 4. */
@@ -800,12 +900,14 @@ async function main(): Promise<void> {
   if (process.argv.includes("--memory-only")) return memoryOnly();
   if (process.argv.includes("--requests-only")) return requestsSection();
   if (process.argv.includes("--latency-only")) return latencyOnly();
+  if (process.argv.includes("--rate-only")) return rateOnly();
   const events = numberArg("events", 1_000_000);
   const logins = numberArg("logins", 10);
   const perHour = numberArg("per-hour", 140);
   const pageLimit = numberArg("page-limit", 2000);
   const parallelStreams = numberArg("parallel-streams", 4);
   const rps = numberArg("rps", 20);
+  const rateSeconds = numberArg("rate-seconds", 30);
   const quick = process.argv.includes("--quick");
   const latencyMs = numberArg("latency", 150);
   const latencyEvents = numberArg("latency-events", 30_000);
@@ -977,64 +1079,7 @@ async function main(): Promise<void> {
   await sim.close();
 
   // ── 3. Rate limit ─────────────────────────────────────────────────────────────────────────────
-  // Enough requests for ~12 s at `rps`, so the run's start and end weigh little: about a request per full page
-  // (pageLimit 20), a follow-up per window, and the windows of logins after the first sized as the first learned.
-  const ratePageLimit = 20;
-  const rateEvents = rps * 12 * ratePageLimit;
-  let rate:
-    | {
-        ms: number;
-        served: number;
-        requests: number;
-        retries: number;
-        dbRetries: number;
-        inserted: number;
-        expected: number;
-        status: string;
-      }
-    | undefined;
-  if (!quick) {
-    const limited = await startVolume(rateEvents, logins, 60, { requestsPerSecond: rps, concurrentRequests: 5 });
-    const bench = await openBenchDatabase("eventlog_bench_yandex_rate");
-    try {
-      const config = benchConfig(
-        {
-          endpoint: limited.sim.endpoint,
-          logins,
-          pageLimit: ratePageLimit,
-          concurrency: 5,
-          requestsPerSecond: rps,
-          parallelStreams,
-        },
-        limited.startTime,
-      );
-      const started = performance.now();
-      const summary = await runSync({
-        warehouse: bench.warehouse,
-        config,
-        log,
-        signal: new AbortController().signal,
-        command: "bench",
-        now: () => new Date(CLOCK),
-      });
-      const ms = performance.now() - started;
-      const { rows } = await bench.warehouse.pool.query<{ retries: number }>(
-        "select coalesce(sum(retries), 0)::int as retries from sync.stream_runs where run_id = $1",
-        [summary.runId],
-      );
-      rate = {
-        ms,
-        served: limited.sim.requestCounts()[TOKEN]?.GetEventsLog ?? 0,
-        ...summarize(summary),
-        dbRetries: rows[0]?.retries ?? 0,
-        expected: limited.expected,
-        status: summary.status,
-      };
-    } finally {
-      await bench.close();
-      await limited.sim.close();
-    }
-  }
+  const rate = quick ? undefined : await rateSection({ rps, seconds: rateSeconds, logins, parallelStreams, log });
 
   const slow = await latencySection({
     latencyMs,
@@ -1090,16 +1135,7 @@ async function main(): Promise<void> {
     );
   }
   printMemory(memory);
-  if (rate) {
-    const achieved = (rate.served / rate.ms) * 1000;
-    say(
-      `rate limit ${rps}/s, 5 concurrent (both sides)   : ${achieved.toFixed(1)} requests/s achieved (${fmt(rate.served)} requests in ${seconds(rate.ms)}; ${fmt(rate.inserted)}/${fmt(rate.expected)} events, status ${rate.status})`,
-    );
-    say(`  achieved ÷ limit                         : ${(achieved / rps).toFixed(2)}   (target ≥ 0.90)`);
-    say(
-      `  limit errors (506) retried by the client : ${rate.retries} (sync.stream_runs.retries ${rate.dbRetries}; client attempts ${rate.requests} vs simulator count ${rate.served})   (target 0)`,
-    );
-  }
+  if (rate) printRate(rate, rps, say);
   printLatency(slow, aloneRate, { latencyMs, latencyPageLimit, logins, parallelStreams, requestsAhead });
   say(`peak RSS of this process                   : ${peakRssMiB()} MiB`);
 
