@@ -22,9 +22,15 @@ async function stream(res: ServerResponse, total: number): Promise<number> {
     const piece = CHUNK.subarray(0, Math.min(CHUNK.length, total - written));
     written += piece.length;
     if (!res.write(piece) && !closed) {
+      // Each wait takes its listeners off again: a long response waits for many drains.
       await new Promise<void>((resolve) => {
-        res.once("drain", resolve);
-        res.once("close", resolve);
+        const done = () => {
+          res.off("drain", done);
+          res.off("close", done);
+          resolve();
+        };
+        res.once("drain", done);
+        res.once("close", done);
       });
     }
   }
