@@ -83,7 +83,7 @@ export const MUTATIONS: readonly Mutation[] = [
     file: "src/warehouse/stream-runs.repository.ts",
     find: "       where not coalesce(s.last_read_at >= ",
     replace: "       where true or not coalesce(s.last_read_at >= ",
-    tests: ["test/sync/scale-out.test.ts"],
+    tests: ["test/warehouse/stream-registration.test.ts", "test/sync/scale-out.test.ts"],
   },
   {
     name: "covered gaps left open by a batch without gaps of its own",

@@ -49,12 +49,21 @@ describe("registerStreams", () => {
   });
 
   // Kills: copies planning at once ending with different rows for one stream, or one failing (a unique
-  // violation, a deadlock when their lists overlap in another order).
+  // violation, a deadlock when their lists overlap in another order). Each row inserted waits 2 ms here (a
+  // trigger in this file's database), so the four statements surely overlap: inserted in the order given, two
+  // lists in opposite orders each wait for a row the other holds.
   it("gives copies that register overlapping streams at once the same rows", async () => {
     const db = database.warehouse.db;
-    const streams = identities("together", 5000);
-    const lists = [streams, [...streams].reverse(), streams.slice(1000), [...streams.slice(0, 4000)].reverse()];
-    const results = await Promise.all(lists.map((list) => registerStreams(db, list)));
+    const { pool } = database.warehouse;
+    await pool.query(`create or replace function public.test_slow_insert() returns trigger language plpgsql as
+      $$ begin perform pg_sleep(0.002); return new; end $$`);
+    await pool.query(`create trigger test_slow_insert before insert on sync.streams
+      for each row execute function public.test_slow_insert()`);
+    const streams = identities("together", 400);
+    const lists = [streams, [...streams].reverse(), streams.slice(100), [...streams.slice(0, 300)].reverse()];
+    const results = await Promise.all(lists.map((list) => registerStreams(db, list))).finally(() =>
+      pool.query("drop trigger test_slow_insert on sync.streams"),
+    );
     const ids = new Map<string, number>();
     for (const [i, result] of results.entries()) {
       expect(result.size, `copy ${i}`).toBe(lists[i]?.length);
@@ -66,7 +75,7 @@ describe("registerStreams", () => {
     const { rows } = await database.warehouse.pool.query<{ n: number }>(
       "select count(*)::int as n from sync.streams where account = 'together'",
     );
-    expect(rows[0]?.n).toBe(5000);
+    expect(rows[0]?.n).toBe(400);
   });
 });
 
