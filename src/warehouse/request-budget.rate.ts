@@ -107,6 +107,8 @@ export async function claimStart(shared: RequestBudgetsState, state: RequestBudg
     if (claimed) continue;
     // No row at all: someone emptied the table; make them again.
     if (waitMs === null || waitMs === undefined) state.rows = undefined;
-    return Math.max(1, waitMs ?? 1);
+    // The wait was counted when the statement ran; its answer took part of it to come back, and the next claim
+    // takes about as long to reach the database: asked again that much sooner, it arrives as the row frees.
+    return Math.max(1, (waitMs ?? 1) - Math.round(tookMs));
   }
 }

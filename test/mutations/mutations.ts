@@ -382,4 +382,12 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: "  return Math.ceil(longest);\n",
     tests: ["test/unit/claim-delay.test.ts"],
   },
+  {
+    name: "the wait counted from the claim's answer",
+    why: "a process that reads its database's answers late asks again an answer after the row freed, and another process has taken it: it gets few starts and the rate goes unused",
+    file: "src/warehouse/request-budget.rate.ts",
+    find: "    return Math.max(1, (waitMs ?? 1) - Math.round(tookMs));\n",
+    replace: "    return Math.max(1, waitMs ?? 1);\n",
+    tests: ["test/warehouse/request-budget.claim-to-send.test.ts"],
+  },
 ];

@@ -20,6 +20,13 @@ const SLOW_ANSWERS_MS = 400;
 const SLOW_REQUESTS = 6;
 /** How often the quick process starts a request: a little under the rate, the rest left to the slow one. */
 const QUICK_EVERY_MS = 250;
+/** The budget's window at LIMITS (request-budget.rate.ts, windowOf): a second and its 5 % margin. */
+const WINDOW_MS = 1050;
+
+interface Budgets {
+  warehouse: ReturnType<typeof openWarehouse>;
+  budgets: ReturnType<typeof createRequestBudgets>;
+}
 
 let database: TestDatabase;
 let sim: SimulatorProcess;
@@ -81,6 +88,36 @@ describe("the shared request budget's rate, as the server counts it", () => {
       expect(quickStatuses.length).toBeGreaterThan(SLOW_REQUESTS);
     } finally {
       for (const { budgets, warehouse } of processes) {
+        await budgets.close();
+        await warehouse.close();
+      }
+      await proxy.close();
+    }
+  });
+
+  // Kills "the wait counted from the claim's answer": the slow process would ask again a whole answer late,
+  // after the quick one had taken the row that freed (it then got a start every 3 s or so).
+  it("has a process that reads its answers late ask again as the row frees, not an answer later", async () => {
+    const proxy = await startSlowAnswerProxy(database.url, SLOW_ANSWERS_MS);
+    const token = `token-${randomBytes(8).toString("hex")}`;
+    const [slow, quick] = [proxy.url, database.url].map((url, i) => {
+      const warehouse = openWarehouse(url, { applicationName: `budget-wait-${i}`, maxConnections: 2 });
+      return { warehouse, budgets: createRequestBudgets(warehouse.pool, { pollMs: 50 }) };
+    }) as [Budgets, Budgets];
+    try {
+      // The slow process's connection opened and its claim-to-send delay measured, on a token of its own.
+      expect(await slow.budgets.budget("altcraft", `${token}-warm`, LIMITS).claimStart()).toBe(0);
+      const quickBudget = quick.budgets.budget("altcraft", token, LIMITS);
+      // The quick process takes every start of the window.
+      for (let i = 0; i < LIMITS.requestsPerSecond; i++) expect(await quickBudget.claimStart()).toBe(0);
+      const taken = performance.now();
+      const wait = await slow.budgets.budget("altcraft", token, LIMITS).claimStart();
+      expect(wait).toBeGreaterThan(0);
+      // The rows free a window after they were taken (1,050 ms, and the quick process's few ms of stamp): the
+      // slow process's next claim is sent then, not an answer (400 ms) later.
+      expect(performance.now() + wait - taken).toBeLessThan(WINDOW_MS + SLOW_ANSWERS_MS / 2);
+    } finally {
+      for (const { budgets, warehouse } of [slow, quick]) {
         await budgets.close();
         await warehouse.close();
       }
