@@ -11,7 +11,9 @@
  * last CLAIM_DELAYS claim statements in this process, claimed or not, or before the first, the round trip of
  * the statement that opened the budget connection, with a margin (CLAIM_DELAY_MARGIN). A claim whose answer took
  * longer than the delay it stamped is not used (its row counts as a start nobody made): another row is claimed at
- * once, and the longer delay is remembered.
+ * once, and the longer delay is remembered. When no row is free, the answer names how long until one is, counted
+ * when the statement ran: the process asks again that long less its claim's round trip, so a process that reads
+ * its answers late still reaches the database as the row frees.
  */
 import { query } from "./request-budget.connection.js";
 import type { RequestBudgetsState, RequestBudgetState } from "./request-budget.state.js";
