@@ -79,6 +79,7 @@ export async function migrationLockHolder<DB>(db: Kysely<DB>): Promise<LockHolde
     from pg_locks l left join pg_stat_activity a on a.pid = l.pid
     where l.locktype = 'advisory' and l.granted and l.classid = ${CLASS_ID}::oid and l.objid = ${OBJ_ID}::oid
       and l.objsubid = 1 and l.pid <> pg_backend_pid()
+      and l.database = (select oid from pg_database where datname = current_database())
     limit 1`.execute(db);
   return rows[0];
 }

@@ -390,4 +390,12 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: "    return Math.max(1, waitMs ?? 1);\n",
     tests: ["test/warehouse/request-budget.claim-to-send.test.ts"],
   },
+  {
+    name: "the migration lock's holder looked for in every database",
+    why: "a migration of another database on the same server is named as the holder this one waits for",
+    file: "src/warehouse/migrations.lock.ts",
+    find: "      and l.database = (select oid from pg_database where datname = current_database())",
+    replace: "      and true",
+    tests: ["test/warehouse/migration-lock.test.ts"],
+  },
 ];

@@ -49,4 +49,22 @@ describe("the migration lock", () => {
     });
     expect(await migrationLockHolder(database.warehouse.db)).toBeUndefined();
   });
+
+  // Kills a holder query that reads pg_locks across databases: an advisory lock belongs to one database, so a
+  // migration of another database on the same server neither waits for this one nor is its holder.
+  it("names no holder for the same lock held in another database of the server", async () => {
+    const elsewhere = await createTestDatabase();
+    try {
+      await elsewhere.warehouse.db.connection().execute(async (held) => {
+        await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK_ID)})`.execute(held);
+        try {
+          expect(await migrationLockHolder(database.warehouse.db)).toBeUndefined();
+        } finally {
+          await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK_ID)})`.execute(held);
+        }
+      });
+    } finally {
+      await elsewhere.drop();
+    }
+  });
 });

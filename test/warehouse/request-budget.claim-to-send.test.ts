@@ -105,17 +105,19 @@ describe("the shared request budget's rate, as the server counts it", () => {
       return { warehouse, budgets: createRequestBudgets(warehouse.pool, { pollMs: 50 }) };
     }) as [Budgets, Budgets];
     try {
-      // The slow process's connection opened and its claim-to-send delay measured, on a token of its own.
-      expect(await slow.budgets.budget("altcraft", `${token}-warm`, LIMITS).claimStart()).toBe(0);
+      // Both processes' connections opened and their claim-to-send delays measured, on a token of their own.
+      for (const { budgets } of [slow, quick]) {
+        expect(await budgets.budget("altcraft", `${token}-warm`, LIMITS).claimStart()).toBe(0);
+      }
       const quickBudget = quick.budgets.budget("altcraft", token, LIMITS);
-      // The quick process takes every start of the window.
-      for (let i = 0; i < LIMITS.requestsPerSecond; i++) expect(await quickBudget.claimStart()).toBe(0);
-      const taken = performance.now();
+      // The quick process takes every start of the window (a claim answered too late for its stamp takes one too).
+      const takenFrom = performance.now();
+      while ((await quickBudget.claimStart()) === 0);
       const wait = await slow.budgets.budget("altcraft", token, LIMITS).claimStart();
       expect(wait).toBeGreaterThan(0);
-      // The rows free a window after they were taken (1,050 ms, and the quick process's few ms of stamp): the
-      // slow process's next claim is sent then, not an answer (400 ms) later.
-      expect(performance.now() + wait - taken).toBeLessThan(WINDOW_MS + SLOW_ANSWERS_MS / 2);
+      // The first row taken frees a window after it (1,050 ms, and the quick process's few ms of stamp): the slow
+      // process's next claim is sent then, not an answer (400 ms) later.
+      expect(performance.now() + wait - takenFrom).toBeLessThan(WINDOW_MS + (SLOW_ANSWERS_MS * 3) / 4);
     } finally {
       for (const { budgets, warehouse } of [slow, quick]) {
         await budgets.close();
