@@ -105,10 +105,9 @@ describe("the shared request budget's rate, as the server counts it", () => {
       return { warehouse, budgets: createRequestBudgets(warehouse.pool, { pollMs: 50 }) };
     }) as [Budgets, Budgets];
     try {
-      // Both processes' connections opened and their claim-to-send delays measured, on a token of their own.
-      for (const { budgets } of [slow, quick]) {
-        expect(await budgets.budget("altcraft", `${token}-warm`, LIMITS).claimStart()).toBe(0);
-      }
+      // Both processes' connections opened and their claim-to-send delays measured, on a token of their own
+      // (whatever the claims there give: on a loaded machine a slow answer can cost a row).
+      for (const { budgets } of [slow, quick]) await budgets.budget("altcraft", `${token}-warm`, LIMITS).claimStart();
       const quickBudget = quick.budgets.budget("altcraft", token, LIMITS);
       // The quick process takes every start of the window (a claim answered too late for its stamp takes one too).
       const takenFrom = performance.now();
