@@ -44,7 +44,7 @@ import { fileURLToPath } from "node:url";
 import { cpus } from "node:os";
 import { parseConfig } from "../../src/config/config.loader.js";
 import type { Config } from "../../src/config/config.schema.js";
-import { createLogger } from "../../src/log/pino.logger.js";
+import { createLogger, type Logger } from "../../src/log/pino.logger.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import { streamIdentity } from "../../src/sync/event.identity.js";
 import { snapshotOf, windowRows } from "../../src/sync/yandex-direct.jobs.js";
@@ -635,7 +635,7 @@ async function rateSection(s: {
   seconds: number;
   logins: number;
   parallelStreams: number;
-  log: ReturnType<typeof createLogger>;
+  log: Logger;
 }): Promise<RateFigures> {
   const ratePageLimit = 20;
   const limited = await startVolume(s.rps * s.seconds * ratePageLimit, s.logins, 60, {

@@ -62,7 +62,7 @@ describe("registerStreams", () => {
     const streams = identities("together", 400);
     const lists = [streams, [...streams].reverse(), streams.slice(100), [...streams.slice(0, 300)].reverse()];
     const results = await Promise.all(lists.map((list) => registerStreams(db, list))).finally(() =>
-      pool.query("drop trigger test_slow_insert on sync.streams"),
+      pool.query("drop trigger test_slow_insert on sync.streams; drop function public.test_slow_insert()"),
     );
     const ids = new Map<string, number>();
     for (const [i, result] of results.entries()) {
