@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startYandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import { numberArg, openBenchDatabase } from "./bench-database.js";
+import { SYNC_PARTS } from "./profile-parts.js";
 import type { FrameFigure, ProfileSummary } from "./sync-profile.js";
 
 const HOUR = 3_600_000;
@@ -47,6 +48,28 @@ function table(title: string, rows: readonly FrameFigure[], unit: (v: number) =>
   rows.slice(0, n).forEach((r, i) => {
     console.log(`| ${i + 1} | ${r.frame} | ${r.where || "—"} | ${unit(r.value)} | ${(100 * r.share).toFixed(1)} % |`);
   });
+}
+
+/**
+ * The profile's time by part of the sync (profile-parts.ts), per event: what the loader alone also pays, and
+ * what only the sync does. Profiled time: the profiler's own cost is in it, so compare shares.
+ */
+function printParts(summary: ProfileSummary, inserted: number): void {
+  const rows: [string, string][] = [
+    ...SYNC_PARTS.map((p): [string, string] => [p.name, p.does]),
+    ["gc", "garbage collection, whoever allocated"],
+    ["other", "frames no part names (the event loop, node's own)"],
+  ];
+  console.log(`\nSampled time by part of the sync (the nearest frame on the stack that names a part)`);
+  console.log("| part | what | self time | µs per event | share |");
+  console.log("|---|---|---|---|---|");
+  for (const [name, does] of rows) {
+    const ms = summary.parts[name] ?? 0;
+    const share = (100 * ms) / summary.sampledMs;
+    console.log(
+      `| ${name} | ${does} | ${ms.toFixed(0)} ms | ${((ms * 1000) / inserted).toFixed(2)} | ${share.toFixed(1)} % |`,
+    );
+  }
 }
 
 async function main(): Promise<void> {
@@ -95,6 +118,7 @@ async function main(): Promise<void> {
     table(`Top ${n} frames by self time (of ${ms(summary.sampledMs)} sampled, idle left out)`, summary.cpu, ms, n);
     table(`Top ${n} allocation sites (of ${bytes(summary.sampledBytes)} sampled)`, summary.allocation, bytes, n);
     const per = (v: number) => ((v * 1000) / inserted).toFixed(1);
+    printParts(summary, inserted);
     console.log("");
     console.log(`CPU per event (profiled)        : ${per(Number(result.cpuMs))} µs`);
     console.log(

@@ -12,6 +12,7 @@ import { writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
+import { partOf } from "./profile-parts.js";
 
 /** One frame of a profile: self time (ms) or bytes allocated, with its share of the whole. */
 export interface FrameFigure {
@@ -29,6 +30,8 @@ export interface ProfileSummary {
   gcSampledMs: number;
   /** Allocation profile: bytes allocated in all (an estimate from samples). */
   sampledBytes: number;
+  /** CPU profile: sampled ms by part of the sync (profile-parts.ts), the garbage collector's and `other` too. */
+  parts: Record<string, number>;
 }
 
 interface CallFrame {
@@ -77,6 +80,7 @@ function add(
 interface CpuNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 interface CpuProfile {
   nodes: CpuNode[];
@@ -89,13 +93,38 @@ interface HeapNode {
   children: HeapNode[];
 }
 
+/** Each node's part: its own frame's, else its caller's, up the stack (profile-parts.ts). */
+function partsOf(profile: CpuProfile): Map<number, string> {
+  const parent = new Map<number, number>();
+  const byId = new Map<number, CpuNode>();
+  for (const node of profile.nodes) {
+    byId.set(node.id, node);
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  const parts = new Map<number, string>();
+  const resolve = (id: number): string => {
+    const known = parts.get(id);
+    if (known !== undefined) return known;
+    const node = byId.get(id);
+    const gc = node?.callFrame.functionName === "(garbage collector)";
+    const up = parent.get(id);
+    const part = gc ? "gc" : ((node && partOf(whereOf(node.callFrame))) ?? (up === undefined ? "other" : resolve(up)));
+    parts.set(id, part);
+    return part;
+  };
+  for (const node of profile.nodes) resolve(node.id);
+  return parts;
+}
+
 function summarizeCpu(profile: CpuProfile) {
   const selfUs = new Map<number, number>();
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i] as number;
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
   }
+  const partOfNode = partsOf(profile);
   const byFrame = new Map<string, { frame: string; where: string; value: number }>();
+  const parts: Record<string, number> = {};
   let sampledMs = 0;
   let gcSampledMs = 0;
   for (const node of profile.nodes) {
@@ -104,8 +133,10 @@ function summarizeCpu(profile: CpuProfile) {
     sampledMs += ms;
     if (node.callFrame.functionName === "(garbage collector)") gcSampledMs += ms;
     add(byFrame, node.callFrame, ms);
+    const part = partOfNode.get(node.id) ?? "other";
+    parts[part] = (parts[part] ?? 0) + ms;
   }
-  return { cpu: top(byFrame, sampledMs), sampledMs, gcSampledMs };
+  return { cpu: top(byFrame, sampledMs), sampledMs, gcSampledMs, parts };
 }
 
 function summarizeHeap(head: HeapNode) {
