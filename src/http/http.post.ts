@@ -13,7 +13,10 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 export interface PostResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: string;
+  /** The body as it came. */
+  bytes: Buffer;
+  /** The body as UTF-8 text, decoded when first read. */
+  readonly body: string;
 }
 
 export interface PostOptions {
@@ -47,7 +50,7 @@ export function createHttpAgent(options: { maxResponseBytes?: number } = {}): Ht
 }
 
 /**
- * The body as text, read chunk by chunk and counted as it comes: past `limit` bytes the read stops and the
+ * The body, read chunk by chunk and counted as it comes: past `limit` bytes the read stops and the
  * connection is dropped, so an endless or enormous body (an error page of hundreds of MB) never sits in
  * memory. A Content-Length above the limit fails before any byte is read.
  */
@@ -55,7 +58,7 @@ async function readCapped(
   body: Dispatcher.ResponseData["body"],
   headers: Dispatcher.ResponseData["headers"],
   limit: number,
-): Promise<string> {
+): Promise<Buffer> {
   const declared = Number(headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) {
     // Dropping an unread body aborts it: that abort is the point, not an error to report.
@@ -71,7 +74,7 @@ async function readCapped(
     if (bytes > limit) throw new ResponseTooLargeError(limit);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks, bytes).toString("utf8");
+  return Buffer.concat(chunks, bytes);
 }
 
 export async function post(url: string, body: string, options: PostOptions): Promise<PostResult> {
@@ -86,8 +89,16 @@ export async function post(url: string, body: string, options: PostOptions): Pro
       dispatcher: options.agent,
     });
     const limit = options.agent.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    const text = await readCapped(response.body, response.headers, limit);
-    return { status: response.statusCode, headers: response.headers, body: text };
+    const bytes = await readCapped(response.body, response.headers, limit);
+    let text: string | undefined;
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      bytes,
+      get body() {
+        return (text ??= bytes.toString("utf8"));
+      },
+    };
   } catch (err) {
     if (err instanceof ResponseTooLargeError) throw err;
     if (options.signal?.aborted) throw toError(options.signal.reason);

@@ -398,4 +398,20 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: "      and true",
     tests: ["test/warehouse/migration-lock.test.ts"],
   },
+  {
+    name: "a piece of no element accepted",
+    why: "a page whose array ends in a comma (`[{...},]`), which is not JSON, is read as if the comma were not there",
+    file: "src/http/member-array.parser.ts",
+    find: "  return Array.isArray(parsed) && parsed.length > 0 ? parsed : undefined;\n",
+    replace: "  return Array.isArray(parsed) ? parsed : undefined;\n",
+    tests: ["test/http/member-array.test.ts"],
+  },
+  {
+    name: "any member taken for the one asked",
+    why: "a body whose one member is not `data` is read as a page of events",
+    file: "src/http/member-array.parser.ts",
+    find: "  if (!bytes.subarray(at, at + member.length).equals(member)) return undefined;\n",
+    replace: "",
+    tests: ["test/http/member-array.test.ts"],
+  },
 ];

@@ -7,6 +7,7 @@
  */
 import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
 import { type HttpAgent, parseRetryAfter, post } from "../../http/http.post.js";
+import { parseMemberArray } from "../../http/member-array.parser.js";
 import { createRedactor, type Redactor, redactedSnippet } from "../../http/secrets.redactor.js";
 import type { RequestGate } from "../../http/request.gate.js";
 import { gatedRequest, type RequestTally, type RetryOptions } from "../../http/request.retries.js";
@@ -97,6 +98,9 @@ export function createYandexDirectClient(options: YandexDirectClientOptions): Ya
           agent: options.agent,
           ...(signal ? { signal } : {}),
         });
+        // A page of events, `{"data": [...]}` exactly, is parsed in pieces; anything else whole, with its errors.
+        const items = response.status < 400 ? parseMemberArray(response.bytes, "data") : undefined;
+        if (items) return items;
         return parseResponse(response.status, response.body, {
           redact,
           retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
