@@ -1,6 +1,7 @@
 /**
  * bench:profile — where the Yandex.Direct sync spends its CPU and what it allocates:
  *   npm run bench:profile -- [--events 200000] [--logins 10] [--per-hour 140] [--page-limit 2000] [--top 10]
+ *     [--part requests]   (that part's top frames too: loader, requests, identity, mapping, evidence, gc, other)
  * The simulator and the database are set up here as bench:yandex does; the sync runs in a child process of its
  * own (bench:yandex's `--child-rss`) with `--profile`: a CPU profile (inspector Profiler, 0.5 ms samples) and an
  * allocation profile (sampling heap profiler that keeps the samples of collected objects: every allocation,
@@ -70,6 +71,17 @@ function printParts(summary: ProfileSummary, inserted: number): void {
       `| ${name} | ${does} | ${ms.toFixed(0)} ms | ${((ms * 1000) / inserted).toFixed(2)} | ${share.toFixed(1)} % |`,
     );
   }
+  const part = stringArg("part");
+  if (part === undefined) return;
+  const ms = (v: number) => `${v.toFixed(0)} ms`;
+  Object.defineProperty(ms, "name", { value: "self time" });
+  table(`Top frames of the part ${part} (share of all sampled time)`, summary.partFrames[part] ?? [], ms, 15);
+}
+
+/** `--<name> <value>`, or undefined. */
+function stringArg(name: string): string | undefined {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? process.argv[at + 1] : undefined;
 }
 
 async function main(): Promise<void> {

@@ -32,6 +32,8 @@ export interface ProfileSummary {
   sampledBytes: number;
   /** CPU profile: sampled ms by part of the sync (profile-parts.ts), the garbage collector's and `other` too. */
   parts: Record<string, number>;
+  /** CPU profile: each part's top frames by self time. */
+  partFrames: Record<string, FrameFigure[]>;
 }
 
 interface CallFrame {
@@ -125,6 +127,7 @@ function summarizeCpu(profile: CpuProfile) {
   const partOfNode = partsOf(profile);
   const byFrame = new Map<string, { frame: string; where: string; value: number }>();
   const parts: Record<string, number> = {};
+  const framesByPart = new Map<string, Map<string, { frame: string; where: string; value: number }>>();
   let sampledMs = 0;
   let gcSampledMs = 0;
   for (const node of profile.nodes) {
@@ -135,8 +138,12 @@ function summarizeCpu(profile: CpuProfile) {
     add(byFrame, node.callFrame, ms);
     const part = partOfNode.get(node.id) ?? "other";
     parts[part] = (parts[part] ?? 0) + ms;
+    const frames = framesByPart.get(part) ?? new Map<string, { frame: string; where: string; value: number }>();
+    framesByPart.set(part, frames);
+    add(frames, node.callFrame, ms);
   }
-  return { cpu: top(byFrame, sampledMs), sampledMs, gcSampledMs, parts };
+  const partFrames = Object.fromEntries([...framesByPart].map(([part, frames]) => [part, top(frames, sampledMs)]));
+  return { cpu: top(byFrame, sampledMs), sampledMs, gcSampledMs, parts, partFrames };
 }
 
 function summarizeHeap(head: HeapNode) {
