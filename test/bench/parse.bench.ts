@@ -1,6 +1,6 @@
 /**
  * bench:parse — a GetEventsLog page parsed whole (decoded into one string, then JSON.parse) against parsed in pieces
- * (src/http/member-array.parser.ts), on the same bodies, in one run:
+ * (src/http/member-array.reader.ts), on the same bodies, in one run:
  *   npm run bench:parse -- [--page-limit 2000] [--pages 40] [--rounds 5]
  * The bodies are the simulator's answers, in English (ASCII) and in Russian (UTF-8 descriptions). Each round parses
  * every page both ways, the order alternating; prints CPU per page (user + system, garbage collection included) and
@@ -8,7 +8,7 @@
  */
 import { GCProfiler } from "node:v8";
 import { createHttpAgent, post } from "../../src/http/http.post.js";
-import { parseMemberArray } from "../../src/http/member-array.parser.js";
+import { parseMemberArray } from "../../src/http/member-array.reader.js";
 import { startYandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import { isoSeconds } from "../../src/time/time.timestamp.js";
 import { numberArg } from "./bench-database.js";

@@ -1,7 +1,7 @@
 // A page of events parsed piece by piece gives exactly what JSON.parse of the whole body gives, or nothing (the body
 // is then parsed whole, with its errors): never other elements, never a body that is not JSON.
 import { describe, expect, it } from "vitest";
-import { PIECE_BYTES, parseMemberArray } from "../../src/http/member-array.parser.js";
+import { PIECE_BYTES, parseMemberArray } from "../../src/http/member-array.reader.js";
 
 /** A small deterministic generator (mulberry32), so a failure names a seed that repeats it. */
 function random(seed: number): () => number {

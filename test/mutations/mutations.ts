@@ -401,7 +401,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "a piece of no element accepted",
     why: "a page whose array ends in a comma (`[{...},]`), which is not JSON, is read as if the comma were not there",
-    file: "src/http/member-array.parser.ts",
+    file: "src/http/member-array.reader.ts",
     find: "  return Array.isArray(parsed) && parsed.length > 0 ? parsed : undefined;\n",
     replace: "  return Array.isArray(parsed) ? parsed : undefined;\n",
     tests: ["test/http/member-array.test.ts"],
@@ -409,7 +409,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "any member taken for the one asked",
     why: "a body whose one member is not `data` is read as a page of events",
-    file: "src/http/member-array.parser.ts",
+    file: "src/http/member-array.reader.ts",
     find: "  if (!bytes.subarray(at, at + member.length).equals(member)) return undefined;\n",
     replace: "",
     tests: ["test/http/member-array.test.ts"],

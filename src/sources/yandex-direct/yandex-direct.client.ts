@@ -7,7 +7,7 @@
  */
 import { ApiError, HttpError, MalformedResponseError } from "../../errors.js";
 import { type HttpAgent, parseRetryAfter, post } from "../../http/http.post.js";
-import { parseMemberArray } from "../../http/member-array.parser.js";
+import { parseMemberArray } from "../../http/member-array.reader.js";
 import { createRedactor, type Redactor, redactedSnippet } from "../../http/secrets.redactor.js";
 import type { RequestGate } from "../../http/request.gate.js";
 import { gatedRequest, type RequestTally, type RetryOptions } from "../../http/request.retries.js";
