@@ -1,8 +1,9 @@
 /**
  * The array of a JSON body that is exactly `{"<member>": [ ... ]}`, parsed piece by piece so that no string of the
- * whole body is ever made. V8 puts a string larger than about 128 KiB in its large-object space, and making one
- * costs a collection: a 500 KB page decoded whole costs about 2 ms, the same bytes decoded in pieces of 32 KiB about
- * a twentieth of that. JSON.parse of the pieces costs what JSON.parse of the whole does.
+ * whole body is ever made. V8 puts a string larger than about 128 KiB in its large-object space, on pages of its
+ * own, and making one costs far more than the same bytes in smaller strings: a 500 KB page decoded whole took about
+ * 2 ms on the 2-core machine, the same bytes decoded in pieces of 32 KiB about a twentieth of that. JSON.parse of the
+ * pieces costs what JSON.parse of the whole does (`npm run bench:parse`).
  *
  * The array's text is cut where an element ends in `},` and each piece is parsed on its own as `[<piece>]`. A cut
  * inside a string or a nested value leaves a piece that does not parse: JSON is read left to right, so a piece that
