@@ -53,6 +53,12 @@ export function numberArg(name: string, fallback: number): number {
   return value;
 }
 
+/** Reads `--name value` from argv; undefined when it is not given. */
+export function stringArg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? undefined : process.argv[i + 1];
+}
+
 export function peakRssMiB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }

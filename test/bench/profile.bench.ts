@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startYandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
-import { numberArg, openBenchDatabase } from "./bench-database.js";
+import { numberArg, openBenchDatabase, stringArg } from "./bench-database.js";
 import { SYNC_PARTS } from "./profile-parts.js";
 import type { FrameFigure, ProfileSummary } from "./sync-profile.js";
 
@@ -75,13 +75,12 @@ function printParts(summary: ProfileSummary, inserted: number): void {
   if (part === undefined) return;
   const ms = (v: number) => `${v.toFixed(0)} ms`;
   Object.defineProperty(ms, "name", { value: "self time" });
-  table(`Top frames of the part ${part} (share of all sampled time)`, summary.partFrames[part] ?? [], ms, 15);
-}
-
-/** `--<name> <value>`, or undefined. */
-function stringArg(name: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? process.argv[at + 1] : undefined;
+  const frames = summary.partFrames[part];
+  if (frames === undefined) {
+    console.log(`\nNo part ${part}: the parts are ${rows.map(([name]) => name).join(", ")}`);
+    return;
+  }
+  table(`Top frames of the part ${part} (share of all sampled time)`, frames, ms, 15);
 }
 
 async function main(): Promise<void> {

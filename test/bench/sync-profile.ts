@@ -14,6 +14,9 @@ import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
 import { partOf } from "./profile-parts.js";
 
+/** One frame's self time (ms) or bytes allocated, summed over the profile. */
+type FrameSum = { frame: string; where: string; value: number };
+
 /** One frame of a profile: self time (ms) or bytes allocated, with its share of the whole. */
 export interface FrameFigure {
   frame: string;
@@ -59,18 +62,14 @@ function whereOf(frame: CallFrame): string {
   return `${path.replace(/^node_modules\//, "")}:${line + 1}`;
 }
 
-function top(byFrame: Map<string, { frame: string; where: string; value: number }>, total: number): FrameFigure[] {
+function top(byFrame: Map<string, FrameSum>, total: number): FrameFigure[] {
   return [...byFrame.values()]
     .sort((a, b) => b.value - a.value)
     .slice(0, 25)
     .map((f) => ({ ...f, share: f.value / total }));
 }
 
-function add(
-  into: Map<string, { frame: string; where: string; value: number }>,
-  frame: CallFrame,
-  value: number,
-): void {
+function add(into: Map<string, FrameSum>, frame: CallFrame, value: number): void {
   const where = whereOf(frame);
   const name = frame.functionName || "(anonymous)";
   const key = `${name}@${where}`;
@@ -125,9 +124,9 @@ function summarizeCpu(profile: CpuProfile) {
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
   }
   const partOfNode = partsOf(profile);
-  const byFrame = new Map<string, { frame: string; where: string; value: number }>();
+  const byFrame = new Map<string, FrameSum>();
   const parts: Record<string, number> = {};
-  const framesByPart = new Map<string, Map<string, { frame: string; where: string; value: number }>>();
+  const framesByPart = new Map<string, Map<string, FrameSum>>();
   let sampledMs = 0;
   let gcSampledMs = 0;
   for (const node of profile.nodes) {
@@ -138,7 +137,7 @@ function summarizeCpu(profile: CpuProfile) {
     add(byFrame, node.callFrame, ms);
     const part = partOfNode.get(node.id) ?? "other";
     parts[part] = (parts[part] ?? 0) + ms;
-    const frames = framesByPart.get(part) ?? new Map<string, { frame: string; where: string; value: number }>();
+    const frames = framesByPart.get(part) ?? new Map<string, FrameSum>();
     framesByPart.set(part, frames);
     add(frames, node.callFrame, ms);
   }
@@ -147,7 +146,7 @@ function summarizeCpu(profile: CpuProfile) {
 }
 
 function summarizeHeap(head: HeapNode) {
-  const byFrame = new Map<string, { frame: string; where: string; value: number }>();
+  const byFrame = new Map<string, FrameSum>();
   let sampledBytes = 0;
   const walk = (node: HeapNode) => {
     if (node.selfSize > 0) {

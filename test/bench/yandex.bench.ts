@@ -55,7 +55,7 @@ import { loadBatch } from "../../src/warehouse/batch.loader.js";
 import { startRun } from "../support/runs.js";
 import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { runRange } from "../../src/sources/yandex-direct/events.evidence.js";
-import { machineBusySince, machineCpu, numberArg, openBenchDatabase, peakRssMiB } from "./bench-database.js";
+import { machineBusySince, machineCpu, numberArg, openBenchDatabase, peakRssMiB, stringArg } from "./bench-database.js";
 import { startSyncProfile } from "./sync-profile.js";
 import { boundHeapGrowth } from "../../src/cli/heap.growth.js";
 import {
@@ -78,9 +78,8 @@ const ACCOUNT = "bench";
 const TOKEN = "agency-token";
 const CURRENCY = "RUB";
 
-function stringArg(name: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i < 0 ? undefined : process.argv[i + 1];
+function requiredArg(name: string): string {
+  const value = stringArg(name);
   if (value === undefined) throw new Error(`Expected \`--${name}\``);
   return value;
 }
@@ -171,7 +170,7 @@ async function child(): Promise<void> {
   boundHeapGrowth();
   const config = benchConfig(
     {
-      endpoint: stringArg("endpoint"),
+      endpoint: requiredArg("endpoint"),
       logins: numberArg("logins", 10),
       pageLimit: numberArg("page-limit", 2000),
       concurrency: numberArg("concurrency", 5),
@@ -181,7 +180,7 @@ async function child(): Promise<void> {
     },
     numberArg("start", 1),
   );
-  const warehouse = openWarehouse(stringArg("database"), { maxConnections: config.sync.parallelStreams * 2 + 2 });
+  const warehouse = openWarehouse(requiredArg("database"), { maxConnections: config.sync.parallelStreams * 2 + 2 });
   let gcMs = 0;
   const gc = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) gcMs += entry.duration;
