@@ -106,6 +106,7 @@ describe("a page parsed piece by piece", () => {
   it("never gives other elements than JSON.parse: pages with a byte dropped, doubled or changed", () => {
     const next = random(11);
     const body = page(12, 300);
+    let compared = 0;
     for (let round = 0; round < 240; round++) {
       const at = Math.floor(next() * body.length);
       const kind = round % 3;
@@ -121,7 +122,11 @@ describe("a page parsed piece by piece", () => {
         expected = undefined;
       }
       const got = parseMemberArray(changed, "data");
-      if (got !== undefined) expect(got, `round ${round}`).toEqual(expected);
+      if (got === undefined) continue;
+      expect(got, `round ${round}`).toEqual(expected);
+      compared++;
     }
+    // Most single-byte changes fall inside a string and leave JSON valid: the comparison is made, not skipped.
+    expect(compared).toBeGreaterThan(100);
   });
 });
