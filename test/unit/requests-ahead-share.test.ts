@@ -44,6 +44,50 @@ describe("the requests ahead of an account's streams", () => {
     expect(reading[1]?.requestsAhead()).toBe(6);
   });
 
+  // Kills "a stream plans its end for the windows it reads now": the last stream of a run would read its end as
+  // `requestsAhead` long chains of pages while the windows of the streams that ended stand idle.
+  it("plan a stream's end for the windows it will have once the streams with less left to read have ended", () => {
+    const share = new RequestsAheadShare(2, 3, 3);
+    const [short, middle, long] = [share.join(), share.join(), share.join()];
+    expect(short?.windowsAtEnd(4)).toBe(2);
+    expect(middle?.windowsAtEnd(10)).toBe(3);
+    // The longest ends last: it will read all six of the account's windows.
+    expect(long?.windowsAtEnd(40)).toBe(6);
+    // Its rest shrinks below the middle one's: two streams end after the short one, three windows each.
+    expect(long?.windowsAtEnd(8)).toBe(3);
+  });
+
+  // Kills "the end planned for the whole account while streams may still start" (a stream that starts later
+  // would find the windows planned for by others).
+  it("plan a stream's end for its own requests ahead while streams of the account may still start", () => {
+    const share = new RequestsAheadShare(2, 3, 3);
+    const first = share.join();
+    share.join().leave();
+    expect(first.windowsAtEnd(40)).toBe(2);
+  });
+
+  // Kills "a stream that has not said what it has left counts as having nothing left": its windows would be
+  // planned for by another stream.
+  it("count a stream that has not said what it has left as one with more", () => {
+    const share = new RequestsAheadShare(2, 2, 2);
+    const said = share.join();
+    share.join();
+    expect(said.windowsAtEnd(1_000)).toBe(2);
+  });
+
+  // Kills "a stream's leaving tells no one": the streams left would read more windows only at their next window.
+  it("tell the streams still reading when one leaves, and no longer once a stream stops listening", () => {
+    const share = new RequestsAheadShare(1, 3, 3);
+    const [first, second, third] = [share.join(), share.join(), share.join()];
+    const told: string[] = [];
+    second.whenGrown(() => told.push("second"));
+    third.whenGrown(() => told.push("third"));
+    first.leave();
+    third.whenGrown(undefined);
+    second.leave();
+    expect(told).toEqual(["second", "third"]);
+  });
+
   it("count a stream's leaving once", () => {
     const share = new RequestsAheadShare(1, 3, 3);
     const seats = [share.join(), share.join(), share.join()];
@@ -79,6 +123,39 @@ describe("the next window's span", () => {
 });
 
 describe("windows read ahead", () => {
+  // Kills "the rest shared among the windows read now" and "windows start only at the next take": the end is cut
+  // for the windows the stream will have, and those start as soon as its depth grows.
+  it("cut the end of the read for the windows the stream will have, and start them once its depth grows", () => {
+    let depth = 2;
+    const started: [number, number][] = [];
+    const windows = windowsAhead({
+      read: async (from, to) => {
+        started.push([from, to]);
+        return { snapshots: [], gaps: [], events: 0 };
+      },
+      first: 0,
+      end: 16 * HOUR,
+      sizeMs: 8 * HOUR,
+      // 2 pages an hour: 32 pages left, four windows of 8 pages at most.
+      pagesPerMs: 2 / HOUR,
+      sized: true,
+      depth: () => depth,
+      atEnd: () => 4,
+    });
+    windows.take();
+    expect(started).toEqual([
+      [0, 4 * HOUR],
+      [4 * HOUR, 8 * HOUR],
+    ]);
+    depth = 4;
+    windows.fill();
+    // Four in flight now, the one whose turn it is counted: the rest (8 h) as the two planned for.
+    expect(started.slice(2)).toEqual([
+      [8 * HOUR, 12 * HOUR],
+      [12 * HOUR, 16 * HOUR],
+    ]);
+  });
+
   const empty: WindowPart = { snapshots: [], gaps: [], events: 0 };
 
   // Kills "depth fixed when the read starts": a stream whose share grows reads more windows at its next window.

@@ -7,6 +7,7 @@ import { type EventsStreamSettings, readEventWindows } from "../../src/sources/y
 import type { YandexDirectClient } from "../../src/sources/yandex-direct/yandex-direct.client.js";
 import type { GetEventsLogParams } from "../../src/sources/yandex-direct/yandex-direct.schema.js";
 import { RequestsAheadShare } from "../../src/sync/requests-ahead.share.js";
+import { until } from "../support/until.js";
 
 const S = 1000;
 const HOUR = 3600 * S;
@@ -87,5 +88,58 @@ describe("a stream's first window", () => {
     expect(await read(second.client, { ...settings("client-2"), share: learned })).toBe(second.events);
     // Sized from its first window: the whole range (4 h less the settle lag) shared by the two windows it reads at once.
     expect(second.windows).toEqual([2 * HOUR - 30 * S, 2 * HOUR - 30 * S]);
+  });
+});
+
+/**
+ * The server above, answering each request only once `answer()` is called (then every request at once); its
+ * windows are recorded as they are asked for.
+ */
+function heldServer() {
+  const inner = server();
+  const pending: (() => void)[] = [];
+  const asked: number[] = [];
+  let answering = false;
+  const client: YandexDirectClient = {
+    redact: inner.client.redact,
+    getEventsLog: (param, tally, signal) => {
+      if (!param.Offset) asked.push(Date.parse(param.TimestampTo ?? "") - Date.parse(param.TimestampFrom ?? "") - S);
+      const answer = () => inner.client.getEventsLog(param, tally, signal);
+      if (answering) return answer();
+      return new Promise((resolve) => pending.push(() => resolve(answer())));
+    },
+  };
+  return {
+    ...inner,
+    client,
+    pending,
+    asked,
+    answer: () => {
+      answering = true;
+      for (const release of pending.splice(0)) release();
+    },
+  };
+}
+
+describe("the last stream of an account", () => {
+  // Kills "a stream plans its end for the windows it reads now" (its end read as two long chains of pages) and
+  // "a stream reads more windows only at its next window" (the windows of the stream that ended stand idle while
+  // its windows in flight wait for their answers).
+  it("cuts its end for the windows it will have, and reads them as soon as the other stream ends", async () => {
+    const share = new RequestsAheadShare(2, 2, 2);
+    const other = share.join();
+    // Every 10 s, pages of 50: 7.2 pages an hour. The other stream has a page left.
+    other.learnWindow({ windowMs: 2 * HOUR, pagesPerMs: 7.2 / HOUR });
+    other.windowsAtEnd(1);
+    const held = heldServer();
+    const reading = read(held.client, { ...settings("client-2"), pageLimit: 50, share: share.join() });
+    await until("the first windows' requests", () => held.pending.length === 2);
+    // 4 h less the settle lag, in four windows: the two read now, two more once the other stream ends.
+    expect(held.asked).toEqual([3585 * S, 3585 * S]);
+    other.leave();
+    await until("four windows in flight", () => held.pending.length === 4);
+    expect(held.asked).toEqual([3585 * S, 3585 * S, 3585 * S, 3585 * S]);
+    held.answer();
+    expect(await reading).toBe(held.events);
   });
 });

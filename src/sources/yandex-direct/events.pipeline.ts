@@ -12,7 +12,9 @@
  * a stream with no learned size (its own, or its account's in this run) is read alone, so no windows of a guessed
  * size are planned ahead. Once the rest of
  * the read fits the windows that may still start, it is shared evenly among them (at least `PAGES_PER_SHARE`
- * pages each by density), so the stream's last windows are read side by side, not the last one alone. A window
+ * pages each by density), so the stream's last windows are read side by side, not the last one alone. Those are
+ * the windows the stream will have by its end (`atEnd`: its account's streams with less left end first and leave
+ * it theirs), of which `depth` start now and the rest as soon as the depth grows (`fill`). A window
  * ahead that fails fails the stream only when its turn comes: the windows before it are handed on first.
  * Whatever is in flight when the reader stops — the stream failed, a signal, the end of the read — is
  * dropped, unread further.
@@ -59,6 +61,13 @@ export interface LearnedWindow {
  */
 export interface AccountShare {
   requestsAhead(): number;
+  /**
+   * The most windows the stream may read at once before its read ends, given the pages it has left to read (by
+   * density): the share it will have once the streams with less left have ended. Plans its last windows.
+   */
+  windowsAtEnd(leftPages: number): number;
+  /** `listener` is called whenever the stream may read more windows at once (undefined: no longer). */
+  whenGrown(listener: (() => void) | undefined): void;
   learnedWindow(): LearnedWindow | undefined;
   learnWindow(learned: LearnedWindow): void;
 }
@@ -75,6 +84,11 @@ export interface WindowsAhead<T = unknown> {
   learned(sizeMs: number, pagesPerMs: number, nextFrom: number): void;
   /** The windows in flight, for the reader to drop them. */
   pending(): readonly WindowAhead<T>[];
+  /**
+   * Starts reads until `depth()` windows are in flight, the one whose turn it is counted until it is done
+   * (`learned`): the stream's share grew.
+   */
+  fill(): void;
 }
 
 /**
@@ -117,32 +131,39 @@ export function windowsAhead<T>(plan: {
   sized: boolean;
   /** Windows read at once now: the stream's requests ahead (it may grow as the account's other streams end). */
   depth: () => number;
+  /**
+   * The most windows read at once before the read ends, given the pages left (AccountShare.windowsAtEnd; default:
+   * the depth now): the rest of the read is shared among that many windows, of which `depth` start now.
+   */
+  atEnd?: (leftPages: number) => number;
 }): WindowsAhead<T> {
   const queue: WindowAhead<T>[] = [];
   let { sizeMs, sized, pagesPerMs } = plan;
   let next = plan.first;
+  // The window whose turn it is, until its read is done (`learned`): in flight too, though out of the queue.
+  let turn: WindowAhead<T> | undefined;
+  const inFlight = () => queue.length + (turn ? 1 : 0);
   const fill = () => {
     const depth = sized ? plan.depth() : 1;
-    while (queue.length < depth && next < plan.end) {
-      const span = nextWindowSpan(plan.end - next, sizeMs, depth - queue.length, pagesPerMs);
+    // What is left to read, the windows in flight included, in pages by density.
+    const leftPages = (plan.end - ((turn ?? queue[0])?.from ?? next)) * pagesPerMs;
+    const windows = sized ? Math.max(depth, plan.atEnd?.(leftPages) ?? depth) : depth;
+    while (inFlight() < depth && next < plan.end) {
+      const span = nextWindowSpan(plan.end - next, sizeMs, windows - inFlight(), pagesPerMs);
       const to = Math.min(plan.end, next + span);
-      const early = new EarlyRecordsQueue<T>();
-      const part = plan.read(next, to, early);
-      // Awaited when its turn comes; a window dropped before then must not be an unhandled rejection.
-      part.then(
-        () => early.close(),
-        () => early.close(),
-      );
-      queue.push({ from: next, to, plannedMs: sizeMs, part, early });
+      queue.push(startWindow(plan.read, next, to, sizeMs));
       next = to;
     }
   };
   return {
     take() {
+      turn = undefined;
       fill();
-      return queue.shift();
+      turn = queue.shift();
+      return turn;
     },
     learned(size, pages, from) {
+      turn = undefined;
       sizeMs = size;
       pagesPerMs = pages;
       sized = true;
@@ -153,7 +174,25 @@ export function windowsAhead<T>(plan: {
       next = from;
     },
     pending: () => queue,
+    fill,
   };
+}
+
+/** Starts the read of the window [from, to), planned at `plannedMs`. */
+function startWindow<T>(
+  read: (from: number, to: number, early: EarlyRecordsQueue<T>) => Promise<WindowPart<T>>,
+  from: number,
+  to: number,
+  plannedMs: number,
+): WindowAhead<T> {
+  const early = new EarlyRecordsQueue<T>();
+  const part = read(from, to, early);
+  // Awaited when its turn comes; a window dropped before then must not be an unhandled rejection.
+  part.then(
+    () => early.close(),
+    () => early.close(),
+  );
+  return { from, to, plannedMs, part, early };
 }
 
 /**
