@@ -182,6 +182,7 @@ export async function runStream<Row>(
       context.runId,
       taken.registered.stream_id,
       context.roundStartedAt,
+      lock,
     );
     const { stream } = opened;
     outcome.cursor = stream.cursor;

@@ -29,6 +29,8 @@ function sharedGates(deps: Pick<SyncDependencies, "warehouse" | "log">): {
   close(): Promise<void>;
 } {
   const budgets = createRequestBudgets(deps.warehouse.pool, { log: deps.log });
+  // Opened while the run plans, so its first requests do not wait for it.
+  void budgets.open();
   return {
     gates: (source, token, limits) => createSharedRequestGate(budgets.budget(source, token, limits), limits),
     close: () => budgets.close(),

@@ -61,7 +61,7 @@ async function open(shared: RequestBudgetsState): Promise<pg.Client> {
 }
 
 /** The budget connection, opened on first use; rejects once the budgets ended. */
-function connection(shared: RequestBudgetsState): Promise<pg.Client> {
+export function openConnection(shared: RequestBudgetsState): Promise<pg.Client> {
   const failed = failure(shared);
   if (failed) return Promise.reject(failed);
   if (shared.live) return Promise.resolve(shared.live);
@@ -81,7 +81,7 @@ export function query<R extends pg.QueryResultRow>(
   onSend?: (at: number) => void,
 ): Promise<pg.QueryResult<R>> {
   const run = shared.statements.then(async () => {
-    const client = shared.live ?? (await connection(shared));
+    const client = shared.live ?? (await openConnection(shared));
     try {
       onSend?.(performance.now());
       return await client.query<R>(name ? { name, text, values } : { text, values });

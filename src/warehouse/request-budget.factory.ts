@@ -34,7 +34,7 @@
  * request-budget.rate.ts (the rate window); this file wires them into RequestBudgets.
  */
 import type pg from "pg";
-import { endConnection } from "./request-budget.connection.js";
+import { endConnection, openConnection } from "./request-budget.connection.js";
 import { claimStart } from "./request-budget.rate.js";
 import { contested, onNotification, releaseSlot } from "./request-budget.slots.js";
 import {
@@ -125,6 +125,10 @@ export function createRequestBudgets(pool: pg.Pool, options: RequestBudgetOption
   return {
     ended: shared.ended.signal,
     budget: (source, token, limits) => budgetOf(shared, source, token, limits),
+    open: () => openConnection(shared).then(
+      () => undefined,
+      () => undefined,
+    ),
     close: () => closeBudgets(shared),
   };
 }

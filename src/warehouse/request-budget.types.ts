@@ -41,6 +41,12 @@ export interface RequestBudgets {
    * RequestBudgetLostError) or they were closed (a RequestBudgetClosedError). Slots held until then are gone.
    */
   readonly ended: AbortSignal;
+  /**
+   * Opens the budget connection now, not at the first request, so a run's first requests do not wait for it.
+   * Resolves once it is open or could not be; never rejects: the first request that needs the connection then
+   * fails as it would have.
+   */
+  open(): Promise<void>;
   /** Releases every slot and ends the connection; waiters fail with RequestBudgetClosedError. */
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import { type CountGap, recordCountGap } from "./gaps.repository.js";
 import { retryOnLostConnection } from "./connection.loss.js";
+import type { StreamLock } from "./stream.lock.js";
 import type { Database, SourceName, Stream, StreamRunStatus, StreamStatus } from "./warehouse.tables.js";
 
 /** The stream a run was to sync is no longer in the warehouse (removed while the run waited for it). */
@@ -26,8 +27,10 @@ export async function openStreamRun(
   runId: number,
   streamId: number,
   roundStartedAt?: Date,
+  /** The stream's lock: its run is opened on the lock's own connection. */
+  on?: Pick<StreamLock, "run">,
 ): Promise<OpenedStreamRun> {
-  const { rows } = await sql<Stream & { opened: boolean }>`
+  const statement = sql<Stream & { opened: boolean }>`
     with s as (select * from sync.streams where stream_id = ${streamId}),
     opened as (
       insert into sync.stream_runs (run_id, stream_id, cursor_before, cursor_after, finished_at, completeness_gap, error)
@@ -40,7 +43,10 @@ export async function openStreamRun(
       update sync.streams set status = 'running', last_run_id = ${runId}, updated_at = now()
        where stream_id = ${streamId} and exists (select 1 from opened)
     )
-    select s.*, exists (select 1 from opened) as opened from s`.execute(db);
+    select s.*, exists (select 1 from opened) as opened from s`;
+  const { rows } = on
+    ? await on.run<Stream & { opened: boolean }>(statement.compile(db))
+    : await statement.execute(db);
   const row = rows[0];
   if (!row)
     throw new StreamGoneError(`no stream with stream_id ${streamId}: it left the warehouse before it was synced`);

@@ -14,6 +14,8 @@ export interface StreamLock {
    * the lock went with it, and another process may take the stream.
    */
   lost: AbortSignal;
+  /** Runs one statement on the lock's own connection (the stream's first, so it needs no connection of its own). */
+  run<R>(compiled: { sql: string; parameters: readonly unknown[] }): Promise<{ rows: R[] }>;
   release(): Promise<void>;
 }
 
@@ -62,6 +64,11 @@ function heldOn(client: pg.PoolClient, key: LockKey): StreamLock {
   client.on("error", onError);
   return {
     lost: lost.signal,
+    run: async <R>(compiled: { sql: string; parameters: readonly unknown[] }) => {
+      lost.signal.throwIfAborted();
+      const result = await client.query(compiled.sql, [...compiled.parameters]);
+      return { rows: result.rows as R[] };
+    },
     release: async () => {
       if (released) return;
       released = true;

@@ -255,6 +255,22 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ["test/yandex-direct/account-window.test.ts"],
   },
   {
+    name: "stream's run opened on a connection of its own",
+    why: "each stream waits for a second connection of the pool (a new backend at a run's start) before its first request",
+    file: "src/sync/run-stream.engine.ts",
+    find: "      context.roundStartedAt,\n      lock,\n    );\n",
+    replace: "      context.roundStartedAt,\n    );\n",
+    tests: ["test/sync/round-trips.test.ts"],
+  },
+  {
+    name: "request budget's connection opened only by the first request",
+    why: "a run's first requests wait for the budget connection to be made, after its planning, not during it",
+    file: "src/warehouse/request-budget.factory.ts",
+    find: "    open: () => openConnection(shared).then(\n",
+    replace: "    open: () => Promise.resolve(openConnection).then(\n",
+    tests: ["test/warehouse/request-budget.test.ts"],
+  },
+  {
     name: "Yandex.Direct economy reads windows ahead",
     why: "economy's trust and audits follow the order of the windows: read at once, a recheck cannot go back",
     file: "src/sources/yandex-direct/events.stream.ts",

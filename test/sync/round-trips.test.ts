@@ -13,23 +13,33 @@ const yandex = useScenarioDatabase(startYandexScenario);
  * A warehouse on the test database whose statements are counted, but for a connection's staging table (made once
  * per connection the pool opens, whatever the streams).
  */
-function countedWarehouse(url: string): { warehouse: Warehouse; statements: string[] } {
+function countedWarehouse(url: string): { warehouse: Warehouse; statements: string[]; on: pg.PoolClient[] } {
   const warehouse = openWarehouse(url);
   const statements: string[] = [];
+  // The connection each statement ran on.
+  const on: pg.PoolClient[] = [];
   warehouse.pool.on("connect", (client: pg.PoolClient) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
       const first = args[0] as string | { text?: string } | undefined;
       const text = typeof first === "string" ? first : (first?.text ?? "copy");
-      if (!text.startsWith("create temp table")) statements.push(text);
+      if (!text.startsWith("create temp table")) {
+        statements.push(text);
+        on.push(client);
+      }
       return query(...args);
     };
   });
-  return { warehouse, statements };
+  return { warehouse, statements, on };
 }
 
 /** Statements of an incremental run (an hour after a first run) of `logins` streams, one batch each. */
 async function incrementalStatements(logins: number): Promise<string[]> {
+  return (await incrementalRun(logins)).statements;
+}
+
+/** An incremental run (an hour after a first run) of `logins` streams, one batch each: its statements counted. */
+async function incrementalRun(logins: number): Promise<{ statements: string[]; on: pg.PoolClient[] }> {
   const names = Array.from({ length: logins }, (_, i) => `client-${i + 1}`);
   const scenario = await yandex.start({
     logins: names,
@@ -49,7 +59,7 @@ async function incrementalStatements(logins: number): Promise<string[]> {
     await counted.warehouse.close();
   }
   await scenario.close();
-  return counted.statements;
+  return counted;
 }
 
 describe("a stream's round trips to the warehouse", () => {
@@ -63,5 +73,17 @@ describe("a stream's round trips to the warehouse", () => {
     // Lock (1), the stream read and its run opened (1), the batch: begin, COPY, the move, commit (4), the stream
     // run finished (1), unlock (1).
     expect(perStream, `statements per stream; the run of 12 made:\n${many.join("\n")}`).toBeLessThanOrEqual(8);
+  });
+
+  // Kills "a stream's run opened on a connection of its own": each stream would wait for a second connection of
+  // the pool (a new backend, at a run's start) before its first request.
+  it("opens a stream's run on the connection that took its lock", async () => {
+    const { statements, on } = await incrementalRun(3);
+    const locks = statements.flatMap((text, i) => (text.includes("pg_try_advisory_lock") ? [on[i]] : []));
+    const opens = statements.flatMap((text, i) => (/opened as \(\s*insert into sync\.stream_runs/.test(text) ? [on[i]] : []));
+    expect(locks).toHaveLength(3);
+    expect(opens).toHaveLength(3);
+    expect(new Set(locks).size).toBe(3);
+    for (const client of opens) expect(locks).toContain(client);
   });
 });

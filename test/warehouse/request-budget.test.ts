@@ -394,6 +394,30 @@ describe("the shared request budget", () => {
     await Promise.all(runsB);
   });
 
+  // Kills "open() opens nothing": a run's first requests would wait for the budget connection to be made.
+  it("opens its connection when asked, before any request needs it", async () => {
+    const a = startProcess("budget-open");
+    expect(await budgetConnection(a.name)).toBeUndefined();
+    await a.budgets.open();
+    expect(await budgetConnection(a.name)).toBeDefined();
+    await a.gate({ concurrency: 1, requestsPerSecond: 0 }).run(async () => 1);
+  });
+
+  // Kills "a failed open() rejects" (thrown at no one: an unhandled rejection ends the process): the first request
+  // that needs the connection fails instead.
+  it("leaves a connection it cannot open to fail the first request that needs it", async () => {
+    const warehouse = openWarehouse("postgres://eventlog@127.0.0.1:1/nowhere", { connectTimeoutMs: 2_000 });
+    const budgets = createRequestBudgets(warehouse.pool);
+    try {
+      await budgets.open();
+      const budget = budgets.budget("yandex_direct", testToken(), { concurrency: 1, requestsPerSecond: 0 });
+      await expect(budget.acquireSlot()).rejects.toThrow(/warehouse/);
+    } finally {
+      await budgets.close();
+      await warehouse.close();
+    }
+  });
+
   it("takes a request aborted by its signal out of the queue, whether it waits for the queue or for a slot", async () => {
     const limits = { concurrency: 1, requestsPerSecond: 0 };
     const holder = startProcess("budget-abort-holder");
