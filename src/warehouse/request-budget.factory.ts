@@ -125,10 +125,11 @@ export function createRequestBudgets(pool: pg.Pool, options: RequestBudgetOption
   return {
     ended: shared.ended.signal,
     budget: (source, token, limits) => budgetOf(shared, source, token, limits),
-    open: () => openConnection(shared).then(
-      () => undefined,
-      () => undefined,
-    ),
+    open: () =>
+      openConnection(shared).then(
+        () => undefined,
+        () => undefined,
+      ),
     close: () => closeBudgets(shared),
   };
 }

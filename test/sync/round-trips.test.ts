@@ -80,7 +80,9 @@ describe("a stream's round trips to the warehouse", () => {
   it("opens a stream's run on the connection that took its lock", async () => {
     const { statements, on } = await incrementalRun(3);
     const locks = statements.flatMap((text, i) => (text.includes("pg_try_advisory_lock") ? [on[i]] : []));
-    const opens = statements.flatMap((text, i) => (/opened as \(\s*insert into sync\.stream_runs/.test(text) ? [on[i]] : []));
+    const opens = statements.flatMap((text, i) =>
+      /opened as \(\s*insert into sync\.stream_runs/.test(text) ? [on[i]] : [],
+    );
     expect(locks).toHaveLength(3);
     expect(opens).toHaveLength(3);
     expect(new Set(locks).size).toBe(3);
