@@ -266,8 +266,8 @@ export const MUTATIONS: readonly Mutation[] = [
     name: "request budget's connection opened only by the first request",
     why: "a run's first requests wait for the budget connection to be made, after its planning, not during it",
     file: "src/warehouse/request-budget.factory.ts",
-    find: "    open: () => openConnection(shared).then(\n",
-    replace: "    open: () => Promise.resolve(openConnection).then(\n",
+    find: "      openConnection(shared).then(\n",
+    replace: "      Promise.resolve(openConnection).then(\n",
     tests: ["test/warehouse/request-budget.test.ts"],
   },
   {
