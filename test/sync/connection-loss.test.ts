@@ -35,9 +35,12 @@ afterAll(async () => {
 
 type Kind = "lock" | "load" | "any";
 
-/** Which backends of the job each kind strikes: idle ones holding a stream lock, loading ones, or any of them. */
+/**
+ * Which backends of the job each kind strikes: idle ones holding a stream lock (their last statement took it, or
+ * opened the stream's run, which runs on the lock's connection), loading ones, or any of them.
+ */
 const WHERE: Record<Kind, string> = {
-  lock: "query like '%pg_try_advisory_lock%'",
+  lock: "(query like '%pg_try_advisory_lock%' or query like '%opened as (%insert into sync.stream_runs%')",
   load: "(query like '%stage%' or query like 'insert into yandex_direct.events%' or query like 'begin%' or query like 'commit%')",
   any: "true",
 };
