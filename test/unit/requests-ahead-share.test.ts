@@ -159,6 +159,24 @@ describe("windows read ahead", () => {
   const empty: WindowPart = { snapshots: [], gaps: [], events: 0 };
 
   // Kills "depth fixed when the read starts": a stream whose share grows reads more windows at its next window.
+  // Kills "no density read as nothing left": a stream resuming at its own window size (its density not yet read)
+  // would tell its account it ends first, and the others would cut their ends for windows they never get.
+  it("say that what is left is not known while no density was read", () => {
+    const told: number[] = [];
+    const windows = windowsAhead({
+      read: async () => ({ snapshots: [], gaps: [], events: 0 }),
+      first: 0,
+      end: 16 * HOUR,
+      sizeMs: 8 * HOUR,
+      pagesPerMs: 0,
+      sized: true,
+      depth: () => 2,
+      atEnd: (leftPages) => (told.push(leftPages), 2),
+    });
+    windows.take();
+    expect(told).toEqual([Number.POSITIVE_INFINITY]);
+  });
+
   it("follow the stream's requests ahead as it changes, and read the last ones side by side", () => {
     let depth = 1;
     const started: [number, number][] = [];

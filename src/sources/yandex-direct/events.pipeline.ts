@@ -145,8 +145,9 @@ export function windowsAhead<T>(plan: {
   const inFlight = () => queue.length + (turn ? 1 : 0);
   const fill = () => {
     const depth = sized ? plan.depth() : 1;
-    // What is left to read, the windows in flight included, in pages by density.
-    const leftPages = (plan.end - ((turn ?? queue[0])?.from ?? next)) * pagesPerMs;
+    // What is left to read, the windows in flight included, in pages by density (not known without one).
+    const leftPages =
+      pagesPerMs > 0 ? (plan.end - ((turn ?? queue[0])?.from ?? next)) * pagesPerMs : Number.POSITIVE_INFINITY;
     const windows = sized ? Math.max(depth, plan.atEnd?.(leftPages) ?? depth) : depth;
     while (inFlight() < depth && next < plan.end) {
       const span = nextWindowSpan(plan.end - next, sizeMs, windows - inFlight(), pagesPerMs);
