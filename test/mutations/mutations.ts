@@ -271,6 +271,14 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ["test/warehouse/request-budget.test.ts"],
   },
   {
+    name: "Yandex.Direct no density read as nothing left",
+    why: "a stream resuming at its own window size tells its account it ends first: the others plan for windows they never get",
+    file: "src/sources/yandex-direct/events.pipeline.ts",
+    find: "      pagesPerMs > 0 ? (plan.end - ((turn ?? queue[0])?.from ?? next)) * pagesPerMs : Number.POSITIVE_INFINITY;\n",
+    replace: "      (plan.end - ((turn ?? queue[0])?.from ?? next)) * pagesPerMs;\n",
+    tests: ["test/unit/requests-ahead-share.test.ts"],
+  },
+  {
     name: "Yandex.Direct economy reads windows ahead",
     why: "economy's trust and audits follow the order of the windows: read at once, a recheck cannot go back",
     file: "src/sources/yandex-direct/events.stream.ts",
