@@ -29,7 +29,7 @@ interface Reader {
 
 export class RequestsAheadShare {
   private started = 0;
-  private reading = 0;
+  /** The streams reading now. */
   private readonly readers = new Set<Reader>();
   private learned: LearnedWindow | undefined;
   /** The account's `requestsAhead`. */
@@ -48,7 +48,6 @@ export class RequestsAheadShare {
   /** A stream starts reading; it leaves once its read is over, whatever the reason. */
   join(): RequestsAheadSeat {
     this.started++;
-    this.reading++;
     const reader: Reader = { leftPages: Number.POSITIVE_INFINITY };
     this.readers.add(reader);
     let left = false;
@@ -61,7 +60,6 @@ export class RequestsAheadShare {
       leave: () => {
         if (left) return;
         left = true;
-        this.reading--;
         this.readers.delete(reader);
         for (const other of this.readers) other.grown?.();
       },
@@ -73,8 +71,9 @@ export class RequestsAheadShare {
    * share), else an even share of the account's windows among the streams still reading.
    */
   private requestsAhead(): number {
-    if (this.started < this.streams || this.reading < 1) return this.perStream;
-    return Math.max(this.perStream, Math.floor(this.windows / this.reading));
+    const reading = this.readers.size;
+    if (this.started < this.streams || reading < 1) return this.perStream;
+    return Math.max(this.perStream, Math.floor(this.windows / reading));
   }
 
   /**

@@ -44,7 +44,7 @@ export async function openStreamRun(
        where stream_id = ${streamId} and exists (select 1 from opened)
     )
     select s.*, exists (select 1 from opened) as opened from s`;
-  const { rows } = on ? await on.run<Stream & { opened: boolean }>(statement.compile(db)) : await statement.execute(db);
+  const { rows } = on ? await on.run(statement.compile(db)) : await statement.execute(db);
   const row = rows[0];
   if (!row)
     throw new StreamGoneError(`no stream with stream_id ${streamId}: it left the warehouse before it was synced`);

@@ -4,6 +4,7 @@
  * so a process that dies releases it. Its two keys are derived from the warehouse's lock secret
  * (lock.keys.ts), so no other role can compute them.
  */
+import type { CompiledQuery } from "kysely";
 import type pg from "pg";
 import { holderOf, holdersQuery, type LockHolder, SIBLING_NAMES } from "./lock.holders.js";
 import { type LockKey, lockKeysOf } from "./lock.keys.js";
@@ -15,7 +16,7 @@ export interface StreamLock {
    */
   lost: AbortSignal;
   /** Runs one statement on the lock's own connection (the stream's first, so it needs no connection of its own). */
-  run<R>(compiled: { sql: string; parameters: readonly unknown[] }): Promise<{ rows: R[] }>;
+  run<R>(compiled: CompiledQuery<R>): Promise<{ rows: R[] }>;
   release(): Promise<void>;
 }
 
@@ -64,7 +65,7 @@ function heldOn(client: pg.PoolClient, key: LockKey): StreamLock {
   client.on("error", onError);
   return {
     lost: lost.signal,
-    run: async <R>(compiled: { sql: string; parameters: readonly unknown[] }) => {
+    run: async <R>(compiled: CompiledQuery<R>) => {
       lost.signal.throwIfAborted();
       const result = await client.query(compiled.sql, [...compiled.parameters]);
       return { rows: result.rows as R[] };

@@ -202,7 +202,7 @@ export async function* readEventWindows<T>(
   const stop = new AbortController();
   const stopped = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   const reading = windowReading({ client, tally, signal: stopped }, settings, state, capacity, audits);
-  // Economy reads one window at a time: its end is not planned for more.
+  // Economy reads one window at a time: its end is not planned for more, nor does it grow.
   const share = settings.completeness === "economy" ? undefined : settings.share;
   const windows = windowsAhead<T>({
     read: (from, to, early) => readWindow(reading, from, to, early),
@@ -214,7 +214,7 @@ export async function* readEventWindows<T>(
   });
   let current: WindowAhead<T> | undefined;
   // Windows ahead start as soon as the stream's share grows, not at its next window.
-  settings.share?.whenGrown(() => windows.fill());
+  share?.whenGrown(() => windows.fill());
   try {
     for (let window = windows.take(); window; window = windows.take()) {
       current = window;
@@ -225,7 +225,7 @@ export async function* readEventWindows<T>(
       yield windowRead(state, capacity, windows, { window, part, pageSize: reading.pageSize, settings, audits });
     }
   } finally {
-    settings.share?.whenGrown(undefined);
+    share?.whenGrown(undefined);
     stop.abort(new Error("the read of the stream stopped"));
     const left = current ? [current, ...windows.pending()] : windows.pending();
     for (const w of left) w.early.close();
