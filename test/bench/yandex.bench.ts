@@ -864,6 +864,10 @@ function printMemory(memory: readonly MemoryFigures[]): void {
         `heap at end ${m.result.heapMiB} MiB, largest heap ${m.result.heapTotalMiB} MiB, largest live after a full GC ${m.result.liveMiB} MiB of ${m.result.fullCollections}, largest external ${m.result.externalMiB} MiB; simulator store ${m.packedMiB.toFixed(1)} MiB packed, in the parent)`,
     );
     console.log(
+      `  CPU per event of the sync process      : ${((m.result.cpuMs * 1000) / m.result.inserted).toFixed(1)} µs; GC share ${((100 * m.result.gcMs) / m.result.cpuMs).toFixed(1)} %; ` +
+        `${fmt(m.result.allocatedBytes / m.result.inserted)} B allocated per event`,
+    );
+    console.log(
       `  with a full GC forced every 250 ms     : peak RSS ${m.sampled.rssMiB} MiB, largest heap left after one ${m.sampled.sampledLiveMiB} MiB (what the sync holds), largest heap ${m.sampled.heapTotalMiB} MiB`,
     );
   }
