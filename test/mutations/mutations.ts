@@ -454,4 +454,28 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: "",
     tests: ["test/http/member-array.test.ts"],
   },
+  {
+    name: "Yandex.Direct window asked without the second before it",
+    why: "where the API reads TimestampFrom as exclusive, the events of a window's first second are never read",
+    file: "src/sources/yandex-direct/events.window.ts",
+    find: "    TimestampFrom: isoSeconds(new Date(from - SECOND)),\n",
+    replace: "    TimestampFrom: isoSeconds(new Date(from)),\n",
+    tests: ["test/yandex-direct/switches.test.ts"],
+  },
+  {
+    name: "Yandex.Direct window asked a second short",
+    why: "where the API reads TimestampTo as exclusive, the events of a window's last second are never read",
+    file: "src/sources/yandex-direct/events.window.ts",
+    find: "    TimestampTo: isoSeconds(new Date(to)),\n",
+    replace: "    TimestampTo: isoSeconds(new Date(to - SECOND)),\n",
+    tests: ["test/yandex-direct/switches.test.ts"],
+  },
+  {
+    name: "Yandex.Direct seconds seen again never read again",
+    why: "a dense second whose records a later page holds again is numbered from pages that overlap: events are lost",
+    file: "src/sources/yandex-direct/events.evidence.ts",
+    find: "  return [...seconds].sort((a, b) => a - b);\n",
+    replace: "  return [];\n",
+    tests: ["test/yandex-direct/switches.test.ts"],
+  },
 ];

@@ -1,5 +1,8 @@
 // The client must be exact under every plausible reading of the API's open questions (api-contracts §4):
 // order of events, inclusive or exclusive bounds, timestamps without a zone, a silently clamped Limit.
+// Eight days of history are enough for each reading to show (hundreds of page and window bounds, bursts of one
+// second across pages): the mutations "Yandex.Direct window asked without the second before it", "… a second
+// short" and "… seconds seen again never read again" each fail these cases (test/mutations/mutations.ts).
 import { describe, expect, it } from "vitest";
 import type { EventOrder } from "../../src/simulators/yandex-direct/index.js";
 import { useScenarioDatabase } from "../support/scenario-database.js";
@@ -18,7 +21,7 @@ describe("Yandex.Direct sync under every reading of the API", () => {
     async (behaviour) => {
       const scenario = await start({
         logins: ["client-1"],
-        simulator: { ...behaviour, burstRate: 0.05, burstSize: 40, eventsPerHour: 20 },
+        simulator: { ...behaviour, burstRate: 0.05, burstSize: 40, eventsPerHour: 20, historyDays: 8 },
         account: { pageLimit: 100 },
       });
       expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
@@ -66,7 +69,7 @@ describe("Yandex.Direct sync under every reading of the API", () => {
   it("is exact when the server silently clamps Limit to a smaller maximum", async () => {
     const scenario = await start({
       logins: ["client-1", "client-3"],
-      simulator: { maxLimit: 60, overMaxLimit: "clamp", eventsPerHour: 40 },
+      simulator: { maxLimit: 60, overMaxLimit: "clamp", eventsPerHour: 40, historyDays: 8 },
       account: { pageLimit: 1000 },
     });
     expect((await scenario.run(database.warehouse)).status).toBe("succeeded");
