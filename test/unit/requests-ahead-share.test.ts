@@ -123,6 +123,8 @@ describe("the next window's span", () => {
 });
 
 describe("windows read ahead", () => {
+  const empty: WindowPart = { snapshots: [], gaps: [], events: 0 };
+
   // Kills "the rest shared among the windows read now" and "windows start only at the next take": the end is cut
   // for the windows the stream will have, and those start as soon as its depth grows.
   it("cut the end of the read for the windows the stream will have, and start them once its depth grows", () => {
@@ -131,7 +133,7 @@ describe("windows read ahead", () => {
     const windows = windowsAhead({
       read: async (from, to) => {
         started.push([from, to]);
-        return { snapshots: [], gaps: [], events: 0 };
+        return empty;
       },
       first: 0,
       end: 16 * HOUR,
@@ -156,15 +158,12 @@ describe("windows read ahead", () => {
     ]);
   });
 
-  const empty: WindowPart = { snapshots: [], gaps: [], events: 0 };
-
-  // Kills "depth fixed when the read starts": a stream whose share grows reads more windows at its next window.
   // Kills "no density read as nothing left": a stream resuming at its own window size (its density not yet read)
   // would tell its account it ends first, and the others would cut their ends for windows they never get.
   it("say that what is left is not known while no density was read", () => {
     const told: number[] = [];
     const windows = windowsAhead({
-      read: async () => ({ snapshots: [], gaps: [], events: 0 }),
+      read: async () => empty,
       first: 0,
       end: 16 * HOUR,
       sizeMs: 8 * HOUR,
@@ -177,6 +176,7 @@ describe("windows read ahead", () => {
     expect(told).toEqual([Number.POSITIVE_INFINITY]);
   });
 
+  // Kills "depth fixed when the read starts": a stream whose share grows reads more windows at its next window.
   it("follow the stream's requests ahead as it changes, and read the last ones side by side", () => {
     let depth = 1;
     const started: [number, number][] = [];
