@@ -52,7 +52,7 @@ export function drawFault(random: Random, options: FaultOptions): Fault | null {
 export function writeFault(
   res: ServerResponse,
   fault: Fault,
-  body: string,
+  body: string | Buffer,
   headers: Record<string, string> = {},
 ): void {
   switch (fault.kind) {
@@ -65,10 +65,12 @@ export function writeFault(
       res.on("close", () => clearTimeout(timer));
       return;
     }
-    case "truncate":
+    case "truncate": {
       res.writeHead(200, { ...headers, "content-type": "application/json; charset=utf-8" });
-      res.end(body.slice(0, Math.max(1, Math.floor(body.length / 2))));
+      const half = Math.max(1, Math.floor(body.length / 2));
+      res.end(typeof body === "string" ? body.slice(0, half) : body.subarray(0, half));
       return;
+    }
     case "garbage":
       res.writeHead(200, { ...headers, "content-type": "application/json; charset=utf-8" });
       res.end("\u0000\u0001not json at all");

@@ -106,6 +106,12 @@ export class EventStore {
     return { campaignIds, accountId: 200_000 + log.number };
   }
 
+  /** How many events one login has in one hour, without making them (generates the hour's bucket). */
+  hourCount(login: string, hour: number): number {
+    const log = this.log(login);
+    return this.bucket(log, login, hour).length / 3 + (log.extras.get(hour)?.length ?? 0);
+  }
+
   /** Every event of one login in one hour, ascending by second (generated first, then extras as added). */
   hourRecords(login: string, hour: number): EventRecord[] {
     const log = this.log(login);

@@ -43,6 +43,10 @@ function matches(r: EventRecord, f: EventFilter): boolean {
   );
 }
 
+function filters(f: EventFilter): boolean {
+  return [f.eventTypes, f.campaignIds, f.bannerIds, f.phraseIds, f.accountIds].some((set) => set && set.size > 0);
+}
+
 /** Shuffles each run of equal timestamps, seeded by the second so every request sees the same order. */
 function shuffleWithinSecond(records: EventRecord[], seed: number): void {
   let start = 0;
@@ -90,9 +94,22 @@ export function runQuery(store: EventStore, q: EventQuery, nowSec: number, seed:
   const lastHour = Math.floor(highSec / HOUR_SEC);
   const wanted = q.limit === undefined || q.lastEventOnly ? Number.POSITIVE_INFINITY : q.offset + q.limit;
   const descending = q.order === "descending";
+  // Whole hours before the Offset are counted, not read: paging by Offset would otherwise read a window's
+  // first pages again for each page after them.
+  const countable = q.offset > 0 && wanted !== Number.POSITIVE_INFINITY && !filters(q.filter);
+  let passed = 0;
   let out: EventRecord[] = [];
-  for (let i = 0; i <= lastHour - firstHour && out.length < wanted; i++) {
+  for (let i = 0; i <= lastHour - firstHour && passed + out.length < wanted; i++) {
     const hour = descending ? lastHour - i : firstHour + i;
+    if (countable && hour * HOUR_SEC >= lowSec && (hour + 1) * HOUR_SEC - 1 <= highSec) {
+      const count = q.logins.reduce((sum, login) => sum + store.hourCount(login, hour), 0);
+      // Everything read so far lies before the Offset too: it is passed over with the hour.
+      if (passed + out.length + count <= q.offset) {
+        passed += out.length + count;
+        out = [];
+        continue;
+      }
+    }
     const slice = hourSlice(store, q, hour, lowSec, highSec, seed);
     for (const r of slice) out.push(r);
   }
@@ -108,5 +125,5 @@ export function runQuery(store: EventStore, q: EventQuery, nowSec: number, seed:
     out = out.filter((r) => keep.has(r));
   }
   if (q.limit === undefined) return out;
-  return out.slice(q.offset, q.offset + q.limit);
+  return out.slice(q.offset - passed, q.offset - passed + q.limit);
 }

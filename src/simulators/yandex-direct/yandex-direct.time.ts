@@ -39,12 +39,23 @@ export function parseTimestamp(text: string, naiveOffsetMinutes: number): number
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, "0");
 
+/** `MM:SS` of each second of an hour. */
+const MINUTE_SECOND = Array.from({ length: 3600 }, (_, s) => `${pad(Math.floor(s / 60))}:${pad(s % 60)}`);
+/** The last hour written and its `YYYY-MM-DDTHH:`: a page's events mostly share their hour. */
+let lastHour = Number.NaN;
+let lastHourText = "";
+
 /** Epoch seconds → `YYYY-MM-DDTHH:MM:SSZ`, or without a zone in the given offset when `zoneless`. */
 export function formatTimestamp(epochSec: number, zoneless: boolean, offsetMin: number): string {
-  const shifted = new Date((epochSec + (zoneless ? offsetMin * 60 : 0)) * 1000);
-  const text =
-    `${pad(shifted.getUTCFullYear(), 4)}-${pad(shifted.getUTCMonth() + 1)}-${pad(shifted.getUTCDate())}` +
-    `T${pad(shifted.getUTCHours())}:${pad(shifted.getUTCMinutes())}:${pad(shifted.getUTCSeconds())}`;
+  const shifted = epochSec + (zoneless ? offsetMin * 60 : 0);
+  const hour = Math.floor(shifted / 3600);
+  if (hour !== lastHour) {
+    const d = new Date(hour * 3_600_000);
+    lastHourText =
+      `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}` + `T${pad(d.getUTCHours())}:`;
+    lastHour = hour;
+  }
+  const text = lastHourText + MINUTE_SECOND[shifted - hour * 3600];
   return zoneless ? text : `${text}Z`;
 }
 

@@ -7,7 +7,7 @@ import {
   startYandexDirectSimulator,
   type YandexDirectSimulator,
 } from "../../../src/simulators/yandex-direct/index.js";
-import { events, getEventsLog, manualClock } from "./helpers.js";
+import { events, getEventsLog, manualClock, post } from "./helpers.js";
 
 const clock = manualClock("2026-03-10T12:00:00Z");
 const FROM = "2026-03-08T12:00:00Z";
@@ -146,6 +146,54 @@ describe("Limit and Offset", () => {
   });
   test("Offset past the end gives an empty page", async () => {
     expect(await events(sim, { ...base, Limit: 10, Offset: 1_000_000 })).toEqual([]);
+  });
+  // The simulator counts the whole hours before an Offset instead of reading them. Kills: an hour cut by the
+  // bounds counted whole; hours counted after a cut hour's events were read; the page cut from the wrong place.
+  test.each(["ascending", "descending"] as const)(
+    "a page at any Offset is that part of the one answer, bounds inside hours, two logs, %s",
+    async (order) => {
+      const own = await startYandexDirectSimulator({
+        clock: clock.now,
+        historyDays: 2,
+        eventsPerHour: 6,
+        clientLogins: 2,
+      });
+      try {
+        own.setOptions({ order });
+        own.addEvents("client-2", [{ Timestamp: "2026-03-09T05:20:00Z", EventType: "LowCTR", CampaignID: 7 }]);
+        const param = {
+          ...base,
+          TimestampFrom: "2026-03-08T12:30:00Z",
+          TimestampTo: "2026-03-09T18:15:00Z",
+          Logins: ["client-1", "client-2"],
+        };
+        const all = await events(own, param, own.agency.token);
+        expect(all.length).toBeGreaterThan(200);
+        for (let offset = 0; offset <= all.length; offset++) {
+          const page = await events(own, { ...param, Limit: 13, Offset: offset }, own.agency.token);
+          expect(page, `Offset ${offset}`).toEqual(all.slice(offset, offset + 13));
+        }
+      } finally {
+        await own.close();
+      }
+    },
+  );
+  test("an answer is compact JSON, the same text however many items it holds", async () => {
+    for (const limit of [1, 127, 128, 129, 300]) {
+      const answer = await post(sim, {
+        method: "GetEventsLog",
+        token: sim.advertiser.token,
+        param: { ...base, Limit: limit },
+      });
+      expect(answer.text).toBe(JSON.stringify(answer.body));
+      expect((answer.body?.data as unknown[]).length).toBe(limit);
+    }
+    const empty = await post(sim, {
+      method: "GetEventsLog",
+      token: sim.advertiser.token,
+      param: { ...base, Limit: 5, Offset: 1_000_000 },
+    });
+    expect(empty.text).toBe('{"data":[]}');
   });
 });
 
