@@ -16,6 +16,7 @@ import * as privateLocks from "./2026-12-03T1300_private-locks.js";
 import * as loginSpelling from "./2026-12-03T1400_login-spelling.js";
 import * as streamRunBatches from "./2026-12-03T1500_stream-run-batches.js";
 import * as ownerFreshness from "./2026-12-03T1700_owner-freshness.js";
+import * as freshnessPlan from "./2026-12-04T0900_freshness-plan.js";
 
 export const migrations: Record<string, Migration> = {
   "2026-11-23T1500_sync-bookkeeping": syncBookkeeping,
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   "2026-12-03T1400_login-spelling": loginSpelling,
   "2026-12-03T1500_stream-run-batches": streamRunBatches,
   "2026-12-03T1700_owner-freshness": ownerFreshness,
+  "2026-12-04T0900_freshness-plan": freshnessPlan,
 };

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrations } from "../../migrations/index.js";
 import { runCli } from "../support/cli.js";
 import { createEmptyDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -31,7 +32,8 @@ describe("eventlog-sync migrate", () => {
     expect(second.code).toBe(0);
     expect(second.stderr).not.toContain("migrations applied");
     expect(second.stdout).toContain("warehouse is up to date");
-    const down = await runCli(["migrate", "--down", "15"], { env, cwd });
+    // Every migration, the first included.
+    const down = await runCli(["migrate", "--down", String(Object.keys(migrations).length)], { env, cwd });
     expect(down.code).toBe(0);
     expect(down.stdout).toMatch(/reverted \S+event-tables/);
     expect(down.stdout).toMatch(/reverted \S+sync-bookkeeping/);

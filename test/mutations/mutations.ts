@@ -478,4 +478,12 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: "  return [];\n",
     tests: ["test/yandex-direct/switches.test.ts"],
   },
+  {
+    name: "freshness found in the time index",
+    why: "a stream's newest event ordered by time alone: with few campaigns in the statistics the planner walks the time index down to the stream's first row",
+    file: "migrations/2026-12-04T0900_freshness-plan.ts",
+    find: "         order by l.campaign_id desc, l.time desc limit 1`,\n",
+    replace: "         order by l.time desc limit 1`,\n",
+    tests: ["test/sync/status-truth.test.ts"],
+  },
 ];

@@ -210,10 +210,38 @@ describe("freshness", () => {
     for (const r of after.rows) expect(r.lag_seconds).toBeLessThan(60);
   });
 
-  it("reads the newest event of each stream with one backward index step, not a pass over the table", async () => {
+  // Statistics that make the plain time indexes look as good as the streams' own: one campaign and one login hold
+  // every row. Kills: the newest event found by `order by time desc` under an equality (the planner then walks
+  // campaign_log_time_idx or events_time_idx, filtered, down to a stream's first row).
+  it("reads the newest event of each stream with one backward step of its own index, whatever the statistics say", async () => {
     const client = await database.warehouse.pool.connect();
     try {
       await client.query("begin");
+      const run = await client.query<{ run_id: string }>(
+        "insert into sync.runs (command, host, pid) values ('plan', 'test', 1) returning run_id",
+      );
+      const streams = await client.query<{ stream_id: string; stream_key: string }>(
+        `insert into sync.streams (source, account, stream_key)
+         values ('altcraft', 'plan', '7'), ('altcraft', 'plan', '8'),
+                ('yandex_direct', 'plan', 'one'), ('yandex_direct', 'plan', 'other')
+         returning stream_id, stream_key`,
+      );
+      const id = (key: string) => streams.rows.find((r) => r.stream_key === key)?.stream_id;
+      const params = [run.rows[0]?.run_id, id("7"), id("one")];
+      await client.query(
+        `insert into altcraft.campaign_log (event_key, stream_id, account, campaign_id, time, occurrence, raw, run_id)
+         select gen_random_uuid(), $2, 'plan', 7, now() - make_interval(secs => g), 0, '{}', $1
+           from generate_series(1, 20000) g`,
+        params.slice(0, 2),
+      );
+      await client.query(
+        `insert into yandex_direct.events (event_key, stream_id, account, login, event_time, event_type, occurrence, raw, run_id)
+         select gen_random_uuid(), $2, 'plan', 'one', now() - make_interval(secs => g), 'LowCTR', 0, '{}', $1
+           from generate_series(1, 20000) g`,
+        [params[0], params[2]],
+      );
+      await client.query("analyze altcraft.campaign_log");
+      await client.query("analyze yandex_direct.events");
       await client.query("set local enable_seqscan = off");
       const plan = await client.query<{ "QUERY PLAN": string }>(
         "explain (costs off) select stream, last_event_at from sync.stream_freshness",
@@ -221,6 +249,16 @@ describe("freshness", () => {
       const text = plan.rows.map((r) => r["QUERY PLAN"]).join("\n");
       expect(text).toMatch(/Index (Only )?Scan Backward using campaign_log_campaign_time_idx/);
       expect(text).toMatch(/Index (Only )?Scan Backward using events_login_time_idx/);
+      expect(text).not.toMatch(/campaign_log_time_idx|events_time_idx/);
+      const newest = await client.query<{ stream: string; last_event_at: Date | null }>(
+        "select stream, last_event_at from sync.stream_freshness where account = 'plan' order by stream",
+      );
+      expect(newest.rows.map((r) => [r.stream, r.last_event_at !== null])).toEqual([
+        ["7", true],
+        ["8", false],
+        ["one", true],
+        ["other", false],
+      ]);
     } finally {
       await client.query("rollback");
       client.release();
