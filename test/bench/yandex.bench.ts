@@ -865,7 +865,8 @@ function printMemory(memory: readonly MemoryFigures[]): void {
     );
     console.log(
       `  CPU per event of the sync process      : ${((m.result.cpuMs * 1000) / m.result.inserted).toFixed(1)} µs; GC share ${((100 * m.result.gcMs) / m.result.cpuMs).toFixed(1)} %; ` +
-        `${fmt(m.result.allocatedBytes / m.result.inserted)} B allocated per event`,
+        `${fmt(m.result.allocatedBytes / m.result.inserted)} B allocated per event; ` +
+        `the simulator here ${((m.simulatorCpuMs * 1000) / m.result.inserted).toFixed(1)} µs per event (${seconds(m.simulatorCpuMs)})`,
     );
     console.log(
       `  with a full GC forced every 250 ms     : peak RSS ${m.sampled.rssMiB} MiB, largest heap left after one ${m.sampled.sampledLiveMiB} MiB (what the sync holds), largest heap ${m.sampled.heapTotalMiB} MiB`,
