@@ -43,6 +43,7 @@ function matches(r: EventRecord, f: EventFilter): boolean {
   );
 }
 
+/** Whether the filter leaves any event out (an absent or empty list does not). */
 function filters(f: EventFilter): boolean {
   return [f.eventTypes, f.campaignIds, f.bannerIds, f.phraseIds, f.accountIds].some((set) => set && set.size > 0);
 }
