@@ -8,8 +8,9 @@
  *
  * Then the floor of any sync's own work per event on the English bodies: parsed in pieces; parsed and each record's
  * share of the body's bytes hashed once with SHA-256 (what no sync can do without: it must read every record and
- * know it again); parsed and given its event key as the sync does (canonical JSON, hash, key: keyRecord). CPU µs per event, the median of
- * the rounds, to set against the loader's own CPU per event (`npm run bench:yandex`). Prints; does not assert.
+ * know it again); parsed and given its event key as the sync does (canonical JSON, hash, key: keyRecord). CPU µs
+ * per event, the median of the rounds, to set against the loader's own CPU per event (`npm run bench:yandex`).
+ * Prints; does not assert.
  */
 import { hash } from "node:crypto";
 import { GCProfiler } from "node:v8";
