@@ -8,6 +8,8 @@
  * A stream plans its last windows for the share it will have by then (`windowsAtEnd`): the streams with less left
  * to read than it has (by density) end first, and it gets their windows. So the last stream's end is cut into as
  * many windows as its account may read at once, not read as two long chains of pages while workers stand idle.
+ * A stream that planned its whole read (`allPlanned`) takes no more: the windows it no longer reads go to the
+ * streams still planning as soon as its own end.
  *
  * They share the window size they learned too: a stream with none of its own (its first run) starts at the one
  * its account's streams learned last in this run, and so reads its windows ahead from its first one. A size only
@@ -23,6 +25,8 @@ export interface RequestsAheadSeat extends AccountShare {
 /** A stream reading: the pages it has left to read by density, as it last said (Infinity: not known yet). */
 interface Reader {
   leftPages: number;
+  /** Its whole read planned: the windows it still reads (it takes no more); undefined while it plans more. */
+  held: number | undefined;
   /** Called when the stream may read more windows at once than before (another stream left). */
   grown?: (() => void) | undefined;
 }
@@ -48,12 +52,13 @@ export class RequestsAheadShare {
   /** A stream starts reading; it leaves once its read is over, whatever the reason. */
   join(): RequestsAheadSeat {
     this.started++;
-    const reader: Reader = { leftPages: Number.POSITIVE_INFINITY };
+    const reader: Reader = { leftPages: Number.POSITIVE_INFINITY, held: undefined };
     this.readers.add(reader);
     let left = false;
     return {
       requestsAhead: () => this.requestsAhead(),
       windowsAtEnd: (leftPages) => this.windowsAtEnd(reader, leftPages),
+      allPlanned: (held) => this.allPlanned(reader, held),
       whenGrown: (listener) => void (reader.grown = listener),
       learnedWindow: () => this.learned,
       learnWindow: (learned) => void (this.learned = learned),
@@ -61,31 +66,55 @@ export class RequestsAheadShare {
         if (left) return;
         left = true;
         this.readers.delete(reader);
-        for (const other of this.readers) other.grown?.();
+        this.tellOthers(reader);
       },
     };
   }
 
   /**
    * Windows a stream reads at once now: `requestsAhead` while streams may still start (they would need their
-   * share), else an even share of the account's windows among the streams still reading.
+   * share), else an even share, among the streams still planning windows, of the account's windows that the
+   * streams whose whole read is planned do not hold.
    */
   private requestsAhead(): number {
-    const reading = this.readers.size;
-    if (this.started < this.streams || reading < 1) return this.perStream;
-    return Math.max(this.perStream, Math.floor(this.windows / reading));
+    if (this.started < this.streams || this.readers.size < 1) return this.perStream;
+    const { free, planning } = this.freeWindows();
+    return Math.max(this.perStream, Math.floor(free / Math.max(1, planning)));
   }
 
   /**
-   * The most windows `reader` may read at once before its read ends, now that it has `leftPages` to read: once
-   * every stream started, the account's windows shared among the streams with as much left as it or more (the
-   * others end first); `requestsAhead` while streams may still start. Plans windows; proves nothing.
+   * The most windows `reader` may read at once before its read ends, now that it has `leftPages` to read: the
+   * account's windows shared among the streams with as much left as it or more, those not started yet counted
+   * among them (all of their read is left). The others end first, and so do the streams whose whole read is
+   * planned: they take no more windows. Plans windows; proves nothing.
    */
   private windowsAtEnd(reader: Reader, leftPages: number): number {
     reader.leftPages = leftPages;
-    if (this.started < this.streams) return this.perStream;
-    let longer = 0;
-    for (const other of this.readers) if (other.leftPages >= leftPages) longer++;
+    // A stream not started yet has all of its read left: it ends after this one.
+    let longer = this.streams - this.started;
+    for (const other of this.readers) if (other.held === undefined && other.leftPages >= leftPages) longer++;
     return Math.max(this.perStream, Math.floor(this.windows / Math.max(1, longer)));
+  }
+
+  /** The account's windows not held by streams whose whole read is planned, and the streams still planning. */
+  private freeWindows(): { free: number; planning: number } {
+    let free = this.windows;
+    let planning = 0;
+    for (const other of this.readers) {
+      if (other.held === undefined) planning++;
+      else free -= other.held;
+    }
+    return { free: Math.max(0, free), planning };
+  }
+
+  /** `reader` planned its whole read and still reads `held` windows: fewer than before leaves the others more. */
+  private allPlanned(reader: Reader, held: number): void {
+    const before = reader.held;
+    reader.held = held;
+    if (before !== undefined && held < before) this.tellOthers(reader);
+  }
+
+  private tellOthers(reader: Reader): void {
+    for (const other of this.readers) if (other !== reader) other.grown?.();
   }
 }

@@ -57,13 +57,54 @@ describe("the requests ahead of an account's streams", () => {
     expect(long?.windowsAtEnd(8)).toBe(3);
   });
 
-  // Kills "the end planned for the whole account while streams may still start" (a stream that starts later
-  // would find the windows planned for by others).
-  it("plan a stream's end for its own requests ahead while streams of the account may still start", () => {
+  // Kills "streams not started yet counted as ending first": a stream that starts later would find the windows
+  // planned for by the others.
+  it("count the streams not started yet among those with more left", () => {
     const share = new RequestsAheadShare(2, 3, 3);
     const first = share.join();
     share.join().leave();
-    expect(first.windowsAtEnd(40)).toBe(2);
+    // Six windows: the first stream and the one still to start share them at the end.
+    expect(first.windowsAtEnd(40)).toBe(3);
+  });
+
+  // Kills "a stream whose whole read is planned keeps its share": its idle windows would stay unread while the
+  // streams still planning read their ends as long chains of pages.
+  it("give the windows a stream whose whole read is planned no longer reads to the streams still planning", () => {
+    const share = new RequestsAheadShare(2, 3, 3);
+    const [done, planning, other] = [share.join(), share.join(), share.join()];
+    expect(planning.requestsAhead()).toBe(2);
+    done.allPlanned(1);
+    // Six windows, one still read by the stream that planned its whole read: five for the two still planning.
+    expect(planning.requestsAhead()).toBe(2);
+    other.allPlanned(1);
+    expect(planning.requestsAhead()).toBe(4);
+  });
+
+  // Kills "a planned stream counts among those with more left": the streams still planning would cut their ends
+  // for windows the planned stream never takes.
+  it("plan a stream's end without the streams whose whole read is planned", () => {
+    const share = new RequestsAheadShare(2, 3, 3);
+    const [first, second, last] = [share.join(), share.join(), share.join()];
+    first.windowsAtEnd(10);
+    second.windowsAtEnd(20);
+    expect(last.windowsAtEnd(5)).toBe(2);
+    first.allPlanned(2);
+    second.allPlanned(2);
+    expect(last.windowsAtEnd(5)).toBe(6);
+  });
+
+  // Kills "a planned stream's windows ending tell no one": the streams still planning would read more windows
+  // only at their next window.
+  it("tell the streams still reading when a planned stream reads fewer windows, and only then", () => {
+    const share = new RequestsAheadShare(2, 2, 2);
+    const [planned, planning] = [share.join(), share.join()];
+    let told = 0;
+    planning.whenGrown(() => told++);
+    planned.allPlanned(2);
+    planned.allPlanned(2);
+    expect(told).toBe(0);
+    planned.allPlanned(1);
+    expect(told).toBe(1);
   });
 
   // Kills "a stream that has not said what it has left counts as having nothing left": its windows would be
@@ -156,6 +197,27 @@ describe("windows read ahead", () => {
       [8 * HOUR, 12 * HOUR],
       [12 * HOUR, 16 * HOUR],
     ]);
+  });
+
+  // Kills "the whole read planned told no one": the account would keep the windows the stream no longer reads
+  // for it, and its other streams would read their ends as long chains of pages.
+  it("tell the account once the whole read is planned, and how many windows it still reads", () => {
+    const held: number[] = [];
+    const windows = windowsAhead({
+      read: async () => empty,
+      first: 0,
+      end: 16 * HOUR,
+      sizeMs: 8 * HOUR,
+      pagesPerMs: 0,
+      sized: true,
+      depth: () => 2,
+      allPlanned: (n) => held.push(n),
+    });
+    windows.take();
+    expect(held).toEqual([2]);
+    windows.learned(8 * HOUR, 0, 8 * HOUR);
+    windows.take();
+    expect(held).toEqual([2, 1]);
   });
 
   // Kills "no density read as nothing left": a stream resuming at its own window size (its density not yet read)

@@ -143,3 +143,62 @@ describe("the last stream of an account", () => {
     expect(await reading).toBe(held.events);
   });
 });
+
+/**
+ * The server above, answering at once but for the follow-ups of the read's first window (an hour from START),
+ * held until `answer()`; each request's window is recorded as it is asked for, and the follow-ups held are
+ * counted as they come.
+ */
+function firstFollowUpHeld() {
+  const inner = server();
+  const asked: number[] = [];
+  const held: (() => void)[] = [];
+  let holding = true;
+  const client: YandexDirectClient = {
+    redact: inner.client.redact,
+    getEventsLog: (param, tally, signal) => {
+      const from = Date.parse(param.TimestampFrom ?? "") + S;
+      if (!param.Offset) asked.push(from);
+      const answer = () => inner.client.getEventsLog(param, tally, signal);
+      if (!holding || !param.Offset || from !== START) return answer();
+      return new Promise((resolve) => held.push(() => resolve(answer())));
+    },
+  };
+  return {
+    ...inner,
+    client,
+    asked,
+    held,
+    answer: () => {
+      holding = false;
+      for (const release of held.splice(0)) release();
+    },
+  };
+}
+
+describe("a stream's first window read alone", () => {
+  // Kills "the first answer sizes nothing" (the first windows of a first run wait for the first hour's
+  // follow-up: a round trip with a slot idle per stream) and "a first window's size is not told when its
+  // answer was short".
+  it("sizes the next windows by its first answer when it held less than a page: they start beside its follow-up", async () => {
+    // An event every 10 s: 360 in the first hour, less than a page of 500.
+    const s = firstFollowUpHeld();
+    const reading = read(s.client, { ...settings("client-1"), pageLimit: 500 });
+    await until("the first window's follow-up", () => s.held.length === 1);
+    // The next window was asked for before the follow-up: two windows in flight, as `requestsAhead` says.
+    expect(s.asked).toEqual([START, START + HOUR]);
+    s.answer();
+    expect(await reading).toBe(s.events);
+  });
+
+  // Kills "a full first answer sizes the read" (`<=` for `<`): a page full to its limit tells no density, only a
+  // floor of it; the next windows wait for the window's end, as before.
+  it("waits for its end when its first answer was a full page", async () => {
+    const s = firstFollowUpHeld();
+    const reading = read(s.client, { ...settings("client-1"), pageLimit: 360 });
+    await until("the first window's follow-up", () => s.held.length === 1);
+    expect(s.asked).toEqual([START]);
+    s.answer();
+    expect(await reading).toBe(s.events);
+  });
+});

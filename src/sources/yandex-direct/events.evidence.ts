@@ -96,6 +96,31 @@ export function trustsResponse(n: number, capacity: number | undefined, fresh: b
   return n > 0 && capacity !== undefined && fresh && n < capacity && !audit;
 }
 
+/** Responses a window is sized for: its follow-up then costs a fraction of them. */
+const PAGES_PER_WINDOW = 16;
+
+/**
+ * What `events` in `window` teach: the size of the windows planned from now on (ms), and the pages a ms holds by
+ * its density, where the rest of a read may be shared among windows. Plans reads; proves nothing.
+ */
+export function sizeFromDensity(
+  events: number,
+  window: { from: number; to: number; plannedMs: number },
+  pageSize: number,
+  maxWindowMs: number,
+): [windowMs: number, pagesPerMs: number] {
+  const { from, to } = window;
+  const windowMs = nextWindowMs({
+    current: window.plannedMs,
+    events,
+    spanMs: to - from,
+    pageSize,
+    pagesPerWindow: PAGES_PER_WINDOW,
+    maxMs: maxWindowMs,
+  });
+  return [windowMs, to > from && pageSize > 0 ? events / (to - from) / pageSize : 0];
+}
+
 /**
  * The window to read next, ms: aim for `pagesPerWindow` responses of the size the server delivers, from the
  * density of the window just read; grow at most eightfold at once, never below a second or above `maxMs`.

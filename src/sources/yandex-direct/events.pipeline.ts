@@ -9,12 +9,14 @@
  * order. Two windows are disjoint time ranges, each read whole on its own: one may be read while another is.
  *
  * A window's range is fixed when it is planned, from the size learned from density so far; the first window of
- * a stream with no learned size (its own, or its account's in this run) is read alone, so no windows of a guessed
- * size are planned ahead. Once the rest of
- * the read fits the windows that may still start, it is shared evenly among them (at least `PAGES_PER_SHARE`
- * pages each by density), so the stream's last windows are read side by side, not the last one alone. Those are
- * the windows the stream will have by its end (`atEnd`: its account's streams with less left end first and leave
- * it theirs), of which `depth` start now and the rest as soon as the depth grows (`fill`). A window
+ * a stream with no learned size (its own, or its account's in this run) is read alone until its first answer, so
+ * no windows of a guessed size are planned ahead: an answer smaller than a page sizes the next ones (`estimated`),
+ * which start beside its follow-up; a full one waits for the window's end. Once the rest of the read fits the
+ * windows that may still start, it is shared evenly among them (at least `PAGES_PER_SHARE` pages each by
+ * density), so the stream's last windows are read side by side, not the last one alone. Those are the windows the
+ * stream will have by its end (`atEnd`: its account's streams with less left end first and leave it theirs), of
+ * which `depth` start now and the rest as soon as the depth grows (`fill`). Once its whole read is planned, the
+ * stream says how many windows it still reads (`allPlanned`), so its account gives the rest to the others. A window
  * ahead that fails fails the stream only when its turn comes: the windows before it are handed on first.
  * Whatever is in flight when the reader stops — the stream failed, a signal, the end of the read — is
  * dropped, unread further.
@@ -66,6 +68,11 @@ export interface AccountShare {
    * density): the share it will have once the streams with less left have ended. Plans its last windows.
    */
   windowsAtEnd(leftPages: number): number;
+  /**
+   * The stream planned its whole read and still reads `held` windows: it takes no more, whatever its share grows
+   * to, and leaves the rest of its account's windows to the others.
+   */
+  allPlanned(held: number): void;
   /** `listener` is called whenever the stream may read more windows at once (undefined: no longer). */
   whenGrown(listener: (() => void) | undefined): void;
   learnedWindow(): LearnedWindow | undefined;
@@ -82,6 +89,11 @@ export interface WindowsAhead<T = unknown> {
    * may start elsewhere than where the windows ahead continue.
    */
   learned(sizeMs: number, pagesPerMs: number, nextFrom: number): void;
+  /**
+   * The first window, read alone while no size was learned, answered with less than a page: its density sizes
+   * the windows planned from now on, and they start at once, beside its follow-up. A plan; proves nothing.
+   */
+  estimated(sizeMs: number, pagesPerMs: number): void;
   /** The windows in flight, for the reader to drop them. */
   pending(): readonly WindowAhead<T>[];
   /**
@@ -117,11 +129,8 @@ export function firstWindow(ownMs: number | undefined, account: LearnedWindow | 
   return { sizeMs, pagesPerMs: learned?.pagesPerMs ?? 0, sized: learned !== undefined };
 }
 
-/**
- * Plans windows from `first` to `end` at `sizeMs`, reading each with `read`, at most `depth()` at once once a
- * size was learned (`sized`: the stream's state holds one), one at a time before.
- */
-export function windowsAhead<T>(plan: {
+/** How the windows of a read are planned: see windowsAhead. */
+export interface WindowsPlan<T> {
   read: (from: number, to: number, early: EarlyRecordsQueue<T>) => Promise<WindowPart<T>>;
   first: number;
   end: number;
@@ -136,7 +145,16 @@ export function windowsAhead<T>(plan: {
    * the depth now): the rest of the read is shared among that many windows, of which `depth` start now.
    */
   atEnd?: (leftPages: number) => number;
-}): WindowsAhead<T> {
+  /** Told the windows still read once the whole read is planned, at each fill (AccountShare.allPlanned). */
+  allPlanned?: (held: number) => void;
+}
+
+/**
+ * Plans windows from `first` to `end` at `sizeMs`, reading each with `read`, at most `depth()` at once once a
+ * size was learned (`sized`: the stream's state holds one, or the first window's first answer gave one), one at
+ * a time before.
+ */
+export function windowsAhead<T>(plan: WindowsPlan<T>): WindowsAhead<T> {
   const queue: WindowAhead<T>[] = [];
   let { sizeMs, sized, pagesPerMs } = plan;
   let next = plan.first;
@@ -155,6 +173,7 @@ export function windowsAhead<T>(plan: {
       queue.push(startWindow(plan.read, next, to, sizeMs));
       next = to;
     }
+    if (sized && next >= plan.end) plan.allPlanned?.(inFlight());
   };
   return {
     take() {
@@ -173,6 +192,13 @@ export function windowsAhead<T>(plan: {
       if (queue.length > 0)
         throw new Error("windows read ahead cannot move: the read went back while they were in flight");
       next = from;
+    },
+    estimated(size, pages) {
+      if (sized) return;
+      sizeMs = size;
+      pagesPerMs = pages;
+      sized = true;
+      fill();
     },
     pending: () => queue,
     fill,

@@ -27,7 +27,7 @@ import { type AuditPolicy, type Capacity, CapacityMemory, type UnreadRecords } f
 import type { YandexDirectClient } from "./yandex-direct.client.js";
 import type { Currency } from "../../vocabulary.js";
 import type { EventsLogFilter } from "./yandex-direct.schema.js";
-import { nextWindowMs, type RecordReading, runRange } from "./events.evidence.js";
+import { type RecordReading, runRange, sizeFromDensity } from "./events.evidence.js";
 import {
   type AccountShare,
   type EarlyWindowRecords,
@@ -41,9 +41,6 @@ import { readWindow, type Snapshot, type WindowPart, type WindowProbe, type Wind
 
 export { type Snapshot, type WindowProbe, WindowOutOfRangeError } from "./events.window.js";
 export type { EarlyWindowRecords } from "./events.pipeline.js";
-
-/** Responses a window is sized for: its follow-up then costs a fraction of them. */
-const PAGES_PER_WINDOW = 16;
 
 /** How a read decides it has everything: `strict` (only a follow-up) or `economy` (a fresh capacity too, audited). */
 export type Completeness = "strict" | "economy";
@@ -77,7 +74,7 @@ export interface EventsStreamSettings {
    * Windows read at once (strict only; default 1): while the oldest is read and handed on, the next ones'
    * requests are already in flight. Each holds its last page and its end until its turn, and its early records
    * until the stream takes them: at most this many windows of a stream (each sized for about `PAGES_PER_WINDOW`
-   * responses) wait in memory.
+   * responses, events.evidence.ts) wait in memory.
    */
   requestsAhead?: number;
   /** What the stream shares with its account's streams in this run: its requests ahead now, a learned size. */
@@ -204,13 +201,20 @@ export async function* readEventWindows<T>(
   const reading = windowReading({ client, tally, signal: stopped }, settings, state, capacity, audits);
   // Economy reads one window at a time: its end is not planned for more, nor does it grow.
   const share = settings.completeness === "economy" ? undefined : settings.share;
-  const windows = windowsAhead<T>({
-    read: (from, to, early) => readWindow(reading, from, to, early),
+  const windows: WindowsAhead<T> = windowsAhead<T>({
+    read: (from, to, early) =>
+      readWindow(reading, from, to, early, (events) =>
+        // The first answer of a window read alone: the next windows start beside its follow-up.
+        windows.estimated(
+          ...sizeFromDensity(events, { from, to, plannedMs: to - from }, reading.pageSize, settings.maxWindowMs),
+        ),
+      ),
     first,
     end,
     ...firstWindow(state.windowMs, settings.share?.learnedWindow(), settings.maxWindowMs),
     depth: () => depthOf(settings),
     ...(share ? { atEnd: (leftPages: number) => share.windowsAtEnd(leftPages) } : {}),
+    ...(share ? { allPlanned: (held: number) => share.allPlanned(held) } : {}),
   });
   let current: WindowAhead<T> | undefined;
   // Windows ahead start as soon as the stream's share grows, not at its next window.
@@ -251,16 +255,7 @@ function windowRead<T>(
 ): EventsWindow<T> {
   const { window, part, audits } = read;
   const { from, to } = window;
-  const windowMs = nextWindowMs({
-    current: window.plannedMs,
-    events: part.events,
-    spanMs: to - from,
-    pageSize: read.pageSize,
-    pagesPerWindow: PAGES_PER_WINDOW,
-    maxMs: read.settings.maxWindowMs,
-  });
-  // Pages a ms holds, by this window's density: where the rest of the read may be shared among windows.
-  const pagesPerMs = to > from && read.pageSize > 0 ? part.events / (to - from) / read.pageSize : 0;
+  const [windowMs, pagesPerMs] = sizeFromDensity(part.events, window, read.pageSize, read.settings.maxWindowMs);
   windows.learned(windowMs, pagesPerMs, afterWindow(state, { from, to }, audits.contradicted));
   read.settings.share?.learnWindow({ windowMs, pagesPerMs });
   audits.contradicted = false;

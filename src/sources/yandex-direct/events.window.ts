@@ -253,16 +253,23 @@ export async function readSecond<T>(r: WindowReading<T>, at: number): Promise<Wi
 
 /**
  * Reads [from, to) whole: its pages, then each second a late event may have shifted, alone. Each page's early
- * records go to `early` as it arrives (events.handover.ts); the read waits while `early` is full.
+ * records go to `early` as it arrives (events.handover.ts); the read waits while `early` is full. A first answer
+ * smaller than a page is told to `firstAnswer` (its count of events) before the follow-up is asked: a size to plan
+ * by, which proves nothing.
  */
 export async function readWindow<T>(
   r: WindowReading<T>,
   from: number,
   to: number,
   early?: EarlyRecordsQueue<T>,
+  firstAnswer?: (events: number) => void,
 ): Promise<WindowPart<T>> {
   const handover = new EarlyRecords<T>(from, to);
-  const read = await readPages(r, from, to, true, early && ((page) => handover.page(page, early)));
+  let answers = 0;
+  const read = await readPages(r, from, to, true, (page) => {
+    if (answers++ === 0 && page.items.length < r.pageSize) firstAnswer?.(page.items.length);
+    return early ? handover.page(page, early) : Promise.resolve();
+  });
   if (read.end === "offset-ignored" || read.end === "page-bound") {
     const part = stopped(read.pages, from, to, stoppedRead(from, to, read.end, read.pages.length));
     // Early records counted too: the events inside, for the window's density.
