@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { PROCESSES, PROCESSES_EXCLUDE, SIMULATORS, UNIT, WAREHOUSE } from "./test/projects.js";
+import { PROCESSES, PROCESSES_EXCLUDE, QUIET, SIMULATORS, UNIT, WAREHOUSE } from "./test/projects.js";
 
 const POSTGRES = "test/support/global-setup.ts";
 const BUILD = "test/support/build-setup.ts";
@@ -30,6 +30,16 @@ export default defineConfig({
           // Several CLI processes per test on a loaded two-core machine.
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "quiet",
+          include: QUIET,
+          globalSetup: [POSTGRES],
+          // After every other project: its server counts a sliding second by its own clock (test/projects.ts).
+          sequence: { groupOrder: 1 },
+          ...TIMEOUTS,
         },
       },
     ],

@@ -8,6 +8,10 @@
  * - **warehouse**: the loader, repositories, migrations and sync engine against a real PostgreSQL.
  * - **processes**: the built CLI as a child process (end-to-end, signals, packaging) and PostgreSQL servers
  *   of its own. Only this project builds dist/ first.
+ * - **quiet**: the request rate as a server in another process counts it by its own clock, against the 5 %
+ *   margin a start is given. It runs after every other project, alone: on a machine whose cores the other
+ *   files keep busy, that server's event loop can take a request up later than the margin allows, which is a
+ *   fact of the machine, not of the budget under test.
  */
 export const UNIT = [
   "test/unit/**/*.test.ts",
@@ -49,8 +53,13 @@ export const PROCESSES = [
   "test/sync/scale-out.test.ts",
 ];
 
+export const QUIET = ["test/warehouse/request-budget.claim-to-send.test.ts"];
+
 /** The unit files among the folders of process tests (test/cli/) stay in unit. */
 export const PROCESSES_EXCLUDE = UNIT;
 
 /** Every other test file: PostgreSQL, no build. */
-export const WAREHOUSE = { include: ["test/**/*.test.ts"], exclude: [...UNIT, ...SIMULATORS, ...PROCESSES] };
+export const WAREHOUSE = {
+  include: ["test/**/*.test.ts"],
+  exclude: [...UNIT, ...SIMULATORS, ...PROCESSES, ...QUIET],
+};

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { PROCESSES, PROCESSES_EXCLUDE, SIMULATORS, UNIT, WAREHOUSE } from "../projects.js";
+import { PROCESSES, PROCESSES_EXCLUDE, QUIET, SIMULATORS, UNIT, WAREHOUSE } from "../projects.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -37,6 +37,7 @@ function projectsOf(file: string): string[] {
   if (matchesAny(SIMULATORS, file)) projects.push("simulators");
   if (matchesAny(PROCESSES, file) && !matchesAny(PROCESSES_EXCLUDE, file)) projects.push("processes");
   if (matchesAny(WAREHOUSE.include, file) && !matchesAny(WAREHOUSE.exclude, file)) projects.push("warehouse");
+  if (matchesAny(QUIET, file)) projects.push("quiet");
   return projects;
 }
 
