@@ -92,20 +92,26 @@ describe("a stream's first window", () => {
 });
 
 /**
- * The server above, answering each request only once `answer()` is called (then every request at once); its
- * windows are recorded as they are asked for.
+ * The server above, holding each request that `holds` picks (default: every one) until `answer()` is called, then
+ * answering them all at once and every request after; each window is recorded as it is asked for, by its length
+ * (`asked`) and its start (`starts`).
  */
-function heldServer() {
+function heldServer(holds: (param: GetEventsLogParams) => boolean = () => true) {
   const inner = server();
   const pending: (() => void)[] = [];
   const asked: number[] = [];
+  const starts: number[] = [];
   let answering = false;
   const client: YandexDirectClient = {
     redact: inner.client.redact,
     getEventsLog: (param, tally, signal) => {
-      if (!param.Offset) asked.push(Date.parse(param.TimestampTo ?? "") - Date.parse(param.TimestampFrom ?? "") - S);
+      const from = Date.parse(param.TimestampFrom ?? "") + S;
+      if (!param.Offset) {
+        asked.push(Date.parse(param.TimestampTo ?? "") - from);
+        starts.push(from);
+      }
       const answer = () => inner.client.getEventsLog(param, tally, signal);
-      if (answering) return answer();
+      if (answering || !holds(param)) return answer();
       return new Promise((resolve) => pending.push(() => resolve(answer())));
     },
   };
@@ -114,6 +120,7 @@ function heldServer() {
     client,
     pending,
     asked,
+    starts,
     answer: () => {
       answering = true;
       for (const release of pending.splice(0)) release();
@@ -144,49 +151,21 @@ describe("the last stream of an account", () => {
   });
 });
 
-/**
- * The server above, answering at once but for the follow-ups of the read's first window (an hour from START),
- * held until `answer()`; each request's window is recorded as it is asked for, and the follow-ups held are
- * counted as they come.
- */
-function firstFollowUpHeld() {
-  const inner = server();
-  const asked: number[] = [];
-  const held: (() => void)[] = [];
-  let holding = true;
-  const client: YandexDirectClient = {
-    redact: inner.client.redact,
-    getEventsLog: (param, tally, signal) => {
-      const from = Date.parse(param.TimestampFrom ?? "") + S;
-      if (!param.Offset) asked.push(from);
-      const answer = () => inner.client.getEventsLog(param, tally, signal);
-      if (!holding || !param.Offset || from !== START) return answer();
-      return new Promise((resolve) => held.push(() => resolve(answer())));
-    },
-  };
-  return {
-    ...inner,
-    client,
-    asked,
-    held,
-    answer: () => {
-      holding = false;
-      for (const release of held.splice(0)) release();
-    },
-  };
-}
+/** The follow-ups of the read's first window (an hour from START): what the server holds in the tests below. */
+const firstFollowUp = (param: GetEventsLogParams) =>
+  Boolean(param.Offset) && Date.parse(param.TimestampFrom ?? "") + S === START;
 
 describe("a stream's first window read alone", () => {
   // Kills "the first answer sizes nothing" (the first windows of a first run wait for the first hour's
-  // follow-up: a round trip with a slot idle per stream) and "a first window's size is not told when its
-  // answer was short".
+  // follow-up: a round trip with a slot idle per stream) and "windows sized by a first answer start at the next
+  // window".
   it("sizes the next windows by its first answer when it held less than a page: they start beside its follow-up", async () => {
     // An event every 10 s: 360 in the first hour, less than a page of 500.
-    const s = firstFollowUpHeld();
+    const s = heldServer(firstFollowUp);
     const reading = read(s.client, { ...settings("client-1"), pageLimit: 500 });
-    await until("the first window's follow-up", () => s.held.length === 1);
+    await until("the first window's follow-up", () => s.pending.length === 1);
     // The next window was asked for before the follow-up: two windows in flight, as `requestsAhead` says.
-    expect(s.asked).toEqual([START, START + HOUR]);
+    expect(s.starts).toEqual([START, START + HOUR]);
     s.answer();
     expect(await reading).toBe(s.events);
   });
@@ -194,10 +173,10 @@ describe("a stream's first window read alone", () => {
   // Kills "a full first answer sizes the read" (`<=` for `<`): a page full to its limit tells no density, only a
   // floor of it; the next windows wait for the window's end, as before.
   it("waits for its end when its first answer was a full page", async () => {
-    const s = firstFollowUpHeld();
+    const s = heldServer(firstFollowUp);
     const reading = read(s.client, { ...settings("client-1"), pageLimit: 360 });
-    await until("the first window's follow-up", () => s.held.length === 1);
-    expect(s.asked).toEqual([START]);
+    await until("the first window's follow-up", () => s.pending.length === 1);
+    expect(s.starts).toEqual([START]);
     s.answer();
     expect(await reading).toBe(s.events);
   });
