@@ -24,7 +24,7 @@ export interface Queryable {
  * The sessions other than this one holding the locks `keys` (a query of the key pairs), with `$3` and `$4` the
  * application names of this job; `also`, a further condition.
  */
-export function holdersQuery(keys: string, also = ""): string {
+function holdersQuery(keys: string, also = ""): string {
   return `select l.pid, coalesce(a.usename, '?') as role, coalesce(a.application_name, '') as application,
        coalesce(a.usename = current_user and (a.application_name = $3 or a.application_name like $4), false) as sibling
   from pg_locks l
@@ -39,7 +39,7 @@ export function holdersQuery(keys: string, also = ""): string {
 const HOLDERS = holdersQuery("select k1::oid, k2::oid from unnest($1::int[], $2::int[]) as k(k1, k2)");
 
 /** This job's application names, `$3` and `$4` of holdersQuery. */
-export const SIBLING_NAMES: readonly string[] = [APPLICATION_NAME, `${APPLICATION_NAME} (%`];
+const SIBLING_NAMES: readonly string[] = [APPLICATION_NAME, `${APPLICATION_NAME} (%`];
 
 /** The sessions other than this one holding any of the locks `keys`, one row per session and lock. */
 export async function lockHolders(db: Queryable, keys: readonly LockKey[]): Promise<LockHolder[]> {
@@ -49,7 +49,7 @@ export async function lockHolders(db: Queryable, keys: readonly LockKey[]): Prom
 }
 
 /** A row of holdersQuery as a holder: its four fields, the pid a number. */
-export function holderOf(row: LockHolder): LockHolder {
+function holderOf(row: LockHolder): LockHolder {
   return { pid: Number(row.pid), role: row.role, application: row.application, sibling: row.sibling };
 }
 

@@ -6,7 +6,7 @@
  */
 import type { CompiledQuery } from "kysely";
 import type pg from "pg";
-import { holderOf, holdersQuery, type LockHolder, SIBLING_NAMES } from "./lock.holders.js";
+import { type LockHolder, lockHolders } from "./lock.holders.js";
 import { type LockKey, lockKeysOf } from "./lock.keys.js";
 
 export interface StreamLock {
@@ -28,28 +28,23 @@ export class StreamLockLostError extends Error {
 export type StreamLockAttempt = { lock: StreamLock } | { holders: LockHolder[] };
 
 /**
- * The lock tried and, when it is held, its holders read after the try, in one statement: a copy that finds
- * its stream taken by a sibling moves on after one round trip.
+ * Takes the lock without waiting; when another session holds it, who does (read after the try, so a holder that
+ * let go meanwhile leaves the list empty). The try alone is one cheap statement: a fresh connection's first read
+ * of pg_locks and pg_stat_activity costs more than the try itself, and only a refused stream needs it.
  */
-const TRY_LOCK = `select t.locked, h.pid, h.role, h.application, h.sibling
-  from (select pg_try_advisory_lock($1::int, $2::int) as locked) t
-  left join lateral (${holdersQuery("select $1::int::oid, $2::int::oid", "not t.locked")}) h on true`;
-
-/** Takes the lock without waiting; when another session holds it, who does. */
 export async function tryLockStream(pool: pg.Pool, streamId: number): Promise<StreamLockAttempt> {
   const key = (await lockKeysOf(pool)).of("stream", streamId);
   const client = await pool.connect();
   try {
-    const { rows } = await client.query<{ locked: boolean } & LockHolder>(TRY_LOCK, [...key, ...SIBLING_NAMES]);
-    if (!rows[0]?.locked) {
-      client.release();
-      return { holders: rows.filter((r) => r.pid !== null).map(holderOf) };
-    }
+    const { rows } = await client.query<{ locked: boolean }>("select pg_try_advisory_lock($1, $2) as locked", [...key]);
+    if (rows[0]?.locked) return { lock: heldOn(client, key) };
+    const holders = await lockHolders(client, [key]);
+    client.release();
+    return { holders };
   } catch (err) {
     client.release(err instanceof Error ? err : true);
     throw err;
   }
-  return { lock: heldOn(client, key) };
 }
 
 /** The lock held on `client`: lost with the connection, released by unlocking (or by dropping the connection). */
