@@ -29,6 +29,8 @@ interface Reader {
   held: number | undefined;
   /** Called when the stream may read more windows at once than before (another stream left). */
   grown?: (() => void) | undefined;
+  /** Told when its whole read is planned and it reads fewer windows than `requestsAhead`: its tail. */
+  tail: (() => void) | undefined;
 }
 
 export class RequestsAheadShare {
@@ -49,10 +51,14 @@ export class RequestsAheadShare {
     this.windows = perStream * Math.min(parallelStreams, streams);
   }
 
-  /** A stream starts reading; it leaves once its read is over, whatever the reason. */
-  join(): RequestsAheadSeat {
+  /**
+   * A stream starts reading; it leaves once its read is over, whatever the reason. `tail` is told whenever it has
+   * planned its whole read and reads fewer windows than the account's `requestsAhead` (the run may start its next
+   * stream meanwhile: stream.turns.ts).
+   */
+  join(tail?: () => void): RequestsAheadSeat {
     this.started++;
-    const reader: Reader = { leftPages: Number.POSITIVE_INFINITY, held: undefined };
+    const reader: Reader = { leftPages: Number.POSITIVE_INFINITY, held: undefined, tail };
     this.readers.add(reader);
     let left = false;
     return {
@@ -107,10 +113,14 @@ export class RequestsAheadShare {
     return { free: Math.max(0, free), planning };
   }
 
-  /** `reader` planned its whole read and still reads `held` windows: fewer than before leaves the others more. */
+  /**
+   * `reader` planned its whole read and still reads `held` windows: fewer than before leaves the others more, and
+   * fewer than `requestsAhead` is its tail.
+   */
   private allPlanned(reader: Reader, held: number): void {
     const before = reader.held;
     reader.held = held;
+    if (held < this.perStream) reader.tail?.();
     if (before !== undefined && held < before) this.tellOthers(reader);
   }
 

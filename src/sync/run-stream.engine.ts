@@ -70,6 +70,18 @@ export interface StreamFinish {
   countGap?: CountGap | null;
 }
 
+/** Where a read starts: the stream's stored cursor and state; and whom it tells once it reads its last windows. */
+interface ReadStart {
+  streamId: number;
+  cursor: Date | null;
+  state: Record<string, unknown>;
+  /**
+   * The read is in its tail: its whole range planned, fewer windows in flight than it may read at once. The run may
+   * start its next stream meanwhile (stream.turns.ts). May be called more than once.
+   */
+  onTail?: () => void;
+}
+
 /**
  * A job is the engine's view of one stream: its identity, the table its rows go to, how to read it from a
  * stored cursor and state as a sequence of batches (each stored in one transaction), and what to do after a
@@ -83,11 +95,7 @@ export interface StreamJob<Row> {
    * asks for the next batch while it stores the current one, so a read must not depend on a batch being
    * stored: it decides its next request from what it has received.
    */
-  read(
-    start: { streamId: number; cursor: Date | null; state: Record<string, unknown> },
-    tally: RequestTally,
-    signal: AbortSignal,
-  ): AsyncIterable<StreamBatch<Row>>;
+  read(start: ReadStart, tally: RequestTally, signal: AbortSignal): AsyncIterable<StreamBatch<Row>>;
   /**
    * After a successful read: bookkeeping of the source, and the completeness gap (events the API reports that the
    * warehouse does not hold).
@@ -159,6 +167,8 @@ export interface EngineRun<Row> {
   /** The requests and retries already stored with a batch; the rest belong to no batch. */
   flushed: { requests: number; retries: number };
   gaps: StreamGap[];
+  /** Told once the read is in its tail (ReadStart.onTail). */
+  onTail?: () => void;
 }
 
 /** Syncs one stream; `registered` is its row as the run registered it (none: registered here). */
@@ -166,6 +176,8 @@ export async function runStream<Row>(
   context: EngineContext,
   job: StreamJob<Row>,
   registered?: Stream,
+  /** Told once the read is in its tail (ReadStart.onTail). */
+  onTail?: () => void,
 ): Promise<StreamOutcome> {
   const log = context.log.child({
     source: job.identity.source,
@@ -200,6 +212,7 @@ export async function runStream<Row>(
       tally: retryTally(log),
       flushed: { requests: 0, retries: 0 },
       gaps: [],
+      ...(onTail ? { onTail } : {}),
     };
     log.info({ cursor: stream.cursor }, "stream started");
     return await finishStream(run, await readStream(run));

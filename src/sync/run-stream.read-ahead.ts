@@ -32,7 +32,8 @@ export function startReading<Row>(run: EngineRun<Row>): BatchReading<Row> {
   const dropped = new AbortController();
   const signal = AbortSignal.any([run.context.signal, run.lock.lost, dropped.signal]);
   const { stream_id: streamId, cursor, state } = run.stream;
-  const batches = run.job.read({ streamId, cursor, state }, run.tally, signal)[Symbol.asyncIterator]();
+  const start = { streamId, cursor, state, ...(run.onTail ? { onTail: run.onTail } : {}) };
+  const batches = run.job.read(start, run.tally, signal)[Symbol.asyncIterator]();
   const reading: BatchReading<Row> = { signal, batches, tally: run.tally, dropped, ahead: Promise.resolve(undefined) };
   reading.ahead = askNext(reading);
   return reading;

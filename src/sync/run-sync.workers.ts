@@ -1,6 +1,6 @@
 /**
- * Running a run's streams: the jobs taken most behind first, `parallelStreams` at a time, until every job
- * is taken or a signal comes. A stream whose own bookkeeping fails is reported failed; the others go on.
+ * Running a run's streams: the jobs taken most behind first, `parallelStreams` at a time (a stream reading its last
+ * windows hands its turn on), until every job is taken or a signal comes. A stream whose own bookkeeping fails is reported failed; the others go on.
  */
 import { toError } from "../errors.js";
 import type { Warehouse } from "../warehouse/warehouse.database.js";
@@ -15,6 +15,7 @@ import {
   type StreamOutcome,
 } from "./run-stream.engine.js";
 import { takeOrder } from "./stream.order.js";
+import { StreamTurns } from "./stream.turns.js";
 
 /** A job of the run with its stream as the run registered it (undefined: gone since, registered again when taken). */
 export interface PlannedStream {
@@ -38,28 +39,48 @@ export async function mostBehindFirst(
   }));
 }
 
-/** Runs the jobs in order, `parallelStreams` at a time; the outcomes in the order the streams ended. */
+/**
+ * Connections a run holds besides its streams' locks: its lease, the request budgets' and one for the batches its
+ * streams store.
+ */
+const RUN_CONNECTIONS = 3;
+
+/**
+ * Runs the jobs in order, `parallelStreams` at a time, a stream in its tail handing its turn to the next
+ * (stream.turns.ts) while the warehouse's pool has a connection for one more stream's lock; the outcomes in the
+ * order the streams ended.
+ */
 export async function runStreams(
   context: EngineContext,
   jobs: readonly PlannedStream[],
   parallelStreams: number,
 ): Promise<StreamOutcome[]> {
   const outcomes: StreamOutcome[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length && !context.signal.aborted) {
-      const planned = jobs[next++] as PlannedStream;
-      outcomes.push(await runGuarded(context, planned));
+  const connections = context.warehouse.pool.options.max ?? 10;
+  const tails = Math.max(0, Math.min(parallelStreams, connections - parallelStreams - RUN_CONNECTIONS));
+  const turns = new StreamTurns(parallelStreams, tails);
+  const running: Promise<void>[] = [];
+  for (const planned of jobs) {
+    const turn = await turns.take();
+    if (context.signal.aborted) {
+      turn.end();
+      break;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallelStreams, jobs.length) }, worker));
+    const stream = runGuarded(context, planned, () => turn.handOn());
+    running.push(stream.then((outcome) => void outcomes.push(outcome)).finally(() => turn.end()));
+  }
+  await Promise.all(running);
   return outcomes;
 }
 
 /** One stream; when its own bookkeeping fails (the warehouse went away, say), a failed outcome saying so. */
-async function runGuarded(context: EngineContext, { job, registered }: PlannedStream): Promise<StreamOutcome> {
+async function runGuarded(
+  context: EngineContext,
+  { job, registered }: PlannedStream,
+  onTail: () => void,
+): Promise<StreamOutcome> {
   try {
-    return await runStream(context, job, registered);
+    return await runStream(context, job, registered, onTail);
   } catch (err) {
     // The stream's own bookkeeping failed (the warehouse went away, say): report it, go on.
     const error = warehouseFailureMessage(err);

@@ -88,7 +88,7 @@ export function loginJob(
     identity,
     table: yandexDirectEventsTable,
     read: async function* (start, tally, signal) {
-      const seat = run.ahead.join();
+      const seat = run.ahead.join(start.onTail);
       try {
         if (plan.currency instanceof Error) throw plan.currency;
         const { storedLogin } = plan;

@@ -180,7 +180,7 @@ async function child(): Promise<void> {
     },
     numberArg("start", 1),
   );
-  const warehouse = openWarehouse(requiredArg("database"), { maxConnections: config.sync.parallelStreams * 2 + 2 });
+  const warehouse = openWarehouse(requiredArg("database"), { maxConnections: config.sync.parallelStreams * 3 + 3 });
   let gcMs = 0;
   const gc = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) gcMs += entry.duration;
@@ -205,6 +205,8 @@ async function child(): Promise<void> {
     collect ? 250 : 50,
   );
   try {
+    // The CLI checks the warehouse (its schema version) before the run begins, so the run starts on an open connection.
+    await warehouse.pool.query("select 1");
     const cpu = process.cpuUsage();
     const started = performance.now();
     const summary = await runSync({

@@ -40,6 +40,8 @@ export interface ScenarioOptions {
   simulator?: YandexDirectSimulatorOptions;
   /** Fields of the account config (raw, as in the file). */
   account?: Record<string, unknown>;
+  /** The config's `sync` section (raw, as in the file). */
+  sync?: Record<string, unknown>;
   logins?: string[];
   accountName?: string;
   /** The account's token. Default the agency's, `agency-token`. */
@@ -66,6 +68,7 @@ export async function startYandexScenario(options: ScenarioOptions = {}): Promis
   const accountName = options.accountName ?? "agency";
   const config = parseConfig(
     {
+      ...(options.sync ? { sync: options.sync } : {}),
       sources: {
         yandex_direct: {
           accounts: [

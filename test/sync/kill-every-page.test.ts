@@ -448,9 +448,13 @@ describe.each<Source>(["yandex_direct", "altcraft"])("%s killed right after ever
     const runStatus = succeeded === statuses.length ? "succeeded" : succeeded === 0 ? "failed" : "partial";
     expect(finalRun?.status, `the final run: ${JSON.stringify(statuses)}`).toBe(runStatus);
     expect(exit.code, exit.stderr.slice(-2000)).toBe(runStatus === "succeeded" ? 0 : 2);
-    // Every killed process's run was found without its process and marked abandoned; nothing is left running.
-    for (const pid of killedPids)
-      expect(runs.find((r) => r.pid === pid)?.status, `run of killed pid ${pid}`).toBe("abandoned");
+    // Every killed process's run was found without its process and marked abandoned, but for one whose end was
+    // recorded before the kill landed (the page that ended the backfill, the other streams already done beside it);
+    // nothing is left running.
+    const killedRuns = killedPids.map((pid) => ({ pid, status: runs.find((r) => r.pid === pid)?.status }));
+    for (const { pid, status } of killedRuns)
+      expect(["abandoned", "succeeded", "partial"], `run of killed pid ${pid}`).toContain(status);
+    expect(killedRuns.filter((r) => r.status !== "abandoned").length, "killed runs that had ended").toBeLessThan(2);
     const running = await warehouse.db
       .selectFrom("sync.stream_runs")
       .select("run_id")

@@ -107,6 +107,20 @@ describe("the requests ahead of an account's streams", () => {
     expect(told).toBe(1);
   });
 
+  // Kills "a stream's tail told no one" (the run's next stream would wait for its last windows) and "the tail told at
+  // full depth" (a stream still reading all its windows would hand its turn on).
+  it("tell a stream its tail once its whole read is planned and it reads fewer windows than requestsAhead", () => {
+    const share = new RequestsAheadShare(2, 3, 2);
+    let tails = 0;
+    const stream = share.join(() => tails++);
+    stream.allPlanned(2);
+    expect(tails).toBe(0);
+    stream.allPlanned(1);
+    expect(tails).toBe(1);
+    stream.allPlanned(0);
+    expect(tails).toBe(2);
+  });
+
   // Kills "a stream that has not said what it has left counts as having nothing left": its windows would be
   // planned for by another stream.
   it("count a stream that has not said what it has left as one with more", () => {
