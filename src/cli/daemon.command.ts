@@ -41,8 +41,7 @@ export async function runDaemon(options: DaemonOptions, context: CommandContext)
       databaseUrl: session.databaseUrl ?? config.database.url,
       database: config.database,
       log,
-      // As `sync` (sync.command.ts), and one for the daemon's own statements (/healthz, /metrics).
-      maxConnections: config.sync.parallelStreams * 3 + 4,
+      maxConnections: config.sync.parallelStreams * 2 + 4,
       // The daemon waits for the warehouse itself, serving /healthz meanwhile (see waitForWarehouse).
       startCheck: false,
     },

@@ -53,8 +53,7 @@ export async function runSyncCommand(options: SyncOptions, context: CommandConte
       databaseUrl: session.databaseUrl ?? config.database.url,
       database: config.database,
       log,
-      // Each stream's lock, as many again for streams in their tail (run-sync.workers.ts), their batches, the run.
-      maxConnections: config.sync.parallelStreams * 3 + 3,
+      maxConnections: config.sync.parallelStreams * 2 + 3,
     },
     async ({ warehouse, signal }) => {
       const progress = createProgressReporter(log, { terminal: process.stderr.isTTY === true });

@@ -3,7 +3,8 @@
  * requests ahead). Each stream reads `requestsAhead` windows at once; once every stream of the account has
  * started and fewer than `parallelStreams` of them are still reading (the end of a run), those left share the
  * windows of the ones that ended, so slow answers stay hidden to the last stream. The account never reads more
- * than `requestsAhead × min(parallelStreams, its streams)` windows at once: memory stays what that allows.
+ * than `requestsAhead × min(parallelStreams, its streams)` windows at once, besides fewer than `requestsAhead` for
+ * each stream in its tail (`join`): memory stays what that allows.
  *
  * A stream plans its last windows for the share it will have by then (`windowsAtEnd`): the streams with less left
  * to read than it has (by density) end first, and it gets their windows. So the last stream's end is cut into as

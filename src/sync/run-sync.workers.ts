@@ -46,9 +46,17 @@ export async function mostBehindFirst(
 const RUN_CONNECTIONS = 3;
 
 /**
+ * How many streams may be in their tail at once: the pool's connections beyond those of the streams in their turn
+ * and the run's own (each tail holds its lock's connection), up to `parallelStreams`. The pool is not grown for
+ * them: a copy opens no more connections on the warehouse than its size, and keeps one for the batches.
+ */
+export function tailsAllowed(connections: number, parallelStreams: number): number {
+  return Math.max(0, Math.min(parallelStreams, connections - parallelStreams - RUN_CONNECTIONS));
+}
+
+/**
  * Runs the jobs in order, `parallelStreams` at a time, a stream in its tail handing its turn to the next
- * (stream.turns.ts) while the warehouse's pool has a connection for one more stream's lock; the outcomes in the
- * order the streams ended.
+ * (stream.turns.ts, within `tailsAllowed`); the outcomes in the order the streams ended.
  */
 export async function runStreams(
   context: EngineContext,
@@ -56,8 +64,7 @@ export async function runStreams(
   parallelStreams: number,
 ): Promise<StreamOutcome[]> {
   const outcomes: StreamOutcome[] = [];
-  const connections = context.warehouse.pool.options.max ?? 10;
-  const tails = Math.max(0, Math.min(parallelStreams, connections - parallelStreams - RUN_CONNECTIONS));
+  const tails = tailsAllowed(context.warehouse.pool.options.max ?? 10, parallelStreams);
   const turns = new StreamTurns(parallelStreams, tails);
   const running: Promise<void>[] = [];
   for (const planned of jobs) {

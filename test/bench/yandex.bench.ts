@@ -180,7 +180,7 @@ async function child(): Promise<void> {
     },
     numberArg("start", 1),
   );
-  const warehouse = openWarehouse(requiredArg("database"), { maxConnections: config.sync.parallelStreams * 3 + 3 });
+  const warehouse = openWarehouse(requiredArg("database"), { maxConnections: config.sync.parallelStreams * 2 + 3 });
   let gcMs = 0;
   const gc = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) gcMs += entry.duration;

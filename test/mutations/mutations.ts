@@ -598,4 +598,12 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: "  const turns = new StreamTurns(parallelStreams, 0 * tails);\n",
     tests: ["test/yandex-direct/stream-tail.test.ts"],
   },
+  {
+    name: "tails take the run's own connections",
+    why: "the tails' locks take the connections of the run's lease, budgets and batches: a copy waits on its own pool",
+    file: "src/sync/run-sync.workers.ts",
+    find: "connections - parallelStreams - RUN_CONNECTIONS));",
+    replace: "connections - parallelStreams));",
+    tests: ["test/unit/stream-turns.test.ts"],
+  },
 ];

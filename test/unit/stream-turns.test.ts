@@ -2,6 +2,7 @@
 // tails the warehouse's connections allow.
 import { describe, expect, it } from "vitest";
 import { type StreamTurn, StreamTurns } from "../../src/sync/stream.turns.js";
+import { tailsAllowed } from "../../src/sync/run-sync.workers.js";
 
 /** Takes turns for `n` streams in order; `started` lists those that have their turn, as they get it. */
 function streams(turns: StreamTurns, n: number) {
@@ -84,5 +85,17 @@ describe("the turns of a run's streams", () => {
     s.taken[0]?.end();
     await s.all;
     expect(s.started).toEqual([0, 1]);
+  });
+});
+
+describe("the streams a run lets be in their tail at once", () => {
+  // Kills "tails take the run's own connections": the tails' locks would take the connections of the run's lease,
+  // budgets and batches, and a copy would wait on its own pool.
+  it("are the pool's connections beyond the streams in their turn and the run's own, up to parallelStreams", () => {
+    // sync's pool: 2 × parallelStreams + 3.
+    expect(tailsAllowed(2 * 8 + 3, 8)).toBe(8);
+    expect(tailsAllowed(2 * 1 + 3, 1)).toBe(1);
+    expect(tailsAllowed(10, 4)).toBe(3);
+    expect(tailsAllowed(6, 4)).toBe(0);
   });
 });
