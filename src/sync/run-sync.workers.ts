@@ -1,6 +1,7 @@
 /**
  * Running a run's streams: the jobs taken most behind first, `parallelStreams` at a time (a stream reading its last
- * windows hands its turn on), until every job is taken or a signal comes. A stream whose own bookkeeping fails is reported failed; the others go on.
+ * windows hands its turn on), until every job is taken or a signal comes. A stream whose own bookkeeping fails is
+ * reported failed; the others go on.
  */
 import { toError } from "../errors.js";
 import type { Warehouse } from "../warehouse/warehouse.database.js";

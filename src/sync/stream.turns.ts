@@ -1,14 +1,14 @@
 /**
- * The turns of a run's streams (docs/architecture.md, Glossary: turn, tail): `parallelStreams` streams read at once,
- * each in its turn. A stream in its tail (its whole read planned, fewer windows in flight than its requests ahead)
- * hands its turn on, so the next stream starts while it reads its last windows, not once it has ended. At most
- * `tails` streams are in their tail at once: each still holds its lock's connection, so the streams at once stay
- * within `parallelStreams + tails` and the pool keeps connections for the batches they store.
+ * The turns of a run's streams (docs/architecture.md, Glossary: stream turn, tail): `parallelStreams` streams read
+ * at once, each in its turn. A stream in its tail (its whole read planned, fewer windows in flight than its requests
+ * ahead) hands its turn on, so the next stream starts while it reads its last windows, not once it has ended. At
+ * most `maxTails` streams are in their tail at once: each still holds its lock's connection, so the streams at once
+ * stay within `parallelStreams + maxTails` and the pool keeps connections for the batches they store.
  */
 
 /** One stream's turn, from `take` until the stream ends. */
 export interface StreamTurn {
-  /** The stream reads its last windows: its turn goes to the next stream, unless `tails` streams are already there. */
+  /** The stream reads its last windows: its turn goes to the next stream, unless `maxTails` streams are already there. */
   handOn(): void;
   /** The stream ended: its turn, unless handed on, goes to the next stream; its place among the tails is freed. */
   end(): void;

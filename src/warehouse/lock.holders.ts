@@ -21,24 +21,20 @@ export interface Queryable {
 }
 
 /**
- * The sessions other than this one holding the locks `keys` (a query of the key pairs), with `$3` and `$4` the
- * application names of this job; `also`, a further condition.
+ * The sessions other than this one holding any of the locks whose key pairs are `$1` and `$2`, with `$3` and `$4`
+ * the application names of this job.
  */
-function holdersQuery(keys: string, also = ""): string {
-  return `select l.pid, coalesce(a.usename, '?') as role, coalesce(a.application_name, '') as application,
+const HOLDERS = `select l.pid, coalesce(a.usename, '?') as role, coalesce(a.application_name, '') as application,
        coalesce(a.usename = current_user and (a.application_name = $3 or a.application_name like $4), false) as sibling
   from pg_locks l
   left join pg_stat_activity a on a.pid = l.pid
  where l.locktype = 'advisory' and l.granted and l.objsubid = 2
    and l.database = (select oid from pg_database where datname = current_database())
    and l.pid <> pg_backend_pid()
-   and (l.classid, l.objid) in (${keys})${also ? ` and ${also}` : ""}
+   and (l.classid, l.objid) in (select k1::oid, k2::oid from unnest($1::int[], $2::int[]) as k(k1, k2))
  order by l.pid`;
-}
 
-const HOLDERS = holdersQuery("select k1::oid, k2::oid from unnest($1::int[], $2::int[]) as k(k1, k2)");
-
-/** This job's application names, `$3` and `$4` of holdersQuery. */
+/** This job's application names, `$3` and `$4` of HOLDERS. */
 const SIBLING_NAMES: readonly string[] = [APPLICATION_NAME, `${APPLICATION_NAME} (%`];
 
 /** The sessions other than this one holding any of the locks `keys`, one row per session and lock. */
@@ -48,7 +44,7 @@ export async function lockHolders(db: Queryable, keys: readonly LockKey[]): Prom
   return result.rows.map(holderOf);
 }
 
-/** A row of holdersQuery as a holder: its four fields, the pid a number. */
+/** A row of HOLDERS as a holder: its four fields, the pid a number. */
 function holderOf(row: LockHolder): LockHolder {
   return { pid: Number(row.pid), role: row.role, application: row.application, sibling: row.sibling };
 }
