@@ -103,7 +103,7 @@ export const FLAG_TABLE = {
     to: both("concurrentRequests"),
   },
   "--latency-ms <ms>": {
-    help: `delay before every API answer, ms (${bothDefaults(Y.latencyMs, A.latencyMs)})`,
+    help: `time from a request's arrival to its answer, ms (${bothDefaults(Y.latencyMs, A.latencyMs)})`,
     parse: parsers.count,
     to: both("latencyMs"),
   },

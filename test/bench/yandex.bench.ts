@@ -782,7 +782,7 @@ function printLatency(
   const averageInFlight = (slow.requests * s.latencyMs) / slow.ms;
   console.log(
     `  requests in flight on average ${averageInFlight.toFixed(1)} of ${inFlight} (requests × latency ÷ wall time); ` +
-      `${(slow.batches / s.logins).toFixed(1)} windows per login, whose pages are asked one after another`,
+      `${(slow.batches / s.logins).toFixed(1)} batches (pages with events) per login; a window's pages are asked one after another`,
   );
 }
 

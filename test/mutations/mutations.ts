@@ -606,4 +606,13 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: "connections - parallelStreams));",
     tests: ["test/unit/stream-turns.test.ts"],
   },
+  {
+    name: "the simulator's answer built after its latency",
+    why: "answers take latencyMs plus their building: the latency bench's bound, at latencyMs, cannot be reached",
+    file: "src/simulators/yandex-direct/yandex-direct.handler.ts",
+    find: "  const outcome = served(state, { account, token, method, param: envelope.param, locale }, fail);\n",
+    replace:
+      "  await sleep(state.behaviour.latencyMs);\n  const outcome = served(state, { account, token, method, param: envelope.param, locale }, fail);\n",
+    tests: ["test/simulators/yandex-direct/limits.test.ts"],
+  },
 ];

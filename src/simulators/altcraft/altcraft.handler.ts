@@ -143,6 +143,7 @@ function answerFor(
 
 /** Serves one request whose path starts with `/api/v1.1/`. */
 export async function handleApi(state: ApiState, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const arrived = performance.now();
   const name = url.pathname.slice(API_PREFIX.length).replace(/\/+$/, "");
   const text = await readBody(req);
   const parsed = parseBody(text, req.headers["content-type"]);
@@ -166,7 +167,8 @@ export async function handleApi(state: ApiState, req: IncomingMessage, res: Serv
     answer = failure(state, 404, `unknown method ${name}`);
   else answer = answerFor(state, name as AltcraftMethod, params, token, admitted);
 
-  const latency = state.options.latencyMs;
-  if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+  // The answer leaves `latencyMs` after the request arrived: building it is part of that time, not added to it.
+  const left = state.options.latencyMs - (performance.now() - arrived);
+  if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
   send(res, state, answer, format === "xml" ? "xml" : "json");
 }

@@ -68,7 +68,10 @@ export interface AltcraftRuntimeOptions {
   concurrentRequests?: number;
   /** Value of the Retry-After header on HTTP 429, in seconds. Default 1. */
   retryAfterSeconds?: number;
-  /** Delay before every API response, in ms (lets tests hold requests in flight). Default 0. */
+  /**
+   * Time from a request's arrival to its response, in ms: the response is built as the request arrives and sent once
+   * this much has passed (lets tests hold requests in flight). Default 0.
+   */
   latencyMs?: number;
   /** Transport faults injected into a share of API requests (not admin routes). Default: none. */
   faults?: FaultOptions;

@@ -174,8 +174,11 @@ function getEventsLog(state: SimulatorState, account: SimulatedAccount, param: u
   return dataBody(records, ctx);
 }
 
-/** Runs one API call up to its answer. Admission to the limiter is released when the response closes. */
-async function answer(state: SimulatorState, raw: string, res: ServerResponse): Promise<Outcome> {
+/**
+ * Runs one API call up to its answer, `arrived` being when its request came in (performance.now()). Admission to the
+ * limiter is released when the response closes.
+ */
+async function answer(state: SimulatorState, raw: string, res: ServerResponse, arrived: number): Promise<Outcome> {
   let body: unknown;
   try {
     body = JSON.parse(raw);
@@ -203,14 +206,26 @@ async function answer(state: SimulatorState, raw: string, res: ServerResponse): 
     return fail(new ApiError(506, `Too many ${what} for this user`));
   }
   res.once("close", () => state.limiter.release(token));
-  if (state.behaviour.latencyMs > 0) await sleep(state.behaviour.latencyMs);
+  const outcome = served(state, { account, token, method, param: envelope.param, locale }, fail);
+  // The answer leaves `latencyMs` after the request arrived: building it is part of that time, not added to it.
+  const left = state.behaviour.latencyMs - (performance.now() - arrived);
+  if (left > 0) await sleep(left);
+  return outcome;
+}
+
+/** One admitted call answered: the events asked for, or the API error that stops it. */
+function served(
+  state: SimulatorState,
+  call: { account: SimulatedAccount; token: string; method: string; param: unknown; locale: Locale },
+  fail: (error: ApiError) => Outcome,
+): Outcome {
   try {
-    spendQuota(state, token, 0);
-    if (method !== "GetEventsLog") {
-      throw new ApiError(state.behaviour.unknownMethodCode, `Method ${JSON.stringify(method)} is not supported`);
+    spendQuota(state, call.token, 0);
+    if (call.method !== "GetEventsLog") {
+      throw new ApiError(state.behaviour.unknownMethodCode, `Method ${JSON.stringify(call.method)} is not supported`);
     }
-    if (state.behaviour.pointsPerCall > 0) spendQuota(state, token, state.behaviour.pointsPerCall);
-    return { kind: "json", body: getEventsLog(state, account, envelope.param, locale) };
+    if (state.behaviour.pointsPerCall > 0) spendQuota(state, call.token, state.behaviour.pointsPerCall);
+    return { kind: "json", body: getEventsLog(state, call.account, call.param, call.locale) };
   } catch (err) {
     if (err instanceof ApiError) return fail(err);
     throw err;
@@ -227,9 +242,10 @@ export async function handleApi(state: SimulatorState, req: IncomingMessage, res
     res.end("Use POST");
     return;
   }
+  const arrived = performance.now();
   const raw = await readBody(req);
   const fault = drawFault(state.faultRandom, state.behaviour.faults);
-  const outcome = await answer(state, raw, res);
+  const outcome = await answer(state, raw, res, arrived);
   if (outcome.kind === "http502") {
     res.writeHead(502, { ...answerRequestId(state), "content-type": "text/html; charset=utf-8" });
     res.end(BAD_GATEWAY);

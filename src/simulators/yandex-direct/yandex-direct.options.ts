@@ -144,7 +144,11 @@ export interface YandexDirectBehaviourOptions {
   apiErrorRates?: Partial<Record<InjectableCode, number>>;
   /** Transport faults (5xx, hangs, truncated, non-JSON and HTML bodies), see common/transport.faults.ts. Default none. */
   faults?: FaultOptions;
-  /** Delay before every API answer, ms (lets tests hold requests in flight). Default 0. */
+  /**
+   * Time from a request's arrival to its answer, ms: the answer is built as the request arrives and sent once this
+   * much has passed (lets tests hold requests in flight; a bench's answers take this long, not this plus the building).
+   * Default 0.
+   */
   latencyMs?: number;
   /**
    * Most clients in one AgencyClients.get page, whatever `Limit` asks (cut silently; `LimitedBy` still

@@ -1,7 +1,8 @@
 // The Yandex.Direct simulator enforces the API's limits (concurrency, rate, daily calls, points) and injected errors.
 import { describe, expect, test } from "vitest";
 import { type YandexDirectSimulator } from "../../../src/simulators/yandex-direct/index.js";
-import { FIXED_CLOCK, getEventsLog, manualClock, post, useSimulators } from "./helpers.js";
+import { until } from "../../support/until.js";
+import { events, FIXED_CLOCK, getEventsLog, manualClock, post, useSimulators } from "./helpers.js";
 
 const start = useSimulators(FIXED_CLOCK);
 
@@ -55,6 +56,22 @@ describe("limits", () => {
     expect(codes(answers)).toEqual(["ok", "ok", 152]);
     sim.setOptions({ pointsPerDay: 1000 });
     expect(codes([await getEventsLog(sim, param)])).toEqual(["ok"]);
+  });
+});
+
+describe("latency", () => {
+  // latencyMs is the time from a request's arrival to its answer, the answer's building included: built first, it
+  // holds the log as it stood on arrival. Kills the mutation "the answer built after the wait" (latency + building).
+  test("an answer is built as its request arrives and sent latencyMs later: events added meanwhile are not in it", async () => {
+    const sim = await start({ latencyMs: 400, eventsPerHour: 0 });
+    const logins = { Logins: ["client-1"], TimestampFrom: "2026-03-10T00:00:00Z", Currency: "RUB" };
+    const waiting = events(sim, logins, sim.agency.token);
+    await until("the request to arrive", () => sim.requestCounts()[sim.agency.token]?.GetEventsLog === 1, {
+      everyMs: 2,
+    });
+    sim.addEvents("client-1", [{ Timestamp: "2026-03-10T10:00:00Z", EventType: "LowCTR", CampaignID: 1, BannerID: 2 }]);
+    expect(await waiting).toEqual([]);
+    expect(await events(sim, logins, sim.agency.token)).toHaveLength(1);
   });
 });
 
