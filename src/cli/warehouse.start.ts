@@ -13,6 +13,7 @@ import { isLostConnection } from "../warehouse/connection.loss.js";
 import { type MigrationLockOptions, migrateToLatest } from "../warehouse/migrations.runner.js";
 import { pingWarehouse } from "../warehouse/warehouse.ping.js";
 import { describeWarehouse } from "../warehouse/warehouse.address.js";
+import { headroomShortfall, readConnectionHeadroom } from "../warehouse/connection.headroom.js";
 
 /** True when `err` (or what caused it) says the warehouse could not be reached, not that a statement was wrong. */
 export function isUnreachable(err: unknown): boolean {
@@ -60,12 +61,10 @@ export async function startOnWarehouse(warehouse: Warehouse, options: StartOptio
   const started = performance.now();
   for (let attempt = 1; ; attempt++) {
     options.signal.throwIfAborted();
+    let applied: MigrationResult[] = [];
     try {
-      if (!options.migrate) {
-        await pingWarehouse(warehouse);
-        return [];
-      }
-      return await migrateToLatest(warehouse.db, { ...options.lock, signal: options.signal });
+      if (options.migrate) applied = await migrateToLatest(warehouse.db, { ...options.lock, signal: options.signal });
+      else await pingWarehouse(warehouse);
     } catch (err) {
       if (options.signal.aborted || !isUnreachable(err)) throw err;
       const delay = DELAYS_MS[Math.min(attempt - 1, DELAYS_MS.length - 1)] ?? 2_000;
@@ -80,6 +79,27 @@ export async function startOnWarehouse(warehouse: Warehouse, options: StartOptio
         "the warehouse did not answer the start: trying again",
       );
       await sleep(delay, undefined, { signal: options.signal }).catch(() => undefined);
+      continue;
     }
+    await sayConnectionHeadroom(warehouse, options.log);
+    return applied;
+  }
+}
+
+/**
+ * A warning when the pool could open more connections than the warehouse would take now (connection.headroom.ts).
+ * Only advice: a warehouse that does not say (an old server, a pooler in front) is not a failed start.
+ */
+async function sayConnectionHeadroom(warehouse: Warehouse, log: Logger): Promise<void> {
+  try {
+    const { pool } = warehouse;
+    const short = headroomShortfall(await readConnectionHeadroom(pool), pool.options.max, pool.totalCount);
+    if (!short) return;
+    log.warn(
+      short,
+      `the warehouse may refuse connections this process opens as its streams start: up to ${short.more} more, and it takes ${short.left} more now (${short.limit}); lower sync.parallelStreams or the copies, or raise max_connections`,
+    );
+  } catch (err) {
+    log.debug({ err: toError(err) }, "the warehouse's connection limits could not be read");
   }
 }

@@ -1,6 +1,7 @@
 // The first second of a sync: connections cut while it connects and checks the migrations are tried again
 // within the connect timeout; a warehouse that keeps cutting them fails with one sentence that names it
 // (host, port, database, user, never the password) and the cause. The cuts come from a loopback proxy.
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,9 +10,11 @@ import { stringify } from "yaml";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import { runCli } from "../support/cli.js";
 import { type CuttingProxy, startCuttingProxy } from "../support/cutting-proxy.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { asAdmin, createTestDatabase, dropRoles, type TestDatabase } from "../support/test-database.js";
 
 const HOUR = 3_600_000;
+/** A role limited to 3 connections, with the test user's objects (a member of its role, not a superuser). */
+const LIMITED = `eventlog_limited_${randomBytes(4).toString("hex")}`;
 let sim: YandexDirectSimulator;
 let database: TestDatabase;
 let dir: string;
@@ -34,6 +37,7 @@ afterAll(async () => {
   await sim?.close();
   await database?.drop();
   if (dir) await rm(dir, { recursive: true, force: true });
+  await dropRoles(LIMITED);
 });
 
 async function config(connectTimeout: string): Promise<string> {
@@ -109,5 +113,34 @@ describe("a sync whose warehouse connections are cut while it starts", () => {
     // The test server's password is its user name: the connection string must not show, nor its secret part.
     expect(result.stderr + result.stdout).not.toMatch(/postgres(ql)?:\/\//);
     expect(result.stderr + result.stdout).not.toContain(`:${decodeURIComponent(url.password)}@`);
+  }, 90_000);
+});
+
+describe("a sync whose pool could open more connections than the warehouse takes", () => {
+  it("says so as it starts, naming the limit its streams would run into", async () => {
+    // Kills: no word of the warehouse's connection limits at the start (the streams fail mid-run, unannounced).
+    const password = randomBytes(12).toString("hex");
+    const url = new URL(database.url);
+    await asAdmin(async (c) => {
+      await c.query(`create role ${LIMITED} login password '${password}' connection limit 3`);
+      await c.query(`grant "${decodeURIComponent(url.username)}" to ${LIMITED}`);
+    });
+    url.username = LIMITED;
+    url.password = password;
+    const result = await runCli(["sync", "-c", await config("5s")], {
+      env: { DATABASE_URL: url.toString(), YD_TOKEN: "agency-token" },
+      timeoutMs: 60_000,
+    });
+    const warning = result.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { level: number; msg: string; more?: number; left?: number })
+      .find((l) => l.msg.startsWith("the warehouse may refuse connections"));
+    // sync's pool: 2 × parallelStreams (4) + 3 = 11, one open; the role takes 2 more.
+    expect(warning, result.stderr).toMatchObject({ level: 40, more: 10, left: 2 });
+    expect(warning?.msg).toMatch(
+      /\(max_connections \d+, \d+ reserved, \d+ open; the role's connection limit 3, 1 open\)/,
+    );
+    expect(warning?.msg).toMatch(/lower sync\.parallelStreams or the copies, or raise max_connections$/);
   }, 90_000);
 });

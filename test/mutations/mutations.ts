@@ -615,4 +615,20 @@ export const MUTATIONS: readonly Mutation[] = [
       "  await sleep(state.behaviour.latencyMs);\n  const outcome = served(state, { account, token, method, param: envelope.param, locale }, fail);\n",
     tests: ["test/simulators/yandex-direct/limits.test.ts"],
   },
+  {
+    name: "no word of the warehouse's connection limits at the start",
+    why: "a pool that can open more connections than the warehouse takes fails its streams mid-run, unannounced",
+    file: "src/cli/warehouse.start.ts",
+    find: "    await sayConnectionHeadroom(warehouse, options.log);\n",
+    replace: "",
+    tests: ["test/cli/warehouse-start.test.ts"],
+  },
+  {
+    name: "the role's connection limit ignored",
+    why: "a role limited below the pool's size is told nothing, and its streams fail with too many connections for role",
+    file: "src/warehouse/connection.headroom.ts",
+    find: "  return Math.max(0, Math.min(server, role));\n",
+    replace: "  return Math.max(0, server);\n",
+    tests: ["test/warehouse/connection-headroom.test.ts", "test/cli/warehouse-start.test.ts"],
+  },
 ];
