@@ -39,10 +39,17 @@ export async function readConnectionHeadroom(pool: pg.Pool): Promise<ConnectionH
   return row;
 }
 
+/** The reserved slots closed to this role: none to a superuser. */
+const reservedFor = (h: ConnectionHeadroom): number => (h.superuser ? 0 : h.reserved);
+
+/** The connection limit this role is held to: none for a superuser. */
+const roleLimitOf = (h: ConnectionHeadroom): number | null => (h.superuser ? null : h.roleLimit);
+
 /** Connections the server would still open for this role: the fewer of its free slots and the role's limit. */
 export function connectionsLeft(h: ConnectionHeadroom): number {
-  const server = h.maxConnections - (h.superuser ? 0 : h.reserved) - h.open;
-  const role = h.roleLimit === null || h.superuser ? Number.POSITIVE_INFINITY : h.roleLimit - h.roleOpen;
+  const server = h.maxConnections - reservedFor(h) - h.open;
+  const limit = roleLimitOf(h);
+  const role = limit === null ? Number.POSITIVE_INFINITY : limit - h.roleOpen;
   return Math.max(0, Math.min(server, role));
 }
 
@@ -58,8 +65,8 @@ export function headroomShortfall(
   const more = poolMax - poolOpen;
   const left = connectionsLeft(h);
   if (more <= left) return undefined;
-  const server = `max_connections ${h.maxConnections}, ${h.superuser ? 0 : h.reserved} reserved, ${h.open} open`;
-  const role =
-    h.roleLimit === null || h.superuser ? "" : `; the role's connection limit ${h.roleLimit}, ${h.roleOpen} open`;
+  const server = `max_connections ${h.maxConnections}, ${reservedFor(h)} reserved, ${h.open} open`;
+  const limit = roleLimitOf(h);
+  const role = limit === null ? "" : `; the role's connection limit ${limit}, ${h.roleOpen} open`;
   return { more, left, limit: server + role };
 }
