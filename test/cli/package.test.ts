@@ -157,6 +157,8 @@ beforeAll(async () => {
   ).toBe(0);
   installed = app;
 
+  // The log stands still: on the real clock an event could land between the two syncs of a test below.
+  const clock = Date.now();
   yandex = await startYandexDirectSimulator({
     host: "127.0.0.1",
     seed: 31,
@@ -164,6 +166,7 @@ beforeAll(async () => {
     historyDays: 2,
     eventsPerHour: 4,
     latencyMs: 1,
+    clock: () => clock,
   });
   altcraft = await startAltcraftSimulator({
     host: "127.0.0.1",
