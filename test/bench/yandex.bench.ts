@@ -11,7 +11,9 @@
  *    `--memory-only` runs this section alone.
  *    The child also reports the sync's CPU per event (µs, user + system) and the share of its CPU time spent
  *    in garbage collection (PerformanceObserver 'gc' entries); the loader alone reports its CPU per event too
- *    (target: the sync's ≤ 1.5 × the loader's; GC ≤ 20 %).
+ *    (target: the sync's ≤ 1.5 × the loader's; GC ≤ 20 %). Beside it, what that target leaves the sync's own work
+ *    beyond the loader (half the loader's CPU per event), and that work's floor measured alone on the simulator's
+ *    pages as bench:parse measures it (test/bench/keying-floor.ts): parsing, hashing each record once, keying it.
  * 3. Rate limit: simulator and account both at `--rps` requests/s and 5 concurrent, about `--rate-seconds`
  *    (default 30) of requests; achieved rate and the limit errors (506) the client had to retry (target ≥ 0.9 ×
  *    rps, no 506). `--rate-only` runs this section alone.
@@ -57,6 +59,7 @@ import { ensureStream } from "../../src/warehouse/streams.repository.js";
 import { runRange } from "../../src/sources/yandex-direct/events.evidence.js";
 import { machineBusySince, machineCpu, numberArg, openBenchDatabase, peakRssMiB, stringArg } from "./bench-database.js";
 import { startSyncProfile } from "./sync-profile.js";
+import { keyingFloor, simulatorPages } from "./keying-floor.js";
 import { boundHeapGrowth } from "../../src/cli/heap.growth.js";
 import {
   type ModeFigures,
@@ -1131,6 +1134,15 @@ async function main(): Promise<void> {
     const aloneCpu = (alone.cpuMs * 1000) / alone.inserted;
     say(
       `  CPU per event of the sync process        : ${syncCpu.toFixed(1)} µs (${seconds(large.result.cpuMs)} of CPU); ÷ loader alone ${(syncCpu / aloneCpu).toFixed(2)}   (target ≤ 1.5)`,
+    );
+    // What the target leaves for the work the loader does not do, beside the part of it no sync can skip.
+    const floor = keyingFloor(await simulatorPages("en", pageLimit, 10), 5);
+    say(
+      `  the sync's own work beyond the loader    : ${(syncCpu - aloneCpu).toFixed(1)} µs per event; the target leaves it ${(0.5 * aloneCpu).toFixed(1)} µs (0.5 × the loader alone)`,
+    );
+    say(
+      `  its floor, measured alone (bench:parse)  : parsed ${floor.parse.toFixed(2)} µs; parsed and hashed once ${floor.hashed.toFixed(2)} µs; ` +
+        `parsed and keyed as the sync keys (pinned keys) ${floor.keyed.toFixed(2)} µs`,
     );
     say(
       `  GC share of the sync's CPU time          : ${((100 * large.result.gcMs) / large.result.cpuMs).toFixed(1)} % (${seconds(large.result.gcMs)} in GC pauses; ` +
