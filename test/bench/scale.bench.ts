@@ -23,6 +23,8 @@
  * requests). `--parallel`: parallelStreams of each copy. `--local-gates`: each copy keeps its own request gate
  * (`sync.shareRequestBudget: false`), as before the budget was shared. `--quick`: 200 streams in each regime.
  * `--cpu-prof-dir <dir>`: each copy also writes a CPU profile there (node --cpu-prof), to see where its CPU goes.
+ * Under each table, where each round's time went (sync.stream_runs): a stream's read (median, 90th percentile), the
+ * streams each copy read at once, the streams another copy held, and how long a run took to start its first stream.
  * Needs the build (`npm run bench:scale` builds first). Prints; does not assert.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -30,6 +32,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import type { Pool } from "pg";
 import { type AltcraftSimulator, startAltcraftSimulator } from "../../src/simulators/altcraft/index.js";
 import { startYandexDirectSimulator, type YandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import { CLI } from "../support/cli.js";
@@ -287,6 +290,56 @@ interface Round {
   notRead: number;
   stored: number;
   failures: string[];
+  timing: StreamTiming;
+}
+
+/**
+ * Where a round's wall time went, from sync.stream_runs and sync.runs: how long a stream read took (started to
+ * ended, median and 90th percentile), how many streams each copy read at once on average (their durations added up,
+ * over the time from its run's start to its last stream's end), a stream another copy held (skipped) and what
+ * trying it took, and how long a copy's run took to start its first stream and to end after its last.
+ */
+interface StreamTiming {
+  medianMs: number;
+  p90Ms: number;
+  atOnce: number;
+  skipped: number;
+  skippedMs: number;
+  firstStreamMs: number;
+  afterLastMs: number;
+}
+
+const STREAM_TIMING = `
+  with reads as (
+    select sr.run_id, sr.status, extract(epoch from sr.finished_at - sr.started_at) * 1000 as ms,
+           sr.started_at, sr.finished_at
+      from sync.stream_runs sr where sr.finished_at is not null),
+  per_run as (
+    select r.run_id, sum(x.ms) filter (where x.status <> 'skipped') as busy_ms,
+           extract(epoch from max(x.finished_at) - r.started_at) * 1000 as span_ms,
+           extract(epoch from min(x.started_at) - r.started_at) * 1000 as first_ms,
+           extract(epoch from r.finished_at - max(x.finished_at)) * 1000 as after_ms
+      from sync.runs r join reads x using (run_id) group by r.run_id)
+  select (select percentile_cont(0.5) within group (order by ms) from reads where status <> 'skipped') as median_ms,
+         (select percentile_cont(0.9) within group (order by ms) from reads where status <> 'skipped') as p90_ms,
+         (select avg(busy_ms / nullif(span_ms, 0)) from per_run) as at_once,
+         (select count(*)::int from reads where status = 'skipped') as skipped,
+         (select coalesce(percentile_cont(0.5) within group (order by ms), 0) from reads where status = 'skipped') as skipped_ms,
+         (select avg(first_ms) from per_run) as first_ms,
+         (select avg(after_ms) from per_run) as after_ms`;
+
+async function streamTiming(pool: Pool): Promise<StreamTiming> {
+  const r = (await pool.query<Record<string, number | null>>(STREAM_TIMING)).rows[0] ?? {};
+  const n = (key: string) => Number(r[key] ?? Number.NaN);
+  return {
+    medianMs: n("median_ms"),
+    p90Ms: n("p90_ms"),
+    atOnce: n("at_once"),
+    skipped: n("skipped"),
+    skippedMs: n("skipped_ms"),
+    firstStreamMs: n("first_ms"),
+    afterLastMs: n("after_ms"),
+  };
 }
 
 async function round(copies: number, tokens: readonly Token[], dir: string, configFile: string): Promise<Round> {
@@ -328,6 +381,7 @@ async function round(copies: number, tokens: readonly Token[], dir: string, conf
       readTwice: reads.rows[0]?.read_twice ?? 0,
       notRead: reads.rows[0]?.not_read ?? 0,
       stored: Number(rows.rows[0]?.n ?? 0),
+      timing: await streamTiming(pool),
       failures: [
         ...failed.rows.map((r) => `${r.label}: ${r.error ?? "(no error)"}`),
         ...results.filter((r) => r.code !== 0 && r.code !== 2).map((r) => `exit ${String(r.code)}: ${r.tail}`),
@@ -389,6 +443,14 @@ function printRounds(regime: Regime, rounds: Round[], expected: number): void {
   console.log(row(header));
   console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
   for (const line of lines) console.log(row(line));
+  for (const r of rounds) {
+    const t = r.timing;
+    console.log(
+      `  ${r.copies} ${r.copies === 1 ? "copy" : "copies"}: a stream's read ${t.medianMs.toFixed(0)} ms (median; 90th percentile ${t.p90Ms.toFixed(0)} ms), ` +
+        `${t.atOnce.toFixed(1)} streams at once per copy; ${fmt(t.skipped)} held by another copy, ${t.skippedMs.toFixed(0)} ms each (median); ` +
+        `a run's first stream ${t.firstStreamMs.toFixed(0)} ms after its start, its end ${t.afterLastMs.toFixed(0)} ms after its last stream's`,
+    );
+  }
   for (const r of rounds) {
     if (r.stored !== expected)
       console.log(`  ${r.copies} copies: ${fmt(r.stored)} rows stored, the simulators hold ${fmt(expected)}`);
