@@ -43,6 +43,10 @@ export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
   };
 }
 
+/** The middle value of `values` (the upper one of an even count); NaN when there is none. */
+export const median = (values: readonly number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
 /** Reads `--name value` from argv, with a default. */
 export function numberArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

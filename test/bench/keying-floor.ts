@@ -13,6 +13,7 @@ import { parseMemberArray } from "../../src/http/member-array.reader.js";
 import { startYandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
 import { type EventKeyText, keyRecord } from "../../src/sync/event.identity.js";
 import { isoSeconds } from "../../src/time/time.timestamp.js";
+import { median } from "./bench-database.js";
 
 const HOUR = 3_600_000;
 const CLOCK = Date.UTC(2026, 10, 20, 12);
@@ -55,8 +56,6 @@ export async function simulatorPages(locale: "en" | "ru", pageLimit: number, pag
     await sim.close();
   }
 }
-
-export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 /** CPU µs per event of each way, over every body: the median of `rounds` rounds after one to warm up. */
 export interface KeyingFloor {

@@ -14,8 +14,8 @@
  */
 import { GCProfiler } from "node:v8";
 import { parseMemberArray } from "../../src/http/member-array.reader.js";
-import { numberArg } from "./bench-database.js";
-import { keyingFloor, median, simulatorPages } from "./keying-floor.js";
+import { median, numberArg } from "./bench-database.js";
+import { keyingFloor, simulatorPages } from "./keying-floor.js";
 
 const pageLimit = numberArg("page-limit", 2000);
 const pageCount = numberArg("pages", 40);

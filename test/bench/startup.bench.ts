@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { startAltcraftSimulator } from "../../src/simulators/altcraft/index.js";
 import { startYandexDirectSimulator } from "../../src/simulators/yandex-direct/index.js";
-import { numberArg, openBenchDatabase } from "./bench-database.js";
+import { median, numberArg, openBenchDatabase } from "./bench-database.js";
 
 const BIN = fileURLToPath(new URL("../../bin/eventlog-sync.js", import.meta.url));
 const HOUR = 3_600_000;
@@ -53,7 +53,6 @@ function measure(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Sampl
   });
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function series(
